@@ -1,0 +1,3 @@
+export * from './schemas.ts';
+export * from './signed.ts';
+export * from './request-signing.ts';
