@@ -72,10 +72,17 @@ export function verify(message: Uint8Array, signature: string, publicKey: string
   return nodeVerify(null, message, publicKeyObject(publicKey), sig);
 }
 
+const referenceSecretKeys = new Map<string, Uint8Array>();
+
 /** Reference implementation (tweetnacl): same inputs and outputs as `sign`. */
 export function signReference(message: Uint8Array, seed: string): string {
-  const pair = nacl.sign.keyPair.fromSeed(key32FromBase64(seed, 'Ed25519 seed'));
-  return toBase64(nacl.sign.detached(message, pair.secretKey));
+  let secretKey = referenceSecretKeys.get(seed);
+  if (secretKey === undefined) {
+    secretKey = nacl.sign.keyPair.fromSeed(key32FromBase64(seed, 'Ed25519 seed')).secretKey;
+    if (referenceSecretKeys.size >= keyCacheMax) referenceSecretKeys.clear();
+    referenceSecretKeys.set(seed, secretKey);
+  }
+  return toBase64(nacl.sign.detached(message, secretKey));
 }
 
 /** Reference implementation (tweetnacl): same inputs and outputs as `verify`. */
