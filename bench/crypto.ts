@@ -1,0 +1,26 @@
+/**
+ * Ed25519 sign and verify per second: node:crypto (the hot path) against tweetnacl (the
+ * reference), same messages and keys, same process. Run: npx tsx bench/crypto.ts [--quick]
+ */
+import { generateSigningKeyPair, sign, signReference, verify, verifyReference } from '../protocol/crypto/ed25519.ts';
+import { against, opsPerSecond, printTable, quick, summarize, writeResults } from './harness.ts';
+
+const repeats = quick() ? 3 : 7;
+const nodeOps = quick() ? 2_000 : 20_000;
+const naclOps = quick() ? 50 : 400;
+const { seed, publicKey } = generateSigningKeyPair();
+const message = new Uint8Array(300).fill(42); // about the size of a ledger entry's signing bytes
+const signature = sign(message, seed);
+
+const loop = (ops: number, fn: () => unknown) => () => {
+  for (let i = 0; i < ops; i++) fn();
+};
+
+const nodeSign = summarize('ed25519 sign, node:crypto', 'ops/s', opsPerSecond(repeats, nodeOps, loop(nodeOps, () => sign(message, seed))));
+const naclSign = summarize('ed25519 sign, tweetnacl', 'ops/s', opsPerSecond(repeats, naclOps, loop(naclOps, () => signReference(message, seed))));
+const nodeVerify = summarize('ed25519 verify, node:crypto', 'ops/s', opsPerSecond(repeats, nodeOps, loop(nodeOps, () => verify(message, signature, publicKey))));
+const naclVerify = summarize('ed25519 verify, tweetnacl', 'ops/s', opsPerSecond(repeats, naclOps, loop(naclOps, () => verifyReference(message, signature, publicKey))));
+
+const figures = [nodeSign, against(naclSign, nodeSign), nodeVerify, against(naclVerify, nodeVerify)];
+printTable('Ed25519, 300-byte messages', figures);
+console.log(`\nwrote ${writeResults('crypto', figures)}`);
