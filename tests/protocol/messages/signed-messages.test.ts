@@ -85,3 +85,18 @@ describe('signRequest()', () => {
     expect(a[requestHeaders.nonce]).not.toBe(b[requestHeaders.nonce]);
   });
 });
+
+describe('parseMessage()', () => {
+  it('returns the typed value or throws EDC_ERR_MESSAGE_INVALID listing each path', async () => {
+    const { parseMessage } = await import('../../../protocol/messages/parse.ts');
+    const receipt = signReceipt(receiptBody, gatewaySeed);
+    expect(parseMessage(SignedReceipt, receipt, 'receipt')).toEqual(receipt);
+    expect(() => parseMessage(SignedReceipt, { ...receipt, ackSeq: -1, bogus: true }, 'receipt')).toThrow(
+      expect.objectContaining({
+        code: 'EDC_ERR_MESSAGE_INVALID',
+        message: expect.stringMatching(/^Cannot accept receipt: /),
+        details: { issues: expect.arrayContaining([expect.objectContaining({ path: 'ackSeq' })]) },
+      }),
+    );
+  });
+});
