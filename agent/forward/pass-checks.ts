@@ -1,0 +1,46 @@
+/**
+ * Checks a forward pass makes around its boundary: the batch read from the ledger is consecutive
+ * from the acknowledged cursor (the ledger's promise, asserted again before anything leaves), and
+ * errors from core.applyReceipt are mapped to forwarder errors so that one table decides halting.
+ */
+import type { LedgerEntry, SignedReceipt } from '../../protocol/messages/index.ts';
+import { isEdcError } from '../../protocol/errors.ts';
+import type { EdcError } from '../../protocol/errors.ts';
+import { forwardErrors } from './errors.ts';
+
+/** Codes that stop forwarding until an operator resumes it. */
+export const haltingCodes: ReadonlySet<string> = new Set([
+  forwardErrors.Fork.code,
+  forwardErrors.Gap.code,
+  forwardErrors.Auth.code,
+  forwardErrors.Rejected.code,
+  forwardErrors.BadReceipt.code,
+]);
+
+export function checkBatchOrder(entries: readonly LedgerEntry[], from: { seq: number; hash: string }): void {
+  let seq = from.seq;
+  let hash = from.hash;
+  for (const entry of entries) {
+    if (entry.seq !== seq + 1 || entry.prevHash !== hash) {
+      throw new forwardErrors.Fork(`Ledger returned entry seq ${entry.seq} after seq ${seq}: expected seq ${seq + 1} linking to ${hash.slice(0, 12)}..`, {
+        expectedSeq: seq + 1,
+        foundSeq: entry.seq,
+        source: 'ledger',
+      });
+    }
+    seq = entry.seq;
+    hash = entry.hash;
+  }
+}
+
+/** Maps core.applyReceipt's coded refusals to the forwarder's halting errors; other failures pass through. */
+export function toForwardError(err: unknown, receipt: SignedReceipt): unknown {
+  if (isEdcError(err, 'EDC_ERR_RECEIPT_FORK')) {
+    return new forwardErrors.Fork(`Receipt does not match the ledger at seq ${receipt.ackSeq}: ${err.message}`, { ackSeq: receipt.ackSeq, coreCode: err.code }, err);
+  }
+  if (isEdcError(err, 'EDC_ERR_RECEIPT_SIGNATURE')) {
+    return new forwardErrors.BadReceipt(`Receipt signature does not verify with the gateway public key: ${err.message}`, { ackSeq: receipt.ackSeq, coreCode: err.code }, err);
+  }
+  if (isEdcError(err)) return err satisfies EdcError;
+  return err;
+}

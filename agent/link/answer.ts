@@ -1,0 +1,59 @@
+/**
+ * One request payload in, one response payload out (or none), the same for serial and TCP:
+ * decode, core.handle(), encode. A payload that does not decode is answered with response code
+ * 30 when it can be addressed (see format-error.ts). When core.handle() rejects, the ledger
+ * failed and the contract says nothing is sent: the terminal's timeout and reversal cover it.
+ * Only the MTI, STAN, terminal id and response code are logged, never card data.
+ */
+import type { Logger } from 'pino';
+import { decode, encode } from '../../protocol/iso8583/index.ts';
+import type { IsoMessage } from '../../protocol/iso8583/index.ts';
+import { isEdcError } from '../../protocol/errors.ts';
+import { formatErrorResponse } from './format-error.ts';
+
+export interface RequestHandler {
+  handle(request: IsoMessage): Promise<IsoMessage>;
+}
+
+export interface AnswerContext {
+  readonly handler: RequestHandler;
+  readonly logger: Logger;
+  /** The link's name for logs and status, e.g. "tcp:127.0.0.1:53122" or "serial:/dev/ttyS0". */
+  readonly link: string;
+}
+
+export async function answerPayload(payload: Uint8Array, context: AnswerContext): Promise<Uint8Array | undefined> {
+  let request: IsoMessage;
+  try {
+    request = decode(payload);
+  } catch (err) {
+    const response = formatErrorResponse(payload);
+    context.logger.warn(
+      { link: context.link, code: isEdcError(err) ? err.code : 'unknown', reason: errorText(err), answered: response !== undefined },
+      response === undefined ? 'undecodable request, no addressable answer' : 'undecodable request answered with 30',
+    );
+    return response;
+  }
+  let response: IsoMessage;
+  try {
+    response = await context.handler.handle(request);
+  } catch (err) {
+    context.logger.error({ link: context.link, mti: request.mti, stan: request.fields[11], err }, 'core failed to handle request; no response sent');
+    return undefined;
+  }
+  try {
+    const bytes = encode(response);
+    context.logger.info(
+      { link: context.link, mti: request.mti, stan: request.fields[11], terminalId: request.fields[41], responseCode: response.fields[39] },
+      'request answered',
+    );
+    return bytes;
+  } catch (err) {
+    context.logger.error({ link: context.link, mti: response.mti, stan: response.fields[11], err }, 'core response does not encode; no response sent');
+    return undefined;
+  }
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
