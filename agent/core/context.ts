@@ -1,0 +1,26 @@
+/** What every decision needs besides the round: identity, keys, ids and the database. */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { keyedHash } from '../../protocol/crypto/index.ts';
+import type { LedgerDb } from './store.ts';
+
+export interface EngineContext {
+  readonly agentId: string;
+  readonly seed: string;
+  readonly publicKey: string;
+  readonly gatewayPublicKey: string;
+  readonly newId: () => string;
+  readonly db: LedgerDb;
+  readonly logger: Logger;
+  readonly utcOffsetMinutes: number;
+  /** HMAC key for request fingerprints, derived from the seed so no PAN hash is guessable. */
+  readonly fingerprintKey: string;
+}
+
+export function fingerprintKeyOf(seed: string): string {
+  return createHash('sha256').update(`edc.fingerprint.v1\n${seed}`).digest('base64');
+}
+
+export function fingerprint(context: EngineContext, parts: readonly (string | number)[]): string {
+  return keyedHash(parts.join('|'), context.fingerprintKey);
+}

@@ -1,0 +1,103 @@
+/**
+ * The agent core's public types: the interface the agent's links, forwarder, status page and
+ * CLI program against (see the AGENT CORE <-> AGENT I/O contract). Members may be added here,
+ * never removed or changed.
+ */
+import type { Logger } from 'pino';
+import type { IsoMessage } from '../../protocol/iso8583/types.ts';
+import type { Bundle, LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
+
+export interface AgentCoreOptions {
+  /** LevelDB folder of the ledger. */
+  dir: string;
+  agentId: string;
+  /** The agent's Ed25519 seed, base64 (32 bytes). */
+  seed: string;
+  /** The gateway's Ed25519 public key, base64: verifies receipts and entitlement sets. */
+  gatewayPublicKey: string;
+  /** Injectable clock (ms since the epoch). */
+  now?: () => number;
+  logger?: Logger;
+  /** Most requests decided and written in one synced batch (default 256). */
+  groupCommitMax?: number;
+  /** Offset of the agent's local day from UTC, minutes, for "today's totals" (default 420, WIB). */
+  utcOffsetMinutes?: number;
+  /**
+   * Testing and fault injection only: performs the synced batch write. The default is
+   * `db.batch(ops, { sync: true })`; a wrapper can count batches or fail them.
+   */
+  writeBatch?: BatchWriter;
+}
+
+export interface ChainPoint {
+  seq: number;
+  hash: string;
+}
+
+export interface AgentCore {
+  /**
+   * 0800 -> 0810, 0100 -> 0110, 0200 -> 0210, 0400 -> 0410, 0500 -> 0510. A decision that
+   * moves money is in a synced LevelDB batch before the promise resolves. Never rejects for bad
+   * input (answers 30/12/...); rejects only when the ledger itself fails.
+   */
+  handle(request: IsoMessage): Promise<IsoMessage>;
+  head(): ChainPoint;
+  ackHead(): ChainPoint;
+  unacknowledged(limit: number): Promise<LedgerEntry[]>;
+  applyReceipt(receipt: SignedReceipt): Promise<'advanced' | 'unchanged'>;
+  installEntitlementSet(set: SignedEntitlementSet): Promise<void>;
+  setForwardingHalt(reason: string | null): Promise<void>;
+  status(): Promise<AgentCoreStatus>;
+  verifyLedger(): Promise<LedgerVerification>;
+  exportBundle(fromSeq?: number): Promise<Bundle>;
+  close(): Promise<void>;
+}
+
+export interface LedgerVerification {
+  ok: boolean;
+  entries: number;
+  head: ChainPoint;
+  problems: string[];
+}
+
+export interface DayTotals {
+  /** The agent's local date, YYYY-MM-DD. */
+  date: string;
+  approvedCount: number;
+  approvedAmount: number;
+  reversedCount: number;
+  reversedAmount: number;
+  /** Declines of the day by response code, e.g. { "51": 2, "14": 1 }. */
+  declinedByCode: Record<string, number>;
+}
+
+export interface AgentCoreStatus {
+  agentId: string;
+  head: ChainPoint;
+  ackHead: ChainPoint;
+  /** Entries not yet acknowledged by a gateway receipt. */
+  queueDepth: number;
+  /** The set's queueEntriesMax, or null when no set is installed. */
+  queueEntriesMax: number | null;
+  /** Age of the oldest unacknowledged entry by the agent clock, or null when none. */
+  oldestUnacknowledgedAgeMs: number | null;
+  /** When a verified receipt or entitlement set was last applied, or null. */
+  lastSyncAt: number | null;
+  entitlementSet: { setId: string; tahap: string; issuedAt: number; expiresAt: number; expired: boolean; kpmCount: number } | null;
+  /** Cash the agent may still pay out under the set, rupiah, or null without a set. */
+  cashFloatLeft: number | null;
+  today: DayTotals;
+  haltReason: string | null;
+}
+
+/** One operation of a LevelDB batch, as the core builds them (values are JSON). */
+export type BatchOp =
+  | { type: 'put'; sublevel: SublevelName; key: string; value: unknown }
+  | { type: 'del'; sublevel: SublevelName; key: string };
+
+export type SublevelName = 'entries' | 'ids' | 'dedupe' | 'reversals' | 'kpm' | 'sets' | 'terminals' | 'meta';
+
+/** Writes one batch durably (fsync) or rejects; nothing of it is visible if it rejects. */
+export type BatchWriter = (ops: readonly BatchOp[], write: (ops: readonly BatchOp[]) => Promise<void>) => Promise<void>;
+
+export type { Bundle, LedgerEntry, SignedEntitlementSet, SignedReceipt, IsoMessage };
