@@ -1,0 +1,42 @@
+/**
+ * Response codes (field 39) this system answers with, from the PKH reference list
+ * (shared/reference/pkh.json, copied here because protocol/ reads no files at run time), plus
+ * 95 for a settlement whose totals disagree. `id` is the short Bahasa Indonesia text a terminal
+ * prints on the receipt (struk); `en` is the ISO meaning.
+ */
+
+export const responseCodes = {
+  '00': { en: 'approved', id: 'Disetujui' },
+  '05': { en: 'do not honour', id: 'Ditolak' },
+  '12': { en: 'invalid transaction', id: 'Transaksi tidak valid' },
+  '13': { en: 'invalid amount', id: 'Jumlah tidak valid' },
+  '14': { en: 'invalid card number', id: 'Kartu tidak dikenali' },
+  '30': { en: 'format error', id: 'Format pesan salah' },
+  '51': { en: 'insufficient funds', id: 'Saldo tidak mencukupi' },
+  '54': { en: 'expired card', id: 'Kartu kedaluwarsa' },
+  '55': { en: 'incorrect PIN', id: 'PIN salah' },
+  '58': { en: 'transaction not permitted to terminal', id: 'Transaksi tidak diizinkan di terminal ini' },
+  '61': { en: 'exceeds withdrawal amount limit', id: 'Melebihi batas transaksi' },
+  '65': { en: 'exceeds withdrawal frequency limit', id: 'Melebihi batas frekuensi transaksi' },
+  '91': { en: 'issuer or switch inoperative', id: 'Perlu sinkronisasi terlebih dahulu' },
+  '94': { en: 'duplicate transmission', id: 'Transaksi ganda' },
+  '95': { en: 'reconcile error', id: 'Total settlement tidak cocok' },
+  '96': { en: 'system malfunction', id: 'Gangguan sistem' },
+} as const satisfies Record<string, { readonly en: string; readonly id: string }>;
+
+export type ResponseCode = keyof typeof responseCodes;
+
+/**
+ * Receipt text for the one decline the standard list has no code for: the agent's cash float
+ * cannot cover the amount. The agent answers 05 and puts this text in field 62.
+ */
+export const agentCashExhaustedText = 'Uang tunai agen tidak mencukupi';
+
+export function isResponseCode(value: unknown): value is ResponseCode {
+  return typeof value === 'string' && Object.hasOwn(responseCodes, value);
+}
+
+/** Whether the code approves the request (only 00 does). */
+export function isApproved(code: ResponseCode): boolean {
+  return code === '00';
+}
