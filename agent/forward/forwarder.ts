@@ -15,7 +15,7 @@ import { isEdcError } from '../../protocol/errors.ts';
 import type { EdcError } from '../../protocol/errors.ts';
 import type { GatewayClient } from './gateway-client.ts';
 import { forwardErrors } from './errors.ts';
-import { checkBatchOrder, toForwardError, haltingCodes } from './pass-checks.ts';
+import { checkBatchOrder, haltingCodes, toForwardError, toForwardSetError } from './pass-checks.ts';
 
 export interface ForwardingCore {
   head(): { seq: number; hash: string };
@@ -62,7 +62,9 @@ export class ForwardPass {
       if (this.resyncNeeded) await this.resync(cancel);
       const { uploaded, more } = await this.drain(cancel);
       const set = await this.client.entitlements(cancel);
-      await this.core.installEntitlementSet(set);
+      await this.core.installEntitlementSet(set).catch((err: unknown) => {
+        throw toForwardSetError(err);
+      });
       this.resyncNeeded = false;
       const ackSeq = this.core.ackHead().seq;
       this.options.logger.info({ uploaded, ackSeq, more, entitlementSetId: set.setId }, 'forward pass done');

@@ -5,7 +5,6 @@
  */
 import type { LedgerEntry, SignedReceipt } from '../../protocol/messages/index.ts';
 import { isEdcError } from '../../protocol/errors.ts';
-import type { EdcError } from '../../protocol/errors.ts';
 import { forwardErrors } from './errors.ts';
 
 /** Codes that stop forwarding until an operator resumes it. */
@@ -38,9 +37,23 @@ export function toForwardError(err: unknown, receipt: SignedReceipt): unknown {
   if (isEdcError(err, 'EDC_ERR_RECEIPT_FORK')) {
     return new forwardErrors.Fork(`Receipt does not match the ledger at seq ${receipt.ackSeq}: ${err.message}`, { ackSeq: receipt.ackSeq, coreCode: err.code }, err);
   }
-  if (isEdcError(err, 'EDC_ERR_RECEIPT_SIGNATURE')) {
+  if (isEdcError(err, 'EDC_ERR_RECEIPT_SIGNATURE') || isEdcError(err, 'EDC_ERR_RECEIPT_INVALID')) {
     return new forwardErrors.BadReceipt(`Receipt signature does not verify with the gateway public key: ${err.message}`, { ackSeq: receipt.ackSeq, coreCode: err.code }, err);
   }
-  if (isEdcError(err)) return err satisfies EdcError;
+  return err;
+}
+
+/**
+ * Maps core.installEntitlementSet's refusals: a set that does not verify or names another agent
+ * is a bad gateway message (halt), one based on entries this ledger lacks is a fork alarm (halt);
+ * an expired or stale set is retried, since the next GET may bring a fresh one.
+ */
+export function toForwardSetError(err: unknown): unknown {
+  if (!isEdcError(err)) return err;
+  const details = { coreCode: err.code };
+  if (err.code === 'EDC_ERR_ENTITLEMENT_SIGNATURE' || err.code === 'EDC_ERR_ENTITLEMENT_AGENT' || err.code === 'EDC_ERR_ENTITLEMENT_INVALID') {
+    return new forwardErrors.BadReceipt(`Entitlement set refused: ${err.message}`, details, err);
+  }
+  if (err.code === 'EDC_ERR_ENTITLEMENT_AHEAD') return new forwardErrors.Fork(`Entitlement set refused: ${err.message}`, details, err);
   return err;
 }

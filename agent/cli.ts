@@ -1,0 +1,56 @@
+/**
+ * edc-agent: the agent's command line (run through bin/edc-agent.mjs). Dispatches to the
+ * commands in agent/cli/commands.ts and turns any error into one line on stderr: a coded error
+ * prints "edc-agent: CODE: message" (exit 2 for usage, 1 otherwise), never a stack trace.
+ */
+import { isEdcError } from '../protocol/errors.ts';
+import * as commands from './cli/commands.ts';
+import type { Command, Output } from './cli/commands.ts';
+import { cliErrors } from './cli/errors.ts';
+import { helpTexts } from './cli/help.ts';
+
+const table: Readonly<Record<string, Command>> = {
+  init: commands.init,
+  start: commands.start,
+  status: commands.status,
+  sync: commands.sync,
+  'ledger verify': commands.ledgerVerify,
+  'ledger export': commands.ledgerExport,
+  resume: commands.resume,
+  'public-key': commands.publicKey,
+};
+
+export async function runCli(argv: readonly string[], io: Output): Promise<number> {
+  const [first, second] = argv;
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    io.out(helpTexts.main ?? '');
+    return first === undefined ? 2 : 0;
+  }
+  const twoWords = second === undefined ? undefined : `${first} ${second}`;
+  const name = twoWords !== undefined && table[twoWords] !== undefined ? twoWords : first;
+  const command = table[name];
+  try {
+    if (command === undefined) {
+      const hint = first === 'ledger' ? ' (ledger verify | ledger export)' : '';
+      throw new cliErrors.Usage(`Perintah tidak dikenal / Unknown command ${JSON.stringify(name)}${hint}; see edc-agent --help`, { command: name });
+    }
+    return await command(argv.slice(name.split(' ').length), io);
+  } catch (err) {
+    if (isEdcError(err)) {
+      io.err(`edc-agent: ${err.code}: ${err.message}`);
+      return err.code === cliErrors.Usage.code ? 2 : 1;
+    }
+    io.err(`edc-agent: ${cliErrors.Unexpected.code}: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+const io: Output = {
+  out: (line) => void process.stdout.write(line + '\n'),
+  err: (line) => void process.stderr.write(line + '\n'),
+};
+
+// Run only as the program, not when imported by tests.
+if (process.argv[1] !== undefined && /edc-agent(\.mjs)?$|agent[\\/]cli\.ts$/.test(process.argv[1])) {
+  process.exitCode = await runCli(process.argv.slice(2), io);
+}
