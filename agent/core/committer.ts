@@ -64,8 +64,9 @@ export class GroupCommitter {
     this.draining = true;
     try {
       while (this.queue.length > 0) {
-        const group = this.queue.splice(0, this.deps.groupCommitMax);
-        await this.deps.lock.run(() => this.commit(group));
+        // The group is taken when the lock is granted, not before: everything that arrived
+        // while the previous batch was being written (or in the same tick) joins it.
+        await this.deps.lock.run(() => this.commit(this.queue.splice(0, this.deps.groupCommitMax)));
       }
     } finally {
       this.draining = false;

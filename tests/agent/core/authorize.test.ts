@@ -44,7 +44,7 @@ describe('core.handle() authorization of 0200', () => {
     const [entry] = await core.unacknowledged(10);
     expect(entry).toMatchObject({ seq: 1, kind: 'withdrawal', kpmId: card.kpmId, amount: 150_000, terminalId: 'TERM0001' });
     expect(JSON.stringify(entry)).not.toContain(card.pan);
-    expect(entry!.kind === 'withdrawal' && unseal(entry.sealedPan, sealKeys.secretKey)).toBe(card.pan);
+    expect(entry!.kind === 'withdrawal' && unseal(entry!.sealedPan, sealKeys.secretKey)).toBe(card.pan);
   });
 
   it('reads the PAN from track 2 when field 2 is absent', async () => {
