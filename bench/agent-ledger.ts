@@ -1,0 +1,145 @@
+/**
+ * Agent ledger throughput: what one synced LevelDB write costs on this disk, and how many
+ * approvals per second core.handle() reaches with 1, 8 and 64 concurrent callers, where group
+ * commit shares one fsync among all requests waiting at that moment.
+ *   npx tsx bench/agent-ledger.ts            (table, then one JSON line)
+ * Each figure is the median of `repeats` runs, with min and max; every run uses a fresh ledger.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { generateSealKeyPair, generateSigningKeyPair, keyedHash, toBase64 } from '../protocol/crypto/index.ts';
+import { cardPinCvmResults, encodeTlv, luhnCheckDigit, type IsoMessage } from '../protocol/iso8583/index.ts';
+import { signEntitlementSet } from '../protocol/messages/index.ts';
+import { ulid } from '../protocol/ids.ts';
+import { openAgentCore } from '../agent/core/index.ts';
+
+const repeats = 3;
+const rawPuts = 300;
+const requestsPerRun: Record<number, number> = { 1: 300, 8: 800, 64: 2560 };
+const agentId = 'AGT-BENCH';
+const agent = generateSigningKeyPair();
+const gateway = generateSigningKeyPair();
+const seal = generateSealKeyPair();
+const lookupKey = toBase64(randomBytes(32));
+const pans = Array.from({ length: 3000 }, (_, i) => {
+  const partial = `601301${String(i).padStart(9, '0')}`;
+  return partial + luhnCheckDigit(partial);
+});
+const pinOk = encodeTlv([cardPinCvmResults('plaintext', 'verified')]);
+
+interface Figure {
+  median: number;
+  min: number;
+  max: number;
+}
+
+function summarise(values: number[]): Figure {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted.at(-1)! };
+}
+
+async function rawSyncedPutsPerSecond(dir: string): Promise<number> {
+  const db = new ClassicLevel<string, string>(join(dir, 'raw'), { valueEncoding: 'utf8' });
+  await db.open();
+  const value = 'x'.repeat(900); // about the size of a withdrawal entry
+  const started = performance.now();
+  for (let i = 0; i < rawPuts; i++) await db.put(String(i).padStart(16, '0'), value, { sync: true });
+  const seconds = (performance.now() - started) / 1000;
+  await db.close();
+  return rawPuts / seconds;
+}
+
+function request(i: number): IsoMessage {
+  return {
+    tpdu: { destination: 1, source: 0x8000 },
+    mti: '0200',
+    fields: {
+      2: pans[i % pans.length]!,
+      3: '010000',
+      4: 1000,
+      11: String(i % 1_000_000).padStart(6, '0'),
+      12: '100000',
+      13: '1122',
+      22: '051',
+      25: '00',
+      41: `T${String(Math.floor(i / 1_000_000)).padStart(7, '0')}`,
+      42: 'AGEN00000000001',
+      55: pinOk,
+    },
+  };
+}
+
+async function approvalsPerSecond(dir: string, concurrency: number): Promise<{ rate: number; batches: number }> {
+  let batches = 0;
+  const core = await openAgentCore({
+    dir: join(dir, `core-${concurrency}`),
+    agentId,
+    seed: agent.seed,
+    gatewayPublicKey: gateway.publicKey,
+    writeBatch: (ops, write) => {
+      batches += 1;
+      return write(ops);
+    },
+  });
+  const now = Date.now();
+  await core.installEntitlementSet(
+    signEntitlementSet(
+      {
+        v: 1, setId: ulid(), agentId, tahap: '2026-IV', issuedAt: now, expiresAt: now + 86_400_000, basedOnSeq: 0, lookupKey, sealKey: seal.publicKey,
+        limits: { withdrawalAmountMax: 1_000_000, cashFloat: 1_000_000_000, queueEntriesMax: 1_000_000 },
+        entitlements: pans.map((pan, i) => ({ kpmId: `KPM-${String(i).padStart(6, '0')}`, panHash: keyedHash(pan, lookupKey), remaining: 10_000_000 })),
+      },
+      gateway.seed,
+    ),
+  );
+  const total = requestsPerRun[concurrency]!;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < total) {
+      const response = await core.handle(request(next++));
+      if (response.fields[39] !== '00') throw new Error(`bench expected approvals, got ${response.fields[39]}`);
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  await core.close();
+  return { rate: total / seconds, batches };
+}
+
+async function main(): Promise<void> {
+  const raw: number[] = [];
+  const approvals: Record<number, number[]> = { 1: [], 8: [], 64: [] };
+  const batchCounts: Record<number, number[]> = { 1: [], 8: [], 64: [] };
+  for (let r = 0; r < repeats; r++) {
+    const dir = await mkdtemp(join(tmpdir(), 'edc-bench-'));
+    try {
+      raw.push(await rawSyncedPutsPerSecond(dir));
+      for (const c of [1, 8, 64]) {
+        const { rate, batches } = await approvalsPerSecond(dir, c);
+        approvals[c]!.push(rate);
+        batchCounts[c]!.push(batches - 1); // minus the entitlement install
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+  const result = {
+    bench: 'agent-ledger',
+    node: process.version,
+    repeats,
+    rawSyncedPutsPerSecond: summarise(raw),
+    approvalsPerSecond: Object.fromEntries([1, 8, 64].map((c) => [`concurrency${c}`, { ...summarise(approvals[c]!), requests: requestsPerRun[c], batches: summarise(batchCounts[c]!).median }])),
+  };
+  const fmt = (f: Figure): string => `${f.median.toFixed(0).padStart(7)}  (min ${f.min.toFixed(0)}, max ${f.max.toFixed(0)})`;
+  console.log(`raw LevelDB synced put/s           ${fmt(result.rawSyncedPutsPerSecond)}`);
+  for (const c of [1, 8, 64]) {
+    console.log(`core.handle() approvals/s, ${String(c).padStart(2)} callers ${fmt(summarise(approvals[c]!))}  batches ${summarise(batchCounts[c]!).median} for ${requestsPerRun[c]} requests`);
+  }
+  console.log(JSON.stringify(result));
+}
+
+await main();
