@@ -1,0 +1,109 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateSigningKeyPair } from '../../../protocol/crypto/index.ts';
+import { runCli } from '../../../agent/cli.ts';
+
+const bin = resolve(import.meta.dirname, '../../../bin/edc-agent.mjs');
+const gatewayKey = generateSigningKeyPair().publicKey;
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'edc-agent-cli-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  return { code, out, err };
+}
+
+function initArgs(dir: string, statusPort: number): string[] {
+  return ['init', '--dir', dir, '--agent-id', 'AGT-001', '--gateway', 'http://127.0.0.1:9', '--gateway-public-key', gatewayKey, '--tcp', '127.0.0.1:0', '--status-port', String(statusPort)];
+}
+
+describe('edc-agent flags', () => {
+  it.each([
+    [['init', '--dir', 'x', '--bogus']],
+    [['start']],
+    [['status', '--dir']],
+    [['frobnicate']],
+    [['ledger', 'shred', '--dir', 'x']],
+    [['init', '--dir', 'x', '--agent-id', 'AGT-001', '--gateway', 'http://g', '--gateway-public-key', 'k', '--tcp', 'nohost']],
+    [['init', '--dir', 'x', '--agent-id', 'AGT-001', '--gateway', 'http://g', '--gateway-public-key', 'k', '--status-port', '99999']],
+  ])('refuses %j with EDC_ERR_CLI_USAGE, exit 2 and one line', async (argv) => {
+    const result = await cli(...argv);
+    expect(result.code).toBe(2);
+    expect(result.err).toHaveLength(1);
+    expect(result.err[0]).toMatch(/^edc-agent: EDC_ERR_CLI_USAGE: /);
+  });
+
+  it.each(['init', 'start', 'status', 'sync', 'resume', 'public-key', 'ledger verify', 'ledger export'])('prints Bahasa Indonesia help first for `%s --help`', async (command) => {
+    const result = await cli(...command.split(' '), '--help');
+    expect(result.code).toBe(0);
+    expect(result.out.join('\n')).toMatch(/--dir D[\s\S]*folder agen/);
+  });
+
+  it('refuses a config that fails the schema with EDC_ERR_CONFIG_INVALID naming the field', async () => {
+    const result = await cli('init', '--dir', join(root, 'bad'), '--agent-id', 'a', '--gateway', 'ftp://x', '--gateway-public-key', gatewayKey);
+    expect(result.code).toBe(1);
+    expect(result.err[0]).toMatch(/EDC_ERR_CONFIG_INVALID: .*agentId: .*gatewayUrl: expected an absolute http/);
+  });
+});
+
+describe('edc-agent init', () => {
+  it('writes agent.json and a 0600 key, prints the public key, and refuses to run twice', async () => {
+    const dir = join(root, 'init');
+    const first = await cli(...initArgs(dir, 17_431));
+    expect(first.code).toBe(0);
+    expect(first.out[1]).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect((await stat(join(dir, 'agent.key'))).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(join(dir, 'agent.json'), 'utf8'))).toMatchObject({ agentId: 'AGT-001', tcp: { host: '127.0.0.1', port: 0 }, statusPort: 17_431 });
+    const again = await cli(...initArgs(dir, 17_431));
+    expect([again.code, again.err[0]?.split(':')[1]?.trim()]).toEqual([1, 'EDC_ERR_CONFIG_EXISTS']);
+    expect((await cli('public-key', '--dir', dir)).out[0]).toBe(first.out[1]);
+  });
+
+  it('refuses a key readable by others', async () => {
+    const dir = join(root, 'perm');
+    await cli(...initArgs(dir, 17_432));
+    await chmod(join(dir, 'agent.key'), 0o644);
+    const result = await cli('public-key', '--dir', dir);
+    expect(result.err[0]).toMatch(/^edc-agent: EDC_ERR_KEY_PERMISSIONS: /);
+  });
+});
+
+describe('edc-agent start (child processes)', () => {
+  it('a second start on the same folder fails with one clear line while the first serves status; SIGTERM stops the first cleanly', async () => {
+    const dir = join(root, 'start');
+    await cli(...initArgs(dir, 17_433));
+    const first = spawn(process.execPath, [bin, 'start', '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    first.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    try {
+      await expect.poll(() => stderr, { timeout: 15_000 }).toContain('berjalan');
+      const second = spawnSync(process.execPath, [bin, 'start', '--dir', dir], { encoding: 'utf8', timeout: 15_000 });
+      expect(second.status).toBe(1);
+      expect(second.stderr.trim().split('\n')).toHaveLength(1);
+      expect(second.stderr).toMatch(/^edc-agent: EDC_ERR_LEDGER_LOCKED: .*another edc-agent process/);
+      const status = spawnSync(process.execPath, [bin, 'status', '--dir', dir, '--json'], { encoding: 'utf8', timeout: 15_000 });
+      const report = JSON.parse(status.stdout);
+      expect(report.running).toBe(true);
+      expect(report.summary.id[0]).toBe('Status agen AGT-001: berjalan');
+      expect(report.links.map((l: { kind: string }) => l.kind)).toEqual(['tcp-listener']);
+    } finally {
+      const exited = new Promise<number | null>((done) => first.once('exit', (code) => done(code)));
+      first.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
+    expect(stderr).toContain('berhenti / stopped');
+    const verify = await cli('ledger', 'verify', '--dir', dir);
+    expect(verify.code).toBe(0);
+  });
+});
