@@ -1,0 +1,87 @@
+/**
+ * The gateway directory: config.json (settings a person edits) and keys.json (secrets, mode
+ * 0600). Both are parsed by strict schemas so a typo is an error that names the field, never a
+ * silently ignored setting.
+ */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Base64Key32, Tahap, EpochMs, Limits, uploadBodyBytesMax } from '../protocol/messages/schemas.ts';
+import { requestClockSkewMaxMs } from '../protocol/messages/request-signing.ts';
+import { ERR_CONFIG_INVALID } from './errors.ts';
+
+export const GatewayConfig = z.strictObject({
+  v: z.literal(1),
+  /** Defaults for every agent's entitlement-set limits (an agent record may override them). */
+  limits: Limits.default({ withdrawalAmountMax: 3_000_000, cashFloat: 50_000_000, queueEntriesMax: 5_000 }),
+  /** Maximum offline age: an entitlement set expires this many hours after it is issued. */
+  offlineAgeMaxHours: z.number().int().min(1).max(24 * 90).default(72),
+  /** The tahap entitlement sets are issued for; when unset, the latest tahap with imported rows. */
+  activeTahap: Tahap.optional(),
+  /** Closing time per tahap: entries the gateway receives after it are classified late. */
+  tahapClosesAt: z.record(Tahap, EpochMs).default({}),
+  uploadBodyBytesMax: z.number().int().min(1024).max(16 * 1024 * 1024).default(uploadBodyBytesMax),
+  requestClockSkewMaxMs: z.number().int().min(1000).max(60 * 60_000).default(requestClockSkewMaxMs),
+  /** Replay cache bound: nonces remembered at most (oldest dropped first, never before the skew window ends unless full). */
+  nonceCacheEntriesMax: z.number().int().min(1000).max(10_000_000).default(1_000_000),
+  /** Requests per agent (and source address) per rateWindowMs. */
+  rateRequestsMax: z.number().int().min(1).max(1_000_000).default(600),
+  rateWindowMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+
+export const GatewayKeys = z.strictObject({
+  v: z.literal(1),
+  /** Ed25519 seed that signs receipts and entitlement sets. */
+  signingSeed: Base64Key32,
+  signingPublicKey: Base64Key32,
+  /** X25519 key pair PAN/NIK are sealed to (by agents and at rest). */
+  sealSecretKey: Base64Key32,
+  sealPublicKey: Base64Key32,
+  /** HMAC key of the gateway's own PAN/NIK look-up hashes. */
+  lookupKey: Base64Key32,
+});
+export type GatewayKeys = z.infer<typeof GatewayKeys>;
+
+export const configFileName = 'config.json';
+export const keysFileName = 'keys.json';
+export const storeDirName = 'store';
+
+export function parseConfig(value: unknown, where: string): GatewayConfig {
+  const parsed = GatewayConfig.safeParse(value);
+  if (!parsed.success) {
+    throw new ERR_CONFIG_INVALID(`Cannot use ${where}: ${z.prettifyError(parsed.error)}`, { where });
+  }
+  return parsed.data;
+}
+
+async function readJson(path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    throw new ERR_CONFIG_INVALID(`Cannot read ${path}: expected a gateway directory made by "edc-gateway init"`, { path }, cause);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new ERR_CONFIG_INVALID(`Cannot parse ${path}: expected JSON`, { path }, cause);
+  }
+}
+
+export interface GatewayDir {
+  readonly dir: string;
+  readonly config: GatewayConfig;
+  readonly keys: GatewayKeys;
+  readonly storePath: string;
+}
+
+export async function loadGatewayDir(dir: string): Promise<GatewayDir> {
+  const config = parseConfig(await readJson(join(dir, configFileName)), join(dir, configFileName));
+  const keysParsed = GatewayKeys.safeParse(await readJson(join(dir, keysFileName)));
+  if (!keysParsed.success) {
+    throw new ERR_CONFIG_INVALID(`Cannot use ${join(dir, keysFileName)}: ${z.prettifyError(keysParsed.error)}`);
+  }
+  return { dir, config, keys: keysParsed.data, storePath: join(dir, storeDirName) };
+}

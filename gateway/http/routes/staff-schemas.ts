@@ -1,0 +1,33 @@
+/** Schemas of the staff API (responses are plain data, no personal data). */
+import { z } from 'zod';
+import { Bank, ErrorBody, Tahap } from '../../../protocol/messages/schemas.ts';
+import { kpmCategories, withdrawalCategories } from '../../recon/classify.ts';
+
+export const Counters = z.record(z.string(), z.number().int());
+export const TahapParams = z.strictObject({ tahap: Tahap });
+export const Filter = {
+  bank: Bank.optional(),
+  region: z.string().regex(/^[0-9]{2,10}$/, 'expected a region code prefix of 2 to 10 digits').optional(),
+};
+export const PageQuery = z.strictObject({
+  ...Filter,
+  after: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+export const KpmCategory = z.enum(kpmCategories);
+export const WithdrawalCategory = z.enum(withdrawalCategories);
+export const Role = z.enum(['viewer', 'reconciler', 'admin']);
+export const staffErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
+export const ExceptionState = z.enum(['open', 'investigating', 'resolved']);
+export const ResolutionReason = z.enum(['returned_to_treasury', 'recovered_from_agent', 'confirmed', 'other']);
+
+export const PositionView = z.object({
+  kpmId: z.string(), bank: z.string(), regionCode: z.string(), category: KpmCategory,
+  credited: z.number(), failed: z.number(), returned: z.number(), drawn: z.number(), withdrawn: z.number(), unclaimed: z.number(), overdrawnExcess: z.number(),
+});
+export const WithdrawalView = z.object({ agentId: z.string(), seq: z.number(), hash: z.string(), kpmId: z.string(), amount: z.number(), category: WithdrawalCategory, bank: z.string(), regionCode: z.string() });
+export const ExceptionEvent = z.object({ at: z.number(), actor: z.string(), from: ExceptionState, to: ExceptionState, reason: ResolutionReason.optional(), note: z.string() });
+export const ExceptionView = z.object({
+  id: z.string(), tahap: z.string(), kind: z.string(), kpmId: z.string(), agentId: z.string().optional(), amount: z.number(), state: ExceptionState, history: z.array(ExceptionEvent).readonly(),
+});
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item).readonly(), next: z.string().optional() });

@@ -1,0 +1,28 @@
+/**
+ * Staff API under /v1/staff: bearer tokens with roles, every request written to the append-only
+ * audit log (actor, route, parameters, status) after it is answered.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { GatewayContext } from '../context.ts';
+import { staffAuthHook } from '../staff-auth.ts';
+import { staffReportRoutes } from './staff-reports.ts';
+import { staffActionRoutes } from './staff-actions.ts';
+
+export function staffRoutes(ctx: GatewayContext) {
+  return async (app: FastifyInstance): Promise<void> => {
+    await app.register(async (scope) => {
+      scope.addHook('preValidation', staffAuthHook(ctx.store));
+      scope.addHook('onResponse', async (request, reply) => {
+        if (request.staff === undefined) return;
+        await ctx.store.appendAudit({
+          at: ctx.now(),
+          actor: request.staff.name,
+          action: `${request.method} ${request.routeOptions.url ?? ''}`,
+          details: { params: request.params, query: request.query, status: reply.statusCode, role: request.staff.role },
+        });
+      });
+      await scope.register(staffReportRoutes(ctx));
+      await scope.register(staffActionRoutes(ctx));
+    }, { prefix: '/v1/staff' });
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * The LevelDB handle: opening (a held lock becomes EDC_ERR_STORE_LOCKED), JSON values, one
+ * writer at a time, and synced batches. Writers are serialised because every upload and import
+ * reads positions and counters and writes them back: two interleaved read-modify-writes would
+ * lose an update. Reads need no lock (LevelDB reads see whole batches or nothing).
+ */
+import { ClassicLevel } from 'classic-level';
+import { ERR_STORE_CLOSED, ERR_STORE_CORRUPT, ERR_STORE_LOCKED } from '../../errors.ts';
+
+export type Db = ClassicLevel<string, string>;
+export type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
+
+export async function openDb(path: string): Promise<Db> {
+  const db = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  try {
+    await db.open();
+  } catch (cause) {
+    const code = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as { code?: string }).code;
+    if (code === 'LEVEL_LOCKED') {
+      throw new ERR_STORE_LOCKED(`Cannot open the gateway store at ${path}: another process holds its lock (stop "edc-gateway serve" or use its HTTP routes)`, { path }, cause);
+    }
+    throw cause;
+  }
+  return db;
+}
+
+export async function getJson<T>(db: Db, key: string): Promise<T | undefined> {
+  if (db.status !== 'open') throw new ERR_STORE_CLOSED('Cannot read: the gateway store is closed');
+  const text = await db.get(key);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new ERR_STORE_CORRUPT(`Cannot read ${key}: stored value is not JSON`, { key }, cause);
+  }
+}
+
+export function parseJson<T>(key: string, text: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (cause) {
+    throw new ERR_STORE_CORRUPT(`Cannot read ${key}: stored value is not JSON`, { key }, cause);
+  }
+}
+
+/** A batch under construction that also serves reads of what it is about to write. */
+export class Tx {
+  readonly ops = new Map<string, string | null>();
+  constructor(readonly db: Db) {}
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const pending = this.ops.get(key);
+    if (pending === null) return undefined;
+    if (pending !== undefined) return parseJson<T>(key, pending);
+    return getJson<T>(this.db, key);
+  }
+
+  put(key: string, value: unknown): void {
+    this.ops.set(key, JSON.stringify(value));
+  }
+
+  del(key: string): void {
+    this.ops.set(key, null);
+  }
+
+  async commit(): Promise<void> {
+    if (this.ops.size === 0) return;
+    const batch: BatchOp[] = [];
+    for (const [key, value] of this.ops) batch.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
+    await this.db.batch(batch, { sync: true });
+  }
+}
+
+export class WriteLock {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.#tail.then(fn, fn);
+    this.#tail = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Applying rows of a bank disbursement file. A row is identified by bank + tahap + kpmId +
+ * reference: the same row again is a duplicate (nothing changes, so re-importing a file is a
+ * no-op), the same identity with another amount or status is a conflict (reported, not
+ * applied: a bank correcting a fact must be handled by a person, not by overwriting history).
+ * Personal data is sealed to the gateway before it is written; look-ups use keyed hashes.
+ */
+import { keyedHash } from '../../../protocol/crypto/seal.ts';
+import type { DisbursementRow } from '../../import/types.ts';
+import type { Sealer } from '../../crypto/fast-seal.ts';
+import type { DisbursementOutcome, ImportedFile } from '../types.ts';
+import { k } from './keys.ts';
+import type { Tx } from './db.ts';
+import { updatePosition, type ReconEnv, type StoredRow } from './position.ts';
+
+export const conflictsListedMax = 1000;
+
+export interface RowRecord {
+  readonly line: number;
+  readonly amount: number;
+  readonly status: DisbursementRow['status'];
+  readonly regionCode: string;
+  readonly fileSha256: string;
+  readonly sealed: string;
+  readonly panHmac: string;
+  readonly nikHmac: string;
+}
+
+export interface SealContext {
+  readonly sealer: Sealer;
+  readonly lookupKey: string;
+}
+
+interface Tally {
+  accepted: number;
+  duplicates: number;
+  conflicts: number;
+  conflictList: { line: number; kpmId: string; reference: string; reason: string }[];
+}
+
+function conflictReason(old: RowRecord, row: DisbursementRow): string | undefined {
+  if (old.amount !== row.amount) return `amount: imported ${old.amount}, found ${row.amount}`;
+  if (old.status !== row.status) return `status: imported ${old.status}, found ${row.status}`;
+  return undefined;
+}
+
+async function applyRow(tx: Tx, env: ReconEnv, seal: SealContext, row: DisbursementRow, fileSha256: string, tally: Tally): Promise<void> {
+  const rowKey = k.row(row.tahap, row.kpmId, row.bank, row.reference);
+  const old = await tx.get<RowRecord>(rowKey);
+  if (old !== undefined) {
+    const reason = conflictReason(old, row);
+    if (reason === undefined) tally.duplicates += 1;
+    else {
+      tally.conflicts += 1;
+      if (tally.conflictList.length < conflictsListedMax) tally.conflictList.push({ line: row.line, kpmId: row.kpmId, reference: row.reference, reason });
+    }
+    return;
+  }
+  const panHmac = keyedHash(row.pan, seal.lookupKey);
+  const nikHmac = keyedHash(row.nik, seal.lookupKey);
+  const sealed = seal.sealer.seal(JSON.stringify({ pan: row.pan, nik: row.nik, name: row.name }));
+  const record: RowRecord = { line: row.line, amount: row.amount, status: row.status, regionCode: row.regionCode, fileSha256, sealed, panHmac, nikHmac };
+  tx.put(rowKey, record);
+  tx.put(k.kpm(row.kpmId), { sealed, panHmac, nikHmac, tahap: row.tahap });
+  tx.put(k.panIndex(panHmac), row.kpmId);
+  tx.put(k.nikIndex(nikHmac), row.kpmId);
+  const stored: StoredRow = { bank: row.bank, reference: row.reference, regionCode: row.regionCode, amount: row.amount, status: row.status, line: row.line, panSealed: sealed, panHmac, fileSha256 };
+  await updatePosition(tx, env, row.tahap, row.kpmId, (pos) => {
+    pos.rows.push(stored);
+  });
+  tally.accepted += 1;
+}
+
+export async function applyRowsIntoTx(
+  tx: Tx,
+  env: ReconEnv,
+  seal: SealContext,
+  rows: readonly DisbursementRow[],
+  options: { readonly fileSha256: string; readonly now: number },
+): Promise<DisbursementOutcome> {
+  const tally: Tally = { accepted: 0, duplicates: 0, conflicts: 0, conflictList: [] };
+  for (const row of rows) await applyRow(tx, env, seal, row, options.fileSha256, tally);
+  const first = rows[0];
+  if (first !== undefined && (await tx.get(k.file(options.fileSha256))) === undefined) {
+    tx.put(k.file(options.fileSha256), { fileSha256: options.fileSha256, bank: first.bank, tahap: first.tahap, firstImportedAt: options.now } satisfies ImportedFile);
+  }
+  return tally;
+}

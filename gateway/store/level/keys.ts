@@ -1,0 +1,50 @@
+/**
+ * LevelDB key layout. Components are joined with '!' (0x21), which sorts below every character
+ * an id, tahap, bank or region may hold, so key order equals component-by-component order and
+ * streams over different prefixes (rows, entries, positions) meet in the same kpmId order: the
+ * recompute merges them in one pass with bounded memory. Sequence numbers are zero-padded.
+ */
+export const sep = '!';
+
+export function seq16(seq: number): string {
+  return String(seq).padStart(16, '0');
+}
+
+export function key(...parts: readonly (string | number)[]): string {
+  return parts.join(sep);
+}
+
+/** Range covering every key that starts with prefix + sep. */
+export function range(...parts: readonly (string | number)[]): { gt: string; lt: string } {
+  const p = key(...parts) + sep;
+  return { gt: p, lt: p + '\uffff' };
+}
+
+export const k = {
+  agent: (agentId: string) => key('agent', agentId),
+  alloc: (kpmId: string) => key('alloc', kpmId),
+  agentKpm: (agentId: string, kpmId: string) => key('akpm', agentId, kpmId),
+  head: (agentId: string) => key('head', agentId),
+  chain: (agentId: string, seq: number) => key('chain', agentId, seq16(seq)),
+  entry: (tahap: string, kpmId: string, agentId: string, seq: number) => key('ent', tahap, kpmId, agentId, seq16(seq)),
+  evidence: (tahap: string, kpmId: string, agentId: string, hash: string) => key('evd', tahap, kpmId, agentId, hash),
+  evidenceByAgent: (agentId: string, hash: string) => key('evda', agentId, hash),
+  evidenceCount: (agentId: string) => key('evdn', agentId),
+  row: (tahap: string, kpmId: string, bank: string, reference: string) => key('drow', tahap, kpmId, bank, reference),
+  kpm: (kpmId: string) => key('kpm', kpmId),
+  panIndex: (hmac: string) => key('panh', hmac),
+  nikIndex: (hmac: string) => key('nikh', hmac),
+  file: (sha: string) => key('file', sha),
+  tahap: (tahap: string) => key('tahap', tahap),
+  entitlementSet: (setId: string) => key('eset', setId),
+  position: (tahap: string, kpmId: string) => key('pos', tahap, kpmId),
+  counters: (tahap: string, bank: string, region: string) => key('ctr', tahap, bank, region),
+  settlement: (tahap: string, agentId: string) => key('stl', tahap, agentId),
+  kpmCategory: (tahap: string, category: string, kpmId: string) => key('kcat', tahap, category, kpmId),
+  withdrawalCategory: (tahap: string, category: string, agentId: string, seq: number, hash: string) =>
+    key('wcat', tahap, category, agentId, seq16(seq), hash),
+  exception: (id: string) => key('exc', id),
+  audit: (id: string) => key('audit', id),
+  token: (sha: string) => key('tok', sha),
+  recon: (tahap: string, id: string) => key('recon', tahap, id),
+};

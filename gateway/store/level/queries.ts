@@ -1,0 +1,104 @@
+/** Read-side queries over the continuous state: summaries, category pages, settlements, exceptions. */
+import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
+import { add, emptyTahapCounters, type Counters } from '../../recon/counters.ts';
+import type { ExceptionState, ExceptionView, Page, PageQuery, PositionView, WithdrawalView } from '../types.ts';
+import { getJson, parseJson, type Db } from './db.ts';
+import { k, range, sep } from './keys.ts';
+import type { ExceptionRecord } from './exceptions.ts';
+
+/** Most records one page request may scan when filters skip records. */
+export const pageScanRecordsMax = 100_000;
+export const pageItemsMax = 1000;
+
+/**
+ * One page over consecutive key ranges (in key order). `after` is the opaque cursor: the last key
+ * the previous page scanned. Returns at most `limit` mapped items; next is undefined at the end.
+ */
+export async function page<T, V = T>(
+  db: Db,
+  ranges: readonly { gt: string; lt: string }[],
+  after: string | undefined,
+  limit: number,
+  map: (key: string, value: V) => T | undefined | Promise<T | undefined>,
+): Promise<Page<T>> {
+  const items: T[] = [];
+  let scanned = 0;
+  let last: string | undefined;
+  const wanted = Math.min(Math.max(limit, 1), pageItemsMax);
+  for (const r of [...ranges].sort((a, b) => (a.gt < b.gt ? -1 : 1))) {
+    if (after !== undefined && after >= r.lt) continue;
+    const gt = after !== undefined && after > r.gt ? after : r.gt;
+    for await (const [key, value] of db.iterator({ gt, lt: r.lt })) {
+      last = key;
+      scanned += 1;
+      const item = await map(key, parseJson<V>(key, value));
+      if (item !== undefined) items.push(item);
+      if (items.length >= wanted || scanned >= pageScanRecordsMax) return { items, next: last };
+    }
+  }
+  return { items, next: undefined };
+}
+
+function matches(place: { bank: string; regionCode: string }, q: { bank?: string | undefined; region?: string | undefined }): boolean {
+  return (q.bank === undefined || place.bank === q.bank) && (q.region === undefined || place.regionCode.startsWith(q.region));
+}
+
+export async function buckets(db: Db, tahap: string): Promise<Map<string, Counters>> {
+  const out = new Map<string, Counters>();
+  for await (const [key, value] of db.iterator(range('ctr', tahap))) {
+    const [, , bank, region] = key.split(sep);
+    out.set(`${bank}/${region}`, parseJson<Counters>(key, value));
+  }
+  return out;
+}
+
+export async function summary(db: Db, tahap: string, filter: { bank?: string | undefined; region?: string | undefined }): Promise<Counters> {
+  const total = emptyTahapCounters();
+  for await (const [key, value] of db.iterator(range('ctr', tahap))) {
+    const [, , bank = '', regionCode = ''] = key.split(sep);
+    if (matches({ bank, regionCode }, filter)) add(total, parseJson<Counters>(key, value));
+  }
+  return total;
+}
+
+export function positions(db: Db, tahap: string, category: KpmCategory, q: PageQuery): Promise<Page<PositionView>> {
+  return page<PositionView>(db, [range('kcat', tahap, category)], q.after, q.limit, (_key, v) => (matches(v, q) ? v : undefined));
+}
+
+export function withdrawals(db: Db, tahap: string, category: WithdrawalCategory, q: PageQuery): Promise<Page<WithdrawalView>> {
+  return page<WithdrawalView>(db, [range('wcat', tahap, category)], q.after, q.limit, (_key, v) => (matches(v, q) ? v : undefined));
+}
+
+export async function settlements(db: Db, tahap: string): Promise<Record<string, Counters>> {
+  const out: Record<string, Counters> = {};
+  for await (const [key, value] of db.iterator(range('stl', tahap))) out[key.split(sep)[2] ?? ''] = parseJson<Counters>(key, value);
+  return out;
+}
+
+export const kpmExceptionKinds = ['overdrawn', 'unclaimed', 'no_disbursement'] as const satisfies readonly KpmCategory[];
+export const withdrawalExceptionKinds = ['unknown_card', 'duplicate', 'fault', 'late'] as const satisfies readonly WithdrawalCategory[];
+
+export function kpmExceptionId(tahap: string, kpmId: string): string {
+  return `K:${tahap}:${kpmId}`;
+}
+
+export function withdrawalExceptionId(tahap: string, w: { agentId: string; seq: number; hash: string }): string {
+  return `W:${tahap}:${w.agentId}:${w.seq}:${w.hash}`;
+}
+
+export async function exceptionView(db: Db, tahap: string, kind: ExceptionView['kind'], v: PositionView | WithdrawalView): Promise<ExceptionView> {
+  const isWithdrawal = 'seq' in v;
+  const id = isWithdrawal ? withdrawalExceptionId(tahap, v) : kpmExceptionId(tahap, v.kpmId);
+  const record = await getJson<ExceptionRecord>(db, k.exception(id));
+  const amount = isWithdrawal ? v.amount : kind === 'overdrawn' ? v.overdrawnExcess : kind === 'unclaimed' ? v.unclaimed : v.failed + v.returned;
+  return { id, tahap, kind, kpmId: v.kpmId, agentId: isWithdrawal ? v.agentId : undefined, amount, state: record?.state ?? 'open', history: record?.history ?? [] };
+}
+
+export function exceptions(db: Db, tahap: string, q: PageQuery & { state?: ExceptionState | undefined }): Promise<Page<ExceptionView>> {
+  const ranges = [...kpmExceptionKinds.map((c) => range('kcat', tahap, c)), ...withdrawalExceptionKinds.map((c) => range('wcat', tahap, c))];
+  return page<ExceptionView, PositionView | WithdrawalView>(db, ranges, q.after, q.limit, async (key, v) => {
+    if (!matches(v, q)) return undefined;
+    const view = await exceptionView(db, tahap, key.split(sep)[2] as ExceptionView['kind'], v);
+    return q.state === undefined || view.state === q.state ? view : undefined;
+  });
+}

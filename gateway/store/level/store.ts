@@ -1,0 +1,262 @@
+/**
+ * The embedded LevelDB implementation of GatewayStore. One process owns the directory (LevelDB's
+ * lock); all writes go through one write lock and one synced batch each.
+ */
+import type { ChainHead } from '../../../protocol/messages/signed.ts';
+import { genesisHead } from '../../../protocol/messages/signed.ts';
+import type { LedgerEntry } from '../../../protocol/messages/schemas.ts';
+import { ulidFactory } from '../../../protocol/ids.ts';
+import { ERR_AGENT_UNKNOWN } from '../../errors.ts';
+import { Opener, Sealer } from '../../crypto/fast-seal.ts';
+import type { DisbursementRow } from '../../import/types.ts';
+import type { Counters } from '../../recon/counters.ts';
+import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
+import type * as T from '../types.ts';
+import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
+import { getJson, openDb, parseJson, Tx, WriteLock, type Db } from './db.ts';
+import { applyRowsIntoTx } from './disbursements.ts';
+import { evidencePerAgentMax, flagAgent, ingestIntoTx, keepEvidence, type StoredEntry, type ChainLink } from './ingest.ts';
+import { k, range, sep } from './keys.ts';
+import { PanMatcher } from './pan.ts';
+import type { ReconEnv } from './position.ts';
+import * as Q from './queries.ts';
+import { compareCounters, recompute } from './recompute.ts';
+import { entitlementSnapshot } from './entitlements.ts';
+import { transitionIntoTx } from './exceptions.ts';
+
+export interface LevelStoreOptions {
+  readonly path: string;
+  readonly sealPublicKey: string;
+  readonly sealSecretKey: string;
+  /** The gateway's HMAC key for PAN/NIK look-up hashes. */
+  readonly lookupKey: string;
+  readonly tahapClosesAt: Readonly<Record<string, number>>;
+  readonly ulid?: () => string;
+}
+
+export const snapshotRecordsMax = 1_000_000;
+
+export class LevelStore implements T.GatewayStore {
+  readonly #lock = new WriteLock();
+  readonly #env: ReconEnv;
+  readonly #sealer: Sealer;
+  readonly #opener: Opener;
+  readonly #ulid: () => string;
+  readonly #lookupKeys = new Map<string, string | undefined>();
+
+  private constructor(private readonly db: Db, private readonly options: LevelStoreOptions) {
+    this.#sealer = new Sealer(options.sealPublicKey);
+    this.#opener = new Opener(options.sealSecretKey);
+    this.#ulid = options.ulid ?? ulidFactory();
+    const matcher = new PanMatcher(this.#opener);
+    this.#env = {
+      matcher,
+      lookupKey: async (agentId) => {
+        if (!this.#lookupKeys.has(agentId)) this.#lookupKeys.set(agentId, (await getJson<T.AgentRecord>(this.db, k.agent(agentId)))?.lookupKey);
+        return this.#lookupKeys.get(agentId);
+      },
+      closesAt: (tahap) => options.tahapClosesAt[tahap],
+    };
+  }
+
+  static async open(options: LevelStoreOptions): Promise<LevelStore> {
+    return new LevelStore(await openDb(options.path), options);
+  }
+
+  get opener(): Opener {
+    return this.#opener;
+  }
+
+  async close(): Promise<void> {
+    await this.#lock.run(() => this.db.close());
+  }
+
+  #write<R>(fn: (tx: Tx) => Promise<R>, commit: (result: R) => boolean = () => true): Promise<R> {
+    return this.#lock.run(async () => {
+      const tx = new Tx(this.db);
+      const result = await fn(tx);
+      if (commit(result)) await tx.commit();
+      return result;
+    });
+  }
+
+  addAgent(agent: T.NewAgent, options: { move: boolean; now: number; lookupKey: string }): Promise<T.AgentRecord> {
+    return this.#write(async (tx) => {
+      this.#lookupKeys.delete(agent.agentId);
+      return addAgentIntoTx(tx, agent, options);
+    });
+  }
+
+  getAgent(agentId: string): Promise<T.AgentRecord | undefined> {
+    return getJson<T.AgentRecord>(this.db, k.agent(agentId));
+  }
+
+  listAgents(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AgentRecord>> {
+    return Q.page<T.AgentRecord>(this.db, [range('agent')], query.after, query.limit, (_key, v) => v);
+  }
+
+  revokeAgent(agentId: string, now: number): Promise<T.AgentRecord> {
+    return this.#write((tx) => revokeAgentIntoTx(tx, agentId, now));
+  }
+
+  async *agentKpms(agentId: string): AsyncIterable<string> {
+    for await (const key of this.db.keys(range('akpm', agentId))) yield key.slice(k.agentKpm(agentId, '').length);
+  }
+
+  async head(agentId: string): Promise<ChainHead> {
+    return (await getJson<ChainHead>(this.db, k.head(agentId))) ?? genesisHead;
+  }
+
+  ingest(agentId: string, entries: readonly LedgerEntry[], receivedAt: number): Promise<T.IngestOutcome> {
+    return this.#write(
+      async (tx) => {
+        const agent = await tx.get<T.AgentRecord>(k.agent(agentId));
+        if (agent === undefined) throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${agentId}: expected an enrolled agent, found none`);
+        return ingestIntoTx(tx, this.#env, agent, entries, receivedAt);
+      },
+      (outcome) => outcome.kind === 'accepted' || outcome.kind === 'fork',
+    );
+  }
+
+  recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void> {
+    return this.#write(async (tx) => {
+      let agent = await tx.get<T.AgentRecord>(k.agent(agentId));
+      if (agent === undefined) throw new ERR_AGENT_UNKNOWN(`Cannot record evidence for ${agentId}: expected an enrolled agent, found none`);
+      for (const found of entries) await keepEvidence(tx, this.#env, agent, { agentId, kind: 'tampered', receivedAt, found, stored: undefined, reason });
+      agent = (await tx.get<T.AgentRecord>(k.agent(agentId))) ?? agent;
+      flagAgent(tx, agent, 'tampered', entries[0]?.seq ?? 0, receivedAt);
+    });
+  }
+
+  async entries(agentId: string, fromSeq: number, limit: number): Promise<LedgerEntry[]> {
+    const out: LedgerEntry[] = [];
+    for await (const [key, value] of this.db.iterator({ gte: k.chain(agentId, fromSeq), lt: k.chain(agentId, Number.MAX_SAFE_INTEGER), limit })) {
+      const link = parseJson<ChainLink>(key, value);
+      const seq = Number(key.split(sep)[2]);
+      const stored = await getJson<StoredEntry>(this.db, k.entry(link.tahap, link.kpmId, agentId, seq));
+      if (stored !== undefined) out.push(stored.entry);
+    }
+    return out;
+  }
+
+  async evidence(agentId: string, limit: number): Promise<T.EvidenceRecord[]> {
+    const out: T.EvidenceRecord[] = [];
+    for await (const [, pointer] of this.db.iterator({ ...range('evda', agentId), limit: Math.min(limit, evidencePerAgentMax) })) {
+      const record = await getJson<T.EvidenceRecord>(this.db, parseJson<string>('evda', pointer));
+      if (record !== undefined) out.push(record);
+    }
+    return out;
+  }
+
+  applyDisbursements(rows: readonly DisbursementRow[], options: { fileSha256: string; now: number }): Promise<T.DisbursementOutcome> {
+    return this.#write((tx) => applyRowsIntoTx(tx, this.#env, { sealer: this.#sealer, lookupKey: this.options.lookupKey }, rows, options));
+  }
+
+  async importedFiles(tahap: string | undefined): Promise<T.ImportedFile[]> {
+    const out: T.ImportedFile[] = [];
+    for await (const [key, value] of this.db.iterator(range('file'))) {
+      const f = parseJson<T.ImportedFile>(key, value);
+      if (tahap === undefined || f.tahap === tahap) out.push(f);
+    }
+    return out;
+  }
+
+  async latestTahap(): Promise<string | undefined> {
+    const keys = await this.db.keys({ ...range('tahap'), reverse: true, limit: 1 }).all();
+    return keys[0]?.slice('tahap!'.length);
+  }
+
+  entitlementSnapshot(agentId: string, tahap: string): Promise<T.EntitlementSnapshot> {
+    return this.#lock.run(() => entitlementSnapshot(this.db, this.#env.matcher, agentId, tahap));
+  }
+
+  recordEntitlementSet(set: { setId: string; agentId: string; tahap: string; issuedAt: number; expiresAt: number }): Promise<void> {
+    return this.#write(async (tx) => {
+      tx.put(k.entitlementSet(set.setId), set);
+      return Promise.resolve();
+    });
+  }
+
+  summary(tahap: string, filter: { bank?: string | undefined; region?: string | undefined }): Promise<Counters> {
+    return Q.summary(this.db, tahap, filter);
+  }
+
+  positions(tahap: string, category: KpmCategory, query: T.PageQuery): Promise<T.Page<T.PositionView>> {
+    return Q.positions(this.db, tahap, category, query);
+  }
+
+  withdrawals(tahap: string, category: WithdrawalCategory, query: T.PageQuery): Promise<T.Page<T.WithdrawalView>> {
+    return Q.withdrawals(this.db, tahap, category, query);
+  }
+
+  settlements(tahap: string): Promise<Record<string, Counters>> {
+    return Q.settlements(this.db, tahap);
+  }
+
+  exceptions(tahap: string, query: T.PageQuery & { state?: T.ExceptionState | undefined }): Promise<T.Page<T.ExceptionView>> {
+    return Q.exceptions(this.db, tahap, query);
+  }
+
+  transitionException(id: string, change: { to: T.ExceptionState; reason: T.ResolutionReason | undefined; note: string; actor: string; now: number }): Promise<T.ExceptionView> {
+    return this.#write((tx) => transitionIntoTx(tx, id, change, this.#ulid()));
+  }
+
+  appendAudit(record: Omit<T.AuditRecord, 'id'>): Promise<T.AuditRecord> {
+    return this.#write(async (tx) => {
+      const full: T.AuditRecord = { id: this.#ulid(), ...record };
+      tx.put(k.audit(full.id), full);
+      return Promise.resolve(full);
+    });
+  }
+
+  audit(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AuditRecord>> {
+    return Q.page<T.AuditRecord>(this.db, [range('audit')], query.after, query.limit, (_key, v) => v);
+  }
+
+  putToken(record: T.TokenRecord): Promise<void> {
+    return this.#write(async (tx) => {
+      tx.put(k.token(record.tokenSha256), record);
+      return Promise.resolve();
+    });
+  }
+
+  getToken(tokenSha256: string): Promise<T.TokenRecord | undefined> {
+    return getJson<T.TokenRecord>(this.db, k.token(tokenSha256));
+  }
+
+  /** Runs under the write lock so the continuous state cannot move while it is compared. */
+  reconcile(tahap: string, now: number): Promise<T.ReconResult> {
+    return this.#write(async (tx) => {
+      const out = await recompute(this.db, this.#env, tahap);
+      compareCounters(out, { buckets: await Q.buckets(this.db, tahap), settlements: new Map(Object.entries(await Q.settlements(this.db, tahap))) });
+      const heads: Record<string, ChainHead> = {};
+      for await (const [key, value] of this.db.iterator(range('head'))) heads[key.slice('head!'.length)] = parseJson<ChainHead>(key, value);
+      const result: T.ReconResult = {
+        id: this.#ulid(),
+        tahap,
+        at: now,
+        agree: out.differences.length === 0,
+        differences: out.differences,
+        kpmCount: out.kpmCount,
+        totals: out.totals,
+        settlements: Object.fromEntries(out.settlements),
+        inputs: { files: (await this.importedFiles(tahap)).map((f) => f.fileSha256).sort(), heads },
+      };
+      tx.put(k.recon(tahap, result.id), result);
+      return result;
+    });
+  }
+
+  async reconResults(tahap: string, limit: number): Promise<T.ReconResult[]> {
+    const out: T.ReconResult[] = [];
+    for await (const [key, value] of this.db.iterator({ ...range('recon', tahap), reverse: true, limit })) out.push(parseJson<T.ReconResult>(key, value));
+    return out;
+  }
+
+  async snapshot(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for await (const [key, value] of this.db.iterator({ limit: snapshotRecordsMax + 1 })) out.set(key, value);
+    if (out.size > snapshotRecordsMax) throw new Error(`snapshot refused: more than ${snapshotRecordsMax} records`);
+    return out;
+  }
+}
