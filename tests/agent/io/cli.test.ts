@@ -93,10 +93,10 @@ describe('edc-agent start (child processes)', () => {
       expect(second.stderr.trim().split('\n')).toHaveLength(1);
       expect(second.stderr).toMatch(/^edc-agent: EDC_ERR_LEDGER_LOCKED: .*another edc-agent process/);
       const status = spawnSync(process.execPath, [bin, 'status', '--dir', dir, '--json'], { encoding: 'utf8', timeout: 15_000 });
-      const report = JSON.parse(status.stdout);
+      const report = JSON.parse(status.stdout) as { running: boolean; summary: { id: string[] }; links: Array<{ kind: string }> };
       expect(report.running).toBe(true);
       expect(report.summary.id[0]).toBe('Status agen AGT-001: berjalan');
-      expect(report.links.map((l: { kind: string }) => l.kind)).toEqual(['tcp-listener']);
+      expect(report.links.map((l) => l.kind)).toEqual(['tcp-listener']);
     } finally {
       const exited = new Promise<number | null>((done) => first.once('exit', (code) => done(code)));
       first.kill('SIGTERM');
