@@ -1,6 +1,6 @@
 /**
  * ISO 8583:1987 subset spoken between EDC terminals and the offline agent (the payload of a
- * link-layer frame). Wire spec: protocol/spec/iso8583.md.
+ * link-layer frame). Wire spec: protocol/README.md (Part 2).
  */
 export { isoErrors, type IsoErrorCode } from './errors.ts';
 export type { AdditionalAmount, Field60, FieldNumber, IsoFields, IsoMessage, Mti, NetworkCode, RequestMti, SettlementTotals, Tpdu } from './types.ts';

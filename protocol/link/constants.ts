@@ -1,5 +1,5 @@
 /**
- * Wire constants and named limits of the terminal link layer (protocol/spec/link.md).
+ * Wire constants and named limits of the terminal link layer (protocol/README.md (Part 1)).
  * Limits carry their unit last; every default is exported so that both ends of a link (agent
  * and terminal simulator) are configured from one place.
  */

@@ -1,6 +1,6 @@
 /**
  * The link layer's coded errors: one constructor per condition, so a caller branches on
- * `err.code` and the spec (protocol/spec/link.md) lists exactly these codes (a test holds the
+ * `err.code` and the spec (protocol/README.md (Part 1)) lists exactly these codes (a test holds the
  * two equal). Frame errors are reported by the decoders as events, never thrown; session errors
  * reject `send()` or reach the session's `onError`.
  */

@@ -28,7 +28,7 @@ describe('isoErrors registry', () => {
   });
 
   it('the wire spec lists exactly the codes the registry defines', () => {
-    const spec = readFileSync(resolve(import.meta.dirname, '../../../protocol/spec/iso8583.md'), 'utf8');
+    const spec = readFileSync(resolve(import.meta.dirname, '../../../protocol/README.md'), 'utf8');
     const documented = new Set(spec.match(/EDC_ERR_ISO_[A-Z_]+/g));
     expect([...documented].sort()).toEqual(Object.values(isoErrors).map((ctor) => ctor.code).sort());
   });

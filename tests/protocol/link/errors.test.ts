@@ -6,7 +6,7 @@ import { linkErrors } from '../../../protocol/link/index.ts';
 import { assertLink } from '../../../protocol/link/errors.ts';
 import { propertyRuns } from './helpers.ts';
 
-const spec = readFileSync(resolve(import.meta.dirname, '../../../protocol/spec/link.md'), 'utf8');
+const spec = readFileSync(resolve(import.meta.dirname, '../../../protocol/README.md'), 'utf8');
 
 describe('link error registry', () => {
   const codes = Object.values(linkErrors).map((ctor) => ctor.code);
@@ -19,8 +19,8 @@ describe('link error registry', () => {
     }
   });
 
-  it('lists in protocol/spec/link.md exactly the codes the registry defines', () => {
-    const documented = new Set([...spec.matchAll(/\| `(EDC_ERR_[A-Z0-9_]+)` \|/g)].map((m) => m[1]));
+  it('lists in protocol/README.md exactly the codes the registry defines', () => {
+    const documented = new Set([...spec.matchAll(/\| `(EDC_ERR_(?:FRAME|LINK)_[A-Z0-9_]+)` \|/g)].map((m) => m[1]));
     expect([...documented].sort()).toEqual([...codes].sort());
   });
 
