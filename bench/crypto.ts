@@ -3,6 +3,7 @@
  * reference), same messages and keys, same process. Run: npx tsx bench/crypto.ts [--quick]
  */
 import { generateSigningKeyPair, sign, signReference, verify, verifyReference } from '../protocol/crypto/ed25519.ts';
+import { generateSealKeyPair, seal, sealReference } from '../protocol/crypto/seal.ts';
 import { against, opsPerSecond, printTable, quick, summarize, writeResults } from './harness.ts';
 
 const repeats = quick() ? 3 : 7;
@@ -21,6 +22,11 @@ const naclSign = summarize('ed25519 sign, tweetnacl', 'ops/s', opsPerSecond(repe
 const nodeVerify = summarize('ed25519 verify, node:crypto', 'ops/s', opsPerSecond(repeats, nodeOps, loop(nodeOps, () => verify(message, signature, publicKey))));
 const naclVerify = summarize('ed25519 verify, tweetnacl', 'ops/s', opsPerSecond(repeats, naclOps, loop(naclOps, () => verifyReference(message, signature, publicKey))));
 
-const figures = [nodeSign, against(naclSign, nodeSign), nodeVerify, against(naclVerify, nodeVerify)];
-printTable('Ed25519, 300-byte messages', figures);
+const sealKeys = generateSealKeyPair();
+const sealOps = quick() ? 200 : 2_000;
+const fastSeal = summarize('seal PAN, OpenSSL X25519 + secretbox', 'ops/s', opsPerSecond(repeats, sealOps, loop(sealOps, () => seal('5264221234567890', sealKeys.publicKey))));
+const naclSeal = summarize('seal PAN, tweetnacl box', 'ops/s', opsPerSecond(repeats, naclOps, loop(naclOps, () => sealReference('5264221234567890', sealKeys.publicKey))));
+
+const figures = [nodeSign, against(naclSign, nodeSign), nodeVerify, against(naclVerify, nodeVerify), fastSeal, against(naclSeal, fastSeal)];
+printTable('Ed25519 on 300-byte messages; sealing a 16-digit PAN', figures);
 console.log(`\nwrote ${writeResults('crypto', figures)}`);

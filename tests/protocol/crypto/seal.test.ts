@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
-import { generateSealKeyPair, keyedHash, seal, unseal } from '../../../protocol/crypto/seal.ts';
+import { generateSealKeyPair, keyedHash, seal, sealReference, unseal } from '../../../protocol/crypto/seal.ts';
 
 describe('seal() and unseal()', () => {
   const gateway = generateSealKeyPair();
@@ -13,6 +13,23 @@ describe('seal() and unseal()', () => {
       }),
       { numRuns: 500 },
     );
+  });
+
+  it('seal() (OpenSSL X25519) is byte-identical to tweetnacl box for the same randomness', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), fc.uint8Array({ minLength: 56, maxLength: 56 }), (text, randomness) => {
+        const fixed = (): ((n: number) => Uint8Array) => {
+          let offset = 0;
+          return (n) => randomness.slice(offset, (offset += n));
+        };
+        expect(seal(text, gateway.publicKey, fixed())).toBe(sealReference(text, gateway.publicKey, fixed()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a low-order seal public key with EDC_ERR_KEY_FORMAT', () => {
+    expect(() => seal('x', toBase64(new Uint8Array(32)))).toThrow(expect.objectContaining({ code: 'EDC_ERR_KEY_FORMAT' }));
   });
 
   it('give a different box each time, so equal PANs are not linkable', () => {
