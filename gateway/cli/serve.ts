@@ -1,0 +1,31 @@
+/** edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]: runs the HTTP gateway until SIGINT/SIGTERM. */
+import { buildGateway } from '../app.ts';
+import { ERR_CLI_USAGE } from '../errors.ts';
+import { openGateway } from './open.ts';
+import { parse, required, type CliIo, type CommandSpec } from './io.ts';
+
+export const serveSpec: CommandSpec = {
+  usage: 'edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]\n  Serves the agent API, staff API, /docs, /dashboard, /healthz, /readyz and /metrics. Holds the store lock\n  while running: stop it before running CLI commands that write (agents, tokens, import, reconcile).',
+  options: { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
+};
+
+export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parse(serveSpec, argv);
+  if (args.help) return (io.out(serveSpec.usage + '\n'), 0);
+  const dir = required(args.values, 'dir', serveSpec);
+  const host = typeof args.values.host === 'string' ? args.values.host : '127.0.0.1';
+  const portText = typeof args.values.port === 'string' ? args.values.port : '8080';
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) throw new ERR_CLI_USAGE(`--port: expected 0-65535, found ${portText}`);
+  const { gw, store } = await openGateway(dir);
+  const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config });
+  const address = await app.listen({ host, port: Number(portText) });
+  io.err(`edc-gateway listening on ${address} (docs: ${address}/docs, dashboard: ${address}/dashboard)\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await app.close();
+  await store.close();
+  return 0;
+}
