@@ -71,7 +71,7 @@ describe('edc-gateway CLI', () => {
     expect(clash.code).toBe(1);
     expect(clash.err).toContain('EDC_ERR_KPM_ALLOCATED');
     const list = await cli('agents', 'list', '--dir', gw);
-    expect(list.out.trim().split('\n').map((l) => JSON.parse(l).agentId)).toEqual(['AGT-CLI']);
+    expect(list.out.trim().split('\n').map((l) => (JSON.parse(l) as { agentId: string }).agentId)).toEqual(['AGT-CLI']);
     expect(list.out).not.toContain('lookupKey');
   });
 
