@@ -1,6 +1,6 @@
 /**
  * Staff API under /v1/staff: bearer tokens with roles, every request written to the append-only
- * audit log (actor, route, parameters, status) after it is answered.
+ * audit log (actor, route, parameters, status) before it is answered.
  */
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.ts';
@@ -12,8 +12,9 @@ export function staffRoutes(ctx: GatewayContext) {
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(async (scope) => {
       scope.addHook('preValidation', staffAuthHook(ctx.store));
-      scope.addHook('onResponse', async (request, reply) => {
-        if (request.staff === undefined) return;
+      // onSend, not onResponse: the audit record is durable before the client sees the answer.
+      scope.addHook('onSend', async (request, reply, payload) => {
+        if (request.staff === undefined) return payload;
         await ctx.store.appendAudit({
           at: ctx.now(),
           actor: request.staff.name,
