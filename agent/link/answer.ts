@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { decode, encode } from '../../protocol/iso8583/index.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
 import { isEdcError } from '../../protocol/errors.ts';
+import { linkErrors } from './errors.ts';
 import { formatErrorResponse } from './format-error.ts';
 
 export interface RequestHandler {
@@ -28,8 +29,9 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     request = decode(payload);
   } catch (err) {
     const response = formatErrorResponse(payload);
+    const code = response === undefined ? linkErrors.NoAnswer.code : linkErrors.Undecodable.code;
     context.logger.warn(
-      { link: context.link, code: isEdcError(err) ? err.code : 'unknown', reason: errorText(err), answered: response !== undefined },
+      { link: context.link, code, isoCode: isEdcError(err) ? err.code : 'unknown', reason: errorText(err), answered: response !== undefined },
       response === undefined ? 'undecodable request, no addressable answer' : 'undecodable request answered with 30',
     );
     return response;
@@ -38,7 +40,7 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
   try {
     response = await context.handler.handle(request);
   } catch (err) {
-    context.logger.error({ link: context.link, mti: request.mti, stan: request.fields[11], err }, 'core failed to handle request; no response sent');
+    context.logger.error({ link: context.link, code: linkErrors.NoAnswer.code, mti: request.mti, stan: request.fields[11], err }, 'core failed to handle request; no response sent');
     return undefined;
   }
   try {
@@ -49,7 +51,7 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     );
     return bytes;
   } catch (err) {
-    context.logger.error({ link: context.link, mti: response.mti, stan: response.fields[11], err }, 'core response does not encode; no response sent');
+    context.logger.error({ link: context.link, code: linkErrors.NoAnswer.code, mti: response.mti, stan: response.fields[11], err }, 'core response does not encode; no response sent');
     return undefined;
   }
 }

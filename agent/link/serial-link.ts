@@ -51,6 +51,12 @@ export class SerialTerminalLink {
     private readonly options: SerialLinkOptions,
     private readonly context: SerialLinkContext,
   ) {
+    if (options.path === '' || !Number.isInteger(options.baudRate) || options.baudRate < 50 || options.baudRate > 4_000_000) {
+      throw new linkErrors.Options(`Cannot configure serial terminal: expected a device path and a baud rate 50..4000000, found ${JSON.stringify(options.path)} at ${String(options.baudRate)}`, {
+        path: options.path,
+        baudRate: options.baudRate,
+      });
+    }
     this.id = `serial:${options.path}`;
     this.record = context.registry.open(this.id, 'serial', 'opening');
   }

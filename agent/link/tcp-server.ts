@@ -43,8 +43,13 @@ export class TcpTerminalServer {
     private readonly options: TcpLinkOptions,
     private readonly context: TcpLinkContext,
   ) {
+    checkTcpOptions(options);
     this.server = net.createServer((socket) => this.accept(socket));
     this.server.maxConnections = options.terminalsMax;
+    this.server.on('drop', (data) => {
+      const error = new linkErrors.TerminalsMax(`Refused terminal ${data?.remoteAddress ?? '?'}:${data?.remotePort ?? 0}: terminalsMax ${options.terminalsMax} connections are open`);
+      context.logger.warn({ code: error.code, reason: error.message }, 'terminal connection refused');
+    });
   }
 
   /** Binds and resolves with the bound address; rejects with EDC_ERR_TCP_LISTEN. */
@@ -78,6 +83,20 @@ export class TcpTerminalServer {
     const connection = new TcpConnection(socket, id, this.options, this.context);
     this.connections.add(connection);
     socket.once('close', () => this.connections.delete(connection));
+  }
+}
+
+function checkTcpOptions(options: TcpLinkOptions): void {
+  const checks: Array<[string, number, number, number]> = [
+    ['port', options.port, 0, 65535],
+    ['terminalsMax', options.terminalsMax, 1, 1024],
+    ['idleTimeoutMs', options.idleTimeoutMs, 1, 86_400_000],
+    ['requestsQueuedMax', options.requestsQueuedMax, 1, 256],
+  ];
+  for (const [name, value, min, max] of checks) {
+    if (!Number.isInteger(value) || value < min || value > max) {
+      throw new linkErrors.Options(`Cannot configure TCP terminals: ${name} must be an integer in [${min}, ${max}], found ${String(value)}`, { option: name, value });
+    }
   }
 }
 

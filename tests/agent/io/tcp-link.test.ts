@@ -115,4 +115,45 @@ describe('TCP terminal link', () => {
     expect(await core.unacknowledged(10)).toHaveLength(1);
     await t2.transport.close();
   });
+
+  it('closes a terminal connection that stays idle past idleTimeoutMs and records EDC_ERR_LINK_IDLE', async () => {
+    const idleRegistry = new LinkRegistry(Date.now, 60_000);
+    const idle = new TcpTerminalServer({ host: '127.0.0.1', port: 0, terminalsMax: 2, idleTimeoutMs: 100, requestsQueuedMax: 2 }, { handler: core, logger: silentLogger(), registry: idleRegistry });
+    const { port: idlePort } = await idle.listen();
+    const transport = await connectTcpTerminal('127.0.0.1', idlePort);
+    await expect.poll(() => idleRegistry.list().find((l) => l.kind === 'tcp')?.state).toBe('closed');
+    expect(idleRegistry.list().find((l) => l.kind === 'tcp')?.lastError?.code).toBe('EDC_ERR_LINK_IDLE');
+    await transport.close();
+    await idle.close();
+  });
+
+  it('refuses connections beyond terminalsMax and keeps serving the first', async () => {
+    const small = new TcpTerminalServer({ host: '127.0.0.1', port: 0, terminalsMax: 1, idleTimeoutMs: 60_000, requestsQueuedMax: 2 }, { handler: core, logger: silentLogger(), registry: new LinkRegistry(Date.now, 60_000) });
+    const { port: smallPort } = await small.listen();
+    const first = new EdcTerminal({ transport: await connectTcpTerminal('127.0.0.1', smallPort), terminalId: 'TERM0001', merchantId: 'AGT-001        ', responseTimeoutMs: 5_000 });
+    expect((await first.signOn()).kind).toBe('response');
+    const second = await connectTcpTerminal('127.0.0.1', smallPort);
+    let closed = false;
+    second.onPayload(() => undefined);
+    const socketClosed = new Promise<void>((done) => {
+      const probe = setInterval(() => {
+        second.send(Uint8Array.of(1)).catch(() => {
+          closed = true;
+          clearInterval(probe);
+          done();
+        });
+      }, 20);
+    });
+    await socketClosed;
+    expect(closed).toBe(true);
+    expect((await first.echo()).kind).toBe('response');
+    await first.transport.close();
+    await small.close();
+  });
+
+  it('refuses an out-of-range option with EDC_ERR_LINK_CONFIG', () => {
+    expect(() => new TcpTerminalServer({ host: '127.0.0.1', port: 70_000, terminalsMax: 1, idleTimeoutMs: 1, requestsQueuedMax: 1 }, { handler: core, logger: silentLogger(), registry })).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_LINK_CONFIG' }),
+    );
+  });
 });
