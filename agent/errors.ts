@@ -9,5 +9,6 @@ import { cliErrors } from './cli/errors.ts';
 import { coreErrors } from './core/errors.ts';
 import { forwardErrors } from './forward/errors.ts';
 import { linkErrors } from './link/errors.ts';
+import { statusErrors } from './status/errors.ts';
 
-export const agentErrors = errorRegistry(coreErrors, linkErrors, forwardErrors, cliErrors);
+export const agentErrors = errorRegistry(coreErrors, linkErrors, forwardErrors, cliErrors, statusErrors);
