@@ -3,6 +3,7 @@
  * (a test holds the two equal). Agent API codes and statuses are fixed by the HTTP contract.
  */
 import { defineError, errorRegistry } from '../protocol/errors.ts';
+import { importErrors } from './import/errors.ts';
 
 export const gatewayErrors = {
   // ---- HTTP surface (agent contract) ----
@@ -13,7 +14,7 @@ export const gatewayErrors = {
   ERR_AUTH_REPLAY: defineError('EDC_ERR_AUTH_REPLAY', 'Agent request nonce was already used within the skew window', 401),
   ERR_AUTH_AGENT: defineError('EDC_ERR_AUTH_AGENT', 'Agent is unknown or revoked, or the path agent differs from the signing agent', 403),
   ERR_UPLOAD_FORK: defineError('EDC_ERR_UPLOAD_FORK', 'An uploaded entry differs from the entry the gateway holds at that seq (evidence kept, agent flagged)', 409),
-  ERR_UPLOAD_GAP: defineError('EDC_ERR_UPLOAD_GAP', 'An upload does not start at or before the seq after the gateway head for that agent', 409),
+  ERR_UPLOAD_GAP: defineError('EDC_ERR_UPLOAD_GAP', "An upload's first new entry is not the seq right after the gateway's head for that agent", 409),
   ERR_UPLOAD_ENTRY_INVALID: defineError('EDC_ERR_UPLOAD_ENTRY_INVALID', 'An uploaded entry has a bad hash, signature, prevHash, agentId or order', 422),
   ERR_RATE_LIMITED: defineError('EDC_ERR_RATE_LIMITED', 'Too many requests from this agent; retry after Retry-After seconds', 429),
   ERR_UNAVAILABLE: defineError('EDC_ERR_UNAVAILABLE', 'The gateway cannot serve the request now (store closed or not ready)', 503),
@@ -28,7 +29,7 @@ export const gatewayErrors = {
   // ---- Store and enrolment ----
   ERR_STORE_LOCKED: defineError('EDC_ERR_STORE_LOCKED', 'The gateway store is held by another process (stop the server, or use its HTTP routes)', 503),
   ERR_STORE_CLOSED: defineError('EDC_ERR_STORE_CLOSED', 'The gateway store was used after it was closed', 503),
-  ERR_STORE_CORRUPT: defineError('EDC_ERR_STORE_CORRUPT', 'A stored record failed its schema when read back', 500),
+  ERR_STORE_CORRUPT: defineError('EDC_ERR_STORE_CORRUPT', 'A stored record is not valid JSON when read back', 500),
   ERR_AGENT_EXISTS: defineError('EDC_ERR_AGENT_EXISTS', 'An agent with that id is already enrolled', 409),
   ERR_AGENT_UNKNOWN: defineError('EDC_ERR_AGENT_UNKNOWN', 'No agent is enrolled with that id', 404),
   ERR_KPM_ALLOCATED: defineError('EDC_ERR_KPM_ALLOCATED', 'A KPM is already allocated to another active agent (use --move to move it)', 409),
@@ -40,7 +41,8 @@ export const gatewayErrors = {
   ERR_IMPORT_FAILED: defineError('EDC_ERR_IMPORT_FAILED', 'A disbursement file could not be read or is not for the given bank and tahap', 400),
 } as const;
 
-export const gatewayErrorRegistry = errorRegistry(gatewayErrors);
+/** Every code the gateway area can raise: its own and its import sub-area's (gateway/import/README.md). */
+export const gatewayErrorRegistry = errorRegistry(gatewayErrors, importErrors);
 
 export const {
   ERR_BODY_INVALID,

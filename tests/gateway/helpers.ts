@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { generateSigningKeyPair } from '../../protocol/crypto/ed25519.ts';
 import { keyedHash, seal } from '../../protocol/crypto/seal.ts';
 import { toBase64 } from '../../protocol/crypto/encoding.ts';
-import { genesisHash, type LedgerEntry } from '../../protocol/messages/schemas.ts';
+import { genesisHash, type LedgerEntry, type WithdrawalEntry } from '../../protocol/messages/schemas.ts';
 import { signEntry } from '../../protocol/messages/signed.ts';
 import { signRequest } from '../../protocol/messages/request-signing.ts';
 import { ulidFactory } from '../../protocol/ids.ts';
@@ -80,7 +80,7 @@ export interface WithdrawalInput {
 }
 
 /** Signs the agent's next withdrawal (advances its chain). */
-export function withdrawal(agent: TestAgent, keys: GatewayKeys, input: WithdrawalInput): LedgerEntry {
+export function withdrawal(agent: TestAgent, keys: GatewayKeys, input: WithdrawalInput): WithdrawalEntry {
   const lookupKey = agent.record?.lookupKey ?? toBase64(new Uint8Array(32));
   stan = (stan + 1) % 1_000_000;
   const entry = signEntry(
@@ -105,7 +105,7 @@ export function withdrawal(agent: TestAgent, keys: GatewayKeys, input: Withdrawa
       entitlementSetId: input.setId ?? ulid(),
     },
     agent.seed,
-  );
+  ) as WithdrawalEntry;
   agent.seq = entry.seq;
   agent.head = entry.hash;
   return entry;

@@ -95,7 +95,7 @@ describe('staff routes', () => {
     expect((await move('investigating')).json()).toMatchObject({ state: 'investigating', kind: 'no_disbursement', amount: 400_000 });
     expect((await move('resolved')).json()).toMatchObject({ statusCode: 409, code: 'EDC_ERR_EXCEPTION_TRANSITION' });
     expect((await move('resolved', 'returned_to_treasury')).json()).toMatchObject({ state: 'resolved', history: [{ to: 'investigating' }, { to: 'resolved', reason: 'returned_to_treasury' }] });
-    const audit = (await app.inject({ url: '/v1/staff/audit?limit=100', headers: auth('admin') })).json() as { items: { actor: string; action: string }[] };
+    const audit = (await app.inject({ url: '/v1/staff/audit?limit=100', headers: auth('admin') })).json<{ items: { actor: string; action: string }[] }>();
     expect(audit.items.filter((a) => a.action.includes('/exceptions/:id/transition')).map((a) => a.actor)).toEqual(['staff-reconciler', 'staff-reconciler', 'staff-reconciler']);
   });
 
