@@ -28,7 +28,6 @@ export class Metrics {
     this.define('edc_gateway_forks_total', 'Uploads refused as a fork (evidence kept)');
     this.define('edc_gateway_errors_total', 'Error responses by code');
     this.define('edc_gateway_entitlement_sets_total', 'Entitlement sets issued');
-    this.define('edc_gateway_import_rows_total', 'Disbursement rows by outcome (accepted, duplicate, conflict) and reject code');
   }
 
   define(name: string, help: string): void {

@@ -63,6 +63,16 @@ export class Tx {
     this.ops.set(key, null);
   }
 
+  /** A savepoint: `rollback(mark())` forgets every put and del made after it. */
+  mark(): Map<string, string | null> {
+    return new Map(this.ops);
+  }
+
+  rollback(mark: Map<string, string | null>): void {
+    this.ops.clear();
+    for (const [key, value] of mark) this.ops.set(key, value);
+  }
+
   async commit(): Promise<void> {
     if (this.ops.size === 0) return;
     const batch: BatchOp[] = [];

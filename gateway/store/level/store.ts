@@ -35,6 +35,16 @@ export interface LevelStoreOptions {
 }
 
 export const snapshotRecordsMax = 1_000_000;
+/** Most uploads committed together in one synced batch (group commit). */
+export const groupUploadsMax = 64;
+
+interface IngestJob {
+  readonly agentId: string;
+  readonly entries: readonly LedgerEntry[];
+  readonly receivedAt: number;
+  readonly resolve: (outcome: T.IngestOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 export class LevelStore implements T.GatewayStore {
   readonly #lock = new WriteLock();
@@ -43,6 +53,8 @@ export class LevelStore implements T.GatewayStore {
   readonly #opener: Opener;
   readonly #ulid: () => string;
   readonly #lookupKeys = new Map<string, string | undefined>();
+  readonly #pending: IngestJob[] = [];
+  #draining = false;
 
   private constructor(private readonly db: Db, private readonly options: LevelStoreOptions) {
     this.#sealer = new Sealer(options.sealPublicKey);
@@ -107,15 +119,53 @@ export class LevelStore implements T.GatewayStore {
     return (await getJson<ChainHead>(this.db, k.head(agentId))) ?? genesisHead;
   }
 
+  /**
+   * Uploads waiting for the write lock are applied together: each in turn against the state the
+   * ones before it left (a savepoint undoes a refused one), then one synced batch for all, and
+   * only then is any of them answered. Concurrent agents share an fsync instead of queueing for one each.
+   */
   ingest(agentId: string, entries: readonly LedgerEntry[], receivedAt: number): Promise<T.IngestOutcome> {
-    return this.#write(
-      async (tx) => {
-        const agent = await tx.get<T.AgentRecord>(k.agent(agentId));
-        if (agent === undefined) throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${agentId}: expected an enrolled agent, found none`);
-        return ingestIntoTx(tx, this.#env, agent, entries, receivedAt);
-      },
-      (outcome) => outcome.kind === 'accepted' || outcome.kind === 'fork',
-    );
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ agentId, entries, receivedAt, resolve, reject });
+      this.#drain();
+    });
+  }
+
+  #drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    void this.#lock.run(async () => {
+      while (this.#pending.length > 0) await this.#ingestGroup(this.#pending.splice(0, groupUploadsMax));
+      this.#draining = false;
+    });
+  }
+
+  async #ingestGroup(jobs: readonly IngestJob[]): Promise<void> {
+    const tx = new Tx(this.db);
+    const settled: { job: IngestJob; outcome?: T.IngestOutcome; error?: unknown }[] = [];
+    for (const job of jobs) {
+      const mark = tx.mark();
+      try {
+        const agent = await tx.get<T.AgentRecord>(k.agent(job.agentId));
+        if (agent === undefined) throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${job.agentId}: expected an enrolled agent, found none`);
+        const outcome = await ingestIntoTx(tx, this.#env, agent, job.entries, job.receivedAt);
+        if (outcome.kind !== 'accepted' && outcome.kind !== 'fork') tx.rollback(mark);
+        settled.push({ job, outcome });
+      } catch (error) {
+        tx.rollback(mark);
+        settled.push({ job, error });
+      }
+    }
+    try {
+      await tx.commit();
+    } catch (error) {
+      for (const { job } of settled) job.reject(error);
+      return;
+    }
+    for (const { job, outcome, error } of settled) {
+      if (outcome !== undefined) job.resolve(outcome);
+      else job.reject(error);
+    }
   }
 
   recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void> {

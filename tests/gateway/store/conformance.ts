@@ -103,6 +103,21 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(await s.store.entries('AGT-A', 1, 10)).toEqual([e1, e2]);
     });
 
+    it('concurrent ingests are each applied or refused on their own (a refused one changes nothing)', async () => {
+      await s.store.applyDisbursements([row('KPM-0001', 500_000), row('KPM-0004', 500_000)], { fileSha256: 'f'.repeat(64), now: 1 });
+      const a1 = w(a, 'KPM-0001', 1000);
+      const a2 = w(a, 'KPM-0001', 2000);
+      withdrawal(b, s.keys, { kpmId: 'KPM-0004', amount: 1, pan: panOf('KPM-0004') }); // b's seq 1 is never sent: a gap
+      const b2 = withdrawal(b, s.keys, { kpmId: 'KPM-0004', amount: 5000, pan: panOf('KPM-0004') });
+      const [ra1, rb, ra2] = await Promise.all([s.store.ingest('AGT-A', [a1], 10), s.store.ingest('AGT-B', [b2], 10), s.store.ingest('AGT-A', [a1, a2], 11)]);
+      expect(ra1).toMatchObject({ kind: 'accepted', accepted: 1 });
+      expect(rb).toMatchObject({ kind: 'gap', expectedSeq: 1, foundSeq: 2 });
+      expect(ra2).toMatchObject({ kind: 'accepted', accepted: 1, duplicates: 1, head: { seq: 2 } });
+      expect(await s.store.head('AGT-B')).toMatchObject({ seq: 0 });
+      expect(await s.store.summary(tahap, {})).toMatchObject({ drawn: 3000, 'w.late.count': 0, 'w.ok.count': 2 });
+      expect((await s.store.reconcile(tahap, 20)).agree).toBe(true);
+    });
+
     it('a fork keeps both entries as evidence and flags the agent', async () => {
       const e1 = w(a, 'KPM-0001', 1000);
       await s.store.ingest('AGT-A', [e1], 10);
