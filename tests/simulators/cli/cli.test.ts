@@ -1,0 +1,90 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseDisbursements } from '../../../gateway/import/index.ts';
+import { Readable } from 'node:stream';
+import { runSimCli } from '../../../simulators/cli.ts';
+import type { Io } from '../../../simulators/cli/io.ts';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'edc-sim-cli-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function sim(...argv: string[]): Promise<{ status: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const io: Io = { out: (t) => void (out += t), err: (t) => void (err += t), stopped: () => Promise.resolve() };
+  const status = await runSimCli(argv, io);
+  return { status, out, err };
+}
+
+describe('edc-sim command line', () => {
+  it.each([['terminal'], ['bank', 'population'], ['bank', 'disbursements'], ['signal'], ['rig'], ['demo']])('%s %s --help prints usage and exits 0', async (...command) => {
+    const result = await sim(...command.filter((c) => c !== undefined), '--help');
+    expect(result.status).toBe(0);
+    expect(result.out).toMatch(/^edc-sim /);
+  });
+
+  it.each([
+    [['rig', '--agents', 'two']],
+    [['rig', '--bogus']],
+    [['rig', '--preset', 'huge']],
+    [['bank', 'population', '--seed', '1', '--size', '10']],
+    [['bank', 'disbursements', '--seed', '1', '--size', '10', '--bank', 'BCA', '--tahap', '2026-IV', '--out', 'x']],
+    [['signal', '--target', 'http://127.0.0.1:1', '--drop', '1.5']],
+    [['terminal', '--tcp', 'nohost']],
+    [['terminal']],
+    [['fly']],
+  ])('bad flags %j print one coded line and exit 2', async (argv) => {
+    const result = await sim(...argv);
+    expect(result.status).toBe(2);
+    expect(result.err).toMatch(/^edc-sim: EDC_ERR_SIM_USAGE: [^\n]+\n$/);
+  });
+
+  it('bank population writes one JSON line per KPM with a Luhn-valid card', async () => {
+    const out = join(dir, 'kpm.jsonl');
+    expect((await sim('bank', 'population', '--seed', '4', '--size', '25', '--out', out)).status).toBe(0);
+    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kpmId: string; pan: string; rupiahPerTahap: number });
+    expect(lines).toHaveLength(25);
+    expect(new Set(lines.map((l) => l.kpmId)).size).toBe(25);
+    expect(lines.every((l) => /^[0-9]{16,19}$/.test(l.pan) && l.rupiahPerTahap > 0)).toBe(true);
+  });
+
+  it('bank disbursements writes a file the gateway import accepts row for row', async () => {
+    const out = join(dir, 'bri.csv');
+    expect((await sim('bank', 'disbursements', '--seed', '4', '--size', '200', '--bank', 'BRI', '--tahap', '2026-IV', '--failed-rate', '0.1', '--out', out)).status).toBe(0);
+    let ok = 0;
+    let rejected = 0;
+    let failed = 0;
+    for await (const item of parseDisbursements(Readable.from([await readFile(out)]), { bank: 'BRI', tahap: '2026-IV' })) {
+      if (item.ok) {
+        ok++;
+        if (item.row.status === 'failed') failed++;
+      } else rejected++;
+    }
+    expect(rejected).toBe(0);
+    expect(ok).toBeGreaterThan(20);
+    expect(failed).toBeGreaterThan(0);
+  });
+
+  it('bank disbursements refuses to overwrite an existing file with a coded error (exit 1)', async () => {
+    const out = join(dir, 'twice.csv');
+    await sim('bank', 'disbursements', '--seed', '1', '--size', '10', '--bank', 'BNI', '--tahap', '2026-IV', '--out', out);
+    const again = await sim('bank', 'disbursements', '--seed', '1', '--size', '10', '--bank', 'BNI', '--tahap', '2026-IV', '--out', out);
+    expect(again.status).toBe(1);
+    expect(again.err).toMatch(/^edc-sim: EDC_ERR_SIM_OUTPUT: /);
+  });
+
+  it('terminal --script with a malformed scenario is refused with EDC_ERR_SIM_CONFIG before connecting', async () => {
+    const script = join(dir, 'bad.json');
+    await import('node:fs/promises').then((fs) => fs.writeFile(script, JSON.stringify({ v: 1, steps: [{ kind: 'withdraw', pan: '12', pin: '1234', amount: 5 }] })));
+    const result = await sim('terminal', '--tcp', '127.0.0.1:9', '--script', script);
+    expect(result.status).toBe(1);
+    expect(result.err).toMatch(/^edc-sim: EDC_ERR_SIM_CONFIG: .*steps\.0\.pan/);
+  });
+});
