@@ -146,12 +146,22 @@ export function checkTypedErrors(input: CheckInput): InvariantResult {
   return result(5, 'bad input of any kind got a typed, coded error and changed no state', input.probes.length + input.outcomes.length + 1, violations);
 }
 
+/**
+ * What the gateway should count as withdrawn: the terminals' own tally at agents whose ledgers
+ * reached it, plus, for a tampered agent, the intact prefix of its chain the gateway accepted
+ * (its own forwarder uploads whole intact batches before the altered one).
+ */
 export function expectedWithdrawnOf(input: CheckInput): number {
-  const reaching = new Set(input.agents.flatMap((a, i) => (a.role === 'tampered' ? [] : [i])));
   const perKpm = new Map<string, number>();
+  const add = (kpmId: string, amount: number): void => void perKpm.set(kpmId, (perKpm.get(kpmId) ?? 0) + amount);
   for (const o of input.outcomes) {
-    if (o.label === 'clone' || !o.toldApproved || o.kpmId === null || o.reversal?.code === '00' || !reaching.has(o.agent)) continue;
-    perKpm.set(o.kpmId, (perKpm.get(o.kpmId) ?? 0) + o.amount);
+    if (o.label === 'clone' || !o.toldApproved || o.kpmId === null || o.reversal?.code === '00' || input.agents[o.agent]!.role === 'tampered') continue;
+    add(o.kpmId, o.amount);
+  }
+  for (const a of input.agents) {
+    if (a.role !== 'tampered') continue;
+    const reversed = reversedIds(a.gateway);
+    for (const e of a.gateway) if (e.kind === 'withdrawal' && !reversed.has(e.id)) add(e.kpmId, e.amount);
   }
   let total = 0;
   for (const [kpmId, amount] of perKpm) total += Math.min(amount, input.creditedOf.get(kpmId) ?? 0);
