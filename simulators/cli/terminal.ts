@@ -95,14 +95,29 @@ function printOutcome(io: Io, step: CardRequest, result: { exchange: Exchange; n
   io.out(formatReceipt({ kind, response: exchange.response, pan: step.pan, at: Date.now(), utcOffsetMinutes: 420 }) + '\n');
 }
 
+/**
+ * Prompts and reads one line at a time. rl.question() drops lines that arrive before it is
+ * called (piped or pasted input), so lines are taken from the interface's own queue instead;
+ * end of input answers '' (which ends the session at the card prompt).
+ */
+function lineAsker(rl: ReturnType<typeof createInterface>, io: Io): (prompt: string) => Promise<string> {
+  const lines = rl[Symbol.asyncIterator]();
+  return async (prompt) => {
+    io.err(prompt);
+    const next = await lines.next();
+    return next.done === true ? '' : String(next.value).trim();
+  };
+}
+
 async function interactive(t: RigTerminal, faults: Faults, cardPin: string | undefined, io: Io): Promise<void> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  const ask = lineAsker(rl, io);
   try {
     for (;;) {
-      const pan = (await rl.question('Nomor kartu (kosong = selesai): ')).trim();
+      const pan = await ask('Nomor kartu (kosong = selesai): ');
       if (pan === '') return;
-      const pin = (await rl.question('PIN: ')).trim();
-      const amountText = (await rl.question('Jumlah Rp (kosong = cek saldo): ')).trim().replaceAll('.', '');
+      const pin = await ask('PIN: ');
+      const amountText = (await ask('Jumlah Rp (kosong = cek saldo): ')).replaceAll('.', '');
       const parsed = z.strictObject(CardStep).safeParse({ pan, pin, ...(cardPin === undefined ? {} : { cardPin }) });
       if (!parsed.success || (amountText !== '' && !/^[1-9][0-9]{0,9}$/.test(amountText))) {
         io.err('Masukan tidak valid: nomor kartu 12-19 digit, PIN 4-12 digit, jumlah bilangan bulat / Invalid input\n');
