@@ -1,13 +1,14 @@
 /**
  * Agent authorization over the terminal link: what a terminal sees end to end.
- *   npx tsx bench/agent-auth.ts [--quick]     (table, then JSON in bench/results/agent-auth.json)
- * - latency p50/p99 of a 0200 withdrawal over TCP loopback with one terminal, from the request
- *   frame leaving the terminal to the response frame arriving (decode, core.handle with its
- *   synced LevelDB batch, encode, both socket hops);
- * - sustained authorizations/s with 64 concurrent terminals (group commit shares each fsync);
- * - beside them, the raw LevelDB synced put rate measured in the same run: the floor a
- *   one-request-per-fsync design could not beat.
- * Each figure is the median of >= 3 repeats with min and max; each repeat uses a fresh ledger.
+ *   npx tsx bench/agent-auth.ts [--quick]
+ * With 1, 8 and 64 concurrent terminals over TCP loopback (simulators/terminal EDC emulators, one
+ * connection each, requests back to back): latency p50/p99 of a 0200 withdrawal from the request
+ * frame leaving the terminal to the 0210 frame arriving (decode, core.handle with its synced
+ * LevelDB group commit, encode, both socket hops), authorizations/s, and the peak RSS of this
+ * process (agent core + TCP link + the terminal emulators) under each load. Beside them, the raw
+ * LevelDB synced put rate and latency of this disk, measured in the same run: the floor a
+ * one-request-per-fsync design could not beat. Each figure is the median over repeats, each
+ * repeat on a fresh ledger.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,14 +25,13 @@ import { LinkRegistry } from '../agent/link/registry.ts';
 import { TcpTerminalServer } from '../agent/link/tcp-server.ts';
 import { EdcTerminal, connectTcpTerminal, makeKksCard } from '../simulators/terminal/index.ts';
 import type { KksCard } from '../simulators/terminal/index.ts';
-import { against, printTable, quick, summarize, writeResults } from './harness.ts';
+import { against, finish, percentile, RssSampler, sized, summarize } from './harness.ts';
 import type { Figure } from './harness.ts';
 
 const repeats = 3;
-const latencyRequests = quick() ? 100 : 400;
-const terminalsConcurrent = 64;
-const requestsPerTerminal = quick() ? 10 : 40;
-const rawPuts = quick() ? 100 : 300;
+/** Requests each terminal sends per repeat, by number of concurrent terminals. */
+const requestsPerTerminal: Record<number, number> = { 1: sized(300, 50, 20), 8: sized(60, 10, 4), 64: sized(20, 4, 2) };
+const rawPuts = sized(300, 100, 30);
 const agentId = 'AGT-BENCH';
 let stanSeed = 1;
 
@@ -76,31 +76,27 @@ async function approve(t: EdcTerminal, card: KksCard): Promise<void> {
   if (exchange.kind !== 'response' || exchange.response.fields[39] !== '00') throw new Error(`bench withdrawal not approved: ${exchange.kind}`);
 }
 
-async function latencyRun(cards: KksCard[]): Promise<{ p50: number; p99: number }> {
-  return withAgent(cards, async (port) => {
-    const t = await terminal(port, 0);
-    const samples: number[] = [];
-    for (let i = 0; i < latencyRequests; i++) {
-      const start = performance.now();
-      await approve(t, cards[i % cards.length]!);
-      samples.push(performance.now() - start);
-    }
-    await t.transport.close();
-    samples.sort((a, b) => a - b);
-    return { p50: samples[Math.floor(samples.length * 0.5)]!, p99: samples[Math.min(samples.length - 1, Math.floor(samples.length * 0.99))]! };
-  });
-}
+interface LoadRun { p50: number; p99: number; rate: number; rssMiB: number }
 
-async function throughputRun(cards: KksCard[]): Promise<number> {
+async function loadRun(cards: KksCard[], terminalsCount: number): Promise<LoadRun> {
   return withAgent(cards, async (port) => {
-    const terminals = await Promise.all(Array.from({ length: terminalsConcurrent }, (_, i) => terminal(port, i)));
+    const terminals = await Promise.all(Array.from({ length: terminalsCount }, (_, i) => terminal(port, i)));
+    const perTerminal = requestsPerTerminal[terminalsCount]!;
+    const latencies: number[] = [];
+    const rss = new RssSampler().start();
     const start = performance.now();
     await Promise.all(terminals.map(async (t, i) => {
-      for (let r = 0; r < requestsPerTerminal; r++) await approve(t, cards[(i * requestsPerTerminal + r) % cards.length]!);
+      for (let r = 0; r < perTerminal; r++) {
+        const sent = performance.now();
+        await approve(t, cards[(i * perTerminal + r) % cards.length]!);
+        latencies.push(performance.now() - sent);
+      }
     }));
     const seconds = (performance.now() - start) / 1000;
+    const rssMiB = rss.stopMiB();
     await Promise.all(terminals.map((t) => t.transport.close()));
-    return (terminalsConcurrent * requestsPerTerminal) / seconds;
+    latencies.sort((a, b) => a - b);
+    return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rate: latencies.length / seconds, rssMiB };
   });
 }
 
@@ -108,7 +104,7 @@ async function rawSyncedPutRate(): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'edc-bench-raw-'));
   const db = new ClassicLevel<string, string>(dir);
   await db.open();
-  const value = 'x'.repeat(900);
+  const value = 'x'.repeat(900); // about the size of a withdrawal entry
   const start = performance.now();
   for (let i = 0; i < rawPuts; i++) await db.put(`k${i}`, value, { sync: true });
   const rate = rawPuts / ((performance.now() - start) / 1000);
@@ -118,24 +114,24 @@ async function rawSyncedPutRate(): Promise<number> {
 }
 
 const cards = Array.from({ length: 256 }, () => makeKksCard(random, { pin: '123456' }));
+const loads = [1, 8, 64];
 const raw: number[] = [];
-const p50: number[] = [];
-const p99: number[] = [];
-const rates: number[] = [];
+const runs = new Map<number, LoadRun[]>(loads.map((n) => [n, []]));
 for (let r = 0; r < repeats; r++) {
   raw.push(await rawSyncedPutRate());
-  const latency = await latencyRun(cards);
-  p50.push(latency.p50);
-  p99.push(latency.p99);
-  rates.push(await throughputRun(cards));
+  for (const n of loads) runs.get(n)!.push(await loadRun(cards, n));
 }
 const rawFigure = summarize('LevelDB synced put (raw, sequential)', 'ops/s', raw);
-const figures: Figure[] = [
-  rawFigure,
-  summarize('0200 latency p50, 1 terminal, TCP loopback', 'ms', p50),
-  summarize('0200 latency p99, 1 terminal, TCP loopback', 'ms', p99),
-  against(summarize(`authorizations/s, ${terminalsConcurrent} terminals`, 'ops/s', rates), rawFigure),
-];
-printTable(`Agent authorization over TCP (${repeats} repeats, ${latencyRequests} sequential / ${terminalsConcurrent}x${requestsPerTerminal} concurrent)`, figures);
-console.log(`results: ${writeResults('agent-auth', figures)}`);
-console.log(JSON.stringify({ name: 'agent-auth', figures }));
+const rawLatency = summarize('LevelDB synced put latency (raw, sequential)', 'ms', raw.map((rate) => 1000 / rate));
+const figures: Figure[] = [rawFigure, rawLatency];
+for (const n of loads) {
+  const list = runs.get(n)!;
+  const label = `${n} terminal${n === 1 ? '' : 's'}`;
+  figures.push(
+    against(summarize(`0200 latency p50, ${label}, TCP loopback`, 'ms', list.map((x) => x.p50)), rawLatency),
+    against(summarize(`0200 latency p99, ${label}, TCP loopback`, 'ms', list.map((x) => x.p99)), rawLatency),
+    against(summarize(`authorizations/s, ${label}`, 'ops/s', list.map((x) => x.rate)), rawFigure),
+    summarize(`agent process peak RSS, ${label} (core + link + emulators)`, 'MiB', list.map((x) => x.rssMiB)),
+  );
+}
+finish('agent-auth', `Agent authorization over TCP loopback (${repeats} repeats; requests per terminal ${loads.map((n) => `${n}:${requestsPerTerminal[n]}`).join(', ')})`, figures);

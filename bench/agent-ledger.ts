@@ -2,7 +2,7 @@
  * Agent ledger throughput: what one synced LevelDB write costs on this disk, and how many
  * approvals per second core.handle() reaches with 1, 8 and 64 concurrent callers, where group
  * commit shares one fsync among all requests waiting at that moment.
- *   npx tsx bench/agent-ledger.ts            (table, then one JSON line)
+ *   npx tsx bench/agent-ledger.ts [--quick]
  * Each figure is the median of `repeats` runs, with min and max; every run uses a fresh ledger.
  */
 import { randomBytes } from 'node:crypto';
@@ -15,10 +15,11 @@ import { cardPinCvmResults, encodeTlv, luhnCheckDigit, type IsoMessage } from '.
 import { signEntitlementSet } from '../protocol/messages/index.ts';
 import { ulid } from '../protocol/ids.ts';
 import { openAgentCore } from '../agent/core/index.ts';
+import { against, finish, sized, summarize, type Figure } from './harness.ts';
 
 const repeats = 3;
-const rawPuts = 300;
-const requestsPerRun: Record<number, number> = { 1: 300, 8: 800, 64: 2560 };
+const rawPuts = sized(300, 100, 30);
+const requestsPerRun: Record<number, number> = { 1: sized(300, 100, 20), 8: sized(800, 200, 40), 64: sized(2560, 640, 128) };
 const agentId = 'AGT-BENCH';
 const agent = generateSigningKeyPair();
 const gateway = generateSigningKeyPair();
@@ -29,17 +30,6 @@ const pans = Array.from({ length: 3000 }, (_, i) => {
   return partial + luhnCheckDigit(partial);
 });
 const pinOk = encodeTlv([cardPinCvmResults('plaintext', 'verified')]);
-
-interface Figure {
-  median: number;
-  min: number;
-  max: number;
-}
-
-function summarise(values: number[]): Figure {
-  const sorted = [...values].sort((a, b) => a - b);
-  return { median: sorted[Math.floor(sorted.length / 2)]!, min: sorted[0]!, max: sorted.at(-1)! };
-}
 
 async function rawSyncedPutsPerSecond(dir: string): Promise<number> {
   const db = new ClassicLevel<string, string>(join(dir, 'raw'), { valueEncoding: 'utf8' });
@@ -127,19 +117,15 @@ async function main(): Promise<void> {
       await rm(dir, { recursive: true, force: true });
     }
   }
-  const result = {
-    bench: 'agent-ledger',
-    node: process.version,
-    repeats,
-    rawSyncedPutsPerSecond: summarise(raw),
-    approvalsPerSecond: Object.fromEntries([1, 8, 64].map((c) => [`concurrency${c}`, { ...summarise(approvals[c]!), requests: requestsPerRun[c], batches: summarise(batchCounts[c]!).median }])),
-  };
-  const fmt = (f: Figure): string => `${f.median.toFixed(0).padStart(7)}  (min ${f.min.toFixed(0)}, max ${f.max.toFixed(0)})`;
-  console.log(`raw LevelDB synced put/s           ${fmt(result.rawSyncedPutsPerSecond)}`);
+  const rawFigure = summarize('LevelDB synced put (raw, sequential)', 'ops/s', raw);
+  const figures: Figure[] = [rawFigure];
   for (const c of [1, 8, 64]) {
-    console.log(`core.handle() approvals/s, ${String(c).padStart(2)} callers ${fmt(summarise(approvals[c]!))}  batches ${summarise(batchCounts[c]!).median} for ${requestsPerRun[c]} requests`);
+    figures.push(
+      against(summarize(`core.handle() approvals/s, ${c} caller(s), no network`, 'ops/s', approvals[c]!), rawFigure),
+      summarize(`synced batches per ${requestsPerRun[c]} approvals, ${c} caller(s)`, 'batches', batchCounts[c]!),
+    );
   }
-  console.log(JSON.stringify(result));
+  finish('agent-ledger', `Agent ledger: core.handle() approvals vs raw synced puts (${repeats} repeats, fresh ledger each)`, figures);
 }
 
 await main();

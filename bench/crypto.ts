@@ -4,7 +4,7 @@
  */
 import { generateSigningKeyPair, sign, signReference, verify, verifyReference } from '../protocol/crypto/ed25519.ts';
 import { generateSealKeyPair, seal, sealReference } from '../protocol/crypto/seal.ts';
-import { against, opsPerSecond, printTable, quick, summarize, writeResults } from './harness.ts';
+import { against, finish, opsPerSecond, quick, summarize } from './harness.ts';
 
 const repeats = quick() ? 3 : 7;
 const nodeOps = quick() ? 2_000 : 20_000;
@@ -28,5 +28,4 @@ const fastSeal = summarize('seal PAN, OpenSSL X25519 + secretbox', 'ops/s', opsP
 const naclSeal = summarize('seal PAN, tweetnacl box', 'ops/s', opsPerSecond(repeats, naclOps, loop(naclOps, () => sealReference('5264221234567890', sealKeys.publicKey))));
 
 const figures = [nodeSign, against(naclSign, nodeSign), nodeVerify, against(naclVerify, nodeVerify), fastSeal, against(naclSeal, fastSeal)];
-printTable('Ed25519 on 300-byte messages; sealing a 16-digit PAN', figures);
-console.log(`\nwrote ${writeResults('crypto', figures)}`);
+finish('crypto', 'Ed25519 on 300-byte messages; sealing a 16-digit PAN', figures);

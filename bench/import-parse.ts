@@ -3,7 +3,7 @@
  * built-in layout on a generated 200k-row file, beside raw csv-parse rows/s on the same file
  * (the baseline: what reading the CSV alone costs). Also the peak heap growth during a parse,
  * which stays flat however large the file is (the parse streams).
- * Run: npx tsx bench/import-parse.ts [rows] [repeats]   (--quick: 50k rows, 3 repeats)
+ * Run: npx tsx bench/import-parse.ts [--quick]   (100k rows per layout; --quick: 10k)
  * Prints a table (median, min, max over the repeats) and writes bench/results/import-parse.json.
  */
 import { parse } from 'csv-parse';
@@ -15,10 +15,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { builtinLayouts, defaultLayoutByBank, parseDisbursements, type Bank, type LayoutSpec } from '../gateway/import/index.ts';
 import { iteratePopulation, writeDisbursementFile } from '../simulators/bank/index.ts';
-import { against, printTable, quick, summarize, writeResults, type Figure } from './harness.ts';
+import { against, finish, sized, summarize, type Figure } from './harness.ts';
 
-const rows = quick() ? 50_000 : Number(process.argv[2] ?? 200_000);
-const repeats = Math.max(3, quick() ? 3 : Number(process.argv[3] ?? 5));
+const rows = sized(100_000, 10_000, 2_000);
+const repeats = 3;
 
 function bankOf(layout: LayoutSpec): Bank {
   return (Object.entries(defaultLayoutByBank) as Array<[Bank, string]>).find(([, id]) => id === layout.id)![0];
@@ -80,10 +80,7 @@ async function main(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  printTable(`gateway/import: ${rows} rows per file, ${repeats} repeats, node ${process.version}`, figures);
-  const path = writeResults('import-parse', figures);
-  console.log(`\n${JSON.stringify({ name: 'import-parse', rows, repeats, figures })}`);
-  console.log(`written to ${path}`);
+  finish('import-parse', `gateway/import: ${rows} rows per file, ${repeats} repeats`, figures);
 }
 
 await main();

@@ -1,16 +1,18 @@
 /**
  * ISO 8583 codec throughput on a typical 0200 (chip card, offline PIN verified, track 2, field 55).
- * Run: npx tsx bench/iso8583-decode.ts [messagesPerRepeat] [repeats]
- * Prints messages/s for decode and encode (encode includes its decode-back pair assertion):
- * median, min and max over the repeats, then the same figures as one JSON line.
+ * Run: npx tsx bench/iso8583-decode.ts [--quick]
+ * Messages/s for decode and encode (encode includes its decode-back pair assertion): median, min
+ * and max over the repeats, beside JSON.parse of a JSON rendering of the same message (what a
+ * text encoding of the same fields would cost).
  */
 import { performance } from 'node:perf_hooks';
 import { cardPinCvmResults, decode, encode, encodeTlv, luhnCheckDigit } from '../protocol/iso8583/index.ts';
 import type { IsoMessage } from '../protocol/iso8583/index.ts';
+import { against, finish, sized, summarize, type Figure } from './harness.ts';
 
-const messagesPerRepeat = Number(process.argv[2] ?? 50_000);
-const repeats = Math.max(5, Number(process.argv[3] ?? 7));
-const warmupMessages = 20_000;
+const messagesPerRepeat = sized(50_000, 10_000, 2_000);
+const repeats = sized(7, 5, 3);
+const warmupMessages = sized(20_000, 5_000, 1_000);
 
 const pan = '601301123456789' + luhnCheckDigit('601301123456789');
 const withdrawal: IsoMessage = {
@@ -44,25 +46,16 @@ function rate(run: () => unknown, count: number): number {
   return count / ((performance.now() - start) / 1000);
 }
 
-function summarize(run: () => unknown): { median: number; min: number; max: number } {
+function rates(run: () => unknown): number[] {
   rate(run, warmupMessages);
-  const rates = Array.from({ length: repeats }, () => rate(run, messagesPerRepeat)).sort((a, b) => a - b);
-  return { median: rates[Math.floor(rates.length / 2)]!, min: rates[0]!, max: rates[rates.length - 1]! };
+  return Array.from({ length: repeats }, () => rate(run, messagesPerRepeat));
 }
 
-const results = {
-  benchmark: 'iso8583-0200',
-  messageBytes: bytes.length,
-  messagesPerRepeat,
-  repeats,
-  node: process.version,
-  decodePerSecond: summarize(() => decode(bytes)),
-  encodePerSecond: summarize(() => encode(withdrawal)),
-};
-
-const format = (value: number): string => Math.round(value).toLocaleString('en-US').padStart(10);
-console.log(`ISO 8583 0200 (${bytes.length} bytes), ${repeats} repeats x ${messagesPerRepeat} messages, Node ${process.version}`);
-for (const [name, figures] of [['decode', results.decodePerSecond], ['encode', results.encodePerSecond]] as const) {
-  console.log(`${name}  median ${format(figures.median)} msg/s   min ${format(figures.min)}   max ${format(figures.max)}`);
-}
-console.log(JSON.stringify(results));
+const asJson = JSON.stringify(withdrawal, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value));
+const jsonParse = summarize('JSON.parse of the same message (baseline)', 'msg/s', rates(() => JSON.parse(asJson)));
+const figures: Figure[] = [
+  jsonParse,
+  against(summarize(`ISO 8583 0200 decode (${bytes.length} bytes)`, 'msg/s', rates(() => decode(bytes))), jsonParse),
+  against(summarize('ISO 8583 0200 encode (+ decode-back check)', 'msg/s', rates(() => encode(withdrawal))), jsonParse),
+];
+finish('iso8583-decode', `ISO 8583 0200 codec, ${repeats} repeats x ${messagesPerRepeat} messages`, figures);

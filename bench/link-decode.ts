@@ -2,10 +2,11 @@
  * Link-layer decode throughput: frames per second through SerialFrameDecoder and
  * TcpFrameDecoder, for typical 150-byte payloads (an ISO 8583 0200 with track 2 and PIN block)
  * arriving in chunks. Each scenario runs once to warm up, then `repeats` times; the median, min
- * and max are reported, as a table and as one JSON line for tooling.
+ * and max are reported, beside the same bytes' copy through Buffer.concat (a memcpy floor).
  *
- *   npx tsx bench/link-decode.ts [--frames 20000] [--repeats 7]
+ *   npx tsx bench/link-decode.ts [--quick]
  */
+import { against, finish, sized, summarize, type Figure } from './harness.ts';
 import { SerialFrameDecoder, TcpFrameDecoder, encodeSerialFrame, encodeTcpFrame } from '../protocol/link/index.ts';
 
 interface Scenario {
@@ -16,8 +17,8 @@ interface Scenario {
 }
 
 const payloadBytes = 150;
-const framesCount = numberArg('--frames', 20_000);
-const repeats = Math.max(5, numberArg('--repeats', 7));
+const framesCount = sized(20_000, 5_000, 1_000);
+const repeats = sized(7, 5, 3);
 
 const scenarios: Scenario[] = [
   // A 9600-baud line read by serialport typically yields a few dozen bytes per 'data' event.
@@ -27,12 +28,6 @@ const scenarios: Scenario[] = [
   { name: 'tcp, 1460-byte chunks', chunkBytes: 1460, makeWire: (p) => encodeTcpFrame(p), makeDecoder: () => new TcpFrameDecoder() },
   { name: 'tcp, 32-byte chunks', chunkBytes: 32, makeWire: (p) => encodeTcpFrame(p), makeDecoder: () => new TcpFrameDecoder() },
 ];
-
-function numberArg(flag: string, fallback: number): number {
-  const at = process.argv.indexOf(flag);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  return Number.isInteger(value) && value > 0 ? value : fallback;
-}
 
 /** Deterministic payloads (a simple LCG), so every run decodes the same bytes. */
 function payloads(): Uint8Array[] {
@@ -64,30 +59,26 @@ function runOnce(scenario: Scenario, chunks: readonly Uint8Array[]): number {
   return (frames * 1000) / elapsedMs;
 }
 
+/** Baseline: chunks copied into one buffer, frames per second at the same framing (memcpy floor). */
+function copyRate(chunks: readonly Uint8Array[]): number {
+  const started = performance.now();
+  const all = Buffer.concat(chunks);
+  if (all.length === 0) throw new Error('nothing copied');
+  return (framesCount * 1000) / (performance.now() - started);
+}
+
 function main(): void {
   const all = payloads();
-  const results = scenarios.map((scenario) => {
+  const figures: Figure[] = [];
+  for (const scenario of scenarios) {
     const wire = Buffer.concat(all.map(scenario.makeWire));
     const chunks = chunk(new Uint8Array(wire.buffer, wire.byteOffset, wire.length), scenario.chunkBytes);
     runOnce(scenario, chunks); // warm-up: let the JIT settle before timing
-    const rates = Array.from({ length: repeats }, () => runOnce(scenario, chunks)).sort((a, b) => a - b);
-    const median = rates[Math.floor(rates.length / 2)]!;
-    return {
-      scenario: scenario.name,
-      framesPerSecondMedian: Math.round(median),
-      framesPerSecondMin: Math.round(rates[0]!),
-      framesPerSecondMax: Math.round(rates[rates.length - 1]!),
-      megabytesPerSecondMedian: Number(((median * wire.length) / framesCount / 1e6).toFixed(1)),
-    };
-  });
-  console.log(`link decode: ${framesCount} frames of ${payloadBytes}-byte payloads, median of ${repeats} repeats (node ${process.version})`);
-  for (const r of results) {
-    console.log(
-      `  ${r.scenario.padEnd(36)} ${String(r.framesPerSecondMedian).padStart(10)} frames/s` +
-        `  (min ${r.framesPerSecondMin}, max ${r.framesPerSecondMax}, ${r.megabytesPerSecondMedian} MB/s)`,
-    );
+    const copy = summarize(`${scenario.name}: copy chunks (Buffer.concat)`, 'frames/s', Array.from({ length: repeats }, () => copyRate(chunks)));
+    const decode = summarize(`${scenario.name}: decode`, 'frames/s', Array.from({ length: repeats }, () => runOnce(scenario, chunks)));
+    figures.push(copy, against(decode, copy));
   }
-  console.log(JSON.stringify({ bench: 'link-decode', framesCount, payloadBytes, repeats, node: process.version, results }));
+  finish('link-decode', `Link decode: ${framesCount} frames of ${payloadBytes}-byte payloads, ${repeats} repeats`, figures);
 }
 
 main();

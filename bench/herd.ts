@@ -1,0 +1,79 @@
+/**
+ * Herd: 1,000 agents (full run) reconnecting at once after an outage, each with 100 queued
+ * entries: time until every entry is acknowledged by a real gateway in its own process, the
+ * errors and 429s the herd met on the way, and the gateway's peak RSS.
+ *   npx tsx bench/herd.ts [--quick]
+ * Agents are lightweight forwarders (bench/lib/light-forwarder.ts: the contract's client side,
+ * one upload of 100 entries each, receipts verified, backoff with full jitter, Retry-After
+ * honoured) over pre-built signed chains, all in this process: not 1,000 agent processes with
+ * LevelDB ledgers. The gateway runs with its default configuration (rate limits included).
+ * Beside it, measured in this run: the time node:crypto takes to verify as many signatures on
+ * one core.
+ */
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { generateSigningKeyPair, sign, signingBytes, toBase64, verify } from '../protocol/crypto/index.ts';
+import { domains } from '../protocol/messages/index.ts';
+import { generateGatewayKeys } from '../gateway/keys.ts';
+import { Sealer } from '../gateway/crypto/fast-seal.ts';
+import { against, finish, sized, summarize } from './harness.ts';
+import { benchAgentId, benchKpmId, buildChain } from './lib/chains.ts';
+import { startGateway } from './lib/gateway-proc.ts';
+import { emptyTally, forwardAll, type LightAgent } from './lib/light-forwarder.ts';
+import { makeUploads } from './lib/light-forwarder.ts';
+
+const agents = sized(1_000, 100, 20);
+const entriesPerAgent = sized(100, 100, 20);
+const repeats = sized(2, 1);
+const total = agents * entriesPerAgent;
+
+const keys = generateGatewayKeys();
+const sealer = new Sealer(keys.sealPublicKey);
+const enrolled = [];
+const light: LightAgent[] = [];
+for (let a = 0; a < agents; a++) {
+  const pair = generateSigningKeyPair();
+  const agentId = benchAgentId(a);
+  const lookupKey = toBase64(randomBytes(32));
+  const kpmPerAgent = entriesPerAgent / 2;
+  enrolled.push({ agentId, publicKey: pair.publicKey, lookupKey, kpmIds: Array.from({ length: kpmPerAgent }, (_, i) => benchKpmId(a, i)) });
+  light.push({ agentId, seed: pair.seed, uploads: makeUploads(agentId, buildChain({ agentIndex: a, seed: pair.seed, lookupKey, sealer, count: entriesPerAgent, kpmPerAgent }), 200) });
+}
+
+function verifySeconds(): number {
+  const pair = generateSigningKeyPair();
+  const message = signingBytes(domains.entry, { pad: 'x'.repeat(600) });
+  const signature = sign(message, pair.seed);
+  const n = 2_000;
+  const start = performance.now();
+  for (let i = 0; i < n; i++) if (!verify(message, signature, pair.publicKey)) throw new Error('verify failed');
+  return ((performance.now() - start) / 1000) * (total / n);
+}
+
+const seconds: number[] = [];
+const errors: number[] = [];
+const limited: number[] = [];
+const rss: number[] = [];
+const verifies: number[] = [];
+for (let r = 0; r < repeats; r++) {
+  verifies.push(verifySeconds());
+  const gateway = await startGateway({ keys, agents: enrolled });
+  const tally = emptyTally();
+  const start = performance.now();
+  const failed = await Promise.all(light.map((a) => forwardAll(gateway.url, a, keys.signingPublicKey, tally))).then(() => undefined, (err: unknown) => err as Error);
+  seconds.push((performance.now() - start) / 1000);
+  const done = await gateway.stop();
+  if (failed !== undefined) throw failed;
+  if (done.storedEntries !== total) throw new Error(`bench herd: gateway stored ${done.storedEntries}, expected ${total}`);
+  errors.push(tally.networkErrors + tally.unavailable + tally.otherErrors);
+  limited.push(tally.rateLimited);
+  rss.push(done.peakRssMiB);
+}
+const baseline = summarize(`${total.toLocaleString('en-US')} Ed25519 verifies, node:crypto (raw, 1 core)`, 's', verifies);
+finish('herd', `Herd: ${agents.toLocaleString('en-US')} agents x ${entriesPerAgent} entries reconnecting at once (lightweight forwarders, gateway in its own process)`, [
+  baseline,
+  against(summarize(`herd of ${agents} agents x ${entriesPerAgent} entries: time to drain`, 's', seconds), baseline),
+  summarize('herd: errors met (network, 503/5xx, other)', 'count', errors),
+  summarize('herd: 429 responses', 'count', limited),
+  summarize(`gateway peak RSS during herd of ${agents}`, 'MiB', rss),
+], ['agents are lightweight forwarders over pre-built signed chains (one process), not full agent processes']);

@@ -1,0 +1,40 @@
+/**
+ * A real gateway in its own process for benchmarks (LevelDB store in a temp folder, fastify on
+ * 127.0.0.1, silent logs), so its CPU and peak RSS are its own, not the load generator's.
+ *   node --import tsx bench/lib/gateway-child.ts <spec.json>
+ * Prints `READY {"url":...}` once listening; on a `stop` line on stdin it closes, sums the
+ * stored heads of the enrolled agents and prints `DONE {"storedEntries":N,"peakRssMiB":M}`.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { buildGateway } from '../../gateway/app.ts';
+import { GatewayConfig, GatewayKeys } from '../../gateway/config.ts';
+import type { DisbursementRow } from '../../gateway/import/index.ts';
+import { LevelStore } from '../../gateway/store/level/store.ts';
+import type { GatewaySpec } from './gateway-proc.ts';
+
+const spec = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as GatewaySpec;
+const keys = GatewayKeys.parse(spec.keys);
+const config = GatewayConfig.parse({ v: 1, logLevel: 'silent', activeTahap: '2026-IV', ...spec.config });
+const store = await LevelStore.open({ path: join(spec.dir, 'store'), sealPublicKey: keys.sealPublicKey, sealSecretKey: keys.sealSecretKey, lookupKey: keys.lookupKey, tahapClosesAt: {} });
+for (const a of spec.agents) {
+  await store.addAgent({ agentId: a.agentId, publicKey: a.publicKey, bank: 'BRI', regionCode: '3273010001', kpmIds: a.kpmIds }, { move: false, now: Date.now(), lookupKey: a.lookupKey });
+}
+const rows = (spec.rows ?? []) as DisbursementRow[];
+for (let i = 0; i < rows.length; i += 1000) await store.applyDisbursements(rows.slice(i, i + 1000), { fileSha256: 'b'.repeat(64), now: 1 });
+const { app } = await buildGateway({ store, keys, config });
+const url = await app.listen({ host: '127.0.0.1', port: 0 });
+console.log(`READY ${JSON.stringify({ url })}`);
+
+for await (const line of createInterface({ input: process.stdin })) {
+  if (line.trim() !== 'stop') continue;
+  await app.close();
+  let storedEntries = 0;
+  for (const a of spec.agents) storedEntries += (await store.head(a.agentId)).seq;
+  await store.close();
+  await rm(spec.dir, { recursive: true, force: true });
+  console.log(`DONE ${JSON.stringify({ storedEntries, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}`);
+  break;
+}
+process.exit(0);

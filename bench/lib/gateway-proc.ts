@@ -1,0 +1,55 @@
+/** Parent side of bench/lib/gateway-child.ts: start a gateway process, use its URL, stop it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { GatewayKeys } from '../../gateway/config.ts';
+
+export interface GatewaySpec {
+  readonly dir: string;
+  readonly keys: GatewayKeys;
+  readonly config?: Record<string, unknown>;
+  readonly agents: readonly { readonly agentId: string; readonly publicKey: string; readonly lookupKey: string; readonly kpmIds: readonly string[] }[];
+  readonly rows?: readonly unknown[];
+}
+
+export interface GatewayProcess {
+  readonly url: string;
+  readonly pid: number;
+  /** Stops the gateway; resolves with what it stored and its peak RSS. */
+  stop(): Promise<{ storedEntries: number; peakRssMiB: number }>;
+}
+
+const startTimeoutMs = 300_000;
+
+export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<GatewayProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'edc-bench-gw-'));
+  const specPath = join(dir, 'spec.json');
+  await writeFile(specPath, JSON.stringify({ ...spec, dir }));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/gateway-child.ts', specPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async (prefix: string): Promise<unknown> => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), startTimeoutMs);
+    try {
+      while (true) {
+        const { value, done } = await lines.next();
+        if (done === true) throw new Error(`bench gateway exited before ${prefix} (status ${String(child.exitCode)})`);
+        if (value.startsWith(`${prefix} `)) return JSON.parse(value.slice(prefix.length + 1)) as unknown;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  const { url } = (await next('READY')) as { url: string };
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      child.stdin!.write('stop\n');
+      const done = (await next('DONE')) as { storedEntries: number; peakRssMiB: number };
+      await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
+      return done;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * A lightweight forwarder for load benchmarks: replays one agent's pre-built signed uploads in
+ * order, following the HTTP contract's client side (signed request headers, receipt signature
+ * and ackSeq/ackHash checked, 429/503/5xx/network errors retried with full-jitter backoff, base
+ * 500 ms, cap 60 s, Retry-After honoured). It is not agent/forward (no ledger, no cursor in
+ * LevelDB): it lets one process play hundreds of agents at once.
+ */
+import { signRequest, verifyReceipt, type LedgerEntry, type SignedReceipt } from '../../protocol/messages/index.ts';
+
+export interface LightAgent {
+  readonly agentId: string;
+  readonly seed: string;
+  readonly uploads: readonly { readonly body: string; readonly last: LedgerEntry }[];
+}
+
+export interface ForwardTally {
+  uploads: number;
+  rateLimited: number;
+  unavailable: number;
+  networkErrors: number;
+  otherErrors: number;
+}
+
+export function emptyTally(): ForwardTally {
+  return { uploads: 0, rateLimited: 0, unavailable: 0, networkErrors: 0, otherErrors: 0 };
+}
+
+const backoffBaseMs = 500;
+const backoffCapMs = 60_000;
+const attemptsMax = 50;
+
+function jitterMs(failures: number): number {
+  return Math.random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** failures);
+}
+
+export function makeUploads(agentId: string, entries: readonly LedgerEntry[], uploadSize: number): LightAgent['uploads'] {
+  const out = [];
+  for (let i = 0; i < entries.length; i += uploadSize) {
+    const slice = entries.slice(i, i + uploadSize);
+    out.push({ body: JSON.stringify({ v: 1, agentId, entries: slice }), last: slice[slice.length - 1]! });
+  }
+  return out;
+}
+
+async function post(base: string, agent: LightAgent, body: string): Promise<Response> {
+  const path = `/v1/agents/${agent.agentId}/uploads`;
+  const headers = { ...signRequest({ method: 'POST', path, body }, { agentId: agent.agentId, seed: agent.seed }), 'content-type': 'application/json' };
+  return fetch(base + path, { method: 'POST', body, headers });
+}
+
+/** Uploads every batch of `agent`; throws on anything the contract says must stop forwarding. */
+export async function forwardAll(base: string, agent: LightAgent, gatewayPublicKey: string, tally: ForwardTally): Promise<void> {
+  for (const upload of agent.uploads) {
+    for (let failures = 0; ; failures++) {
+      if (failures >= attemptsMax) throw new Error(`bench forwarder ${agent.agentId}: gave up after ${attemptsMax} attempts`);
+      let res: Response;
+      try {
+        res = await post(base, agent, upload.body);
+      } catch {
+        tally.networkErrors += 1;
+        await sleep(jitterMs(failures));
+        continue;
+      }
+      if (res.status === 200) {
+        const receipt = (await res.json()) as SignedReceipt;
+        if (!verifyReceipt(receipt, gatewayPublicKey) || receipt.ackSeq !== upload.last.seq || receipt.ackHash !== upload.last.hash) {
+          throw new Error(`bench forwarder ${agent.agentId}: receipt does not acknowledge seq ${upload.last.seq}`);
+        }
+        tally.uploads += 1;
+        break;
+      }
+      const text = await res.text();
+      if (res.status === 429 || res.status === 503 || res.status >= 500) {
+        if (res.status === 429) tally.rateLimited += 1;
+        else tally.unavailable += 1;
+        const retryAfter = Number(res.headers.get('retry-after'));
+        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : jitterMs(failures));
+        continue;
+      }
+      tally.otherErrors += 1;
+      throw new Error(`bench forwarder ${agent.agentId}: upload refused ${res.status} ${text.slice(0, 300)}`);
+    }
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
