@@ -127,11 +127,22 @@ class Core implements AgentCore {
     }
     const ack = this.state.ack;
     const values = await this.context.db.sub.entries.values({ gt: seqKey(ack.seq), limit }).all();
-    const entries = values.map((value) => LedgerEntry.parse(value));
-    // Paired with the commit-time assertion: what leaves for the gateway is an intact chain.
+    const entries: LedgerEntry[] = [];
+    for (const value of values) {
+      const parsed = LedgerEntry.safeParse(value);
+      if (!parsed.success) break;
+      entries.push(parsed.data);
+    }
+    // Paired with the commit-time assertion: what leaves for the gateway is an intact chain. The
+    // intact entries before a break still go (that cash was paid out and the agent is owed it);
+    // the forwarder halts loudly when the broken entry is the next to go.
     const broken = findChainBreak(entries, ack, this.context.publicKey);
-    if (broken !== undefined) throw new ERR_LEDGER_CORRUPT(`Cannot forward: entry ${ack.seq + 1 + broken.index} breaks the chain (${broken.kind})`, { ...broken });
-    return entries;
+    const intact = broken === undefined ? entries.length : broken.index;
+    if (intact === 0 && values.length > 0) {
+      const seq = ack.seq + 1;
+      throw new ERR_LEDGER_CORRUPT(`Cannot forward: entry ${seq} ${broken === undefined ? 'does not match the LedgerEntry schema' : `breaks the chain (${broken.kind})`}`, { seq, ...(broken ?? { kind: 'schema' }) });
+    }
+    return entries.slice(0, intact);
   }
 
   applyReceipt(receipt: SignedReceipt): Promise<'advanced' | 'unchanged'> {

@@ -7,8 +7,13 @@ import type { LedgerEntry, SignedReceipt } from '../../protocol/messages/index.t
 import { isEdcError } from '../../protocol/errors.ts';
 import { forwardErrors } from './errors.ts';
 
-/** Codes that stop forwarding until an operator resumes it. */
+/**
+ * Codes that stop forwarding until an operator resumes it. A corrupt ledger (an entry whose hash,
+ * signature or link no longer checks: tampering or disk damage) is among them: retrying cannot
+ * repair it, and uploading around it would hide it, so it must be loud.
+ */
 export const haltingCodes: ReadonlySet<string> = new Set([
+  'EDC_ERR_LEDGER_CORRUPT',
   forwardErrors.Fork.code,
   forwardErrors.Gap.code,
   forwardErrors.Auth.code,

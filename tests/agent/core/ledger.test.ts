@@ -218,6 +218,44 @@ describe('verification, export, persistence', () => {
     expect(result.problems.join('\n')).toMatch(/KPM KPM-0001: remaining/);
   });
 
+  it('unacknowledged() hands out the intact entries before a tampered one, then refuses with EDC_ERR_LEDGER_CORRUPT', async () => {
+    core = await ledger.open();
+    await core.installEntitlementSet(signedSet());
+    for (const c of cards.slice(0, 3)) await core.handle(withdrawal(c.pan, 100_000));
+    await core.close();
+    const raw = new ClassicLevel<string, string>(join(ledger.dir, 'ledger'), { valueEncoding: 'utf8' });
+    const key = '!entries!0000000000000003';
+    await raw.put(key, (await raw.get(key))!.replace('"amount":100000', '"amount":10000'));
+    await raw.close();
+    core = await ledger.open();
+    const intact = await core.unacknowledged(10);
+    expect(intact.map((e) => e.seq)).toEqual([1, 2]);
+    await core.applyReceipt(receipt(2, intact[1]!.hash));
+    const error = await rejection(core.unacknowledged(10));
+    expect(isEdcError(error, 'EDC_ERR_LEDGER_CORRUPT')).toBe(true);
+    expect(error).toMatchObject({ details: { seq: 3, kind: 'hash' } });
+  });
+
+  it('refuses, with EDC_ERR_LEDGER_CORRUPT and never a ZodError, entries that no longer match the schema', async () => {
+    core = await ledger.open();
+    await core.installEntitlementSet(signedSet());
+    await core.handle(withdrawal(card.pan, 100_000));
+    await core.handle(withdrawal(cards[1]!.pan, 100_000));
+    await core.close();
+    const raw = new ClassicLevel<string, string>(join(ledger.dir, 'ledger'), { valueEncoding: 'utf8' });
+    const last = (await raw.get('!entries!0000000000000002'))!;
+    await raw.put('!entries!0000000000000002', '{"v":1,"garbage":true}');
+    await raw.close();
+    expect(await rejection(ledger.open())).toMatchObject({ code: 'EDC_ERR_LEDGER_CORRUPT' });
+
+    const again = new ClassicLevel<string, string>(join(ledger.dir, 'ledger'), { valueEncoding: 'utf8' });
+    await again.put('!entries!0000000000000002', last);
+    await again.put('!entries!0000000000000001', '{"v":1,"garbage":true}');
+    await again.close();
+    core = await ledger.open();
+    expect(await rejection(core.unacknowledged(10))).toMatchObject({ code: 'EDC_ERR_LEDGER_CORRUPT', details: { seq: 1, kind: 'schema' } });
+  });
+
   it('exports unacknowledged entries in a bundle whose manifest the agent signed', async () => {
     core = await ledger.open();
     await core.installEntitlementSet(signedSet());

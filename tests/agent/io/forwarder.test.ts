@@ -132,6 +132,15 @@ describe('forwarder pass', () => {
     expect(await core.unacknowledged(10)).toHaveLength(1);
   });
 
+  it('halts loudly when the ledger reports a corrupt entry, instead of retrying forever', async () => {
+    core.append();
+    const { coreErrors } = await import('../../../agent/core/errors.ts');
+    core.unacknowledged = () => Promise.reject(new coreErrors.ERR_LEDGER_CORRUPT('Cannot forward: entry 1 breaks the chain (hash)', { seq: 1, kind: 'hash' }));
+    const outcome = await forwarder().syncNow();
+    expect(outcome.ok ? null : [outcome.error.code, outcome.halted]).toEqual(['EDC_ERR_LEDGER_CORRUPT', true]);
+    expect(core.halt).toContain('EDC_ERR_LEDGER_CORRUPT');
+  });
+
   it('halts on 409 gap', async () => {
     core.append();
     server.use(http.post(`${base}/uploads`, () => HttpResponse.json(errorBody(409, 'EDC_ERR_UPLOAD_GAP'), { status: 409 })));
