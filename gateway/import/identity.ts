@@ -5,6 +5,7 @@
  */
 
 /** Kemendagri province codes (the first two digits of a NIK and of a village code), incl. the 2022 Papua provinces. */
+import { isLuhnValid } from '../../protocol/iso8583/pan.ts';
 export const provinceCodes: ReadonlySet<string> = new Set([
   '11', '12', '13', '14', '15', '16', '17', '18', '19', '21',
   '31', '32', '33', '34', '35', '36',
@@ -29,32 +30,12 @@ export function maskPan(pan: string): string {
   return pan.length < 13 ? '*'.repeat(pan.length) : `${pan.slice(0, 6)}${'*'.repeat(pan.length - 10)}${pan.slice(-4)}`;
 }
 
-/** Luhn (ISO/IEC 7812-1) check over a string of digits, from the right, doubling every second digit. */
-export function luhnValid(digits: string): boolean {
-  let sum = 0;
-  let double = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return false;
-    if (double) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-    double = !double;
-  }
-  return sum % 10 === 0;
-}
-
-/** The digit that makes `partial + digit` Luhn-valid. */
-export function luhnCheckDigit(partial: string): string {
-  for (let d = 0; d <= 9; d++) if (luhnValid(partial + String(d))) return String(d);
-  throw new RangeError('Cannot compute a Luhn check digit: the input is not digits');
-}
+/** Luhn (ISO/IEC 7812-1): one implementation for the whole system, in protocol/. */
+export { isLuhnValid as luhnValid, luhnCheckDigit } from '../../protocol/iso8583/pan.ts';
 
 export function checkPan(pan: string): string | undefined {
   if (pan.length < 16 || pan.length > 19 || !digitsOnly.test(pan)) return `expected a KKS card number of 16-19 digits, found ${describeDigits(pan)}`;
-  if (!luhnValid(pan)) return `expected a Luhn-valid KKS card number, found ${maskPan(pan)} whose check digit is wrong`;
+  if (!isLuhnValid(pan)) return `expected a Luhn-valid KKS card number, found ${maskPan(pan)} whose check digit is wrong`;
   return undefined;
 }
 
