@@ -4,13 +4,13 @@
  */
 import { isEdcError } from '../../protocol/errors.ts';
 import { ERR_CLI_USAGE } from '../errors.ts';
-import { agentsCommand } from './agents.ts';
-import { importCommand } from './import.ts';
+import { agentsAddSpec, agentsCommand, agentsListSpec, agentsRevokeSpec } from './agents.ts';
+import { importBundleSpec, importCommand, importDisbursementsSpec } from './import.ts';
 import { initCommand } from './init.ts';
 import { processIo, type CliIo } from './io.ts';
 import { reconcileCommand, reportCommand } from './reconcile.ts';
 import { serveCommand } from './serve.ts';
-import { tokensCommand } from './tokens.ts';
+import { tokensCommand, tokensCreateSpec } from './tokens.ts';
 
 export const topUsage = `edc-gateway <command> [options]   (every command takes --help)
 
@@ -24,6 +24,22 @@ export const topUsage = `edc-gateway <command> [options]   (every command takes 
   report --dir D --tahap T --format csv|json [--bank B] [--region R]
 `;
 
+/** Commands with subcommands: `edc-gateway agents --help` lists the subcommands' usages. */
+const groupUsages = {
+  agents: [agentsAddSpec, agentsListSpec, agentsRevokeSpec],
+  tokens: [tokensCreateSpec],
+  import: [importDisbursementsSpec, importBundleSpec],
+} as const;
+
+function isHelp(arg: string | undefined): boolean {
+  return arg === '--help' || arg === '-h' || arg === 'help';
+}
+
+function groupHelp(group: keyof typeof groupUsages, io: CliIo): number {
+  io.out(groupUsages[group].map((spec) => spec.usage).join('\n\n') + '\n');
+  return 0;
+}
+
 async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
@@ -32,11 +48,11 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     case 'serve':
       return serveCommand(rest, io);
     case 'agents':
-      return agentsCommand(rest[0], rest.slice(1), io);
+      return isHelp(rest[0]) ? groupHelp('agents', io) : agentsCommand(rest[0], rest.slice(1), io);
     case 'tokens':
-      return tokensCommand(rest[0], rest.slice(1), io);
+      return isHelp(rest[0]) ? groupHelp('tokens', io) : tokensCommand(rest[0], rest.slice(1), io);
     case 'import':
-      return importCommand(rest[0], rest.slice(1), io);
+      return isHelp(rest[0]) ? groupHelp('import', io) : importCommand(rest[0], rest.slice(1), io);
     case 'reconcile':
       return reconcileCommand(rest, io);
     case 'report':

@@ -55,6 +55,18 @@ describe('edc-gateway CLI', () => {
     }
   });
 
+  it('answers --help, -h and help after a command with subcommands by listing every subcommand, exit 0', async () => {
+    const groups = { agents: ['add', 'list', 'revoke'], tokens: ['create'], import: ['disbursements', 'bundle'] };
+    for (const [group, subs] of Object.entries(groups)) {
+      for (const flag of ['--help', '-h', 'help']) {
+        const res = await cli(group, flag);
+        expect(res, `${group} ${flag}`).toMatchObject({ code: 0, err: '' });
+        for (const sub of subs) expect(res.out, `${group} ${flag}`).toContain(`edc-gateway ${group} ${sub}`);
+      }
+    }
+    expect(await cli('agents')).toMatchObject({ code: 2 });
+  });
+
   it('exits 2 with EDC_ERR_CLI_USAGE on an unknown flag, a missing flag, a bad value or an unknown command', async () => {
     for (const argv of [['init', '--dir', gw, '--bogus'], ['reconcile', '--dir', gw], ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'xml'], ['launch']]) {
       const res = await cli(...argv);

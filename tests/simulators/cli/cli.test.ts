@@ -48,7 +48,8 @@ describe('edc-sim command line', () => {
 
   it('bank population writes one JSON line per KPM with a Luhn-valid card', async () => {
     const out = join(dir, 'kpm.jsonl');
-    expect((await sim('bank', 'population', '--seed', '4', '--size', '25', '--out', out)).status).toBe(0);
+    const result = await sim('bank', 'population', '--seed', '4', '--size', '25', '--out', out);
+    expect(result).toMatchObject({ status: 0, out: '', err: '25 KPM written\n' });
     const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kpmId: string; pan: string; rupiahPerTahap: number });
     expect(lines).toHaveLength(25);
     expect(new Set(lines.map((l) => l.kpmId)).size).toBe(25);
@@ -57,7 +58,9 @@ describe('edc-sim command line', () => {
 
   it('bank disbursements writes a file the gateway import accepts row for row', async () => {
     const out = join(dir, 'bri.csv');
-    expect((await sim('bank', 'disbursements', '--seed', '4', '--size', '200', '--bank', 'BRI', '--tahap', '2026-IV', '--failed-rate', '0.1', '--out', out)).status).toBe(0);
+    const result = await sim('bank', 'disbursements', '--seed', '4', '--size', '200', '--bank', 'BRI', '--tahap', '2026-IV', '--failed-rate', '0.1', '--out', out);
+    expect(result).toMatchObject({ status: 0, out: '' });
+    expect(result.err).toMatch(/^[0-9]+ rows written for BRI 2026-IV\n$/);
     let ok = 0;
     let rejected = 0;
     let failed = 0;
