@@ -22,8 +22,11 @@ import {
 
 type MutableFields = { -readonly [K in keyof IsoFields]: IsoFields[K] };
 
-/** Fields each response echoes from its request (when present there). */
-const echoed: Readonly<Record<RequestMti, readonly (keyof IsoFields)[]>> = {
+/**
+ * Fields each response echoes from its request (when present there). Shared with the link's
+ * format-error answer (agent/link/format-error.ts) so every response follows one echo rule.
+ */
+export const echoed: Readonly<Record<RequestMti, readonly (keyof IsoFields)[]>> = {
   '0100': [3, 11, 12, 13, 24, 41, 42],
   '0200': [3, 4, 11, 12, 13, 24, 41, 42],
   '0400': [3, 4, 11, 12, 13, 24, 41, 42, 60],

@@ -95,6 +95,19 @@ describe('TCP terminal link', () => {
     await t.transport.close();
   });
 
+  it('sends nothing for a request whose TPDU id is not 60 and keeps the connection open for the next request', async () => {
+    const t = await terminal();
+    const answers: Uint8Array[] = [];
+    t.transport.onPayload((payload) => answers.push(payload));
+    const bad = encode({ tpdu: { destination: 1, source: 0 }, mti: '0800', fields: { 7: '1122143210', 11: '000901', 41: 'TERM0001', 70: '301' } });
+    bad[0] = 0x61;
+    await t.transport.send(bad);
+    await t.transport.send(encode({ tpdu: { destination: 1, source: 0 }, mti: '0800', fields: { 7: '1122143211', 11: '000902', 41: 'TERM0001', 70: '301' } }));
+    await expect.poll(() => answers.length).toBe(1);
+    expect([decode(answers[0]!).fields[11], decode(answers[0]!).fields[39]]).toEqual(['000902', '00']);
+    await t.transport.close();
+  });
+
   it('serves several terminals at once and reports each connection in the link registry', async () => {
     const terminals = await Promise.all(['TERM0001', 'TERM0002', 'TERM0003'].map((id) => terminal(id)));
     const results = await Promise.all(terminals.map((t, i) => t.withdraw(fixture.cards[i]!, fixture.cards[i]!.pin, 50_000)));
