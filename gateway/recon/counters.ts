@@ -91,3 +91,52 @@ export function differences(a: Counters, b: Counters): string[] {
 export function isZero(c: Counters): boolean {
   return Object.values(c).every((v) => v === 0);
 }
+
+/**
+ * The same tahap counters as a fixed layout of numbers, for the full recompute: it accumulates
+ * every KPM of a tahap into its bucket, and objects keyed by built strings cost an allocation
+ * per KPM and ~1 KB per bucket. `addTahapContribution` adds exactly what `tahapContribution`
+ * returns (a test holds them equal); doubles hold integers exactly up to 2^53 rupiah.
+ */
+export const tahapCounterNames: readonly string[] = Object.keys(emptyTahapCounters());
+const slot = new Map(tahapCounterNames.map((name, i) => [name, i]));
+function slotOf(name: string): number {
+  const i = slot.get(name);
+  if (i === undefined) throw new Error(`no tahap counter named ${name} (bug)`);
+  return i;
+}
+const fixedSlots = {
+  kpm: slotOf('kpm'), disbursed: slotOf('disbursed'), credited: slotOf('credited'), failed: slotOf('failed'), returned: slotOf('returned'), drawn: slotOf('drawn'),
+  withdrawn: slotOf('withdrawn'), unclaimed: slotOf('unclaimed'), overdrawnExcess: slotOf('overdrawnExcess'), reversalsUnmatched: slotOf('reversalsUnmatched'),
+};
+const kpmSlots = new Map(kpmCategories.map((k) => [k, { count: slotOf(`kpm.${k}.count`), credited: slotOf(`kpm.${k}.credited`) }]));
+const withdrawalSlots = new Map(withdrawalCategories.map((w) => [w, { count: slotOf(`w.${w}.count`), amount: slotOf(`w.${w}.amount`) }]));
+
+export function addTahapContribution(into: Float64Array, offset: number, c: Classification): void {
+  const s = fixedSlots;
+  into[offset + s.kpm]! += 1;
+  into[offset + s.disbursed]! += c.credited + c.failed + c.returned;
+  into[offset + s.credited]! += c.credited;
+  into[offset + s.failed]! += c.failed;
+  into[offset + s.returned]! += c.returned;
+  into[offset + s.drawn]! += c.drawn;
+  into[offset + s.withdrawn]! += c.withdrawn;
+  into[offset + s.unclaimed]! += c.unclaimed;
+  into[offset + s.overdrawnExcess]! += c.overdrawnExcess;
+  into[offset + s.reversalsUnmatched]! += c.reversalsUnmatched;
+  const k = kpmSlots.get(c.category)!;
+  into[offset + k.count]! += 1;
+  into[offset + k.credited]! += c.credited;
+  for (const w of c.withdrawals) {
+    const ws = withdrawalSlots.get(w.category)!;
+    into[offset + ws.count]! += 1;
+    into[offset + ws.amount]! += w.amount;
+  }
+}
+
+/** The counters at `offset` as the object `emptyTahapCounters` + `add` would have built. */
+export function tahapCountersAt(from: Float64Array, offset: number): Counters {
+  const out: Counters = {};
+  for (let i = 0; i < tahapCounterNames.length; i++) out[tahapCounterNames[i]!] = from[offset + i]!;
+  return out;
+}

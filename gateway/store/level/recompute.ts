@@ -3,17 +3,22 @@
  * disbursement rows (drow!T!kpm!...), accepted entries (ent!T!kpm!...) and evidence
  * (evd!T!kpm!...) are all keyed by kpmId first, so a k-way merge yields one KPM's raw facts at a
  * time; the stored position (pos!T!kpm) is read in the same order and compared. Memory holds
- * one KPM, the counter buckets (bank x region) and the settlements (one per agent).
+ * one KPM, the counter buckets (bank x region, as numbers: bucket-table.ts) and the settlements
+ * (one per agent). Everything is read from one snapshot, so the state cannot move under it.
  */
+import type { Snapshot } from 'classic-level';
 import type { Counters } from '../../recon/counters.ts';
-import { add, bucketOf, differences, emptySettlement, emptyTahapCounters, settlementContributions, tahapContribution } from '../../recon/counters.ts';
+import { add, differences, emptySettlement, settlementContributions } from '../../recon/counters.ts';
 import type { Classification } from '../../recon/classify.ts';
 import type { AgentRecord } from '../types.ts';
 import type { Db } from './db.ts';
-import { getJson, parseJson } from './db.ts';
+import { parseJson } from './db.ts';
 import type { EvidenceRecord } from '../types.ts';
 import type { RowRecord } from './disbursements.ts';
 import type { SetInfo, StoredEntry } from './ingest.ts';
+import { BatchCursor } from './cursor.ts';
+import { BucketTable } from './bucket-table.ts';
+import { sameFacts } from './facts-equal.ts';
 import { range, sep } from './keys.ts';
 import { classifyStored, emptyPosition, type ReconEnv, type StoredPosition } from './position.ts';
 
@@ -21,26 +26,11 @@ export const reconDifferencesMax = 100;
 const setCacheMax = 100_000;
 
 type Source = 'drow' | 'ent' | 'evd' | 'pos';
-
-interface Cursor {
-  readonly source: Source;
-  readonly it: AsyncIterator<[string, string]>;
-  current: [string, string] | undefined;
-}
-
-async function advance(c: Cursor): Promise<void> {
-  const next = await c.it.next();
-  c.current = next.done === true ? undefined : next.value;
-}
-
-function kpmOf(key: string): string {
-  return key.split(sep)[2] ?? '';
-}
+const sources = ['drow', 'ent', 'evd', 'pos'] as const;
 
 export interface RecomputeOutput {
   kpmCount: number;
-  totals: Counters;
-  buckets: Map<string, Counters>;
+  buckets: BucketTable;
   settlements: Map<string, Counters>;
   differences: string[];
 }
@@ -48,17 +38,22 @@ export interface RecomputeOutput {
 class RawReader {
   readonly #agents = new Map<string, AgentRecord | undefined>();
   readonly #sets = new Map<string, SetInfo | undefined>();
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Db, private readonly snapshot: Snapshot | undefined) {}
+
+  async #get<T>(key: string): Promise<T | undefined> {
+    const text = await this.db.get(key, this.snapshot === undefined ? {} : { snapshot: this.snapshot });
+    return text === undefined ? undefined : parseJson<T>(key, text);
+  }
 
   async agent(agentId: string): Promise<AgentRecord | undefined> {
-    if (!this.#agents.has(agentId)) this.#agents.set(agentId, await getJson<AgentRecord>(this.db, `agent${sep}${agentId}`));
+    if (!this.#agents.has(agentId)) this.#agents.set(agentId, await this.#get<AgentRecord>(`agent${sep}${agentId}`));
     return this.#agents.get(agentId);
   }
 
   async set(setId: string): Promise<SetInfo | undefined> {
     if (!this.#sets.has(setId)) {
       if (this.#sets.size >= setCacheMax) this.#sets.clear();
-      this.#sets.set(setId, await getJson<SetInfo>(this.db, `eset${sep}${setId}`));
+      this.#sets.set(setId, await this.#get<SetInfo>(`eset${sep}${setId}`));
     }
     return this.#sets.get(setId);
   }
@@ -89,16 +84,18 @@ async function addEntryFact(pos: StoredPosition, reader: RawReader, stored: Stor
   });
 }
 
-async function addRaw(pos: StoredPosition, reader: RawReader, source: Source, key: string, value: string): Promise<void> {
-  if (source === 'drow') {
-    const parts = key.split(sep);
-    const r = parseJson<RowRecord>(key, value);
-    const bank = parts[3] ?? '';
-    const reference = parts.slice(4).join(sep);
-    pos.rows.push({ bank, reference, regionCode: r.regionCode, amount: r.amount, status: r.status, line: r.line, panSealed: r.sealed, panHmac: r.panHmac, fileSha256: r.fileSha256 });
-  } else if (source === 'ent') {
-    await addEntryFact(pos, reader, parseJson<StoredEntry>(key, value), false);
-  } else {
+/** A disbursement row needs no look-ups, so the common KPM (rows only) is gathered without awaiting. */
+function addRow(pos: StoredPosition, key: string, value: string): void {
+  const parts = key.split(sep);
+  const r = parseJson<RowRecord>(key, value);
+  const bank = parts[3] ?? '';
+  const reference = parts.slice(4).join(sep);
+  pos.rows.push({ bank, reference, regionCode: r.regionCode, amount: r.amount, status: r.status, line: r.line, panSealed: r.sealed, panHmac: r.panHmac, fileSha256: r.fileSha256 });
+}
+
+async function addEntry(pos: StoredPosition, reader: RawReader, source: 'ent' | 'evd', key: string, value: string): Promise<void> {
+  if (source === 'ent') await addEntryFact(pos, reader, parseJson<StoredEntry>(key, value), false);
+  else {
     const ev = parseJson<EvidenceRecord>(key, value);
     await addEntryFact(pos, reader, { entry: ev.found, receivedAt: ev.receivedAt }, true);
   }
@@ -109,14 +106,7 @@ function sameClassification(a: Classification, b: Classification): boolean {
 }
 
 function accumulate(out: RecomputeOutput, c: Classification): void {
-  const contribution = tahapContribution(c);
-  let bucket = out.buckets.get(bucketOf(c));
-  if (bucket === undefined) {
-    bucket = emptyTahapCounters();
-    out.buckets.set(bucketOf(c), bucket);
-  }
-  add(bucket, contribution);
-  add(out.totals, contribution);
+  out.buckets.add(c);
   for (const [agentId, delta] of settlementContributions(c)) {
     let s = out.settlements.get(agentId);
     if (s === undefined) {
@@ -132,39 +122,70 @@ function note(out: RecomputeOutput, text: string): void {
   if (out.differences.length < reconDifferencesMax) out.differences.push(text);
 }
 
-export async function recompute(db: Db, env: ReconEnv, tahap: string): Promise<RecomputeOutput> {
-  const reader = new RawReader(db);
-  const out: RecomputeOutput = { kpmCount: 0, totals: emptyTahapCounters(), buckets: new Map(), settlements: new Map(), differences: [] };
-  const cursors: Cursor[] = (['drow', 'ent', 'evd', 'pos'] as const).map((source) => ({ source, it: db.iterator(range(source, tahap))[Symbol.asyncIterator](), current: undefined }));
-  for (const c of cursors) await advance(c);
-  while (true) {
-    const live = cursors.filter((c) => c.current !== undefined);
-    if (live.length === 0) break;
-    const kpmId = live.map((c) => kpmOf(c.current![0])).sort()[0]!;
-    const pos = emptyPosition(tahap, kpmId);
-    let stored: StoredPosition | undefined;
-    for (const c of live) {
-      while (c.current !== undefined && kpmOf(c.current[0]) === kpmId) {
-        if (c.source === 'pos') stored = parseJson<StoredPosition>(c.current[0], c.current[1]);
-        else await addRaw(pos, reader, c.source, c.current[0], c.current[1]);
-        await advance(c);
-      }
+/** The smallest kpmId any cursor stands on; undefined when all have ended. */
+function nextKpm(cursors: readonly BatchCursor[]): string | undefined {
+  let min: string | undefined;
+  for (const c of cursors) if (c.key !== undefined && (min === undefined || c.kpmId < min)) min = c.kpmId;
+  return min;
+}
+
+/** Gathers one KPM's raw facts and stored position from every cursor standing on it. */
+async function gather(cursors: readonly BatchCursor[], reader: RawReader, pos: StoredPosition): Promise<StoredPosition | undefined> {
+  let stored: StoredPosition | undefined;
+  for (let i = 0; i < cursors.length; i++) {
+    const c = cursors[i]!;
+    const source: Source = sources[i]!;
+    while (c.key !== undefined && c.kpmId === pos.kpmId) {
+      if (source === 'pos') stored = parseJson<StoredPosition>(c.key, c.value);
+      else if (source === 'drow') addRow(pos, c.key, c.value);
+      else await addEntry(pos, reader, source, c.key, c.value);
+      c.advance();
+      if (c.needsFill) await c.fill();
     }
-    const fresh = await classifyStored(pos, env);
-    if (pos.rows.length + pos.withdrawals.length + pos.reversals.length > 0) accumulate(out, fresh);
-    if (stored === undefined) note(out, `position ${kpmId}: missing from the continuous state`);
-    else if (!sameClassification(await classifyStored(stored, env), fresh)) note(out, `position ${kpmId}: continuous classification differs from recompute`);
+  }
+  return stored;
+}
+
+export async function recompute(db: Db, env: ReconEnv, tahap: string, snapshot: Snapshot | undefined): Promise<RecomputeOutput> {
+  const reader = new RawReader(db, snapshot);
+  const out: RecomputeOutput = { kpmCount: 0, buckets: new BucketTable(), settlements: new Map(), differences: [] };
+  const cursors = sources.map((source) => new BatchCursor(db, range(source, tahap), snapshot));
+  try {
+    for (const c of cursors) await c.fill();
+    for (let kpmId = nextKpm(cursors); kpmId !== undefined; kpmId = nextKpm(cursors)) {
+      const pos = emptyPosition(tahap, kpmId);
+      const stored = await gather(cursors, reader, pos);
+      const fresh = await classifyStored(pos, env);
+      if (pos.rows.length + pos.withdrawals.length + pos.reversals.length > 0) accumulate(out, fresh);
+      if (stored === undefined) note(out, `position ${kpmId}: missing from the continuous state`);
+      else if (!sameFacts(stored, pos) && !sameClassification(await classifyStored(stored, env), fresh)) note(out, `position ${kpmId}: continuous classification differs from recompute`);
+    }
+  } finally {
+    for (const c of cursors) await c.close();
   }
   return out;
 }
 
-export function compareCounters(out: RecomputeOutput, stored: { buckets: Map<string, Counters>; settlements: Map<string, Counters> }): void {
-  for (const bucket of new Set([...out.buckets.keys(), ...stored.buckets.keys()])) {
-    const diff = differences(out.buckets.get(bucket) ?? {}, stored.buckets.get(bucket) ?? {});
+/** Streams the stored counters and settlements (from the same snapshot) against the recompute's. */
+export async function compareCounters(db: Db, out: RecomputeOutput, tahap: string, snapshot: Snapshot | undefined): Promise<void> {
+  const seen = new Set<string>();
+  const options = snapshot === undefined ? {} : { snapshot };
+  for await (const [key, value] of db.iterator({ ...range('ctr', tahap), ...options })) {
+    const [, , bank, region] = key.split(sep);
+    const bucket = `${bank}/${region}`;
+    seen.add(bucket);
+    const diff = differences(out.buckets.get(bucket) ?? {}, parseJson<Counters>(key, value));
     if (diff.length > 0) note(out, `counters ${bucket}: ${diff.join(', ')}`);
   }
-  for (const agentId of new Set([...out.settlements.keys(), ...stored.settlements.keys()])) {
-    const diff = differences(out.settlements.get(agentId) ?? {}, stored.settlements.get(agentId) ?? {});
+  for (const bucket of out.buckets.names()) {
+    if (seen.has(bucket)) continue;
+    const diff = differences(out.buckets.get(bucket) ?? {}, {});
+    if (diff.length > 0) note(out, `counters ${bucket}: ${diff.join(', ')}`);
+  }
+  const stored = new Map<string, Counters>();
+  for await (const [key, value] of db.iterator({ ...range('stl', tahap), ...options })) stored.set(key.split(sep)[2] ?? '', parseJson<Counters>(key, value));
+  for (const agentId of new Set([...out.settlements.keys(), ...stored.keys()])) {
+    const diff = differences(out.settlements.get(agentId) ?? {}, stored.get(agentId) ?? {});
     if (diff.length > 0) note(out, `settlement ${agentId}: ${diff.join(', ')}`);
   }
 }

@@ -55,6 +55,8 @@ export class LevelStore implements T.GatewayStore {
   readonly #lookupKeys = new Map<string, string | undefined>();
   readonly #pending: IngestJob[] = [];
   #draining = false;
+  /** Reconciles reading a snapshot outside the write lock; close() lets them finish. */
+  readonly #reading = new Set<Promise<unknown>>();
 
   private constructor(private readonly db: Db, private readonly options: LevelStoreOptions) {
     this.#sealer = new Sealer(options.sealPublicKey);
@@ -80,6 +82,7 @@ export class LevelStore implements T.GatewayStore {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([...this.#reading]);
     await this.#lock.run(() => this.db.close());
   }
 
@@ -274,26 +277,48 @@ export class LevelStore implements T.GatewayStore {
     return getJson<T.TokenRecord>(this.db, k.token(tokenSha256));
   }
 
-  /** Runs under the write lock so the continuous state cannot move while it is compared. */
+  /**
+   * Reads one LevelDB snapshot taken between two writes (under the write lock, so never inside a
+   * batch): the recompute, the stored state it is compared with and the inputs it records all
+   * describe that one moment, while uploads and imports go on. Only storing the result writes.
+   */
   reconcile(tahap: string, now: number): Promise<T.ReconResult> {
-    return this.#write(async (tx) => {
-      const out = await recompute(this.db, this.#env, tahap);
-      compareCounters(out, { buckets: await Q.buckets(this.db, tahap), settlements: new Map(Object.entries(await Q.settlements(this.db, tahap))) });
+    const run = this.#reconcileAtSnapshot(tahap, now);
+    this.#reading.add(run);
+    void run.finally(() => this.#reading.delete(run)).catch(() => undefined);
+    return run;
+  }
+
+  async #reconcileAtSnapshot(tahap: string, now: number): Promise<T.ReconResult> {
+    const snapshot = await this.#lock.run(() => Promise.resolve(this.db.snapshot()));
+    let result: T.ReconResult;
+    try {
+      const out = await recompute(this.db, this.#env, tahap, snapshot);
+      await compareCounters(this.db, out, tahap, snapshot);
       const heads: Record<string, ChainHead> = {};
-      for await (const [key, value] of this.db.iterator(range('head'))) heads[key.slice('head!'.length)] = parseJson<ChainHead>(key, value);
-      const result: T.ReconResult = {
+      for await (const [key, value] of this.db.iterator({ ...range('head'), snapshot })) heads[key.slice('head!'.length)] = parseJson<ChainHead>(key, value);
+      const files: string[] = [];
+      for await (const [key, value] of this.db.iterator({ ...range('file'), snapshot })) {
+        const f = parseJson<T.ImportedFile>(key, value);
+        if (f.tahap === tahap) files.push(f.fileSha256);
+      }
+      result = {
         id: this.#ulid(),
         tahap,
         at: now,
         agree: out.differences.length === 0,
         differences: out.differences,
         kpmCount: out.kpmCount,
-        totals: out.totals,
+        totals: out.buckets.totalCounters(),
         settlements: Object.fromEntries(out.settlements),
-        inputs: { files: (await this.importedFiles(tahap)).map((f) => f.fileSha256).sort(), heads },
+        inputs: { files: files.sort(), heads },
       };
+    } finally {
+      await snapshot.close();
+    }
+    return this.#write(async (tx) => {
       tx.put(k.recon(tahap, result.id), result);
-      return result;
+      return Promise.resolve(result);
     });
   }
 

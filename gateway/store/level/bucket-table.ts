@@ -1,0 +1,51 @@
+/**
+ * The recompute's counters per bucket (bank x region code), as one growing array of numbers
+ * (tahapCounterNames.length per bucket) beside a map from bucket name to slot: memory grows
+ * with the number of buckets (banks x villages that have KPMs), never with KPMs, and about
+ * 0.4 KB per bucket instead of a ~1 KB object each for the recompute and again for the stored
+ * counters it is compared with (those are now streamed: see compareCounters).
+ */
+import type { Classification } from '../../recon/classify.ts';
+import { addTahapContribution, bucketOf, tahapCounterNames, tahapCountersAt, type Counters } from '../../recon/counters.ts';
+
+const width = tahapCounterNames.length;
+
+export class BucketTable {
+  readonly #slots = new Map<string, number>();
+  #values = new Float64Array(width * 1024);
+  readonly totals = new Float64Array(width);
+
+  get size(): number {
+    return this.#slots.size;
+  }
+
+  add(c: Classification): void {
+    const name = bucketOf(c);
+    let slot = this.#slots.get(name);
+    if (slot === undefined) {
+      slot = this.#slots.size;
+      if ((slot + 1) * width > this.#values.length) {
+        const grown = new Float64Array(this.#values.length * 2);
+        grown.set(this.#values);
+        this.#values = grown;
+      }
+      this.#slots.set(name, slot);
+    }
+    addTahapContribution(this.#values, slot * width, c);
+    addTahapContribution(this.totals, 0, c);
+  }
+
+  /** The counters of one bucket, undefined when no KPM fell in it. */
+  get(name: string): Counters | undefined {
+    const slot = this.#slots.get(name);
+    return slot === undefined ? undefined : tahapCountersAt(this.#values, slot * width);
+  }
+
+  names(): IterableIterator<string> {
+    return this.#slots.keys();
+  }
+
+  totalCounters(): Counters {
+    return tahapCountersAt(this.totals, 0);
+  }
+}
