@@ -9,7 +9,7 @@ interface Vectors {
   invalid: Array<{
     name: string;
     transport: 'serial' | 'tcp';
-    options?: { payloadBytesMax?: number; interByteTimeoutMs?: number };
+    options?: { payloadBytesMax?: number; interByteTimeoutMs?: number; garbageRunBytesMax?: number };
     chunks: Array<{ hex: string; atMs: number }>;
     finish: boolean;
     expect: string[];
@@ -46,9 +46,12 @@ describe('protocol/vectors/frames.json', () => {
       const decoder = vector.transport === 'serial' ? new SerialFrameDecoder(vector.options) : new TcpFrameDecoder(vector.options);
       const events = vector.chunks.flatMap((chunk) => decoder.push(fromHex(chunk.hex), chunk.atMs));
       if (vector.finish) events.push(...decoder.finish());
-      const summary = events.map((e) =>
-        e.type === 'frame' ? `frame:${hex(e.payload)}` : e.type === 'control' ? `control:${e.control}` : `error:${e.error.code}`,
-      );
+      const summary = events.map((e) => {
+        if (e.type === 'frame') return `frame:${hex(e.payload)}`;
+        if (e.type === 'control') return `control:${e.control}`;
+        // A garbage report carries its run length (details.bytes): the vectors hold it too.
+        return e.error.code === 'EDC_ERR_FRAME_GARBAGE' ? `error:${e.error.code}:${String(e.error.details.bytes)}` : `error:${e.error.code}`;
+      });
       expect(summary).toEqual(vector.expect);
     });
   }
