@@ -151,10 +151,24 @@ function classifyWithdrawals(facts: PositionFacts, credited: number, ctx: Classi
   return { list, unmatched };
 }
 
+/**
+ * The KPM's place: its first row by bank/reference, else its first withdrawal by agent and seq.
+ * A scan for the smallest, keeping the first of equals (what a stable sort's first would be),
+ * because this runs for every KPM of every recompute.
+ */
 function placeOf(facts: PositionFacts): { bank: string; regionCode: string } {
-  const row = [...facts.rows].sort((a, b) => (a.bank + '/' + a.reference < b.bank + '/' + b.reference ? -1 : 1))[0];
+  let row: RowFact | undefined;
+  let rowKey = '';
+  for (const r of facts.rows) {
+    const key = r.bank + '/' + r.reference;
+    if (row === undefined || key < rowKey) {
+      row = r;
+      rowKey = key;
+    }
+  }
   if (row !== undefined) return { bank: row.bank, regionCode: row.regionCode };
-  const w = [...facts.withdrawals].sort((a, b) => (a.agentId !== b.agentId ? (a.agentId < b.agentId ? -1 : 1) : a.seq - b.seq))[0];
+  let w: WithdrawalFact | undefined;
+  for (const x of facts.withdrawals) if (w === undefined || x.agentId < w.agentId || (x.agentId === w.agentId && x.seq < w.seq)) w = x;
   if (w !== undefined) return { bank: w.agentBank, regionCode: w.agentRegion };
   return { bank: 'UNKNOWN', regionCode: 'UNKNOWN' };
 }
@@ -175,12 +189,15 @@ export function classifyPosition(facts: PositionFacts, ctx: ClassifyContext): Cl
     else if (row.status === 'failed') failed += row.amount;
     else returned += row.amount;
   }
-  const { list, unmatched } = classifyWithdrawals(facts, credited, ctx);
+  // Most KPMs have no entry at all: skip the sorting and sets.
+  const { list, unmatched } = facts.withdrawals.length + facts.reversals.length === 0 ? { list: [], unmatched: 0 } : classifyWithdrawals(facts, credited, ctx);
   let drawn = 0;
   for (const w of list) if (w.category === 'ok' || w.category === 'late') drawn += w.amount;
   const withdrawn = Math.min(drawn, credited);
+  const place = placeOf(facts);
   return {
-    ...placeOf(facts),
+    bank: place.bank,
+    regionCode: place.regionCode,
     category: kpmCategory(credited, drawn),
     credited,
     failed,

@@ -17,6 +17,8 @@ export class BatchCursor {
   #batch: (readonly [string, string])[] = [];
   #at = 0;
   #ended = false;
+  /** The next batch, asked for as soon as the current one arrives, so reading overlaps classifying. */
+  #ahead: Promise<[string, string][]> | undefined;
   key: string | undefined;
   value = '';
   kpmId = '';
@@ -32,7 +34,8 @@ export class BatchCursor {
   }
 
   async fill(): Promise<void> {
-    this.#batch = await this.#it.nextv(cursorBatchEntriesMax);
+    this.#batch = await (this.#ahead ?? this.#it.nextv(cursorBatchEntriesMax));
+    this.#ahead = undefined;
     this.#at = 0;
     if (this.#batch.length === 0) {
       this.#ended = true;
@@ -40,6 +43,8 @@ export class BatchCursor {
       await this.#it.close();
       return;
     }
+    this.#ahead = this.#it.nextv(cursorBatchEntriesMax);
+    this.#ahead.catch(() => undefined); // awaited (and so thrown) by the next fill
     this.#take();
   }
 
@@ -51,6 +56,7 @@ export class BatchCursor {
   }
 
   async close(): Promise<void> {
+    await this.#ahead?.catch(() => undefined);
     if (!this.#ended) await this.#it.close();
     this.#ended = true;
   }
