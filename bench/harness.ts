@@ -5,6 +5,7 @@
  * Common CLI of every bench/<name>.ts: `npx tsx bench/<name>.ts [--quick]`. --quick (or
  * BENCH_QUICK=1) picks small sizes for a run of seconds; BENCH_TINY=1 picks even smaller ones,
  * for the CI test that only checks each script still runs and writes its figures.
+ * Results go to bench/results/<name>.json (BENCH_RESULTS_DIR overrides the folder).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -122,9 +123,14 @@ export function printTable(title: string, figures: readonly Figure[]): void {
   }
 }
 
+/** Where results are written: bench/results, or BENCH_RESULTS_DIR (the CI test uses a temp folder). */
+export function resultsDir(): string {
+  return process.env.BENCH_RESULTS_DIR ?? 'bench/results';
+}
+
 export function writeResults(result: BenchResult): string {
-  mkdirSync('bench/results', { recursive: true });
-  const path = `bench/results/${result.name}.json`;
+  mkdirSync(resultsDir(), { recursive: true });
+  const path = `${resultsDir()}/${result.name}.json`;
   writeFileSync(path, `${JSON.stringify(result, null, 2)}\n`);
   return path;
 }

@@ -4,6 +4,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import type { GatewayKeys } from '../../gateway/config.ts';
 
 export interface GatewaySpec {
@@ -27,7 +28,7 @@ export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<Gate
   const dir = await mkdtemp(join(tmpdir(), 'edc-bench-gw-'));
   const specPath = join(dir, 'spec.json');
   await writeFile(specPath, JSON.stringify({ ...spec, dir }));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/gateway-child.ts', specPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./gateway-child.ts', import.meta.url)), specPath], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async (prefix: string): Promise<unknown> => {
     const timer = setTimeout(() => child.kill('SIGKILL'), startTimeoutMs);

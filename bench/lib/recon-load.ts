@@ -1,0 +1,142 @@
+/**
+ * Bulk loader for reconciliation benchmarks at 100k..10M KPM. Importing 10M rows through
+ * applyDisbursements (about 3k rows/s here: a seal, two HMACs and several reads per row) would
+ * take most of an hour, so the disbursement side is written straight into the store's LevelDB
+ * in the store's own record formats (gateway/store/level: keys from keys.ts, row, position and
+ * counter records as disbursements.ts and position.ts build them, classification by
+ * gateway/recon), in unsynced 10k-KPM batches. Withdrawals then go through the store's public
+ * interface (addAgent, ingest) as real signed entries. store.reconcile() afterwards proves the
+ * load faithful: it recomputes every KPM from the raw records and must agree with the stored
+ * positions and counters.
+ * Shortcuts, all outside what recompute and the summary read: rows of KPMs without withdrawals
+ * carry sealed personal data and HMACs from a pool of real ones (same sizes; recompute only
+ * opens the rows of KPMs with withdrawals, which carry their own); the look-up indexes
+ * (kpm, panh, nikh) and category lists (kcat) the staff pages use are not written.
+ */
+import { ClassicLevel } from 'classic-level';
+import { randomBytes } from 'node:crypto';
+import { generateSigningKeyPair, keyedHash, toBase64 } from '../../protocol/crypto/index.ts';
+import { genesisHash, signEntry, type LedgerEntry } from '../../protocol/messages/index.ts';
+import { ulid } from '../../protocol/ids.ts';
+import type { GatewayKeys } from '../../gateway/config.ts';
+import { Sealer } from '../../gateway/crypto/fast-seal.ts';
+import { classifyPosition } from '../../gateway/recon/classify.ts';
+import { emptyTahapCounters, tahapContribution, type Counters } from '../../gateway/recon/counters.ts';
+import { k } from '../../gateway/store/level/keys.ts';
+import { LevelStore } from '../../gateway/store/level/store.ts';
+import { kpmAt, type Kpm } from '../../simulators/bank/index.ts';
+
+export const reconTahap = '2026-IV';
+/** One KPM in withdrawalEvery draws once; agents serve kpmPerAgent KPMs each. */
+export const withdrawalEvery = 100;
+const kpmPerAgent = 10_000;
+const poolSize = 4096;
+const batchKpms = 10_000;
+const fileSha256 = 'f'.repeat(64);
+const population = { seed: 1, banks: ['BRI' as const] };
+
+interface Sealed { sealed: string; panHmac: string; nikHmac: string }
+
+function sealKpm(kpm: Kpm, sealer: Sealer, lookupKey: string): Sealed {
+  return {
+    sealed: sealer.seal(JSON.stringify({ pan: kpm.card.pan, nik: kpm.nik, name: kpm.name })),
+    panHmac: keyedHash(kpm.card.pan, lookupKey),
+    nikHmac: keyedHash(kpm.nik, lookupKey),
+  };
+}
+
+function statusOf(i: number): 'credited' | 'failed' | 'returned' {
+  const u = ((Math.imul(i + 1, 2654435761) >>> 0) % 10_000) / 10_000;
+  return u < 0.05 ? 'failed' : u < 0.07 ? 'returned' : 'credited';
+}
+
+function kpmIdOf(i: number): string {
+  return `KPM-${String(i + 1).padStart(10, '0')}`;
+}
+
+/** Writes rows, positions, counters, the tahap marker and the file record for `size` KPMs. */
+async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<void> {
+  const sealer = new Sealer(keys.sealPublicKey);
+  const pool = Array.from({ length: poolSize }, (_, j) => {
+    const kpm = kpmAt(j, population);
+    return { kpm, ...sealKpm(kpm, sealer, keys.lookupKey) };
+  });
+  const db = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  await db.open();
+  const shapes = new Map<string, { ctrKey: string; contribution: Counters; count: number }>();
+  let ops: { type: 'put'; key: string; value: string }[] = [];
+  for (let i = 0; i < size; i++) {
+    const real = i % withdrawalEvery === 0;
+    const source = real ? { kpm: kpmAt(i, population), ...sealKpm(kpmAt(i, population), sealer, keys.lookupKey) } : pool[i % poolSize]!;
+    const kpmId = kpmIdOf(i);
+    const reference = `BRI2026IV-${String(i + 1).padStart(10, '0')}`;
+    const status = statusOf(i);
+    const { regionCode, rupiahPerTahap: amount } = source.kpm;
+    const line = i + 2;
+    ops.push({ type: 'put', key: k.row(reconTahap, kpmId, 'BRI', reference), value: JSON.stringify({ line, amount, status, regionCode, fileSha256, sealed: source.sealed, panHmac: source.panHmac, nikHmac: source.nikHmac }) });
+    const rows = [{ bank: 'BRI', reference, regionCode, amount, status, line, panSealed: source.sealed, panHmac: source.panHmac, fileSha256 }];
+    ops.push({ type: 'put', key: k.position(reconTahap, kpmId), value: JSON.stringify({ tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] }) });
+    // A KPM with one row and no withdrawal contributes by (status, amount, region) alone:
+    // classify each such combination once and count how many KPMs share it.
+    const shape = `${status}|${amount}|${regionCode}`;
+    const seen = shapes.get(shape);
+    if (seen !== undefined) seen.count += 1;
+    else {
+      const c = classifyPosition({ tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] }, { closesAt: undefined });
+      shapes.set(shape, { ctrKey: k.counters(reconTahap, c.bank, c.regionCode), contribution: tahapContribution(c), count: 1 });
+    }
+    if (ops.length >= batchKpms * 2) {
+      await db.batch(ops);
+      ops = [];
+    }
+  }
+  const counters = new Map<string, Counters>();
+  for (const { ctrKey, contribution, count } of shapes.values()) {
+    let ctr = counters.get(ctrKey);
+    if (ctr === undefined) counters.set(ctrKey, (ctr = emptyTahapCounters()));
+    for (const [name, value] of Object.entries(contribution)) ctr[name] = (ctr[name] ?? 0) + value * count;
+  }
+  for (const [key, value] of counters) ops.push({ type: 'put', key, value: JSON.stringify(value) });
+  ops.push({ type: 'put', key: k.tahap(reconTahap), value: JSON.stringify('') });
+  ops.push({ type: 'put', key: k.file(fileSha256), value: JSON.stringify({ fileSha256, bank: 'BRI', tahap: reconTahap, firstImportedAt: 1 }) });
+  await db.batch(ops, { sync: true });
+  await db.close();
+}
+
+/** Real signed withdrawals for every withdrawalEvery-th KPM, through addAgent and ingest. */
+async function loadWithdrawals(store: LevelStore, size: number, keys: GatewayKeys): Promise<number> {
+  const sealer = new Sealer(keys.sealPublicKey);
+  let count = 0;
+  for (let first = 0; first < size; first += kpmPerAgent) {
+    const pair = generateSigningKeyPair();
+    const agentId = `AGT-${String(first / kpmPerAgent).padStart(6, '0')}`;
+    const record = await store.addAgent({ agentId, publicKey: pair.publicKey, bank: 'BRI', regionCode: '3273010001', kpmIds: [] }, { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) });
+    const entries: LedgerEntry[] = [];
+    let prevHash = genesisHash;
+    for (let i = first; i < Math.min(size, first + kpmPerAgent); i += withdrawalEvery) {
+      const kpm = kpmAt(i, population);
+      const seq = entries.length + 1;
+      const entry = signEntry({
+        v: 1, kind: 'withdrawal', id: ulid(), agentId, seq, prevHash, at: 5, tahap: reconTahap, kpmId: kpm.kpmId, amount: Math.min(kpm.rupiahPerTahap, 200_000),
+        terminalId: 'TERM0001', stan: String(seq).padStart(6, '0'), localDate: '1122', panHash: keyedHash(kpm.card.pan, record.lookupKey),
+        sealedPan: sealer.seal(kpm.card.pan), rrn: '000000000001', authCode: 'A1B2C3', entitlementSetId: ulid(),
+      }, pair.seed);
+      entries.push(entry);
+      prevHash = entry.hash;
+    }
+    const outcome = await store.ingest(agentId, entries, 10);
+    if (outcome.kind !== 'accepted') throw new Error(`bench recon load: ingest refused (${outcome.kind})`);
+    count += entries.length;
+  }
+  return count;
+}
+
+export async function bulkLoad(path: string, size: number, keys: GatewayKeys): Promise<{ withdrawals: number }> {
+  await loadRows(path, size, keys);
+  const store = await LevelStore.open({ path, sealPublicKey: keys.sealPublicKey, sealSecretKey: keys.sealSecretKey, lookupKey: keys.lookupKey, tahapClosesAt: {} });
+  try {
+    return { withdrawals: await loadWithdrawals(store, size, keys) };
+  } finally {
+    await store.close();
+  }
+}
