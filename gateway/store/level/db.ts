@@ -8,7 +8,6 @@ import { ClassicLevel } from 'classic-level';
 import { ERR_STORE_CLOSED, ERR_STORE_CORRUPT, ERR_STORE_LOCKED } from '../../errors.ts';
 
 export type Db = ClassicLevel<string, string>;
-export type BatchOp = { type: 'put'; key: string; value: string } | { type: 'del'; key: string };
 
 export async function openDb(path: string): Promise<Db> {
   const db = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
@@ -46,13 +45,31 @@ export function parseJson<T>(key: string, text: string): T {
 /** A batch under construction that also serves reads of what it is about to write. */
 export class Tx {
   readonly ops = new Map<string, string | null>();
+  /**
+   * Stored values read ahead by `prefetch` (undefined: absent). They stay true for the whole
+   * transaction because it runs under the write lock: only its own ops (checked first) differ.
+   */
+  readonly #read = new Map<string, string | undefined>();
   constructor(readonly db: Db) {}
 
   async get<T>(key: string): Promise<T | undefined> {
     const pending = this.ops.get(key);
     if (pending === null) return undefined;
     if (pending !== undefined) return parseJson<T>(key, pending);
+    if (this.#read.has(key)) {
+      const text = this.#read.get(key);
+      return text === undefined ? undefined : parseJson<T>(key, text);
+    }
     return getJson<T>(this.db, key);
+  }
+
+  /** Reads many keys in one call (a chunk of rows needs hundreds), so `get` finds them in memory. */
+  async prefetch(keys: readonly string[]): Promise<void> {
+    const wanted = [...new Set(keys)].filter((key) => !this.ops.has(key) && !this.#read.has(key));
+    if (wanted.length === 0) return;
+    if (this.db.status !== 'open') throw new ERR_STORE_CLOSED('Cannot read: the gateway store is closed');
+    const values = await this.db.getMany(wanted);
+    for (let i = 0; i < wanted.length; i++) this.#read.set(wanted[i]!, values[i]);
   }
 
   put(key: string, value: unknown): void {
@@ -73,11 +90,24 @@ export class Tx {
     for (const [key, value] of mark) this.ops.set(key, value);
   }
 
+  /**
+   * One synced write. A chained batch, because abstract-level's array form clones and
+   * re-validates every operation (measured here: ~20 us per op against ~6 us chained), which was
+   * most of an import's time.
+   */
   async commit(): Promise<void> {
     if (this.ops.size === 0) return;
-    const batch: BatchOp[] = [];
-    for (const [key, value] of this.ops) batch.push(value === null ? { type: 'del', key } : { type: 'put', key, value });
-    await this.db.batch(batch, { sync: true });
+    const batch = this.db.batch();
+    try {
+      for (const [key, value] of this.ops) {
+        if (value === null) batch.del(key);
+        else batch.put(key, value);
+      }
+    } catch (error) {
+      await batch.close();
+      throw error;
+    }
+    await batch.write({ sync: true });
   }
 }
 

@@ -79,6 +79,14 @@ export async function applyRowsIntoTx(
   options: { readonly fileSha256: string; readonly now: number },
 ): Promise<DisbursementOutcome> {
   const tally: Tally = { accepted: 0, duplicates: 0, conflicts: 0, conflictList: [] };
+  // One read for the whole chunk instead of one per row and record: the rows themselves (new or
+  // duplicate), their positions and, for a new KPM, the counters of the row's own bucket.
+  await tx.prefetch([
+    ...rows.map((r) => k.row(r.tahap, r.kpmId, r.bank, r.reference)),
+    ...rows.map((r) => k.position(r.tahap, r.kpmId)),
+    ...rows.map((r) => k.counters(r.tahap, r.bank, r.regionCode)),
+    k.file(options.fileSha256),
+  ]);
   for (const row of rows) await applyRow(tx, env, seal, row, options.fileSha256, tally);
   const first = rows[0];
   if (first !== undefined && (await tx.get(k.file(options.fileSha256))) === undefined) {

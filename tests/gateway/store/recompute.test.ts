@@ -66,6 +66,13 @@ describe('LevelStore.reconcile (full recompute)', () => {
     expect(after.totals['w.ok.count']).toBe(1);
   });
 
+  it('applyDisbursements: within one chunk, a repeated row is a duplicate and a changed one a conflict; a second row of a KPM moves its position', async () => {
+    const rows = [row('KPM-0003', 200_000, { reference: 'A' }), row('KPM-0003', 200_000, { reference: 'A' }), row('KPM-0003', 250_000, { reference: 'A', line: 9 }), row('KPM-0003', 100_000, { reference: 'B' })];
+    expect(await store.applyDisbursements(rows, { fileSha256: 'e'.repeat(64), now: 2 })).toMatchObject({ accepted: 2, duplicates: 1, conflicts: 1, conflictList: [{ line: 9 }] });
+    expect(await store.summary(tahap, {})).toMatchObject({ kpm: 3, credited: 1_100_000, 'kpm.unclaimed.count': 3 });
+    expect((await store.reconcile(tahap, 5)).agree).toBe(true);
+  });
+
   it('close() lets a running reconcile finish and store its result', async () => {
     const running = store.reconcile(tahap, 5);
     const closing = store.close();
