@@ -47,14 +47,23 @@ async function runImport(store: GatewayStore, file: string, options: { bank: Ban
   const rejectsOut = options.rejects === undefined ? undefined : createWriteStream(options.rejects);
   rejectsOut?.write(rejectsReportHeader + '\r\n');
   let chunk: DisbursementRow[] = [];
-  const flush = async () => {
-    const out = await store.applyDisbursements(chunk, { fileSha256: sha, now: io.now() });
+  const storeChunk = async (rows: readonly DisbursementRow[]) => {
+    const out = await store.applyDisbursements(rows, { fileSha256: sha, now: io.now() });
     totals.accepted += out.accepted;
     totals.duplicates += out.duplicates;
     totals.conflicts += out.conflicts;
     for (const c of out.conflictList) io.err(`conflict at line ${c.line}: KPM ${c.kpmId} reference ${c.reference}: ${c.reason}\n`);
-    chunk = [];
     if (io.errIsTty) io.err(`\r${totals.accepted + totals.duplicates + totals.conflicts} rows stored, ${totals.rejected} rejected`);
+  };
+  // The file is parsed while the previous chunk is being written (at most one chunk in flight,
+  // stored in file order): parsing and the synced write overlap instead of taking turns.
+  let inFlight: Promise<void> = Promise.resolve();
+  const flush = async () => {
+    const rows = chunk;
+    chunk = [];
+    await inFlight;
+    inFlight = storeChunk(rows);
+    inFlight.catch(() => undefined); // awaited, and so thrown, by the next flush or the end
   };
   for await (const item of parseDisbursements(createReadStream(file), { bank: options.bank, tahap: options.tahap, ...(options.layout === undefined ? {} : { layout: options.layout }) })) {
     if (item.ok) {
@@ -67,6 +76,7 @@ async function runImport(store: GatewayStore, file: string, options: { bank: Ban
     }
   }
   if (chunk.length > 0) await flush();
+  await inFlight;
   if (rejectsOut !== undefined) {
     rejectsOut.end();
     await finished(rejectsOut);

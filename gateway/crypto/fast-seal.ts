@@ -51,6 +51,8 @@ export class Sealer {
   #ephemeralPublic = Buffer.alloc(0);
   #key: Uint8Array = new Uint8Array(32);
   #uses = sealsPerEphemeralMax;
+  /** Random nonces for the current ephemeral key, drawn in one call: randomBytes per seal cost more than the box. */
+  #nonces = Buffer.alloc(0);
 
   constructor(recipientPublicKey: string) {
     this.#recipient = key32FromBase64(recipientPublicKey, 'seal public key');
@@ -58,8 +60,8 @@ export class Sealer {
 
   seal(plaintext: string): string {
     if (this.#uses >= sealsPerEphemeralMax) this.#rotate();
+    const nonce = this.#nonces.subarray(this.#uses * 24, (this.#uses + 1) * 24);
     this.#uses += 1;
-    const nonce = randomBytes(24);
     const box = nacl.box.after(encoder.encode(plaintext), nonce, this.#key);
     return toBase64(Buffer.concat([this.#ephemeralPublic, nonce, box]));
   }
@@ -68,6 +70,7 @@ export class Sealer {
     const { privateKey, publicKey } = generateKeyPairSync('x25519');
     this.#ephemeralPublic = publicKey.export({ format: 'der', type: 'spki' }).subarray(spkiPrefix.length);
     this.#key = sharedKey(privateKey, this.#recipient);
+    this.#nonces = randomBytes(24 * sealsPerEphemeralMax);
     this.#uses = 0;
   }
 }

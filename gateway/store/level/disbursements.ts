@@ -5,9 +5,9 @@
  * applied: a bank correcting a fact must be handled by a person, not by overwriting history).
  * Personal data is sealed to the gateway before it is written; look-ups use keyed hashes.
  */
-import { keyedHash } from '../../../protocol/crypto/seal.ts';
 import type { DisbursementRow } from '../../import/types.ts';
 import type { Sealer } from '../../crypto/fast-seal.ts';
+import type { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { DisbursementOutcome, ImportedFile } from '../types.ts';
 import { k } from './keys.ts';
 import type { Tx } from './db.ts';
@@ -28,7 +28,8 @@ export interface RowRecord {
 
 export interface SealContext {
   readonly sealer: Sealer;
-  readonly lookupKey: string;
+  /** HMAC under the gateway's lookupKey. */
+  readonly hasher: KeyedHasher;
 }
 
 interface Tally {
@@ -56,8 +57,8 @@ async function applyRow(tx: Tx, env: ReconEnv, seal: SealContext, row: Disbursem
     }
     return;
   }
-  const panHmac = keyedHash(row.pan, seal.lookupKey);
-  const nikHmac = keyedHash(row.nik, seal.lookupKey);
+  const panHmac = seal.hasher.hash(row.pan);
+  const nikHmac = seal.hasher.hash(row.nik);
   const sealed = seal.sealer.seal(JSON.stringify({ pan: row.pan, nik: row.nik, name: row.name }));
   const record: RowRecord = { line: row.line, amount: row.amount, status: row.status, regionCode: row.regionCode, fileSha256, sealed, panHmac, nikHmac };
   tx.put(rowKey, record);

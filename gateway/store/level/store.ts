@@ -8,6 +8,7 @@ import type { LedgerEntry } from '../../../protocol/messages/schemas.ts';
 import { ulidFactory } from '../../../protocol/ids.ts';
 import { ERR_AGENT_UNKNOWN } from '../../errors.ts';
 import { Opener, Sealer } from '../../crypto/fast-seal.ts';
+import { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { DisbursementRow } from '../../import/types.ts';
 import type { Counters } from '../../recon/counters.ts';
 import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
@@ -50,6 +51,7 @@ export class LevelStore implements T.GatewayStore {
   readonly #lock = new WriteLock();
   readonly #env: ReconEnv;
   readonly #sealer: Sealer;
+  readonly #hasher: KeyedHasher;
   readonly #opener: Opener;
   readonly #ulid: () => string;
   readonly #lookupKeys = new Map<string, string | undefined>();
@@ -60,6 +62,7 @@ export class LevelStore implements T.GatewayStore {
 
   private constructor(private readonly db: Db, private readonly options: LevelStoreOptions) {
     this.#sealer = new Sealer(options.sealPublicKey);
+    this.#hasher = new KeyedHasher(options.lookupKey);
     this.#opener = new Opener(options.sealSecretKey);
     this.#ulid = options.ulid ?? ulidFactory();
     const matcher = new PanMatcher(this.#opener);
@@ -202,7 +205,7 @@ export class LevelStore implements T.GatewayStore {
   }
 
   applyDisbursements(rows: readonly DisbursementRow[], options: { fileSha256: string; now: number }): Promise<T.DisbursementOutcome> {
-    return this.#write((tx) => applyRowsIntoTx(tx, this.#env, { sealer: this.#sealer, lookupKey: this.options.lookupKey }, rows, options));
+    return this.#write((tx) => applyRowsIntoTx(tx, this.#env, { sealer: this.#sealer, hasher: this.#hasher }, rows, options));
   }
 
   async importedFiles(tahap: string | undefined): Promise<T.ImportedFile[]> {
