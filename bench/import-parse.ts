@@ -3,7 +3,7 @@
  * built-in layout on a generated 200k-row file, beside raw csv-parse rows/s on the same file
  * (the baseline: what reading the CSV alone costs). Also the peak heap growth during a parse,
  * which stays flat however large the file is (the parse streams).
- * Run: npx tsx bench/import-parse.ts [--quick]   (100k rows per layout; --quick: 10k)
+ * Run: npx tsx bench/import-parse.ts [--quick]   (50k rows per layout; --quick: 10k)
  * Prints a table (median, min, max over the repeats) and writes bench/results/import-parse.json.
  */
 import { parse } from 'csv-parse';
@@ -17,7 +17,7 @@ import { builtinLayouts, defaultLayoutByBank, parseDisbursements, type Bank, typ
 import { iteratePopulation, writeDisbursementFile } from '../simulators/bank/index.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
 
-const rows = sized(100_000, 10_000, 2_000);
+const rows = sized(50_000, 10_000, 2_000);
 const repeats = 3;
 
 function bankOf(layout: LayoutSpec): Bank {
