@@ -6,7 +6,7 @@ import type { ChainHead } from '../../../protocol/messages/signed.ts';
 import { genesisHead } from '../../../protocol/messages/signed.ts';
 import type { LedgerEntry } from '../../../protocol/messages/schemas.ts';
 import { ulidFactory } from '../../../protocol/ids.ts';
-import { ERR_AGENT_UNKNOWN } from '../../errors.ts';
+import { ERR_AGENT_UNKNOWN, ERR_STORE_CLOSED } from '../../errors.ts';
 import { Opener, Sealer } from '../../crypto/fast-seal.ts';
 import { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { DisbursementRow } from '../../import/types.ts';
@@ -293,7 +293,10 @@ export class LevelStore implements T.GatewayStore {
   }
 
   async #reconcileAtSnapshot(tahap: string, now: number): Promise<T.ReconResult> {
-    const snapshot = await this.#lock.run(() => Promise.resolve(this.db.snapshot()));
+    const snapshot = await this.#lock.run(() => {
+      if (this.db.status !== 'open') throw new ERR_STORE_CLOSED('Cannot reconcile: the gateway store is closed');
+      return Promise.resolve(this.db.snapshot());
+    });
     let result: T.ReconResult;
     try {
       const out = await recompute(this.db, this.#env, tahap, snapshot);

@@ -73,6 +73,11 @@ describe('LevelStore.reconcile (full recompute)', () => {
     expect((await store.reconcile(tahap, 5)).agree).toBe(true);
   });
 
+  it('reconcile on a closed store fails with EDC_ERR_STORE_CLOSED', async () => {
+    await store.close();
+    await expect(store.reconcile(tahap, 5)).rejects.toMatchObject({ code: 'EDC_ERR_STORE_CLOSED' });
+  });
+
   it('close() lets a running reconcile finish and store its result', async () => {
     const running = store.reconcile(tahap, 5);
     const closing = store.close();
