@@ -61,7 +61,9 @@ async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<
     const kpm = kpmAt(j, population);
     return { kpm, ...sealKpm(kpm, sealer, keys.lookupKey) };
   });
-  const db = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  // A big memtable means fewer level-0 files and less compaction while gigabytes go in; the
+  // store reopens the folder later with its own options.
+  const db = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8', writeBufferSize: 128 * 2 ** 20 });
   await db.open();
   const shapes = new Map<string, { ctrKey: string; contribution: Counters; count: number }>();
   let ops: { type: 'put'; key: string; value: string }[] = [];
