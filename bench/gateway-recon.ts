@@ -70,7 +70,7 @@ async function importFigures(): Promise<Figure[]> {
   }
 }
 
-interface ChildResult { scans: number[]; recomputes: number[]; reads: number[]; kpm: number; scanned: { records: number; bytes: number }; peakRssMiB: number }
+interface ChildResult { scans: number[]; recomputes: number[]; reads: number[]; kpm: number; scanned: { records: number; bytes: number }; peakRssMiB: number; peakAnonRssMiB: number }
 
 async function measure(path: string, keysPath: string, runs: number): Promise<ChildResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/recompute-child.ts', import.meta.url)), path, keysPath, String(runs)], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -100,6 +100,7 @@ async function sizeFigures(size: number): Promise<Figure[]> {
       scan,
       against(summarize(`full recompute (store.reconcile), ${label}`, 's', m.recomputes), scan),
       summarize(`peak RSS of the recompute process, ${label}`, 'MiB', [m.peakRssMiB]),
+      summarize(`peak anonymous RSS of the recompute process (without mapped LevelDB files), ${label}`, 'MiB', [m.peakAnonRssMiB]),
       summarize(`continuous summary read, ${label}`, 'ms', m.reads),
     ];
   } finally {

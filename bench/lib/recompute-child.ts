@@ -6,6 +6,7 @@
  * state). Then 20 continuous summary reads. Prints `RESULT {...}`.
  */
 import { ClassicLevel } from 'classic-level';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { GatewayKeys } from '../../gateway/config.ts';
@@ -34,6 +35,18 @@ async function scanSeconds(): Promise<{ seconds: number; records: number; bytes:
   return { seconds, records, bytes };
 }
 
+/** Peak anonymous RSS (heap and native allocations, without LevelDB's memory-mapped table files). */
+let peakAnonKb = 0;
+function sampleAnon(): void {
+  try {
+    const match = /RssAnon:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (match !== null) peakAnonKb = Math.max(peakAnonKb, Number(match[1]));
+  } catch {
+    // no /proc: the figure stays 0 and says so
+  }
+}
+const anonTimer = setInterval(sampleAnon, 50);
+
 const scans: number[] = [];
 const recomputes: number[] = [];
 let scanned = { records: 0, bytes: 0 };
@@ -59,4 +72,6 @@ for (let r = 0; r < 20; r++) {
   kpm = summary.kpm ?? 0;
 }
 await store.close();
-console.log(`RESULT ${JSON.stringify({ scans, recomputes, reads, kpm, scanned, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}`);
+sampleAnon();
+clearInterval(anonTimer);
+console.log(`RESULT ${JSON.stringify({ scans, recomputes, reads, kpm, scanned, peakRssMiB: process.resourceUsage().maxRSS / 1024, peakAnonRssMiB: peakAnonKb / 1024 })}`);
