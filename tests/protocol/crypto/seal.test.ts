@@ -28,6 +28,15 @@ describe('seal() and unseal()', () => {
     );
   });
 
+  it('unseal() (OpenSSL X25519) opens what tweetnacl box sealed', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 40 }), (text) => {
+        expect(unseal(sealReference(text, gateway.publicKey), gateway.secretKey)).toBe(text);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
   it('refuses a low-order seal public key with EDC_ERR_KEY_FORMAT', () => {
     expect(() => seal('x', toBase64(new Uint8Array(32)))).toThrow(expect.objectContaining({ code: 'EDC_ERR_KEY_FORMAT' }));
   });
