@@ -9,7 +9,7 @@ import type { ChainHead } from '../../protocol/messages/signed.ts';
 import type { Entitlement, LedgerEntry, Limits } from '../../protocol/messages/schemas.ts';
 import type { DisbursementRow } from '../import/types.ts';
 import type { Counters } from '../recon/counters.ts';
-import type { KpmCategory, WithdrawalCategory } from '../recon/classify.ts';
+import type { Classification, KpmCategory, WithdrawalCategory } from '../recon/classify.ts';
 
 export type Role = 'viewer' | 'reconciler' | 'admin';
 
@@ -66,19 +66,11 @@ export interface EntitlementSnapshot {
   readonly entitlements: readonly Entitlement[];
 }
 
-export interface PositionView {
-  readonly kpmId: string;
-  readonly bank: string;
-  readonly regionCode: string;
-  readonly category: KpmCategory;
-  readonly credited: number;
-  readonly failed: number;
-  readonly returned: number;
-  readonly drawn: number;
-  readonly withdrawn: number;
-  readonly unclaimed: number;
-  readonly overdrawnExcess: number;
-}
+/** A KPM's reconciled position: its classification's figures without the per-withdrawal detail. */
+export type PositionView = { readonly kpmId: string } & Pick<
+  Classification,
+  'bank' | 'regionCode' | 'category' | 'credited' | 'failed' | 'returned' | 'drawn' | 'withdrawn' | 'unclaimed' | 'overdrawnExcess'
+>;
 
 export interface WithdrawalView {
   readonly agentId: string;
