@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { generateSealKeyPair, generateSigningKeyPair, keyedHash, toBase64 } from '../protocol/crypto/index.ts';
-import { cardPinCvmResults, encodeTlv, luhnCheckDigit, type IsoMessage } from '../protocol/iso8583/index.ts';
+import { luhnCheckDigit } from '../protocol/iso8583/index.ts';
 import { signEntitlementSet } from '../protocol/messages/index.ts';
 import { ulid } from '../protocol/ids.ts';
 import { openAgentCore } from '../agent/core/index.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
+import { withdrawalRequest } from './lib/agent-fill.ts';
 
 const repeats = 3;
 const rawPuts = sized(300, 100, 30);
@@ -29,7 +30,6 @@ const pans = Array.from({ length: 3000 }, (_, i) => {
   const partial = `601301${String(i).padStart(9, '0')}`;
   return partial + luhnCheckDigit(partial);
 });
-const pinOk = encodeTlv([cardPinCvmResults('plaintext', 'verified')]);
 
 async function rawSyncedPutsPerSecond(dir: string): Promise<number> {
   const db = new ClassicLevel<string, string>(join(dir, 'raw'), { valueEncoding: 'utf8' });
@@ -40,26 +40,6 @@ async function rawSyncedPutsPerSecond(dir: string): Promise<number> {
   const seconds = (performance.now() - started) / 1000;
   await db.close();
   return rawPuts / seconds;
-}
-
-function request(i: number): IsoMessage {
-  return {
-    tpdu: { destination: 1, source: 0x8000 },
-    mti: '0200',
-    fields: {
-      2: pans[i % pans.length]!,
-      3: '010000',
-      4: 1000,
-      11: String(i % 1_000_000).padStart(6, '0'),
-      12: '100000',
-      13: '1122',
-      22: '051',
-      25: '00',
-      41: `T${String(Math.floor(i / 1_000_000)).padStart(7, '0')}`,
-      42: 'AGEN00000000001',
-      55: pinOk,
-    },
-  };
 }
 
 async function approvalsPerSecond(dir: string, concurrency: number): Promise<{ rate: number; batches: number }> {
@@ -89,7 +69,8 @@ async function approvalsPerSecond(dir: string, concurrency: number): Promise<{ r
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < total) {
-      const response = await core.handle(request(next++));
+      const i = next++;
+      const response = await core.handle(withdrawalRequest(i, 1000, pans[i % pans.length]));
       if (response.fields[39] !== '00') throw new Error(`bench expected approvals, got ${response.fields[39]}`);
     }
   };

@@ -9,16 +9,14 @@
  * Agents are lightweight forwarders (bench/lib/light-forwarder.ts) over pre-built signed chains,
  * in this process; the gateway has its own process, so the two share the machine's 2 cores.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { generateSigningKeyPair, sign, signingBytes, toBase64, verify, verifyReference } from '../protocol/crypto/index.ts';
+import { generateSigningKeyPair, sign, signingBytes, verify, verifyReference } from '../protocol/crypto/index.ts';
 import { domains } from '../protocol/messages/index.ts';
 import { generateGatewayKeys } from '../gateway/keys.ts';
 import { Sealer } from '../gateway/crypto/fast-seal.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
-import { benchAgentId, benchKpmId, buildChain } from './lib/chains.ts';
 import { startGateway } from './lib/gateway-proc.ts';
-import { emptyTally, forwardAll, makeUploads, type LightAgent } from './lib/light-forwarder.ts';
+import { buildFleet, emptyTally, forwardAll } from './lib/light-forwarder.ts';
 
 const repeats = sized(3, 1);
 const entriesPerRun = sized(6_400, 1_024, 256);
@@ -29,16 +27,7 @@ async function ingestRun(agents: number): Promise<{ rate: number; rssMiB: number
   const sealer = new Sealer(keys.sealPublicKey);
   const perAgent = Math.ceil(entriesPerRun / agents);
   const kpmPerAgent = Math.ceil(perAgent / 2);
-  const enrolled = [];
-  const light: LightAgent[] = [];
-  for (let a = 0; a < agents; a++) {
-    const pair = generateSigningKeyPair();
-    const agentId = benchAgentId(a);
-    const lookupKey = toBase64(randomBytes(32));
-    enrolled.push({ agentId, publicKey: pair.publicKey, lookupKey, kpmIds: Array.from({ length: kpmPerAgent }, (_, i) => benchKpmId(a, i)) });
-    const entries = buildChain({ agentIndex: a, seed: pair.seed, lookupKey, sealer, count: perAgent, kpmPerAgent });
-    light.push({ agentId, seed: pair.seed, uploads: makeUploads(agentId, entries, Math.min(100, perAgent)) });
-  }
+  const { enrolled, light } = buildFleet({ agents, entriesPerAgent: perAgent, kpmPerAgent, uploadSize: Math.min(100, perAgent) }, sealer);
   const gateway = await startGateway({ keys, config: { rateRequestsMax: 1_000_000 }, agents: enrolled });
   const tally = emptyTally();
   const start = performance.now();

@@ -10,17 +10,14 @@
  * Beside it, measured in this run: the time node:crypto takes to verify as many signatures on
  * one core.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { generateSigningKeyPair, sign, signingBytes, toBase64, verify } from '../protocol/crypto/index.ts';
+import { generateSigningKeyPair, sign, signingBytes, verify } from '../protocol/crypto/index.ts';
 import { domains } from '../protocol/messages/index.ts';
 import { generateGatewayKeys } from '../gateway/keys.ts';
 import { Sealer } from '../gateway/crypto/fast-seal.ts';
 import { against, finish, sized, summarize } from './harness.ts';
-import { benchAgentId, benchKpmId, buildChain } from './lib/chains.ts';
 import { startGateway } from './lib/gateway-proc.ts';
-import { emptyTally, forwardAll, type LightAgent } from './lib/light-forwarder.ts';
-import { makeUploads } from './lib/light-forwarder.ts';
+import { buildFleet, emptyTally, forwardAll } from './lib/light-forwarder.ts';
 
 const agents = sized(1_000, 100, 20);
 const entriesPerAgent = sized(100, 100, 20);
@@ -29,16 +26,7 @@ const total = agents * entriesPerAgent;
 
 const keys = generateGatewayKeys();
 const sealer = new Sealer(keys.sealPublicKey);
-const enrolled = [];
-const light: LightAgent[] = [];
-for (let a = 0; a < agents; a++) {
-  const pair = generateSigningKeyPair();
-  const agentId = benchAgentId(a);
-  const lookupKey = toBase64(randomBytes(32));
-  const kpmPerAgent = entriesPerAgent / 2;
-  enrolled.push({ agentId, publicKey: pair.publicKey, lookupKey, kpmIds: Array.from({ length: kpmPerAgent }, (_, i) => benchKpmId(a, i)) });
-  light.push({ agentId, seed: pair.seed, uploads: makeUploads(agentId, buildChain({ agentIndex: a, seed: pair.seed, lookupKey, sealer, count: entriesPerAgent, kpmPerAgent }), 200) });
-}
+const { enrolled, light } = buildFleet({ agents, entriesPerAgent, kpmPerAgent: entriesPerAgent / 2, uploadSize: 200 }, sealer);
 
 function verifySeconds(): number {
   const pair = generateSigningKeyPair();

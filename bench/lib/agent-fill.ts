@@ -20,12 +20,12 @@ export function fillPan(i: number): string {
 
 const pinOk = encodeTlv([cardPinCvmResults('plaintext', 'verified')]);
 
-export function withdrawalRequest(i: number, amount: number): IsoMessage {
+export function withdrawalRequest(i: number, amount: number, pan: string = fillPan(i % fillKpms)): IsoMessage {
   return {
     tpdu: { destination: 1, source: 0x8000 },
     mti: '0200',
     fields: {
-      2: fillPan(i % fillKpms),
+      2: pan,
       3: '010000',
       4: amount,
       11: String(i % 1_000_000).padStart(6, '0'),

@@ -5,6 +5,10 @@
  * 500 ms, cap 60 s, Retry-After honoured). It is not agent/forward (no ledger, no cursor in
  * LevelDB): it lets one process play hundreds of agents at once.
  */
+import { randomBytes } from 'node:crypto';
+import { generateSigningKeyPair, toBase64 } from '../../protocol/crypto/index.ts';
+import type { Sealer } from '../../gateway/crypto/fast-seal.ts';
+import { benchAgentId, benchKpmId, buildChain } from './chains.ts';
 import { signRequest, verifyReceipt, type LedgerEntry, type SignedReceipt } from '../../protocol/messages/index.ts';
 
 export interface LightAgent {
@@ -85,4 +89,36 @@ export async function forwardAll(base: string, agent: LightAgent, gatewayPublicK
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export interface FleetSpec {
+  readonly agents: number;
+  readonly entriesPerAgent: number;
+  readonly kpmPerAgent: number;
+  readonly uploadSize: number;
+}
+
+/**
+ * A fleet of lightweight agents: each gets a fresh key and look-up key, its enrolment record for
+ * the gateway, and its pre-built signed chain cut into uploads.
+ */
+export function buildFleet(spec: FleetSpec, sealer: Sealer): { enrolled: EnrolledAgent[]; light: LightAgent[] } {
+  const enrolled: EnrolledAgent[] = [];
+  const light: LightAgent[] = [];
+  for (let a = 0; a < spec.agents; a++) {
+    const pair = generateSigningKeyPair();
+    const agentId = benchAgentId(a);
+    const lookupKey = toBase64(randomBytes(32));
+    enrolled.push({ agentId, publicKey: pair.publicKey, lookupKey, kpmIds: Array.from({ length: spec.kpmPerAgent }, (_, i) => benchKpmId(a, i)) });
+    const entries = buildChain({ agentIndex: a, seed: pair.seed, lookupKey, sealer, count: spec.entriesPerAgent, kpmPerAgent: spec.kpmPerAgent });
+    light.push({ agentId, seed: pair.seed, uploads: makeUploads(agentId, entries, spec.uploadSize) });
+  }
+  return { enrolled, light };
+}
+
+export interface EnrolledAgent {
+  readonly agentId: string;
+  readonly publicKey: string;
+  readonly lookupKey: string;
+  readonly kpmIds: string[];
 }
