@@ -32,7 +32,10 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
   try {
     if (command === undefined) {
       const hint = first === 'ledger' ? ' (ledger verify | ledger export)' : '';
-      throw new cliErrors.Usage(`Perintah tidak dikenal / Unknown command ${JSON.stringify(name)}${hint}; see edc-agent --help`, { command: name });
+      throw new cliErrors.Usage(
+        `Perintah tidak dikenal / Unknown command ${JSON.stringify(name)}${hint}; see edc-agent --help`,
+        { command: name },
+      );
     }
     return await command(argv.slice(name.split(' ').length), io);
   } catch (err) {

@@ -30,7 +30,9 @@ const Port = z.number().int().min(0).max(65535);
 
 export const SerialPortConfig = z.strictObject({
   path: z.string().min(1).max(256),
-  baudRate: z.union(baudRates.map((rate) => z.literal(rate)) as [z.ZodLiteral<9600>, ...Array<z.ZodLiteral<number>>]).default(9600),
+  baudRate: z
+    .union(baudRates.map((rate) => z.literal(rate)) as [z.ZodLiteral<9600>, ...Array<z.ZodLiteral<number>>])
+    .default(9600),
 });
 
 export const AgentConfig = z.strictObject({
@@ -41,7 +43,10 @@ export const AgentConfig = z.strictObject({
   /** Ledger folder, relative to the agent folder unless absolute. */
   ledgerDir: z.string().min(1).default('ledger'),
   serial: z.array(SerialPortConfig).max(16).default([]),
-  tcp: z.strictObject({ host: z.string().min(1).max(255), port: Port }).nullable().default(null),
+  tcp: z
+    .strictObject({ host: z.string().min(1).max(255), port: Port })
+    .nullable()
+    .default(null),
   statusPort: Port.default(7420),
   utcOffsetMinutes: z.number().int().min(-720).max(840).default(420),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -69,8 +74,13 @@ export type AgentConfigInput = z.input<typeof AgentConfig>;
 export function parseConfig(value: unknown, where: string): AgentConfig {
   const parsed = AgentConfig.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issues = parsed.error.issues.map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`);
-  throw new cliErrors.ConfigInvalid(`Konfigurasi tidak valid / Invalid configuration in ${where}: ${issues.join('; ')}`, { issues });
+  const issues = parsed.error.issues.map(
+    (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
+  );
+  throw new cliErrors.ConfigInvalid(
+    `Konfigurasi tidak valid / Invalid configuration in ${where}: ${issues.join('; ')}`,
+    { issues },
+  );
 }
 
 export async function loadConfig(dir: string): Promise<AgentConfig> {
@@ -79,13 +89,18 @@ export async function loadConfig(dir: string): Promise<AgentConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new cliErrors.ConfigMissing(`Konfigurasi tidak ditemukan / No configuration at ${path}: run \`edc-agent init --dir ${dir} ...\` first`, { path });
+    throw new cliErrors.ConfigMissing(
+      `Konfigurasi tidak ditemukan / No configuration at ${path}: run \`edc-agent init --dir ${dir} ...\` first`,
+      { path },
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new cliErrors.ConfigInvalid(`Konfigurasi tidak valid / ${path} is not JSON: ${(err as Error).message}`, { path });
+    throw new cliErrors.ConfigInvalid(`Konfigurasi tidak valid / ${path} is not JSON: ${(err as Error).message}`, {
+      path,
+    });
   }
   return parseConfig(json, path);
 }
@@ -106,10 +121,16 @@ export async function loadSeed(dir: string): Promise<string> {
     throw new cliErrors.KeyInvalid(`Kunci agen tidak ditemukan / Agent key missing at ${path}`, { path });
   }
   if ((mode & 0o077) !== 0) {
-    throw new cliErrors.KeyPermissions(`Izin berkas kunci terlalu longgar / ${path} has mode ${(mode & 0o777).toString(8)}, expected 600 (chmod 600 ${path})`, { path, mode: mode & 0o777 });
+    throw new cliErrors.KeyPermissions(
+      `Izin berkas kunci terlalu longgar / ${path} has mode ${(mode & 0o777).toString(8)}, expected 600 (chmod 600 ${path})`,
+      { path, mode: mode & 0o777 },
+    );
   }
   if (!Base64Key32.safeParse(text).success || fromBase64(text)?.length !== 32) {
-    throw new cliErrors.KeyInvalid(`Kunci agen rusak / ${path} must hold a 32-byte Ed25519 seed as base64 (44 characters)`, { path });
+    throw new cliErrors.KeyInvalid(
+      `Kunci agen rusak / ${path} must hold a 32-byte Ed25519 seed as base64 (44 characters)`,
+      { path },
+    );
   }
   return text;
 }
@@ -122,7 +143,10 @@ export async function createKey(dir: string): Promise<string> {
   try {
     handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
   } catch {
-    throw new cliErrors.ConfigExists(`Kunci agen sudah ada / ${path} already exists; refusing to overwrite an agent key`, { path });
+    throw new cliErrors.ConfigExists(
+      `Kunci agen sudah ada / ${path} already exists; refusing to overwrite an agent key`,
+      { path },
+    );
   }
   try {
     await handle.writeFile(`${seed}\n`);

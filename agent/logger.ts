@@ -48,7 +48,9 @@ export function createAgentLogger(options: AgentLoggerOptions = {}): Logger {
     redact: { paths: [...redactedPaths], censor: redactedText },
     hooks: {
       logMethod(args, method) {
-        const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>;
+        const scrubbed = args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<
+          typeof method
+        >;
         method.apply(this, scrubbed);
       },
     },

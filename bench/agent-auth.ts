@@ -44,15 +44,36 @@ async function withAgent<T>(cards: KksCard[], run: (port: number) => Promise<T>)
   const agent = generateSigningKeyPair();
   const gateway = generateSigningKeyPair();
   const lookupKey = toBase64(randomBytes(32));
-  const core = await openAgentCore({ dir, agentId, seed: agent.seed, gatewayPublicKey: gateway.publicKey, logger: silentLogger() });
-  const server = new TcpTerminalServer({ host: '127.0.0.1', port: 0, terminalsMax: 128, idleTimeoutMs: 60_000, requestsQueuedMax: 8 }, { handler: core, logger: silentLogger(), registry: new LinkRegistry(Date.now, 60_000) });
+  const core = await openAgentCore({
+    dir,
+    agentId,
+    seed: agent.seed,
+    gatewayPublicKey: gateway.publicKey,
+    logger: silentLogger(),
+  });
+  const server = new TcpTerminalServer(
+    { host: '127.0.0.1', port: 0, terminalsMax: 128, idleTimeoutMs: 60_000, requestsQueuedMax: 8 },
+    { handler: core, logger: silentLogger(), registry: new LinkRegistry(Date.now, 60_000) },
+  );
   try {
     await core.installEntitlementSet(
       signEntitlementSet(
         {
-          v: 1, setId: ulid(), agentId, tahap: '2026-IV', issuedAt: Date.now(), expiresAt: Date.now() + 86_400_000, basedOnSeq: 0, lookupKey,
-          sealKey: generateSealKeyPair().publicKey, limits: { withdrawalAmountMax: 2_000_000, cashFloat: 900_000_000_000, queueEntriesMax: 1_000_000 },
-          entitlements: cards.map((card, i) => ({ kpmId: `KPM-${String(i).padStart(6, '0')}`, panHash: keyedHash(card.pan, lookupKey), remaining: 900_000_000 })),
+          v: 1,
+          setId: ulid(),
+          agentId,
+          tahap: '2026-IV',
+          issuedAt: Date.now(),
+          expiresAt: Date.now() + 86_400_000,
+          basedOnSeq: 0,
+          lookupKey,
+          sealKey: generateSealKeyPair().publicKey,
+          limits: { withdrawalAmountMax: 2_000_000, cashFloat: 900_000_000_000, queueEntriesMax: 1_000_000 },
+          entitlements: cards.map((card, i) => ({
+            kpmId: `KPM-${String(i).padStart(6, '0')}`,
+            panHash: keyedHash(card.pan, lookupKey),
+            remaining: 900_000_000,
+          })),
         },
         gateway.seed,
       ),
@@ -68,15 +89,27 @@ async function withAgent<T>(cards: KksCard[], run: (port: number) => Promise<T>)
 
 async function terminal(port: number, index: number): Promise<EdcTerminal> {
   const transport = await connectTcpTerminal('127.0.0.1', port);
-  return new EdcTerminal({ transport, terminalId: `BT${String(index).padStart(6, '0')}`, merchantId: 'AGT-BENCH      ', responseTimeoutMs: 30_000, stanStart: stanSeed++ * 1000 });
+  return new EdcTerminal({
+    transport,
+    terminalId: `BT${String(index).padStart(6, '0')}`,
+    merchantId: 'AGT-BENCH      ',
+    responseTimeoutMs: 30_000,
+    stanStart: stanSeed++ * 1000,
+  });
 }
 
 async function approve(t: EdcTerminal, card: KksCard): Promise<void> {
   const exchange = await t.withdraw(card, card.pin, 10_000);
-  if (exchange.kind !== 'response' || exchange.response.fields[39] !== '00') throw new Error(`bench withdrawal not approved: ${exchange.kind}`);
+  if (exchange.kind !== 'response' || exchange.response.fields[39] !== '00')
+    throw new Error(`bench withdrawal not approved: ${exchange.kind}`);
 }
 
-interface LoadRun { p50: number; p99: number; rate: number; rssMiB: number }
+interface LoadRun {
+  p50: number;
+  p99: number;
+  rate: number;
+  rssMiB: number;
+}
 
 async function loadRun(cards: KksCard[], terminalsCount: number): Promise<LoadRun> {
   return withAgent(cards, async (port) => {
@@ -85,18 +118,25 @@ async function loadRun(cards: KksCard[], terminalsCount: number): Promise<LoadRu
     const latencies: number[] = [];
     const rss = new RssSampler().start();
     const start = performance.now();
-    await Promise.all(terminals.map(async (t, i) => {
-      for (let r = 0; r < perTerminal; r++) {
-        const sent = performance.now();
-        await approve(t, cards[(i * perTerminal + r) % cards.length]!);
-        latencies.push(performance.now() - sent);
-      }
-    }));
+    await Promise.all(
+      terminals.map(async (t, i) => {
+        for (let r = 0; r < perTerminal; r++) {
+          const sent = performance.now();
+          await approve(t, cards[(i * perTerminal + r) % cards.length]!);
+          latencies.push(performance.now() - sent);
+        }
+      }),
+    );
     const seconds = (performance.now() - start) / 1000;
     const rssMiB = rss.stopMiB();
     await Promise.all(terminals.map((t) => t.transport.close()));
     latencies.sort((a, b) => a - b);
-    return { p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), rate: latencies.length / seconds, rssMiB };
+    return {
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      rate: latencies.length / seconds,
+      rssMiB,
+    };
   });
 }
 
@@ -122,16 +162,49 @@ for (let r = 0; r < repeats; r++) {
   for (const n of loads) runs.get(n)!.push(await loadRun(cards, n));
 }
 const rawFigure = summarize('LevelDB synced put (raw, sequential)', 'ops/s', raw);
-const rawLatency = summarize('LevelDB synced put latency (raw, sequential)', 'ms', raw.map((rate) => 1000 / rate));
+const rawLatency = summarize(
+  'LevelDB synced put latency (raw, sequential)',
+  'ms',
+  raw.map((rate) => 1000 / rate),
+);
 const figures: Figure[] = [rawFigure, rawLatency];
 for (const n of loads) {
   const list = runs.get(n)!;
   const label = `${n} terminal${n === 1 ? '' : 's'}`;
   figures.push(
-    against(summarize(`0200 latency p50, ${label}, TCP loopback`, 'ms', list.map((x) => x.p50)), rawLatency),
-    against(summarize(`0200 latency p99, ${label}, TCP loopback`, 'ms', list.map((x) => x.p99)), rawLatency),
-    against(summarize(`authorizations/s, ${label}`, 'ops/s', list.map((x) => x.rate)), rawFigure),
-    summarize(`agent process peak RSS, ${label} (core + link + emulators)`, 'MiB', list.map((x) => x.rssMiB)),
+    against(
+      summarize(
+        `0200 latency p50, ${label}, TCP loopback`,
+        'ms',
+        list.map((x) => x.p50),
+      ),
+      rawLatency,
+    ),
+    against(
+      summarize(
+        `0200 latency p99, ${label}, TCP loopback`,
+        'ms',
+        list.map((x) => x.p99),
+      ),
+      rawLatency,
+    ),
+    against(
+      summarize(
+        `authorizations/s, ${label}`,
+        'ops/s',
+        list.map((x) => x.rate),
+      ),
+      rawFigure,
+    ),
+    summarize(
+      `agent process peak RSS, ${label} (core + link + emulators)`,
+      'MiB',
+      list.map((x) => x.rssMiB),
+    ),
   );
 }
-finish('agent-auth', `Agent authorization over TCP loopback (${repeats} repeats; requests per terminal ${loads.map((n) => `${n}:${requestsPerTerminal[n]}`).join(', ')})`, figures);
+finish(
+  'agent-auth',
+  `Agent authorization over TCP loopback (${repeats} repeats; requests per terminal ${loads.map((n) => `${n}:${requestsPerTerminal[n]}`).join(', ')})`,
+  figures,
+);

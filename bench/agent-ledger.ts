@@ -20,7 +20,11 @@ import { withdrawalRequest } from './lib/agent-fill.ts';
 
 const repeats = 3;
 const rawPuts = sized(300, 100, 30);
-const requestsPerRun: Record<number, number> = { 1: sized(300, 100, 20), 8: sized(800, 200, 40), 64: sized(2560, 640, 128) };
+const requestsPerRun: Record<number, number> = {
+  1: sized(300, 100, 20),
+  8: sized(800, 200, 40),
+  64: sized(2560, 640, 128),
+};
 const agentId = 'AGT-BENCH';
 const agent = generateSigningKeyPair();
 const gateway = generateSigningKeyPair();
@@ -58,9 +62,21 @@ async function approvalsPerSecond(dir: string, concurrency: number): Promise<{ r
   await core.installEntitlementSet(
     signEntitlementSet(
       {
-        v: 1, setId: ulid(), agentId, tahap: '2026-IV', issuedAt: now, expiresAt: now + 86_400_000, basedOnSeq: 0, lookupKey, sealKey: seal.publicKey,
+        v: 1,
+        setId: ulid(),
+        agentId,
+        tahap: '2026-IV',
+        issuedAt: now,
+        expiresAt: now + 86_400_000,
+        basedOnSeq: 0,
+        lookupKey,
+        sealKey: seal.publicKey,
         limits: { withdrawalAmountMax: 1_000_000, cashFloat: 1_000_000_000, queueEntriesMax: 1_000_000 },
-        entitlements: pans.map((pan, i) => ({ kpmId: `KPM-${String(i).padStart(6, '0')}`, panHash: keyedHash(pan, lookupKey), remaining: 10_000_000 })),
+        entitlements: pans.map((pan, i) => ({
+          kpmId: `KPM-${String(i).padStart(6, '0')}`,
+          panHash: keyedHash(pan, lookupKey),
+          remaining: 10_000_000,
+        })),
       },
       gateway.seed,
     ),
@@ -106,7 +122,11 @@ async function main(): Promise<void> {
       summarize(`synced batches per ${requestsPerRun[c]} approvals, ${c} caller(s)`, 'batches', batchCounts[c]!),
     );
   }
-  finish('agent-ledger', `Agent ledger: core.handle() approvals vs raw synced puts (${repeats} repeats, fresh ledger each)`, figures);
+  finish(
+    'agent-ledger',
+    `Agent ledger: core.handle() approvals vs raw synced puts (${repeats} repeats, fresh ledger each)`,
+    figures,
+  );
 }
 
 await main();

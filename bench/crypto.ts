@@ -18,15 +18,70 @@ const loop = (ops: number, fn: () => unknown) => () => {
   for (let i = 0; i < ops; i++) fn();
 };
 
-const nodeSign = summarize('ed25519 sign, node:crypto', 'ops/s', opsPerSecond(repeats, nodeOps, loop(nodeOps, () => sign(message, seed))));
-const naclSign = summarize('ed25519 sign, tweetnacl', 'ops/s', opsPerSecond(repeats, naclOps, loop(naclOps, () => signReference(message, seed))));
-const nodeVerify = summarize('ed25519 verify, node:crypto', 'ops/s', opsPerSecond(repeats, nodeOps, loop(nodeOps, () => verify(message, signature, publicKey))));
-const naclVerify = summarize('ed25519 verify, tweetnacl', 'ops/s', opsPerSecond(repeats, naclOps, loop(naclOps, () => verifyReference(message, signature, publicKey))));
+const nodeSign = summarize(
+  'ed25519 sign, node:crypto',
+  'ops/s',
+  opsPerSecond(
+    repeats,
+    nodeOps,
+    loop(nodeOps, () => sign(message, seed)),
+  ),
+);
+const naclSign = summarize(
+  'ed25519 sign, tweetnacl',
+  'ops/s',
+  opsPerSecond(
+    repeats,
+    naclOps,
+    loop(naclOps, () => signReference(message, seed)),
+  ),
+);
+const nodeVerify = summarize(
+  'ed25519 verify, node:crypto',
+  'ops/s',
+  opsPerSecond(
+    repeats,
+    nodeOps,
+    loop(nodeOps, () => verify(message, signature, publicKey)),
+  ),
+);
+const naclVerify = summarize(
+  'ed25519 verify, tweetnacl',
+  'ops/s',
+  opsPerSecond(
+    repeats,
+    naclOps,
+    loop(naclOps, () => verifyReference(message, signature, publicKey)),
+  ),
+);
 
 const sealKeys = generateSealKeyPair();
 const sealOps = quick() ? 200 : 1_000;
-const fastSeal = summarize('seal PAN, OpenSSL X25519 + secretbox', 'ops/s', opsPerSecond(repeats, sealOps, loop(sealOps, () => seal('5264221234567890', sealKeys.publicKey))));
-const naclSeal = summarize('seal PAN, tweetnacl box', 'ops/s', opsPerSecond(repeats, naclOps, loop(naclOps, () => sealReference('5264221234567890', sealKeys.publicKey))));
+const fastSeal = summarize(
+  'seal PAN, OpenSSL X25519 + secretbox',
+  'ops/s',
+  opsPerSecond(
+    repeats,
+    sealOps,
+    loop(sealOps, () => seal('5264221234567890', sealKeys.publicKey)),
+  ),
+);
+const naclSeal = summarize(
+  'seal PAN, tweetnacl box',
+  'ops/s',
+  opsPerSecond(
+    repeats,
+    naclOps,
+    loop(naclOps, () => sealReference('5264221234567890', sealKeys.publicKey)),
+  ),
+);
 
-const figures = [nodeSign, against(naclSign, nodeSign), nodeVerify, against(naclVerify, nodeVerify), fastSeal, against(naclSeal, fastSeal)];
+const figures = [
+  nodeSign,
+  against(naclSign, nodeSign),
+  nodeVerify,
+  against(naclVerify, nodeVerify),
+  fastSeal,
+  against(naclSeal, fastSeal),
+];
 finish('crypto', 'Ed25519 on 300-byte messages; sealing a 16-digit PAN', figures);

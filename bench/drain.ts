@@ -30,14 +30,26 @@ const repeats = sized(3, 1);
 const agentId = benchAgentId(0);
 const drainTimeoutMs = 600_000;
 
-interface Prepared { dir: string; seed: string; publicKey: string; lookupKey: string; keys: GatewayKeys }
+interface Prepared {
+  dir: string;
+  seed: string;
+  publicKey: string;
+  lookupKey: string;
+  keys: GatewayKeys;
+}
 
 async function prepare(): Promise<Prepared> {
   const dir = await mkdtemp(join(tmpdir(), 'edc-bench-drain-'));
   const agent = generateSigningKeyPair();
   const keys = generateGatewayKeys();
   const lookupKey = randomLookupKey();
-  const core = await openAgentCore({ dir: join(dir, 'ledger'), agentId, seed: agent.seed, gatewayPublicKey: keys.signingPublicKey, logger: silentLogger() });
+  const core = await openAgentCore({
+    dir: join(dir, 'ledger'),
+    agentId,
+    seed: agent.seed,
+    gatewayPublicKey: keys.signingPublicKey,
+    logger: silentLogger(),
+  });
   await installBenchSet(core, agentId, keys.signingSeed, lookupKey, keys.sealPublicKey);
   await fillLedger(core, queued);
   await core.close();
@@ -46,25 +58,59 @@ async function prepare(): Promise<Prepared> {
 
 function rows(): unknown[] {
   return Array.from({ length: fillKpms }, (_, i) => ({
-    line: i + 2, tahap: benchTahap, bank: 'BRI', kpmId: benchKpmId(0, i), nik: '3273010101900001', pan: fillPan(i), name: 'SITI AMINAH',
-    regionCode: '3273010001', amount: 100_000_000, status: 'credited', reference: `BRI2026IV-${String(i).padStart(10, '0')}`,
+    line: i + 2,
+    tahap: benchTahap,
+    bank: 'BRI',
+    kpmId: benchKpmId(0, i),
+    nik: '3273010101900001',
+    pan: fillPan(i),
+    name: 'SITI AMINAH',
+    regionCode: '3273010001',
+    amount: 100_000_000,
+    status: 'credited',
+    reference: `BRI2026IV-${String(i).padStart(10, '0')}`,
   }));
 }
 
-async function drainOnce(p: Prepared, repeat: number): Promise<{ seconds: number; gatewayRss: number; agentRss: number }> {
+async function drainOnce(
+  p: Prepared,
+  repeat: number,
+): Promise<{ seconds: number; gatewayRss: number; agentRss: number }> {
   const dir = join(p.dir, `ledger-${repeat}`);
   await cp(join(p.dir, 'ledger'), dir, { recursive: true });
   const gateway = await startGateway({
-    keys: p.keys, config: { rateRequestsMax: 1_000_000 }, rows: rows(),
-    agents: [{ agentId, publicKey: p.publicKey, lookupKey: p.lookupKey, kpmIds: Array.from({ length: fillKpms }, (_, i) => benchKpmId(0, i)) }],
+    keys: p.keys,
+    config: { rateRequestsMax: 1_000_000 },
+    rows: rows(),
+    agents: [
+      {
+        agentId,
+        publicKey: p.publicKey,
+        lookupKey: p.lookupKey,
+        kpmIds: Array.from({ length: fillKpms }, (_, i) => benchKpmId(0, i)),
+      },
+    ],
   });
-  const core = await openAgentCore({ dir, agentId, seed: p.seed, gatewayPublicKey: p.keys.signingPublicKey, logger: silentLogger() });
-  const forwarder = createForwarder({ core, agentId, seed: p.seed, logger: silentLogger(), settings: { ...forwarderDefaults, gatewayUrl: gateway.url, intervalMs: 3_600_000 } });
+  const core = await openAgentCore({
+    dir,
+    agentId,
+    seed: p.seed,
+    gatewayPublicKey: p.keys.signingPublicKey,
+    logger: silentLogger(),
+  });
+  const forwarder = createForwarder({
+    core,
+    agentId,
+    seed: p.seed,
+    logger: silentLogger(),
+    settings: { ...forwarderDefaults, gatewayUrl: gateway.url, intervalMs: 3_600_000 },
+  });
   const rss = new RssSampler().start();
   const start = performance.now();
   forwarder.start();
   while (core.ackHead().seq < queued) {
-    if (performance.now() - start > drainTimeoutMs) throw new Error(`bench drain: acknowledged ${core.ackHead().seq} of ${queued} after ${drainTimeoutMs} ms`);
+    if (performance.now() - start > drainTimeoutMs)
+      throw new Error(`bench drain: acknowledged ${core.ackHead().seq} of ${queued} after ${drainTimeoutMs} ms`);
     const snap = forwarder.snapshot();
     if (snap.state === 'halted') throw new Error(`bench drain: forwarding halted: ${snap.lastError?.message ?? ''}`);
     await new Promise((resolve) => setTimeout(resolve, 2));
@@ -74,7 +120,8 @@ async function drainOnce(p: Prepared, repeat: number): Promise<{ seconds: number
   await forwarder.stop();
   await core.close();
   const done = await gateway.stop();
-  if (done.storedEntries !== queued) throw new Error(`bench drain: gateway stored ${done.storedEntries}, expected ${queued}`);
+  if (done.storedEntries !== queued)
+    throw new Error(`bench drain: gateway stored ${done.storedEntries}, expected ${queued}`);
   await rm(dir, { recursive: true, force: true });
   return { seconds, gatewayRss: done.peakRssMiB, agentRss };
 }
@@ -104,10 +151,21 @@ try {
 } finally {
   await rm(prepared.dir, { recursive: true, force: true });
 }
-const baseline = summarize(`${queued.toLocaleString('en-US')} Ed25519 verifies, node:crypto (raw, 1 core)`, 's', verifies);
-finish('drain', `Drain: one agent, ${queued.toLocaleString('en-US')} queued entries, real forwarder to a real gateway on loopback`, [
-  baseline,
-  against(summarize(`drain ${queued.toLocaleString('en-US')} queued entries to fully acknowledged`, 's', drains), baseline),
-  summarize('gateway peak RSS during drain', 'MiB', gatewayRss),
-  summarize('agent process peak RSS during drain (core + forwarder)', 'MiB', agentRss),
-]);
+const baseline = summarize(
+  `${queued.toLocaleString('en-US')} Ed25519 verifies, node:crypto (raw, 1 core)`,
+  's',
+  verifies,
+);
+finish(
+  'drain',
+  `Drain: one agent, ${queued.toLocaleString('en-US')} queued entries, real forwarder to a real gateway on loopback`,
+  [
+    baseline,
+    against(
+      summarize(`drain ${queued.toLocaleString('en-US')} queued entries to fully acknowledged`, 's', drains),
+      baseline,
+    ),
+    summarize('gateway peak RSS during drain', 'MiB', gatewayRss),
+    summarize('agent process peak RSS during drain (core + forwarder)', 'MiB', agentRss),
+  ],
+);

@@ -27,7 +27,10 @@ async function ingestRun(agents: number): Promise<{ rate: number; rssMiB: number
   const sealer = new Sealer(keys.sealPublicKey);
   const perAgent = Math.ceil(entriesPerRun / agents);
   const kpmPerAgent = Math.ceil(perAgent / 2);
-  const { enrolled, light } = buildFleet({ agents, entriesPerAgent: perAgent, kpmPerAgent, uploadSize: Math.min(100, perAgent) }, sealer);
+  const { enrolled, light } = buildFleet(
+    { agents, entriesPerAgent: perAgent, kpmPerAgent, uploadSize: Math.min(100, perAgent) },
+    sealer,
+  );
   const gateway = await startGateway({ keys, config: { rateRequestsMax: 1_000_000 }, agents: enrolled });
   const tally = emptyTally();
   const start = performance.now();
@@ -38,7 +41,8 @@ async function ingestRun(agents: number): Promise<{ rate: number; rssMiB: number
   const elapsed = (performance.now() - start) / 1000;
   const done = await gateway.stop();
   if (sent !== undefined) throw sent;
-  if (done.storedEntries !== perAgent * agents) throw new Error(`expected ${perAgent * agents} entries stored, found ${done.storedEntries}`);
+  if (done.storedEntries !== perAgent * agents)
+    throw new Error(`expected ${perAgent * agents} entries stored, found ${done.storedEntries}`);
   return { rate: (perAgent * agents) / elapsed, rssMiB: done.peakRssMiB };
 }
 
@@ -47,11 +51,13 @@ function verifyRates(): { node: number; nacl: number } {
   const messages = Array.from({ length: 2_000 }, (_, i) => signingBytes(domains.entry, { i, pad: 'x'.repeat(600) }));
   const sigs = messages.map((m) => sign(m, pair.seed));
   let start = performance.now();
-  for (let i = 0; i < messages.length; i++) if (!verify(messages[i]!, sigs[i]!, pair.publicKey)) throw new Error('verify failed');
+  for (let i = 0; i < messages.length; i++)
+    if (!verify(messages[i]!, sigs[i]!, pair.publicKey)) throw new Error('verify failed');
   const node = messages.length / ((performance.now() - start) / 1000);
   const naclCount = 100;
   start = performance.now();
-  for (let i = 0; i < naclCount; i++) if (!verifyReference(messages[i]!, sigs[i]!, pair.publicKey)) throw new Error('verify failed');
+  for (let i = 0; i < naclCount; i++)
+    if (!verifyReference(messages[i]!, sigs[i]!, pair.publicKey)) throw new Error('verify failed');
   return { node, nacl: naclCount / ((performance.now() - start) / 1000) };
 }
 
@@ -63,7 +69,10 @@ for (let r = 0; r < 3; r++) {
   naclSamples.push(v.nacl);
 }
 const baseline = summarize('node:crypto Ed25519 verify (raw, 1 core)', 'verifies/s', nodeSamples);
-const figures: Figure[] = [baseline, against(summarize('tweetnacl Ed25519 verify (reference path)', 'verifies/s', naclSamples), baseline)];
+const figures: Figure[] = [
+  baseline,
+  against(summarize('tweetnacl Ed25519 verify (reference path)', 'verifies/s', naclSamples), baseline),
+];
 for (const agents of loads) {
   const rates: number[] = [];
   const rss: number[] = [];
@@ -75,6 +84,11 @@ for (const agents of loads) {
   figures.push(against(summarize(`HTTP ingest, ${agents} concurrent agent(s)`, 'entries/s', rates), baseline));
   figures.push(summarize(`gateway peak RSS, ingest with ${agents} agent(s)`, 'MiB', rss));
 }
-finish('gateway-ingest', `Gateway ingest over HTTP (${entriesPerRun} entries per run, uploads of <= 100 entries, gateway in its own process)`, figures, [
-  'agents are lightweight forwarders over pre-built signed chains in the bench process; the gateway runs in a child process',
-]);
+finish(
+  'gateway-ingest',
+  `Gateway ingest over HTTP (${entriesPerRun} entries per run, uploads of <= 100 entries, gateway in its own process)`,
+  figures,
+  [
+    'agents are lightweight forwarders over pre-built signed chains in the bench process; the gateway runs in a child process',
+  ],
+);

@@ -36,7 +36,11 @@ async function importFigures(): Promise<Figure[]> {
   try {
     const file = join(dir, 'bri.csv');
     const out = createWriteStream(file);
-    await writeDisbursementFile(iteratePopulation({ seed: 1, size: importRows, banks: ['BRI'] }), { bank: 'BRI', tahap: reconTahap, seed: 2, failedRate: 0.05, returnedRate: 0.02 }, out);
+    await writeDisbursementFile(
+      iteratePopulation({ seed: 1, size: importRows, banks: ['BRI'] }),
+      { bank: 'BRI', tahap: reconTahap, seed: 2, failedRate: 0.05, returnedRate: 0.02 },
+      out,
+    );
     out.end();
     await finished(out);
     const parseOnly: number[] = [];
@@ -44,9 +48,16 @@ async function importFigures(): Promise<Figure[]> {
     for (let r = 0; r < 3; r++) {
       let start = performance.now();
       let n = 0;
-      for await (const item of parseDisbursements(createReadStream(file), { bank: 'BRI', tahap: reconTahap })) if (item.ok) n++;
+      for await (const item of parseDisbursements(createReadStream(file), { bank: 'BRI', tahap: reconTahap }))
+        if (item.ok) n++;
       parseOnly.push(n / ((performance.now() - start) / 1000));
-      const store = await LevelStore.open({ path: join(dir, `store-${r}`), sealPublicKey: keys.sealPublicKey, sealSecretKey: keys.sealSecretKey, lookupKey: keys.lookupKey, tahapClosesAt: {} });
+      const store = await LevelStore.open({
+        path: join(dir, `store-${r}`),
+        sealPublicKey: keys.sealPublicKey,
+        sealSecretKey: keys.sealSecretKey,
+        lookupKey: keys.lookupKey,
+        tahapClosesAt: {},
+      });
       start = performance.now();
       let chunk: DisbursementRow[] = [];
       let accepted = 0;
@@ -58,22 +69,56 @@ async function importFigures(): Promise<Figure[]> {
           chunk = [];
         }
       }
-      if (chunk.length > 0) accepted += (await store.applyDisbursements(chunk, { fileSha256: 'c'.repeat(64), now: 1 })).accepted;
+      if (chunk.length > 0)
+        accepted += (await store.applyDisbursements(chunk, { fileSha256: 'c'.repeat(64), now: 1 })).accepted;
       stored.push(accepted / ((performance.now() - start) / 1000));
       await store.close();
       if (accepted !== n) throw new Error(`bench import: ${accepted} rows stored, ${n} parsed`);
     }
-    const baseline = summarize(`import parse + validate only, ${importRows.toLocaleString('en-US')} rows`, 'rows/s', parseOnly);
-    return [baseline, against(summarize(`import rows/s (parse + validate + store, synced 1,000-row batches), ${importRows.toLocaleString('en-US')} rows`, 'rows/s', stored), baseline)];
+    const baseline = summarize(
+      `import parse + validate only, ${importRows.toLocaleString('en-US')} rows`,
+      'rows/s',
+      parseOnly,
+    );
+    return [
+      baseline,
+      against(
+        summarize(
+          `import rows/s (parse + validate + store, synced 1,000-row batches), ${importRows.toLocaleString('en-US')} rows`,
+          'rows/s',
+          stored,
+        ),
+        baseline,
+      ),
+    ];
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-interface ChildResult { scans: number[]; recomputes: number[]; reads: number[]; kpm: number; scanned: { records: number; bytes: number }; peakRssMiB: number; peakAnonRssMiB: number }
+interface ChildResult {
+  scans: number[];
+  recomputes: number[];
+  reads: number[];
+  kpm: number;
+  scanned: { records: number; bytes: number };
+  peakRssMiB: number;
+  peakAnonRssMiB: number;
+}
 
 async function measure(path: string, keysPath: string, runs: number): Promise<ChildResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/recompute-child.ts', import.meta.url)), path, keysPath, String(runs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./lib/recompute-child.ts', import.meta.url)),
+      path,
+      keysPath,
+      String(runs),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let text = '';
   child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
   const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -94,13 +139,23 @@ async function sizeFigures(size: number): Promise<Figure[]> {
     const m = await measure(join(dir, 'store'), keysPath, runsFor(size));
     if (m.kpm !== size) throw new Error(`bench recon: summary counts ${m.kpm} KPM, expected ${size}`);
     const label = `${size.toLocaleString('en-US')} KPM`;
-    const scan = summarize(`raw LevelDB scan of recompute's records, ${label} (${(m.scanned.bytes / 2 ** 20).toFixed(0)} MiB)`, 's', m.scans);
+    const scan = summarize(
+      `raw LevelDB scan of recompute's records, ${label} (${(m.scanned.bytes / 2 ** 20).toFixed(0)} MiB)`,
+      's',
+      m.scans,
+    );
     return [
-      summarize(`bulk load (bench loader + ingest of ${withdrawals.toLocaleString('en-US')} withdrawals), ${label}`, 's', [loadSeconds]),
+      summarize(
+        `bulk load (bench loader + ingest of ${withdrawals.toLocaleString('en-US')} withdrawals), ${label}`,
+        's',
+        [loadSeconds],
+      ),
       scan,
       against(summarize(`full recompute (store.reconcile), ${label}`, 's', m.recomputes), scan),
       summarize(`peak RSS of the recompute process, ${label}`, 'MiB', [m.peakRssMiB]),
-      summarize(`peak anonymous RSS of the recompute process (without mapped LevelDB files), ${label}`, 'MiB', [m.peakAnonRssMiB]),
+      summarize(`peak anonymous RSS of the recompute process (without mapped LevelDB files), ${label}`, 'MiB', [
+        m.peakAnonRssMiB,
+      ]),
       summarize(`continuous summary read, ${label}`, 'ms', m.reads),
     ];
   } finally {
@@ -110,6 +165,11 @@ async function sizeFigures(size: number): Promise<Figure[]> {
 
 const figures: Figure[] = await importFigures();
 for (const size of sizes) figures.push(...(await sizeFigures(size)));
-finish('gateway-recon', `Gateway import and reconciliation at ${sizes.map((s) => s.toLocaleString('en-US')).join(' / ')} KPM`, figures, [
-  'stores above the import size are bulk-loaded by bench/lib/recon-load.ts (store record formats written directly, withdrawals through store.ingest); reconcile() agreeing with the continuous state proves the load',
-]);
+finish(
+  'gateway-recon',
+  `Gateway import and reconciliation at ${sizes.map((s) => s.toLocaleString('en-US')).join(' / ')} KPM`,
+  figures,
+  [
+    'stores above the import size are bulk-loaded by bench/lib/recon-load.ts (store record formats written directly, withdrawals through store.ingest); reconcile() agreeing with the continuous state proves the load',
+  ],
+);

@@ -26,7 +26,10 @@ const total = agents * entriesPerAgent;
 
 const keys = generateGatewayKeys();
 const sealer = new Sealer(keys.sealPublicKey);
-const { enrolled, light } = buildFleet({ agents, entriesPerAgent, kpmPerAgent: entriesPerAgent / 2, uploadSize: 200 }, sealer);
+const { enrolled, light } = buildFleet(
+  { agents, entriesPerAgent, kpmPerAgent: entriesPerAgent / 2, uploadSize: 200 },
+  sealer,
+);
 
 function verifySeconds(): number {
   const pair = generateSigningKeyPair();
@@ -48,20 +51,33 @@ for (let r = 0; r < repeats; r++) {
   const gateway = await startGateway({ keys, agents: enrolled });
   const tally = emptyTally();
   const start = performance.now();
-  const failed = await Promise.all(light.map((a) => forwardAll(gateway.url, a, keys.signingPublicKey, tally))).then(() => undefined, (err: unknown) => err as Error);
+  const failed = await Promise.all(light.map((a) => forwardAll(gateway.url, a, keys.signingPublicKey, tally))).then(
+    () => undefined,
+    (err: unknown) => err as Error,
+  );
   seconds.push((performance.now() - start) / 1000);
   const done = await gateway.stop();
   if (failed !== undefined) throw failed;
-  if (done.storedEntries !== total) throw new Error(`bench herd: gateway stored ${done.storedEntries}, expected ${total}`);
+  if (done.storedEntries !== total)
+    throw new Error(`bench herd: gateway stored ${done.storedEntries}, expected ${total}`);
   errors.push(tally.networkErrors + tally.unavailable + tally.otherErrors);
   limited.push(tally.rateLimited);
   rss.push(done.peakRssMiB);
 }
-const baseline = summarize(`${total.toLocaleString('en-US')} Ed25519 verifies, node:crypto (raw, 1 core)`, 's', verifies);
-finish('herd', `Herd: ${agents.toLocaleString('en-US')} agents x ${entriesPerAgent} entries reconnecting at once (lightweight forwarders, gateway in its own process)`, [
-  baseline,
-  against(summarize(`herd of ${agents} agents x ${entriesPerAgent} entries: time to drain`, 's', seconds), baseline),
-  summarize('herd: errors met (network, 503/5xx, other)', 'count', errors),
-  summarize('herd: 429 responses', 'count', limited),
-  summarize(`gateway peak RSS during herd of ${agents}`, 'MiB', rss),
-], ['agents are lightweight forwarders over pre-built signed chains (one process), not full agent processes']);
+const baseline = summarize(
+  `${total.toLocaleString('en-US')} Ed25519 verifies, node:crypto (raw, 1 core)`,
+  's',
+  verifies,
+);
+finish(
+  'herd',
+  `Herd: ${agents.toLocaleString('en-US')} agents x ${entriesPerAgent} entries reconnecting at once (lightweight forwarders, gateway in its own process)`,
+  [
+    baseline,
+    against(summarize(`herd of ${agents} agents x ${entriesPerAgent} entries: time to drain`, 's', seconds), baseline),
+    summarize('herd: errors met (network, 503/5xx, other)', 'count', errors),
+    summarize('herd: 429 responses', 'count', limited),
+    summarize(`gateway peak RSS during herd of ${agents}`, 'MiB', rss),
+  ],
+  ['agents are lightweight forwarders over pre-built signed chains (one process), not full agent processes'],
+);

@@ -13,7 +13,13 @@ import { finished } from 'node:stream/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { builtinLayouts, defaultLayoutByBank, parseDisbursements, type Bank, type LayoutSpec } from '../gateway/import/index.ts';
+import {
+  builtinLayouts,
+  defaultLayoutByBank,
+  parseDisbursements,
+  type Bank,
+  type LayoutSpec,
+} from '../gateway/import/index.ts';
 import { iteratePopulation, writeDisbursementFile } from '../simulators/bank/index.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
 
@@ -28,7 +34,11 @@ async function generate(dir: string, layout: LayoutSpec): Promise<string> {
   const path = join(dir, `${layout.id}.csv`);
   const out = createWriteStream(path);
   const bank = bankOf(layout);
-  await writeDisbursementFile(iteratePopulation({ seed: 1, size: rows, banks: [bank] }), { bank, tahap: '2026-IV', layout, seed: 1, failedRate: 0.02, returnedRate: 0.01 }, out);
+  await writeDisbursementFile(
+    iteratePopulation({ seed: 1, size: rows, banks: [bank] }),
+    { bank, tahap: '2026-IV', layout, seed: 1, failedRate: 0.02, returnedRate: 0.01 },
+    out,
+  );
   out.end();
   await finished(out);
   return path;
@@ -36,7 +46,10 @@ async function generate(dir: string, layout: LayoutSpec): Promise<string> {
 
 async function rawCsvRows(path: string, layout: LayoutSpec): Promise<number> {
   let count = 0;
-  for await (const _record of createReadStream(path).pipe(parse({ bom: true, delimiter: layout.delimiter, record_delimiter: ['\r\n', '\n'] }))) count++;
+  for await (const _record of createReadStream(path).pipe(
+    parse({ bom: true, delimiter: layout.delimiter, record_delimiter: ['\r\n', '\n'] }),
+  ))
+    count++;
   return count - 1; // header
 }
 
@@ -44,13 +57,18 @@ async function importRows(path: string, layout: LayoutSpec, heap: { peak: number
   const base = process.memoryUsage().heapUsed;
   let ok = 0;
   let rejects = 0;
-  for await (const item of parseDisbursements(createReadStream(path), { bank: bankOf(layout), tahap: '2026-IV', layout })) {
+  for await (const item of parseDisbursements(createReadStream(path), {
+    bank: bankOf(layout),
+    tahap: '2026-IV',
+    layout,
+  })) {
     if (item.ok) ok++;
     else rejects++;
     if ((ok & 0x3fff) === 0) heap.peak = Math.max(heap.peak, process.memoryUsage().heapUsed - base);
   }
   // Pair assertion: the benchmark measures a clean import, not a failing one.
-  if (ok !== rows || rejects !== 0) throw new Error(`bench import-parse: expected ${rows} rows and 0 rejects, found ${ok} and ${rejects}`);
+  if (ok !== rows || rejects !== 0)
+    throw new Error(`bench import-parse: expected ${rows} rows and 0 rejects, found ${ok} and ${rejects}`);
   return ok;
 }
 
@@ -72,10 +90,22 @@ async function main(): Promise<void> {
     for (const layout of builtinLayouts.values()) {
       const path = await generate(dir, layout);
       const megabytes = (await stat(path)).size / 1e6;
-      const baseline = summarize(`${layout.id} raw csv-parse (${megabytes.toFixed(1)} MB)`, 'rows/s', await rates(() => rawCsvRows(path, layout)));
+      const baseline = summarize(
+        `${layout.id} raw csv-parse (${megabytes.toFixed(1)} MB)`,
+        'rows/s',
+        await rates(() => rawCsvRows(path, layout)),
+      );
       const heap = { peak: 0 };
-      const ours = summarize(`${layout.id} parseDisbursements (parse+validate)`, 'rows/s', await rates(() => importRows(path, layout, heap)));
-      figures.push(baseline, against(ours, baseline), summarize(`${layout.id} peak heap growth during parse (incl. uncollected garbage)`, 'MB', [heap.peak / 1e6]));
+      const ours = summarize(
+        `${layout.id} parseDisbursements (parse+validate)`,
+        'rows/s',
+        await rates(() => importRows(path, layout, heap)),
+      );
+      figures.push(
+        baseline,
+        against(ours, baseline),
+        summarize(`${layout.id} peak heap growth during parse (incl. uncollected garbage)`, 'MB', [heap.peak / 1e6]),
+      );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

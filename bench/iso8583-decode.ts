@@ -51,11 +51,31 @@ function rates(run: () => unknown): number[] {
   return Array.from({ length: repeats }, () => rate(run, messagesPerRepeat));
 }
 
-const asJson = JSON.stringify(withdrawal, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value));
-const jsonParse = summarize('JSON.parse of the same message (baseline)', 'msg/s', rates(() => JSON.parse(asJson)));
+const asJson = JSON.stringify(withdrawal, (_key, value: unknown) =>
+  value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value,
+);
+const jsonParse = summarize(
+  'JSON.parse of the same message (baseline)',
+  'msg/s',
+  rates(() => JSON.parse(asJson)),
+);
 const figures: Figure[] = [
   jsonParse,
-  against(summarize(`ISO 8583 0200 decode (${bytes.length} bytes)`, 'msg/s', rates(() => decode(bytes))), jsonParse),
-  against(summarize('ISO 8583 0200 encode (+ decode-back check)', 'msg/s', rates(() => encode(withdrawal))), jsonParse),
+  against(
+    summarize(
+      `ISO 8583 0200 decode (${bytes.length} bytes)`,
+      'msg/s',
+      rates(() => decode(bytes)),
+    ),
+    jsonParse,
+  ),
+  against(
+    summarize(
+      'ISO 8583 0200 encode (+ decode-back check)',
+      'msg/s',
+      rates(() => encode(withdrawal)),
+    ),
+    jsonParse,
+  ),
 ];
 finish('iso8583-decode', `ISO 8583 0200 codec, ${repeats} repeats x ${messagesPerRepeat} messages`, figures);

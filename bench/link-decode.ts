@@ -22,11 +22,31 @@ const repeats = sized(7, 5, 3);
 
 const scenarios: Scenario[] = [
   // A 9600-baud line read by serialport typically yields a few dozen bytes per 'data' event.
-  { name: 'serial, 32-byte chunks', chunkBytes: 32, makeWire: (p) => encodeSerialFrame(p), makeDecoder: () => new SerialFrameDecoder() },
-  { name: 'serial, 1-byte chunks (worst case)', chunkBytes: 1, makeWire: (p) => encodeSerialFrame(p), makeDecoder: () => new SerialFrameDecoder() },
+  {
+    name: 'serial, 32-byte chunks',
+    chunkBytes: 32,
+    makeWire: (p) => encodeSerialFrame(p),
+    makeDecoder: () => new SerialFrameDecoder(),
+  },
+  {
+    name: 'serial, 1-byte chunks (worst case)',
+    chunkBytes: 1,
+    makeWire: (p) => encodeSerialFrame(p),
+    makeDecoder: () => new SerialFrameDecoder(),
+  },
   // 1460 bytes: one Ethernet TCP segment.
-  { name: 'tcp, 1460-byte chunks', chunkBytes: 1460, makeWire: (p) => encodeTcpFrame(p), makeDecoder: () => new TcpFrameDecoder() },
-  { name: 'tcp, 32-byte chunks', chunkBytes: 32, makeWire: (p) => encodeTcpFrame(p), makeDecoder: () => new TcpFrameDecoder() },
+  {
+    name: 'tcp, 1460-byte chunks',
+    chunkBytes: 1460,
+    makeWire: (p) => encodeTcpFrame(p),
+    makeDecoder: () => new TcpFrameDecoder(),
+  },
+  {
+    name: 'tcp, 32-byte chunks',
+    chunkBytes: 32,
+    makeWire: (p) => encodeTcpFrame(p),
+    makeDecoder: () => new TcpFrameDecoder(),
+  },
 ];
 
 /** Deterministic payloads (a simple LCG), so every run decodes the same bytes. */
@@ -74,11 +94,23 @@ function main(): void {
     const wire = Buffer.concat(all.map(scenario.makeWire));
     const chunks = chunk(new Uint8Array(wire.buffer, wire.byteOffset, wire.length), scenario.chunkBytes);
     runOnce(scenario, chunks); // warm-up: let the JIT settle before timing
-    const copy = summarize(`${scenario.name}: copy chunks (Buffer.concat)`, 'frames/s', Array.from({ length: repeats }, () => copyRate(chunks)));
-    const decode = summarize(`${scenario.name}: decode`, 'frames/s', Array.from({ length: repeats }, () => runOnce(scenario, chunks)));
+    const copy = summarize(
+      `${scenario.name}: copy chunks (Buffer.concat)`,
+      'frames/s',
+      Array.from({ length: repeats }, () => copyRate(chunks)),
+    );
+    const decode = summarize(
+      `${scenario.name}: decode`,
+      'frames/s',
+      Array.from({ length: repeats }, () => runOnce(scenario, chunks)),
+    );
     figures.push(copy, against(decode, copy));
   }
-  finish('link-decode', `Link decode: ${framesCount} frames of ${payloadBytes}-byte payloads, ${repeats} repeats`, figures);
+  finish(
+    'link-decode',
+    `Link decode: ${framesCount} frames of ${payloadBytes}-byte payloads, ${repeats} repeats`,
+    figures,
+  );
 }
 
 main();

@@ -1,3 +1,14 @@
 /** Every benchmark bench/run.ts runs, in order (each is bench/<name>.ts). */
-export const benchmarks = ['crypto', 'link-decode', 'iso8583-decode', 'agent-ledger', 'agent-auth', 'import-parse', 'gateway-ingest', 'drain', 'herd', 'gateway-recon'] as const;
+export const benchmarks = [
+  'crypto',
+  'link-decode',
+  'iso8583-decode',
+  'agent-ledger',
+  'agent-auth',
+  'import-parse',
+  'gateway-ingest',
+  'drain',
+  'herd',
+  'gateway-recon',
+] as const;
 export type BenchmarkName = (typeof benchmarks)[number];

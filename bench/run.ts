@@ -13,7 +13,6 @@ import { mode, printTable, resultsDir, type BenchResult, type Figure } from './h
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { benchmarks } from './list.ts';
 
-
 interface RunEntry {
   readonly name: string;
   readonly ok: boolean;
@@ -32,7 +31,9 @@ function selected(): string[] {
   const names = (process.argv[at + 1] ?? '').split(',').filter((n) => n.length > 0);
   const unknown = names.filter((n) => !(benchmarks as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0) {
-    console.error(`bench/run.ts: --only expects a comma-separated list of ${benchmarks.join(', ')}; found ${JSON.stringify(process.argv[at + 1] ?? '')}`);
+    console.error(
+      `bench/run.ts: --only expects a comma-separated list of ${benchmarks.join(', ')}; found ${JSON.stringify(process.argv[at + 1] ?? '')}`,
+    );
     process.exit(2);
   }
   return names;
@@ -43,15 +44,33 @@ async function runOne(name: string): Promise<RunEntry> {
   rmSync(resultPath, { force: true }); // a stale file must not pass for this run's figures
   const loadAverageBefore = loadavg()[0]!;
   const start = performance.now();
-  const args = ['--import', 'tsx', fileURLToPath(new URL(`./${name}.ts`, import.meta.url)), ...(mode() === 'full' ? [] : ['--quick'])];
+  const args = [
+    '--import',
+    'tsx',
+    fileURLToPath(new URL(`./${name}.ts`, import.meta.url)),
+    ...(mode() === 'full' ? [] : ['--quick']),
+  ];
   const child = spawn(process.execPath, args, { stdio: 'inherit', env: process.env });
   const exitCode = await new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const wallSeconds = (performance.now() - start) / 1000;
   let result: BenchResult | undefined;
   if (existsSync(resultPath)) result = JSON.parse(readFileSync(resultPath, 'utf8')) as BenchResult;
   const ok = exitCode === 0 && result !== undefined && result.mode === mode() && result.figures.length > 0;
-  if (!ok) console.error(`\nbench ${name}: FAILED (exit ${String(exitCode)}, results ${result === undefined ? 'missing' : 'present'})`);
-  return { name, ok, exitCode, wallSeconds, loadAverageBefore, loadAverageAfter: loadavg()[0]!, processPeakRssMiB: result?.processPeakRssMiB, figures: result?.figures ?? [], notes: result?.notes ?? [] };
+  if (!ok)
+    console.error(
+      `\nbench ${name}: FAILED (exit ${String(exitCode)}, results ${result === undefined ? 'missing' : 'present'})`,
+    );
+  return {
+    name,
+    ok,
+    exitCode,
+    wallSeconds,
+    loadAverageBefore,
+    loadAverageAfter: loadavg()[0]!,
+    processPeakRssMiB: result?.processPeakRssMiB,
+    figures: result?.figures ?? [],
+    notes: result?.notes ?? [],
+  };
 }
 
 const started = performance.now();
@@ -74,9 +93,14 @@ printTable(`All benchmarks [${mode()}], ${wallSeconds.toFixed(0)} s`, combined);
 console.log('\n| benchmark | status | wall s | process peak RSS MiB | load avg before/after |');
 console.log('|---|---|---:|---:|---|');
 for (const r of runs) {
-  console.log(`| ${r.name} | ${r.ok ? 'ok' : 'FAILED'} | ${r.wallSeconds.toFixed(1)} | ${r.processPeakRssMiB?.toFixed(0) ?? '-'} | ${r.loadAverageBefore.toFixed(2)} / ${r.loadAverageAfter.toFixed(2)} |`);
+  console.log(
+    `| ${r.name} | ${r.ok ? 'ok' : 'FAILED'} | ${r.wallSeconds.toFixed(1)} | ${r.processPeakRssMiB?.toFixed(0) ?? '-'} | ${r.loadAverageBefore.toFixed(2)} / ${r.loadAverageAfter.toFixed(2)} |`,
+  );
 }
 mkdirSync(resultsDir(), { recursive: true });
-writeFileSync(`${resultsDir()}/all.json`, `${JSON.stringify({ name: 'all', at: new Date().toISOString(), mode: mode(), wallSeconds, machine: { ...machine, loadAverageAtEnd: loadavg() }, benchmarks: runs }, null, 2)}\n`);
+writeFileSync(
+  `${resultsDir()}/all.json`,
+  `${JSON.stringify({ name: 'all', at: new Date().toISOString(), mode: mode(), wallSeconds, machine: { ...machine, loadAverageAtEnd: loadavg() }, benchmarks: runs }, null, 2)}\n`,
+);
 console.log(`\nwrote ${resultsDir()}/all.json (${wallSeconds.toFixed(0)} s)`);
 process.exitCode = runs.every((r) => r.ok) ? 0 : 1;

@@ -44,7 +44,12 @@ function jsonParser(app: FastifyInstance): void {
     try {
       done(null, JSON.parse(body.toString('utf8')) as unknown);
     } catch {
-      done(new ERR_BODY_INVALID(`Cannot parse body: expected JSON, found ${body.length} bytes that are not`, { issues: [] }), undefined);
+      done(
+        new ERR_BODY_INVALID(`Cannot parse body: expected JSON, found ${body.length} bytes that are not`, {
+          issues: [],
+        }),
+        undefined,
+      );
     }
   });
 }
@@ -60,7 +65,10 @@ async function rateLimit(app: FastifyInstance, config: GatewayConfig): Promise<v
     errorResponseBuilder: (_request, context) => {
       const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
       // The plugin throws what this returns: an EdcError reaches the one error handler.
-      return new ERR_RATE_LIMITED(`Cannot accept request: expected at most ${context.max} requests per window, retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+      return new ERR_RATE_LIMITED(
+        `Cannot accept request: expected at most ${context.max} requests per window, retry after ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
     },
   });
 }
@@ -86,7 +94,12 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
   app.setNotFoundHandler(notFoundHandler(metrics));
   jsonParser(app);
   app.addHook('onResponse', async (request, reply) => {
-    metrics.observeDuration(request.routeOptions.url ?? 'unmatched', request.method, reply.statusCode, reply.elapsedTime / 1000);
+    metrics.observeDuration(
+      request.routeOptions.url ?? 'unmatched',
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
   });
   app.addHook('onReady', (done) => {
     ready = true;
@@ -97,7 +110,13 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     done();
   });
   await app.register(fastifySwagger, {
-    openapi: { info: { title: 'EDC offline gateway', description: 'Agent API (signed requests) and staff API (bearer tokens). See gateway/README.md.', version: '1.0.0' } },
+    openapi: {
+      info: {
+        title: 'EDC offline gateway',
+        description: 'Agent API (signed requests) and staff API (bearer tokens). See gateway/README.md.',
+        version: '1.0.0',
+      },
+    },
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });

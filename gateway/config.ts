@@ -15,13 +15,28 @@ export const GatewayConfig = z.strictObject({
   /** Defaults for every agent's entitlement-set limits (an agent record may override them). */
   limits: Limits.default({ withdrawalAmountMax: 3_000_000, cashFloat: 50_000_000, queueEntriesMax: 5_000 }),
   /** Maximum offline age: an entitlement set expires this many hours after it is issued. */
-  offlineAgeMaxHours: z.number().int().min(1).max(24 * 90).default(72),
+  offlineAgeMaxHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(72),
   /** The tahap entitlement sets are issued for; when unset, the latest tahap with imported rows. */
   activeTahap: Tahap.optional(),
   /** Closing time per tahap: entries the gateway receives after it are classified late. */
   tahapClosesAt: z.record(Tahap, EpochMs).default({}),
-  uploadBodyBytesMax: z.number().int().min(1024).max(16 * 1024 * 1024).default(uploadBodyBytesMax),
-  requestClockSkewMaxMs: z.number().int().min(1000).max(60 * 60_000).default(requestClockSkewMaxMs),
+  uploadBodyBytesMax: z
+    .number()
+    .int()
+    .min(1024)
+    .max(16 * 1024 * 1024)
+    .default(uploadBodyBytesMax),
+  requestClockSkewMaxMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(60 * 60_000)
+    .default(requestClockSkewMaxMs),
   /** Replay cache bound: nonces remembered at most (oldest dropped first, never before the skew window ends unless full). */
   nonceCacheEntriesMax: z.number().int().min(1000).max(10_000_000).default(1_000_000),
   /** Requests per agent (and source address) per rateWindowMs. */
@@ -61,7 +76,11 @@ async function readJson(path: string): Promise<unknown> {
   try {
     text = await readFile(path, 'utf8');
   } catch (cause) {
-    throw new ERR_CONFIG_INVALID(`Cannot read ${path}: expected a gateway directory made by "edc-gateway init"`, { path }, cause);
+    throw new ERR_CONFIG_INVALID(
+      `Cannot read ${path}: expected a gateway directory made by "edc-gateway init"`,
+      { path },
+      cause,
+    );
   }
   try {
     return JSON.parse(text) as unknown;

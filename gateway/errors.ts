@@ -7,38 +7,130 @@ import { importErrors } from './import/errors.ts';
 
 export const gatewayErrors = {
   // ---- HTTP surface (agent contract) ----
-  ERR_BODY_INVALID: defineError('EDC_ERR_BODY_INVALID', 'A request body, query or path is malformed JSON, fails its schema or has unknown fields (details.issues)', 400),
+  ERR_BODY_INVALID: defineError(
+    'EDC_ERR_BODY_INVALID',
+    'A request body, query or path is malformed JSON, fails its schema or has unknown fields (details.issues)',
+    400,
+  ),
   ERR_BODY_TOO_LARGE: defineError('EDC_ERR_BODY_TOO_LARGE', 'A request body is larger than uploadBodyBytesMax', 413),
-  ERR_AUTH_SIGNATURE: defineError('EDC_ERR_AUTH_SIGNATURE', 'Agent request signature headers are missing, malformed or do not verify', 401),
-  ERR_AUTH_TIMESTAMP: defineError('EDC_ERR_AUTH_TIMESTAMP', 'Agent request timestamp is outside the allowed clock skew', 401),
-  ERR_AUTH_REPLAY: defineError('EDC_ERR_AUTH_REPLAY', 'Agent request nonce was already used within the skew window', 401),
-  ERR_AUTH_AGENT: defineError('EDC_ERR_AUTH_AGENT', 'Agent is unknown or revoked, or the path agent differs from the signing agent', 403),
-  ERR_UPLOAD_FORK: defineError('EDC_ERR_UPLOAD_FORK', 'An uploaded entry differs from the entry the gateway holds at that seq (evidence kept, agent flagged)', 409),
-  ERR_UPLOAD_GAP: defineError('EDC_ERR_UPLOAD_GAP', "An upload's first new entry is not the seq right after the gateway's head for that agent", 409),
-  ERR_UPLOAD_ENTRY_INVALID: defineError('EDC_ERR_UPLOAD_ENTRY_INVALID', 'An uploaded entry has a bad hash, signature, prevHash, agentId or order', 422),
-  ERR_RATE_LIMITED: defineError('EDC_ERR_RATE_LIMITED', 'Too many requests from this agent; retry after Retry-After seconds', 429),
-  ERR_UNAVAILABLE: defineError('EDC_ERR_UNAVAILABLE', 'The gateway cannot serve the request now (store closed or not ready)', 503),
+  ERR_AUTH_SIGNATURE: defineError(
+    'EDC_ERR_AUTH_SIGNATURE',
+    'Agent request signature headers are missing, malformed or do not verify',
+    401,
+  ),
+  ERR_AUTH_TIMESTAMP: defineError(
+    'EDC_ERR_AUTH_TIMESTAMP',
+    'Agent request timestamp is outside the allowed clock skew',
+    401,
+  ),
+  ERR_AUTH_REPLAY: defineError(
+    'EDC_ERR_AUTH_REPLAY',
+    'Agent request nonce was already used within the skew window',
+    401,
+  ),
+  ERR_AUTH_AGENT: defineError(
+    'EDC_ERR_AUTH_AGENT',
+    'Agent is unknown or revoked, or the path agent differs from the signing agent',
+    403,
+  ),
+  ERR_UPLOAD_FORK: defineError(
+    'EDC_ERR_UPLOAD_FORK',
+    'An uploaded entry differs from the entry the gateway holds at that seq (evidence kept, agent flagged)',
+    409,
+  ),
+  ERR_UPLOAD_GAP: defineError(
+    'EDC_ERR_UPLOAD_GAP',
+    "An upload's first new entry is not the seq right after the gateway's head for that agent",
+    409,
+  ),
+  ERR_UPLOAD_ENTRY_INVALID: defineError(
+    'EDC_ERR_UPLOAD_ENTRY_INVALID',
+    'An uploaded entry has a bad hash, signature, prevHash, agentId or order',
+    422,
+  ),
+  ERR_RATE_LIMITED: defineError(
+    'EDC_ERR_RATE_LIMITED',
+    'Too many requests from this agent; retry after Retry-After seconds',
+    429,
+  ),
+  ERR_UNAVAILABLE: defineError(
+    'EDC_ERR_UNAVAILABLE',
+    'The gateway cannot serve the request now (store closed or not ready)',
+    503,
+  ),
   ERR_NOT_FOUND: defineError('EDC_ERR_NOT_FOUND', 'No route, or no record with that id', 404),
-  ERR_INTERNAL: defineError('EDC_ERR_INTERNAL', 'An unexpected failure; the response carries no detail, the log has it', 500),
-  ERR_POSITION_FULL: defineError('EDC_ERR_POSITION_FULL', 'A KPM position would exceed positionFactsMax entries in one tahap', 422),
+  ERR_INTERNAL: defineError(
+    'EDC_ERR_INTERNAL',
+    'An unexpected failure; the response carries no detail, the log has it',
+    500,
+  ),
+  ERR_POSITION_FULL: defineError(
+    'EDC_ERR_POSITION_FULL',
+    'A KPM position would exceed positionFactsMax entries in one tahap',
+    422,
+  ),
   // ---- Staff ----
-  ERR_STAFF_UNAUTHENTICATED: defineError('EDC_ERR_STAFF_UNAUTHENTICATED', 'A staff route was called without a valid bearer token', 401),
-  ERR_STAFF_FORBIDDEN: defineError('EDC_ERR_STAFF_FORBIDDEN', "A staff token's role is below the role the route needs", 403),
-  ERR_EXCEPTION_TRANSITION: defineError('EDC_ERR_EXCEPTION_TRANSITION', 'An exception state change is not allowed from its current state', 409),
-  ERR_NO_ENTITLEMENTS: defineError('EDC_ERR_NO_ENTITLEMENTS', 'No tahap is known yet to issue an entitlement set for', 409),
+  ERR_STAFF_UNAUTHENTICATED: defineError(
+    'EDC_ERR_STAFF_UNAUTHENTICATED',
+    'A staff route was called without a valid bearer token',
+    401,
+  ),
+  ERR_STAFF_FORBIDDEN: defineError(
+    'EDC_ERR_STAFF_FORBIDDEN',
+    "A staff token's role is below the role the route needs",
+    403,
+  ),
+  ERR_EXCEPTION_TRANSITION: defineError(
+    'EDC_ERR_EXCEPTION_TRANSITION',
+    'An exception state change is not allowed from its current state',
+    409,
+  ),
+  ERR_NO_ENTITLEMENTS: defineError(
+    'EDC_ERR_NO_ENTITLEMENTS',
+    'No tahap is known yet to issue an entitlement set for',
+    409,
+  ),
   // ---- Store and enrolment ----
-  ERR_STORE_LOCKED: defineError('EDC_ERR_STORE_LOCKED', 'The gateway store is held by another process (stop the server, or use its HTTP routes)', 503),
+  ERR_STORE_LOCKED: defineError(
+    'EDC_ERR_STORE_LOCKED',
+    'The gateway store is held by another process (stop the server, or use its HTTP routes)',
+    503,
+  ),
   ERR_STORE_CLOSED: defineError('EDC_ERR_STORE_CLOSED', 'The gateway store was used after it was closed', 503),
   ERR_STORE_CORRUPT: defineError('EDC_ERR_STORE_CORRUPT', 'A stored record is not valid JSON when read back', 500),
   ERR_AGENT_EXISTS: defineError('EDC_ERR_AGENT_EXISTS', 'An agent with that id is already enrolled', 409),
   ERR_AGENT_UNKNOWN: defineError('EDC_ERR_AGENT_UNKNOWN', 'No agent is enrolled with that id', 404),
-  ERR_KPM_ALLOCATED: defineError('EDC_ERR_KPM_ALLOCATED', 'A KPM is already allocated to another active agent (use --move to move it)', 409),
-  ERR_BUNDLE_INVALID: defineError('EDC_ERR_BUNDLE_INVALID', "A bundle's manifest signature, entry range or head hash does not verify", 422),
+  ERR_KPM_ALLOCATED: defineError(
+    'EDC_ERR_KPM_ALLOCATED',
+    'A KPM is already allocated to another active agent (use --move to move it)',
+    409,
+  ),
+  ERR_BUNDLE_INVALID: defineError(
+    'EDC_ERR_BUNDLE_INVALID',
+    "A bundle's manifest signature, entry range or head hash does not verify",
+    422,
+  ),
   // ---- Configuration and CLI ----
-  ERR_CONFIG_INVALID: defineError('EDC_ERR_CONFIG_INVALID', 'The gateway directory is missing, or its config or keys fail their schema', 400),
-  ERR_CONFIG_EXISTS: defineError('EDC_ERR_CONFIG_EXISTS', 'init found an existing gateway directory (refuses to overwrite keys)', 409),
-  ERR_CLI_USAGE: defineError('EDC_ERR_CLI_USAGE', 'Unknown command, unknown flag or bad flag value (exit status 2)', 400),
-  ERR_IMPORT_FAILED: defineError('EDC_ERR_IMPORT_FAILED', 'A disbursement file could not be read or is not for the given bank and tahap', 400),
+  ERR_CONFIG_INVALID: defineError(
+    'EDC_ERR_CONFIG_INVALID',
+    'The gateway directory is missing, or its config or keys fail their schema',
+    400,
+  ),
+  ERR_CONFIG_EXISTS: defineError(
+    'EDC_ERR_CONFIG_EXISTS',
+    'init found an existing gateway directory (refuses to overwrite keys)',
+    409,
+  ),
+  ERR_CLI_USAGE: defineError(
+    'EDC_ERR_CLI_USAGE',
+    'Unknown command, unknown flag or bad flag value (exit status 2)',
+    400,
+  ),
+  ERR_IMPORT_FAILED: defineError(
+    'EDC_ERR_IMPORT_FAILED',
+    'A disbursement file could not be read or is not for the given bank and tahap',
+    400,
+  ),
 } as const;
 
 /** Every code the gateway area can raise: its own and its import sub-area's (gateway/import/README.md). */

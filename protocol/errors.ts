@@ -55,7 +55,9 @@ export function isEdcError(value: unknown, code?: string): value is EdcError {
 }
 
 /** Builds a registry keyed by code, refusing two constructors with one code. */
-export function errorRegistry(...groups: ReadonlyArray<Record<string, EdcErrorConstructor>>): Readonly<Record<string, EdcErrorConstructor>> {
+export function errorRegistry(
+  ...groups: ReadonlyArray<Record<string, EdcErrorConstructor>>
+): Readonly<Record<string, EdcErrorConstructor>> {
   const registry: Record<string, EdcErrorConstructor> = {};
   for (const group of groups) {
     for (const ctor of Object.values(group)) {

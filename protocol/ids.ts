@@ -9,7 +9,10 @@
 import { randomBytes } from 'node:crypto';
 import { defineError } from './errors.ts';
 
-export const ERR_ULID_OVERFLOW = defineError('EDC_ERR_ULID_OVERFLOW', 'More than 2^80 ids were made in one millisecond (cannot happen in practice)');
+export const ERR_ULID_OVERFLOW = defineError(
+  'EDC_ERR_ULID_OVERFLOW',
+  'More than 2^80 ids were made in one millisecond (cannot happen in practice)',
+);
 
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const ulidPattern = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;

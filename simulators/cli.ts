@@ -51,7 +51,9 @@ export async function runSimCli(argv: readonly string[], io: Io = processIo): Pr
   try {
     return await dispatch(argv, io);
   } catch (error) {
-    const line = isEdcError(error) ? `${error.code}: ${error.message}` : `EDC_ERR_SIM_UNEXPECTED: ${(error as Error)?.message ?? String(error)}`;
+    const line = isEdcError(error)
+      ? `${error.code}: ${error.message}`
+      : `EDC_ERR_SIM_UNEXPECTED: ${(error as Error)?.message ?? String(error)}`;
     io.err(`edc-sim: ${line.split('\n')[0]}\n`);
     return isEdcError(error, 'EDC_ERR_SIM_USAGE') ? 2 : 1;
   }

@@ -2,14 +2,44 @@ import { defineError, errorRegistry } from '../protocol/errors.ts';
 
 /** Error registry of simulators/ (documented in simulators/README.md; a test holds them equal). */
 export const simulatorErrors = {
-  ERR_SIM_CONFIG: defineError('EDC_ERR_SIM_CONFIG', 'A simulator option or scenario file is invalid (details.issues says which)'),
-  ERR_SIM_PROXY_BODY_TOO_LARGE: defineError('EDC_ERR_SIM_PROXY_BODY_TOO_LARGE', 'The signal proxy received a request body over its limit', 413),
-  ERR_SIM_USAGE: defineError('EDC_ERR_SIM_USAGE', 'edc-sim: unknown command, unknown or missing flag, or a malformed flag value (exit status 2)'),
-  ERR_SIM_RIG_SETUP: defineError('EDC_ERR_SIM_RIG_SETUP', 'The rig could not set up a part (gateway command, agent, socat pair, terminal connection)', 500),
-  ERR_SIM_RIG_STALLED: defineError('EDC_ERR_SIM_RIG_STALLED', 'An agent did not drain its queue to the gateway within the rig\'s sync attempts', 500),
+  ERR_SIM_CONFIG: defineError(
+    'EDC_ERR_SIM_CONFIG',
+    'A simulator option or scenario file is invalid (details.issues says which)',
+  ),
+  ERR_SIM_PROXY_BODY_TOO_LARGE: defineError(
+    'EDC_ERR_SIM_PROXY_BODY_TOO_LARGE',
+    'The signal proxy received a request body over its limit',
+    413,
+  ),
+  ERR_SIM_USAGE: defineError(
+    'EDC_ERR_SIM_USAGE',
+    'edc-sim: unknown command, unknown or missing flag, or a malformed flag value (exit status 2)',
+  ),
+  ERR_SIM_RIG_SETUP: defineError(
+    'EDC_ERR_SIM_RIG_SETUP',
+    'The rig could not set up a part (gateway command, agent, socat pair, terminal connection)',
+    500,
+  ),
+  ERR_SIM_RIG_STALLED: defineError(
+    'EDC_ERR_SIM_RIG_STALLED',
+    "An agent did not drain its queue to the gateway within the rig's sync attempts",
+    500,
+  ),
   ERR_SIM_OUTPUT: defineError('EDC_ERR_SIM_OUTPUT', 'An output file could not be written', 500),
-  ERR_SIM_UNEXPECTED: defineError('EDC_ERR_SIM_UNEXPECTED', 'An error without a code reached the edc-sim command line (a bug: please report it)', 500),
+  ERR_SIM_UNEXPECTED: defineError(
+    'EDC_ERR_SIM_UNEXPECTED',
+    'An error without a code reached the edc-sim command line (a bug: please report it)',
+    500,
+  ),
 } as const;
 
-export const { ERR_SIM_CONFIG, ERR_SIM_PROXY_BODY_TOO_LARGE, ERR_SIM_USAGE, ERR_SIM_RIG_SETUP, ERR_SIM_RIG_STALLED, ERR_SIM_OUTPUT, ERR_SIM_UNEXPECTED } = simulatorErrors;
+export const {
+  ERR_SIM_CONFIG,
+  ERR_SIM_PROXY_BODY_TOO_LARGE,
+  ERR_SIM_USAGE,
+  ERR_SIM_RIG_SETUP,
+  ERR_SIM_RIG_STALLED,
+  ERR_SIM_OUTPUT,
+  ERR_SIM_UNEXPECTED,
+} = simulatorErrors;
 export const simulatorErrorRegistry = errorRegistry(simulatorErrors);

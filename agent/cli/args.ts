@@ -8,19 +8,34 @@ import { cliErrors } from './errors.ts';
 
 export type FlagSpec = NonNullable<ParseArgsConfig['options']>;
 
-export function parseFlags(command: string, argv: readonly string[], options: FlagSpec): Record<string, string | boolean | string[] | undefined> {
+export function parseFlags(
+  command: string,
+  argv: readonly string[],
+  options: FlagSpec,
+): Record<string, string | boolean | string[] | undefined> {
   try {
-    const { values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false });
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    });
     return values;
   } catch (err) {
-    throw new cliErrors.Usage(`Opsi salah / Bad flags for \`edc-agent ${command}\`: ${(err as Error).message} (see edc-agent ${command} --help)`, { command });
+    throw new cliErrors.Usage(
+      `Opsi salah / Bad flags for \`edc-agent ${command}\`: ${(err as Error).message} (see edc-agent ${command} --help)`,
+      { command },
+    );
   }
 }
 
 export function requireString(command: string, values: Record<string, unknown>, name: string): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') {
-    throw new cliErrors.Usage(`Opsi wajib tidak ada / \`edc-agent ${command}\` needs --${name} (see edc-agent ${command} --help)`, { command, flag: name });
+    throw new cliErrors.Usage(
+      `Opsi wajib tidak ada / \`edc-agent ${command}\` needs --${name} (see edc-agent ${command} --help)`,
+      { command, flag: name },
+    );
   }
   return value;
 }
@@ -28,7 +43,8 @@ export function requireString(command: string, values: Record<string, unknown>, 
 /** "PATH[:BAUD]": the baud is taken from a trailing ":digits" only, so paths may hold colons. */
 export function parseSerialFlag(text: string): { path: string; baudRate: number } {
   const match = /^(.+?)(?::([0-9]+))?$/.exec(text);
-  if (match === null || match[1] === undefined) throw new cliErrors.Usage(`--serial expects PATH[:BAUD], found ${JSON.stringify(text)}`);
+  if (match === null || match[1] === undefined)
+    throw new cliErrors.Usage(`--serial expects PATH[:BAUD], found ${JSON.stringify(text)}`);
   return { path: match[1], baudRate: match[2] === undefined ? 9600 : Number(match[2]) };
 }
 

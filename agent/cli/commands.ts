@@ -35,15 +35,22 @@ function helpOr(name: string, values: Record<string, unknown>, io: Output): bool
 
 export const init: Command = async (argv, io) => {
   const values = parseFlags('init', argv, {
-    ...dirFlag, 'agent-id': { type: 'string' }, gateway: { type: 'string' }, 'gateway-public-key': { type: 'string' },
-    serial: { type: 'string', multiple: true }, tcp: { type: 'string' }, 'status-port': { type: 'string' },
+    ...dirFlag,
+    'agent-id': { type: 'string' },
+    gateway: { type: 'string' },
+    'gateway-public-key': { type: 'string' },
+    serial: { type: 'string', multiple: true },
+    tcp: { type: 'string' },
+    'status-port': { type: 'string' },
   });
   if (helpOr('init', values, io)) return 0;
   const dir = requireString('init', values, 'dir');
   const statusPort = parseIntegerFlag('status-port', values['status-port'] as string | undefined, 1, 65535);
   const config = parseConfig(
     {
-      v: 1, agentId: requireString('init', values, 'agent-id'), gatewayUrl: requireString('init', values, 'gateway'),
+      v: 1,
+      agentId: requireString('init', values, 'agent-id'),
+      gatewayUrl: requireString('init', values, 'gateway'),
       gatewayPublicKey: requireString('init', values, 'gateway-public-key'),
       serial: ((values.serial as string[] | undefined) ?? []).map(parseSerialFlag),
       tcp: typeof values.tcp === 'string' ? parseTcpFlag(values.tcp) : null,
@@ -56,10 +63,14 @@ export const init: Command = async (argv, io) => {
   try {
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n', { flag: 'wx', mode: 0o644 });
   } catch {
-    throw new cliErrors.ConfigExists(`Konfigurasi sudah ada / ${configPath} already exists; refusing to overwrite`, { path: configPath });
+    throw new cliErrors.ConfigExists(`Konfigurasi sudah ada / ${configPath} already exists; refusing to overwrite`, {
+      path: configPath,
+    });
   }
   const publicKey = await createKey(dir);
-  io.out(`Agen ${config.agentId} siap. Daftarkan kunci publik ini di gateway / Agent ${config.agentId} ready. Enroll this public key at the gateway:`);
+  io.out(
+    `Agen ${config.agentId} siap. Daftarkan kunci publik ini di gateway / Agent ${config.agentId} ready. Enroll this public key at the gateway:`,
+  );
   io.out(publicKey);
   return 0;
 };
@@ -96,9 +107,17 @@ export const start: Command = async (argv, io) => {
 };
 
 /** Asks the running agent (status endpoint); undefined when nothing answers. */
-async function askRunning(config: AgentConfig, method: 'GET' | 'POST', path: string, timeoutMs: number): Promise<unknown> {
+async function askRunning(
+  config: AgentConfig,
+  method: 'GET' | 'POST',
+  path: string,
+  timeoutMs: number,
+): Promise<unknown> {
   try {
-    const response = await fetch(`http://${statusHost}:${config.statusPort}${path}`, { method, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(`http://${statusHost}:${config.statusPort}${path}`, {
+      method,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     if (!response.ok) return undefined;
     return await response.json();
   } catch {
@@ -107,11 +126,21 @@ async function askRunning(config: AgentConfig, method: 'GET' | 'POST', path: str
 }
 
 /** Opens the ledger of a stopped agent; a running agent holds the lock and the core says so. */
-async function withCore<T>(dir: string, run: (core: AgentCore, config: AgentConfig, seed: string) => Promise<T>): Promise<T> {
+async function withCore<T>(
+  dir: string,
+  run: (core: AgentCore, config: AgentConfig, seed: string) => Promise<T>,
+): Promise<T> {
   const config = await loadConfig(dir);
   const seed = await loadSeed(dir);
   const logger = createAgentLogger({ level: 'warn', destination: process.stderr });
-  const core = await openAgentCore({ dir: ledgerPath(dir, config), agentId: config.agentId, seed, gatewayPublicKey: config.gatewayPublicKey, logger, utcOffsetMinutes: config.utcOffsetMinutes });
+  const core = await openAgentCore({
+    dir: ledgerPath(dir, config),
+    agentId: config.agentId,
+    seed,
+    gatewayPublicKey: config.gatewayPublicKey,
+    logger,
+    utcOffsetMinutes: config.utcOffsetMinutes,
+  });
   try {
     return await run(core, config, seed);
   } finally {
@@ -126,7 +155,14 @@ export const status: Command = async (argv, io) => {
   const config = await loadConfig(dir);
   let report = (await askRunning(config, 'GET', '/v1/status', 3_000)) as StatusReport | undefined;
   report ??= await withCore(dir, async (core) =>
-    buildReport({ core: await core.status(), links: [], forwarder: null, running: false, now: Date.now(), utcOffsetMinutes: config.utcOffsetMinutes }),
+    buildReport({
+      core: await core.status(),
+      links: [],
+      forwarder: null,
+      running: false,
+      now: Date.now(),
+      utcOffsetMinutes: config.utcOffsetMinutes,
+    }),
   );
   if (values.json === true) io.out(JSON.stringify(report, null, 2));
   else io.out([...report.summary.id, '', ...report.summary.en].join('\n'));
@@ -138,7 +174,8 @@ export const sync: Command = async (argv, io) => {
   if (helpOr('sync', values, io)) return 0;
   const dir = requireString('sync', values, 'dir');
   const config = await loadConfig(dir);
-  let outcome = (await askRunning(config, 'POST', '/v1/sync', config.forward.requestTimeoutMs * 4)) as Record<string, unknown> | undefined;
+  let outcome = (await askRunning(config, 'POST', '/v1/sync', config.forward.requestTimeoutMs * 4)) as
+    Record<string, unknown> | undefined;
   outcome ??= await withCore(dir, async (core, _config, seed) => {
     const logger = createAgentLogger({ level: 'warn', destination: process.stderr });
     return outcomeJson(await forwarderFor(core, { dir, config, seed, logger }).syncNow());
@@ -159,16 +196,23 @@ export const ledgerVerify: Command = async (argv, io) => {
   const result = await withCore(requireString('ledger verify', values, 'dir'), (core) => core.verifyLedger());
   io.out(JSON.stringify(result, null, 2));
   if (!result.ok) {
-    throw new cliErrors.LedgerInvalid(`Buku besar bermasalah / Ledger verification found ${result.problems.length} problem(s): ${result.problems.slice(0, 3).join('; ')}`, {
-      problems: result.problems.length,
-    });
+    throw new cliErrors.LedgerInvalid(
+      `Buku besar bermasalah / Ledger verification found ${result.problems.length} problem(s): ${result.problems.slice(0, 3).join('; ')}`,
+      {
+        problems: result.problems.length,
+      },
+    );
   }
   io.err(`Buku besar utuh / Ledger OK: ${result.entries} entries, head seq ${result.head.seq}`);
   return 0;
 };
 
 export const ledgerExport: Command = async (argv, io) => {
-  const values = parseFlags('ledger export', argv, { ...dirFlag, out: { type: 'string' }, 'from-seq': { type: 'string' } });
+  const values = parseFlags('ledger export', argv, {
+    ...dirFlag,
+    out: { type: 'string' },
+    'from-seq': { type: 'string' },
+  });
   if (helpOr('ledger export', values, io)) return 0;
   const dir = requireString('ledger export', values, 'dir');
   const out = requireString('ledger export', values, 'out');
@@ -177,9 +221,15 @@ export const ledgerExport: Command = async (argv, io) => {
   try {
     await writeFile(out, JSON.stringify(bundle) + '\n', { flag: 'wx' });
   } catch (err) {
-    throw new cliErrors.ExportWrite(`Tidak bisa menulis bundel / Cannot write bundle to ${out}: ${(err as Error).message}`, { path: out }, err);
+    throw new cliErrors.ExportWrite(
+      `Tidak bisa menulis bundel / Cannot write bundle to ${out}: ${(err as Error).message}`,
+      { path: out },
+      err,
+    );
   }
-  io.err(`Bundel ditulis / Bundle written: ${out} (seq ${bundle.manifest.fromSeq}..${bundle.manifest.toSeq}, ${bundle.entries.length} entries)`);
+  io.err(
+    `Bundel ditulis / Bundle written: ${out} (seq ${bundle.manifest.fromSeq}..${bundle.manifest.toSeq}, ${bundle.entries.length} entries)`,
+  );
   return 0;
 };
 
@@ -191,6 +241,10 @@ export const resume: Command = async (argv, io) => {
     await core.setForwardingHalt(null);
     return reason;
   });
-  io.err(previous === null ? 'Pengiriman tidak sedang dihentikan / Forwarding was not halted' : `Alarm dihapus / Halt cleared (was: ${previous})`);
+  io.err(
+    previous === null
+      ? 'Pengiriman tidak sedang dihentikan / Forwarding was not halted'
+      : `Alarm dihapus / Halt cleared (was: ${previous})`,
+  );
   return 0;
 };

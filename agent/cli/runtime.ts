@@ -38,10 +38,16 @@ export interface StartOptions {
 export function forwarderFor(core: AgentCore, options: StartOptions): ForwardLoop {
   const { config } = options;
   return createForwarder({
-    core, agentId: config.agentId, seed: options.seed, logger: options.logger,
+    core,
+    agentId: config.agentId,
+    seed: options.seed,
+    logger: options.logger,
     settings: {
-      ...forwarderDefaults, gatewayUrl: config.gatewayUrl, batchEntriesMax: config.forward.batchEntriesMax,
-      requestTimeoutMs: config.forward.requestTimeoutMs, intervalMs: config.forward.intervalMs,
+      ...forwarderDefaults,
+      gatewayUrl: config.gatewayUrl,
+      batchEntriesMax: config.forward.batchEntriesMax,
+      requestTimeoutMs: config.forward.requestTimeoutMs,
+      intervalMs: config.forward.intervalMs,
       backoff: { baseMs: config.forward.backoffBaseMs, capMs: config.forward.backoffCapMs },
     },
   });
@@ -50,8 +56,12 @@ export function forwarderFor(core: AgentCore, options: StartOptions): ForwardLoo
 export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   const { config, logger } = options;
   const core = await openAgentCore({
-    dir: ledgerPath(options.dir, config), agentId: config.agentId, seed: options.seed,
-    gatewayPublicKey: config.gatewayPublicKey, logger, utcOffsetMinutes: config.utcOffsetMinutes,
+    dir: ledgerPath(options.dir, config),
+    agentId: config.agentId,
+    seed: options.seed,
+    gatewayPublicKey: config.gatewayPublicKey,
+    logger,
+    utcOffsetMinutes: config.utcOffsetMinutes,
   });
   const registry = new LinkRegistry(Date.now, config.link.silenceMaxMs);
   const forwarder = forwarderFor(core, options);
@@ -59,7 +69,15 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   try {
     const status = new StatusServer(
       {
-        report: async () => buildReport({ core: await core.status(), links: registry.list(), forwarder: forwarder.snapshot(), running: true, now: Date.now(), utcOffsetMinutes: config.utcOffsetMinutes }),
+        report: async () =>
+          buildReport({
+            core: await core.status(),
+            links: registry.list(),
+            forwarder: forwarder.snapshot(),
+            running: true,
+            now: Date.now(),
+            utcOffsetMinutes: config.utcOffsetMinutes,
+          }),
         sync: () => forwarder.syncNow(),
       },
       logger,
@@ -69,18 +87,32 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
     const context = { handler: core, logger, registry };
     let tcp: { host: string; port: number } | null = null;
     if (config.tcp !== null) {
-      const server = new TcpTerminalServer({ ...config.tcp, terminalsMax: config.link.terminalsMax, idleTimeoutMs: config.link.idleTimeoutMs, requestsQueuedMax: config.link.requestsQueuedMax }, context);
+      const server = new TcpTerminalServer(
+        {
+          ...config.tcp,
+          terminalsMax: config.link.terminalsMax,
+          idleTimeoutMs: config.link.idleTimeoutMs,
+          requestsQueuedMax: config.link.requestsQueuedMax,
+        },
+        context,
+      );
       tcp = await server.listen();
       closers.unshift(() => server.close());
     }
     for (const port of config.serial) {
-      const link = new SerialTerminalLink({ ...serialLinkDefaults, ...port, requestsQueuedMax: config.link.requestsQueuedMax }, context);
+      const link = new SerialTerminalLink(
+        { ...serialLinkDefaults, ...port, requestsQueuedMax: config.link.requestsQueuedMax },
+        context,
+      );
       link.start();
       closers.unshift(() => link.close());
     }
     if (options.forward !== false) forwarder.start();
     closers.unshift(() => forwarder.stop());
-    logger.info({ agentId: config.agentId, tcp, serial: config.serial.map((p) => p.path), statusPort }, 'agent started');
+    logger.info(
+      { agentId: config.agentId, tcp, serial: config.serial.map((p) => p.path), statusPort },
+      'agent started',
+    );
     return { core, forwarder, registry, tcp, statusPort, stop: () => runClosers(closers, logger) };
   } catch (err) {
     await runClosers(closers, logger);

@@ -87,8 +87,17 @@ export class GroupCommitter {
       this.batches += 1;
       await this.readBack(round.entries, round.base.head);
     } catch (error) {
-      const failure = isEdcError(error) ? error : new ERR_LEDGER_WRITE(`Cannot write the ledger batch of ${group.length} requests: ${message(error)}`, { requests: group.length }, error);
-      this.deps.context.logger.error({ err: failure, requests: group.length }, 'ledger batch failed; no response sent for its requests');
+      const failure = isEdcError(error)
+        ? error
+        : new ERR_LEDGER_WRITE(
+            `Cannot write the ledger batch of ${group.length} requests: ${message(error)}`,
+            { requests: group.length },
+            error,
+          );
+      this.deps.context.logger.error(
+        { err: failure, requests: group.length },
+        'ledger batch failed; no response sent for its requests',
+      );
       await this.deps.reload().catch(() => undefined);
       for (const pending of group) pending.reject(failure);
       return;
@@ -101,7 +110,11 @@ export class GroupCommitter {
     const { context } = this.deps;
     const state = this.deps.state();
     const round = openRound(state, this.deps.now(), context.utcOffsetMinutes);
-    await prefetchDedupe(round, context.db, group.flatMap((p) => dedupeKeys(p.request)));
+    await prefetchDedupe(
+      round,
+      context.db,
+      group.flatMap((p) => dedupeKeys(p.request)),
+    );
     const responses: IsoMessage[] = [];
     for (const { message, request } of group) {
       if (request.kind === 'withdrawal') responses.push(await decideWithdrawal(context, round, message, request));
@@ -111,7 +124,9 @@ export class GroupCommitter {
     // Assertion before the write: the new entries continue the chain from the committed head.
     const broken = findChainBreak(round.entries, state.head, context.publicKey);
     if (broken !== undefined) {
-      throw new ERR_LEDGER_CORRUPT(`Cannot commit: new entry ${broken.index} breaks the chain (${broken.kind})`, { ...broken });
+      throw new ERR_LEDGER_CORRUPT(`Cannot commit: new entry ${broken.index} breaks the chain (${broken.kind})`, {
+        ...broken,
+      });
     }
     return { round, responses };
   }
@@ -122,11 +137,17 @@ export class GroupCommitter {
     const stored = await this.deps.context.db.sub.entries.getMany(entries.map((e) => seqKey(e.seq)));
     const parsed = stored.map((value) => LedgerEntry.safeParse(value));
     const readBack = parsed.flatMap((p) => (p.success ? [p.data] : []));
-    const broken = readBack.length === entries.length ? findChainBreak(readBack, from, this.deps.context.publicKey) : { kind: 'missing' };
+    const broken =
+      readBack.length === entries.length
+        ? findChainBreak(readBack, from, this.deps.context.publicKey)
+        : { kind: 'missing' };
     if (broken !== undefined || readBack.some((entry, i) => entry.hash !== entries[i]?.hash)) {
-      throw new ERR_LEDGER_CORRUPT(`Cannot confirm the batch: entries ${entries[0]!.seq}..${entries.at(-1)!.seq} read back differ from those written`, {
-        fromSeq: entries[0]!.seq,
-      });
+      throw new ERR_LEDGER_CORRUPT(
+        `Cannot confirm the batch: entries ${entries[0]!.seq}..${entries.at(-1)!.seq} read back differ from those written`,
+        {
+          fromSeq: entries[0]!.seq,
+        },
+      );
     }
   }
 }

@@ -11,7 +11,16 @@ import { fingerprint, type EngineContext } from './context.ts';
 import { dedupeWindowMs } from './limits.ts';
 import type { CardData, CoreRequest } from './requests.ts';
 import { buildResponse } from './responses.ts';
-import { appendEntry, keyOf, readDedupe, recordDecision, remainingOf, storedResponse, terminalOf, type Round } from './round.ts';
+import {
+  appendEntry,
+  keyOf,
+  readDedupe,
+  recordDecision,
+  remainingOf,
+  storedResponse,
+  terminalOf,
+  type Round,
+} from './round.ts';
 import { replay } from './replay.ts';
 
 type Withdrawal = Extract<CoreRequest, { kind: 'withdrawal' }>;
@@ -63,13 +72,20 @@ export function decideBalance(round: Round, message: IsoMessage, request: Balanc
   return buildResponse(message, '00', { fields: { 37: rrn, 54: balanceField(remainingOf(round, gate.kpmId)) } });
 }
 
-export async function decideWithdrawal(context: EngineContext, round: Round, message: IsoMessage, request: Withdrawal): Promise<IsoMessage> {
+export async function decideWithdrawal(
+  context: EngineContext,
+  round: Round,
+  message: IsoMessage,
+  request: Withdrawal,
+): Promise<IsoMessage> {
   const key = keyOf('0200', request.key);
   const print = fingerprint(context, ['0200', request.card.pan, request.amount, message.fields[3] ?? '']);
   const previous = await readDedupe(round, context.db, key);
-  if (previous !== undefined && round.now - previous.at < dedupeWindowMs) return replay(round, message, previous, print);
+  if (previous !== undefined && round.now - previous.at < dedupeWindowMs)
+    return replay(round, message, previous, print);
   const gate = checkCard(round, request.card, true);
-  const verdict = gate.code === '00' && gate.kpmId !== undefined ? checkAmount(round, gate.kpmId, request.amount) : gate;
+  const verdict =
+    gate.code === '00' && gate.kpmId !== undefined ? checkAmount(round, gate.kpmId, request.amount) : gate;
   if (verdict.code !== '00' || gate.kpmId === undefined) {
     const response = buildResponse(message, verdict.code, verdict.text === undefined ? {} : { text: verdict.text });
     round.today.declinedByCode[verdict.code] = (round.today.declinedByCode[verdict.code] ?? 0) + 1;
@@ -121,7 +137,15 @@ function approve(
   const totals = terminalOf(round, request.key.terminalId);
   totals.withdrawalCount += 1;
   totals.withdrawalAmount += request.amount;
-  const response = buildResponse(message, '00', { fields: { 37: body.rrn, 38: body.authCode, 54: balanceField(left) } });
-  recordDecision(round, dedupe.key, { at: round.now, fingerprint: dedupe.print, response: storedResponse(response), seq, entryId: id });
+  const response = buildResponse(message, '00', {
+    fields: { 37: body.rrn, 38: body.authCode, 54: balanceField(left) },
+  });
+  recordDecision(round, dedupe.key, {
+    at: round.now,
+    fingerprint: dedupe.print,
+    response: storedResponse(response),
+    seq,
+    entryId: id,
+  });
   return response;
 }

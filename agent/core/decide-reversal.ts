@@ -21,16 +21,31 @@ import { dedupeWindowMs } from './limits.ts';
 import type { CoreRequest } from './requests.ts';
 import { buildResponse } from './responses.ts';
 import { replay } from './replay.ts';
-import { appendEntry, keyOf, readDedupe, recordDecision, remainingOf, storedResponse, terminalOf, type Round } from './round.ts';
+import {
+  appendEntry,
+  keyOf,
+  readDedupe,
+  recordDecision,
+  remainingOf,
+  storedResponse,
+  terminalOf,
+  type Round,
+} from './round.ts';
 import { seqKey } from './store.ts';
 
 type Reversal = Extract<CoreRequest, { kind: 'reversal' }>;
 
-export async function decideReversal(context: EngineContext, round: Round, message: IsoMessage, request: Reversal): Promise<IsoMessage> {
+export async function decideReversal(
+  context: EngineContext,
+  round: Round,
+  message: IsoMessage,
+  request: Reversal,
+): Promise<IsoMessage> {
   const key = keyOf('0400', request.key);
   const print = fingerprint(context, ['0400', request.original.stan, request.original.localDate, request.amount]);
   const previous = await readDedupe(round, context.db, key);
-  if (previous !== undefined && round.now - previous.at < dedupeWindowMs) return replay(round, message, previous, print);
+  if (previous !== undefined && round.now - previous.at < dedupeWindowMs)
+    return replay(round, message, previous, print);
   const answer = (response: IsoMessage, extra: { seq?: number; entryId?: string } = {}): IsoMessage => {
     recordDecision(round, key, { at: round.now, fingerprint: print, response: storedResponse(response), ...extra });
     return response;
@@ -38,7 +53,11 @@ export async function decideReversal(context: EngineContext, round: Round, messa
   const originalKey = keyOf('0200', request.original);
   const original = await readDedupe(round, context.db, originalKey);
   if (original === undefined || round.now - original.at >= dedupeWindowMs) {
-    recordDecision(round, originalKey, { at: round.now, fingerprint: 'reversed-before-seen', reversedBeforeSeen: true });
+    recordDecision(round, originalKey, {
+      at: round.now,
+      fingerprint: 'reversed-before-seen',
+      reversedBeforeSeen: true,
+    });
     return answer(buildResponse(message, '00'));
   }
   if (original.seq === undefined || original.entryId === undefined) return answer(buildResponse(message, '00'));
@@ -51,15 +70,26 @@ export async function decideReversal(context: EngineContext, round: Round, messa
   return answer(buildResponse(message, '00'), { seq: entry.seq, entryId: entry.id });
 }
 
-async function readWithdrawal(context: EngineContext, seq: number): Promise<Extract<LedgerEntry, { kind: 'withdrawal' }>> {
+async function readWithdrawal(
+  context: EngineContext,
+  seq: number,
+): Promise<Extract<LedgerEntry, { kind: 'withdrawal' }>> {
   const parsed = LedgerEntry.safeParse(await context.db.sub.entries.get(seqKey(seq)));
   if (!parsed.success || parsed.data.kind !== 'withdrawal') {
-    throw new ERR_LEDGER_CORRUPT(`Cannot reverse: the dedupe index points at seq ${seq}, which is not a withdrawal entry`, { seq });
+    throw new ERR_LEDGER_CORRUPT(
+      `Cannot reverse: the dedupe index points at seq ${seq}, which is not a withdrawal entry`,
+      { seq },
+    );
   }
   return parsed.data;
 }
 
-function appendReversal(context: EngineContext, round: Round, request: Reversal, withdrawal: Extract<LedgerEntry, { kind: 'withdrawal' }>): LedgerEntry {
+function appendReversal(
+  context: EngineContext,
+  round: Round,
+  request: Reversal,
+  withdrawal: Extract<LedgerEntry, { kind: 'withdrawal' }>,
+): LedgerEntry {
   const body: ReversalBody = {
     v: 1,
     id: context.newId(),
@@ -83,7 +113,8 @@ function appendReversal(context: EngineContext, round: Round, request: Reversal,
   // figures minus net withdrawals after basedOnSeq, so a reversal always adds back.
   const set = round.base.set;
   if (set !== null) {
-    if (round.base.remaining.has(withdrawal.kpmId)) round.remaining.set(withdrawal.kpmId, remainingOf(round, withdrawal.kpmId) + withdrawal.amount);
+    if (round.base.remaining.has(withdrawal.kpmId))
+      round.remaining.set(withdrawal.kpmId, remainingOf(round, withdrawal.kpmId) + withdrawal.amount);
     round.floatLeft += withdrawal.amount;
   }
   round.today.reversedCount += 1;

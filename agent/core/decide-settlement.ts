@@ -15,12 +15,24 @@ import { keyOf, readDedupe, recordDecision, storedResponse, terminalOf, type Rou
 
 type Settlement = Extract<CoreRequest, { kind: 'settlement' }>;
 
-export async function decideSettlement(context: EngineContext, round: Round, message: IsoMessage, request: Settlement): Promise<IsoMessage> {
+export async function decideSettlement(
+  context: EngineContext,
+  round: Round,
+  message: IsoMessage,
+  request: Settlement,
+): Promise<IsoMessage> {
   const key = keyOf('0500', request.key);
   const t = request.totals;
-  const print = fingerprint(context, ['0500', t.withdrawalCount, t.withdrawalAmount, t.reversalCount, t.reversalAmount]);
+  const print = fingerprint(context, [
+    '0500',
+    t.withdrawalCount,
+    t.withdrawalAmount,
+    t.reversalCount,
+    t.reversalAmount,
+  ]);
   const previous = await readDedupe(round, context.db, key);
-  if (previous !== undefined && round.now - previous.at < dedupeWindowMs) return replay(round, message, previous, print);
+  if (previous !== undefined && round.now - previous.at < dedupeWindowMs)
+    return replay(round, message, previous, print);
   const ours = terminalOf(round, request.key.terminalId);
   const equal =
     ours.withdrawalCount === t.withdrawalCount &&

@@ -11,7 +11,11 @@ export const coreErrors = {
     'The ledger folder is already open in another agent process (one process per ledger)',
     503,
   ),
-  ERR_LEDGER_OPEN: defineError('EDC_ERR_LEDGER_OPEN', 'The ledger folder could not be opened (missing permission, disk full, damaged files)', 500),
+  ERR_LEDGER_OPEN: defineError(
+    'EDC_ERR_LEDGER_OPEN',
+    'The ledger folder could not be opened (missing permission, disk full, damaged files)',
+    500,
+  ),
   ERR_LEDGER_IDENTITY: defineError(
     'EDC_ERR_LEDGER_IDENTITY',
     'The ledger belongs to a different agent id or signing key than the one configured',
@@ -27,24 +31,51 @@ export const coreErrors = {
     'What was read back from the ledger breaks an invariant (chain link, hash, signature, index, meta)',
     500,
   ),
-  ERR_LEDGER_CLOSED: defineError('EDC_ERR_LEDGER_CLOSED', 'The core was used after close() or after a failed reload', 500),
-  ERR_CORE_OPTIONS: defineError('EDC_ERR_CORE_OPTIONS', 'openAgentCore() options are invalid (agent id, seed, gateway key, limits)'),
-  ERR_CORE_ARGUMENT: defineError('EDC_ERR_CORE_ARGUMENT', 'An argument of a core method is out of range (limit, fromSeq, halt reason)'),
-  ERR_RECEIPT_INVALID: defineError('EDC_ERR_RECEIPT_INVALID', 'A receipt does not match the SignedReceipt schema or names another agent'),
-  ERR_RECEIPT_SIGNATURE: defineError('EDC_ERR_RECEIPT_SIGNATURE', "A receipt's signature does not verify with the gateway's public key", 401),
+  ERR_LEDGER_CLOSED: defineError(
+    'EDC_ERR_LEDGER_CLOSED',
+    'The core was used after close() or after a failed reload',
+    500,
+  ),
+  ERR_CORE_OPTIONS: defineError(
+    'EDC_ERR_CORE_OPTIONS',
+    'openAgentCore() options are invalid (agent id, seed, gateway key, limits)',
+  ),
+  ERR_CORE_ARGUMENT: defineError(
+    'EDC_ERR_CORE_ARGUMENT',
+    'An argument of a core method is out of range (limit, fromSeq, halt reason)',
+  ),
+  ERR_RECEIPT_INVALID: defineError(
+    'EDC_ERR_RECEIPT_INVALID',
+    'A receipt does not match the SignedReceipt schema or names another agent',
+  ),
+  ERR_RECEIPT_SIGNATURE: defineError(
+    'EDC_ERR_RECEIPT_SIGNATURE',
+    "A receipt's signature does not verify with the gateway's public key",
+    401,
+  ),
   ERR_RECEIPT_FORK: defineError(
     'EDC_ERR_RECEIPT_FORK',
     "A receipt's ackSeq lies beyond the agent's head or its ackHash differs from the agent's own entry",
     409,
   ),
-  ERR_ENTITLEMENT_INVALID: defineError('EDC_ERR_ENTITLEMENT_INVALID', 'An entitlement set does not match the SignedEntitlementSet schema'),
+  ERR_ENTITLEMENT_INVALID: defineError(
+    'EDC_ERR_ENTITLEMENT_INVALID',
+    'An entitlement set does not match the SignedEntitlementSet schema',
+  ),
   ERR_ENTITLEMENT_SIGNATURE: defineError(
     'EDC_ERR_ENTITLEMENT_SIGNATURE',
     "An entitlement set's signature does not verify with the gateway's public key",
     401,
   ),
-  ERR_ENTITLEMENT_AGENT: defineError('EDC_ERR_ENTITLEMENT_AGENT', 'An entitlement set was issued for another agent', 403),
-  ERR_ENTITLEMENT_EXPIRED: defineError('EDC_ERR_ENTITLEMENT_EXPIRED', 'An entitlement set has already expired by the agent clock'),
+  ERR_ENTITLEMENT_AGENT: defineError(
+    'EDC_ERR_ENTITLEMENT_AGENT',
+    'An entitlement set was issued for another agent',
+    403,
+  ),
+  ERR_ENTITLEMENT_EXPIRED: defineError(
+    'EDC_ERR_ENTITLEMENT_EXPIRED',
+    'An entitlement set has already expired by the agent clock',
+  ),
   ERR_ENTITLEMENT_STALE: defineError(
     'EDC_ERR_ENTITLEMENT_STALE',
     'An entitlement set is older than the installed one (issuedAt or basedOnSeq goes backwards)',

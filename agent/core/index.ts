@@ -5,7 +5,12 @@
 import { publicKeyFromSeed } from '../../protocol/crypto/index.ts';
 import { ulidFactory } from '../../protocol/ids.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
-import { findChainBreak, LedgerEntry, type SignedEntitlementSet, type SignedReceipt } from '../../protocol/messages/index.ts';
+import {
+  findChainBreak,
+  LedgerEntry,
+  type SignedEntitlementSet,
+  type SignedReceipt,
+} from '../../protocol/messages/index.ts';
 import { silentLogger } from '../logger.ts';
 import { buildBundle } from './bundle.ts';
 import { GroupCommitter } from './committer.ts';
@@ -23,7 +28,15 @@ import { SerialLock } from './serial.ts';
 import { loadState, localDay, type CoreState } from './state.ts';
 import { buildStatus } from './status.ts';
 import { openLedgerDb, seqKey, type LedgerDb } from './store.ts';
-import type { AgentCore, AgentCoreOptions, AgentCoreStatus, BatchOp, Bundle, ChainPoint, LedgerVerification } from './types.ts';
+import type {
+  AgentCore,
+  AgentCoreOptions,
+  AgentCoreStatus,
+  BatchOp,
+  Bundle,
+  ChainPoint,
+  LedgerVerification,
+} from './types.ts';
 import { verifyLedger } from './verify.ts';
 
 export type * from './types.ts';
@@ -47,7 +60,11 @@ export async function openAgentCore(options: AgentCoreOptions): Promise<AgentCor
     };
     await checkIdentity(db, context);
     const state = await loadState(db, options.gatewayPublicKey, localDay(now(), utcOffsetMinutes));
-    return new Core(context, state, { groupCommitMax, now, writeBatch: options.writeBatch ?? ((ops, write) => write(ops)) });
+    return new Core(context, state, {
+      groupCommitMax,
+      now,
+      writeBatch: options.writeBatch ?? ((ops, write) => write(ops)),
+    });
   } catch (error) {
     await db.close().catch(() => undefined);
     throw error;
@@ -103,10 +120,17 @@ class Core implements AgentCore {
     let response: IsoMessage;
     if (request.kind === 'invalid') response = buildResponse(message, request.code);
     else if (request.kind === 'network') response = buildResponse(message, '00');
-    else if (request.kind === 'balance') response = decideBalance(openRound(this.state, this.deps.now(), this.context.utcOffsetMinutes), message, request);
+    else if (request.kind === 'balance')
+      response = decideBalance(openRound(this.state, this.deps.now(), this.context.utcOffsetMinutes), message, request);
     else response = await this.committer.submit(message, request);
     this.context.logger.info(
-      { mti: message.mti, stan: message.fields?.[11], terminalId: message.fields?.[41], code: response.fields[39], head: this.state.head.seq },
+      {
+        mti: message.mti,
+        stan: message.fields?.[11],
+        terminalId: message.fields?.[41],
+        code: response.fields[39],
+        head: this.state.head.seq,
+      },
       request.kind === 'invalid' ? `request refused: ${request.reason}` : 'request answered',
     );
     return response;
@@ -123,7 +147,10 @@ class Core implements AgentCore {
   async unacknowledged(limit: number): Promise<LedgerEntry[]> {
     this.assertOpen();
     if (!Number.isSafeInteger(limit) || limit < 1 || limit > unacknowledgedLimitMax) {
-      throw new ERR_CORE_ARGUMENT(`Cannot list unacknowledged entries: expected limit 1..${unacknowledgedLimitMax}, found ${String(limit)}`, { limit });
+      throw new ERR_CORE_ARGUMENT(
+        `Cannot list unacknowledged entries: expected limit 1..${unacknowledgedLimitMax}, found ${String(limit)}`,
+        { limit },
+      );
     }
     const ack = this.state.ack;
     const values = await this.context.db.sub.entries.values({ gt: seqKey(ack.seq), limit }).all();
@@ -140,7 +167,10 @@ class Core implements AgentCore {
     const intact = broken === undefined ? entries.length : broken.index;
     if (intact === 0 && values.length > 0) {
       const seq = ack.seq + 1;
-      throw new ERR_LEDGER_CORRUPT(`Cannot forward: entry ${seq} ${broken === undefined ? 'does not match the LedgerEntry schema' : `breaks the chain (${broken.kind})`}`, { seq, ...(broken ?? { kind: 'schema' }) });
+      throw new ERR_LEDGER_CORRUPT(
+        `Cannot forward: entry ${seq} ${broken === undefined ? 'does not match the LedgerEntry schema' : `breaks the chain (${broken.kind})`}`,
+        { seq, ...(broken ?? { kind: 'schema' }) },
+      );
     }
     return entries.slice(0, intact);
   }
@@ -170,19 +200,27 @@ class Core implements AgentCore {
       const { ops, remaining, floatLeft } = await installOps(checked, this.state, this.context, at);
       await this.context.db.write(ops);
       applyInstall(this.state, checked, remaining, floatLeft, at);
-      this.context.logger.info({ setId: checked.setId, kpms: checked.entitlements.length, basedOnSeq: checked.basedOnSeq }, 'entitlement set installed');
+      this.context.logger.info(
+        { setId: checked.setId, kpms: checked.entitlements.length, basedOnSeq: checked.basedOnSeq },
+        'entitlement set installed',
+      );
     });
   }
 
   setForwardingHalt(reason: string | null): Promise<void> {
     this.assertOpen();
     if (reason !== null && (typeof reason !== 'string' || reason.length === 0 || reason.length > haltReasonCharsMax)) {
-      return Promise.reject(new ERR_CORE_ARGUMENT(`Cannot set forwarding halt: expected null or 1..${haltReasonCharsMax} characters`, {}));
+      return Promise.reject(
+        new ERR_CORE_ARGUMENT(`Cannot set forwarding halt: expected null or 1..${haltReasonCharsMax} characters`, {}),
+      );
     }
     return this.lock.run(async () => {
       await this.context.db.write([{ type: 'put', sublevel: 'meta', key: 'halt', value: reason }]);
       this.state.halt = reason;
-      this.context.logger.warn({ haltReason: reason }, reason === null ? 'forwarding halt cleared' : 'forwarding halted');
+      this.context.logger.warn(
+        { haltReason: reason },
+        reason === null ? 'forwarding halt cleared' : 'forwarding halted',
+      );
     });
   }
 
@@ -214,7 +252,11 @@ class Core implements AgentCore {
 
   private async reload(): Promise<void> {
     try {
-      this.state = await loadState(this.context.db, this.context.gatewayPublicKey, localDay(this.deps.now(), this.context.utcOffsetMinutes));
+      this.state = await loadState(
+        this.context.db,
+        this.context.gatewayPublicKey,
+        localDay(this.deps.now(), this.context.utcOffsetMinutes),
+      );
     } catch (error) {
       // Memory can no longer be trusted to match disk: refuse everything until reopened.
       this.closed = true;
@@ -223,6 +265,9 @@ class Core implements AgentCore {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new ERR_LEDGER_CLOSED('Cannot use the agent core: it is closed (or failed to reload after a write error); reopen it');
+    if (this.closed)
+      throw new ERR_LEDGER_CLOSED(
+        'Cannot use the agent core: it is closed (or failed to reload after a write error); reopen it',
+      );
   }
 }

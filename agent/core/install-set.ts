@@ -22,30 +22,45 @@ export function checkSet(input: unknown, state: CoreState, context: EngineContex
   const parsed = SignedEntitlementSet.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ERR_ENTITLEMENT_INVALID(`Cannot install entitlement set: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`, {
-      issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
-    });
+    throw new ERR_ENTITLEMENT_INVALID(
+      `Cannot install entitlement set: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`,
+      {
+        issues: parsed.error.issues.slice(0, 10).map((i) => ({ path: i.path.join('.'), message: i.message })),
+      },
+    );
   }
   const set = parsed.data;
   if (!verifyEntitlementSet(set, context.gatewayPublicKey)) {
-    throw new ERR_ENTITLEMENT_SIGNATURE(`Cannot install entitlement set ${set.setId}: its signature does not verify with the gateway key`, { setId: set.setId });
+    throw new ERR_ENTITLEMENT_SIGNATURE(
+      `Cannot install entitlement set ${set.setId}: its signature does not verify with the gateway key`,
+      { setId: set.setId },
+    );
   }
   if (set.agentId !== context.agentId) {
-    throw new ERR_ENTITLEMENT_AGENT(`Cannot install entitlement set ${set.setId}: issued for agent ${set.agentId}, this agent is ${context.agentId}`, {
-      setId: set.setId,
-    });
+    throw new ERR_ENTITLEMENT_AGENT(
+      `Cannot install entitlement set ${set.setId}: issued for agent ${set.agentId}, this agent is ${context.agentId}`,
+      {
+        setId: set.setId,
+      },
+    );
   }
   if (now >= set.expiresAt) {
-    throw new ERR_ENTITLEMENT_EXPIRED(`Cannot install entitlement set ${set.setId}: expired at ${new Date(set.expiresAt).toISOString()}, now ${new Date(now).toISOString()}`, {
-      setId: set.setId,
-      expiresAt: set.expiresAt,
-    });
+    throw new ERR_ENTITLEMENT_EXPIRED(
+      `Cannot install entitlement set ${set.setId}: expired at ${new Date(set.expiresAt).toISOString()}, now ${new Date(now).toISOString()}`,
+      {
+        setId: set.setId,
+        expiresAt: set.expiresAt,
+      },
+    );
   }
   if (set.basedOnSeq > state.head.seq) {
-    throw new ERR_ENTITLEMENT_AHEAD(`Cannot install entitlement set ${set.setId}: based on seq ${set.basedOnSeq}, this ledger's head is seq ${state.head.seq}`, {
-      basedOnSeq: set.basedOnSeq,
-      headSeq: state.head.seq,
-    });
+    throw new ERR_ENTITLEMENT_AHEAD(
+      `Cannot install entitlement set ${set.setId}: based on seq ${set.basedOnSeq}, this ledger's head is seq ${state.head.seq}`,
+      {
+        basedOnSeq: set.basedOnSeq,
+        headSeq: state.head.seq,
+      },
+    );
   }
   checkNotOlder(set, state.set);
   return set;
@@ -66,7 +81,8 @@ export async function installOps(set: SignedEntitlementSet, state: CoreState, co
   const remaining = expectedRemaining(set, net);
   const floatLeft = expectedFloat(set, net);
   const ops: BatchOp[] = [];
-  for (const kpmId of state.remaining.keys()) if (!remaining.has(kpmId)) ops.push({ type: 'del', sublevel: 'kpm', key: kpmId });
+  for (const kpmId of state.remaining.keys())
+    if (!remaining.has(kpmId)) ops.push({ type: 'del', sublevel: 'kpm', key: kpmId });
   for (const [kpmId, value] of remaining) ops.push({ type: 'put', sublevel: 'kpm', key: kpmId, value });
   ops.push({ type: 'put', sublevel: 'sets', key: 'current', value: set });
   ops.push({ type: 'put', sublevel: 'meta', key: 'float', value: floatLeft });
@@ -74,7 +90,13 @@ export async function installOps(set: SignedEntitlementSet, state: CoreState, co
   return { ops, remaining, floatLeft };
 }
 
-export function applyInstall(state: CoreState, set: SignedEntitlementSet, remaining: Map<string, number>, floatLeft: number, now: number): void {
+export function applyInstall(
+  state: CoreState,
+  set: SignedEntitlementSet,
+  remaining: Map<string, number>,
+  floatLeft: number,
+  now: number,
+): void {
   state.set = set;
   state.panIndex = new Map(set.entitlements.map((e) => [e.panHash, e.kpmId]));
   state.remaining = remaining;

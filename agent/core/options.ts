@@ -6,24 +6,38 @@ import { groupCommitMaxDefault, groupCommitMaxLimit } from './limits.ts';
 import type { AgentCoreOptions } from './types.ts';
 
 export function checkOptions(options: AgentCoreOptions): { groupCommitMax: number; utcOffsetMinutes: number } {
-  if (typeof options.dir !== 'string' || options.dir.length === 0) throw new ERR_CORE_OPTIONS('Cannot open agent core: expected dir to be a folder path, found none');
+  if (typeof options.dir !== 'string' || options.dir.length === 0)
+    throw new ERR_CORE_OPTIONS('Cannot open agent core: expected dir to be a folder path, found none');
   if (!AgentId.safeParse(options.agentId).success) {
-    throw new ERR_CORE_OPTIONS(`Cannot open agent core: expected agentId of 3-32 A-Z, 0-9 and -, found ${JSON.stringify(options.agentId)}`);
+    throw new ERR_CORE_OPTIONS(
+      `Cannot open agent core: expected agentId of 3-32 A-Z, 0-9 and -, found ${JSON.stringify(options.agentId)}`,
+    );
   }
-  for (const [name, what] of [['seed', 'agent Ed25519 seed'], ['gatewayPublicKey', 'gateway Ed25519 public key']] as const) {
+  for (const [name, what] of [
+    ['seed', 'agent Ed25519 seed'],
+    ['gatewayPublicKey', 'gateway Ed25519 public key'],
+  ] as const) {
     try {
       key32FromBase64(options[name], what);
     } catch (cause) {
-      throw new ERR_CORE_OPTIONS(`Cannot open agent core: expected ${name} as 32 bytes of base64 (${what})`, { option: name }, cause);
+      throw new ERR_CORE_OPTIONS(
+        `Cannot open agent core: expected ${name} as 32 bytes of base64 (${what})`,
+        { option: name },
+        cause,
+      );
     }
   }
   const groupCommitMax = options.groupCommitMax ?? groupCommitMaxDefault;
   if (!Number.isSafeInteger(groupCommitMax) || groupCommitMax < 1 || groupCommitMax > groupCommitMaxLimit) {
-    throw new ERR_CORE_OPTIONS(`Cannot open agent core: expected groupCommitMax 1..${groupCommitMaxLimit}, found ${String(groupCommitMax)}`);
+    throw new ERR_CORE_OPTIONS(
+      `Cannot open agent core: expected groupCommitMax 1..${groupCommitMaxLimit}, found ${String(groupCommitMax)}`,
+    );
   }
   const utcOffsetMinutes = options.utcOffsetMinutes ?? 420;
   if (!Number.isSafeInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > 14 * 60) {
-    throw new ERR_CORE_OPTIONS(`Cannot open agent core: expected utcOffsetMinutes -840..840, found ${String(utcOffsetMinutes)}`);
+    throw new ERR_CORE_OPTIONS(
+      `Cannot open agent core: expected utcOffsetMinutes -840..840, found ${String(utcOffsetMinutes)}`,
+    );
   }
   return { groupCommitMax, utcOffsetMinutes };
 }

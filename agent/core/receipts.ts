@@ -14,28 +14,43 @@ export async function checkReceipt(input: unknown, state: CoreState, context: En
   const parsed = SignedReceipt.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new ERR_RECEIPT_INVALID(`Cannot apply receipt: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`, {});
+    throw new ERR_RECEIPT_INVALID(
+      `Cannot apply receipt: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`,
+      {},
+    );
   }
   const receipt = parsed.data;
   if (!verifyReceipt(receipt, context.gatewayPublicKey)) {
-    throw new ERR_RECEIPT_SIGNATURE(`Cannot apply receipt ${receipt.receiptId}: its signature does not verify with the gateway key`, { receiptId: receipt.receiptId });
+    throw new ERR_RECEIPT_SIGNATURE(
+      `Cannot apply receipt ${receipt.receiptId}: its signature does not verify with the gateway key`,
+      { receiptId: receipt.receiptId },
+    );
   }
   if (receipt.agentId !== context.agentId) {
-    throw new ERR_RECEIPT_INVALID(`Cannot apply receipt ${receipt.receiptId}: it is for agent ${receipt.agentId}, this agent is ${context.agentId}`, {});
+    throw new ERR_RECEIPT_INVALID(
+      `Cannot apply receipt ${receipt.receiptId}: it is for agent ${receipt.agentId}, this agent is ${context.agentId}`,
+      {},
+    );
   }
   if (receipt.ackSeq > state.head.seq) {
-    throw new ERR_RECEIPT_FORK(`Cannot apply receipt: gateway acknowledges seq ${receipt.ackSeq}, this ledger's head is seq ${state.head.seq}`, {
-      ackSeq: receipt.ackSeq,
-      headSeq: state.head.seq,
-    });
+    throw new ERR_RECEIPT_FORK(
+      `Cannot apply receipt: gateway acknowledges seq ${receipt.ackSeq}, this ledger's head is seq ${state.head.seq}`,
+      {
+        ackSeq: receipt.ackSeq,
+        headSeq: state.head.seq,
+      },
+    );
   }
   const own = await ownHash(receipt.ackSeq, context);
   if (own !== receipt.ackHash) {
-    throw new ERR_RECEIPT_FORK(`Cannot apply receipt: at seq ${receipt.ackSeq} the gateway holds hash ${receipt.ackHash.slice(0, 12)}.., this ledger ${own.slice(0, 12)}..`, {
-      ackSeq: receipt.ackSeq,
-      gatewayHash: receipt.ackHash,
-      ownHash: own,
-    });
+    throw new ERR_RECEIPT_FORK(
+      `Cannot apply receipt: at seq ${receipt.ackSeq} the gateway holds hash ${receipt.ackHash.slice(0, 12)}.., this ledger ${own.slice(0, 12)}..`,
+      {
+        ackSeq: receipt.ackSeq,
+        gatewayHash: receipt.ackHash,
+        ownHash: own,
+      },
+    );
   }
   return receipt;
 }
@@ -43,7 +58,8 @@ export async function checkReceipt(input: unknown, state: CoreState, context: En
 async function ownHash(seq: number, context: EngineContext): Promise<string> {
   if (seq === 0) return genesisHash;
   const entry = (await context.db.sub.entries.get(seqKey(seq))) as { hash?: unknown } | undefined;
-  if (typeof entry?.hash !== 'string') throw new ERR_LEDGER_CORRUPT(`Cannot apply receipt: entry ${seq} is missing from this ledger`, { seq });
+  if (typeof entry?.hash !== 'string')
+    throw new ERR_LEDGER_CORRUPT(`Cannot apply receipt: entry ${seq} is missing from this ledger`, { seq });
   return entry.hash;
 }
 

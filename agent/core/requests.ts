@@ -5,7 +5,14 @@
  * Card data (PAN, track 2, field 55) is read here and goes no further than the engine: it is
  * hashed and sealed there, never stored or logged in clear.
  */
-import { cardPinResult, isRequestMti, validateMessage, type CardPinResult, type IsoMessage, type SettlementTotals } from '../../protocol/iso8583/index.ts';
+import {
+  cardPinResult,
+  isRequestMti,
+  validateMessage,
+  type CardPinResult,
+  type IsoMessage,
+  type SettlementTotals,
+} from '../../protocol/iso8583/index.ts';
 import { isEdcError } from '../../protocol/errors.ts';
 
 export interface TxnKey {
@@ -48,7 +55,12 @@ export function parseRequest(message: IsoMessage): CoreRequest {
     case '0400': {
       const original = f[60];
       if (original?.kind !== 'original') return missing(60);
-      return { kind: 'reversal', key, original: { terminalId: key.terminalId, stan: original.stan, localDate: original.localDate }, amount: f[4] ?? 0 };
+      return {
+        kind: 'reversal',
+        key,
+        original: { terminalId: key.terminalId, stan: original.stan, localDate: original.localDate },
+        amount: f[4] ?? 0,
+      };
     }
     default:
       return parseCardRequest(message, key);
@@ -61,7 +73,8 @@ function parseCardRequest(message: IsoMessage, key: TxnKey): CoreRequest {
   const trackPan = track2?.slice(0, track2.indexOf('D'));
   const pan = f[2] ?? trackPan;
   if (pan === undefined) return missing(2);
-  if (trackPan !== undefined && trackPan !== pan) return { kind: 'invalid', code: '30', reason: 'PAN in field 2 differs from track 2' };
+  if (trackPan !== undefined && trackPan !== pan)
+    return { kind: 'invalid', code: '30', reason: 'PAN in field 2 differs from track 2' };
   let pinResult: CardPinResult;
   try {
     pinResult = cardPinResult(f[55]);

@@ -89,7 +89,11 @@ export function buildResponse(request: IsoMessage, code: ResponseCode, extras: R
     validateMessage(response);
     return response;
   } catch {
-    const fallback: IsoMessage = { tpdu, mti: response.mti, fields: { ...placeholders[requestMti], 39: code, 62: responseCodes[code].id } };
+    const fallback: IsoMessage = {
+      tpdu,
+      mti: response.mti,
+      fields: { ...placeholders[requestMti], 39: code, 62: responseCodes[code].id },
+    };
     validateMessage(fallback);
     return fallback;
   }

@@ -108,7 +108,8 @@ export function closeRound(round: Round): BatchOp[] {
   for (const [key, value] of round.dedupe) ops.push({ type: 'put', sublevel: 'dedupe', key, value });
   for (const [id, seq] of round.reversals) ops.push({ type: 'put', sublevel: 'reversals', key: id, value: seq });
   for (const [kpmId, value] of round.remaining) ops.push({ type: 'put', sublevel: 'kpm', key: kpmId, value });
-  for (const [terminalId, value] of round.terminals) ops.push({ type: 'put', sublevel: 'terminals', key: terminalId, value });
+  for (const [terminalId, value] of round.terminals)
+    ops.push({ type: 'put', sublevel: 'terminals', key: terminalId, value });
   ops.push({ type: 'put', sublevel: 'meta', key: 'head', value: round.head });
   ops.push({ type: 'put', sublevel: 'meta', key: 'float', value: round.floatLeft });
   ops.push({ type: 'put', sublevel: 'meta', key: 'today', value: round.today });

@@ -29,7 +29,12 @@ export interface CoreState {
   terminals: Map<string, TerminalTotals>;
 }
 
-export const zeroTotals = (): TerminalTotals => ({ withdrawalCount: 0, withdrawalAmount: 0, reversalCount: 0, reversalAmount: 0 });
+export const zeroTotals = (): TerminalTotals => ({
+  withdrawalCount: 0,
+  withdrawalAmount: 0,
+  reversalCount: 0,
+  reversalAmount: 0,
+});
 
 export function emptyDay(date: string): DayTotals {
   return { date, approvedCount: 0, approvedAmount: 0, reversedCount: 0, reversedAmount: 0, declinedByCode: {} };
@@ -47,7 +52,8 @@ export async function loadState(db: LedgerDb, gatewayPublicKey: string, today: s
   const remaining = new Map<string, number>();
   for await (const [kpmId, value] of db.sub.kpm.iterator()) remaining.set(kpmId as string, value as number);
   const terminals = new Map<string, TerminalTotals>();
-  for await (const [terminalId, value] of db.sub.terminals.iterator()) terminals.set(terminalId as string, value as TerminalTotals);
+  for await (const [terminalId, value] of db.sub.terminals.iterator())
+    terminals.set(terminalId as string, value as TerminalTotals);
   const storedDay = await metaGet<DayTotals>(db, 'today');
   return {
     head,
@@ -67,9 +73,14 @@ export async function loadState(db: LedgerDb, gatewayPublicKey: string, today: s
 async function assertHeadMatchesLastEntry(db: LedgerDb, head: ChainPoint): Promise<void> {
   const last = await db.sub.entries.iterator({ reverse: true, limit: 1 }).all();
   const lastEntry = last[0] === undefined ? undefined : LedgerEntry.safeParse(last[0][1]);
-  const found: ChainPoint = lastEntry?.success === true ? { seq: lastEntry.data.seq, hash: lastEntry.data.hash } : { seq: 0, hash: genesisHash };
+  const found: ChainPoint =
+    lastEntry?.success === true
+      ? { seq: lastEntry.data.seq, hash: lastEntry.data.hash }
+      : { seq: 0, hash: genesisHash };
   if (last[0] !== undefined && lastEntry?.success !== true) {
-    throw new ERR_LEDGER_CORRUPT('Cannot open the ledger: its last entry does not match the LedgerEntry schema', { seq: head.seq });
+    throw new ERR_LEDGER_CORRUPT('Cannot open the ledger: its last entry does not match the LedgerEntry schema', {
+      seq: head.seq,
+    });
   }
   if (found.seq !== head.seq || found.hash !== head.hash) {
     throw new ERR_LEDGER_CORRUPT(
@@ -84,7 +95,10 @@ async function loadSet(db: LedgerDb, gatewayPublicKey: string): Promise<SignedEn
   if (raw === undefined) return null;
   const parsed = SignedEntitlementSet.safeParse(raw);
   if (!parsed.success || !verifyEntitlementSet(parsed.data, gatewayPublicKey)) {
-    throw new ERR_LEDGER_CORRUPT('Cannot open the ledger: the stored entitlement set no longer verifies with the gateway key', {});
+    throw new ERR_LEDGER_CORRUPT(
+      'Cannot open the ledger: the stored entitlement set no longer verifies with the gateway key',
+      {},
+    );
   }
   return parsed.data;
 }

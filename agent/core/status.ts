@@ -6,7 +6,10 @@ import { seqKey } from './store.ts';
 import type { AgentCoreStatus } from './types.ts';
 
 export async function buildStatus(state: CoreState, context: EngineContext, now: number): Promise<AgentCoreStatus> {
-  const oldest = state.head.seq > state.ack.seq ? ((await context.db.sub.entries.get(seqKey(state.ack.seq + 1))) as { at?: number } | undefined) : undefined;
+  const oldest =
+    state.head.seq > state.ack.seq
+      ? ((await context.db.sub.entries.get(seqKey(state.ack.seq + 1))) as { at?: number } | undefined)
+      : undefined;
   const set = state.set;
   const date = localDay(now, context.utcOffsetMinutes);
   return {
@@ -20,7 +23,14 @@ export async function buildStatus(state: CoreState, context: EngineContext, now:
     entitlementSet:
       set === null
         ? null
-        : { setId: set.setId, tahap: set.tahap, issuedAt: set.issuedAt, expiresAt: set.expiresAt, expired: now >= set.expiresAt, kpmCount: set.entitlements.length },
+        : {
+            setId: set.setId,
+            tahap: set.tahap,
+            issuedAt: set.issuedAt,
+            expiresAt: set.expiresAt,
+            expired: now >= set.expiresAt,
+            kpmCount: set.entitlements.length,
+          },
     cashFloatLeft: set === null ? null : state.floatLeft,
     today: state.today.date === date ? structuredClone(state.today) : emptyDay(date),
     haltReason: state.halt,

@@ -19,7 +19,16 @@ type Sub = ReturnType<ClassicLevel<string, unknown>['sublevel']> & {
   get(key: string): Promise<unknown>;
 };
 
-export const sublevelNames: readonly SublevelName[] = ['entries', 'ids', 'dedupe', 'reversals', 'kpm', 'sets', 'terminals', 'meta'];
+export const sublevelNames: readonly SublevelName[] = [
+  'entries',
+  'ids',
+  'dedupe',
+  'reversals',
+  'kpm',
+  'sets',
+  'terminals',
+  'meta',
+];
 
 export interface LedgerDb {
   readonly root: ClassicLevel<string, unknown>;

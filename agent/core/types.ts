@@ -83,7 +83,14 @@ export interface AgentCoreStatus {
   oldestUnacknowledgedAgeMs: number | null;
   /** When a verified receipt or entitlement set was last applied, or null. */
   lastSyncAt: number | null;
-  entitlementSet: { setId: string; tahap: string; issuedAt: number; expiresAt: number; expired: boolean; kpmCount: number } | null;
+  entitlementSet: {
+    setId: string;
+    tahap: string;
+    issuedAt: number;
+    expiresAt: number;
+    expired: boolean;
+    kpmCount: number;
+  } | null;
   /** Cash the agent may still pay out under the set, rupiah, or null without a set. */
   cashFloatLeft: number | null;
   today: DayTotals;

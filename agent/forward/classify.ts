@@ -24,17 +24,31 @@ export function parseRetryAfterMs(header: string | null, nowMs: number = Date.no
   return Math.min(ms, retryAfterMsMax);
 }
 
-export function classifyErrorResponse(status: number, retryAfter: string | null, body: ErrorBody | undefined, request: string): EdcError {
+export function classifyErrorResponse(
+  status: number,
+  retryAfter: string | null,
+  body: ErrorBody | undefined,
+  request: string,
+): EdcError {
   const code = body?.code ?? 'none';
   const said = body === undefined ? `HTTP ${status}` : `${status} ${body.code}: ${body.message}`;
   const details = { status, gatewayCode: code, gatewayDetails: body?.details ?? {} };
   if (status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfterMs(retryAfter);
-    return new forwardErrors.Retryable(`Gateway asked to retry ${request}: ${said}`, { ...details, retryable: true, retryAfterMs });
+    return new forwardErrors.Retryable(`Gateway asked to retry ${request}: ${said}`, {
+      ...details,
+      retryable: true,
+      retryAfterMs,
+    });
   }
-  if (status === 409 && code === 'EDC_ERR_UPLOAD_GAP') return new forwardErrors.Gap(`Gateway refused ${request}: ${said}`, details);
+  if (status === 409 && code === 'EDC_ERR_UPLOAD_GAP')
+    return new forwardErrors.Gap(`Gateway refused ${request}: ${said}`, details);
   if (status === 409) return new forwardErrors.Fork(`Gateway refused ${request}: ${said}`, details);
   if (status === 401 || status === 403) return new forwardErrors.Auth(`Gateway refused ${request}: ${said}`, details);
-  if (status === 400 || status === 413 || status === 422) return new forwardErrors.Rejected(`Gateway refused ${request}: ${said}`, details);
-  return new forwardErrors.ResponseInvalid(`Gateway answered ${request} with unexpected ${said}`, { ...details, retryable: true });
+  if (status === 400 || status === 413 || status === 422)
+    return new forwardErrors.Rejected(`Gateway refused ${request}: ${said}`, details);
+  return new forwardErrors.ResponseInvalid(`Gateway answered ${request} with unexpected ${said}`, {
+    ...details,
+    retryable: true,
+  });
 }

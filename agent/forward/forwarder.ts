@@ -38,8 +38,19 @@ export interface PassOptions {
 }
 
 export type PassOutcome =
-  | { readonly ok: true; readonly uploaded: number; readonly more: boolean; readonly ackSeq: number; readonly entitlementSetId: string | null }
-  | { readonly ok: false; readonly error: EdcError; readonly halted: boolean; readonly retryAfterMs: number | undefined };
+  | {
+      readonly ok: true;
+      readonly uploaded: number;
+      readonly more: boolean;
+      readonly ackSeq: number;
+      readonly entitlementSetId: string | null;
+    }
+  | {
+      readonly ok: false;
+      readonly error: EdcError;
+      readonly halted: boolean;
+      readonly retryAfterMs: number | undefined;
+    };
 
 /** One forwarding pass over a core and a gateway client; keeps the "resync first" flag between passes. */
 export class ForwardPass {
@@ -55,7 +66,10 @@ export class ForwardPass {
   async run(cancel?: AbortSignal): Promise<PassOutcome> {
     const halt = await this.options.readHalt();
     if (halt !== null) {
-      const error = new forwardErrors.Halted(`Forwarding is halted: ${halt}. Run \`edc-agent resume\` after investigating.`, { haltReason: halt });
+      const error = new forwardErrors.Halted(
+        `Forwarding is halted: ${halt}. Run \`edc-agent resume\` after investigating.`,
+        { haltReason: halt },
+      );
       return { ok: false, error, halted: true, retryAfterMs: undefined };
     }
     try {
@@ -78,7 +92,10 @@ export class ForwardPass {
     const receipt = await this.client.head(cancel);
     const before = this.core.ackHead().seq;
     await this.apply(receipt);
-    this.options.logger.info({ ackSeqBefore: before, ackSeq: this.core.ackHead().seq, gatewaySeq: receipt.ackSeq }, 'cursor resynced from gateway head');
+    this.options.logger.info(
+      { ackSeqBefore: before, ackSeq: this.core.ackHead().seq, gatewaySeq: receipt.ackSeq },
+      'cursor resynced from gateway head',
+    );
   }
 
   private async drain(cancel: AbortSignal | undefined): Promise<{ uploaded: number; more: boolean }> {
@@ -103,11 +120,14 @@ export class ForwardPass {
       const lastSeq = entries[entries.length - 1]!.seq;
       await this.apply(receipt);
       if (this.core.ackHead().seq < lastSeq) {
-        throw new forwardErrors.NoProgress(`Receipt acknowledged seq ${receipt.ackSeq}, expected at least ${lastSeq} after uploading ${from.seq + 1}..${lastSeq}`, {
-          ackSeq: receipt.ackSeq,
-          expectedSeq: lastSeq,
-          retryable: true,
-        });
+        throw new forwardErrors.NoProgress(
+          `Receipt acknowledged seq ${receipt.ackSeq}, expected at least ${lastSeq} after uploading ${from.seq + 1}..${lastSeq}`,
+          {
+            ackSeq: receipt.ackSeq,
+            expectedSeq: lastSeq,
+            retryable: true,
+          },
+        );
       }
       uploaded += entries.length;
     }
@@ -116,7 +136,9 @@ export class ForwardPass {
 
   private async apply(receipt: SignedReceipt): Promise<void> {
     if (receipt.agentId !== this.options.agentId) {
-      throw new forwardErrors.BadReceipt(`Receipt is for agent ${receipt.agentId}, expected ${this.options.agentId}`, { receiptAgentId: receipt.agentId });
+      throw new forwardErrors.BadReceipt(`Receipt is for agent ${receipt.agentId}, expected ${this.options.agentId}`, {
+        receiptAgentId: receipt.agentId,
+      });
     }
     try {
       await this.core.applyReceipt(receipt);
@@ -126,7 +148,13 @@ export class ForwardPass {
   }
 
   private async fail(err: unknown): Promise<PassOutcome> {
-    const error = isEdcError(err) ? err : new forwardErrors.Ledger(`Forward pass failed in the ledger: ${err instanceof Error ? err.message : String(err)}`, { retryable: true }, err);
+    const error = isEdcError(err)
+      ? err
+      : new forwardErrors.Ledger(
+          `Forward pass failed in the ledger: ${err instanceof Error ? err.message : String(err)}`,
+          { retryable: true },
+          err,
+        );
     const halted = haltingCodes.has(error.code);
     if (halted) {
       const reason = `${error.code}: ${error.message}`;

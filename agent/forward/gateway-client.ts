@@ -51,7 +51,9 @@ function parseBase(url: string): URL {
   try {
     base = new URL(url);
   } catch {
-    throw new forwardErrors.Options(`Cannot use gateway URL: expected an absolute http(s) URL, found ${JSON.stringify(url)}`);
+    throw new forwardErrors.Options(
+      `Cannot use gateway URL: expected an absolute http(s) URL, found ${JSON.stringify(url)}`,
+    );
   }
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
     throw new forwardErrors.Options(`Cannot use gateway URL: expected http: or https:, found ${base.protocol}`);
@@ -86,24 +88,45 @@ async function send(options: GatewayClientOptions, base: URL, request: OutgoingR
   }
   const text = await readLimited(response, options.responseBytesMax, signal, options.requestTimeoutMs);
   if (response.status === 200) return text;
-  throw classifyErrorResponse(response.status, response.headers.get('retry-after'), parseErrorBody(text), `${method} ${url.pathname}`);
+  throw classifyErrorResponse(
+    response.status,
+    response.headers.get('retry-after'),
+    parseErrorBody(text),
+    `${method} ${url.pathname}`,
+  );
 }
 
 function networkError(err: unknown, method: string, url: URL, timeoutMs: number): EdcError {
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new forwardErrors.Timeout(`Gateway did not answer ${method} ${url.pathname} within ${timeoutMs} ms`, { timeoutMs, retryable: true }, err);
+    return new forwardErrors.Timeout(
+      `Gateway did not answer ${method} ${url.pathname} within ${timeoutMs} ms`,
+      { timeoutMs, retryable: true },
+      err,
+    );
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-  return new forwardErrors.Unreachable(`Cannot reach gateway at ${url.origin} for ${method} ${url.pathname}: ${cause}`, { retryable: true }, err);
+  return new forwardErrors.Unreachable(
+    `Cannot reach gateway at ${url.origin} for ${method} ${url.pathname}: ${cause}`,
+    { retryable: true },
+    err,
+  );
 }
 
 /** Reads the body as text, refusing more than bytesMax (declared or actually streamed). */
-async function readLimited(response: Response, bytesMax: number, signal: AbortSignal, timeoutMs: number): Promise<string> {
+async function readLimited(
+  response: Response,
+  bytesMax: number,
+  signal: AbortSignal,
+  timeoutMs: number,
+): Promise<string> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > bytesMax) {
     await response.body?.cancel();
-    throw new forwardErrors.ResponseInvalid(`Gateway response is ${declared} bytes, responseBytesMax is ${bytesMax}`, { bytes: declared, bytesMax });
+    throw new forwardErrors.ResponseInvalid(`Gateway response is ${declared} bytes, responseBytesMax is ${bytesMax}`, {
+      bytes: declared,
+      bytesMax,
+    });
   }
   if (response.body === null) return '';
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
@@ -116,12 +139,19 @@ async function readLimited(response: Response, bytesMax: number, signal: AbortSi
       total += value.byteLength;
       if (total > bytesMax) {
         await reader.cancel();
-        throw new forwardErrors.ResponseInvalid(`Gateway response exceeds responseBytesMax ${bytesMax} bytes`, { bytesMax });
+        throw new forwardErrors.ResponseInvalid(`Gateway response exceeds responseBytesMax ${bytesMax} bytes`, {
+          bytesMax,
+        });
       }
       chunks.push(value);
     }
   } catch (err) {
-    if (signal.aborted) throw new forwardErrors.Timeout(`Gateway response did not complete within ${timeoutMs} ms`, { timeoutMs, retryable: true }, err);
+    if (signal.aborted)
+      throw new forwardErrors.Timeout(
+        `Gateway response did not complete within ${timeoutMs} ms`,
+        { timeoutMs, retryable: true },
+        err,
+      );
     throw err;
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -137,7 +167,11 @@ function parseErrorBody(text: string): ErrorBody | undefined {
 }
 
 interface Parser<T> {
-  safeParse(value: unknown): { success: true; data: T } | { success: false; error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } };
+  safeParse(
+    value: unknown,
+  ):
+    | { success: true; data: T }
+    | { success: false; error: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> } };
 }
 
 /** A 200 body that is not the signed message the contract promises is a bad receipt: halt. */
@@ -146,7 +180,10 @@ function parseSigned<T>(schema: Parser<T>, text: string, what: string): T {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new forwardErrors.BadReceipt(`Cannot accept gateway ${what}: expected JSON, found ${JSON.stringify(text.slice(0, 60))}`, { what });
+    throw new forwardErrors.BadReceipt(
+      `Cannot accept gateway ${what}: expected JSON, found ${JSON.stringify(text.slice(0, 60))}`,
+      { what },
+    );
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {

@@ -55,17 +55,36 @@ export interface CreateForwarderOptions {
 
 export function createForwarder(options: CreateForwarderOptions): ForwardLoop {
   const { settings } = options;
-  if (!Number.isInteger(settings.batchEntriesMax) || settings.batchEntriesMax < 1 || settings.batchEntriesMax > uploadEntriesMax) {
-    throw new forwardErrors.Options(`Cannot forward: batchEntriesMax must be an integer in [1, ${uploadEntriesMax}], found ${settings.batchEntriesMax}`);
+  if (
+    !Number.isInteger(settings.batchEntriesMax) ||
+    settings.batchEntriesMax < 1 ||
+    settings.batchEntriesMax > uploadEntriesMax
+  ) {
+    throw new forwardErrors.Options(
+      `Cannot forward: batchEntriesMax must be an integer in [1, ${uploadEntriesMax}], found ${settings.batchEntriesMax}`,
+    );
   }
   const client = createGatewayClient({
-    gatewayUrl: settings.gatewayUrl, agentId: options.agentId, seed: options.seed,
-    requestTimeoutMs: settings.requestTimeoutMs, responseBytesMax: settings.responseBytesMax, now: options.now,
+    gatewayUrl: settings.gatewayUrl,
+    agentId: options.agentId,
+    seed: options.seed,
+    requestTimeoutMs: settings.requestTimeoutMs,
+    responseBytesMax: settings.responseBytesMax,
+    now: options.now,
   });
   const logger = options.logger.child({ part: 'forward' });
   const pass = new ForwardPass(options.core, client, {
-    agentId: options.agentId, batchEntriesMax: settings.batchEntriesMax, batchesPerPassMax: settings.batchesPerPassMax,
-    readHalt: async () => (await options.core.status()).haltReason, logger,
+    agentId: options.agentId,
+    batchEntriesMax: settings.batchEntriesMax,
+    batchesPerPassMax: settings.batchesPerPassMax,
+    readHalt: async () => (await options.core.status()).haltReason,
+    logger,
   });
-  return new ForwardLoop(pass, { intervalMs: settings.intervalMs, haltRecheckMs: settings.haltRecheckMs, backoff: settings.backoff, logger, now: options.now });
+  return new ForwardLoop(pass, {
+    intervalMs: settings.intervalMs,
+    haltRecheckMs: settings.haltRecheckMs,
+    backoff: settings.backoff,
+    logger,
+    now: options.now,
+  });
 }

@@ -26,11 +26,14 @@ export function checkBatchOrder(entries: readonly LedgerEntry[], from: { seq: nu
   let hash = from.hash;
   for (const entry of entries) {
     if (entry.seq !== seq + 1 || entry.prevHash !== hash) {
-      throw new forwardErrors.Fork(`Ledger returned entry seq ${entry.seq} after seq ${seq}: expected seq ${seq + 1} linking to ${hash.slice(0, 12)}..`, {
-        expectedSeq: seq + 1,
-        foundSeq: entry.seq,
-        source: 'ledger',
-      });
+      throw new forwardErrors.Fork(
+        `Ledger returned entry seq ${entry.seq} after seq ${seq}: expected seq ${seq + 1} linking to ${hash.slice(0, 12)}..`,
+        {
+          expectedSeq: seq + 1,
+          foundSeq: entry.seq,
+          source: 'ledger',
+        },
+      );
     }
     seq = entry.seq;
     hash = entry.hash;
@@ -40,10 +43,18 @@ export function checkBatchOrder(entries: readonly LedgerEntry[], from: { seq: nu
 /** Maps core.applyReceipt's coded refusals to the forwarder's halting errors; other failures pass through. */
 export function toForwardError(err: unknown, receipt: SignedReceipt): unknown {
   if (isEdcError(err, 'EDC_ERR_RECEIPT_FORK')) {
-    return new forwardErrors.Fork(`Receipt does not match the ledger at seq ${receipt.ackSeq}: ${err.message}`, { ackSeq: receipt.ackSeq, coreCode: err.code }, err);
+    return new forwardErrors.Fork(
+      `Receipt does not match the ledger at seq ${receipt.ackSeq}: ${err.message}`,
+      { ackSeq: receipt.ackSeq, coreCode: err.code },
+      err,
+    );
   }
   if (isEdcError(err, 'EDC_ERR_RECEIPT_SIGNATURE') || isEdcError(err, 'EDC_ERR_RECEIPT_INVALID')) {
-    return new forwardErrors.BadReceipt(`Receipt signature does not verify with the gateway public key: ${err.message}`, { ackSeq: receipt.ackSeq, coreCode: err.code }, err);
+    return new forwardErrors.BadReceipt(
+      `Receipt signature does not verify with the gateway public key: ${err.message}`,
+      { ackSeq: receipt.ackSeq, coreCode: err.code },
+      err,
+    );
   }
   return err;
 }
@@ -56,9 +67,14 @@ export function toForwardError(err: unknown, receipt: SignedReceipt): unknown {
 export function toForwardSetError(err: unknown): unknown {
   if (!isEdcError(err)) return err;
   const details = { coreCode: err.code };
-  if (err.code === 'EDC_ERR_ENTITLEMENT_SIGNATURE' || err.code === 'EDC_ERR_ENTITLEMENT_AGENT' || err.code === 'EDC_ERR_ENTITLEMENT_INVALID') {
+  if (
+    err.code === 'EDC_ERR_ENTITLEMENT_SIGNATURE' ||
+    err.code === 'EDC_ERR_ENTITLEMENT_AGENT' ||
+    err.code === 'EDC_ERR_ENTITLEMENT_INVALID'
+  ) {
     return new forwardErrors.BadReceipt(`Entitlement set refused: ${err.message}`, details, err);
   }
-  if (err.code === 'EDC_ERR_ENTITLEMENT_AHEAD') return new forwardErrors.Fork(`Entitlement set refused: ${err.message}`, details, err);
+  if (err.code === 'EDC_ERR_ENTITLEMENT_AHEAD')
+    return new forwardErrors.Fork(`Entitlement set refused: ${err.message}`, details, err);
   return err;
 }

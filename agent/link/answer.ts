@@ -31,7 +31,13 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     const response = formatErrorResponse(payload);
     const code = response === undefined ? linkErrors.NoAnswer.code : linkErrors.Undecodable.code;
     context.logger.warn(
-      { link: context.link, code, isoCode: isEdcError(err) ? err.code : 'unknown', reason: errorText(err), answered: response !== undefined },
+      {
+        link: context.link,
+        code,
+        isoCode: isEdcError(err) ? err.code : 'unknown',
+        reason: errorText(err),
+        answered: response !== undefined,
+      },
       response === undefined ? 'undecodable request, no addressable answer' : 'undecodable request answered with 30',
     );
     return response;
@@ -40,18 +46,30 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
   try {
     response = await context.handler.handle(request);
   } catch (err) {
-    context.logger.error({ link: context.link, code: linkErrors.NoAnswer.code, mti: request.mti, stan: request.fields[11], err }, 'core failed to handle request; no response sent');
+    context.logger.error(
+      { link: context.link, code: linkErrors.NoAnswer.code, mti: request.mti, stan: request.fields[11], err },
+      'core failed to handle request; no response sent',
+    );
     return undefined;
   }
   try {
     const bytes = encode(response);
     context.logger.info(
-      { link: context.link, mti: request.mti, stan: request.fields[11], terminalId: request.fields[41], responseCode: response.fields[39] },
+      {
+        link: context.link,
+        mti: request.mti,
+        stan: request.fields[11],
+        terminalId: request.fields[41],
+        responseCode: response.fields[39],
+      },
       'request answered',
     );
     return bytes;
   } catch (err) {
-    context.logger.error({ link: context.link, code: linkErrors.NoAnswer.code, mti: response.mti, stan: response.fields[11], err }, 'core response does not encode; no response sent');
+    context.logger.error(
+      { link: context.link, code: linkErrors.NoAnswer.code, mti: response.mti, stan: response.fields[11], err },
+      'core response does not encode; no response sent',
+    );
     return undefined;
   }
 }

@@ -13,7 +13,15 @@ import { readBitmap } from '../../protocol/iso8583/bitmap.ts';
 import { readField } from '../../protocol/iso8583/field-codec.ts';
 import { fromRaw } from '../../protocol/iso8583/field-values.ts';
 import { fieldSpecs } from '../../protocol/iso8583/fields.ts';
-import { encode, isMti, isRequestMti, mtiRules, responseCodes, responseMti, swapTpdu } from '../../protocol/iso8583/index.ts';
+import {
+  encode,
+  isMti,
+  isRequestMti,
+  mtiRules,
+  responseCodes,
+  responseMti,
+  swapTpdu,
+} from '../../protocol/iso8583/index.ts';
 import type { IsoMessage, Mti, Tpdu } from '../../protocol/iso8583/index.ts';
 import { ByteReader } from '../../protocol/iso8583/reader.ts';
 import { echoed } from '../core/responses.ts';

@@ -38,8 +38,15 @@ export class LinkRegistry {
 
   open(id: string, kind: LinkKind, state: LinkState): LinkRecord {
     const record: LinkRecord = {
-      id, kind, state, terminalId: null, connectedAt: state === 'connected' ? this.now() : null,
-      lastActivityAt: null, requests: 0, frameErrors: 0, lastError: null,
+      id,
+      kind,
+      state,
+      terminalId: null,
+      connectedAt: state === 'connected' ? this.now() : null,
+      lastActivityAt: null,
+      requests: 0,
+      frameErrors: 0,
+      lastError: null,
     };
     this.links.set(id, record);
     this.trimClosed();
@@ -56,14 +63,18 @@ export class LinkRegistry {
   }
 
   fail(record: LinkRecord, error: { code?: unknown; message: string }): void {
-    record.lastError = { code: typeof error.code === 'string' ? error.code : 'EDC_ERR_UNKNOWN', message: error.message };
+    record.lastError = {
+      code: typeof error.code === 'string' ? error.code : 'EDC_ERR_UNKNOWN',
+      message: error.message,
+    };
   }
 
   list(): LinkView[] {
     const now = this.now();
     return [...this.links.values()].map((record) => ({
       ...record,
-      silent: record.state === 'connected' && now - (record.lastActivityAt ?? record.connectedAt ?? now) > this.silenceMaxMs,
+      silent:
+        record.state === 'connected' && now - (record.lastActivityAt ?? record.connectedAt ?? now) > this.silenceMaxMs,
     }));
   }
 

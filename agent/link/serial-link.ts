@@ -34,7 +34,12 @@ export interface SerialLinkContext {
   readonly registry: LinkRegistry;
 }
 
-export const serialLinkDefaults = Object.freeze({ baudRate: serialPortDefaults.baudRate, reopenBaseMs: 500, reopenCapMs: 30_000, requestsQueuedMax: 8 });
+export const serialLinkDefaults = Object.freeze({
+  baudRate: serialPortDefaults.baudRate,
+  reopenBaseMs: 500,
+  reopenCapMs: 30_000,
+  requestsQueuedMax: 8,
+});
 
 export class SerialTerminalLink {
   private port: SerialPort | undefined;
@@ -51,11 +56,19 @@ export class SerialTerminalLink {
     private readonly options: SerialLinkOptions,
     private readonly context: SerialLinkContext,
   ) {
-    if (options.path === '' || !Number.isInteger(options.baudRate) || options.baudRate < 50 || options.baudRate > 4_000_000) {
-      throw new linkErrors.Options(`Cannot configure serial terminal: expected a device path and a baud rate 50..4000000, found ${JSON.stringify(options.path)} at ${String(options.baudRate)}`, {
-        path: options.path,
-        baudRate: options.baudRate,
-      });
+    if (
+      options.path === '' ||
+      !Number.isInteger(options.baudRate) ||
+      options.baudRate < 50 ||
+      options.baudRate > 4_000_000
+    ) {
+      throw new linkErrors.Options(
+        `Cannot configure serial terminal: expected a device path and a baud rate 50..4000000, found ${JSON.stringify(options.path)} at ${String(options.baudRate)}`,
+        {
+          path: options.path,
+          baudRate: options.baudRate,
+        },
+      );
     }
     this.id = `serial:${options.path}`;
     this.record = context.registry.open(this.id, 'serial', 'opening');
@@ -79,10 +92,22 @@ export class SerialTerminalLink {
 
   private open(): void {
     if (this.stopped) return;
-    const port = new SerialPort({ ...serialPortDefaults, path: this.options.path, baudRate: this.options.baudRate, autoOpen: false });
+    const port = new SerialPort({
+      ...serialPortDefaults,
+      path: this.options.path,
+      baudRate: this.options.baudRate,
+      autoOpen: false,
+    });
     this.port = port;
     port.open((err) => {
-      if (err !== null) return this.lost(new linkErrors.SerialOpen(`Cannot open serial port ${this.options.path}: ${err.message}`, { path: this.options.path }, err));
+      if (err !== null)
+        return this.lost(
+          new linkErrors.SerialOpen(
+            `Cannot open serial port ${this.options.path}: ${err.message}`,
+            { path: this.options.path },
+            err,
+          ),
+        );
       if (this.stopped) return void port.close();
       this.attach(port);
     });
@@ -107,20 +132,30 @@ export class SerialTerminalLink {
     port.on('error', (err) => this.context.logger.warn({ link: this.id, err }, 'serial port error'));
     port.once('close', () => {
       session.close();
-      if (this.port === port) this.lost(new linkErrors.SerialClosed(`Serial port ${this.options.path} closed`, { path: this.options.path }));
+      if (this.port === port)
+        this.lost(new linkErrors.SerialClosed(`Serial port ${this.options.path} closed`, { path: this.options.path }));
     });
   }
 
   private enqueue(payload: Uint8Array): void {
     if (this.queued >= this.options.requestsQueuedMax) {
-      this.onLinkError(new linkErrors.Backlog(`Serial terminal ${this.options.path} has ${this.queued} requests unanswered; dropping one`, { queued: this.queued }));
+      this.onLinkError(
+        new linkErrors.Backlog(
+          `Serial terminal ${this.options.path} has ${this.queued} requests unanswered; dropping one`,
+          { queued: this.queued },
+        ),
+      );
       return;
     }
     this.queued++;
     this.record.requests++;
     const session = this.session;
     this.chain = this.chain.then(async () => {
-      const answer = await answerPayload(payload, { handler: this.context.handler, logger: this.context.logger, link: this.id });
+      const answer = await answerPayload(payload, {
+        handler: this.context.handler,
+        logger: this.context.logger,
+        link: this.id,
+      });
       this.queued--;
       if (answer === undefined || session === undefined || session.closed) return;
       // A response the terminal never ACKs is its problem to reverse; the ledger already holds the decision.
@@ -141,8 +176,14 @@ export class SerialTerminalLink {
     if (this.stopped) return;
     this.context.registry.fail(this.record, error);
     this.context.registry.setState(this.record, 'reconnecting');
-    const delayMs = Math.max(50, backoffDelayMs(this.failures++, { baseMs: this.options.reopenBaseMs, capMs: this.options.reopenCapMs }));
-    this.context.logger.warn({ link: this.id, code: error.code, reason: error.message, retryInMs: delayMs }, 'serial port lost, reopening');
+    const delayMs = Math.max(
+      50,
+      backoffDelayMs(this.failures++, { baseMs: this.options.reopenBaseMs, capMs: this.options.reopenCapMs }),
+    );
+    this.context.logger.warn(
+      { link: this.id, code: error.code, reason: error.message, retryInMs: delayMs },
+      'serial port lost, reopening',
+    );
     this.reopenTimer = setTimeout(() => this.open(), delayMs);
   }
 }

@@ -47,7 +47,9 @@ export class TcpTerminalServer {
     this.server = net.createServer((socket) => this.accept(socket));
     this.server.maxConnections = options.terminalsMax;
     this.server.on('drop', (data) => {
-      const error = new linkErrors.TerminalsMax(`Refused terminal ${data?.remoteAddress ?? '?'}:${data?.remotePort ?? 0}: terminalsMax ${options.terminalsMax} connections are open`);
+      const error = new linkErrors.TerminalsMax(
+        `Refused terminal ${data?.remoteAddress ?? '?'}:${data?.remotePort ?? 0}: terminalsMax ${options.terminalsMax} connections are open`,
+      );
       context.logger.warn({ code: error.code, reason: error.message }, 'terminal connection refused');
     });
   }
@@ -56,14 +58,24 @@ export class TcpTerminalServer {
   listen(): Promise<{ host: string; port: number }> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
-        reject(new linkErrors.TcpListen(`Cannot listen for terminals on ${this.options.host}:${this.options.port}: ${err.message}`, { host: this.options.host, port: this.options.port }, err));
+        reject(
+          new linkErrors.TcpListen(
+            `Cannot listen for terminals on ${this.options.host}:${this.options.port}: ${err.message}`,
+            { host: this.options.host, port: this.options.port },
+            err,
+          ),
+        );
       };
       this.server.once('error', onError);
       this.server.listen(this.options.port, this.options.host, () => {
         this.server.off('error', onError);
         this.server.on('error', (err) => this.context.logger.error({ err }, 'tcp listener error'));
         const address = this.server.address() as net.AddressInfo;
-        this.listener = this.context.registry.open(`tcp-listener:${address.address}:${address.port}`, 'tcp-listener', 'listening');
+        this.listener = this.context.registry.open(
+          `tcp-listener:${address.address}:${address.port}`,
+          'tcp-listener',
+          'listening',
+        );
         this.context.logger.info({ host: address.address, port: address.port }, 'listening for terminals over TCP');
         resolve({ host: address.address, port: address.port });
       });
@@ -95,7 +107,10 @@ function checkTcpOptions(options: TcpLinkOptions): void {
   ];
   for (const [name, value, min, max] of checks) {
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new linkErrors.Options(`Cannot configure TCP terminals: ${name} must be an integer in [${min}, ${max}], found ${String(value)}`, { option: name, value });
+      throw new linkErrors.Options(
+        `Cannot configure TCP terminals: ${name} must be an integer in [${min}, ${max}], found ${String(value)}`,
+        { option: name, value },
+      );
     }
   }
 }
@@ -113,12 +128,21 @@ class TcpConnection {
     private readonly options: TcpLinkOptions,
     private readonly context: TcpLinkContext,
   ) {
-    this.decoder = new TcpFrameDecoder({ payloadBytesMax: options.payloadBytesMax, interByteTimeoutMs: options.interByteTimeoutMs });
+    this.decoder = new TcpFrameDecoder({
+      payloadBytesMax: options.payloadBytesMax,
+      interByteTimeoutMs: options.interByteTimeoutMs,
+    });
     this.record = context.registry.open(id, 'tcp', 'connected');
     socket.setNoDelay(true);
     socket.setTimeout(options.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('timeout', () => this.drop(new linkErrors.IdleTimeout(`Terminal ${id} sent nothing for ${options.idleTimeoutMs} ms`, { idleTimeoutMs: options.idleTimeoutMs })));
+    socket.on('timeout', () =>
+      this.drop(
+        new linkErrors.IdleTimeout(`Terminal ${id} sent nothing for ${options.idleTimeoutMs} ms`, {
+          idleTimeoutMs: options.idleTimeoutMs,
+        }),
+      ),
+    );
     socket.on('error', (err) => this.context.logger.warn({ link: id, err }, 'terminal connection error'));
     socket.on('close', () => this.onClose());
     context.logger.info({ link: id }, 'terminal connected');
@@ -145,7 +169,12 @@ class TcpConnection {
         return;
       }
       if (this.queued >= this.options.requestsQueuedMax) {
-        this.drop(new linkErrors.Backlog(`Terminal ${this.id} has ${this.queued} requests unanswered, requestsQueuedMax is ${this.options.requestsQueuedMax}`, { queued: this.queued }));
+        this.drop(
+          new linkErrors.Backlog(
+            `Terminal ${this.id} has ${this.queued} requests unanswered, requestsQueuedMax is ${this.options.requestsQueuedMax}`,
+            { queued: this.queued },
+          ),
+        );
         return;
       }
       this.enqueue(event.payload);
@@ -156,9 +185,14 @@ class TcpConnection {
     this.queued++;
     this.record.requests++;
     this.chain = this.chain.then(async () => {
-      const answer = await answerPayload(payload, { handler: this.context.handler, logger: this.context.logger, link: this.id });
+      const answer = await answerPayload(payload, {
+        handler: this.context.handler,
+        logger: this.context.logger,
+        link: this.id,
+      });
       this.queued--;
-      if (answer !== undefined && !this.socket.destroyed && this.socket.writable) this.socket.write(encodeTcpFrame(answer, { payloadBytesMax: 0xffff }));
+      if (answer !== undefined && !this.socket.destroyed && this.socket.writable)
+        this.socket.write(encodeTcpFrame(answer, { payloadBytesMax: 0xffff }));
     });
   }
 
@@ -167,10 +201,13 @@ class TcpConnection {
     if (this.deadline !== undefined) clearTimeout(this.deadline);
     const at = this.decoder.nextDeadlineMs();
     if (at === undefined) return;
-    this.deadline = setTimeout(() => {
-      this.deadline = undefined;
-      this.handle(this.decoder.poll());
-    }, Math.max(0, at - performance.now()) + 1);
+    this.deadline = setTimeout(
+      () => {
+        this.deadline = undefined;
+        this.handle(this.decoder.poll());
+      },
+      Math.max(0, at - performance.now()) + 1,
+    );
   }
 
   private drop(error: { code: string; message: string }): void {

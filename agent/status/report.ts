@@ -15,7 +15,11 @@ export interface StatusReport {
   readonly generatedAt: number;
   readonly online: boolean;
   readonly links: readonly LinkView[];
-  readonly queue: { readonly depth: number; readonly entriesMax: number | null; readonly oldestUnacknowledgedAgeMs: number | null };
+  readonly queue: {
+    readonly depth: number;
+    readonly entriesMax: number | null;
+    readonly oldestUnacknowledgedAgeMs: number | null;
+  };
   readonly lastSyncAt: number | null;
   readonly entitlement: AgentCoreStatus['entitlementSet'];
   readonly cashFloatLeft: number | null;
@@ -37,7 +41,11 @@ export interface ReportInput {
 export function buildReport(input: ReportInput): StatusReport {
   const { core } = input;
   // Online = the last forward pass succeeded and no failure came after it.
-  const online = input.forwarder !== null && input.forwarder.lastSuccessAt !== null && input.forwarder.consecutiveFailures === 0 && core.haltReason === null;
+  const online =
+    input.forwarder !== null &&
+    input.forwarder.lastSuccessAt !== null &&
+    input.forwarder.consecutiveFailures === 0 &&
+    core.haltReason === null;
   return {
     summary: summarize(input, online),
     agentId: core.agentId,
@@ -45,7 +53,11 @@ export function buildReport(input: ReportInput): StatusReport {
     generatedAt: input.now,
     online,
     links: input.links,
-    queue: { depth: core.queueDepth, entriesMax: core.queueEntriesMax, oldestUnacknowledgedAgeMs: core.oldestUnacknowledgedAgeMs },
+    queue: {
+      depth: core.queueDepth,
+      entriesMax: core.queueEntriesMax,
+      oldestUnacknowledgedAgeMs: core.oldestUnacknowledgedAgeMs,
+    },
     lastSyncAt: core.lastSyncAt,
     entitlement: core.entitlementSet,
     cashFloatLeft: core.cashFloatLeft,

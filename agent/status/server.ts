@@ -35,7 +35,13 @@ export class StatusServer {
   listen(port: number): Promise<number> {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void =>
-        reject(new cliErrors.StatusListen(`Tidak bisa membuka port status / Cannot listen for status on ${statusHost}:${port}: ${err.message}`, { port }, err));
+        reject(
+          new cliErrors.StatusListen(
+            `Tidak bisa membuka port status / Cannot listen for status on ${statusHost}:${port}: ${err.message}`,
+            { port },
+            err,
+          ),
+        );
       this.server.once('error', onError);
       this.server.listen(port, statusHost, () => {
         this.server.off('error', onError);
@@ -53,13 +59,16 @@ export class StatusServer {
     try {
       const path = (request.url ?? '/').split('?')[0];
       if (request.method === 'GET' && path === '/v1/status') return send(response, 200, await this.sources.report());
-      if (request.method === 'POST' && path === '/v1/sync') return send(response, 200, outcomeJson(await this.sources.sync()));
+      if (request.method === 'POST' && path === '/v1/sync')
+        return send(response, 200, outcomeJson(await this.sources.sync()));
       if (request.method === 'GET' && path === '/healthz') return send(response, 200, { ok: true });
       const error = new statusErrors.NotFound(`No route ${request.method ?? '?'} ${path ?? ''}`);
       send(response, 404, { statusCode: 404, code: error.code, message: error.message });
     } catch (err) {
       this.logger.error({ err }, 'status request failed');
-      const error = new statusErrors.Failed(`Status request failed: ${err instanceof Error ? err.message : String(err)}`);
+      const error = new statusErrors.Failed(
+        `Status request failed: ${err instanceof Error ? err.message : String(err)}`,
+      );
       send(response, 500, { statusCode: 500, code: error.code, message: error.message });
     }
   }
@@ -67,11 +76,19 @@ export class StatusServer {
 
 export function outcomeJson(outcome: PassOutcome): Record<string, unknown> {
   if (outcome.ok) return { ...outcome };
-  return { ok: false, halted: outcome.halted, retryAfterMs: outcome.retryAfterMs ?? null, error: { code: outcome.error.code, message: outcome.error.message } };
+  return {
+    ok: false,
+    halted: outcome.halted,
+    retryAfterMs: outcome.retryAfterMs ?? null,
+    error: { code: outcome.error.code, message: outcome.error.message },
+  };
 }
 
 function send(response: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, null, 2);
-  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
   response.end(text);
 }

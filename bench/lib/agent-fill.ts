@@ -41,14 +41,32 @@ export function withdrawalRequest(i: number, amount: number, pan: string = fillP
 }
 
 /** Installs a set signed with the gateway's seed, so the gateway the agent forwards to is the issuer. */
-export async function installBenchSet(core: AgentCore, agentId: string, gatewaySeed: string, lookupKey: string, sealKey: string = generateSealKeyPair().publicKey): Promise<void> {
+export async function installBenchSet(
+  core: AgentCore,
+  agentId: string,
+  gatewaySeed: string,
+  lookupKey: string,
+  sealKey: string = generateSealKeyPair().publicKey,
+): Promise<void> {
   const now = Date.now();
   await core.installEntitlementSet(
     signEntitlementSet(
       {
-        v: 1, setId: ulid(), agentId, tahap: benchTahap, issuedAt: now, expiresAt: now + 86_400_000, basedOnSeq: 0, lookupKey, sealKey,
+        v: 1,
+        setId: ulid(),
+        agentId,
+        tahap: benchTahap,
+        issuedAt: now,
+        expiresAt: now + 86_400_000,
+        basedOnSeq: 0,
+        lookupKey,
+        sealKey,
         limits: { withdrawalAmountMax: 1_000_000, cashFloat: 1_000_000_000, queueEntriesMax: 1_000_000 },
-        entitlements: Array.from({ length: fillKpms }, (_, i) => ({ kpmId: benchKpmId(0, i), panHash: keyedHash(fillPan(i), lookupKey), remaining: 100_000_000 })),
+        entitlements: Array.from({ length: fillKpms }, (_, i) => ({
+          kpmId: benchKpmId(0, i),
+          panHash: keyedHash(fillPan(i), lookupKey),
+          remaining: 100_000_000,
+        })),
       },
       gatewaySeed,
     ),
@@ -60,7 +78,8 @@ export async function fillLedger(core: AgentCore, count: number): Promise<void> 
   const worker = async (): Promise<void> => {
     while (next < count) {
       const response = await core.handle(withdrawalRequest(next++, 1_000));
-      if (response.fields[39] !== '00') throw new Error(`bench fill expected approvals, got ${String(response.fields[39])}`);
+      if (response.fields[39] !== '00')
+        throw new Error(`bench fill expected approvals, got ${String(response.fields[39])}`);
     }
   };
   await Promise.all(Array.from({ length: 64 }, worker));

@@ -41,11 +41,29 @@ export function buildChain(spec: ChainSpec): LedgerEntry[] {
   for (let seq = 1; seq <= spec.count; seq++) {
     const k = Math.floor((seq - 1) / 2) % spec.kpmPerAgent;
     const pan = benchPan(spec.agentIndex, k);
-    const entry = signEntry({
-      v: 1, kind: 'withdrawal', id: ulid(), agentId, seq, prevHash, at: Date.now(), tahap: benchTahap, kpmId: benchKpmId(spec.agentIndex, k), amount: 1_000,
-      terminalId: 'TERM0001', stan: String(seq % 1_000_000).padStart(6, '0'), localDate: '1122',
-      panHash: keyedHash(pan, spec.lookupKey), sealedPan: spec.sealer.seal(pan), rrn: '000000000001', authCode: 'A1B2C3', entitlementSetId: setId,
-    }, spec.seed);
+    const entry = signEntry(
+      {
+        v: 1,
+        kind: 'withdrawal',
+        id: ulid(),
+        agentId,
+        seq,
+        prevHash,
+        at: Date.now(),
+        tahap: benchTahap,
+        kpmId: benchKpmId(spec.agentIndex, k),
+        amount: 1_000,
+        terminalId: 'TERM0001',
+        stan: String(seq % 1_000_000).padStart(6, '0'),
+        localDate: '1122',
+        panHash: keyedHash(pan, spec.lookupKey),
+        sealedPan: spec.sealer.seal(pan),
+        rrn: '000000000001',
+        authCode: 'A1B2C3',
+        entitlementSetId: setId,
+      },
+      spec.seed,
+    );
     out.push(entry);
     prevHash = entry.hash;
   }

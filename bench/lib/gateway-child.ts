@@ -17,12 +17,22 @@ import type { GatewaySpec } from './gateway-proc.ts';
 const spec = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as GatewaySpec;
 const keys = GatewayKeys.parse(spec.keys);
 const config = GatewayConfig.parse({ v: 1, logLevel: 'silent', activeTahap: '2026-IV', ...spec.config });
-const store = await LevelStore.open({ path: join(spec.dir, 'store'), sealPublicKey: keys.sealPublicKey, sealSecretKey: keys.sealSecretKey, lookupKey: keys.lookupKey, tahapClosesAt: {} });
+const store = await LevelStore.open({
+  path: join(spec.dir, 'store'),
+  sealPublicKey: keys.sealPublicKey,
+  sealSecretKey: keys.sealSecretKey,
+  lookupKey: keys.lookupKey,
+  tahapClosesAt: {},
+});
 for (const a of spec.agents) {
-  await store.addAgent({ agentId: a.agentId, publicKey: a.publicKey, bank: 'BRI', regionCode: '3273010001', kpmIds: a.kpmIds }, { move: false, now: Date.now(), lookupKey: a.lookupKey });
+  await store.addAgent(
+    { agentId: a.agentId, publicKey: a.publicKey, bank: 'BRI', regionCode: '3273010001', kpmIds: a.kpmIds },
+    { move: false, now: Date.now(), lookupKey: a.lookupKey },
+  );
 }
 const rows = (spec.rows ?? []) as DisbursementRow[];
-for (let i = 0; i < rows.length; i += 1000) await store.applyDisbursements(rows.slice(i, i + 1000), { fileSha256: 'b'.repeat(64), now: 1 });
+for (let i = 0; i < rows.length; i += 1000)
+  await store.applyDisbursements(rows.slice(i, i + 1000), { fileSha256: 'b'.repeat(64), now: 1 });
 const { app } = await buildGateway({ store, keys, config });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(`READY ${JSON.stringify({ url })}`);

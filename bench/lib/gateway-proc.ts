@@ -11,7 +11,12 @@ export interface GatewaySpec {
   readonly dir: string;
   readonly keys: GatewayKeys;
   readonly config?: Record<string, unknown>;
-  readonly agents: readonly { readonly agentId: string; readonly publicKey: string; readonly lookupKey: string; readonly kpmIds: readonly string[] }[];
+  readonly agents: readonly {
+    readonly agentId: string;
+    readonly publicKey: string;
+    readonly lookupKey: string;
+    readonly kpmIds: readonly string[];
+  }[];
   readonly rows?: readonly unknown[];
 }
 
@@ -28,7 +33,11 @@ export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<Gate
   const dir = await mkdtemp(join(tmpdir(), 'edc-bench-gw-'));
   const specPath = join(dir, 'spec.json');
   await writeFile(specPath, JSON.stringify({ ...spec, dir }));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./gateway-child.ts', import.meta.url)), specPath], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', fileURLToPath(new URL('./gateway-child.ts', import.meta.url)), specPath],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async (prefix: string): Promise<unknown> => {
     const timer = setTimeout(() => child.kill('SIGKILL'), startTimeoutMs);

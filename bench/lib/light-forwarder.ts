@@ -37,7 +37,11 @@ function jitterMs(failures: number): number {
   return Math.random() * Math.min(backoffCapMs, backoffBaseMs * 2 ** failures);
 }
 
-export function makeUploads(agentId: string, entries: readonly LedgerEntry[], uploadSize: number): LightAgent['uploads'] {
+export function makeUploads(
+  agentId: string,
+  entries: readonly LedgerEntry[],
+  uploadSize: number,
+): LightAgent['uploads'] {
   const out = [];
   for (let i = 0; i < entries.length; i += uploadSize) {
     const slice = entries.slice(i, i + uploadSize);
@@ -48,15 +52,24 @@ export function makeUploads(agentId: string, entries: readonly LedgerEntry[], up
 
 async function post(base: string, agent: LightAgent, body: string): Promise<Response> {
   const path = `/v1/agents/${agent.agentId}/uploads`;
-  const headers = { ...signRequest({ method: 'POST', path, body }, { agentId: agent.agentId, seed: agent.seed }), 'content-type': 'application/json' };
+  const headers = {
+    ...signRequest({ method: 'POST', path, body }, { agentId: agent.agentId, seed: agent.seed }),
+    'content-type': 'application/json',
+  };
   return fetch(base + path, { method: 'POST', body, headers });
 }
 
 /** Uploads every batch of `agent`; throws on anything the contract says must stop forwarding. */
-export async function forwardAll(base: string, agent: LightAgent, gatewayPublicKey: string, tally: ForwardTally): Promise<void> {
+export async function forwardAll(
+  base: string,
+  agent: LightAgent,
+  gatewayPublicKey: string,
+  tally: ForwardTally,
+): Promise<void> {
   for (const upload of agent.uploads) {
     for (let failures = 0; ; failures++) {
-      if (failures >= attemptsMax) throw new Error(`bench forwarder ${agent.agentId}: gave up after ${attemptsMax} attempts`);
+      if (failures >= attemptsMax)
+        throw new Error(`bench forwarder ${agent.agentId}: gave up after ${attemptsMax} attempts`);
       let res: Response;
       try {
         res = await post(base, agent, upload.body);
@@ -67,7 +80,11 @@ export async function forwardAll(base: string, agent: LightAgent, gatewayPublicK
       }
       if (res.status === 200) {
         const receipt = (await res.json()) as SignedReceipt;
-        if (!verifyReceipt(receipt, gatewayPublicKey) || receipt.ackSeq !== upload.last.seq || receipt.ackHash !== upload.last.hash) {
+        if (
+          !verifyReceipt(receipt, gatewayPublicKey) ||
+          receipt.ackSeq !== upload.last.seq ||
+          receipt.ackHash !== upload.last.hash
+        ) {
           throw new Error(`bench forwarder ${agent.agentId}: receipt does not acknowledge seq ${upload.last.seq}`);
         }
         tally.uploads += 1;
@@ -109,8 +126,20 @@ export function buildFleet(spec: FleetSpec, sealer: Sealer): { enrolled: Enrolle
     const pair = generateSigningKeyPair();
     const agentId = benchAgentId(a);
     const lookupKey = toBase64(randomBytes(32));
-    enrolled.push({ agentId, publicKey: pair.publicKey, lookupKey, kpmIds: Array.from({ length: spec.kpmPerAgent }, (_, i) => benchKpmId(a, i)) });
-    const entries = buildChain({ agentIndex: a, seed: pair.seed, lookupKey, sealer, count: spec.entriesPerAgent, kpmPerAgent: spec.kpmPerAgent });
+    enrolled.push({
+      agentId,
+      publicKey: pair.publicKey,
+      lookupKey,
+      kpmIds: Array.from({ length: spec.kpmPerAgent }, (_, i) => benchKpmId(a, i)),
+    });
+    const entries = buildChain({
+      agentIndex: a,
+      seed: pair.seed,
+      lookupKey,
+      sealer,
+      count: spec.entriesPerAgent,
+      kpmPerAgent: spec.kpmPerAgent,
+    });
     light.push({ agentId, seed: pair.seed, uploads: makeUploads(agentId, entries, spec.uploadSize) });
   }
   return { enrolled, light };

@@ -16,7 +16,14 @@ import { reconTahap } from './recon-load.ts';
 
 const [path, keysPath, runsText] = process.argv.slice(2);
 const keys = GatewayKeys.parse(JSON.parse(await readFile(keysPath!, 'utf8')));
-const openStore = () => LevelStore.open({ path: path!, sealPublicKey: keys.sealPublicKey, sealSecretKey: keys.sealSecretKey, lookupKey: keys.lookupKey, tahapClosesAt: {} });
+const openStore = () =>
+  LevelStore.open({
+    path: path!,
+    sealPublicKey: keys.sealPublicKey,
+    sealSecretKey: keys.sealSecretKey,
+    lookupKey: keys.lookupKey,
+    tahapClosesAt: {},
+  });
 
 async function scanSeconds(): Promise<{ seconds: number; records: number; bytes: number }> {
   const db = new ClassicLevel<string, string>(path!, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
@@ -59,8 +66,12 @@ for (let r = 0; r < Number(runsText); r++) {
   const result = await store.reconcile(reconTahap, Date.now());
   recomputes.push((performance.now() - start) / 1000);
   await store.close();
-  if (!result.agree) throw new Error(`bench recompute: continuous state and recompute differ: ${result.differences.slice(0, 5).join('; ')}`);
-  if (r === 0) console.error(`recompute: ${result.kpmCount} KPM, totals balance checked by agree=${String(result.agree)}`);
+  if (!result.agree)
+    throw new Error(
+      `bench recompute: continuous state and recompute differ: ${result.differences.slice(0, 5).join('; ')}`,
+    );
+  if (r === 0)
+    console.error(`recompute: ${result.kpmCount} KPM, totals balance checked by agree=${String(result.agree)}`);
 }
 const store = await openStore();
 const reads: number[] = [];
@@ -74,4 +85,6 @@ for (let r = 0; r < 20; r++) {
 await store.close();
 sampleAnon();
 clearInterval(anonTimer);
-console.log(`RESULT ${JSON.stringify({ scans, recomputes, reads, kpm, scanned, peakRssMiB: process.resourceUsage().maxRSS / 1024, peakAnonRssMiB: peakAnonKb / 1024 })}`);
+console.log(
+  `RESULT ${JSON.stringify({ scans, recomputes, reads, kpm, scanned, peakRssMiB: process.resourceUsage().maxRSS / 1024, peakAnonRssMiB: peakAnonKb / 1024 })}`,
+);

@@ -35,7 +35,11 @@ const batchKpms = 10_000;
 const fileSha256 = 'f'.repeat(64);
 const population = { seed: 1, banks: ['BRI' as const] };
 
-interface Sealed { sealed: string; panHmac: string; nikHmac: string }
+interface Sealed {
+  sealed: string;
+  panHmac: string;
+  nikHmac: string;
+}
 
 function sealKpm(kpm: Kpm, sealer: Sealer, lookupKey: string): Sealed {
   return {
@@ -63,29 +67,71 @@ async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<
   });
   // A big memtable means fewer level-0 files and less compaction while gigabytes go in; the
   // store reopens the folder later with its own options.
-  const db = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8', writeBufferSize: 128 * 2 ** 20 });
+  const db = new ClassicLevel<string, string>(path, {
+    keyEncoding: 'utf8',
+    valueEncoding: 'utf8',
+    writeBufferSize: 128 * 2 ** 20,
+  });
   await db.open();
   const shapes = new Map<string, { ctrKey: string; contribution: Counters; count: number }>();
   let ops: { type: 'put'; key: string; value: string }[] = [];
   for (let i = 0; i < size; i++) {
     const real = i % withdrawalEvery === 0;
-    const source = real ? { kpm: kpmAt(i, population), ...sealKpm(kpmAt(i, population), sealer, keys.lookupKey) } : pool[i % poolSize]!;
+    const source = real
+      ? { kpm: kpmAt(i, population), ...sealKpm(kpmAt(i, population), sealer, keys.lookupKey) }
+      : pool[i % poolSize]!;
     const kpmId = kpmIdOf(i);
     const reference = `BRI2026IV-${String(i + 1).padStart(10, '0')}`;
     const status = statusOf(i);
     const { regionCode, rupiahPerTahap: amount } = source.kpm;
     const line = i + 2;
-    ops.push({ type: 'put', key: k.row(reconTahap, kpmId, 'BRI', reference), value: JSON.stringify({ line, amount, status, regionCode, fileSha256, sealed: source.sealed, panHmac: source.panHmac, nikHmac: source.nikHmac }) });
-    const rows = [{ bank: 'BRI', reference, regionCode, amount, status, line, panSealed: source.sealed, panHmac: source.panHmac, fileSha256 }];
-    ops.push({ type: 'put', key: k.position(reconTahap, kpmId), value: JSON.stringify({ tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] }) });
+    ops.push({
+      type: 'put',
+      key: k.row(reconTahap, kpmId, 'BRI', reference),
+      value: JSON.stringify({
+        line,
+        amount,
+        status,
+        regionCode,
+        fileSha256,
+        sealed: source.sealed,
+        panHmac: source.panHmac,
+        nikHmac: source.nikHmac,
+      }),
+    });
+    const rows = [
+      {
+        bank: 'BRI',
+        reference,
+        regionCode,
+        amount,
+        status,
+        line,
+        panSealed: source.sealed,
+        panHmac: source.panHmac,
+        fileSha256,
+      },
+    ];
+    ops.push({
+      type: 'put',
+      key: k.position(reconTahap, kpmId),
+      value: JSON.stringify({ tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] }),
+    });
     // A KPM with one row and no withdrawal contributes by (status, amount, region) alone:
     // classify each such combination once and count how many KPMs share it.
     const shape = `${status}|${amount}|${regionCode}`;
     const seen = shapes.get(shape);
     if (seen !== undefined) seen.count += 1;
     else {
-      const c = classifyPosition({ tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] }, { closesAt: undefined });
-      shapes.set(shape, { ctrKey: k.counters(reconTahap, c.bank, c.regionCode), contribution: tahapContribution(c), count: 1 });
+      const c = classifyPosition(
+        { tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] },
+        { closesAt: undefined },
+      );
+      shapes.set(shape, {
+        ctrKey: k.counters(reconTahap, c.bank, c.regionCode),
+        contribution: tahapContribution(c),
+        count: 1,
+      });
     }
     if (ops.length >= batchKpms * 2) {
       await db.batch(ops);
@@ -100,7 +146,11 @@ async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<
   }
   for (const [key, value] of counters) ops.push({ type: 'put', key, value: JSON.stringify(value) });
   ops.push({ type: 'put', key: k.tahap(reconTahap), value: JSON.stringify('') });
-  ops.push({ type: 'put', key: k.file(fileSha256), value: JSON.stringify({ fileSha256, bank: 'BRI', tahap: reconTahap, firstImportedAt: 1 }) });
+  ops.push({
+    type: 'put',
+    key: k.file(fileSha256),
+    value: JSON.stringify({ fileSha256, bank: 'BRI', tahap: reconTahap, firstImportedAt: 1 }),
+  });
   await db.batch(ops, { sync: true });
   await db.close();
 }
@@ -112,17 +162,38 @@ async function loadWithdrawals(store: LevelStore, size: number, keys: GatewayKey
   for (let first = 0; first < size; first += kpmPerAgent) {
     const pair = generateSigningKeyPair();
     const agentId = `AGT-${String(first / kpmPerAgent).padStart(6, '0')}`;
-    const record = await store.addAgent({ agentId, publicKey: pair.publicKey, bank: 'BRI', regionCode: '3273010001', kpmIds: [] }, { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) });
+    const record = await store.addAgent(
+      { agentId, publicKey: pair.publicKey, bank: 'BRI', regionCode: '3273010001', kpmIds: [] },
+      { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) },
+    );
     const entries: LedgerEntry[] = [];
     let prevHash = genesisHash;
     for (let i = first; i < Math.min(size, first + kpmPerAgent); i += withdrawalEvery) {
       const kpm = kpmAt(i, population);
       const seq = entries.length + 1;
-      const entry = signEntry({
-        v: 1, kind: 'withdrawal', id: ulid(), agentId, seq, prevHash, at: 5, tahap: reconTahap, kpmId: kpm.kpmId, amount: Math.min(kpm.rupiahPerTahap, 200_000),
-        terminalId: 'TERM0001', stan: String(seq).padStart(6, '0'), localDate: '1122', panHash: keyedHash(kpm.card.pan, record.lookupKey),
-        sealedPan: sealer.seal(kpm.card.pan), rrn: '000000000001', authCode: 'A1B2C3', entitlementSetId: ulid(),
-      }, pair.seed);
+      const entry = signEntry(
+        {
+          v: 1,
+          kind: 'withdrawal',
+          id: ulid(),
+          agentId,
+          seq,
+          prevHash,
+          at: 5,
+          tahap: reconTahap,
+          kpmId: kpm.kpmId,
+          amount: Math.min(kpm.rupiahPerTahap, 200_000),
+          terminalId: 'TERM0001',
+          stan: String(seq).padStart(6, '0'),
+          localDate: '1122',
+          panHash: keyedHash(kpm.card.pan, record.lookupKey),
+          sealedPan: sealer.seal(kpm.card.pan),
+          rrn: '000000000001',
+          authCode: 'A1B2C3',
+          entitlementSetId: ulid(),
+        },
+        pair.seed,
+      );
       entries.push(entry);
       prevHash = entry.hash;
     }
@@ -135,7 +206,13 @@ async function loadWithdrawals(store: LevelStore, size: number, keys: GatewayKey
 
 export async function bulkLoad(path: string, size: number, keys: GatewayKeys): Promise<{ withdrawals: number }> {
   await loadRows(path, size, keys);
-  const store = await LevelStore.open({ path, sealPublicKey: keys.sealPublicKey, sealSecretKey: keys.sealSecretKey, lookupKey: keys.lookupKey, tahapClosesAt: {} });
+  const store = await LevelStore.open({
+    path,
+    sealPublicKey: keys.sealPublicKey,
+    sealSecretKey: keys.sealSecretKey,
+    lookupKey: keys.lookupKey,
+    tahapClosesAt: {},
+  });
   try {
     return { withdrawals: await loadWithdrawals(store, size, keys) };
   } finally {

@@ -8,13 +8,35 @@ import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const agentsAddSpec: CommandSpec = {
-  usage: 'edc-gateway agents add --dir D --id ID --public-key KEY --bank BNI|BRI|BTN|MANDIRI --region CODE (--kpm ID[,ID...] | --kpm-file F) [--move]\n  Enrols an agent with its Ed25519 public key and allocates KPMs to it (one KPM per active agent; --move takes\n  KPMs from another agent). --kpm-file holds one KPM id per line.',
-  options: { dir: { type: 'string' }, id: { type: 'string' }, 'public-key': { type: 'string' }, bank: { type: 'string' }, region: { type: 'string' }, kpm: { type: 'string' }, 'kpm-file': { type: 'string' }, move: { type: 'boolean' } },
+  usage:
+    'edc-gateway agents add --dir D --id ID --public-key KEY --bank BNI|BRI|BTN|MANDIRI --region CODE (--kpm ID[,ID...] | --kpm-file F) [--move]\n  Enrols an agent with its Ed25519 public key and allocates KPMs to it (one KPM per active agent; --move takes\n  KPMs from another agent). --kpm-file holds one KPM id per line.',
+  options: {
+    dir: { type: 'string' },
+    id: { type: 'string' },
+    'public-key': { type: 'string' },
+    bank: { type: 'string' },
+    region: { type: 'string' },
+    kpm: { type: 'string' },
+    'kpm-file': { type: 'string' },
+    move: { type: 'boolean' },
+  },
 };
-export const agentsListSpec: CommandSpec = { usage: 'edc-gateway agents list --dir D\n  One JSON line per agent (id, bank, region, status, flags; never its look-up key).', options: { dir: { type: 'string' } } };
-export const agentsRevokeSpec: CommandSpec = { usage: 'edc-gateway agents revoke --dir D --id ID\n  Revokes an agent: its requests get 403 EDC_ERR_AUTH_AGENT; its KPMs may be allocated to another agent.', options: { dir: { type: 'string' }, id: { type: 'string' } } };
+export const agentsListSpec: CommandSpec = {
+  usage:
+    'edc-gateway agents list --dir D\n  One JSON line per agent (id, bank, region, status, flags; never its look-up key).',
+  options: { dir: { type: 'string' } },
+};
+export const agentsRevokeSpec: CommandSpec = {
+  usage:
+    'edc-gateway agents revoke --dir D --id ID\n  Revokes an agent: its requests get 403 EDC_ERR_AUTH_AGENT; its KPMs may be allocated to another agent.',
+  options: { dir: { type: 'string' }, id: { type: 'string' } },
+};
 
-function check<T>(schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false } }, value: string, what: string): T {
+function check<T>(
+  schema: { safeParse: (v: unknown) => { success: true; data: T } | { success: false } },
+  value: string,
+  what: string,
+): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new ERR_CLI_USAGE(`${what}: invalid value ${JSON.stringify(value.slice(0, 40))}`);
   return parsed.data;
@@ -23,9 +45,13 @@ function check<T>(schema: { safeParse: (v: unknown) => { success: true; data: T 
 async function kpmList(values: Record<string, string | boolean | undefined>): Promise<string[]> {
   const inline = typeof values.kpm === 'string' ? values.kpm : undefined;
   const file = typeof values['kpm-file'] === 'string' ? values['kpm-file'] : undefined;
-  if ((inline === undefined) === (file === undefined)) throw new ERR_CLI_USAGE(`Expected exactly one of --kpm and --kpm-file\n\nUsage: ${agentsAddSpec.usage}`);
+  if ((inline === undefined) === (file === undefined))
+    throw new ERR_CLI_USAGE(`Expected exactly one of --kpm and --kpm-file\n\nUsage: ${agentsAddSpec.usage}`);
   const text = inline ?? (await readFile(file!, 'utf8'));
-  const ids = text.split(inline === undefined ? /\r?\n/ : ',').map((s) => s.trim()).filter((s) => s !== '');
+  const ids = text
+    .split(inline === undefined ? /\r?\n/ : ',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
   return ids.map((id) => check(KpmId, id, '--kpm'));
 }
 
@@ -38,11 +64,20 @@ export async function agentsCommand(sub: string | undefined, argv: readonly stri
     const publicKey = check(Base64Key32, required(v, 'public-key', agentsAddSpec), '--public-key');
     const bank = oneOf(required(v, 'bank', agentsAddSpec), Bank.options, 'bank');
     const region = required(v, 'region', agentsAddSpec);
-    if (!/^[0-9]{2,10}$/.test(region)) throw new ERR_CLI_USAGE(`--region: expected a region code of 2-10 digits, found ${region}`);
+    if (!/^[0-9]{2,10}$/.test(region))
+      throw new ERR_CLI_USAGE(`--region: expected a region code of 2-10 digits, found ${region}`);
     const kpmIds = await kpmList(v);
     return withStore(required(v, 'dir', agentsAddSpec), async ({ store }) => {
-      const record = await store.addAgent({ agentId, publicKey, bank, regionCode: region, kpmIds }, { move: v.move === true, now: io.now(), lookupKey: toBase64(randomBytes(32)) });
-      await store.appendAudit({ at: io.now(), actor: 'cli', action: 'agents.add', details: { agentId, bank, region, kpms: kpmIds.length, move: v.move === true } });
+      const record = await store.addAgent(
+        { agentId, publicKey, bank, regionCode: region, kpmIds },
+        { move: v.move === true, now: io.now(), lookupKey: toBase64(randomBytes(32)) },
+      );
+      await store.appendAudit({
+        at: io.now(),
+        actor: 'cli',
+        action: 'agents.add',
+        details: { agentId, bank, region, kpms: kpmIds.length, move: v.move === true },
+      });
       io.out(`Agent ${record.agentId} enrolled (${bank}, region ${region}) with ${kpmIds.length} KPM(s)\n`);
       return 0;
     });

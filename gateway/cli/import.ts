@@ -10,7 +10,14 @@ import { finished } from 'node:stream/promises';
 import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
 import type { Bank as BankName } from '../import/types.ts';
 import { ERR_CLI_USAGE, ERR_IMPORT_FAILED } from '../errors.ts';
-import { parseDisbursements, loadLayoutFile, rejectsReportHeader, rejectsReportLine, type DisbursementRow, type LayoutSpec } from '../import/index.ts';
+import {
+  parseDisbursements,
+  loadLayoutFile,
+  rejectsReportHeader,
+  rejectsReportLine,
+  type DisbursementRow,
+  type LayoutSpec,
+} from '../import/index.ts';
 import { importBundle, parseBundle } from '../ingest/bundle.ts';
 import type { GatewayStore } from '../store/types.ts';
 import { withStore } from './open.ts';
@@ -19,12 +26,20 @@ import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 export const importChunkRowsMax = 1000;
 
 export const importDisbursementsSpec: CommandSpec = {
-  usage: 'edc-gateway import disbursements FILE --dir D --bank B --tahap T [--layout ID|FILE.json] [--rejects OUT.csv]\n  Imports a bank disbursement CSV. Prints accepted / duplicate / conflict / rejected counts; rejects (line,code,reason)\n  go to --rejects. Re-importing the same file changes nothing.',
-  options: { dir: { type: 'string' }, bank: { type: 'string' }, tahap: { type: 'string' }, layout: { type: 'string' }, rejects: { type: 'string' } },
+  usage:
+    'edc-gateway import disbursements FILE --dir D --bank B --tahap T [--layout ID|FILE.json] [--rejects OUT.csv]\n  Imports a bank disbursement CSV. Prints accepted / duplicate / conflict / rejected counts; rejects (line,code,reason)\n  go to --rejects. Re-importing the same file changes nothing.',
+  options: {
+    dir: { type: 'string' },
+    bank: { type: 'string' },
+    tahap: { type: 'string' },
+    layout: { type: 'string' },
+    rejects: { type: 'string' },
+  },
   positionals: 1,
 };
 export const importBundleSpec: CommandSpec = {
-  usage: "edc-gateway import bundle FILE --dir D\n  Ingests an agent's exported bundle (JSON): verifies the manifest signature and the chain, then stores it like uploads.",
+  usage:
+    "edc-gateway import bundle FILE --dir D\n  Ingests an agent's exported bundle (JSON): verifies the manifest signature and the chain, then stores it like uploads.",
   options: { dir: { type: 'string' } },
   positionals: 1,
 };
@@ -39,9 +54,20 @@ async function fileSha256(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-interface Totals { accepted: number; duplicates: number; conflicts: number; rejected: number; rejectsByCode: Record<string, number> }
+interface Totals {
+  accepted: number;
+  duplicates: number;
+  conflicts: number;
+  rejected: number;
+  rejectsByCode: Record<string, number>;
+}
 
-async function runImport(store: GatewayStore, file: string, options: { bank: BankName; tahap: string; layout: string | LayoutSpec | undefined; rejects: string | undefined }, io: CliIo): Promise<Totals> {
+async function runImport(
+  store: GatewayStore,
+  file: string,
+  options: { bank: BankName; tahap: string; layout: string | LayoutSpec | undefined; rejects: string | undefined },
+  io: CliIo,
+): Promise<Totals> {
   const sha = await fileSha256(file);
   const totals: Totals = { accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, rejectsByCode: {} };
   const rejectsOut = options.rejects === undefined ? undefined : createWriteStream(options.rejects);
@@ -52,8 +78,10 @@ async function runImport(store: GatewayStore, file: string, options: { bank: Ban
     totals.accepted += out.accepted;
     totals.duplicates += out.duplicates;
     totals.conflicts += out.conflicts;
-    for (const c of out.conflictList) io.err(`conflict at line ${c.line}: KPM ${c.kpmId} reference ${c.reference}: ${c.reason}\n`);
-    if (io.errIsTty) io.err(`\r${totals.accepted + totals.duplicates + totals.conflicts} rows stored, ${totals.rejected} rejected`);
+    for (const c of out.conflictList)
+      io.err(`conflict at line ${c.line}: KPM ${c.kpmId} reference ${c.reference}: ${c.reason}\n`);
+    if (io.errIsTty)
+      io.err(`\r${totals.accepted + totals.duplicates + totals.conflicts} rows stored, ${totals.rejected} rejected`);
   };
   // The file is parsed while the previous chunk is being written (at most one chunk in flight,
   // stored in file order): parsing and the synced write overlap instead of taking turns.
@@ -65,7 +93,11 @@ async function runImport(store: GatewayStore, file: string, options: { bank: Ban
     inFlight = storeChunk(rows);
     inFlight.catch(() => undefined); // awaited, and so thrown, by the next flush or the end
   };
-  for await (const item of parseDisbursements(createReadStream(file), { bank: options.bank, tahap: options.tahap, ...(options.layout === undefined ? {} : { layout: options.layout }) })) {
+  for await (const item of parseDisbursements(createReadStream(file), {
+    bank: options.bank,
+    tahap: options.tahap,
+    ...(options.layout === undefined ? {} : { layout: options.layout }),
+  })) {
     if (item.ok) {
       chunk.push(item.row);
       if (chunk.length >= importChunkRowsMax) await flush();
@@ -82,7 +114,12 @@ async function runImport(store: GatewayStore, file: string, options: { bank: Ban
     await finished(rejectsOut);
   }
   if (io.errIsTty) io.err('\n');
-  await store.appendAudit({ at: io.now(), actor: 'cli', action: 'import.disbursements', details: { fileSha256: sha, bank: options.bank, tahap: options.tahap, ...totals } });
+  await store.appendAudit({
+    at: io.now(),
+    actor: 'cli',
+    action: 'import.disbursements',
+    details: { fileSha256: sha, bank: options.bank, tahap: options.tahap, ...totals },
+  });
   return totals;
 }
 
@@ -93,7 +130,8 @@ export async function importCommand(sub: string | undefined, argv: readonly stri
     const v = args.values;
     const bank = oneOf(required(v, 'bank', importDisbursementsSpec), Bank.options, 'bank');
     const tahap = required(v, 'tahap', importDisbursementsSpec);
-    if (!Tahap.safeParse(tahap).success) throw new ERR_CLI_USAGE(`--tahap: expected a tahap such as 2026-IV, found ${tahap}`);
+    if (!Tahap.safeParse(tahap).success)
+      throw new ERR_CLI_USAGE(`--tahap: expected a tahap such as 2026-IV, found ${tahap}`);
     const layoutArg = typeof v.layout === 'string' ? v.layout : undefined;
     const layout = layoutArg?.endsWith('.json') === true ? await loadLayoutFile(layoutArg) : layoutArg;
     const rejects = typeof v.rejects === 'string' ? v.rejects : undefined;
@@ -115,8 +153,25 @@ export async function importCommand(sub: string | undefined, argv: readonly stri
     const bundle = parseBundle(value);
     return withStore(required(args.values, 'dir', importBundleSpec), async ({ store }) => {
       const result = await importBundle(store, bundle, io.now());
-      await store.appendAudit({ at: io.now(), actor: 'cli', action: 'import.bundle', details: { agentId: bundle.manifest.agentId, bundleId: bundle.manifest.bundleId, accepted: result.accepted, duplicates: result.duplicates } });
-      io.out(JSON.stringify({ agentId: bundle.manifest.agentId, accepted: result.accepted, duplicates: result.duplicates, headSeq: result.head.seq }) + '\n');
+      await store.appendAudit({
+        at: io.now(),
+        actor: 'cli',
+        action: 'import.bundle',
+        details: {
+          agentId: bundle.manifest.agentId,
+          bundleId: bundle.manifest.bundleId,
+          accepted: result.accepted,
+          duplicates: result.duplicates,
+        },
+      });
+      io.out(
+        JSON.stringify({
+          agentId: bundle.manifest.agentId,
+          accepted: result.accepted,
+          duplicates: result.duplicates,
+          headSeq: result.head.seq,
+        }) + '\n',
+      );
       return 0;
     });
   }

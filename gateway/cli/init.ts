@@ -7,12 +7,16 @@ import { generateGatewayKeys } from '../keys.ts';
 import { parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const initSpec: CommandSpec = {
-  usage: 'edc-gateway init --dir D\n  Makes D with keys.json (Ed25519 signing key, X25519 seal key, look-up key; mode 0600) and config.json,\n  and prints the signing public key agents must be configured with.',
+  usage:
+    'edc-gateway init --dir D\n  Makes D with keys.json (Ed25519 signing key, X25519 seal key, look-up key; mode 0600) and config.json,\n  and prints the signing public key agents must be configured with.',
   options: { dir: { type: 'string' } },
 };
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function initCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -20,7 +24,10 @@ export async function initCommand(argv: readonly string[], io: CliIo): Promise<n
   if (args.help) return (io.out(initSpec.usage + '\n'), 0);
   const dir = required(args.values, 'dir', initSpec);
   if ((await exists(join(dir, keysFileName))) || (await exists(join(dir, configFileName)))) {
-    throw new ERR_CONFIG_EXISTS(`Cannot init ${dir}: expected no gateway there, found ${keysFileName} or ${configFileName} (keys are never overwritten)`, { dir });
+    throw new ERR_CONFIG_EXISTS(
+      `Cannot init ${dir}: expected no gateway there, found ${keysFileName} or ${configFileName} (keys are never overwritten)`,
+      { dir },
+    );
   }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const keys = generateGatewayKeys();

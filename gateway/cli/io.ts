@@ -23,30 +23,43 @@ export interface CommandSpec {
   readonly positionals?: number;
 }
 
-export type Parsed = { help: true } | { help: false; values: Record<string, string | boolean | undefined>; positionals: string[] };
+export type Parsed =
+  { help: true } | { help: false; values: Record<string, string | boolean | undefined>; positionals: string[] };
 
 /** node:util parseArgs in strict mode; any problem becomes EDC_ERR_CLI_USAGE (exit status 2). */
 export function parse(spec: CommandSpec, argv: readonly string[]): Parsed {
   let result;
   try {
-    result = parseArgs({ args: [...argv], options: { ...spec.options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: (spec.positionals ?? 0) > 0 });
+    result = parseArgs({
+      args: [...argv],
+      options: { ...spec.options, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: (spec.positionals ?? 0) > 0,
+    });
   } catch (cause) {
     throw new ERR_CLI_USAGE(`${(cause as Error).message}\n\nUsage: ${spec.usage}`, {}, cause);
   }
   if (result.values.help === true) return { help: true };
   if (result.positionals.length !== (spec.positionals ?? 0)) {
-    throw new ERR_CLI_USAGE(`Expected ${spec.positionals ?? 0} argument(s), found ${result.positionals.length}\n\nUsage: ${spec.usage}`);
+    throw new ERR_CLI_USAGE(
+      `Expected ${spec.positionals ?? 0} argument(s), found ${result.positionals.length}\n\nUsage: ${spec.usage}`,
+    );
   }
   return { help: false, values: result.values, positionals: result.positionals };
 }
 
-export function required(values: Record<string, string | boolean | undefined>, name: string, spec: CommandSpec): string {
+export function required(
+  values: Record<string, string | boolean | undefined>,
+  name: string,
+  spec: CommandSpec,
+): string {
   const value = values[name];
   if (typeof value !== 'string' || value === '') throw new ERR_CLI_USAGE(`Missing --${name}\n\nUsage: ${spec.usage}`);
   return value;
 }
 
 export function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
-  if (!(allowed as readonly string[]).includes(value)) throw new ERR_CLI_USAGE(`--${name}: expected one of ${allowed.join(', ')}, found ${value}`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new ERR_CLI_USAGE(`--${name}: expected one of ${allowed.join(', ')}, found ${value}`);
   return value as T;
 }

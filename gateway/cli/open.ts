@@ -14,7 +14,10 @@ export async function openGateway(dir: string): Promise<{ gw: GatewayDir; store:
   return { gw, store };
 }
 
-export async function withStore<T>(dir: string, fn: (opened: { gw: GatewayDir; store: LevelStore }) => Promise<T>): Promise<T> {
+export async function withStore<T>(
+  dir: string,
+  fn: (opened: { gw: GatewayDir; store: LevelStore }) => Promise<T>,
+): Promise<T> {
   const opened = await openGateway(dir);
   try {
     return await fn(opened);

@@ -5,7 +5,8 @@ import { openGateway } from './open.ts';
 import { parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const serveSpec: CommandSpec = {
-  usage: 'edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]\n  Serves the agent API, staff API, /docs, /dashboard, /healthz, /readyz and /metrics. Holds the store lock\n  while running: stop it before running CLI commands that write (agents, tokens, import, reconcile).',
+  usage:
+    'edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]\n  Serves the agent API, staff API, /docs, /dashboard, /healthz, /readyz and /metrics. Holds the store lock\n  while running: stop it before running CLI commands that write (agents, tokens, import, reconcile).',
   options: { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
 };
 
@@ -15,7 +16,8 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const dir = required(args.values, 'dir', serveSpec);
   const host = typeof args.values.host === 'string' ? args.values.host : '127.0.0.1';
   const portText = typeof args.values.port === 'string' ? args.values.port : '8080';
-  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) throw new ERR_CLI_USAGE(`--port: expected 0-65535, found ${portText}`);
+  if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535)
+    throw new ERR_CLI_USAGE(`--port: expected 0-65535, found ${portText}`);
   const { gw, store } = await openGateway(dir);
   const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config });
   const address = await app.listen({ host, port: Number(portText) });

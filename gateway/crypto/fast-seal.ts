@@ -16,7 +16,14 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { key32FromBase64, toBase64 } from '../../protocol/crypto/encoding.ts';
-import { boxKey, packSealed, unpackSealed, x25519PrivateKeyObject, x25519PublicKeyBytes, x25519PublicKeyObject } from '../../protocol/crypto/seal.ts';
+import {
+  boxKey,
+  packSealed,
+  unpackSealed,
+  x25519PrivateKeyObject,
+  x25519PublicKeyBytes,
+  x25519PublicKeyObject,
+} from '../../protocol/crypto/seal.ts';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();

@@ -6,7 +6,11 @@
  * request never reaches schema validation or the store.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { requestHeaders, requestNoncePattern, verifyRequestSignature } from '../../protocol/messages/request-signing.ts';
+import {
+  requestHeaders,
+  requestNoncePattern,
+  verifyRequestSignature,
+} from '../../protocol/messages/request-signing.ts';
 import { AgentId, Base64Signature } from '../../protocol/messages/schemas.ts';
 import { ERR_AUTH_AGENT, ERR_AUTH_REPLAY, ERR_AUTH_SIGNATURE, ERR_AUTH_TIMESTAMP, ERR_UNAVAILABLE } from '../errors.ts';
 import type { GatewayStore } from '../store/types.ts';
@@ -31,29 +35,53 @@ export function agentAuthHook(options: AgentAuthOptions) {
     const nonce = header(request, requestHeaders.nonce);
     const signature = header(request, requestHeaders.signature);
     if (agentId === undefined || timestampText === undefined || nonce === undefined || signature === undefined) {
-      throw new ERR_AUTH_SIGNATURE('Cannot authenticate: expected headers x-edc-agent, x-edc-timestamp, x-edc-nonce and x-edc-signature, found some missing');
+      throw new ERR_AUTH_SIGNATURE(
+        'Cannot authenticate: expected headers x-edc-agent, x-edc-timestamp, x-edc-nonce and x-edc-signature, found some missing',
+      );
     }
-    if (!AgentId.safeParse(agentId).success || !/^[0-9]{1,16}$/.test(timestampText) || !requestNoncePattern.test(nonce) || !Base64Signature.safeParse(signature).success) {
-      throw new ERR_AUTH_SIGNATURE('Cannot authenticate: expected an agent id, a millisecond timestamp, 32 hex nonce and a base64 signature, found a malformed header');
+    if (
+      !AgentId.safeParse(agentId).success ||
+      !/^[0-9]{1,16}$/.test(timestampText) ||
+      !requestNoncePattern.test(nonce) ||
+      !Base64Signature.safeParse(signature).success
+    ) {
+      throw new ERR_AUTH_SIGNATURE(
+        'Cannot authenticate: expected an agent id, a millisecond timestamp, 32 hex nonce and a base64 signature, found a malformed header',
+      );
     }
     const pathAgent = (request.params as { agentId?: string }).agentId;
-    if (pathAgent !== agentId) throw new ERR_AUTH_AGENT(`Cannot act for agent ${pathAgent ?? '?'}: the request is signed by ${agentId}`);
+    if (pathAgent !== agentId)
+      throw new ERR_AUTH_AGENT(`Cannot act for agent ${pathAgent ?? '?'}: the request is signed by ${agentId}`);
     const agent = await options.store.getAgent(agentId);
     if (agent === undefined || agent.status !== 'active') {
-      throw new ERR_AUTH_AGENT(`Cannot authenticate agent ${agentId}: expected an enrolled active agent, found ${agent === undefined ? 'none' : agent.status}`);
+      throw new ERR_AUTH_AGENT(
+        `Cannot authenticate agent ${agentId}: expected an enrolled active agent, found ${agent === undefined ? 'none' : agent.status}`,
+      );
     }
     const timestamp = Number(timestampText);
     const now = options.now();
     if (Math.abs(now - timestamp) > options.skewMaxMs) {
-      throw new ERR_AUTH_TIMESTAMP(`Cannot authenticate: expected a timestamp within ${options.skewMaxMs} ms of ${now}, found ${timestamp}`, { now, timestamp });
+      throw new ERR_AUTH_TIMESTAMP(
+        `Cannot authenticate: expected a timestamp within ${options.skewMaxMs} ms of ${now}, found ${timestamp}`,
+        { now, timestamp },
+      );
     }
     const body = request.rawBody ?? '';
-    if (!verifyRequestSignature({ method: request.method, path: request.url, timestamp, nonce, body }, signature, agent.publicKey)) {
-      throw new ERR_AUTH_SIGNATURE(`Cannot authenticate agent ${agentId}: the signature does not verify with the enrolled key`);
+    if (
+      !verifyRequestSignature(
+        { method: request.method, path: request.url, timestamp, nonce, body },
+        signature,
+        agent.publicKey,
+      )
+    ) {
+      throw new ERR_AUTH_SIGNATURE(
+        `Cannot authenticate agent ${agentId}: the signature does not verify with the enrolled key`,
+      );
     }
     const seen = options.nonces.check(`${agentId}:${nonce}`, timestamp + options.skewMaxMs, now);
     if (seen === 'replay') throw new ERR_AUTH_REPLAY(`Cannot accept request: nonce ${nonce} was already used`);
-    if (seen === 'full') throw new ERR_UNAVAILABLE('Cannot accept request now: the replay cache is full', { retryAfterSeconds: 1 });
+    if (seen === 'full')
+      throw new ERR_UNAVAILABLE('Cannot accept request now: the replay cache is full', { retryAfterSeconds: 1 });
     request.agent = agent;
   };
 }

@@ -17,8 +17,29 @@ export function csvLine(fields: readonly (string | number)[]): string {
   return fields.map(csvField).join(',') + '\r\n';
 }
 
-export const positionColumns = ['kpmId', 'bank', 'regionCode', 'category', 'credited', 'failed', 'returned', 'drawn', 'withdrawn', 'unclaimed', 'overdrawnExcess'] as const;
-export const withdrawalColumns = ['agentId', 'seq', 'hash', 'kpmId', 'amount', 'category', 'bank', 'regionCode'] as const;
+export const positionColumns = [
+  'kpmId',
+  'bank',
+  'regionCode',
+  'category',
+  'credited',
+  'failed',
+  'returned',
+  'drawn',
+  'withdrawn',
+  'unclaimed',
+  'overdrawnExcess',
+] as const;
+export const withdrawalColumns = [
+  'agentId',
+  'seq',
+  'hash',
+  'kpmId',
+  'amount',
+  'category',
+  'bank',
+  'regionCode',
+] as const;
 
 export async function* exportCsv(
   store: GatewayStore,
@@ -34,7 +55,8 @@ export async function* exportCsv(
     const page = isKpm
       ? await store.positions(tahap, category as KpmCategory, { ...filter, after, limit: 1000 })
       : await store.withdrawals(tahap, category as WithdrawalCategory, { ...filter, after, limit: 1000 });
-    for (const item of page.items) yield csvLine(columns.map((c) => (item as unknown as Record<string, string | number>)[c] ?? ''));
+    for (const item of page.items)
+      yield csvLine(columns.map((c) => (item as unknown as Record<string, string | number>)[c] ?? ''));
     after = page.next;
   } while (after !== undefined);
 }

@@ -15,15 +15,29 @@ const issuesMax = 20;
 function toEdcError(error: unknown, bodyBytesMax: number): EdcError | undefined {
   if (isEdcError(error)) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
-    const issues = error.validation.slice(0, issuesMax).map((v) => ({ path: v.instancePath, message: v.message ?? 'invalid' }));
+    const issues = error.validation
+      .slice(0, issuesMax)
+      .map((v) => ({ path: v.instancePath, message: v.message ?? 'invalid' }));
     const where = error.validationContext ?? 'body';
-    return new ERR_BODY_INVALID(`Cannot accept ${where}: expected it to match the schema, found ${error.validation.length} problem(s): ${issues.map((i) => `${i.path || '/'} ${i.message}`).slice(0, 3).join('; ')}`, { issues });
+    return new ERR_BODY_INVALID(
+      `Cannot accept ${where}: expected it to match the schema, found ${error.validation.length} problem(s): ${issues
+        .map((i) => `${i.path || '/'} ${i.message}`)
+        .slice(0, 3)
+        .join('; ')}`,
+      { issues },
+    );
   }
   const code = (error as FastifyError).code;
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new ERR_BODY_TOO_LARGE(`Cannot accept body: expected at most ${bodyBytesMax} bytes, found more`, { bodyBytesMax });
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new ERR_BODY_INVALID('Cannot accept body: expected content-type application/json', { issues: [] });
-  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY') return new ERR_BODY_INVALID('Cannot accept body: expected JSON, found none or malformed', { issues: [] });
-  if (code === 'FST_ERR_VALIDATION') return new ERR_BODY_INVALID(`Cannot accept request: ${(error as FastifyError).message}`, { issues: [] });
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new ERR_BODY_TOO_LARGE(`Cannot accept body: expected at most ${bodyBytesMax} bytes, found more`, {
+      bodyBytesMax,
+    });
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return new ERR_BODY_INVALID('Cannot accept body: expected content-type application/json', { issues: [] });
+  if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return new ERR_BODY_INVALID('Cannot accept body: expected JSON, found none or malformed', { issues: [] });
+  if (code === 'FST_ERR_VALIDATION')
+    return new ERR_BODY_INVALID(`Cannot accept request: ${(error as FastifyError).message}`, { issues: [] });
   return undefined;
 }
 

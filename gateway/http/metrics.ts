@@ -13,7 +13,9 @@ interface Histogram {
 }
 
 function labelText(labels: Readonly<Record<string, string>>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
+  const parts = Object.entries(labels).map(
+    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
+  );
   return parts.length === 0 ? '' : `{${parts.join(',')}}`;
 }
 
@@ -72,7 +74,11 @@ export class Metrics {
     for (const [labels, h] of this.#histograms) {
       const inner = labels.slice(1, -1);
       durationBucketsSeconds.forEach((le, i) => lines.push(`${name}_bucket{${inner},le="${le}"} ${h.buckets[i] ?? 0}`));
-      lines.push(`${name}_bucket{${inner},le="+Inf"} ${h.count}`, `${name}_sum${labels} ${h.sum}`, `${name}_count${labels} ${h.count}`);
+      lines.push(
+        `${name}_bucket{${inner},le="+Inf"} ${h.count}`,
+        `${name}_sum${labels} ${h.sum}`,
+        `${name}_count${labels} ${h.count}`,
+      );
     }
     return lines.join('\n') + '\n';
   }

@@ -31,12 +31,18 @@ export function staffAuthHook(store: GatewayStore) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header) : null;
-    if (match === null) throw new ERR_STAFF_UNAUTHENTICATED('Cannot authenticate: expected "authorization: Bearer <staff token>", found none or malformed');
+    if (match === null)
+      throw new ERR_STAFF_UNAUTHENTICATED(
+        'Cannot authenticate: expected "authorization: Bearer <staff token>", found none or malformed',
+      );
     const record = await store.getToken(tokenSha256(match[1]!));
     if (record === undefined) throw new ERR_STAFF_UNAUTHENTICATED('Cannot authenticate: the staff token is unknown');
     const needed = request.routeOptions.config.role;
     if (needed === undefined || roles.indexOf(record.role) < roles.indexOf(needed)) {
-      throw new ERR_STAFF_FORBIDDEN(`Cannot ${request.method} ${request.routeOptions.url ?? ''}: expected role ${needed ?? 'admin'} or above, found ${record.role}`, { needed: needed ?? 'admin', found: record.role });
+      throw new ERR_STAFF_FORBIDDEN(
+        `Cannot ${request.method} ${request.routeOptions.url ?? ''}: expected role ${needed ?? 'admin'} or above, found ${record.role}`,
+        { needed: needed ?? 'admin', found: record.role },
+      );
     }
     request.staff = record;
   };

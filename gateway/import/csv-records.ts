@@ -41,7 +41,8 @@ function countLineBreaks(fields: readonly string[]): number {
 
 function toFailure(err: unknown): CsvFailure | undefined {
   if (!(err instanceof CsvError)) return undefined;
-  const line = typeof (err as CsvError & { lines?: unknown }).lines === 'number' ? (err as CsvError & { lines: number }).lines : 0;
+  const line =
+    typeof (err as CsvError & { lines?: unknown }).lines === 'number' ? (err as CsvError & { lines: number }).lines : 0;
   return { kind: err.code === 'CSV_MAX_RECORD_SIZE' ? 'too-long' : 'syntax', line, message: err.message };
 }
 
@@ -49,7 +50,10 @@ function toFailure(err: unknown): CsvFailure | undefined {
  * Yields records, then at most one failure (after which it stops). Errors of the input stream
  * itself (I/O) are thrown unchanged. Stopping early (break) destroys the input.
  */
-export async function* readCsvRecords(input: NodeJS.ReadableStream | Readable, options: CsvReadOptions): AsyncGenerator<CsvItem> {
+export async function* readCsvRecords(
+  input: NodeJS.ReadableStream | Readable,
+  options: CsvReadOptions,
+): AsyncGenerator<CsvItem> {
   const queue: CsvRecord[] = [];
   let parseError: Error | undefined;
   const parser = parse({
@@ -77,7 +81,8 @@ export async function* readCsvRecords(input: NodeJS.ReadableStream | Readable, o
       yield* drain(queue);
       if (parseError !== undefined) break;
     }
-    if (parseError === undefined) await new Promise<void>((resolve) => parser.end(() => resolve()).once('error', () => resolve()));
+    if (parseError === undefined)
+      await new Promise<void>((resolve) => parser.end(() => resolve()).once('error', () => resolve()));
     yield* drain(queue);
   } finally {
     parser.destroy();

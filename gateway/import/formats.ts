@@ -27,7 +27,8 @@ export function amountExample(format: AmountFormat): string {
 }
 
 export function formatAmount(rupiah: number, format: AmountFormat, withCurrency = false): string {
-  if (!Number.isSafeInteger(rupiah) || rupiah <= 0) throw new RangeError(`Cannot format amount: expected a positive whole rupiah amount, found ${rupiah}`);
+  if (!Number.isSafeInteger(rupiah) || rupiah <= 0)
+    throw new RangeError(`Cannot format amount: expected a positive whole rupiah amount, found ${rupiah}`);
   if (format === 'integer') return String(rupiah);
   const grouped = String(rupiah).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
   return withCurrency ? `Rp ${grouped}` : grouped;
@@ -61,7 +62,10 @@ export function parseDate(text: string, format: DateFormat): CalendarDate | unde
 }
 
 export function formatDate(date: CalendarDate, format: DateFormat): string {
-  if (!isCalendarDate(date.year, date.month, date.day)) throw new RangeError(`Cannot format date: ${date.year}-${date.month}-${date.day} is not a calendar date in 2000-2099`);
+  if (!isCalendarDate(date.year, date.month, date.day))
+    throw new RangeError(
+      `Cannot format date: ${date.year}-${date.month}-${date.day} is not a calendar date in 2000-2099`,
+    );
   const y = String(date.year);
   const m = String(date.month).padStart(2, '0');
   const d = String(date.day).padStart(2, '0');

@@ -11,7 +11,9 @@ export type Field = keyof LayoutSpec['columns'];
 /** Index in the record of each mapped field. */
 export type ColumnIndex = Readonly<Partial<Record<Field, number>>>;
 
-export type HeaderMatch = { readonly ok: true; readonly index: ColumnIndex; readonly width: number } | { readonly ok: false; readonly reason: string };
+export type HeaderMatch =
+  | { readonly ok: true; readonly index: ColumnIndex; readonly width: number }
+  | { readonly ok: false; readonly reason: string };
 
 const shownMax = 5;
 
@@ -31,7 +33,10 @@ export function matchHeader(found: readonly string[], layout: LayoutSpec): Heade
   if (unexpected.length > 0) problems.push(`unexpected ${list(unexpected)}`);
   if (repeated.length > 0) problems.push(`repeated ${list(repeated)}`);
   if (problems.length > 0) {
-    return { ok: false, reason: `expected the ${layout.id} header ${layout.header.join(layout.delimiter === '\t' ? ' ' : layout.delimiter)} (any order), found ${problems.join('; ')}` };
+    return {
+      ok: false,
+      reason: `expected the ${layout.id} header ${layout.header.join(layout.delimiter === '\t' ? ' ' : layout.delimiter)} (any order), found ${problems.join('; ')}`,
+    };
   }
   const index: Partial<Record<Field, number>> = {};
   for (const [field, name] of Object.entries(layout.columns) as Array<[Field, string | undefined]>) {

@@ -7,5 +7,14 @@ export { importErrors, fatalImportCodes } from './errors.ts';
 export { LayoutSpecSchema, loadLayoutFile, validateLayout, type LayoutSpec, type LayoutSpecInput } from './layout.ts';
 export { builtinLayouts, defaultLayoutByBank, briV1, bniV1, genericV1 } from './layouts/builtin.ts';
 export { defaultImportLimits, type ImportLimits } from './limits.ts';
-export { formatAmount, formatDate, parseAmount, parseDate, normalizeWord, type AmountFormat, type DateFormat, type CalendarDate } from './formats.ts';
+export {
+  formatAmount,
+  formatDate,
+  parseAmount,
+  parseDate,
+  normalizeWord,
+  type AmountFormat,
+  type DateFormat,
+  type CalendarDate,
+} from './formats.ts';
 export { checkNik, checkPan, checkRegionCode, luhnValid, luhnCheckDigit, maskPan, provinceCodes } from './identity.ts';

@@ -39,27 +39,60 @@ export const LayoutSpecSchema = z
       /** A running row number (NO): read as text and ignored. */
       rowNumber: ColumnName.optional(),
     }),
-    amountFormat: z.enum(amountFormats as [AmountFormat, ...AmountFormat[]], { error: `expected an amount format: one of ${amountFormats.join(', ')}` }),
+    amountFormat: z.enum(amountFormats as [AmountFormat, ...AmountFormat[]], {
+      error: `expected an amount format: one of ${amountFormats.join(', ')}`,
+    }),
     /** Writers prefix amounts with "Rp " (id-thousands only); readers accept both. */
     amountCurrencyPrefix: z.boolean().default(false),
-    dateFormat: z.enum(dateFormats as [DateFormat, ...DateFormat[]], { error: `expected a date format: one of ${dateFormats.join(', ')}` }).optional(),
+    dateFormat: z
+      .enum(dateFormats as [DateFormat, ...DateFormat[]], {
+        error: `expected a date format: one of ${dateFormats.join(', ')}`,
+      })
+      .optional(),
     /** Words per status, first one is what a writer emits; compared case-insensitively. */
     statusWords: z.strictObject({ credited: StatusWords, failed: StatusWords, returned: StatusWords }),
   })
   .superRefine((spec, ctx) => {
     const header = spec.header.map(normalizeWord);
-    const mapped = Object.values(spec.columns).filter((name) => name !== undefined).map(normalizeWord);
+    const mapped = Object.values(spec.columns)
+      .filter((name) => name !== undefined)
+      .map(normalizeWord);
     for (const [i, name] of header.entries()) {
-      if (header.indexOf(name) !== i) ctx.addIssue({ code: 'custom', path: ['header', i], message: `expected each column once, found ${name} twice` });
-      if (!mapped.includes(name)) ctx.addIssue({ code: 'custom', path: ['header', i], message: `expected every header column to be mapped in columns, found ${name} unmapped` });
+      if (header.indexOf(name) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['header', i],
+          message: `expected each column once, found ${name} twice`,
+        });
+      if (!mapped.includes(name))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['header', i],
+          message: `expected every header column to be mapped in columns, found ${name} unmapped`,
+        });
     }
     for (const [field, name] of Object.entries(spec.columns)) {
-      if (name !== undefined && !header.includes(normalizeWord(name))) ctx.addIssue({ code: 'custom', path: ['columns', field], message: `expected ${name} to be in header, it is not` });
+      if (name !== undefined && !header.includes(normalizeWord(name)))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['columns', field],
+          message: `expected ${name} to be in header, it is not`,
+        });
     }
-    if ((spec.columns.date === undefined) !== (spec.dateFormat === undefined)) ctx.addIssue({ code: 'custom', path: ['dateFormat'], message: 'expected dateFormat exactly when columns.date is set' });
+    if ((spec.columns.date === undefined) !== (spec.dateFormat === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['dateFormat'],
+        message: 'expected dateFormat exactly when columns.date is set',
+      });
     const words = Object.values(spec.statusWords).flat().map(normalizeWord);
     for (const [i, word] of words.entries()) {
-      if (words.indexOf(word) !== i) ctx.addIssue({ code: 'custom', path: ['statusWords'], message: `expected each status word in one status only, found ${word} twice` });
+      if (words.indexOf(word) !== i)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['statusWords'],
+          message: `expected each status word in one status only, found ${word} twice`,
+        });
     }
   });
 
@@ -68,12 +101,15 @@ export type LayoutSpecInput = z.input<typeof LayoutSpecSchema>;
 
 /** "columns.nik: expected ...; header.3: expected ..." */
 export function formatIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
 }
 
 export function validateLayout(value: unknown, source: string): LayoutSpec {
   const result = LayoutSpecSchema.safeParse(value);
-  if (!result.success) throw new ERR_IMPORT_LAYOUT(`Cannot use layout from ${source}: ${formatIssues(result.error)}`, { source });
+  if (!result.success)
+    throw new ERR_IMPORT_LAYOUT(`Cannot use layout from ${source}: ${formatIssues(result.error)}`, { source });
   return result.data;
 }
 
@@ -85,12 +121,20 @@ export async function loadLayoutFile(path: string): Promise<LayoutSpec> {
   } catch (err) {
     throw new ERR_IMPORT_LAYOUT(`Cannot read layout file ${path}: ${(err as Error).message}`, { path }, err);
   }
-  if (Buffer.byteLength(text) > layoutFileBytesMax) throw new ERR_IMPORT_LAYOUT(`Cannot use layout file ${path}: expected at most ${layoutFileBytesMax} bytes, found ${Buffer.byteLength(text)}`, { path });
+  if (Buffer.byteLength(text) > layoutFileBytesMax)
+    throw new ERR_IMPORT_LAYOUT(
+      `Cannot use layout file ${path}: expected at most ${layoutFileBytesMax} bytes, found ${Buffer.byteLength(text)}`,
+      { path },
+    );
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new ERR_IMPORT_LAYOUT(`Cannot use layout file ${path}: expected JSON, found a syntax error (${(err as Error).message})`, { path }, err);
+    throw new ERR_IMPORT_LAYOUT(
+      `Cannot use layout file ${path}: expected JSON, found a syntax error (${(err as Error).message})`,
+      { path },
+      err,
+    );
   }
   return validateLayout(json, `file ${path}`);
 }

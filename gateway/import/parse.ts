@@ -31,24 +31,42 @@ export interface ParseOptions {
 /** The layout an import uses: the given one, a built-in by id, or the bank's default. */
 export function resolveLayout(bank: Bank, layout?: string | LayoutSpec): LayoutSpec {
   if (layout === undefined) return builtinLayouts.get(defaultLayoutByBank[bank])!;
-  if (typeof layout !== 'string') return validateLayout(layout, `layout object ${String((layout as { id?: unknown }).id)}`);
+  if (typeof layout !== 'string')
+    return validateLayout(layout, `layout object ${String((layout as { id?: unknown }).id)}`);
   const found = builtinLayouts.get(layout);
-  if (found === undefined) throw new ERR_IMPORT_LAYOUT(`Cannot import: expected a layout among ${[...builtinLayouts.keys()].join(', ')} or a layout file, found ${shown(layout)}`, { layout });
+  if (found === undefined)
+    throw new ERR_IMPORT_LAYOUT(
+      `Cannot import: expected a layout among ${[...builtinLayouts.keys()].join(', ')} or a layout file, found ${shown(layout)}`,
+      { layout },
+    );
   return found;
 }
 
 function resolveLimits(given: Partial<ImportLimits> = {}): ImportLimits {
   const limits = { ...defaultImportLimits, ...given };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new ERR_IMPORT_OPTIONS(`Cannot import: expected limit ${name} to be a positive integer, found ${String(value)}`, { limit: name });
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new ERR_IMPORT_OPTIONS(
+        `Cannot import: expected limit ${name} to be a positive integer, found ${String(value)}`,
+        { limit: name },
+      );
   }
   return limits;
 }
 
 /** Validates the options at the call, then returns the lazily read stream of parsed rows. */
-export function parseDisbursements(input: NodeJS.ReadableStream | Readable, options: ParseOptions): AsyncIterable<ParsedDisbursement> {
-  if (!BankSchema.safeParse(options.bank).success) throw new ERR_IMPORT_OPTIONS(`Cannot import: expected a bank among ${BankSchema.options.join(', ')}, found ${shown(String(options.bank))}`);
-  if (!TahapSchema.safeParse(options.tahap).success) throw new ERR_IMPORT_OPTIONS(`Cannot import: expected a tahap such as 2026-IV, found ${shown(String(options.tahap))}`);
+export function parseDisbursements(
+  input: NodeJS.ReadableStream | Readable,
+  options: ParseOptions,
+): AsyncIterable<ParsedDisbursement> {
+  if (!BankSchema.safeParse(options.bank).success)
+    throw new ERR_IMPORT_OPTIONS(
+      `Cannot import: expected a bank among ${BankSchema.options.join(', ')}, found ${shown(String(options.bank))}`,
+    );
+  if (!TahapSchema.safeParse(options.tahap).success)
+    throw new ERR_IMPORT_OPTIONS(
+      `Cannot import: expected a tahap such as 2026-IV, found ${shown(String(options.tahap))}`,
+    );
   const layout = resolveLayout(options.bank, options.layout);
   const limits = resolveLimits(options.limits);
   return parseWith(input, { layout, limits, bank: options.bank, tahap: options.tahap });
@@ -67,21 +85,35 @@ function rejected(line: number, code: string, reason: string): ParsedDisbursemen
 
 function failureReject(failure: CsvFailure, limits: ImportLimits): ParsedDisbursement {
   if (failure.kind === 'too-long') {
-    return rejected(failure.line, importErrors.ERR_IMPORT_RECORD_TOO_LONG.code, `expected a record of at most ${limits.recordCharsMax} characters, found a longer one; nothing after it was read`);
+    return rejected(
+      failure.line,
+      importErrors.ERR_IMPORT_RECORD_TOO_LONG.code,
+      `expected a record of at most ${limits.recordCharsMax} characters, found a longer one; nothing after it was read`,
+    );
   }
   // csv-parse's message names the quote problem and line, and echoes at most a short field value.
   const what = failure.message.split(':')[0] ?? 'malformed CSV';
-  return rejected(failure.line, importErrors.ERR_IMPORT_CSV_SYNTAX.code, `expected well-formed CSV (quotes closed, nothing after a closing quote), found ${what.toLowerCase()}; nothing after it was read`);
+  return rejected(
+    failure.line,
+    importErrors.ERR_IMPORT_CSV_SYNTAX.code,
+    `expected well-formed CSV (quotes closed, nothing after a closing quote), found ${what.toLowerCase()}; nothing after it was read`,
+  );
 }
 
-async function* parseWith(input: NodeJS.ReadableStream | Readable, resolved: Resolved): AsyncGenerator<ParsedDisbursement> {
+async function* parseWith(
+  input: NodeJS.ReadableStream | Readable,
+  resolved: Resolved,
+): AsyncGenerator<ParsedDisbursement> {
   const { layout, limits } = resolved;
   const references = new ReferenceSet();
   let ctx: RowContext | undefined;
   let width = 0;
   let rows = 0;
   try {
-    for await (const item of readCsvRecords(input, { delimiter: layout.delimiter, recordCharsMax: limits.recordCharsMax })) {
+    for await (const item of readCsvRecords(input, {
+      delimiter: layout.delimiter,
+      recordCharsMax: limits.recordCharsMax,
+    })) {
       if ('failure' in item) {
         yield failureReject(item.failure, limits);
         return;
@@ -93,25 +125,55 @@ async function* parseWith(input: NodeJS.ReadableStream | Readable, resolved: Res
           yield rejected(line, importErrors.ERR_IMPORT_HEADER.code, header.reason);
           return;
         }
-        ctx = { layout, index: header.index, bank: resolved.bank, tahap: resolved.tahap, limits, statusByWord: statusVocabulary(layout) };
+        ctx = {
+          layout,
+          index: header.index,
+          bank: resolved.bank,
+          tahap: resolved.tahap,
+          limits,
+          statusByWord: statusVocabulary(layout),
+        };
         width = header.width;
         continue;
       }
       if (++rows > limits.rowsMax) {
-        yield rejected(line, importErrors.ERR_IMPORT_TOO_MANY_ROWS.code, `expected at most ${limits.rowsMax} data rows, found more; nothing after this line was read`);
+        yield rejected(
+          line,
+          importErrors.ERR_IMPORT_TOO_MANY_ROWS.code,
+          `expected at most ${limits.rowsMax} data rows, found more; nothing after this line was read`,
+        );
         return;
       }
       yield* rowResults(fields, line, width, ctx, references);
     }
   } catch (err) {
-    throw new ERR_IMPORT_READ(`Cannot import: reading the input failed after ${rows} data rows: ${(err as Error).message}`, { rows }, err);
+    throw new ERR_IMPORT_READ(
+      `Cannot import: reading the input failed after ${rows} data rows: ${(err as Error).message}`,
+      { rows },
+      err,
+    );
   }
-  if (ctx === undefined) yield rejected(1, importErrors.ERR_IMPORT_HEADER.code, `expected the ${layout.id} header on line 1, found an empty file`);
+  if (ctx === undefined)
+    yield rejected(
+      1,
+      importErrors.ERR_IMPORT_HEADER.code,
+      `expected the ${layout.id} header on line 1, found an empty file`,
+    );
 }
 
-function* rowResults(fields: string[], line: number, width: number, ctx: RowContext, references: ReferenceSet): Generator<ParsedDisbursement> {
+function* rowResults(
+  fields: string[],
+  line: number,
+  width: number,
+  ctx: RowContext,
+  references: ReferenceSet,
+): Generator<ParsedDisbursement> {
   if (fields.length !== width) {
-    yield rejected(line, importErrors.ERR_IMPORT_COLUMN_COUNT.code, `expected ${width} fields separated by ${JSON.stringify(ctx.layout.delimiter)}, found ${fields.length} (a truncated or wrongly split line)`);
+    yield rejected(
+      line,
+      importErrors.ERR_IMPORT_COLUMN_COUNT.code,
+      `expected ${width} fields separated by ${JSON.stringify(ctx.layout.delimiter)}, found ${fields.length} (a truncated or wrongly split line)`,
+    );
     return;
   }
   const result = validateRow(fields, line, ctx);
@@ -120,7 +182,11 @@ function* rowResults(fields: string[], line: number, width: number, ctx: RowCont
   // reference is still flagged: the bank must say which of the two is meant.
   const firstLine = reference === '' ? undefined : references.add(reference, line);
   if (firstLine !== undefined) {
-    yield rejected(line, importErrors.ERR_IMPORT_DUPLICATE.code, `expected each reference once in a file, found ${shown(reference)} again (first on line ${firstLine})`);
+    yield rejected(
+      line,
+      importErrors.ERR_IMPORT_DUPLICATE.code,
+      `expected each reference once in a file, found ${shown(reference)} again (first on line ${firstLine})`,
+    );
     return;
   }
   if (result.ok) yield { ok: true, row: result.row };

@@ -18,7 +18,10 @@ export function rejectsReportLine(reject: DisbursementReject): string {
 }
 
 /** Writes the report and returns how many rejects it holds. Does not end `out`. */
-export async function writeRejectsReport(rejects: Iterable<DisbursementReject> | AsyncIterable<DisbursementReject>, out: Writable | NodeJS.WritableStream): Promise<number> {
+export async function writeRejectsReport(
+  rejects: Iterable<DisbursementReject> | AsyncIterable<DisbursementReject>,
+  out: Writable | NodeJS.WritableStream,
+): Promise<number> {
   let count = 0;
   const write = async (text: string): Promise<void> => {
     if (!out.write(text)) await once(out as Writable, 'drain');

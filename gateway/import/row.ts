@@ -22,7 +22,8 @@ export interface RowContext {
   readonly statusByWord: ReadonlyMap<string, DisbursementStatus>;
 }
 
-export type RowResult = { readonly ok: true; readonly row: DisbursementRow } | { readonly ok: false; readonly rejects: DisbursementReject[] };
+export type RowResult =
+  { readonly ok: true; readonly row: DisbursementRow } | { readonly ok: false; readonly rejects: DisbursementReject[] };
 
 const referencePattern = /^[A-Za-z0-9/_.-]{1,64}$/;
 // C0 controls, DEL, C1 controls and U+FFFD (what undecodable bytes become).
@@ -55,7 +56,8 @@ export function validateRow(fields: readonly string[], line: number, ctx: RowCon
   const get = (name: Field): string => field(fields, ctx.index, name);
 
   const kpmId = get('kpmId');
-  if (!KpmId.safeParse(kpmId).success) fail(importErrors.ERR_IMPORT_KPM_ID.code, `expected a KPM id of 4-32 of A-Z, 0-9 and -, found ${shown(kpmId)}`);
+  if (!KpmId.safeParse(kpmId).success)
+    fail(importErrors.ERR_IMPORT_KPM_ID.code, `expected a KPM id of 4-32 of A-Z, 0-9 and -, found ${shown(kpmId)}`);
   const nik = get('nik');
   const nikProblem = checkNik(nik);
   if (nikProblem !== undefined) fail(importErrors.ERR_IMPORT_NIK.code, nikProblem);
@@ -71,37 +73,59 @@ export function validateRow(fields: readonly string[], line: number, ctx: RowCon
   const amount = readAmount(get('amount'), ctx, fail);
   const status = readStatus(get('status'), ctx, fail);
   const reference = get('reference');
-  if (!referencePattern.test(reference)) fail(importErrors.ERR_IMPORT_REFERENCE.code, `expected a bank reference of 1-64 of A-Z, a-z, 0-9 and / _ . -, found ${reference === '' ? 'an empty field' : shown(reference)}`);
+  if (!referencePattern.test(reference))
+    fail(
+      importErrors.ERR_IMPORT_REFERENCE.code,
+      `expected a bank reference of 1-64 of A-Z, a-z, 0-9 and / _ . -, found ${reference === '' ? 'an empty field' : shown(reference)}`,
+    );
   checkContext(fields, ctx, fail);
 
   if (rejects.length > 0 || amount === undefined || status === undefined) return { ok: false, rejects };
-  return { ok: true, row: { line, tahap: ctx.tahap, bank: ctx.bank, kpmId, nik, pan, name, regionCode, amount, status, reference } };
+  return {
+    ok: true,
+    row: { line, tahap: ctx.tahap, bank: ctx.bank, kpmId, nik, pan, name, regionCode, amount, status, reference },
+  };
 }
 
 function checkName(name: string, nameCharsMax: number): string | undefined {
   if (name === '') return 'expected a name, found an empty field';
   if (name.length > nameCharsMax) return `expected a name of at most ${nameCharsMax} characters, found ${name.length}`;
   const bad = name.search(controlPattern);
-  if (bad >= 0) return `expected a name without control characters or undecodable bytes, found one at position ${bad + 1}`;
+  if (bad >= 0)
+    return `expected a name without control characters or undecodable bytes, found one at position ${bad + 1}`;
   return undefined;
 }
 
 function readAmount(text: string, ctx: RowContext, fail: (code: string, reason: string) => void): number | undefined {
   const amount = parseAmount(text, ctx.layout.amountFormat);
   if (amount === undefined) {
-    fail(importErrors.ERR_IMPORT_AMOUNT.code, `expected a positive whole rupiah amount like ${amountExample(ctx.layout.amountFormat)}, found ${text === '' ? 'an empty field' : shown(text)}`);
+    fail(
+      importErrors.ERR_IMPORT_AMOUNT.code,
+      `expected a positive whole rupiah amount like ${amountExample(ctx.layout.amountFormat)}, found ${text === '' ? 'an empty field' : shown(text)}`,
+    );
     return undefined;
   }
   if (amount > ctx.limits.amountRupiahMax) {
-    fail(importErrors.ERR_IMPORT_AMOUNT.code, `expected an amount of at most ${ctx.limits.amountRupiahMax} rupiah, found ${amount}`);
+    fail(
+      importErrors.ERR_IMPORT_AMOUNT.code,
+      `expected an amount of at most ${ctx.limits.amountRupiahMax} rupiah, found ${amount}`,
+    );
     return undefined;
   }
   return amount;
 }
 
-function readStatus(text: string, ctx: RowContext, fail: (code: string, reason: string) => void): DisbursementStatus | undefined {
+function readStatus(
+  text: string,
+  ctx: RowContext,
+  fail: (code: string, reason: string) => void,
+): DisbursementStatus | undefined {
   const status = ctx.statusByWord.get(normalizeWord(text));
-  if (status === undefined) fail(importErrors.ERR_IMPORT_STATUS.code, `expected a status word among ${[...ctx.statusByWord.keys()].join(', ')}, found ${text === '' ? 'an empty field' : shown(text)}`);
+  if (status === undefined)
+    fail(
+      importErrors.ERR_IMPORT_STATUS.code,
+      `expected a status word among ${[...ctx.statusByWord.keys()].join(', ')}, found ${text === '' ? 'an empty field' : shown(text)}`,
+    );
   return status;
 }
 
@@ -110,14 +134,26 @@ function checkContext(fields: readonly string[], ctx: RowContext, fail: (code: s
   const { layout, index } = ctx;
   if (index.date !== undefined && layout.dateFormat !== undefined) {
     const text = field(fields, index, 'date');
-    if (parseDate(text, layout.dateFormat) === undefined) fail(importErrors.ERR_IMPORT_DATE.code, `expected a date ${layout.dateFormat} (2000-2099), found ${text === '' ? 'an empty field' : shown(text)}`);
+    if (parseDate(text, layout.dateFormat) === undefined)
+      fail(
+        importErrors.ERR_IMPORT_DATE.code,
+        `expected a date ${layout.dateFormat} (2000-2099), found ${text === '' ? 'an empty field' : shown(text)}`,
+      );
   }
   if (index.bank !== undefined) {
     const text = field(fields, index, 'bank');
-    if (normalizeWord(text) !== ctx.bank) fail(importErrors.ERR_IMPORT_BANK_MISMATCH.code, `expected bank ${ctx.bank} (the import's), found ${text === '' ? 'an empty field' : shown(text)}`);
+    if (normalizeWord(text) !== ctx.bank)
+      fail(
+        importErrors.ERR_IMPORT_BANK_MISMATCH.code,
+        `expected bank ${ctx.bank} (the import's), found ${text === '' ? 'an empty field' : shown(text)}`,
+      );
   }
   if (index.tahap !== undefined) {
     const text = field(fields, index, 'tahap');
-    if (normalizeWord(text) !== ctx.tahap) fail(importErrors.ERR_IMPORT_TAHAP_MISMATCH.code, `expected tahap ${ctx.tahap} (the import's), found ${text === '' ? 'an empty field' : shown(text)}`);
+    if (normalizeWord(text) !== ctx.tahap)
+      fail(
+        importErrors.ERR_IMPORT_TAHAP_MISMATCH.code,
+        `expected tahap ${ctx.tahap} (the import's), found ${text === '' ? 'an empty field' : shown(text)}`,
+      );
   }
 }

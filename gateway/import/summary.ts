@@ -57,7 +57,9 @@ export class ImportTally {
 }
 
 /** Consumes a parse to its end and returns its totals (rows themselves are dropped). */
-export async function summarizeImport(parsed: AsyncIterable<ParsedDisbursement> | Iterable<ParsedDisbursement>): Promise<ImportSummary> {
+export async function summarizeImport(
+  parsed: AsyncIterable<ParsedDisbursement> | Iterable<ParsedDisbursement>,
+): Promise<ImportSummary> {
   const tally = new ImportTally();
   for await (const item of parsed) tally.add(item);
   return tally.summary();

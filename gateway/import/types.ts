@@ -42,4 +42,5 @@ export interface DisbursementReject {
   readonly reason: string;
 }
 
-export type ParsedDisbursement = { readonly ok: true; readonly row: DisbursementRow } | { readonly ok: false; readonly reject: DisbursementReject };
+export type ParsedDisbursement =
+  { readonly ok: true; readonly row: DisbursementRow } | { readonly ok: false; readonly reject: DisbursementReject };

@@ -15,7 +15,9 @@ import { z } from 'zod';
 export function parseBundle(value: unknown): Bundle {
   const parsed = Bundle.safeParse(value);
   if (!parsed.success) {
-    throw new ERR_BODY_INVALID(`Cannot read bundle: ${z.prettifyError(parsed.error).slice(0, 500)}`, { issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })) });
+    throw new ERR_BODY_INVALID(`Cannot read bundle: ${z.prettifyError(parsed.error).slice(0, 500)}`, {
+      issues: parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
   }
   return parsed.data;
 }
@@ -23,18 +25,35 @@ export function parseBundle(value: unknown): Bundle {
 export async function importBundle(store: GatewayStore, bundle: Bundle, now: number): Promise<IngestResult> {
   const { manifest, entries } = bundle;
   const agent = await store.getAgent(manifest.agentId);
-  if (agent === undefined || agent.status !== 'active') throw new ERR_AUTH_AGENT(`Cannot import bundle: expected an enrolled active agent ${manifest.agentId}, found ${agent?.status ?? 'none'}`);
-  if (!verifyBundleManifest(manifest, agent.publicKey)) throw new ERR_BUNDLE_INVALID(`Cannot import bundle ${manifest.bundleId}: the manifest signature does not verify with ${manifest.agentId}'s key`);
+  if (agent === undefined || agent.status !== 'active')
+    throw new ERR_AUTH_AGENT(
+      `Cannot import bundle: expected an enrolled active agent ${manifest.agentId}, found ${agent?.status ?? 'none'}`,
+    );
+  if (!verifyBundleManifest(manifest, agent.publicKey))
+    throw new ERR_BUNDLE_INVALID(
+      `Cannot import bundle ${manifest.bundleId}: the manifest signature does not verify with ${manifest.agentId}'s key`,
+    );
   const expected = manifest.toSeq - manifest.fromSeq + 1;
-  if (expected < 0 || entries.length !== expected) throw new ERR_BUNDLE_INVALID(`Cannot import bundle: expected ${Math.max(expected, 0)} entries (seq ${manifest.fromSeq}..${manifest.toSeq}), found ${entries.length}`);
+  if (expected < 0 || entries.length !== expected)
+    throw new ERR_BUNDLE_INVALID(
+      `Cannot import bundle: expected ${Math.max(expected, 0)} entries (seq ${manifest.fromSeq}..${manifest.toSeq}), found ${entries.length}`,
+    );
   const bad = entries.findIndex((e, i) => e.seq !== manifest.fromSeq + i);
-  if (bad >= 0) throw new ERR_BUNDLE_INVALID(`Cannot import bundle: entry ${bad} expected seq ${manifest.fromSeq + bad}, found ${entries[bad]?.seq}`);
+  if (bad >= 0)
+    throw new ERR_BUNDLE_INVALID(
+      `Cannot import bundle: entry ${bad} expected seq ${manifest.fromSeq + bad}, found ${entries[bad]?.seq}`,
+    );
   const last = entries[entries.length - 1];
-  if (last !== undefined && last.hash !== manifest.headHash) throw new ERR_BUNDLE_INVALID('Cannot import bundle: the last entry hash differs from the manifest headHash');
+  if (last !== undefined && last.hash !== manifest.headHash)
+    throw new ERR_BUNDLE_INVALID('Cannot import bundle: the last entry hash differs from the manifest headHash');
   let result: IngestResult = { accepted: 0, duplicates: 0, head: await store.head(agent.agentId) };
   for (let i = 0; i < entries.length; i += uploadEntriesMax) {
     const chunk = await ingestSegment(store, agent, entries.slice(i, i + uploadEntriesMax), now);
-    result = { accepted: result.accepted + chunk.accepted, duplicates: result.duplicates + chunk.duplicates, head: chunk.head };
+    result = {
+      accepted: result.accepted + chunk.accepted,
+      duplicates: result.duplicates + chunk.duplicates,
+      head: chunk.head,
+    };
   }
   return result;
 }

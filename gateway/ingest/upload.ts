@@ -16,12 +16,26 @@ export interface IngestResult {
   readonly head: ChainHead;
 }
 
-function invalid(index: number, entry: LedgerEntry | undefined, reason: 'hash' | 'signature' | 'prevHash' | 'agentId' | 'order', expected: string, found: string): never {
+function invalid(
+  index: number,
+  entry: LedgerEntry | undefined,
+  reason: 'hash' | 'signature' | 'prevHash' | 'agentId' | 'order',
+  expected: string,
+  found: string,
+): never {
   const seq = entry?.seq ?? 0;
-  throw new ERR_UPLOAD_ENTRY_INVALID(`Cannot accept upload: entry ${index} (seq ${seq}) ${reason}: expected ${expected}, found ${found}`, { index, seq, reason });
+  throw new ERR_UPLOAD_ENTRY_INVALID(
+    `Cannot accept upload: entry ${index} (seq ${seq}) ${reason}: expected ${expected}, found ${found}`,
+    { index, seq, reason },
+  );
 }
 
-export async function ingestSegment(store: GatewayStore, agent: AgentRecord, entries: readonly LedgerEntry[], receivedAt: number): Promise<IngestResult> {
+export async function ingestSegment(
+  store: GatewayStore,
+  agent: AgentRecord,
+  entries: readonly LedgerEntry[],
+  receivedAt: number,
+): Promise<IngestResult> {
   entries.forEach((entry, index) => {
     if (entry.agentId !== agent.agentId) invalid(index, entry, 'agentId', agent.agentId, entry.agentId);
   });
@@ -30,27 +44,47 @@ export async function ingestSegment(store: GatewayStore, agent: AgentRecord, ent
   const chainBreak = findChainBreak(entries, { seq: first.seq - 1, hash: first.prevHash }, agent.publicKey);
   if (chainBreak !== undefined) {
     const entry = entries[chainBreak.index];
-    if (chainBreak.kind === 'gap') invalid(chainBreak.index, entry, 'order', `seq ${chainBreak.expectedSeq}`, `seq ${chainBreak.foundSeq}`);
-    if (chainBreak.kind === 'prevHash') invalid(chainBreak.index, entry, 'prevHash', chainBreak.expectedPrevHash.slice(0, 12), chainBreak.foundPrevHash.slice(0, 12));
+    if (chainBreak.kind === 'gap')
+      invalid(chainBreak.index, entry, 'order', `seq ${chainBreak.expectedSeq}`, `seq ${chainBreak.foundSeq}`);
+    if (chainBreak.kind === 'prevHash')
+      invalid(
+        chainBreak.index,
+        entry,
+        'prevHash',
+        chainBreak.expectedPrevHash.slice(0, 12),
+        chainBreak.foundPrevHash.slice(0, 12),
+      );
     if (entry !== undefined) await store.recordTampered(agent.agentId, [entry], chainBreak.kind, receivedAt);
-    invalid(chainBreak.index, entry, chainBreak.kind, `a valid ${chainBreak.kind}`, `one that does not verify with the enrolled key`);
+    invalid(
+      chainBreak.index,
+      entry,
+      chainBreak.kind,
+      `a valid ${chainBreak.kind}`,
+      `one that does not verify with the enrolled key`,
+    );
   }
   const outcome = await store.ingest(agent.agentId, entries, receivedAt);
   switch (outcome.kind) {
     case 'accepted':
       return outcome;
     case 'fork':
-      throw new ERR_UPLOAD_FORK(`Cannot accept upload: entry at seq ${outcome.seq} has hash ${outcome.foundHash.slice(0, 12)}.., the gateway holds ${outcome.storedHash.slice(0, 12)}.. (fork; evidence kept)`, {
-        seq: outcome.seq,
-        storedHash: outcome.storedHash,
-        foundHash: outcome.foundHash,
-      });
+      throw new ERR_UPLOAD_FORK(
+        `Cannot accept upload: entry at seq ${outcome.seq} has hash ${outcome.foundHash.slice(0, 12)}.., the gateway holds ${outcome.storedHash.slice(0, 12)}.. (fork; evidence kept)`,
+        {
+          seq: outcome.seq,
+          storedHash: outcome.storedHash,
+          foundHash: outcome.foundHash,
+        },
+      );
     case 'gap':
-      throw new ERR_UPLOAD_GAP(`Cannot accept upload: expected seq ${outcome.expectedSeq} (head ${outcome.headSeq}), found ${outcome.foundSeq}`, {
-        headSeq: outcome.headSeq,
-        expectedSeq: outcome.expectedSeq,
-        foundSeq: outcome.foundSeq,
-      });
+      throw new ERR_UPLOAD_GAP(
+        `Cannot accept upload: expected seq ${outcome.expectedSeq} (head ${outcome.headSeq}), found ${outcome.foundSeq}`,
+        {
+          headSeq: outcome.headSeq,
+          expectedSeq: outcome.expectedSeq,
+          foundSeq: outcome.foundSeq,
+        },
+      );
     case 'prevHash':
       return invalid(outcome.index, entries[outcome.index], 'prevHash', 'the hash of the gateway head', 'another hash');
   }

@@ -115,7 +115,8 @@ function reversedKeys(facts: PositionFacts): { matched: Set<string>; unmatched: 
   for (const r of facts.reversals) {
     if (r.fault) continue;
     const target = facts.withdrawals.find(
-      (w) => !w.fault && w.agentId === r.agentId && w.seq === r.reversesSeq && w.id === r.reverses && w.amount === r.amount,
+      (w) =>
+        !w.fault && w.agentId === r.agentId && w.seq === r.reversesSeq && w.id === r.reverses && w.amount === r.amount,
     );
     const key = `${r.agentId}/${r.reversesSeq}`;
     if (target === undefined || matched.has(key)) unmatched += 1;
@@ -131,7 +132,11 @@ function withdrawalCategory(w: WithdrawalFact, credited: number, ctx: ClassifyCo
   return expired || afterClose ? 'late' : 'ok';
 }
 
-function classifyWithdrawals(facts: PositionFacts, credited: number, ctx: ClassifyContext): { list: ClassifiedWithdrawal[]; unmatched: number } {
+function classifyWithdrawals(
+  facts: PositionFacts,
+  credited: number,
+  ctx: ClassifyContext,
+): { list: ClassifiedWithdrawal[]; unmatched: number } {
   const { matched, unmatched } = reversedKeys(facts);
   const seenDupKeys = new Map<string, string>();
   const list: ClassifiedWithdrawal[] = [];
@@ -168,7 +173,8 @@ function placeOf(facts: PositionFacts): { bank: string; regionCode: string } {
   }
   if (row !== undefined) return { bank: row.bank, regionCode: row.regionCode };
   let w: WithdrawalFact | undefined;
-  for (const x of facts.withdrawals) if (w === undefined || x.agentId < w.agentId || (x.agentId === w.agentId && x.seq < w.seq)) w = x;
+  for (const x of facts.withdrawals)
+    if (w === undefined || x.agentId < w.agentId || (x.agentId === w.agentId && x.seq < w.seq)) w = x;
   if (w !== undefined) return { bank: w.agentBank, regionCode: w.agentRegion };
   return { bank: 'UNKNOWN', regionCode: 'UNKNOWN' };
 }
@@ -190,7 +196,10 @@ export function classifyPosition(facts: PositionFacts, ctx: ClassifyContext): Cl
     else returned += row.amount;
   }
   // Most KPMs have no entry at all: skip the sorting and sets.
-  const { list, unmatched } = facts.withdrawals.length + facts.reversals.length === 0 ? { list: [], unmatched: 0 } : classifyWithdrawals(facts, credited, ctx);
+  const { list, unmatched } =
+    facts.withdrawals.length + facts.reversals.length === 0
+      ? { list: [], unmatched: 0 }
+      : classifyWithdrawals(facts, credited, ctx);
   let drawn = 0;
   for (const w of list) if (w.category === 'ok' || w.category === 'late') drawn += w.amount;
   const withdrawn = Math.min(drawn, credited);

@@ -8,7 +8,18 @@ import { kpmCategories, withdrawalCategories, type Classification } from './clas
 export type Counters = Record<string, number>;
 
 export function emptyTahapCounters(): Counters {
-  const c: Counters = { kpm: 0, disbursed: 0, credited: 0, failed: 0, returned: 0, drawn: 0, withdrawn: 0, unclaimed: 0, overdrawnExcess: 0, reversalsUnmatched: 0 };
+  const c: Counters = {
+    kpm: 0,
+    disbursed: 0,
+    credited: 0,
+    failed: 0,
+    returned: 0,
+    drawn: 0,
+    withdrawn: 0,
+    unclaimed: 0,
+    overdrawnExcess: 0,
+    reversalsUnmatched: 0,
+  };
   for (const k of kpmCategories) {
     c[`kpm.${k}.count`] = 0;
     c[`kpm.${k}.credited`] = 0;
@@ -106,11 +117,23 @@ function slotOf(name: string): number {
   return i;
 }
 const fixedSlots = {
-  kpm: slotOf('kpm'), disbursed: slotOf('disbursed'), credited: slotOf('credited'), failed: slotOf('failed'), returned: slotOf('returned'), drawn: slotOf('drawn'),
-  withdrawn: slotOf('withdrawn'), unclaimed: slotOf('unclaimed'), overdrawnExcess: slotOf('overdrawnExcess'), reversalsUnmatched: slotOf('reversalsUnmatched'),
+  kpm: slotOf('kpm'),
+  disbursed: slotOf('disbursed'),
+  credited: slotOf('credited'),
+  failed: slotOf('failed'),
+  returned: slotOf('returned'),
+  drawn: slotOf('drawn'),
+  withdrawn: slotOf('withdrawn'),
+  unclaimed: slotOf('unclaimed'),
+  overdrawnExcess: slotOf('overdrawnExcess'),
+  reversalsUnmatched: slotOf('reversalsUnmatched'),
 };
-const kpmSlots = new Map(kpmCategories.map((k) => [k, { count: slotOf(`kpm.${k}.count`), credited: slotOf(`kpm.${k}.credited`) }]));
-const withdrawalSlots = new Map(withdrawalCategories.map((w) => [w, { count: slotOf(`w.${w}.count`), amount: slotOf(`w.${w}.amount`) }]));
+const kpmSlots = new Map(
+  kpmCategories.map((k) => [k, { count: slotOf(`kpm.${k}.count`), credited: slotOf(`kpm.${k}.credited`) }]),
+);
+const withdrawalSlots = new Map(
+  withdrawalCategories.map((w) => [w, { count: slotOf(`w.${w}.count`), amount: slotOf(`w.${w}.amount`) }]),
+);
 
 export function addTahapContribution(into: Float64Array, offset: number, c: Classification): void {
   const s = fixedSlots;

@@ -49,7 +49,12 @@ export interface DisbursementOutcome {
   readonly duplicates: number;
   readonly conflicts: number;
   /** The first conflictsListedMax conflicts (no personal data). */
-  readonly conflictList: readonly { readonly line: number; readonly kpmId: string; readonly reference: string; readonly reason: string }[];
+  readonly conflictList: readonly {
+    readonly line: number;
+    readonly kpmId: string;
+    readonly reference: string;
+    readonly reason: string;
+  }[];
 }
 
 export interface ImportedFile {
@@ -69,7 +74,16 @@ export interface EntitlementSnapshot {
 /** A KPM's reconciled position: its classification's figures without the per-withdrawal detail. */
 export type PositionView = { readonly kpmId: string } & Pick<
   Classification,
-  'bank' | 'regionCode' | 'category' | 'credited' | 'failed' | 'returned' | 'drawn' | 'withdrawn' | 'unclaimed' | 'overdrawnExcess'
+  | 'bank'
+  | 'regionCode'
+  | 'category'
+  | 'credited'
+  | 'failed'
+  | 'returned'
+  | 'drawn'
+  | 'withdrawn'
+  | 'unclaimed'
+  | 'overdrawnExcess'
 >;
 
 export interface WithdrawalView {
@@ -161,7 +175,10 @@ export interface EvidenceRecord {
 export interface GatewayStore {
   close(): Promise<void>;
 
-  addAgent(agent: NewAgent, options: { readonly move: boolean; readonly now: number; readonly lookupKey: string }): Promise<AgentRecord>;
+  addAgent(
+    agent: NewAgent,
+    options: { readonly move: boolean; readonly now: number; readonly lookupKey: string },
+  ): Promise<AgentRecord>;
   getAgent(agentId: string): Promise<AgentRecord | undefined>;
   listAgents(query: { readonly after?: string | undefined; readonly limit: number }): Promise<Page<AgentRecord>>;
   revokeAgent(agentId: string, now: number): Promise<AgentRecord>;
@@ -179,20 +196,44 @@ export interface GatewayStore {
   entries(agentId: string, fromSeq: number, limit: number): Promise<LedgerEntry[]>;
   evidence(agentId: string, limit: number): Promise<EvidenceRecord[]>;
 
-  applyDisbursements(rows: readonly DisbursementRow[], options: { readonly fileSha256: string; readonly now: number }): Promise<DisbursementOutcome>;
+  applyDisbursements(
+    rows: readonly DisbursementRow[],
+    options: { readonly fileSha256: string; readonly now: number },
+  ): Promise<DisbursementOutcome>;
   importedFiles(tahap: string | undefined): Promise<ImportedFile[]>;
   latestTahap(): Promise<string | undefined>;
 
   entitlementSnapshot(agentId: string, tahap: string): Promise<EntitlementSnapshot>;
-  recordEntitlementSet(set: { readonly setId: string; readonly agentId: string; readonly tahap: string; readonly issuedAt: number; readonly expiresAt: number }): Promise<void>;
+  recordEntitlementSet(set: {
+    readonly setId: string;
+    readonly agentId: string;
+    readonly tahap: string;
+    readonly issuedAt: number;
+    readonly expiresAt: number;
+  }): Promise<void>;
 
-  summary(tahap: string, filter: { readonly bank?: string | undefined; readonly region?: string | undefined }): Promise<Counters>;
+  summary(
+    tahap: string,
+    filter: { readonly bank?: string | undefined; readonly region?: string | undefined },
+  ): Promise<Counters>;
   positions(tahap: string, category: KpmCategory, query: PageQuery): Promise<Page<PositionView>>;
   withdrawals(tahap: string, category: WithdrawalCategory, query: PageQuery): Promise<Page<WithdrawalView>>;
   settlements(tahap: string): Promise<Record<string, Counters>>;
 
-  exceptions(tahap: string, query: PageQuery & { readonly state?: ExceptionState | undefined }): Promise<Page<ExceptionView>>;
-  transitionException(id: string, change: { readonly to: ExceptionState; readonly reason: ResolutionReason | undefined; readonly note: string; readonly actor: string; readonly now: number }): Promise<ExceptionView>;
+  exceptions(
+    tahap: string,
+    query: PageQuery & { readonly state?: ExceptionState | undefined },
+  ): Promise<Page<ExceptionView>>;
+  transitionException(
+    id: string,
+    change: {
+      readonly to: ExceptionState;
+      readonly reason: ResolutionReason | undefined;
+      readonly note: string;
+      readonly actor: string;
+      readonly now: number;
+    },
+  ): Promise<ExceptionView>;
 
   appendAudit(record: Omit<AuditRecord, 'id'>): Promise<AuditRecord>;
   audit(query: { readonly after?: string | undefined; readonly limit: number }): Promise<Page<AuditRecord>>;

@@ -25,13 +25,18 @@ function encode(value: unknown, path: string): string {
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isSafeInteger(value)) {
-        throw new ERR_CANONICAL_VALUE(`Cannot canonicalise ${path}: expected a safe integer, found ${String(value)}`, { path });
+        throw new ERR_CANONICAL_VALUE(`Cannot canonicalise ${path}: expected a safe integer, found ${String(value)}`, {
+          path,
+        });
       }
       return Object.is(value, -0) ? '0' : String(value);
     case 'object':
       return Array.isArray(value) ? encodeArray(value, path) : encodeObject(value, path);
     default:
-      throw new ERR_CANONICAL_VALUE(`Cannot canonicalise ${path}: values of type ${typeof value} have no canonical form`, { path });
+      throw new ERR_CANONICAL_VALUE(
+        `Cannot canonicalise ${path}: values of type ${typeof value} have no canonical form`,
+        { path },
+      );
   }
 }
 
@@ -42,7 +47,10 @@ function encodeArray(value: readonly unknown[], path: string): string {
 function encodeObject(value: object, path: string): string {
   const proto: unknown = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) {
-    throw new ERR_CANONICAL_VALUE(`Cannot canonicalise ${path}: expected a plain object, found ${value.constructor.name}`, { path });
+    throw new ERR_CANONICAL_VALUE(
+      `Cannot canonicalise ${path}: expected a plain object, found ${value.constructor.name}`,
+      { path },
+    );
   }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record)
@@ -61,7 +69,9 @@ const encoder = new TextEncoder();
 /** The exact bytes a signature or hash covers: UTF-8 of `domain + "\n" + canonicalJson(body)`. */
 export function signingBytes(domain: string, body: unknown): Uint8Array {
   if (!/^[a-z0-9.]+\.v[0-9]+$/.test(domain)) {
-    throw new ERR_CANONICAL_VALUE(`Cannot build signing bytes: domain must look like name.v1, found ${domain}`, { domain });
+    throw new ERR_CANONICAL_VALUE(`Cannot build signing bytes: domain must look like name.v1, found ${domain}`, {
+      domain,
+    });
   }
   return encoder.encode(`${domain}\n${canonicalJson(body)}`);
 }

@@ -4,7 +4,14 @@
  * tweetnacl is kept as the reference implementation the tests hold the fast path against (both
  * produce byte-identical signatures, Ed25519 being deterministic).
  */
-import { createPrivateKey, createPublicKey, randomBytes, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  randomBytes,
+  sign as nodeSign,
+  verify as nodeVerify,
+  type KeyObject,
+} from 'node:crypto';
 import nacl from 'tweetnacl';
 import { ERR_KEY_FORMAT, ERR_SIGNATURE_FORMAT } from './errors.ts';
 import { fromBase64, key32FromBase64, toBase64 } from './encoding.ts';
@@ -100,7 +107,9 @@ export function publicKeyFromSeedReference(seed: string): string {
 export function assertSignatureFormat(signature: string): void {
   const sig = fromBase64(signature);
   if (sig === undefined || sig.length !== 64) {
-    throw new ERR_SIGNATURE_FORMAT(`Cannot use signature: expected 64 bytes of base64, found ${sig === undefined ? 'invalid base64' : `${sig.length} bytes`}`);
+    throw new ERR_SIGNATURE_FORMAT(
+      `Cannot use signature: expected 64 bytes of base64, found ${sig === undefined ? 'invalid base64' : `${sig.length} bytes`}`,
+    );
   }
 }
 

@@ -13,7 +13,15 @@
  * The primitives (boxKey, x25519 key objects, packSealed/unpackSealed) are exported so that a
  * party sealing or opening in bulk (the gateway) can add its own key reuse on the same format.
  */
-import { createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import nacl from 'tweetnacl';
 import { ERR_KEY_FORMAT, ERR_SEALED_FORMAT, ERR_UNSEAL_FAILED } from './errors.ts';
 import { fromBase64, key32FromBase64, toBase64 } from './encoding.ts';
@@ -41,7 +49,11 @@ const x25519Pkcs8Prefix = Buffer.from('302e020100300506032b656e04220420', 'hex')
 const x25519SpkiPrefix = Buffer.from('302a300506032b656e032100', 'hex');
 const sigma = encoder.encode('expand 32-byte k');
 const zero16 = new Uint8Array(16);
-const lowlevel = (nacl as unknown as { lowlevel: { crypto_core_hsalsa20(out: Uint8Array, inp: Uint8Array, k: Uint8Array, c: Uint8Array): number } }).lowlevel;
+const lowlevel = (
+  nacl as unknown as {
+    lowlevel: { crypto_core_hsalsa20(out: Uint8Array, inp: Uint8Array, k: Uint8Array, c: Uint8Array): number };
+  }
+).lowlevel;
 
 export function x25519PublicKeyObject(raw: Uint8Array): KeyObject {
   return createPublicKey({ key: Buffer.concat([x25519SpkiPrefix, raw]), format: 'der', type: 'spki' });
@@ -66,7 +78,11 @@ export function boxKey(privateKey: KeyObject, publicKey: KeyObject): Uint8Array 
   try {
     shared = diffieHellman({ privateKey, publicKey });
   } catch (cause) {
-    throw new ERR_KEY_FORMAT('Cannot derive a box key: the X25519 public key is not usable (a low-order point)', {}, cause);
+    throw new ERR_KEY_FORMAT(
+      'Cannot derive a box key: the X25519 public key is not usable (a low-order point)',
+      {},
+      cause,
+    );
   }
   const key = new Uint8Array(32);
   lowlevel.crypto_core_hsalsa20(key, zero16, shared, sigma);
@@ -82,10 +98,16 @@ export function packSealed(ephemeralPublicKey: Uint8Array, nonce: Uint8Array, bo
 }
 
 /** Splits a sealed value, or returns undefined when it is not base64 of at least sealedBytesMin bytes. */
-export function unpackSealed(sealed: string): { ephemeralPublicKey: Uint8Array; nonce: Uint8Array; box: Uint8Array } | undefined {
+export function unpackSealed(
+  sealed: string,
+): { ephemeralPublicKey: Uint8Array; nonce: Uint8Array; box: Uint8Array } | undefined {
   const bytes = fromBase64(sealed);
   if (bytes === undefined || bytes.length < sealedBytesMin) return undefined;
-  return { ephemeralPublicKey: bytes.subarray(0, 32), nonce: bytes.subarray(32, sealedHeaderBytes), box: bytes.subarray(sealedHeaderBytes) };
+  return {
+    ephemeralPublicKey: bytes.subarray(0, 32),
+    nonce: bytes.subarray(32, sealedHeaderBytes),
+    box: bytes.subarray(sealedHeaderBytes),
+  };
 }
 
 // ---- Seal and unseal -----------------------------------------------------------------------
@@ -110,7 +132,11 @@ function ephemeralPrivateKey(random: (n: number) => Uint8Array): KeyObject {
   return random === randomBytes ? generateKeyPairSync('x25519').privateKey : x25519PrivateKeyObject(random(32));
 }
 
-export function seal(plaintext: string, recipientPublicKey: string, random: (n: number) => Uint8Array = randomBytes): string {
+export function seal(
+  plaintext: string,
+  recipientPublicKey: string,
+  random: (n: number) => Uint8Array = randomBytes,
+): string {
   const recipient = recipientKeyObject(recipientPublicKey);
   const ephemeral = ephemeralPrivateKey(random);
   const key = boxKey(ephemeral, recipient);
@@ -119,26 +145,40 @@ export function seal(plaintext: string, recipientPublicKey: string, random: (n: 
 }
 
 /** Reference implementation (tweetnacl only): same inputs, byte-identical output to `seal`. */
-export function sealReference(plaintext: string, recipientPublicKey: string, random: (n: number) => Uint8Array = randomBytes): string {
+export function sealReference(
+  plaintext: string,
+  recipientPublicKey: string,
+  random: (n: number) => Uint8Array = randomBytes,
+): string {
   const recipient = key32FromBase64(recipientPublicKey, 'seal public key');
   const ephemeral = nacl.box.keyPair.fromSecretKey(random(32));
   const nonce = random(24);
-  return packSealed(ephemeral.publicKey, nonce, nacl.box(encoder.encode(plaintext), nonce, recipient, ephemeral.secretKey));
+  return packSealed(
+    ephemeral.publicKey,
+    nonce,
+    nacl.box(encoder.encode(plaintext), nonce, recipient, ephemeral.secretKey),
+  );
 }
 
 export function unseal(sealed: string, recipientSecretKey: string): string {
   const parts = unpackSealed(sealed);
   if (parts === undefined) {
-    throw new ERR_SEALED_FORMAT(`Cannot unseal: expected base64 of at least ${sealedBytesMin} bytes, found ${fromBase64(sealed) === undefined ? 'invalid base64' : `${fromBase64(sealed)!.length} bytes`}`);
+    throw new ERR_SEALED_FORMAT(
+      `Cannot unseal: expected base64 of at least ${sealedBytesMin} bytes, found ${fromBase64(sealed) === undefined ? 'invalid base64' : `${fromBase64(sealed)!.length} bytes`}`,
+    );
   }
   let key: Uint8Array;
   try {
-    key = boxKey(x25519PrivateKeyObject(key32FromBase64(recipientSecretKey, 'seal secret key')), x25519PublicKeyObject(parts.ephemeralPublicKey));
+    key = boxKey(
+      x25519PrivateKeyObject(key32FromBase64(recipientSecretKey, 'seal secret key')),
+      x25519PublicKeyObject(parts.ephemeralPublicKey),
+    );
   } catch (cause) {
     throw new ERR_UNSEAL_FAILED('Cannot unseal: the sender key in the box is not usable', {}, cause);
   }
   const opened = nacl.secretbox.open(parts.box, parts.nonce, key);
-  if (opened === null) throw new ERR_UNSEAL_FAILED('Cannot unseal: the box did not open with this key (wrong key or altered bytes)');
+  if (opened === null)
+    throw new ERR_UNSEAL_FAILED('Cannot unseal: the box did not open with this key (wrong key or altered bytes)');
   try {
     return decoder.decode(opened);
   } catch (cause) {

@@ -37,7 +37,10 @@ function nibbleOf(charCode: number, allowSeparator: boolean): number {
 export function unpackNibbles(bytes: Uint8Array, count: number, allowSeparator: boolean, where: ErrorDetails): string {
   const pad = count & 1;
   if (pad === 1 && (bytes[0] ?? 0) >> 4 !== 0) {
-    throw new isoErrors.Bcd(`Cannot decode BCD: expected a 0 pad nibble, found 0x${((bytes[0] ?? 0) >> 4).toString(16)}`, where);
+    throw new isoErrors.Bcd(
+      `Cannot decode BCD: expected a 0 pad nibble, found 0x${((bytes[0] ?? 0) >> 4).toString(16)}`,
+      where,
+    );
   }
   let text = '';
   for (let position = pad; position < count + pad; position++) {

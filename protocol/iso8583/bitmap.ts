@@ -26,7 +26,10 @@ export function readBitmap(reader: ByteReader): FieldNumber[] {
   if (((primary[0] ?? 0) & 0x80) === 0) return fields;
   const secondary = setBits(reader.take(8, { part: 'bitmap' }), 64);
   if (secondary.length === 0) {
-    throw new isoErrors.Bitmap('Cannot decode bitmap: bit 1 announces a secondary bitmap, found no field 65-128 in it', { part: 'bitmap' });
+    throw new isoErrors.Bitmap(
+      'Cannot decode bitmap: bit 1 announces a secondary bitmap, found no field 65-128 in it',
+      { part: 'bitmap' },
+    );
   }
   return fields.concat(secondary);
 }
@@ -41,7 +44,9 @@ function setBits(bytes: Uint8Array, base: number): FieldNumber[] {
       const field = base + index * 8 + bit + 1;
       if (field === 1) continue; // the secondary bitmap indicator, handled by the caller
       if (fieldSpecs[field] === undefined) {
-        throw new isoErrors.FieldUnknown(`Cannot decode bitmap: field ${field} is not defined in this subset`, { field });
+        throw new isoErrors.FieldUnknown(`Cannot decode bitmap: field ${field} is not defined in this subset`, {
+          field,
+        });
       }
       fields.push(field as FieldNumber);
     }

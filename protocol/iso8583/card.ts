@@ -22,7 +22,11 @@ export function cardPinResult(field55: Uint8Array | undefined): CardPinResult {
   const cvm = findTlv(decodeTlv(field55), cvmResultsTag);
   if (cvm === undefined) return 'absent';
   if (cvm.length !== 3) {
-    throw new isoErrors.Tlv(`Cannot read CVM Results: expected 3 bytes, found ${cvm.length}`, { field: 55, tag: cvmResultsTag, reason: 'length' });
+    throw new isoErrors.Tlv(`Cannot read CVM Results: expected 3 bytes, found ${cvm.length}`, {
+      field: 55,
+      tag: cvmResultsTag,
+      reason: 'length',
+    });
   }
   const method = (cvm[0] ?? 0) & 0x3f;
   if (method !== pinMethodCodes.plaintext && method !== pinMethodCodes.enciphered) return 'absent';
@@ -30,15 +34,21 @@ export function cardPinResult(field55: Uint8Array | undefined): CardPinResult {
   if (result === 0x02) return 'verified';
   if (result === 0x01) return 'failed';
   if (result === 0x00) return 'absent';
-  throw new isoErrors.Tlv(`Cannot read CVM Results: expected result 0x00, 0x01 or 0x02, found 0x${result.toString(16)}`, {
-    field: 55,
-    tag: cvmResultsTag,
-    reason: 'result',
-  });
+  throw new isoErrors.Tlv(
+    `Cannot read CVM Results: expected result 0x00, 0x01 or 0x02, found 0x${result.toString(16)}`,
+    {
+      field: 55,
+      tag: cvmResultsTag,
+      reason: 'result',
+    },
+  );
 }
 
 /** The 9F34 item a terminal (or simulator) sends after the card checked the PIN offline. */
 export function cardPinCvmResults(method: CardPinMethod, outcome: 'verified' | 'failed'): TlvItem {
   // Condition 0x03 = "if terminal supports the CVM", the usual condition for offline PIN rules.
-  return { tag: cvmResultsTag, value: Uint8Array.of(pinMethodCodes[method], 0x03, outcome === 'verified' ? 0x02 : 0x01) };
+  return {
+    tag: cvmResultsTag,
+    value: Uint8Array.of(pinMethodCodes[method], 0x03, outcome === 'verified' ? 0x02 : 0x01),
+  };
 }

@@ -37,14 +37,18 @@ function decodeUnchecked(bytes: Uint8Array): IsoMessage {
   const fields: Record<number, unknown> = {};
   for (const number of present) {
     const spec = fieldSpecs[number];
-    if (spec === undefined) throw new isoErrors.Internal(`Cannot decode field ${number}: bitmap reader let an undefined field through`);
+    if (spec === undefined)
+      throw new isoErrors.Internal(`Cannot decode field ${number}: bitmap reader let an undefined field through`);
     fields[number] = fromRaw(number, readField(reader, spec), mti);
   }
   if (reader.remaining > 0) {
-    throw new isoErrors.Trailing(`Cannot decode message: expected it to end at offset ${reader.offset}, found ${reader.remaining} more bytes`, {
-      offset: reader.offset,
-      trailing: reader.remaining,
-    });
+    throw new isoErrors.Trailing(
+      `Cannot decode message: expected it to end at offset ${reader.offset}, found ${reader.remaining} more bytes`,
+      {
+        offset: reader.offset,
+        trailing: reader.remaining,
+      },
+    );
   }
   const message: IsoMessage = { tpdu, mti, fields };
   checkMtiRules(message);
@@ -54,6 +58,7 @@ function decodeUnchecked(bytes: Uint8Array): IsoMessage {
 function readMti(reader: ByteReader): Mti {
   const where = { part: 'mti' };
   const digits = unpackNibbles(reader.take(2, where), 4, false, where);
-  if (!isMti(digits)) throw new isoErrors.Mti(`Cannot decode MTI: expected a supported MTI, found ${digits}`, { ...where, mti: digits });
+  if (!isMti(digits))
+    throw new isoErrors.Mti(`Cannot decode MTI: expected a supported MTI, found ${digits}`, { ...where, mti: digits });
   return digits;
 }

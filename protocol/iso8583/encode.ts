@@ -44,6 +44,8 @@ function assertRoundTrip(message: IsoMessage, bytes: Uint8Array): void {
     throw new isoErrors.Internal(`Cannot encode ${message.mti}: its bytes do not decode`, { mti: message.mti }, error);
   }
   if (!messagesEqual(decoded, message)) {
-    throw new isoErrors.Internal(`Cannot encode ${message.mti}: its bytes decode to a different message`, { mti: message.mti });
+    throw new isoErrors.Internal(`Cannot encode ${message.mti}: its bytes decode to a different message`, {
+      mti: message.mti,
+    });
   }
 }

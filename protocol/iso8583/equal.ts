@@ -16,10 +16,14 @@ export function messagesEqual(a: IsoMessage, b: IsoMessage): boolean {
 function valuesEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (a instanceof Uint8Array || b instanceof Uint8Array) {
-    return a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((byte, i) => byte === b[i]);
+    return (
+      a instanceof Uint8Array && b instanceof Uint8Array && a.length === b.length && a.every((byte, i) => byte === b[i])
+    );
   }
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => valuesEqual(item, b[i]));
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => valuesEqual(item, b[i]))
+    );
   }
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   const keysA = definedKeys(a);

@@ -28,20 +28,28 @@ const charsetNames = {
 export function checkRaw(spec: FieldSpec, raw: RawValue): void {
   const field = spec.number;
   if (spec.format === 'b') {
-    if (!(raw instanceof Uint8Array)) throw new isoErrors.Field(`Cannot accept field ${field}: expected a Uint8Array`, { field, reason: 'type' });
+    if (!(raw instanceof Uint8Array))
+      throw new isoErrors.Field(`Cannot accept field ${field}: expected a Uint8Array`, { field, reason: 'type' });
   } else {
-    if (typeof raw !== 'string') throw new isoErrors.Field(`Cannot accept field ${field}: expected a string`, { field, reason: 'type' });
+    if (typeof raw !== 'string')
+      throw new isoErrors.Field(`Cannot accept field ${field}: expected a string`, { field, reason: 'type' });
     if (!charsetPatterns[spec.format].test(raw)) {
-      throw new isoErrors.Field(`Cannot accept field ${field} (${spec.name}): expected ${charsetNames[spec.format]}`, { field, reason: 'charset' });
+      throw new isoErrors.Field(`Cannot accept field ${field} (${spec.name}): expected ${charsetNames[spec.format]}`, {
+        field,
+        reason: 'charset',
+      });
     }
   }
   if (raw.length < spec.minLength || raw.length > spec.maxLength) {
     const expected = spec.minLength === spec.maxLength ? `${spec.minLength}` : `${spec.minLength}..${spec.maxLength}`;
-    throw new isoErrors.Field(`Cannot accept field ${field} (${spec.name}): expected length ${expected}, found ${raw.length}`, {
-      field,
-      reason: 'length',
-      length: raw.length,
-    });
+    throw new isoErrors.Field(
+      `Cannot accept field ${field} (${spec.name}): expected length ${expected}, found ${raw.length}`,
+      {
+        field,
+        reason: 'length',
+        length: raw.length,
+      },
+    );
   }
 }
 
@@ -79,14 +87,20 @@ function readLength(reader: ByteReader, spec: FieldSpec): number {
   const prefixBytes = spec.lengthKind === 'LLVAR' ? 1 : 2;
   const length = bcdValue(reader.take(prefixBytes, { field }));
   if (length < 0) {
-    throw new isoErrors.Length(`Cannot decode field ${field}: expected a BCD length prefix`, { field, reason: 'not BCD' });
+    throw new isoErrors.Length(`Cannot decode field ${field}: expected a BCD length prefix`, {
+      field,
+      reason: 'not BCD',
+    });
   }
   if (length < spec.minLength || length > spec.maxLength) {
-    throw new isoErrors.Length(`Cannot decode field ${field}: expected length ${spec.minLength}..${spec.maxLength}, found ${length}`, {
-      field,
-      reason: 'out of bounds',
-      length,
-    });
+    throw new isoErrors.Length(
+      `Cannot decode field ${field}: expected length ${spec.minLength}..${spec.maxLength}, found ${length}`,
+      {
+        field,
+        reason: 'out of bounds',
+        length,
+      },
+    );
   }
   return length;
 }

@@ -55,13 +55,16 @@ export function checkRawSemantics(field: FieldNumber, raw: RawValue): void {
       if (!/^[0-9]{2}(0[1-9]|1[0-2])$/.test(raw)) fail(14, 'date', 'expected an expiry YYMM with month 01-12');
       return;
     case 35:
-      if (!track2Pattern.test(raw)) fail(35, 'layout', "expected PAN n12-19, 'D', YYMM, service code n3, discretionary digits");
+      if (!track2Pattern.test(raw))
+        fail(35, 'layout', "expected PAN n12-19, 'D', YYMM, service code n3, discretionary digits");
       return;
     case 39:
-      if (!isResponseCode(raw)) fail(39, 'unknown response code', `expected a response code of this system, found '${raw}'`);
+      if (!isResponseCode(raw))
+        fail(39, 'unknown response code', `expected a response code of this system, found '${raw}'`);
       return;
     case 70:
-      if (raw !== '001' && raw !== '301') fail(70, 'unknown network code', `expected 001 (sign-on) or 301 (echo), found ${raw}`);
+      if (raw !== '001' && raw !== '301')
+        fail(70, 'unknown network code', `expected 001 (sign-on) or 301 (echo), found ${raw}`);
       return;
     default:
       return;
@@ -85,7 +88,8 @@ export function toRaw(field: FieldNumber, value: unknown, mti: Mti): RawValue {
       raw = settlementTotalsToRaw(value);
       break;
     default:
-      if (typeof value !== 'string' && !(value instanceof Uint8Array)) fail(field, 'type', 'expected a string or Uint8Array');
+      if (typeof value !== 'string' && !(value instanceof Uint8Array))
+        fail(field, 'type', 'expected a string or Uint8Array');
       raw = value;
   }
   return raw;

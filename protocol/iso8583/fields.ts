@@ -24,7 +24,14 @@ function fixed(number: FieldNumber, name: string, format: FieldFormat, length: n
   return { number, name, format, lengthKind: 'fixed', minLength: length, maxLength: length };
 }
 
-function variable(number: FieldNumber, name: string, format: FieldFormat, kind: 'LLVAR' | 'LLLVAR', min: number, max: number): FieldSpec {
+function variable(
+  number: FieldNumber,
+  name: string,
+  format: FieldFormat,
+  kind: 'LLVAR' | 'LLLVAR',
+  min: number,
+  max: number,
+): FieldSpec {
   return { number, name, format, lengthKind: kind, minLength: min, maxLength: max };
 }
 

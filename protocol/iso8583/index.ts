@@ -3,7 +3,18 @@
  * link-layer frame). Wire spec: protocol/README.md (Part 2).
  */
 export { isoErrors, type IsoErrorCode } from './errors.ts';
-export type { AdditionalAmount, Field60, FieldNumber, IsoFields, IsoMessage, Mti, NetworkCode, RequestMti, SettlementTotals, Tpdu } from './types.ts';
+export type {
+  AdditionalAmount,
+  Field60,
+  FieldNumber,
+  IsoFields,
+  IsoMessage,
+  Mti,
+  NetworkCode,
+  RequestMti,
+  SettlementTotals,
+  Tpdu,
+} from './types.ts';
 export { mtis } from './types.ts';
 export { encode } from './encode.ts';
 export { decode } from './decode.ts';
@@ -14,7 +25,13 @@ export { mtiRules, type MtiRule } from './rules.ts';
 export { isMti, isRequestMti, responseMti } from './mti.ts';
 export { swapTpdu, tpduId } from './tpdu.ts';
 export { networkCodes, networkManagementKind, type NetworkManagementKind } from './network.ts';
-export { agentCashExhaustedText, isApproved, isResponseCode, responseCodes, type ResponseCode } from './response-codes.ts';
+export {
+  agentCashExhaustedText,
+  isApproved,
+  isResponseCode,
+  responseCodes,
+  type ResponseCode,
+} from './response-codes.ts';
 export { amountRupiahMax, settlementCountMax, additionalAmountBlocksMax } from './private-fields.ts';
 export { decodeTlv, encodeTlv, findTlv, type TlvItem } from './tlv.ts';
 export { cardPinCvmResults, cardPinResult, cvmResultsTag, type CardPinMethod, type CardPinResult } from './card.ts';

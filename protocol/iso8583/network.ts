@@ -11,10 +11,15 @@ export const networkCodes: Readonly<Record<NetworkManagementKind, NetworkCode>> 
 
 export function networkManagementKind(message: IsoMessage): NetworkManagementKind {
   if (message.mti !== '0800' && message.mti !== '0810') {
-    throw new isoErrors.Mti(`Cannot tell network management kind: expected MTI 0800 or 0810, found ${message.mti}`, { part: 'mti' });
+    throw new isoErrors.Mti(`Cannot tell network management kind: expected MTI 0800 or 0810, found ${message.mti}`, {
+      part: 'mti',
+    });
   }
   const code = message.fields[70];
   if (code === '001') return 'sign-on';
   if (code === '301') return 'echo';
-  throw new isoErrors.Field(`Cannot tell network management kind: expected field 70 001 or 301, found ${String(code)}`, { field: 70, reason: 'network code' });
+  throw new isoErrors.Field(
+    `Cannot tell network management kind: expected field 70 001 or 301, found ${String(code)}`,
+    { field: 70, reason: 'network code' },
+  );
 }

@@ -25,14 +25,18 @@ function luhnSum(digits: string, withCheckDigit: boolean): number {
 
 /** True when `pan` is 12..19 digits and its last digit is the Luhn check digit. */
 export function isLuhnValid(pan: string): boolean {
-  if (typeof pan !== 'string' || pan.length < panDigitsMin || pan.length > panDigitsMax || !/^[0-9]+$/.test(pan)) return false;
+  if (typeof pan !== 'string' || pan.length < panDigitsMin || pan.length > panDigitsMax || !/^[0-9]+$/.test(pan))
+    return false;
   return luhnSum(pan, true) % 10 === 0;
 }
 
 /** The digit that makes `partial` + digit Luhn-valid (for simulators building KKS numbers). */
 export function luhnCheckDigit(partial: string): string {
   if (typeof partial !== 'string' || !/^[0-9]{1,18}$/.test(partial)) {
-    throw new isoErrors.Field('Cannot compute Luhn check digit: expected 1..18 digits', { field: 2, reason: 'charset' });
+    throw new isoErrors.Field('Cannot compute Luhn check digit: expected 1..18 digits', {
+      field: 2,
+      reason: 'charset',
+    });
   }
   return String((10 - (luhnSum(partial, false) % 10)) % 10);
 }
@@ -40,7 +44,10 @@ export function luhnCheckDigit(partial: string): string {
 /** "6013011234567890" -> "601301******7890"; refuses anything but 12..19 digits. */
 export function maskPan(pan: string): string {
   if (typeof pan !== 'string' || pan.length < panDigitsMin || pan.length > panDigitsMax || !/^[0-9]+$/.test(pan)) {
-    throw new isoErrors.Field(`Cannot mask PAN: expected ${panDigitsMin}..${panDigitsMax} digits`, { field: 2, reason: 'format' });
+    throw new isoErrors.Field(`Cannot mask PAN: expected ${panDigitsMin}..${panDigitsMax} digits`, {
+      field: 2,
+      reason: 'format',
+    });
   }
   return pan.slice(0, 6) + '*'.repeat(pan.length - 10) + pan.slice(-4);
 }

@@ -68,7 +68,8 @@ export function additionalAmountsFromRaw(raw: string): AdditionalAmount[] {
     if (!/^[0-9]{7}[CD][0-9]{12}$/.test(block)) fail(54, 'layout', `expected n7 'C'|'D' n12 in block ${at / 20 + 1}`);
     const magnitude = Number(block.slice(8));
     // A debit of zero would re-encode as 'C': refusing it keeps one wire form per value.
-    if (block[7] === 'D' && magnitude === 0) fail(54, 'layout', `expected sign 'C' for a zero amount in block ${at / 20 + 1}`);
+    if (block[7] === 'D' && magnitude === 0)
+      fail(54, 'layout', `expected sign 'C' for a zero amount in block ${at / 20 + 1}`);
     blocks.push({
       accountType: block.slice(0, 2),
       amountType: block.slice(2, 4),
@@ -109,7 +110,13 @@ export function field60FromRaw(raw: string, mti: Mti): Field60 {
     return { kind, batchNumber: raw };
   }
   if (!/^0200[0-9]{16}$/.test(raw)) fail(60, 'layout', `expected '0200' + STAN n6 + MMDD + hhmmss in a ${mti}`);
-  const value = { kind, mti: '0200', stan: raw.slice(4, 10), localDate: raw.slice(10, 14), localTime: raw.slice(14, 20) } as const;
+  const value = {
+    kind,
+    mti: '0200',
+    stan: raw.slice(4, 10),
+    localDate: raw.slice(10, 14),
+    localTime: raw.slice(14, 20),
+  } as const;
   checkMonthDay(value.localDate, 60);
   checkTime(value.localTime, 60);
   return value;
@@ -153,5 +160,6 @@ export function checkTime(hhmmss: string, field: number): void {
   const hours = Number(hhmmss.slice(0, 2));
   const minutes = Number(hhmmss.slice(2, 4));
   const seconds = Number(hhmmss.slice(4, 6));
-  if (hours > 23 || minutes > 59 || seconds > 59) fail(field, 'time', `expected a time hhmmss, found ${hours}:${minutes}:${seconds}`);
+  if (hours > 23 || minutes > 59 || seconds > 59)
+    fail(field, 'time', `expected a time hhmmss, found ${hours}:${minutes}:${seconds}`);
 }

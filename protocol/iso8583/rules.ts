@@ -21,7 +21,13 @@ const cardRequest = [2, 3, 11, 12, 13, 22, 25, 41, 42] as const;
 const cardRequestOptional = [7, 14, 24, 35, 52, 55, 60, 62] as const;
 
 export const mtiRules: Readonly<Record<Mti, MtiRule>> = {
-  '0100': { required: cardRequest, optional: cardRequestOptional, requiredWhenApproved: [], transactionType: '31', field62: 'invoice' },
+  '0100': {
+    required: cardRequest,
+    optional: cardRequestOptional,
+    requiredWhenApproved: [],
+    transactionType: '31',
+    field62: 'invoice',
+  },
   '0110': {
     required: [3, 11, 12, 13, 39, 41, 42],
     optional: [2, 24, 37, 38, 54, 60, 62],
@@ -29,7 +35,13 @@ export const mtiRules: Readonly<Record<Mti, MtiRule>> = {
     transactionType: '31',
     field62: 'text',
   },
-  '0200': { required: [...cardRequest, 4], optional: cardRequestOptional, requiredWhenApproved: [], transactionType: '01', field62: 'invoice' },
+  '0200': {
+    required: [...cardRequest, 4],
+    optional: cardRequestOptional,
+    requiredWhenApproved: [],
+    transactionType: '01',
+    field62: 'invoice',
+  },
   '0210': {
     required: [3, 4, 11, 12, 13, 39, 41, 42],
     optional: [2, 24, 37, 38, 54, 60, 62],
@@ -44,9 +56,26 @@ export const mtiRules: Readonly<Record<Mti, MtiRule>> = {
     transactionType: '01',
     field62: 'invoice',
   },
-  '0410': { required: [3, 4, 11, 12, 13, 39, 41, 42, 60], optional: [2, 24, 37, 62], requiredWhenApproved: [], transactionType: '01', field62: 'text' },
-  '0500': { required: [3, 11, 12, 13, 41, 42, 60, 63], optional: [7, 24], requiredWhenApproved: [], transactionType: '92' },
-  '0510': { required: [3, 11, 12, 13, 39, 41, 42, 60, 63], optional: [24, 37, 62], requiredWhenApproved: [], transactionType: '92', field62: 'text' },
+  '0410': {
+    required: [3, 4, 11, 12, 13, 39, 41, 42, 60],
+    optional: [2, 24, 37, 62],
+    requiredWhenApproved: [],
+    transactionType: '01',
+    field62: 'text',
+  },
+  '0500': {
+    required: [3, 11, 12, 13, 41, 42, 60, 63],
+    optional: [7, 24],
+    requiredWhenApproved: [],
+    transactionType: '92',
+  },
+  '0510': {
+    required: [3, 11, 12, 13, 39, 41, 42, 60, 63],
+    optional: [24, 37, 62],
+    requiredWhenApproved: [],
+    transactionType: '92',
+    field62: 'text',
+  },
   '0800': { required: [7, 11, 41, 70], optional: [24, 42], requiredWhenApproved: [] },
   '0810': { required: [7, 11, 39, 41, 70], optional: [12, 13, 24, 42, 62], requiredWhenApproved: [], field62: 'text' },
 };
@@ -58,14 +87,20 @@ export function checkMtiRules(message: IsoMessage): void {
   const present = presentFields(message);
   for (const field of present) {
     if (!rule.required.includes(field) && !rule.optional.includes(field)) {
-      throw new isoErrors.FieldNotAllowed(`Cannot accept ${mti}: field ${field} is not allowed in this MTI`, { mti, field });
+      throw new isoErrors.FieldNotAllowed(`Cannot accept ${mti}: field ${field} is not allowed in this MTI`, {
+        mti,
+        field,
+      });
     }
   }
   const approved = fields[39] === '00';
   for (const field of approved ? [...rule.required, ...rule.requiredWhenApproved] : rule.required) {
     if (fields[field] === undefined) {
       const when = rule.requiredWhenApproved.includes(field) ? ' when approved (39 = 00)' : '';
-      throw new isoErrors.FieldMissing(`Cannot accept ${mti}: field ${field} is required${when} but absent`, { mti, field });
+      throw new isoErrors.FieldMissing(`Cannot accept ${mti}: field ${field} is required${when} but absent`, {
+        mti,
+        field,
+      });
     }
   }
   checkTransactionType(mti, rule, fields[3]);
@@ -75,17 +110,23 @@ export function checkMtiRules(message: IsoMessage): void {
 function checkTransactionType(mti: Mti, rule: MtiRule, processingCode: string | undefined): void {
   if (rule.transactionType === undefined || processingCode === undefined) return;
   if (!processingCode.startsWith(rule.transactionType)) {
-    throw new isoErrors.Field(`Cannot accept field 3 of ${mti}: expected transaction type ${rule.transactionType}, found ${processingCode.slice(0, 2)}`, {
-      field: 3,
-      reason: 'transaction type',
-    });
+    throw new isoErrors.Field(
+      `Cannot accept field 3 of ${mti}: expected transaction type ${rule.transactionType}, found ${processingCode.slice(0, 2)}`,
+      {
+        field: 3,
+        reason: 'transaction type',
+      },
+    );
   }
 }
 
 function checkField62(mti: Mti, rule: MtiRule, value: string | undefined): void {
   if (value === undefined || rule.field62 !== 'invoice') return;
   if (!/^[0-9]{6}$/.test(value)) {
-    throw new isoErrors.Field(`Cannot accept field 62 of ${mti}: expected a 6-digit invoice number`, { field: 62, reason: 'invoice number' });
+    throw new isoErrors.Field(`Cannot accept field 62 of ${mti}: expected a 6-digit invoice number`, {
+      field: 62,
+      reason: 'invoice number',
+    });
   }
 }
 

@@ -36,7 +36,8 @@ export function decodeTlv(bytes: Uint8Array): TlvItem[] {
       tag += hex(second);
     }
     const { length, next } = readTlvLength(bytes, offset, start);
-    if (next + length > bytes.length) fail('truncated', start, `tag ${tag} announces ${length} bytes, found ${bytes.length - next}`);
+    if (next + length > bytes.length)
+      fail('truncated', start, `tag ${tag} announces ${length} bytes, found ${bytes.length - next}`);
     items.push({ tag, value: bytes.slice(next, next + length) });
     offset = next + length;
   }
@@ -60,7 +61,11 @@ export function encodeTlv(items: readonly TlvItem[]): Uint8Array {
   for (const item of items) {
     checkTag(item.tag);
     if (!(item.value instanceof Uint8Array) || item.value.length > tlvValueBytesMax) {
-      fail('value', parts.length, `expected tag ${item.tag}'s value as a Uint8Array of at most ${tlvValueBytesMax} bytes`);
+      fail(
+        'value',
+        parts.length,
+        `expected tag ${item.tag}'s value as a Uint8Array of at most ${tlvValueBytesMax} bytes`,
+      );
     }
     for (let i = 0; i < item.tag.length; i += 2) parts.push(parseInt(item.tag.slice(i, i + 2), 16));
     const length = item.value.length;
@@ -77,7 +82,10 @@ function checkTag(tag: unknown): void {
     typeof tag === 'string' &&
     (/^[0-9A-F]{2}$/.test(tag)
       ? (parseInt(tag, 16) & 0x1f) !== 0x1f && tag !== '00' && tag !== 'FF'
-      : /^[0-9A-F]{4}$/.test(tag) && (parseInt(tag.slice(0, 2), 16) & 0x1f) === 0x1f && parseInt(tag.slice(2), 16) < 0x80 && !tag.startsWith('FF'));
+      : /^[0-9A-F]{4}$/.test(tag) &&
+        (parseInt(tag.slice(0, 2), 16) & 0x1f) === 0x1f &&
+        parseInt(tag.slice(2), 16) < 0x80 &&
+        !tag.startsWith('FF'));
   if (!ok) fail('tag', 0, `expected a 1- or 2-byte EMV tag in upper-case hex, found ${String(tag)}`);
 }
 

@@ -15,7 +15,9 @@ export function checkTpdu(tpdu: unknown): asserts tpdu is Tpdu {
   for (const name of ['destination', 'source'] as const) {
     const address = record[name];
     if (typeof address !== 'number' || !Number.isInteger(address) || address < 0 || address > 0xffff) {
-      throw new isoErrors.Tpdu(`Cannot accept TPDU: expected ${name} address 0..65535, found ${String(address)}`, { part: 'tpdu' });
+      throw new isoErrors.Tpdu(`Cannot accept TPDU: expected ${name} address 0..65535, found ${String(address)}`, {
+        part: 'tpdu',
+      });
     }
   }
 }
@@ -28,7 +30,10 @@ export function encodeTpdu(tpdu: Tpdu): Uint8Array {
 export function readTpdu(reader: ByteReader): Tpdu {
   const bytes = reader.take(tpduBytes, { part: 'tpdu' });
   if (bytes[0] !== tpduId) {
-    throw new isoErrors.Tpdu(`Cannot decode TPDU: expected id 0x60, found 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')}`, { part: 'tpdu' });
+    throw new isoErrors.Tpdu(
+      `Cannot decode TPDU: expected id 0x60, found 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')}`,
+      { part: 'tpdu' },
+    );
   }
   return { destination: ((bytes[1] ?? 0) << 8) | (bytes[2] ?? 0), source: ((bytes[3] ?? 0) << 8) | (bytes[4] ?? 0) };
 }

@@ -25,7 +25,9 @@ export function validateMessage(message: IsoMessage): void {
 /** Validates `message` and returns its fields as raw wire values in ascending field order. */
 export function prepareFields(message: IsoMessage): PreparedField[] {
   if (typeof message !== 'object' || message === null) {
-    throw new isoErrors.Field('Cannot accept message: expected an object with tpdu, mti and fields', { reason: 'type' });
+    throw new isoErrors.Field('Cannot accept message: expected an object with tpdu, mti and fields', {
+      reason: 'type',
+    });
   }
   checkTpdu(message.tpdu);
   const mti: unknown = message.mti;
@@ -38,7 +40,10 @@ export function prepareFields(message: IsoMessage): PreparedField[] {
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;
     const spec = /^[1-9][0-9]{0,2}$/.test(key) ? fieldSpec(Number(key)) : undefined;
-    if (spec === undefined) throw new isoErrors.FieldUnknown(`Cannot accept message: field ${key} is not defined in this subset`, { field: key });
+    if (spec === undefined)
+      throw new isoErrors.FieldUnknown(`Cannot accept message: field ${key} is not defined in this subset`, {
+        field: key,
+      });
     const raw = toRaw(spec.number, value, mti);
     checkRaw(spec, raw);
     checkRawSemantics(spec.number, raw);

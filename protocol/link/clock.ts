@@ -36,10 +36,13 @@ export class OneShotTimer {
   /** Runs `callback` once, `delayMs` from now (0 when negative), unless re-armed or cancelled first. */
   arm(delayMs: number, callback: () => void): void {
     this.cancel();
-    this.handle = this.clock.setTimeout(() => {
-      this.handle = undefined;
-      callback();
-    }, Math.max(0, delayMs));
+    this.handle = this.clock.setTimeout(
+      () => {
+        this.handle = undefined;
+        callback();
+      },
+      Math.max(0, delayMs),
+    );
   }
 
   cancel(): void {

@@ -62,12 +62,15 @@ export const serialPortDefaults = Object.freeze({
 /** Refuses an option that is not an integer within [min, max]; returns it otherwise. */
 export function checkIntegerOption(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new LinkOptionsError(`Cannot configure link: ${name} must be an integer in [${min}, ${max}], found ${String(value)}`, {
-      option: name,
-      value,
-      min,
-      max,
-    });
+    throw new LinkOptionsError(
+      `Cannot configure link: ${name} must be an integer in [${min}, ${max}], found ${String(value)}`,
+      {
+        option: name,
+        value,
+        min,
+        max,
+      },
+    );
   }
   return value;
 }
@@ -75,10 +78,13 @@ export function checkIntegerOption(name: string, value: number, min: number, max
 /** Refuses a duration that is not a positive finite number of milliseconds. */
 export function checkDurationOption(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new LinkOptionsError(`Cannot configure link: ${name} must be a positive number of ms, found ${String(value)}`, {
-      option: name,
-      value,
-    });
+    throw new LinkOptionsError(
+      `Cannot configure link: ${name} must be a positive number of ms, found ${String(value)}`,
+      {
+        option: name,
+        value,
+      },
+    );
   }
   return value;
 }
@@ -86,10 +92,13 @@ export function checkDurationOption(name: string, value: number): number {
 /** Refuses a rate that is not a positive number (Infinity allowed: a line with no transmit time). */
 export function checkRateOption(name: string, value: number): number {
   if (Number.isNaN(value) || value <= 0) {
-    throw new LinkOptionsError(`Cannot configure link: ${name} must be a positive number (Infinity allowed), found ${String(value)}`, {
-      option: name,
-      value,
-    });
+    throw new LinkOptionsError(
+      `Cannot configure link: ${name} must be a positive number (Infinity allowed), found ${String(value)}`,
+      {
+        option: name,
+        value,
+      },
+    );
   }
   return value;
 }

@@ -113,6 +113,10 @@ export type FrameErrorCode =
 export type FrameError = EdcError & { readonly code: FrameErrorCode };
 
 /** Throws LinkInvariantError when `condition` is false: for states that only a bug can reach. */
-export function assertLink(condition: boolean, message: string, details?: Readonly<Record<string, unknown>>): asserts condition {
+export function assertLink(
+  condition: boolean,
+  message: string,
+  details?: Readonly<Record<string, unknown>>,
+): asserts condition {
   if (!condition) throw new LinkInvariantError(`Link invariant broken: ${message}`, details);
 }

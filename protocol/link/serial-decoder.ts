@@ -31,10 +31,28 @@
  * which is what bounds the input. The TCP decoder never re-examines.
  */
 import type { ControlName } from './constants.ts';
-import { ETX, STX, checkDurationOption, checkIntegerOption, controlNames, linkDefaults, serialFrameOverheadBytes, serialPayloadBytesCeiling } from './constants.ts';
+import {
+  ETX,
+  STX,
+  checkDurationOption,
+  checkIntegerOption,
+  controlNames,
+  linkDefaults,
+  serialFrameOverheadBytes,
+  serialPayloadBytesCeiling,
+} from './constants.ts';
 import type { EdcErrorConstructor } from '../errors.ts';
 import type { FrameError, FrameErrorCode } from './errors.ts';
-import { assertLink, FrameGarbageError, FrameLenBcdError, FrameLrcError, FrameNoEtxError, FrameTimeoutError, FrameTooLargeError, FrameTruncatedError } from './errors.ts';
+import {
+  assertLink,
+  FrameGarbageError,
+  FrameLenBcdError,
+  FrameLrcError,
+  FrameNoEtxError,
+  FrameTimeoutError,
+  FrameTooLargeError,
+  FrameTruncatedError,
+} from './errors.ts';
 import { computeLrc, decodeLenBcd } from './serial-frame.ts';
 
 /** What push(), poll() and finish() return, in wire order. */
@@ -83,10 +101,23 @@ export class SerialFrameDecoder {
   private failure: FrameError | undefined = undefined;
 
   constructor(options: SerialDecoderOptions = {}) {
-    this.payloadBytesMax = checkIntegerOption('payloadBytesMax', options.payloadBytesMax ?? linkDefaults.payloadBytesMax, 1, serialPayloadBytesCeiling);
+    this.payloadBytesMax = checkIntegerOption(
+      'payloadBytesMax',
+      options.payloadBytesMax ?? linkDefaults.payloadBytesMax,
+      1,
+      serialPayloadBytesCeiling,
+    );
     this.frameBytesMax = this.payloadBytesMax + serialFrameOverheadBytes;
-    this.interByteTimeoutMs = checkDurationOption('interByteTimeoutMs', options.interByteTimeoutMs ?? linkDefaults.interByteTimeoutMs);
-    this.garbageRunBytesMax = checkIntegerOption('garbageRunBytesMax', options.garbageRunBytesMax ?? linkDefaults.garbageRunBytesMax, 1, 2 ** 31);
+    this.interByteTimeoutMs = checkDurationOption(
+      'interByteTimeoutMs',
+      options.interByteTimeoutMs ?? linkDefaults.interByteTimeoutMs,
+    );
+    this.garbageRunBytesMax = checkIntegerOption(
+      'garbageRunBytesMax',
+      options.garbageRunBytesMax ?? linkDefaults.garbageRunBytesMax,
+      1,
+      2 ** 31,
+    );
     this.now = options.nowMs ?? (() => performance.now());
     this.buf = new Uint8Array(this.frameBytesMax);
     this.scratch = new Uint8Array(this.frameBytesMax);
@@ -140,7 +171,12 @@ export class SerialFrameDecoder {
   }
 
   stats(): SerialDecoderStats {
-    return { framesOk: this.framesOk, controlBytes: this.controlBytes, garbageBytes: this.garbageBytes, errors: { ...this.errorCounts } };
+    return {
+      framesOk: this.framesOk,
+      controlBytes: this.controlBytes,
+      garbageBytes: this.garbageBytes,
+      errors: { ...this.errorCounts },
+    };
   }
 
   private expire(nowMs: number, events: SerialDecodeEvent[]): void {
@@ -223,7 +259,10 @@ export class SerialFrameDecoder {
     const length = decodeLenBcd(high, low);
     const lenHex = hex2(high) + hex2(low);
     if (length < 0) {
-      this.failure = new FrameLenBcdError(`Dropped serial frame: length bytes ${lenHex} are not BCD (a nibble is above 9)`, { lenHex });
+      this.failure = new FrameLenBcdError(
+        `Dropped serial frame: length bytes ${lenHex} are not BCD (a nibble is above 9)`,
+        { lenHex },
+      );
     } else if (length > this.payloadBytesMax) {
       const message = `Dropped serial frame: length ${length} is over payloadBytesMax ${this.payloadBytesMax}`;
       this.failure = new FrameTooLargeError(message, { declaredBytes: length, payloadBytesMax: this.payloadBytesMax });
@@ -264,7 +303,10 @@ export class SerialFrameDecoder {
     this.expected = 0;
     if (lrc !== found) {
       const message = `Dropped serial frame: LRC expected ${hex2(lrc)}, found ${hex2(found)}`;
-      this.report(new FrameLrcError(message, { expected: lrc, found, payloadBytes: end - serialFrameOverheadBytes }), events);
+      this.report(
+        new FrameLrcError(message, { expected: lrc, found, payloadBytes: end - serialFrameOverheadBytes }),
+        events,
+      );
       return;
     }
     this.framesOk++;
@@ -289,7 +331,12 @@ export class SerialFrameDecoder {
     if (this.garbageRun === 0) return;
     const bytes = this.garbageRun;
     this.garbageRun = 0;
-    this.report(new FrameGarbageError(`Skipped ${bytes} byte(s) outside any frame that are neither STX nor a control byte`, { bytes }), events);
+    this.report(
+      new FrameGarbageError(`Skipped ${bytes} byte(s) outside any frame that are neither STX nor a control byte`, {
+        bytes,
+      }),
+      events,
+    );
   }
 
   private report(error: FrameError, events: SerialDecodeEvent[]): void {

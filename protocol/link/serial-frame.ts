@@ -2,7 +2,14 @@
  * Serial frame encoding: STX | LEN (2 bytes BCD) | payload | ETX | LRC, with LRC the XOR of
  * every byte from the first LEN byte through ETX inclusive.
  */
-import { ETX, STX, checkIntegerOption, linkDefaults, serialFrameOverheadBytes, serialPayloadBytesCeiling } from './constants.ts';
+import {
+  ETX,
+  STX,
+  checkIntegerOption,
+  linkDefaults,
+  serialFrameOverheadBytes,
+  serialPayloadBytesCeiling,
+} from './constants.ts';
 import { FrameTooLargeError, assertLink } from './errors.ts';
 
 /** XOR of bytes[start, end). */
@@ -14,7 +21,11 @@ export function computeLrc(bytes: Uint8Array, start = 0, end = bytes.length): nu
 
 /** Writes `length` (0..9999) as 4 BCD digits, most significant first: 150 -> 0x01 0x50. */
 export function encodeLenBcd(length: number, out: Uint8Array, offset: number): void {
-  assertLink(Number.isInteger(length) && length >= 0 && length <= serialPayloadBytesCeiling, 'BCD length out of range', { length });
+  assertLink(
+    Number.isInteger(length) && length >= 0 && length <= serialPayloadBytesCeiling,
+    'BCD length out of range',
+    { length },
+  );
   const d0 = Math.floor(length / 1000);
   const d1 = Math.floor(length / 100) % 10;
   const d2 = Math.floor(length / 10) % 10;
@@ -44,12 +55,20 @@ export interface SerialEncodeOptions {
  * pairing the encoder's assertion with the decoder's check on the other end of the wire.
  */
 export function encodeSerialFrame(payload: Uint8Array, options: SerialEncodeOptions = {}): Uint8Array {
-  const payloadBytesMax = checkIntegerOption('payloadBytesMax', options.payloadBytesMax ?? linkDefaults.payloadBytesMax, 1, serialPayloadBytesCeiling);
+  const payloadBytesMax = checkIntegerOption(
+    'payloadBytesMax',
+    options.payloadBytesMax ?? linkDefaults.payloadBytesMax,
+    1,
+    serialPayloadBytesCeiling,
+  );
   if (payload.length > payloadBytesMax) {
-    throw new FrameTooLargeError(`Cannot encode serial frame: payload is ${payload.length} bytes, payloadBytesMax is ${payloadBytesMax}`, {
-      payloadBytes: payload.length,
-      payloadBytesMax,
-    });
+    throw new FrameTooLargeError(
+      `Cannot encode serial frame: payload is ${payload.length} bytes, payloadBytesMax is ${payloadBytesMax}`,
+      {
+        payloadBytes: payload.length,
+        payloadBytesMax,
+      },
+    );
   }
   const frame = new Uint8Array(payload.length + serialFrameOverheadBytes);
   frame[0] = STX;
@@ -66,8 +85,13 @@ export function encodeSerialFrame(payload: Uint8Array, options: SerialEncodeOpti
 function assertSerialFrame(frame: Uint8Array, payloadBytes: number): void {
   const etxAt = frame.length - 2;
   assertLink(frame[0] === STX && frame[etxAt] === ETX, 'encoded frame lacks STX or ETX', { frameBytes: frame.length });
-  assertLink(decodeLenBcd(frame[1]!, frame[2]!) === payloadBytes, 'encoded BCD length does not read back', { payloadBytes });
+  assertLink(decodeLenBcd(frame[1]!, frame[2]!) === payloadBytes, 'encoded BCD length does not read back', {
+    payloadBytes,
+  });
   let lrc = 0;
   for (let i = 1; i <= etxAt; i++) lrc ^= frame[i]!;
-  assertLink(lrc === frame[etxAt + 1], 'encoded frame does not check against its own LRC', { lrc, found: frame[etxAt + 1] });
+  assertLink(lrc === frame[etxAt + 1], 'encoded frame does not check against its own LRC', {
+    lrc,
+    found: frame[etxAt + 1],
+  });
 }

@@ -24,7 +24,14 @@ import type { LinkClock } from './clock.ts';
 import { OneShotTimer, systemClock } from './clock.ts';
 import { ACK, NAK, checkDurationOption, checkIntegerOption, checkRateOption, linkDefaults } from './constants.ts';
 import type { EdcError } from '../errors.ts';
-import { LinkBusyError, LinkClosedError, LinkHandlerFailedError, LinkNakLimitError, LinkNoAckError, LinkWriteFailedError } from './errors.ts';
+import {
+  LinkBusyError,
+  LinkClosedError,
+  LinkHandlerFailedError,
+  LinkNakLimitError,
+  LinkNoAckError,
+  LinkWriteFailedError,
+} from './errors.ts';
 import type { SerialDecodeEvent, SerialDecoderStats } from './serial-decoder.ts';
 import { SerialFrameDecoder } from './serial-decoder.ts';
 import { encodeSerialFrame } from './serial-frame.ts';
@@ -97,8 +104,16 @@ export class SerialLinkSession {
   private draining = false;
   private isClosed = false;
   private readonly counters: Counters = {
-    sends: 0, resends: 0, acksReceived: 0, naksReceived: 0, ackTimeouts: 0, strayControls: 0,
-    messagesDelivered: 0, duplicatesFlagged: 0, acksSent: 0, naksSent: 0,
+    sends: 0,
+    resends: 0,
+    acksReceived: 0,
+    naksReceived: 0,
+    ackTimeouts: 0,
+    strayControls: 0,
+    messagesDelivered: 0,
+    duplicatesFlagged: 0,
+    acksSent: 0,
+    naksSent: 0,
   };
 
   constructor(options: SerialLinkSessionOptions) {
@@ -106,8 +121,14 @@ export class SerialLinkSession {
     this.clock = options.clock ?? systemClock;
     this.ackWaitMs = checkDurationOption('ackWaitMs', options.ackWaitMs ?? linkDefaults.ackWaitMs);
     this.triesMax = checkIntegerOption('triesMax', options.triesMax ?? linkDefaults.triesMax, 1, 100);
-    this.lineBytesPerSecond = checkRateOption('lineBytesPerSecond', options.lineBytesPerSecond ?? linkDefaults.lineBytesPerSecond);
-    this.duplicateWindowMs = checkDurationOption('duplicateWindowMs', options.duplicateWindowMs ?? this.ackWaitMs * this.triesMax);
+    this.lineBytesPerSecond = checkRateOption(
+      'lineBytesPerSecond',
+      options.lineBytesPerSecond ?? linkDefaults.lineBytesPerSecond,
+    );
+    this.duplicateWindowMs = checkDurationOption(
+      'duplicateWindowMs',
+      options.duplicateWindowMs ?? this.ackWaitMs * this.triesMax,
+    );
     this.decoder = new SerialFrameDecoder({
       payloadBytesMax: options.payloadBytesMax,
       interByteTimeoutMs: options.interByteTimeoutMs,
@@ -126,7 +147,9 @@ export class SerialLinkSession {
   async send(payload: Uint8Array): Promise<void> {
     if (this.isClosed) throw new LinkClosedError('Cannot send: the link session is closed');
     if (this.pending !== undefined) {
-      throw new LinkBusyError('Cannot send: a frame is still waiting for its ACK (one frame in flight)', { triesDone: this.pending.tries });
+      throw new LinkBusyError('Cannot send: a frame is still waiting for its ACK (one frame in flight)', {
+        triesDone: this.pending.tries,
+      });
     }
     const frame = encodeSerialFrame(payload, { payloadBytesMax: this.decoder.payloadBytesMax });
     await new Promise<void>((resolve, reject) => {
@@ -168,12 +191,20 @@ export class SerialLinkSession {
     pending.tries++;
     this.counters.sends++;
     if (pending.tries > 1) this.counters.resends++;
-    const lineMs = Number.isFinite(this.lineBytesPerSecond) ? (pending.frame.length * 1000) / this.lineBytesPerSecond : 0;
+    const lineMs = Number.isFinite(this.lineBytesPerSecond)
+      ? (pending.frame.length * 1000) / this.lineBytesPerSecond
+      : 0;
     this.ackTimer.arm(this.ackWaitMs + Math.ceil(lineMs), () => this.onAckTimeout());
     try {
       this.options.write(pending.frame);
     } catch (cause) {
-      this.settle(new LinkWriteFailedError(`Send failed: the transport refused the frame on try ${pending.tries}`, { tries: pending.tries }, cause));
+      this.settle(
+        new LinkWriteFailedError(
+          `Send failed: the transport refused the frame on try ${pending.tries}`,
+          { tries: pending.tries },
+          cause,
+        ),
+      );
     }
   }
 
@@ -198,7 +229,9 @@ export class SerialLinkSession {
     pending.naks++;
     if (pending.tries < this.triesMax) return this.transmit();
     const message = `Send failed: NAK after try ${pending.tries} of ${this.triesMax}`;
-    this.settle(new LinkNakLimitError(message, { tries: pending.tries, naks: pending.naks, timeouts: pending.timeouts }));
+    this.settle(
+      new LinkNakLimitError(message, { tries: pending.tries, naks: pending.naks, timeouts: pending.timeouts }),
+    );
   }
 
   private onAck(): void {
@@ -243,7 +276,8 @@ export class SerialLinkSession {
     this.writeControl(ACK);
     const nowMs = this.clock.nowMs();
     const last = this.lastDelivered;
-    const possibleDuplicate = last !== undefined && nowMs - last.atMs <= this.duplicateWindowMs && sameBytes(last.payload, payload);
+    const possibleDuplicate =
+      last !== undefined && nowMs - last.atMs <= this.duplicateWindowMs && sameBytes(last.payload, payload);
     this.lastDelivered = { payload, atMs: nowMs };
     this.counters.messagesDelivered++;
     if (possibleDuplicate) this.counters.duplicatesFlagged++;
@@ -259,7 +293,13 @@ export class SerialLinkSession {
     try {
       this.options.write(Uint8Array.of(byte));
     } catch (cause) {
-      this.report(new LinkWriteFailedError(`Could not write ${byte === ACK ? 'ACK' : 'NAK'}: the transport refused it`, { byte }, cause));
+      this.report(
+        new LinkWriteFailedError(
+          `Could not write ${byte === ACK ? 'ACK' : 'NAK'}: the transport refused it`,
+          { byte },
+          cause,
+        ),
+      );
     }
   }
 
@@ -267,7 +307,9 @@ export class SerialLinkSession {
     try {
       run();
     } catch (cause) {
-      this.report(new LinkHandlerFailedError(`The ${name} callback threw; the session goes on`, { callback: name }, cause));
+      this.report(
+        new LinkHandlerFailedError(`The ${name} callback threw; the session goes on`, { callback: name }, cause),
+      );
     }
   }
 

@@ -14,7 +14,8 @@ import { checkDurationOption, checkIntegerOption, linkDefaults, tcpPayloadBytesC
 import type { FrameError, FrameErrorCode } from './errors.ts';
 import { FrameLenZeroError, FrameTimeoutError, FrameTooLargeError, FrameTruncatedError } from './errors.ts';
 
-export type TcpDecodeEvent = { readonly type: 'frame'; readonly payload: Uint8Array } | { readonly type: 'error'; readonly error: FrameError };
+export type TcpDecodeEvent =
+  { readonly type: 'frame'; readonly payload: Uint8Array } | { readonly type: 'error'; readonly error: FrameError };
 
 export interface TcpDecoderOptions {
   /** Longest payload accepted, in bytes (1..65535). */
@@ -47,8 +48,16 @@ export class TcpFrameDecoder {
   private readonly errorCounts: Partial<Record<FrameErrorCode, number>> = {};
 
   constructor(options: TcpDecoderOptions = {}) {
-    this.payloadBytesMax = checkIntegerOption('payloadBytesMax', options.payloadBytesMax ?? linkDefaults.payloadBytesMax, 1, tcpPayloadBytesCeiling);
-    this.interByteTimeoutMs = checkDurationOption('interByteTimeoutMs', options.interByteTimeoutMs ?? linkDefaults.tcpInterByteTimeoutMs);
+    this.payloadBytesMax = checkIntegerOption(
+      'payloadBytesMax',
+      options.payloadBytesMax ?? linkDefaults.payloadBytesMax,
+      1,
+      tcpPayloadBytesCeiling,
+    );
+    this.interByteTimeoutMs = checkDurationOption(
+      'interByteTimeoutMs',
+      options.interByteTimeoutMs ?? linkDefaults.tcpInterByteTimeoutMs,
+    );
     this.now = options.nowMs ?? (() => performance.now());
     this.buf = new Uint8Array(this.payloadBytesMax);
   }
@@ -78,7 +87,14 @@ export class TcpFrameDecoder {
   /** The stream ended: a partial frame is reported as EDC_ERR_FRAME_TRUNCATED. */
   finish(): TcpDecodeEvent[] {
     const events: TcpDecodeEvent[] = [];
-    if (this.inFrame) this.dropPartial(new FrameTruncatedError(`Dropped partial TCP frame: the stream ended ${this.progress()}`, this.partialDetails()), events);
+    if (this.inFrame)
+      this.dropPartial(
+        new FrameTruncatedError(
+          `Dropped partial TCP frame: the stream ended ${this.progress()}`,
+          this.partialDetails(),
+        ),
+        events,
+      );
     return events;
   }
 
@@ -139,7 +155,10 @@ export class TcpFrameDecoder {
       this.report(new FrameLenZeroError('Dropped TCP frame: length prefix is 0000, an empty frame is refused'), events);
     } else if (length > this.payloadBytesMax) {
       const message = `Dropped TCP frame: length ${length} is over payloadBytesMax ${this.payloadBytesMax}; its payload is skipped`;
-      this.report(new FrameTooLargeError(message, { declaredBytes: length, payloadBytesMax: this.payloadBytesMax }), events);
+      this.report(
+        new FrameTooLargeError(message, { declaredBytes: length, payloadBytesMax: this.payloadBytesMax }),
+        events,
+      );
       this.discardLeft = length;
     } else {
       this.expected = length;

@@ -12,20 +12,30 @@ export interface TcpEncodeOptions {
 
 /** Frames one payload for TCP. Throws FrameLenZeroError (empty) or FrameTooLargeError. */
 export function encodeTcpFrame(payload: Uint8Array, options: TcpEncodeOptions = {}): Uint8Array {
-  const payloadBytesMax = checkIntegerOption('payloadBytesMax', options.payloadBytesMax ?? linkDefaults.payloadBytesMax, 1, tcpPayloadBytesCeiling);
+  const payloadBytesMax = checkIntegerOption(
+    'payloadBytesMax',
+    options.payloadBytesMax ?? linkDefaults.payloadBytesMax,
+    1,
+    tcpPayloadBytesCeiling,
+  );
   if (payload.length === 0) {
     throw new FrameLenZeroError('Cannot encode TCP frame: payload is empty, and a zero length is refused on the wire');
   }
   if (payload.length > payloadBytesMax) {
-    throw new FrameTooLargeError(`Cannot encode TCP frame: payload is ${payload.length} bytes, payloadBytesMax is ${payloadBytesMax}`, {
-      payloadBytes: payload.length,
-      payloadBytesMax,
-    });
+    throw new FrameTooLargeError(
+      `Cannot encode TCP frame: payload is ${payload.length} bytes, payloadBytesMax is ${payloadBytesMax}`,
+      {
+        payloadBytes: payload.length,
+        payloadBytesMax,
+      },
+    );
   }
   const frame = new Uint8Array(payload.length + tcpFrameOverheadBytes);
   frame[0] = payload.length >> 8;
   frame[1] = payload.length & 0xff;
   frame.set(payload, tcpFrameOverheadBytes);
-  assertLink(((frame[0] << 8) | frame[1]) === payload.length, 'encoded TCP length does not read back', { payloadBytes: payload.length });
+  assertLink(((frame[0] << 8) | frame[1]) === payload.length, 'encoded TCP length does not read back', {
+    payloadBytes: payload.length,
+  });
   return frame;
 }

@@ -51,7 +51,11 @@ export class TcpLinkSession {
     try {
       this.options.write(frame);
     } catch (cause) {
-      throw new LinkWriteFailedError('Send failed: the transport refused the TCP frame', { frameBytes: frame.length }, cause);
+      throw new LinkWriteFailedError(
+        'Send failed: the transport refused the TCP frame',
+        { frameBytes: frame.length },
+        cause,
+      );
     }
   }
 
@@ -97,7 +101,13 @@ export class TcpLinkSession {
     try {
       this.options.onMessage(payload);
     } catch (cause) {
-      this.report(new LinkHandlerFailedError('The onMessage callback threw; the session goes on', { callback: 'onMessage' }, cause));
+      this.report(
+        new LinkHandlerFailedError(
+          'The onMessage callback threw; the session goes on',
+          { callback: 'onMessage' },
+          cause,
+        ),
+      );
     }
   }
 

@@ -48,7 +48,10 @@ export interface SignRequestOptions {
 }
 
 /** Headers to add to a request (the four x-edc-* headers). */
-export function signRequest(request: Omit<RequestToSign, 'timestamp' | 'nonce'>, options: SignRequestOptions): Record<string, string> {
+export function signRequest(
+  request: Omit<RequestToSign, 'timestamp' | 'nonce'>,
+  options: SignRequestOptions,
+): Record<string, string> {
   const timestamp = options.now ?? Date.now();
   const nonce = options.nonce ?? toHex(randomBytes(16));
   const signature = sign(requestSigningBytes({ ...request, timestamp, nonce }), options.seed);

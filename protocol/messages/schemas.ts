@@ -17,21 +17,35 @@ export const rupiahMax = 1_000_000_000_000; // Rp 1 trillion: far above any sing
 // ---- Primitives -----------------------------------------------------------------------------
 export const Ulid = z.string().regex(ulidPattern, 'expected a ULID (26 Crockford base32 characters)');
 export const Hex64 = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lower-case hex characters (SHA-256)');
-export const Base64Key32 = z.string().regex(/^[A-Za-z0-9+/]{43}=$/, 'expected a 32-byte key as padded base64 (44 characters)');
-export const Base64Signature = z.string().regex(/^[A-Za-z0-9+/]{86}==$/, 'expected a 64-byte signature as padded base64 (88 characters)');
-export const AgentId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{2,31}$/, 'expected an agent id: 3-32 of A-Z, 0-9 and -, not starting with -');
+export const Base64Key32 = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{43}=$/, 'expected a 32-byte key as padded base64 (44 characters)');
+export const Base64Signature = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]{86}==$/, 'expected a 64-byte signature as padded base64 (88 characters)');
+export const AgentId = z
+  .string()
+  .regex(/^[A-Z0-9][A-Z0-9-]{2,31}$/, 'expected an agent id: 3-32 of A-Z, 0-9 and -, not starting with -');
 export const KpmId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{3,31}$/, 'expected a KPM id: 4-32 of A-Z, 0-9 and -');
 export const Tahap = z.string().regex(/^[0-9]{4}-(?:I|II|III|IV)$/, 'expected a tahap such as 2026-IV');
 export const Bank = z.enum(['BNI', 'BRI', 'BTN', 'MANDIRI']);
 export const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);
 export const Rupiah = z.number().int().min(0).max(rupiahMax);
 export const PositiveRupiah = z.number().int().min(1).max(rupiahMax);
-export const TerminalId = z.string().regex(/^[\x20-\x7e]{8}$/, 'expected a terminal id of 8 printable ASCII characters (ISO 8583 field 41)');
+export const TerminalId = z
+  .string()
+  .regex(/^[\x20-\x7e]{8}$/, 'expected a terminal id of 8 printable ASCII characters (ISO 8583 field 41)');
 export const Stan = z.string().regex(/^[0-9]{6}$/, 'expected a 6-digit STAN (ISO 8583 field 11)');
-export const LocalDate = z.string().regex(/^(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])$/, 'expected MMDD (ISO 8583 field 13)');
+export const LocalDate = z
+  .string()
+  .regex(/^(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])$/, 'expected MMDD (ISO 8583 field 13)');
 export const Rrn = z.string().regex(/^[0-9A-Za-z]{12}$/, 'expected a 12-character retrieval reference number');
 export const AuthCode = z.string().regex(/^[0-9A-Za-z]{6}$/, 'expected a 6-character authorization code');
-export const SealedBox = z.string().regex(/^[A-Za-z0-9+/]+={0,2}$/).min(100).max(400);
+export const SealedBox = z
+  .string()
+  .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+  .min(100)
+  .max(400);
 
 /** prevHash of the first entry of every agent's chain. */
 export const genesisHash = '0'.repeat(64);

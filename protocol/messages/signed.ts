@@ -69,7 +69,12 @@ export const genesisHead: ChainHead = { seq: 0, hash: genesisHash };
 
 export type ChainBreak =
   | { readonly index: number; readonly kind: 'gap'; readonly expectedSeq: number; readonly foundSeq: number }
-  | { readonly index: number; readonly kind: 'prevHash'; readonly expectedPrevHash: string; readonly foundPrevHash: string }
+  | {
+      readonly index: number;
+      readonly kind: 'prevHash';
+      readonly expectedPrevHash: string;
+      readonly foundPrevHash: string;
+    }
   | { readonly index: number; readonly kind: 'hash' | 'signature' };
 
 /**
@@ -77,11 +82,16 @@ export type ChainBreak =
  * not the next one, a prevHash that is not the previous hash, or a bad hash or signature.
  * Returns undefined when every entry links.
  */
-export function findChainBreak(entries: readonly LedgerEntry[], from: ChainHead, publicKey: string): ChainBreak | undefined {
+export function findChainBreak(
+  entries: readonly LedgerEntry[],
+  from: ChainHead,
+  publicKey: string,
+): ChainBreak | undefined {
   let head = from;
   for (const [index, entry] of entries.entries()) {
     if (entry.seq !== head.seq + 1) return { index, kind: 'gap', expectedSeq: head.seq + 1, foundSeq: entry.seq };
-    if (entry.prevHash !== head.hash) return { index, kind: 'prevHash', expectedPrevHash: head.hash, foundPrevHash: entry.prevHash };
+    if (entry.prevHash !== head.hash)
+      return { index, kind: 'prevHash', expectedPrevHash: head.hash, foundPrevHash: entry.prevHash };
     const check = verifyEntry(entry, publicKey);
     if (!check.ok) return { index, kind: check.reason };
     head = { seq: entry.seq, hash: entry.hash };
@@ -99,13 +109,15 @@ function verifyBody(domain: string, signed: { readonly sig: string }, publicKey:
 }
 
 export const signReceipt = (body: ReceiptBody, seed: string): SignedReceipt => signBody(domains.receipt, body, seed);
-export const verifyReceipt = (receipt: SignedReceipt, publicKey: string): boolean => verifyBody(domains.receipt, receipt, publicKey);
+export const verifyReceipt = (receipt: SignedReceipt, publicKey: string): boolean =>
+  verifyBody(domains.receipt, receipt, publicKey);
 
 export const signEntitlementSet = (body: EntitlementSetBody, seed: string): SignedEntitlementSet =>
   signBody(domains.entitlements, body, seed);
 export const verifyEntitlementSet = (set: SignedEntitlementSet, publicKey: string): boolean =>
   verifyBody(domains.entitlements, set, publicKey);
 
-export const signBundleManifest = (body: BundleManifestBody, seed: string): SignedBundleManifest => signBody(domains.bundle, body, seed);
+export const signBundleManifest = (body: BundleManifestBody, seed: string): SignedBundleManifest =>
+  signBody(domains.bundle, body, seed);
 export const verifyBundleManifest = (manifest: SignedBundleManifest, publicKey: string): boolean =>
   verifyBody(domains.bundle, manifest, publicKey);

@@ -42,21 +42,29 @@ const chunkCharsMax = 64 * 1024;
 
 function parseTahap(tahap: string): { year: number; roman: string } {
   const match = /^([0-9]{4})-(I|II|III|IV)$/.exec(tahap);
-  if (match === null) throw new RangeError(`Cannot write a disbursement file: expected a tahap such as 2026-IV, found ${tahap}`);
+  if (match === null)
+    throw new RangeError(`Cannot write a disbursement file: expected a tahap such as 2026-IV, found ${tahap}`);
   return { year: Number(match[1]), roman: match[2]! };
 }
 
 function checkRate(name: string, rate: number): void {
-  if (!(rate >= 0 && rate <= 1)) throw new RangeError(`Cannot write a disbursement file: expected ${name} in 0..1, found ${rate}`);
+  if (!(rate >= 0 && rate <= 1))
+    throw new RangeError(`Cannot write a disbursement file: expected ${name} in 0..1, found ${rate}`);
 }
 
 /** The logical rows of the file (KPMs of `options.bank` only), in file order. */
-export function* disbursementRecords(population: Iterable<Kpm>, options: DisbursementFileOptions): Generator<DisbursementRecord> {
+export function* disbursementRecords(
+  population: Iterable<Kpm>,
+  options: DisbursementFileOptions,
+): Generator<DisbursementRecord> {
   const failedRate = options.failedRate ?? 0;
   const returnedRate = options.returnedRate ?? 0;
   checkRate('failedRate', failedRate);
   checkRate('returnedRate', returnedRate);
-  if (failedRate + returnedRate > 1) throw new RangeError(`Cannot write a disbursement file: expected failedRate + returnedRate <= 1, found ${failedRate + returnedRate}`);
+  if (failedRate + returnedRate > 1)
+    throw new RangeError(
+      `Cannot write a disbursement file: expected failedRate + returnedRate <= 1, found ${failedRate + returnedRate}`,
+    );
   const { year, roman } = parseTahap(options.tahap);
   const firstMonth = tahapMonths[roman]![0];
   let line = 1;
@@ -64,7 +72,8 @@ export function* disbursementRecords(population: Iterable<Kpm>, options: Disburs
     if (kpm.bank !== options.bank) continue;
     const rng = xoshiro128ss(mixSeed(options.seed, kpm.index, tag(options.tahap), tag(options.bank)));
     const draw = rng.next();
-    const status: DisbursementStatus = draw < failedRate ? 'failed' : draw < failedRate + returnedRate ? 'returned' : 'credited';
+    const status: DisbursementStatus =
+      draw < failedRate ? 'failed' : draw < failedRate + returnedRate ? 'returned' : 'credited';
     line++;
     yield {
       line,
@@ -85,7 +94,12 @@ export function* disbursementRecords(population: Iterable<Kpm>, options: Disburs
 
 /** Quotes a field when the delimiter, a quote, a line break or edge spaces would otherwise corrupt it. */
 export function csvField(value: string, delimiter: string): string {
-  const needs = value.includes(delimiter) || value.includes('"') || value.includes('\n') || value.includes('\r') || value !== value.trim();
+  const needs =
+    value.includes(delimiter) ||
+    value.includes('"') ||
+    value.includes('\n') ||
+    value.includes('\r') ||
+    value !== value.trim();
   return needs ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
@@ -101,7 +115,12 @@ export function headerFields(layout: LayoutSpec): Field[] {
 }
 
 /** One record's fields in the layout's header order. */
-export function layoutFields(record: DisbursementRecord, layout: LayoutSpec, order: readonly Field[], rowNumber: number): string[] {
+export function layoutFields(
+  record: DisbursementRecord,
+  layout: LayoutSpec,
+  order: readonly Field[],
+  rowNumber: number,
+): string[] {
   const values: Record<Field, string> = {
     rowNumber: String(rowNumber),
     kpmId: record.kpmId,
@@ -120,7 +139,12 @@ export function layoutFields(record: DisbursementRecord, layout: LayoutSpec, ord
 }
 
 /** Writes header and rows of `records` to `out` (not ended). Returns the number of data rows. */
-export async function writeRecords(records: Iterable<DisbursementRecord>, layout: LayoutSpec, out: Writable | NodeJS.WritableStream, format: { lineEnding?: '\n' | '\r\n'; bom?: boolean } = {}): Promise<number> {
+export async function writeRecords(
+  records: Iterable<DisbursementRecord>,
+  layout: LayoutSpec,
+  out: Writable | NodeJS.WritableStream,
+  format: { lineEnding?: '\n' | '\r\n'; bom?: boolean } = {},
+): Promise<number> {
   const eol = format.lineEnding ?? '\n';
   const d = layout.delimiter;
   let chunk = (format.bom === true ? '\ufeff' : '') + layout.header.map((name) => csvField(name, d)).join(d) + eol;
@@ -128,7 +152,10 @@ export async function writeRecords(records: Iterable<DisbursementRecord>, layout
   let rows = 0;
   for (const record of records) {
     rows++;
-    chunk += layoutFields(record, layout, order, rows).map((value) => csvField(value, d)).join(d) + eol;
+    chunk +=
+      layoutFields(record, layout, order, rows)
+        .map((value) => csvField(value, d))
+        .join(d) + eol;
     if (chunk.length >= chunkCharsMax) {
       if (!out.write(chunk)) await once(out as Writable, 'drain');
       chunk = '';
@@ -139,7 +166,14 @@ export async function writeRecords(records: Iterable<DisbursementRecord>, layout
 }
 
 /** Writes the tahap's disbursement file of one bank for `population`. Returns the number of data rows. */
-export async function writeDisbursementFile(population: Iterable<Kpm>, options: DisbursementFileOptions, out: Writable | NodeJS.WritableStream): Promise<number> {
+export async function writeDisbursementFile(
+  population: Iterable<Kpm>,
+  options: DisbursementFileOptions,
+  out: Writable | NodeJS.WritableStream,
+): Promise<number> {
   const layout = resolveLayout(options.bank, options.layout);
-  return writeRecords(disbursementRecords(population, options), layout, out, { lineEnding: options.lineEnding, bom: options.bom });
+  return writeRecords(disbursementRecords(population, options), layout, out, {
+    lineEnding: options.lineEnding,
+    bom: options.bom,
+  });
 }

@@ -1,5 +1,31 @@
 /** Bank simulator: a seeded KPM population and the banks' disbursement files for it. */
-export { generatePopulation, iteratePopulation, kpmAt, kksCards, populationSizeMax, type Kpm, type KksCard, type PopulationOptions } from './population.ts';
-export { writeDisbursementFile, disbursementRecords, writeRecords, layoutFields, headerFields, csvField, type DisbursementFileOptions, type DisbursementRecord } from './disbursement-file.ts';
+export {
+  generatePopulation,
+  iteratePopulation,
+  kpmAt,
+  kksCards,
+  populationSizeMax,
+  type Kpm,
+  type KksCard,
+  type PopulationOptions,
+} from './population.ts';
+export {
+  writeDisbursementFile,
+  disbursementRecords,
+  writeRecords,
+  layoutFields,
+  headerFields,
+  csvField,
+  type DisbursementFileOptions,
+  type DisbursementRecord,
+} from './disbursement-file.ts';
 export { xoshiro128ss, mixSeed, tag, type Prng } from './prng.ts';
-export { componentRupiahPerYear, componentRupiahPerTahap, componentsPerFamilyMax, kksIinByBank, kksLengthByBank, regencies, type Component } from './reference-data.ts';
+export {
+  componentRupiahPerYear,
+  componentRupiahPerTahap,
+  componentsPerFamilyMax,
+  kksIinByBank,
+  kksLengthByBank,
+  regencies,
+  type Component,
+} from './reference-data.ts';

@@ -55,16 +55,25 @@ export interface Kpm {
 }
 
 function checkOptions(options: PopulationOptions): void {
-  if (!Number.isSafeInteger(options.seed)) throw new RangeError(`Cannot generate a population: expected an integer seed, found ${options.seed}`);
-  if (!Number.isSafeInteger(options.size) || options.size < 0 || options.size > populationSizeMax) throw new RangeError(`Cannot generate a population: expected a size in 0..${populationSizeMax}, found ${options.size}`);
-  if (options.banks !== undefined && options.banks.length === 0) throw new RangeError('Cannot generate a population: expected at least one bank');
+  if (!Number.isSafeInteger(options.seed))
+    throw new RangeError(`Cannot generate a population: expected an integer seed, found ${options.seed}`);
+  if (!Number.isSafeInteger(options.size) || options.size < 0 || options.size > populationSizeMax)
+    throw new RangeError(
+      `Cannot generate a population: expected a size in 0..${populationSizeMax}, found ${options.size}`,
+    );
+  if (options.banks !== undefined && options.banks.length === 0)
+    throw new RangeError('Cannot generate a population: expected at least one bank');
   for (const region of options.regions ?? []) {
-    if (!/^[0-9]{4}$/.test(region) || checkRegionCode(`${region}012001`) !== undefined) throw new RangeError(`Cannot generate a population: expected 4-digit regency codes with a known province, found ${region}`);
+    if (!/^[0-9]{4}$/.test(region) || checkRegionCode(`${region}012001`) !== undefined)
+      throw new RangeError(
+        `Cannot generate a population: expected 4-digit regency codes with a known province, found ${region}`,
+      );
   }
 }
 
 function regionCode(rng: Prng, regions: readonly string[] | undefined): string {
-  const regency = regions !== undefined && regions.length > 0 ? { code: rng.pick(regions), districts: 20 } : rng.pick(regencies);
+  const regency =
+    regions !== undefined && regions.length > 0 ? { code: rng.pick(regions), districts: 20 } : rng.pick(regencies);
   const district = String(rng.int(1, regency.districts)).padStart(2, '0');
   // 1001.. are kelurahan (urban), 2001.. are desa (rural).
   const village = String(rng.next() < 0.3 ? rng.int(1001, 1015) : rng.int(2001, 2025));
@@ -144,6 +153,9 @@ export function generatePopulation(options: PopulationOptions): Kpm[] {
 }
 
 /** PAN and PIN of each KPM, for the terminal simulator's KKS cards. */
-export function* kksCards(options: PopulationOptions): Generator<{ readonly kpmId: string; readonly bank: Bank; readonly pan: string; readonly pin: string }> {
-  for (const kpm of iteratePopulation(options)) yield { kpmId: kpm.kpmId, bank: kpm.bank, pan: kpm.card.pan, pin: kpm.card.pin };
+export function* kksCards(
+  options: PopulationOptions,
+): Generator<{ readonly kpmId: string; readonly bank: Bank; readonly pan: string; readonly pin: string }> {
+  for (const kpm of iteratePopulation(options))
+    yield { kpmId: kpm.kpmId, bank: kpm.bank, pan: kpm.card.pan, pin: kpm.card.pin };
 }

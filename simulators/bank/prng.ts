@@ -72,7 +72,8 @@ export function xoshiro128ss(seed: number): Prng {
     nextUint32,
     next,
     int: (min, max) => {
-      if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || max < min) throw new RangeError(`Cannot draw an integer: expected min <= max, found ${min}..${max}`);
+      if (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || max < min)
+        throw new RangeError(`Cannot draw an integer: expected min <= max, found ${min}..${max}`);
       return min + Math.floor(next() * (max - min + 1));
     },
     pick: (items) => {

@@ -5,7 +5,8 @@
  */
 import type { Bank } from '../../gateway/import/index.ts';
 
-export type Component = 'ibu_hamil_nifas' | 'anak_usia_dini' | 'sd' | 'smp' | 'sma' | 'disabilitas_berat' | 'lanjut_usia_70';
+export type Component =
+  'ibu_hamil_nifas' | 'anak_usia_dini' | 'sd' | 'smp' | 'sma' | 'disabilitas_berat' | 'lanjut_usia_70';
 
 export const componentRupiahPerYear: Readonly<Record<Component, number>> = Object.freeze({
   ibu_hamil_nifas: 3_000_000,
@@ -21,7 +22,11 @@ export const tahapPerYear = 4;
 export const componentsPerFamilyMax = 4;
 export const components = Object.keys(componentRupiahPerYear) as Component[];
 /** Components a family can hold once only (one pregnant mother, one elder, one severe disability counted). */
-export const singleComponents: ReadonlySet<Component> = new Set(['ibu_hamil_nifas', 'disabilitas_berat', 'lanjut_usia_70']);
+export const singleComponents: ReadonlySet<Component> = new Set([
+  'ibu_hamil_nifas',
+  'disabilitas_berat',
+  'lanjut_usia_70',
+]);
 
 export function componentRupiahPerTahap(component: Component): number {
   return componentRupiahPerYear[component] / tahapPerYear;
@@ -46,7 +51,12 @@ export const kksIinByBank: Readonly<Record<Bank, string>> = Object.freeze({
 });
 
 /** KKS number length per bank (all within 16-19). */
-export const kksLengthByBank: Readonly<Record<Bank, number>> = Object.freeze({ BRI: 16, BNI: 16, BTN: 18, MANDIRI: 19 });
+export const kksLengthByBank: Readonly<Record<Bank, number>> = Object.freeze({
+  BRI: 16,
+  BNI: 16,
+  BTN: 18,
+  MANDIRI: 19,
+});
 
 /**
  * Regencies/cities (province + regency code, Kemendagri) with how many districts the simulator
@@ -69,8 +79,69 @@ export const regencies: readonly { readonly code: string; readonly name: string;
   { code: '9471', name: 'Kota Jayapura', districts: 5 },
 ];
 
-export const givenNamesFemale: readonly string[] = ['SITI', 'NUR', 'DEWI', 'SRI', 'AMINAH', 'RATNA', 'WULAN', 'YULIANTI', 'FITRI', 'RINA', 'MARIA', 'NI KADEK', 'ENDANG', 'SUMARNI', 'LESTARI', 'FATIMAH'];
-export const givenNamesMale: readonly string[] = ['AHMAD', 'MUHAMMAD', 'BUDI', 'AGUS', 'SLAMET', 'JOKO', 'HENDRA', 'RUDI', 'YOHANES', 'I WAYAN', 'ANDI', 'SUPRIYADI', 'DEDI', 'ABDUL'];
-export const familyNames: readonly string[] = ['SAPUTRA', 'HIDAYAT', 'SETIAWAN', 'NASUTION', 'SIREGAR', 'WIJAYA', 'KURNIAWAN', 'LUBIS', 'PRATAMA', 'RAHAYU', 'SUSANTO', 'HARAHAP', "O'NEIL", 'DAENG MASIGA', 'SIMANJUNTAK', 'WATI'];
+export const givenNamesFemale: readonly string[] = [
+  'SITI',
+  'NUR',
+  'DEWI',
+  'SRI',
+  'AMINAH',
+  'RATNA',
+  'WULAN',
+  'YULIANTI',
+  'FITRI',
+  'RINA',
+  'MARIA',
+  'NI KADEK',
+  'ENDANG',
+  'SUMARNI',
+  'LESTARI',
+  'FATIMAH',
+];
+export const givenNamesMale: readonly string[] = [
+  'AHMAD',
+  'MUHAMMAD',
+  'BUDI',
+  'AGUS',
+  'SLAMET',
+  'JOKO',
+  'HENDRA',
+  'RUDI',
+  'YOHANES',
+  'I WAYAN',
+  'ANDI',
+  'SUPRIYADI',
+  'DEDI',
+  'ABDUL',
+];
+export const familyNames: readonly string[] = [
+  'SAPUTRA',
+  'HIDAYAT',
+  'SETIAWAN',
+  'NASUTION',
+  'SIREGAR',
+  'WIJAYA',
+  'KURNIAWAN',
+  'LUBIS',
+  'PRATAMA',
+  'RAHAYU',
+  'SUSANTO',
+  'HARAHAP',
+  "O'NEIL",
+  'DAENG MASIGA',
+  'SIMANJUNTAK',
+  'WATI',
+];
 /** Suffixes as they appear in bank records, some with a comma so that quoting is exercised. */
-export const nameSuffixes: readonly string[] = ['', '', '', '', '', '', ', S.PD', ', A.MD', ' BIN SALEH', ' BINTI ARIF', ' "UCOK"'];
+export const nameSuffixes: readonly string[] = [
+  '',
+  '',
+  '',
+  '',
+  '',
+  '',
+  ', S.PD',
+  ', A.MD',
+  ' BIN SALEH',
+  ' BINTI ARIF',
+  ' "UCOK"',
+];

@@ -10,12 +10,23 @@ import { oneOf, parse, rate, required, requiredInt, str, type CommandSpec } from
 import type { Io } from './io.ts';
 
 export const populationSpec: CommandSpec = {
-  usage: 'edc-sim bank population --seed S --size N --out FILE\n  Writes N seeded KPMs as JSON lines: kpmId, nik, name, sex, bank, regionCode, pan, pin, components, rupiahPerTahap.',
+  usage:
+    'edc-sim bank population --seed S --size N --out FILE\n  Writes N seeded KPMs as JSON lines: kpmId, nik, name, sex, bank, regionCode, pan, pin, components, rupiahPerTahap.',
   options: { seed: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' } },
 };
 export const disbursementsSpec: CommandSpec = {
-  usage: 'edc-sim bank disbursements --seed S --size N --bank BRI|BNI|BTN|MANDIRI --tahap T [--layout L] [--failed-rate R] [--returned-rate R] --out FILE\n  Writes the bank\'s disbursement CSV for the population of seed S and size N (its KPMs only), in its layout or L.',
-  options: { seed: { type: 'string' }, size: { type: 'string' }, bank: { type: 'string' }, tahap: { type: 'string' }, layout: { type: 'string' }, 'failed-rate': { type: 'string' }, 'returned-rate': { type: 'string' }, out: { type: 'string' } },
+  usage:
+    "edc-sim bank disbursements --seed S --size N --bank BRI|BNI|BTN|MANDIRI --tahap T [--layout L] [--failed-rate R] [--returned-rate R] --out FILE\n  Writes the bank's disbursement CSV for the population of seed S and size N (its KPMs only), in its layout or L.",
+  options: {
+    seed: { type: 'string' },
+    size: { type: 'string' },
+    bank: { type: 'string' },
+    tahap: { type: 'string' },
+    layout: { type: 'string' },
+    'failed-rate': { type: 'string' },
+    'returned-rate': { type: 'string' },
+    out: { type: 'string' },
+  },
 };
 
 const banks: readonly Bank[] = ['BRI', 'BNI', 'BTN', 'MANDIRI'];
@@ -30,7 +41,11 @@ async function writeTo(path: string, write: (out: Writable) => Promise<number>):
     return rows;
   } catch (cause) {
     out.destroy();
-    throw new ERR_SIM_OUTPUT(`Cannot write ${path}: ${(cause as Error).message} (the file must not exist)`, { path }, cause);
+    throw new ERR_SIM_OUTPUT(
+      `Cannot write ${path}: ${(cause as Error).message} (the file must not exist)`,
+      { path },
+      cause,
+    );
   }
 }
 
@@ -43,7 +58,19 @@ export async function bankCommand(sub: string | undefined, argv: readonly string
     const rows = await writeTo(required(v, 'out'), async (out) => {
       let n = 0;
       for (const kpm of iteratePopulation({ seed, size })) {
-        const line = JSON.stringify({ kpmId: kpm.kpmId, nik: kpm.nik, name: kpm.name, sex: kpm.sex, bank: kpm.bank, regionCode: kpm.regionCode, pan: kpm.card.pan, pin: kpm.card.pin, components: kpm.components, rupiahPerTahap: kpm.rupiahPerTahap }) + '\n';
+        const line =
+          JSON.stringify({
+            kpmId: kpm.kpmId,
+            nik: kpm.nik,
+            name: kpm.name,
+            sex: kpm.sex,
+            bank: kpm.bank,
+            regionCode: kpm.regionCode,
+            pan: kpm.card.pan,
+            pin: kpm.card.pin,
+            components: kpm.components,
+            rupiahPerTahap: kpm.rupiahPerTahap,
+          }) + '\n';
         if (!out.write(line)) await once(out, 'drain');
         n++;
       }
@@ -59,13 +86,24 @@ export async function bankCommand(sub: string | undefined, argv: readonly string
     const size = requiredInt(v, 'size', 1, populationSizeMax);
     const bank = oneOf(required(v, 'bank'), banks, 'bank');
     const tahap = required(v, 'tahap');
-    if (!/^[0-9]{4}-(I|II|III|IV)$/.test(tahap)) throw new ERR_SIM_USAGE(`--tahap: expected a tahap such as 2026-IV, found ${tahap}`);
+    if (!/^[0-9]{4}-(I|II|III|IV)$/.test(tahap))
+      throw new ERR_SIM_USAGE(`--tahap: expected a tahap such as 2026-IV, found ${tahap}`);
     const layout = str(v, 'layout');
-    const options = { bank, tahap, seed, failedRate: rate(v, 'failed-rate') ?? 0, returnedRate: rate(v, 'returned-rate') ?? 0, ...(layout === undefined ? {} : { layout }) };
-    if (options.failedRate + options.returnedRate > 1) throw new ERR_SIM_USAGE('--failed-rate plus --returned-rate: expected at most 1');
-    const rows = await writeTo(required(v, 'out'), (out) => writeDisbursementFile(iteratePopulation({ seed, size }), options, out).catch((cause: unknown) => {
-      throw cause instanceof RangeError ? new ERR_SIM_USAGE(cause.message) : cause;
-    }));
+    const options = {
+      bank,
+      tahap,
+      seed,
+      failedRate: rate(v, 'failed-rate') ?? 0,
+      returnedRate: rate(v, 'returned-rate') ?? 0,
+      ...(layout === undefined ? {} : { layout }),
+    };
+    if (options.failedRate + options.returnedRate > 1)
+      throw new ERR_SIM_USAGE('--failed-rate plus --returned-rate: expected at most 1');
+    const rows = await writeTo(required(v, 'out'), (out) =>
+      writeDisbursementFile(iteratePopulation({ seed, size }), options, out).catch((cause: unknown) => {
+        throw cause instanceof RangeError ? new ERR_SIM_USAGE(cause.message) : cause;
+      }),
+    );
     io.err(`${rows} rows written for ${bank} ${tahap}\n`);
     return 0;
   }

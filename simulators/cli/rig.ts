@@ -10,21 +10,44 @@ export const rigSpec: CommandSpec = {
     'edc-sim rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial] [--report FILE] [--preset demo|ci|large]\n' +
     '  Gateway + N agents x M terminals + bank + signal, seeded; injects faults and attacks, reconciles, checks the\n' +
     '  invariants. Summary on stdout, JSON report to FILE. Exit 0 when every invariant holds and every attack is\n' +
-    '  caught, 1 otherwise. --serial links the last agent\'s terminals over socat pseudo-terminals. Flags override the preset.',
-  options: { seed: { type: 'string' }, agents: { type: 'string' }, terminals: { type: 'string' }, kpm: { type: 'string' }, serial: { type: 'boolean' }, report: { type: 'string' }, preset: { type: 'string' } },
+    "  caught, 1 otherwise. --serial links the last agent's terminals over socat pseudo-terminals. Flags override the preset.",
+  options: {
+    seed: { type: 'string' },
+    agents: { type: 'string' },
+    terminals: { type: 'string' },
+    kpm: { type: 'string' },
+    serial: { type: 'boolean' },
+    report: { type: 'string' },
+    preset: { type: 'string' },
+  },
 };
 export const demoSpec: CommandSpec = {
-  usage: 'edc-sim demo [--seed S] [--report FILE]\n  The rig with preset demo (3 agents x 2 terminals, 300 KPM, outages, every attack) on TCP links, with progress on stderr.',
+  usage:
+    'edc-sim demo [--seed S] [--report FILE]\n  The rig with preset demo (3 agents x 2 terminals, 300 KPM, outages, every attack) on TCP links, with progress on stderr.',
   options: { seed: { type: 'string' }, report: { type: 'string' } },
 };
 
-async function run(options: RigOptionsInput, reportPath: string | undefined, io: Io, progress: boolean): Promise<number> {
+async function run(
+  options: RigOptionsInput,
+  reportPath: string | undefined,
+  io: Io,
+  progress: boolean,
+): Promise<number> {
   const startedAt = Date.now();
-  const report = await runRig(options, progress ? (text) => io.err(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${text}\n`) : undefined);
+  const report = await runRig(
+    options,
+    progress
+      ? (text) => io.err(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${text}\n`)
+      : undefined,
+  );
   io.out(formatSummary(report));
   if (reportPath !== undefined) {
     await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n').catch((cause: unknown) => {
-      throw new ERR_SIM_OUTPUT(`Cannot write the report to ${reportPath}: ${(cause as Error).message}`, { path: reportPath }, cause);
+      throw new ERR_SIM_OUTPUT(
+        `Cannot write the report to ${reportPath}: ${(cause as Error).message}`,
+        { path: reportPath },
+        cause,
+      );
     });
   }
   return report.ok ? 0 : 1;
@@ -34,7 +57,10 @@ export async function rigCommand(argv: readonly string[], io: Io): Promise<numbe
   const v = parse(rigSpec, argv);
   if (v === 'help') return (io.out(rigSpec.usage + '\n'), 0);
   const preset = str(v, 'preset');
-  const base: RigOptionsInput = preset === undefined ? {} : { ...rigPresets[oneOf(preset, Object.keys(rigPresets) as (keyof typeof rigPresets)[], 'preset')] };
+  const base: RigOptionsInput =
+    preset === undefined
+      ? {}
+      : { ...rigPresets[oneOf(preset, Object.keys(rigPresets) as (keyof typeof rigPresets)[], 'preset')] };
   const options: RigOptionsInput = {
     ...base,
     ...(v.seed === undefined ? {} : { seed: int(v, 'seed', 0, 0xffffffff) }),
@@ -49,6 +75,13 @@ export async function rigCommand(argv: readonly string[], io: Io): Promise<numbe
 export async function demoCommand(argv: readonly string[], io: Io): Promise<number> {
   const v = parse(demoSpec, argv);
   if (v === 'help') return (io.out(demoSpec.usage + '\n'), 0);
-  io.err('edc-sim demo: terminals reach their agents over TCP on 127.0.0.1 (no socat needed; `edc-sim rig --serial` uses socat pseudo-terminals)\n');
-  return run({ ...rigPresets.demo, ...(v.seed === undefined ? {} : { seed: int(v, 'seed', 0, 0xffffffff) }) }, str(v, 'report'), io, true);
+  io.err(
+    'edc-sim demo: terminals reach their agents over TCP on 127.0.0.1 (no socat needed; `edc-sim rig --serial` uses socat pseudo-terminals)\n',
+  );
+  return run(
+    { ...rigPresets.demo, ...(v.seed === undefined ? {} : { seed: int(v, 'seed', 0, 0xffffffff) }) },
+    str(v, 'report'),
+    io,
+    true,
+  );
 }

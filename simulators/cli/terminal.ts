@@ -21,37 +21,77 @@ export const terminalSpec: CommandSpec = {
     '  Without --script: asks for card number, PIN and amount (empty amount = balance inquiry; empty card = quit)\n' +
     '  and prints the struk (receipt) in Bahasa Indonesia. The simulated card holds the PIN typed unless --card-pin.',
   options: {
-    tcp: { type: 'string' }, serial: { type: 'string' }, baud: { type: 'string' }, script: { type: 'string' }, 'terminal-id': { type: 'string' }, 'merchant-id': { type: 'string' },
-    'timeout-ms': { type: 'string' }, 'lose-ack-rate': { type: 'string' }, 'corrupt-rate': { type: 'string' }, 'power-loss-rate': { type: 'string' }, seed: { type: 'string' }, 'card-pin': { type: 'string' },
+    tcp: { type: 'string' },
+    serial: { type: 'string' },
+    baud: { type: 'string' },
+    script: { type: 'string' },
+    'terminal-id': { type: 'string' },
+    'merchant-id': { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    'lose-ack-rate': { type: 'string' },
+    'corrupt-rate': { type: 'string' },
+    'power-loss-rate': { type: 'string' },
+    seed: { type: 'string' },
+    'card-pin': { type: 'string' },
   },
 };
 
 const Pan = z.string().regex(/^[0-9]{12,19}$/);
 const Pin = z.string().regex(/^[0-9]{4,12}$/);
-const CardStep = { pan: Pan, pin: Pin, cardPin: Pin.optional(), expiry: z.string().regex(/^[0-9]{4}$/).default('2912') };
+const CardStep = {
+  pan: Pan,
+  pin: Pin,
+  cardPin: Pin.optional(),
+  expiry: z
+    .string()
+    .regex(/^[0-9]{4}$/)
+    .default('2912'),
+};
 export const TerminalScript = z.strictObject({
   v: z.literal(1),
   steps: z
-    .array(z.discriminatedUnion('kind', [
-      z.strictObject({ kind: z.literal('withdraw'), ...CardStep, amount: z.number().int().min(1).max(1_000_000_000) }),
-      z.strictObject({ kind: z.literal('balance'), ...CardStep }),
-      z.strictObject({ kind: z.literal('echo') }),
-      z.strictObject({ kind: z.literal('settle') }),
-    ]))
+    .array(
+      z.discriminatedUnion('kind', [
+        z.strictObject({
+          kind: z.literal('withdraw'),
+          ...CardStep,
+          amount: z.number().int().min(1).max(1_000_000_000),
+        }),
+        z.strictObject({ kind: z.literal('balance'), ...CardStep }),
+        z.strictObject({ kind: z.literal('echo') }),
+        z.strictObject({ kind: z.literal('settle') }),
+      ]),
+    )
     .min(1)
     .max(10_000),
 });
 export type TerminalScript = z.infer<typeof TerminalScript>;
-type CardRequest = { kind: 'withdraw' | 'balance'; pan: string; pin: string; cardPin?: string | undefined; expiry: string; amount?: number };
+type CardRequest = {
+  kind: 'withdraw' | 'balance';
+  pan: string;
+  pin: string;
+  cardPin?: string | undefined;
+  expiry: string;
+  amount?: number;
+};
 
-interface Faults { readonly prng: Prng; readonly loseAck: number; readonly corrupt: number; readonly powerLoss: number }
+interface Faults {
+  readonly prng: Prng;
+  readonly loseAck: number;
+  readonly corrupt: number;
+  readonly powerLoss: number;
+}
 
 export async function loadScript(path: string): Promise<TerminalScript> {
   let value: unknown;
   try {
     value = JSON.parse(await readFile(path, 'utf8')) as unknown;
   } catch (cause) {
-    throw new ERR_SIM_CONFIG(`Cannot read the scenario ${path}: expected a JSON file (${(cause as Error).message})`, { issues: [] }, cause);
+    throw new ERR_SIM_CONFIG(
+      `Cannot read the scenario ${path}: expected a JSON file (${(cause as Error).message})`,
+      { issues: [] },
+      cause,
+    );
   }
   const parsed = TerminalScript.safeParse(value);
   if (!parsed.success) {
@@ -64,35 +104,52 @@ export async function loadScript(path: string): Promise<TerminalScript> {
 function linkOf(v: Values): LinkSpec {
   const tcp = str(v, 'tcp');
   const serial = str(v, 'serial');
-  if ((tcp === undefined) === (serial === undefined)) throw new ERR_SIM_USAGE('Expected exactly one of --tcp HOST:PORT and --serial PATH (see --help)');
+  if ((tcp === undefined) === (serial === undefined))
+    throw new ERR_SIM_USAGE('Expected exactly one of --tcp HOST:PORT and --serial PATH (see --help)');
   if (tcp !== undefined) return { kind: 'tcp', ...hostPort(tcp, 'tcp') };
-  if (int(v, 'baud', 1200, 115_200) !== undefined && int(v, 'baud', 1200, 115_200) !== 9600) throw new ERR_SIM_USAGE('--baud: the terminal simulator speaks 9600 8N1, as the agent does by default');
+  if (int(v, 'baud', 1200, 115_200) !== undefined && int(v, 'baud', 1200, 115_200) !== 9600)
+    throw new ERR_SIM_USAGE('--baud: the terminal simulator speaks 9600 8N1, as the agent does by default');
   return { kind: 'serial', path: serial! };
 }
 
-async function cardExchange(t: RigTerminal, step: CardRequest, faults: Faults): Promise<{ exchange: Exchange; note: string }> {
+async function cardExchange(
+  t: RigTerminal,
+  step: CardRequest,
+  faults: Faults,
+): Promise<{ exchange: Exchange; note: string }> {
   const card: KksCard = { pan: step.pan, pin: step.cardPin ?? step.pin, expiry: step.expiry, serviceCode: '201' };
   if (faults.prng.chance(faults.loseAck)) t.transport.loseNextAck();
   if (faults.prng.chance(faults.corrupt)) t.transport.corruptNextFrame();
   const powerLoss = faults.prng.chance(faults.powerLoss);
-  const exchange = step.kind === 'balance' ? await t.terminal.balance(card, step.pin) : await t.terminal.withdraw(card, step.pin, step.amount ?? 0);
+  const exchange =
+    step.kind === 'balance'
+      ? await t.terminal.balance(card, step.pin)
+      : await t.terminal.withdraw(card, step.pin, step.amount ?? 0);
   t.noteStan(exchange.request.fields[11]);
-  if (!(powerLoss && step.kind === 'withdraw' && exchange.kind === 'response' && exchange.response.fields[39] === '00')) return { exchange, note: '' };
+  if (!(powerLoss && step.kind === 'withdraw' && exchange.kind === 'response' && exchange.response.fields[39] === '00'))
+    return { exchange, note: '' };
   await t.powerCycle();
   const reversal = await t.terminal.reverse(exchange.request, card);
   t.noteStan(reversal.request.fields[11]);
-  return { exchange: reversal, note: 'Listrik padam setelah persetujuan: transaksi dibatalkan (reversal) / Power lost after approval: reversed\n' };
+  return {
+    exchange: reversal,
+    note: 'Listrik padam setelah persetujuan: transaksi dibatalkan (reversal) / Power lost after approval: reversed\n',
+  };
 }
 
 function printOutcome(io: Io, step: CardRequest, result: { exchange: Exchange; note: string }): void {
   const { exchange } = result;
   io.out(result.note);
   if (exchange.kind === 'timeout') {
-    io.out(`Tidak ada jawaban dari agen${exchange.reversal === undefined ? '' : ' (pembatalan otomatis dikirim)'} / No answer from the agent\n`);
+    io.out(
+      `Tidak ada jawaban dari agen${exchange.reversal === undefined ? '' : ' (pembatalan otomatis dikirim)'} / No answer from the agent\n`,
+    );
     return;
   }
   const kind = exchange.response.mti === '0410' ? 'reversal' : step.kind === 'balance' ? 'balance' : 'withdrawal';
-  io.out(formatReceipt({ kind, response: exchange.response, pan: step.pan, at: Date.now(), utcOffsetMinutes: 420 }) + '\n');
+  io.out(
+    formatReceipt({ kind, response: exchange.response, pan: step.pan, at: Date.now(), utcOffsetMinutes: 420 }) + '\n',
+  );
 }
 
 /**
@@ -123,7 +180,10 @@ async function interactive(t: RigTerminal, faults: Faults, cardPin: string | und
         io.err('Masukan tidak valid: nomor kartu 12-19 digit, PIN 4-12 digit, jumlah bilangan bulat / Invalid input\n');
         continue;
       }
-      const step: CardRequest = amountText === '' ? { kind: 'balance', ...parsed.data } : { kind: 'withdraw', ...parsed.data, amount: Number(amountText) };
+      const step: CardRequest =
+        amountText === ''
+          ? { kind: 'balance', ...parsed.data }
+          : { kind: 'withdraw', ...parsed.data, amount: Number(amountText) };
       printOutcome(io, step, await cardExchange(t, step, faults));
     }
   } finally {
@@ -135,17 +195,27 @@ export async function terminalCommand(argv: readonly string[], io: Io): Promise<
   const v = parse(terminalSpec, argv);
   if (v === 'help') return (io.out(terminalSpec.usage + '\n'), 0);
   const link = linkOf(v);
-  const faults: Faults = { prng: createPrng(int(v, 'seed', 0, 0xffffffff) ?? 1), loseAck: rate(v, 'lose-ack-rate') ?? 0, corrupt: rate(v, 'corrupt-rate') ?? 0, powerLoss: rate(v, 'power-loss-rate') ?? 0 };
+  const faults: Faults = {
+    prng: createPrng(int(v, 'seed', 0, 0xffffffff) ?? 1),
+    loseAck: rate(v, 'lose-ack-rate') ?? 0,
+    corrupt: rate(v, 'corrupt-rate') ?? 0,
+    powerLoss: rate(v, 'power-loss-rate') ?? 0,
+  };
   const script = str(v, 'script') === undefined ? undefined : await loadScript(str(v, 'script')!);
   const terminalId = str(v, 'terminal-id') ?? 'EDCSIM01';
   const merchantId = str(v, 'merchant-id') ?? 'AGENSIM00000001';
-  if (!/^[ -~]{8}$/.test(terminalId) || !/^[ -~]{15}$/.test(merchantId)) throw new ERR_SIM_USAGE('--terminal-id must be 8 and --merchant-id 15 printable characters');
+  if (!/^[ -~]{8}$/.test(terminalId) || !/^[ -~]{15}$/.test(merchantId))
+    throw new ERR_SIM_USAGE('--terminal-id must be 8 and --merchant-id 15 printable characters');
   const t = new RigTerminal(terminalId, merchantId, link, int(v, 'timeout-ms', 200, 120_000) ?? 10_000);
   await t.open();
   try {
     const signOn = await t.terminal.signOn();
     t.noteStan(signOn.request.fields[11]);
-    io.err(signOn.kind === 'response' ? `Terhubung ke agen / Signed on (${signOn.response.fields[39] ?? '-'})\n` : 'Agen tidak menjawab sign-on / No answer to sign-on\n');
+    io.err(
+      signOn.kind === 'response'
+        ? `Terhubung ke agen / Signed on (${signOn.response.fields[39] ?? '-'})\n`
+        : 'Agen tidak menjawab sign-on / No answer to sign-on\n',
+    );
     if (script === undefined) await interactive(t, faults, str(v, 'card-pin'), io);
     else for (const step of script.steps) await scriptStep(t, step, faults, io);
   } finally {
@@ -154,7 +224,12 @@ export async function terminalCommand(argv: readonly string[], io: Io): Promise<
   return 0;
 }
 
-async function scriptStep(t: RigTerminal, step: TerminalScript['steps'][number], faults: Faults, io: Io): Promise<void> {
+async function scriptStep(
+  t: RigTerminal,
+  step: TerminalScript['steps'][number],
+  faults: Faults,
+  io: Io,
+): Promise<void> {
   if (step.kind === 'echo' || step.kind === 'settle') {
     const exchange = step.kind === 'echo' ? await t.terminal.echo() : await t.terminal.settle();
     t.noteStan(exchange.request.fields[11]);

@@ -26,14 +26,20 @@ export interface AttackResult {
   readonly caught: boolean;
 }
 
-async function gatewayFlag(store: GatewayStore, agentId: string, kind: 'fork' | 'tampered'): Promise<{ flagged: boolean; evidence: number }> {
+async function gatewayFlag(
+  store: GatewayStore,
+  agentId: string,
+  kind: 'fork' | 'tampered',
+): Promise<{ flagged: boolean; evidence: number }> {
   const record = await store.getAgent(agentId);
   const evidence = (await store.evidence(agentId, 1000)).filter((e) => e.kind === kind).length;
   return { flagged: record?.flagged === true && record.flags.some((f) => f.kind === kind), evidence };
 }
 
 /** Reads every ledger entry and the acknowledged seq straight from a stopped agent's LevelDB. */
-async function alterLedger(ledgerDir: string): Promise<{ before: LedgerEntry[]; ackSeq: number; altered: LedgerEntry | undefined }> {
+async function alterLedger(
+  ledgerDir: string,
+): Promise<{ before: LedgerEntry[]; ackSeq: number; altered: LedgerEntry | undefined }> {
   const root = new ClassicLevel<string, unknown>(ledgerDir, { keyEncoding: 'utf8', valueEncoding: 'json' });
   await root.open();
   try {
@@ -54,7 +60,11 @@ async function alterLedger(ledgerDir: string): Promise<{ before: LedgerEntry[]; 
 }
 
 /** (b) Stop the agent, alter an unacknowledged entry's amount on disk, restart it, let it try to forward. */
-export async function tamperAttack(agent: RigAgent, gatewayUrl: string, store: GatewayStore): Promise<{ result: AttackResult; ledgerBefore: LedgerEntry[] }> {
+export async function tamperAttack(
+  agent: RigAgent,
+  gatewayUrl: string,
+  store: GatewayStore,
+): Promise<{ result: AttackResult; ledgerBefore: LedgerEntry[] }> {
   await agent.running?.stop();
   agent.running = undefined;
   const { before, ackSeq, altered } = await alterLedger(agent.config.ledgerDir);
@@ -69,12 +79,33 @@ export async function tamperAttack(agent: RigAgent, gatewayUrl: string, store: G
     agentSide = `refused to start: ${isEdcError(error) ? error.code : String(error)}`;
   }
   // Firmware that skips the agent's own checks uploads the altered segment anyway.
-  const segment = before.filter((e) => e.seq > ackSeq).slice(0, 500).map((e) => (e.seq === altered?.seq ? altered : e));
-  const answer = altered === undefined ? { status: 0, code: undefined } : await uploadEntries(gatewayUrl, agent.keys, segment);
+  const segment = before
+    .filter((e) => e.seq > ackSeq)
+    .slice(0, 500)
+    .map((e) => (e.seq === altered?.seq ? altered : e));
+  const answer =
+    altered === undefined ? { status: 0, code: undefined } : await uploadEntries(gatewayUrl, agent.keys, segment);
   const flag = await gatewayFlag(store, agent.keys.agentId, 'tampered');
   const refusedByAgent = !agentSide.includes('NOT caught');
-  const caught = altered !== undefined && refusedByAgent && answer.status === 422 && answer.code === 'EDC_ERR_UPLOAD_ENTRY_INVALID' && flag.flagged && flag.evidence > 0;
-  return { result: { name: 'tamperedLedger', agentId: agent.keys.agentId, agentSide, gatewayStatus: answer.status, gatewayCode: answer.code, ...flag, caught }, ledgerBefore: before };
+  const caught =
+    altered !== undefined &&
+    refusedByAgent &&
+    answer.status === 422 &&
+    answer.code === 'EDC_ERR_UPLOAD_ENTRY_INVALID' &&
+    flag.flagged &&
+    flag.evidence > 0;
+  return {
+    result: {
+      name: 'tamperedLedger',
+      agentId: agent.keys.agentId,
+      agentSide,
+      gatewayStatus: answer.status,
+      gatewayCode: answer.code,
+      ...flag,
+      caught,
+    },
+    ledgerBefore: before,
+  };
 }
 
 export interface CloneInput {
@@ -87,31 +118,66 @@ export interface CloneInput {
 }
 
 /** (c) A second device with the victim's id and key and a fresh ledger, paying out under a captured set. */
-export async function cloneAttack(input: CloneInput, store: GatewayStore): Promise<{ result: AttackResult; outcomes: StepOutcome[] }> {
+export async function cloneAttack(
+  input: CloneInput,
+  store: GatewayStore,
+): Promise<{ result: AttackResult; outcomes: StepOutcome[] }> {
   const { victim } = input;
   const dir = join(victim.dir, '..', `${victim.keys.agentId}-clone`);
   const config = agentConfig(victim.keys, input.gatewayUrl, input.gatewayPublicKey, join(dir, 'ledger'), []);
-  const clone = await startAgent({ dir, config, seed: victim.keys.seed, logger: pino({ level: 'silent' }), forward: false });
+  const clone = await startAgent({
+    dir,
+    config,
+    seed: victim.keys.seed,
+    logger: pino({ level: 'silent' }),
+    forward: false,
+  });
   const outcomes: StepOutcome[] = [];
   let agentSide = '';
   let answer: { status: number; code: string | undefined } = { status: 0, code: undefined };
   try {
     await clone.core.installEntitlementSet(input.savedSet);
-    const terminal = new RigTerminal('EDC99901', 'AGEN99999999999', { kind: 'tcp', host: clone.tcp!.host, port: clone.tcp!.port }, input.responseTimeoutMs);
+    const terminal = new RigTerminal(
+      'EDC99901',
+      'AGEN99999999999',
+      { kind: 'tcp', host: clone.tcp!.host, port: clone.tcp!.port },
+      input.responseTimeoutMs,
+    );
     await terminal.open();
     for (const card of input.cards) {
-      outcomes.push(await runStep(terminal, victim.index, { kind: 'withdraw', label: 'full', card, enteredPin: card.pin, amount: card.amount, fault: 'none' }, 'clone'));
+      outcomes.push(
+        await runStep(
+          terminal,
+          victim.index,
+          { kind: 'withdraw', label: 'full', card, enteredPin: card.pin, amount: card.amount, fault: 'none' },
+          'clone',
+        ),
+      );
     }
     await terminal.close();
     const entries = await clone.core.unacknowledged(500);
     if (entries.length > 0) answer = await uploadEntries(input.gatewayUrl, victim.keys, entries);
     const own = await clone.forwarder.syncNow();
-    agentSide = own.ok ? 'clone forwarded (its own check did not catch it)' : `clone's forwarder stopped: ${own.error.code}${own.halted ? ' (halted)' : ''}`;
+    agentSide = own.ok
+      ? 'clone forwarded (its own check did not catch it)'
+      : `clone's forwarder stopped: ${own.error.code}${own.halted ? ' (halted)' : ''}`;
   } finally {
     await clone.stop();
   }
   const flag = await gatewayFlag(store, victim.keys.agentId, 'fork');
   const approved = outcomes.filter((o) => o.toldApproved).length;
-  const caught = approved > 0 && answer.status === 409 && answer.code === 'EDC_ERR_UPLOAD_FORK' && flag.flagged && flag.evidence > 0;
-  return { result: { name: 'clonedKey', agentId: victim.keys.agentId, agentSide: `${agentSide}; clone approved ${approved} withdrawal(s)`, gatewayStatus: answer.status, gatewayCode: answer.code, ...flag, caught }, outcomes };
+  const caught =
+    approved > 0 && answer.status === 409 && answer.code === 'EDC_ERR_UPLOAD_FORK' && flag.flagged && flag.evidence > 0;
+  return {
+    result: {
+      name: 'clonedKey',
+      agentId: victim.keys.agentId,
+      agentSide: `${agentSide}; clone approved ${approved} withdrawal(s)`,
+      gatewayStatus: answer.status,
+      gatewayCode: answer.code,
+      ...flag,
+      caught,
+    },
+    outcomes,
+  };
 }

@@ -50,7 +50,12 @@ function result(id: number, name: string, checked: number, violations: string[])
 
 function withdrawalsByKey(entries: readonly LedgerEntry[]): Map<string, LedgerEntry[]> {
   const map = new Map<string, LedgerEntry[]>();
-  for (const e of entries) if (e.kind === 'withdrawal') map.set(keyOf(e.terminalId, e.stan, e.localDate), [...(map.get(keyOf(e.terminalId, e.stan, e.localDate)) ?? []), e]);
+  for (const e of entries)
+    if (e.kind === 'withdrawal')
+      map.set(keyOf(e.terminalId, e.stan, e.localDate), [
+        ...(map.get(keyOf(e.terminalId, e.stan, e.localDate)) ?? []),
+        e,
+      ]);
   return map;
 }
 
@@ -62,7 +67,18 @@ function reversedIds(entries: readonly LedgerEntry[]): Set<string> {
 export function checkApprovals(input: CheckInput): InvariantResult {
   const violations: string[] = [];
   let checked = 0;
-  const views = new Map(input.agents.map((a) => [a.agentId, { a, ledger: withdrawalsByKey(a.ledger), gw: withdrawalsByKey(a.gateway), ledgerRev: reversedIds(a.ledger), gwRev: reversedIds(a.gateway) }]));
+  const views = new Map(
+    input.agents.map((a) => [
+      a.agentId,
+      {
+        a,
+        ledger: withdrawalsByKey(a.ledger),
+        gw: withdrawalsByKey(a.gateway),
+        ledgerRev: reversedIds(a.ledger),
+        gwRev: reversedIds(a.gateway),
+      },
+    ]),
+  );
   const told = new Set<string>();
   for (const o of input.outcomes) {
     if (o.kind !== 'withdraw' || o.label === 'clone') continue;
@@ -74,21 +90,35 @@ export function checkApprovals(input: CheckInput): InvariantResult {
     const atGateway = v.gw.get(key) ?? [];
     const reversed = o.reversal?.code === '00';
     checked++;
-    if (o.toldApproved && (inLedger.length !== 1 || inLedger[0]!.amount !== o.amount)) violations.push(`${agentId} ${key}: told approved, ledger holds ${inLedger.length} matching withdrawal(s)`);
-    if (!o.toldApproved && o.code !== 'timeout' && inLedger.length > 0) violations.push(`${agentId} ${key}: declined ${o.code}, but the ledger holds a withdrawal`);
-    if (inLedger.length > 0 && o.code === 'timeout' && !reversed) violations.push(`${agentId} ${key}: timed out and never reversed, but the ledger holds a withdrawal`);
-    if (reversed && inLedger.length > 0 && !v.ledgerRev.has(inLedger[0]!.id)) violations.push(`${agentId} ${key}: reversal answered 00 but the ledger holds no reversal of it`);
+    if (o.toldApproved && (inLedger.length !== 1 || inLedger[0]!.amount !== o.amount))
+      violations.push(`${agentId} ${key}: told approved, ledger holds ${inLedger.length} matching withdrawal(s)`);
+    if (!o.toldApproved && o.code !== 'timeout' && inLedger.length > 0)
+      violations.push(`${agentId} ${key}: declined ${o.code}, but the ledger holds a withdrawal`);
+    if (inLedger.length > 0 && o.code === 'timeout' && !reversed)
+      violations.push(`${agentId} ${key}: timed out and never reversed, but the ledger holds a withdrawal`);
+    if (reversed && inLedger.length > 0 && !v.ledgerRev.has(inLedger[0]!.id))
+      violations.push(`${agentId} ${key}: reversal answered 00 but the ledger holds no reversal of it`);
     if (v.a.role === 'tampered') {
-      if (inLedger.length > 0 && atGateway.length === 0 && !v.a.flagged) violations.push(`${agentId} ${key}: approval never reached the gateway and the agent is not flagged`);
+      if (inLedger.length > 0 && atGateway.length === 0 && !v.a.flagged)
+        violations.push(`${agentId} ${key}: approval never reached the gateway and the agent is not flagged`);
       continue;
     }
-    if (atGateway.length !== inLedger.length) violations.push(`${agentId} ${key}: ledger holds ${inLedger.length}, gateway ${atGateway.length}`);
-    if (reversed && atGateway.length > 0 && !v.gwRev.has(atGateway[0]!.id)) violations.push(`${agentId} ${key}: reversal never reached the gateway`);
+    if (atGateway.length !== inLedger.length)
+      violations.push(`${agentId} ${key}: ledger holds ${inLedger.length}, gateway ${atGateway.length}`);
+    if (reversed && atGateway.length > 0 && !v.gwRev.has(atGateway[0]!.id))
+      violations.push(`${agentId} ${key}: reversal never reached the gateway`);
   }
   for (const a of input.agents) {
-    for (const e of a.gateway) if (e.kind === 'withdrawal' && !told.has(`${a.agentId}|${keyOf(e.terminalId, e.stan, e.localDate)}`)) violations.push(`${a.agentId} seq ${e.seq}: gateway holds a withdrawal no terminal asked for`);
+    for (const e of a.gateway)
+      if (e.kind === 'withdrawal' && !told.has(`${a.agentId}|${keyOf(e.terminalId, e.stan, e.localDate)}`))
+        violations.push(`${a.agentId} seq ${e.seq}: gateway holds a withdrawal no terminal asked for`);
   }
-  return result(1, 'every approved withdrawal is in its ledger and reached the gateway exactly once (attacked agents flagged instead)', checked, violations);
+  return result(
+    1,
+    'every approved withdrawal is in its ledger and reached the gateway exactly once (attacked agents flagged instead)',
+    checked,
+    violations,
+  );
 }
 
 /** 2: each gateway chain is the agent's own chain, entry by entry (hash), with nothing missing or extra. */
@@ -97,13 +127,21 @@ export function checkChains(input: CheckInput): InvariantResult {
   for (const a of input.agents) {
     a.gateway.forEach((e, i) => {
       if (e.seq !== i + 1) violations.push(`${a.agentId}: gateway entry ${i} has seq ${e.seq}`);
-      if (a.ledger[i]?.hash !== e.hash) violations.push(`${a.agentId} seq ${e.seq}: gateway hash differs from the agent's ledger`);
+      if (a.ledger[i]?.hash !== e.hash)
+        violations.push(`${a.agentId} seq ${e.seq}: gateway hash differs from the agent's ledger`);
     });
-    if (a.role !== 'tampered' && a.gateway.length !== a.ledger.length) violations.push(`${a.agentId}: ledger holds ${a.ledger.length} entries, gateway ${a.gateway.length}`);
-    if (a.role !== 'honest' && !a.flagged) violations.push(`${a.agentId}: attacked (${a.role}) but not flagged at the gateway`);
+    if (a.role !== 'tampered' && a.gateway.length !== a.ledger.length)
+      violations.push(`${a.agentId}: ledger holds ${a.ledger.length} entries, gateway ${a.gateway.length}`);
+    if (a.role !== 'honest' && !a.flagged)
+      violations.push(`${a.agentId}: attacked (${a.role}) but not flagged at the gateway`);
     if (a.role === 'honest' && a.flagged) violations.push(`${a.agentId}: honest agent flagged`);
   }
-  return result(2, 'no entry lost, reordered or altered between agent and gateway without detection', input.agents.length, violations);
+  return result(
+    2,
+    'no entry lost, reordered or altered between agent and gateway without detection',
+    input.agents.length,
+    violations,
+  );
 }
 
 /** 3: no KPM drew more than credited (by the terminals' own tally and the gateway's positions). */
@@ -114,11 +152,17 @@ export function checkOverdraw(input: CheckInput): InvariantResult {
     if (o.label === 'clone' || !o.toldApproved || o.kpmId === null || o.reversal?.code === '00') continue;
     drawn.set(o.kpmId, (drawn.get(o.kpmId) ?? 0) + o.amount);
   }
-  for (const [kpmId, amount] of drawn) if (amount > (input.creditedOf.get(kpmId) ?? 0)) violations.push(`${kpmId}: terminals paid ${amount}, credited ${input.creditedOf.get(kpmId) ?? 0}`);
+  for (const [kpmId, amount] of drawn)
+    if (amount > (input.creditedOf.get(kpmId) ?? 0))
+      violations.push(`${kpmId}: terminals paid ${amount}, credited ${input.creditedOf.get(kpmId) ?? 0}`);
   const overdrawn = input.counters['kpm.overdrawn.count'] ?? 0;
-  if (overdrawn > 0) violations.push(`gateway classifies ${overdrawn} KPM(s) as overdrawn (excess ${input.counters.overdrawnExcess ?? 0})`);
+  if (overdrawn > 0)
+    violations.push(
+      `gateway classifies ${overdrawn} KPM(s) as overdrawn (excess ${input.counters.overdrawnExcess ?? 0})`,
+    );
   const clone = input.attacks.find((a) => a.name === 'clonedKey');
-  if (clone !== undefined && (input.counters['w.fault.count'] ?? 0) === 0) violations.push('the cloned agent paid out, yet no withdrawal is classified fault');
+  if (clone !== undefined && (input.counters['w.fault.count'] ?? 0) === 0)
+    violations.push('the cloned agent paid out, yet no withdrawal is classified fault');
   return result(3, 'no KPM drew more than disbursed; injected double spends are flagged', drawn.size, violations);
 }
 
@@ -127,23 +171,51 @@ export function checkTotals(input: CheckInput, expectedWithdrawn: number): Invar
   const c = input.counters;
   const n = (k: string): number => c[k] ?? 0;
   const violations: string[] = [];
-  if (n('disbursed') !== n('withdrawn') + n('unclaimed') + n('failed') + n('returned')) violations.push(`disbursed ${n('disbursed')} != withdrawn ${n('withdrawn')} + unclaimed ${n('unclaimed')} + failed ${n('failed')} + returned ${n('returned')}`);
-  for (const k of ['disbursed', 'credited', 'failed', 'returned'] as const) if (n(k) !== input.bankTotals[k]) violations.push(`${k}: gateway ${n(k)}, bank files ${input.bankTotals[k]}`);
-  if (n('withdrawn') !== expectedWithdrawn) violations.push(`withdrawn: gateway ${n('withdrawn')}, terminals were paid ${expectedWithdrawn} at agents whose ledgers reached it`);
+  if (n('disbursed') !== n('withdrawn') + n('unclaimed') + n('failed') + n('returned'))
+    violations.push(
+      `disbursed ${n('disbursed')} != withdrawn ${n('withdrawn')} + unclaimed ${n('unclaimed')} + failed ${n('failed')} + returned ${n('returned')}`,
+    );
+  for (const k of ['disbursed', 'credited', 'failed', 'returned'] as const)
+    if (n(k) !== input.bankTotals[k]) violations.push(`${k}: gateway ${n(k)}, bank files ${input.bankTotals[k]}`);
+  if (n('withdrawn') !== expectedWithdrawn)
+    violations.push(
+      `withdrawn: gateway ${n('withdrawn')}, terminals were paid ${expectedWithdrawn} at agents whose ledgers reached it`,
+    );
   if (!input.reconAgree) violations.push('full recompute disagrees with the continuous reconciliation');
-  return result(4, 'totals balance per tahap to the rupiah (and match the bank files and the terminals)', 1, violations);
+  return result(
+    4,
+    'totals balance per tahap to the rupiah (and match the bank files and the terminals)',
+    1,
+    violations,
+  );
 }
 
 /** 5: bad input got typed, coded errors and changed nothing. */
 export function checkTypedErrors(input: CheckInput): InvariantResult {
-  const violations = input.probes.filter((p) => !p.ok).map((p) => `${p.name}: expected ${p.expected}, found ${p.found}`);
+  const violations = input.probes
+    .filter((p) => !p.ok)
+    .map((p) => `${p.name}: expected ${p.expected}, found ${p.found}`);
   if (!input.probesStateUnchanged) violations.push('a refused request changed the gateway state');
   const bad = input.malformedImport;
-  if (bad.accepted !== 0 || bad.rejected < 2 || Object.keys(bad.rejectsByCode).some((code) => !code.startsWith('EDC_ERR_'))) violations.push(`malformed bank file: accepted ${bad.accepted}, rejected ${bad.rejected} (${Object.keys(bad.rejectsByCode).join(', ')})`);
-  for (const a of input.attacks) if (a.gatewayCode === undefined || !a.gatewayCode.startsWith('EDC_ERR_')) violations.push(`${a.name}: gateway answered ${a.gatewayStatus} without a code`);
+  if (
+    bad.accepted !== 0 ||
+    bad.rejected < 2 ||
+    Object.keys(bad.rejectsByCode).some((code) => !code.startsWith('EDC_ERR_'))
+  )
+    violations.push(
+      `malformed bank file: accepted ${bad.accepted}, rejected ${bad.rejected} (${Object.keys(bad.rejectsByCode).join(', ')})`,
+    );
+  for (const a of input.attacks)
+    if (a.gatewayCode === undefined || !a.gatewayCode.startsWith('EDC_ERR_'))
+      violations.push(`${a.name}: gateway answered ${a.gatewayStatus} without a code`);
   const untyped = input.outcomes.filter((o) => o.code !== 'timeout' && !/^[0-9A-Z]{2}$/.test(o.code));
   for (const o of untyped) violations.push(`${o.terminalId} stan ${o.stan}: response code ${o.code}`);
-  return result(5, 'bad input of any kind got a typed, coded error and changed no state', input.probes.length + input.outcomes.length + 1, violations);
+  return result(
+    5,
+    'bad input of any kind got a typed, coded error and changed no state',
+    input.probes.length + input.outcomes.length + 1,
+    violations,
+  );
 }
 
 /**
@@ -155,7 +227,14 @@ export function expectedWithdrawnOf(input: CheckInput): number {
   const perKpm = new Map<string, number>();
   const add = (kpmId: string, amount: number): void => void perKpm.set(kpmId, (perKpm.get(kpmId) ?? 0) + amount);
   for (const o of input.outcomes) {
-    if (o.label === 'clone' || !o.toldApproved || o.kpmId === null || o.reversal?.code === '00' || input.agents[o.agent]!.role === 'tampered') continue;
+    if (
+      o.label === 'clone' ||
+      !o.toldApproved ||
+      o.kpmId === null ||
+      o.reversal?.code === '00' ||
+      input.agents[o.agent]!.role === 'tampered'
+    )
+      continue;
     add(o.kpmId, o.amount);
   }
   for (const a of input.agents) {
@@ -169,5 +248,11 @@ export function expectedWithdrawnOf(input: CheckInput): number {
 }
 
 export function checkAll(input: CheckInput): InvariantResult[] {
-  return [checkApprovals(input), checkChains(input), checkOverdraw(input), checkTotals(input, expectedWithdrawnOf(input)), checkTypedErrors(input)];
+  return [
+    checkApprovals(input),
+    checkChains(input),
+    checkOverdraw(input),
+    checkTotals(input, expectedWithdrawnOf(input)),
+    checkTypedErrors(input),
+  ];
 }

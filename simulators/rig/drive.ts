@@ -40,10 +40,18 @@ function arm(terminal: RigTerminal, fault: TerminalFault): void {
   if (fault === 'responseTimeout') terminal.transport.dropNextResponse();
 }
 
-export async function runStep(terminal: RigTerminal, agent: number, step: Step, label: StepOutcome['label'] = step.label): Promise<StepOutcome> {
+export async function runStep(
+  terminal: RigTerminal,
+  agent: number,
+  step: Step,
+  label: StepOutcome['label'] = step.label,
+): Promise<StepOutcome> {
   const card = kksCard(step);
   arm(terminal, step.fault);
-  const exchange = step.kind === 'balance' ? await terminal.terminal.balance(card, step.enteredPin) : await terminal.terminal.withdraw(card, step.enteredPin, step.amount);
+  const exchange =
+    step.kind === 'balance'
+      ? await terminal.terminal.balance(card, step.enteredPin)
+      : await terminal.terminal.withdraw(card, step.enteredPin, step.amount);
   terminal.noteStan(exchange.request.fields[11]);
   const code = codeOf(exchange);
   let reversal: StepOutcome['reversal'];
@@ -59,14 +67,28 @@ export async function runStep(terminal: RigTerminal, agent: number, step: Step, 
     reversal = { code: codeOf(reversed) };
   }
   return {
-    agent, terminalId: terminal.terminalId, label, kind: step.kind, kpmId: step.card.kpmId, amount: step.amount, fault: step.fault, code,
-    stan: exchange.request.fields[11] ?? '', localDate: exchange.request.fields[13] ?? '',
-    toldApproved: step.kind === 'withdraw' && code === '00', reversal,
+    agent,
+    terminalId: terminal.terminalId,
+    label,
+    kind: step.kind,
+    kpmId: step.card.kpmId,
+    amount: step.amount,
+    fault: step.fault,
+    code,
+    stan: exchange.request.fields[11] ?? '',
+    localDate: exchange.request.fields[13] ?? '',
+    toldApproved: step.kind === 'withdraw' && code === '00',
+    reversal,
   };
 }
 
 /** Runs a terminal's queue in order; reports progress after each step. */
-export async function runQueue(terminal: RigTerminal, agent: number, steps: readonly Step[], onStep: () => void): Promise<StepOutcome[]> {
+export async function runQueue(
+  terminal: RigTerminal,
+  agent: number,
+  steps: readonly Step[],
+  onStep: () => void,
+): Promise<StepOutcome[]> {
   const outcomes: StepOutcome[] = [];
   for (const step of steps) {
     outcomes.push(await runStep(terminal, agent, step));

@@ -38,21 +38,44 @@ function merchantIdOf(agent: number): string {
   return `AGEN${String(agent + 1).padStart(11, '0')}`;
 }
 
-export function agentConfig(keys: AgentKeys, gatewayUrl: string, gatewayPublicKey: string, ledgerDir: string, serialPaths: readonly string[]): AgentConfig {
+export function agentConfig(
+  keys: AgentKeys,
+  gatewayUrl: string,
+  gatewayPublicKey: string,
+  ledgerDir: string,
+  serialPaths: readonly string[],
+): AgentConfig {
   return AgentConfig.parse({
-    v: 1, agentId: keys.agentId, gatewayUrl, gatewayPublicKey, ledgerDir,
+    v: 1,
+    agentId: keys.agentId,
+    gatewayUrl,
+    gatewayPublicKey,
+    ledgerDir,
     serial: serialPaths.map((path) => ({ path, baudRate: 9600 })),
     tcp: serialPaths.length > 0 ? null : { host: '127.0.0.1', port: 0 },
-    statusPort: 0, logLevel: 'silent',
+    statusPort: 0,
+    logLevel: 'silent',
     forward: { batchEntriesMax: 100, requestTimeoutMs: 3_000, intervalMs: 1_000, backoffBaseMs: 20, backoffCapMs: 500 },
   });
 }
 
 export async function startRigAgent(agent: RigAgent): Promise<void> {
-  agent.running = await startAgent({ dir: agent.dir, config: agent.config, seed: agent.keys.seed, logger: pino({ level: 'silent' }) });
+  agent.running = await startAgent({
+    dir: agent.dir,
+    config: agent.config,
+    seed: agent.keys.seed,
+    logger: pino({ level: 'silent' }),
+  });
 }
 
-export async function startFleet(options: RigOptions, agents: readonly AgentKeys[], gatewayUrl: string, gatewayPublicKey: string, dir: string, proxySeed: (i: number) => number): Promise<RigAgent[]> {
+export async function startFleet(
+  options: RigOptions,
+  agents: readonly AgentKeys[],
+  gatewayUrl: string,
+  gatewayPublicKey: string,
+  dir: string,
+  proxySeed: (i: number) => number,
+): Promise<RigAgent[]> {
   const fleet: RigAgent[] = [];
   for (const keys of agents) {
     const index = fleet.length;
@@ -60,9 +83,16 @@ export async function startFleet(options: RigOptions, agents: readonly AgentKeys
     await mkdir(agentDir, { recursive: true });
     const serial = index >= options.agents - options.serialAgents;
     const ptys: PtyPair[] = [];
-    for (let t = 0; serial && t < options.terminals; t++) ptys.push(await openPtyPair(join(agentDir, `agent-tty-${t}`), join(agentDir, `terminal-tty-${t}`)));
+    for (let t = 0; serial && t < options.terminals; t++)
+      ptys.push(await openPtyPair(join(agentDir, `agent-tty-${t}`), join(agentDir, `terminal-tty-${t}`)));
     const proxy = await startSignalProxy({ target: gatewayUrl, seed: proxySeed(index), rates: options.signal });
-    const config = agentConfig(keys, proxy.url, gatewayPublicKey, join(agentDir, 'ledger'), ptys.map((p) => p.agentPath));
+    const config = agentConfig(
+      keys,
+      proxy.url,
+      gatewayPublicKey,
+      join(agentDir, 'ledger'),
+      ptys.map((p) => p.agentPath),
+    );
     const agent: RigAgent = { index, keys, dir: agentDir, config, proxy, ptys, terminals: [], running: undefined };
     fleet.push(agent);
     await startRigAgent(agent);
@@ -73,14 +103,20 @@ export async function startFleet(options: RigOptions, agents: readonly AgentKeys
 export async function connectTerminals(agent: RigAgent, options: RigOptions): Promise<void> {
   const tcp = agent.running?.tcp;
   for (let t = 0; t < options.terminals; t++) {
-    const link: LinkSpec = agent.ptys.length > 0 ? { kind: 'serial', path: agent.ptys[t]!.terminalPath } : { kind: 'tcp', host: tcp!.host, port: tcp!.port };
+    const link: LinkSpec =
+      agent.ptys.length > 0
+        ? { kind: 'serial', path: agent.ptys[t]!.terminalPath }
+        : { kind: 'tcp', host: tcp!.host, port: tcp!.port };
     // Serial: the agent resends an un-ACKed response after 2 s, which can hold the next answer back.
     const timeoutMs = link.kind === 'serial' ? Math.max(options.responseTimeoutMs, 5_000) : options.responseTimeoutMs;
     const terminal = new RigTerminal(terminalIdOf(agent.index, t), merchantIdOf(agent.index), link, timeoutMs);
     await terminal.open();
     const signOn = await terminal.terminal.signOn();
     terminal.noteStan(signOn.request.fields[11]);
-    if (signOn.kind !== 'response') throw new ERR_SIM_RIG_SETUP(`Cannot sign on terminal ${terminal.terminalId}: no answer over ${link.kind}`, { terminalId: terminal.terminalId });
+    if (signOn.kind !== 'response')
+      throw new ERR_SIM_RIG_SETUP(`Cannot sign on terminal ${terminal.terminalId}: no answer over ${link.kind}`, {
+        terminalId: terminal.terminalId,
+      });
     agent.terminals.push(terminal);
   }
 }
@@ -92,11 +128,17 @@ export async function drainAgent(agent: RigAgent): Promise<number> {
     const outcome = await running.forwarder.syncNow();
     if (outcome.ok && !outcome.more && running.core.ackHead().seq === running.core.head().seq) return pass;
     if (!outcome.ok && outcome.halted) {
-      throw new ERR_SIM_RIG_STALLED(`Agent ${agent.keys.agentId} halted while draining: ${outcome.error.code}: ${outcome.error.message}`, { agentId: agent.keys.agentId, code: outcome.error.code });
+      throw new ERR_SIM_RIG_STALLED(
+        `Agent ${agent.keys.agentId} halted while draining: ${outcome.error.code}: ${outcome.error.message}`,
+        { agentId: agent.keys.agentId, code: outcome.error.code },
+      );
     }
     await sleep(10);
   }
-  throw new ERR_SIM_RIG_STALLED(`Agent ${agent.keys.agentId} did not drain in ${drainPassesMax} passes: head ${running.core.head().seq}, acknowledged ${running.core.ackHead().seq}`, { agentId: agent.keys.agentId });
+  throw new ERR_SIM_RIG_STALLED(
+    `Agent ${agent.keys.agentId} did not drain in ${drainPassesMax} passes: head ${running.core.head().seq}, acknowledged ${running.core.ackHead().seq}`,
+    { agentId: agent.keys.agentId },
+  );
 }
 
 export async function stopFleet(fleet: readonly RigAgent[]): Promise<void> {

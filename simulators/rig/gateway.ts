@@ -30,7 +30,11 @@ export async function gatewayCli(argv: readonly string[]): Promise<string> {
   let err = '';
   const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), errIsTty: false, now: Date.now };
   const status = await runCli(argv, io);
-  if (status !== 0) throw new ERR_SIM_RIG_SETUP(`edc-gateway ${argv.slice(0, 2).join(' ')} exited ${status}: ${err.trim().split('\n')[0] ?? ''}`, { argv: argv.slice(0, 2), status });
+  if (status !== 0)
+    throw new ERR_SIM_RIG_SETUP(
+      `edc-gateway ${argv.slice(0, 2).join(' ')} exited ${status}: ${err.trim().split('\n')[0] ?? ''}`,
+      { argv: argv.slice(0, 2), status },
+    );
   return out;
 }
 
@@ -49,7 +53,10 @@ export async function initGatewayDir(dir: string): Promise<void> {
   await writeFile(path, JSON.stringify(config, null, 2) + '\n');
 }
 
-export async function startRigGateway(dir: string, wrapStore?: (store: GatewayStore) => GatewayStore): Promise<RigGateway> {
+export async function startRigGateway(
+  dir: string,
+  wrapStore?: (store: GatewayStore) => GatewayStore,
+): Promise<RigGateway> {
   const { gw, store: levelStore } = await openGateway(dir);
   const store = wrapStore === undefined ? levelStore : wrapStore(levelStore);
   const gateway = await buildGateway({ store, keys: gw.keys, config: gw.config, logger: pino({ level: 'silent' }) });

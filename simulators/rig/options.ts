@@ -19,22 +19,42 @@ export const RigOptions = z.strictObject({
   kpm: z.number().int().min(30).max(rigKpmMax).default(300),
   /** How many agents (from the last) link their terminals over socat serial pairs; the others use TCP. */
   serialAgents: z.number().int().min(0).max(rigAgentsMax).default(0),
-  tahap: z.string().regex(/^[0-9]{4}-(I|II|III|IV)$/).default('2026-IV'),
+  tahap: z
+    .string()
+    .regex(/^[0-9]{4}-(I|II|III|IV)$/)
+    .default('2026-IV'),
   /** Share of KPMs that come to draw (the rest stay unclaimed). */
   visitRate: rate.default(0.8),
   failedRate: rate.default(0.05),
   returnedRate: rate.default(0.02),
   /** Per-step terminal fault chances. */
   faults: z
-    .strictObject({ lostAck: rate.default(0.05), corrupt: rate.default(0.03), responseTimeout: rate.default(0.02), powerLoss: rate.default(0.02) })
+    .strictObject({
+      lostAck: rate.default(0.05),
+      corrupt: rate.default(0.03),
+      responseTimeout: rate.default(0.02),
+      powerLoss: rate.default(0.02),
+    })
     .prefault({}),
   /** Signal proxy fault rates while online (seeded per proxy). */
   signal: z
-    .strictObject({ drop: rate.default(0.05), lostResponse: rate.default(0.05), duplicate: rate.default(0.05), truncate: rate.default(0.02), error5xx: rate.default(0.05) })
+    .strictObject({
+      drop: rate.default(0.05),
+      lostResponse: rate.default(0.05),
+      duplicate: rate.default(0.05),
+      truncate: rate.default(0.02),
+      error5xx: rate.default(0.05),
+    })
     .prefault({}),
   /** Blankspot windows per village (agent), ms after the scenario starts. */
   outagesPerAgent: z.number().int().min(0).max(10).default(1),
-  attacks: z.strictObject({ doubleSpend: z.boolean().default(true), tamper: z.boolean().default(true), clone: z.boolean().default(true) }).prefault({}),
+  attacks: z
+    .strictObject({
+      doubleSpend: z.boolean().default(true),
+      tamper: z.boolean().default(true),
+      clone: z.boolean().default(true),
+    })
+    .prefault({}),
   /** Terminal response timeout, ms (a 0200 unanswered this long is reversed). */
   responseTimeoutMs: z.number().int().min(200).max(60_000).default(1500),
 });
@@ -55,7 +75,10 @@ export function parseRigOptions(input: unknown): RigOptions {
     throw new ERR_SIM_CONFIG(`Cannot start the rig: ${issues[0]?.path}: ${issues[0]?.message}`, { issues });
   }
   if (result.data.serialAgents > result.data.agents) {
-    throw new ERR_SIM_CONFIG(`Cannot start the rig: expected serialAgents <= agents (${result.data.agents}), found ${result.data.serialAgents}`, { issues: [] });
+    throw new ERR_SIM_CONFIG(
+      `Cannot start the rig: expected serialAgents <= agents (${result.data.agents}), found ${result.data.serialAgents}`,
+      { issues: [] },
+    );
   }
   return result.data;
 }

@@ -11,7 +11,8 @@ import type { Prng } from '../common/prng.ts';
 import { makeKksCard } from '../terminal/index.ts';
 import type { RigOptions } from './options.ts';
 
-export type StepLabel = 'full' | 'partial' | 'rest' | 'balance' | 'wrongPin' | 'overLimit' | 'unknownCard' | 'otherAgent' | 'noDisbursement';
+export type StepLabel =
+  'full' | 'partial' | 'rest' | 'balance' | 'wrongPin' | 'overLimit' | 'unknownCard' | 'otherAgent' | 'noDisbursement';
 export type TerminalFault = 'none' | 'lostAck' | 'corrupt' | 'responseTimeout' | 'powerLoss';
 
 export interface PlannedCard {
@@ -69,7 +70,14 @@ function visitSteps(prng: Prng, options: RigOptions, kpm: Kpm, status: Disbursem
   const card = cardOf(kpm);
   const steps: Step[] = [];
   const add = (kind: Step['kind'], label: StepLabel, amount: number, enteredPin = card.pin): void => {
-    steps.push({ kind, label, card, enteredPin, amount, fault: kind === 'withdraw' ? pickFault(prng, options) : 'none' });
+    steps.push({
+      kind,
+      label,
+      card,
+      enteredPin,
+      amount,
+      fault: kind === 'withdraw' ? pickFault(prng, options) : 'none',
+    });
   };
   const full = kpm.rupiahPerTahap;
   if (status !== 'credited') {
@@ -102,8 +110,15 @@ export function agentOfKpm(index: number, agents: number): number {
   return index % agents;
 }
 
-export function buildPlan(prng: Prng, options: RigOptions, population: readonly Kpm[], statusOf: ReadonlyMap<string, DisbursementStatus>): Plan {
-  const queues: Step[][][] = Array.from({ length: options.agents }, () => Array.from({ length: options.terminals }, () => []));
+export function buildPlan(
+  prng: Prng,
+  options: RigOptions,
+  population: readonly Kpm[],
+  statusOf: ReadonlyMap<string, DisbursementStatus>,
+): Plan {
+  const queues: Step[][][] = Array.from({ length: options.agents }, () =>
+    Array.from({ length: options.terminals }, () => []),
+  );
   const visits: { agent: number; steps: Step[] }[] = [];
   const idle: Kpm[][] = Array.from({ length: options.agents }, () => []);
   for (const kpm of population) {
@@ -115,22 +130,55 @@ export function buildPlan(prng: Prng, options: RigOptions, population: readonly 
   for (let agent = 0; agent < options.agents; agent++) {
     for (let n = 0; n < 2; n++) {
       const card = makeKksCard(() => prng.next());
-      visits.push({ agent, steps: [{ kind: 'withdraw', label: 'unknownCard', card: { pan: card.pan, pin: card.pin, kpmId: null }, enteredPin: card.pin, amount: 500_000, fault: 'none' }] });
+      visits.push({
+        agent,
+        steps: [
+          {
+            kind: 'withdraw',
+            label: 'unknownCard',
+            card: { pan: card.pan, pin: card.pin, kpmId: null },
+            enteredPin: card.pin,
+            amount: 500_000,
+            fault: 'none',
+          },
+        ],
+      });
     }
   }
   const doubleSpend: DoubleSpendPair[] = [];
   if (options.attacks.doubleSpend) planDoubleSpend(prng, options, population, statusOf, idle, visits, doubleSpend);
-  for (const visit of shuffle(prng, visits)) queues[visit.agent]![prng.int(0, options.terminals - 1)]!.push(...visit.steps);
+  for (const visit of shuffle(prng, visits))
+    queues[visit.agent]![prng.int(0, options.terminals - 1)]!.push(...visit.steps);
   return { queues, doubleSpend };
 }
 
 /** (a) a card presented at an agent that does not serve its KPM; a cloned card used at two terminals at once. */
-function planDoubleSpend(prng: Prng, options: RigOptions, population: readonly Kpm[], statusOf: ReadonlyMap<string, DisbursementStatus>, idle: Kpm[][], visits: { agent: number; steps: Step[] }[], pairs: DoubleSpendPair[]): void {
+function planDoubleSpend(
+  prng: Prng,
+  options: RigOptions,
+  population: readonly Kpm[],
+  statusOf: ReadonlyMap<string, DisbursementStatus>,
+  idle: Kpm[][],
+  visits: { agent: number; steps: Step[] }[],
+  pairs: DoubleSpendPair[],
+): void {
   const credited = population.filter((k) => statusOf.get(k.kpmId) === 'credited');
   for (let agent = 0; agent < options.agents; agent++) {
     for (let n = 0; n < 2; n++) {
       const kpm = prng.pick(credited.filter((k) => agentOfKpm(k.index, options.agents) !== agent));
-      visits.push({ agent, steps: [{ kind: 'withdraw', label: 'otherAgent', card: cardOf(kpm), enteredPin: kpm.card.pin, amount: kpm.rupiahPerTahap, fault: 'none' }] });
+      visits.push({
+        agent,
+        steps: [
+          {
+            kind: 'withdraw',
+            label: 'otherAgent',
+            card: cardOf(kpm),
+            enteredPin: kpm.card.pin,
+            amount: kpm.rupiahPerTahap,
+            fault: 'none',
+          },
+        ],
+      });
     }
     for (const kpm of idle[agent]!.slice(0, 2)) pairs.push({ agent, card: cardOf(kpm), amount: kpm.rupiahPerTahap });
   }

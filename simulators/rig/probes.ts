@@ -20,18 +20,57 @@ async function state(store: GatewayStore, tahap: string, agentIds: readonly stri
   return JSON.stringify({ summary: await store.summary(tahap, {}), heads });
 }
 
-export async function runProbes(prng: Prng, url: string, store: GatewayStore, tahap: string, agent: AgentIdentity, agentIds: readonly string[]): Promise<{ probes: ProbeResult[]; stateUnchanged: boolean }> {
+export async function runProbes(
+  prng: Prng,
+  url: string,
+  store: GatewayStore,
+  tahap: string,
+  agent: AgentIdentity,
+  agentIds: readonly string[],
+): Promise<{ probes: ProbeResult[]; stateUnchanged: boolean }> {
   const before = await state(store, tahap, agentIds);
   const stranger = { agentId: 'AGT-999', seed: generateSigningKeyPair((n) => prng.bytes(n)).seed };
   const wrongKey = { agentId: agent.agentId, seed: stranger.seed };
   const uploads = `/v1/agents/${agent.agentId}/uploads`;
   const cases: [string, string, () => ReturnType<typeof signedRequest>][] = [
-    ['upload body that is not JSON', '400 EDC_ERR_BODY_INVALID', () => signedRequest(url, agent, 'POST', uploads, '{"v":1,')],
-    ['upload with no entries', '400 EDC_ERR_BODY_INVALID', () => signedRequest(url, agent, 'POST', uploads, JSON.stringify({ v: 1, agentId: agent.agentId, entries: [] }))],
-    ['upload with an unknown field', '400 EDC_ERR_BODY_INVALID', () => signedRequest(url, agent, 'POST', uploads, JSON.stringify({ v: 1, agentId: agent.agentId, entries: [], extra: 1 }))],
-    ['request from an agent never enrolled', '403 EDC_ERR_AUTH_AGENT', () => signedRequest(url, stranger, 'GET', `/v1/agents/${stranger.agentId}/head`)],
-    ['request signed with another key', '401 EDC_ERR_AUTH_SIGNATURE', () => signedRequest(url, wrongKey, 'GET', `/v1/agents/${agent.agentId}/entitlements`)],
-    ['path agent differs from the signer', '403 EDC_ERR_AUTH_AGENT', () => signedRequest(url, agent, 'GET', `/v1/agents/${agentIds.find((id) => id !== agent.agentId) ?? 'AGT-998'}/head`)],
+    [
+      'upload body that is not JSON',
+      '400 EDC_ERR_BODY_INVALID',
+      () => signedRequest(url, agent, 'POST', uploads, '{"v":1,'),
+    ],
+    [
+      'upload with no entries',
+      '400 EDC_ERR_BODY_INVALID',
+      () => signedRequest(url, agent, 'POST', uploads, JSON.stringify({ v: 1, agentId: agent.agentId, entries: [] })),
+    ],
+    [
+      'upload with an unknown field',
+      '400 EDC_ERR_BODY_INVALID',
+      () =>
+        signedRequest(
+          url,
+          agent,
+          'POST',
+          uploads,
+          JSON.stringify({ v: 1, agentId: agent.agentId, entries: [], extra: 1 }),
+        ),
+    ],
+    [
+      'request from an agent never enrolled',
+      '403 EDC_ERR_AUTH_AGENT',
+      () => signedRequest(url, stranger, 'GET', `/v1/agents/${stranger.agentId}/head`),
+    ],
+    [
+      'request signed with another key',
+      '401 EDC_ERR_AUTH_SIGNATURE',
+      () => signedRequest(url, wrongKey, 'GET', `/v1/agents/${agent.agentId}/entitlements`),
+    ],
+    [
+      'path agent differs from the signer',
+      '403 EDC_ERR_AUTH_AGENT',
+      () =>
+        signedRequest(url, agent, 'GET', `/v1/agents/${agentIds.find((id) => id !== agent.agentId) ?? 'AGT-998'}/head`),
+    ],
   ];
   const probes: ProbeResult[] = [];
   for (const [name, expected, send] of cases) {

@@ -23,16 +23,48 @@ export interface RigReport {
   readonly result: {
     readonly options: RigOptions;
     readonly links: { readonly tcpAgents: number; readonly serialAgents: number };
-    readonly bank: { readonly totals: Field['bankTotals']; readonly imports: Field['imports']; readonly malformedImport: Field['malformedImport'] };
+    readonly bank: {
+      readonly totals: Field['bankTotals'];
+      readonly imports: Field['imports'];
+      readonly malformedImport: Field['malformedImport'];
+    };
     readonly outageWindows: number;
-    readonly transactions: { readonly planned: number; readonly byLabel: Record<string, Record<string, number>>; readonly byFault: Record<string, Record<string, number>>; readonly approved: number; readonly approvedAmount: number; readonly declinedByCode: Record<string, number>; readonly reversals: Record<string, number> };
-    readonly entries: readonly { readonly agentId: string; readonly role: AgentView['role']; readonly ledger: number; readonly gateway: number; readonly withdrawals: number; readonly reversals: number; readonly flagged: boolean }[];
-    readonly reconciliation: { readonly agree: boolean; readonly kpm: Record<string, { count: number; credited: number }>; readonly withdrawals: Record<string, { count: number; amount: number }>; readonly totals: Record<string, number>; readonly settlements: Record<string, { payable: number; disputed: number }> };
+    readonly transactions: {
+      readonly planned: number;
+      readonly byLabel: Record<string, Record<string, number>>;
+      readonly byFault: Record<string, Record<string, number>>;
+      readonly approved: number;
+      readonly approvedAmount: number;
+      readonly declinedByCode: Record<string, number>;
+      readonly reversals: Record<string, number>;
+    };
+    readonly entries: readonly {
+      readonly agentId: string;
+      readonly role: AgentView['role'];
+      readonly ledger: number;
+      readonly gateway: number;
+      readonly withdrawals: number;
+      readonly reversals: number;
+      readonly flagged: boolean;
+    }[];
+    readonly reconciliation: {
+      readonly agree: boolean;
+      readonly kpm: Record<string, { count: number; credited: number }>;
+      readonly withdrawals: Record<string, { count: number; amount: number }>;
+      readonly totals: Record<string, number>;
+      readonly settlements: Record<string, { payable: number; disputed: number }>;
+    };
     readonly attacks: readonly (AttackResult & { readonly detail?: string })[];
     readonly probes: readonly ProbeResult[];
     readonly invariants: readonly InvariantResult[];
   };
-  readonly run: { readonly wallMs: number; readonly dir: string; readonly gatewayUrl: string; readonly drainPasses: Record<string, number>; readonly proxies: Record<string, SignalStats> };
+  readonly run: {
+    readonly wallMs: number;
+    readonly dir: string;
+    readonly gatewayUrl: string;
+    readonly drainPasses: Record<string, number>;
+    readonly proxies: Record<string, SignalStats>;
+  };
 }
 
 export interface ReportInput {
@@ -77,8 +109,17 @@ function transactions(input: ReportInput): RigReport['result']['transactions'] {
     } else if (o.kind === 'withdraw') declinedByCode[o.code] = (declinedByCode[o.code] ?? 0) + 1;
     if (o.reversal !== undefined) reversals[o.reversal.code] = (reversals[o.reversal.code] ?? 0) + 1;
   }
-  const deep = (r: Record<string, Record<string, number>>): Record<string, Record<string, number>> => sorted(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, sorted(v)])));
-  return { planned: input.plan.queues.flat(2).length + input.plan.doubleSpend.length * 2, byLabel: deep(byLabel), byFault: deep(byFault), approved, approvedAmount, declinedByCode: sorted(declinedByCode), reversals: sorted(reversals) };
+  const deep = (r: Record<string, Record<string, number>>): Record<string, Record<string, number>> =>
+    sorted(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, sorted(v)])));
+  return {
+    planned: input.plan.queues.flat(2).length + input.plan.doubleSpend.length * 2,
+    byLabel: deep(byLabel),
+    byFault: deep(byFault),
+    approved,
+    approvedAmount,
+    declinedByCode: sorted(declinedByCode),
+    reversals: sorted(reversals),
+  };
 }
 
 function reconciliation(input: ReportInput): RigReport['result']['reconciliation'] {
@@ -86,17 +127,46 @@ function reconciliation(input: ReportInput): RigReport['result']['reconciliation
   const n = (k: string): number => c[k] ?? 0;
   return {
     agree: input.recon.agree,
-    kpm: Object.fromEntries(kpmCategories.map((k) => [k, { count: n(`kpm.${k}.count`), credited: n(`kpm.${k}.credited`) }])),
-    withdrawals: Object.fromEntries(withdrawalCategories.map((w) => [w, { count: n(`w.${w}.count`), amount: n(`w.${w}.amount`) }])),
-    totals: Object.fromEntries(['kpm', 'disbursed', 'credited', 'failed', 'returned', 'drawn', 'withdrawn', 'unclaimed', 'overdrawnExcess', 'reversalsUnmatched'].map((k) => [k, n(k)])),
-    settlements: sorted(Object.fromEntries(Object.entries(input.settlements).map(([id, s]) => [id, { payable: s.payable ?? 0, disputed: s.disputed ?? 0 }]))),
+    kpm: Object.fromEntries(
+      kpmCategories.map((k) => [k, { count: n(`kpm.${k}.count`), credited: n(`kpm.${k}.credited`) }]),
+    ),
+    withdrawals: Object.fromEntries(
+      withdrawalCategories.map((w) => [w, { count: n(`w.${w}.count`), amount: n(`w.${w}.amount`) }]),
+    ),
+    totals: Object.fromEntries(
+      [
+        'kpm',
+        'disbursed',
+        'credited',
+        'failed',
+        'returned',
+        'drawn',
+        'withdrawn',
+        'unclaimed',
+        'overdrawnExcess',
+        'reversalsUnmatched',
+      ].map((k) => [k, n(k)]),
+    ),
+    settlements: sorted(
+      Object.fromEntries(
+        Object.entries(input.settlements).map(([id, s]) => [
+          id,
+          { payable: s.payable ?? 0, disputed: s.disputed ?? 0 },
+        ]),
+      ),
+    ),
   };
 }
 
 export function buildReport(input: ReportInput): RigReport {
   const entries = input.views.map((v) => ({
-    agentId: v.agentId, role: v.role, ledger: v.ledger.length, gateway: v.gateway.length,
-    withdrawals: v.gateway.filter((e) => e.kind === 'withdrawal').length, reversals: v.gateway.filter((e) => e.kind === 'reversal').length, flagged: v.flagged,
+    agentId: v.agentId,
+    role: v.role,
+    ledger: v.ledger.length,
+    gateway: v.gateway.length,
+    withdrawals: v.gateway.filter((e) => e.kind === 'withdrawal').length,
+    reversals: v.gateway.filter((e) => e.kind === 'reversal').length,
+    flagged: v.flagged,
   }));
   const serialAgents = input.options.serialAgents;
   return {
@@ -105,7 +175,11 @@ export function buildReport(input: ReportInput): RigReport {
     result: {
       options: input.options,
       links: { tcpAgents: input.options.agents - serialAgents, serialAgents },
-      bank: { totals: input.field.bankTotals, imports: input.field.imports, malformedImport: input.field.malformedImport },
+      bank: {
+        totals: input.field.bankTotals,
+        imports: input.field.imports,
+        malformedImport: input.field.malformedImport,
+      },
       outageWindows: input.outageWindows,
       transactions: transactions(input),
       entries,
@@ -123,11 +197,32 @@ function doubleSpendResults(input: ReportInput): AttackResult[] {
   const other = input.outcomes.filter((o) => o.label === 'otherAgent');
   const pairs = input.outcomes.filter((o) => o.label === 'doubleSpend');
   const byCard = new Map<string, number>();
-  for (const o of pairs) if (o.toldApproved && o.reversal === undefined) byCard.set(o.kpmId!, (byCard.get(o.kpmId!) ?? 0) + 1);
+  for (const o of pairs)
+    if (o.toldApproved && o.reversal === undefined) byCard.set(o.kpmId!, (byCard.get(o.kpmId!) ?? 0) + 1);
   const overdrawn = [...byCard.values()].filter((n) => n > 1).length;
   const results: AttackResult[] = [];
-  if (other.length > 0) results.push({ name: 'cardAtOtherAgent', agentId: '*', agentSide: `${other.length} presented, ${other.filter((o) => o.toldApproved).length} approved, codes ${[...new Set(other.map((o) => o.code))].sort().join('/')}`, gatewayStatus: 0, gatewayCode: undefined, flagged: false, evidence: 0, caught: other.every((o) => !o.toldApproved) });
-  if (pairs.length > 0) results.push({ name: 'clonedCardConcurrent', agentId: '*', agentSide: `${pairs.length / 2} card(s) at two terminals at once: ${pairs.filter((o) => o.toldApproved).length} approved, ${overdrawn} overdrawn`, gatewayStatus: 0, gatewayCode: undefined, flagged: false, evidence: 0, caught: overdrawn === 0 });
+  if (other.length > 0)
+    results.push({
+      name: 'cardAtOtherAgent',
+      agentId: '*',
+      agentSide: `${other.length} presented, ${other.filter((o) => o.toldApproved).length} approved, codes ${[...new Set(other.map((o) => o.code))].sort().join('/')}`,
+      gatewayStatus: 0,
+      gatewayCode: undefined,
+      flagged: false,
+      evidence: 0,
+      caught: other.every((o) => !o.toldApproved),
+    });
+  if (pairs.length > 0)
+    results.push({
+      name: 'clonedCardConcurrent',
+      agentId: '*',
+      agentSide: `${pairs.length / 2} card(s) at two terminals at once: ${pairs.filter((o) => o.toldApproved).length} approved, ${overdrawn} overdrawn`,
+      gatewayStatus: 0,
+      gatewayCode: undefined,
+      flagged: false,
+      evidence: 0,
+      caught: overdrawn === 0,
+    });
   return results;
 }
 
@@ -135,28 +230,50 @@ export function formatSummary(report: RigReport): string {
   const r = report.result;
   const t = r.transactions;
   const lines: string[] = [];
-  const row = (label: string, value: string | number): void => void lines.push(`  ${label.padEnd(44)} ${String(value)}`);
-  lines.push(`edc-sim rig  seed ${r.options.seed}  agents ${r.options.agents} x terminals ${r.options.terminals}  KPM ${r.options.kpm}  tahap ${r.options.tahap}`);
-  lines.push(`links: ${r.links.tcpAgents} agent(s) on TCP, ${r.links.serialAgents} on serial (socat pseudo-terminals)  outage windows: ${r.outageWindows}`);
+  const row = (label: string, value: string | number): void =>
+    void lines.push(`  ${label.padEnd(44)} ${String(value)}`);
+  lines.push(
+    `edc-sim rig  seed ${r.options.seed}  agents ${r.options.agents} x terminals ${r.options.terminals}  KPM ${r.options.kpm}  tahap ${r.options.tahap}`,
+  );
+  lines.push(
+    `links: ${r.links.tcpAgents} agent(s) on TCP, ${r.links.serialAgents} on serial (socat pseudo-terminals)  outage windows: ${r.outageWindows}`,
+  );
   lines.push('', 'Withdrawals');
   row('requests (planned)', t.planned);
   row('approved (told 00)', `${t.approved}  ${formatRupiah(t.approvedAmount)}`);
   for (const [code, count] of Object.entries(t.declinedByCode)) row(`declined ${code}`, count);
   for (const [code, count] of Object.entries(t.reversals)) row(`reversal answered ${code}`, count);
-  for (const [fault, codes] of Object.entries(t.byFault)) row(`fault ${fault}`, Object.entries(codes).map(([c, n]) => `${c}:${n}`).join(' '));
+  for (const [fault, codes] of Object.entries(t.byFault))
+    row(
+      `fault ${fault}`,
+      Object.entries(codes)
+        .map(([c, n]) => `${c}:${n}`)
+        .join(' '),
+    );
   lines.push('', 'Entries forwarded (agent ledger -> gateway)');
-  for (const e of r.entries) row(`${e.agentId} (${e.role})`, `${e.ledger} -> ${e.gateway}${e.flagged ? '  FLAGGED' : ''}`);
+  for (const e of r.entries)
+    row(`${e.agentId} (${e.role})`, `${e.ledger} -> ${e.gateway}${e.flagged ? '  FLAGGED' : ''}`);
   lines.push('', `Reconciliation (continuous = recompute: ${r.reconciliation.agree ? 'yes' : 'NO'})`);
   for (const [k, v] of Object.entries(r.reconciliation.kpm)) row(`KPM ${k}`, `${v.count}  ${formatRupiah(v.credited)}`);
-  for (const [k, v] of Object.entries(r.reconciliation.withdrawals)) row(`withdrawals ${k}`, `${v.count}  ${formatRupiah(v.amount)}`);
-  for (const k of ['disbursed', 'withdrawn', 'unclaimed', 'failed', 'returned']) row(k, formatRupiah(r.reconciliation.totals[k] ?? 0));
+  for (const [k, v] of Object.entries(r.reconciliation.withdrawals))
+    row(`withdrawals ${k}`, `${v.count}  ${formatRupiah(v.amount)}`);
+  for (const k of ['disbursed', 'withdrawn', 'unclaimed', 'failed', 'returned'])
+    row(k, formatRupiah(r.reconciliation.totals[k] ?? 0));
   lines.push('', 'Attacks');
-  for (const a of r.attacks) row(`${a.name}${a.agentId === '*' ? '' : ` (${a.agentId})`}`, `${a.caught ? 'CAUGHT' : 'MISSED'}  ${a.agentSide}${a.gatewayStatus > 0 ? `; gateway ${a.gatewayStatus} ${a.gatewayCode ?? ''}, flagged ${a.flagged}, evidence ${a.evidence}` : ''}`);
+  for (const a of r.attacks)
+    row(
+      `${a.name}${a.agentId === '*' ? '' : ` (${a.agentId})`}`,
+      `${a.caught ? 'CAUGHT' : 'MISSED'}  ${a.agentSide}${a.gatewayStatus > 0 ? `; gateway ${a.gatewayStatus} ${a.gatewayCode ?? ''}, flagged ${a.flagged}, evidence ${a.evidence}` : ''}`,
+    );
   lines.push('', 'Invariants');
   for (const i of r.invariants) {
     row(`${i.id}. ${i.ok ? 'OK  ' : 'FAIL'}`, i.name);
     for (const v of i.violations) lines.push(`        ${v}`);
   }
-  lines.push('', report.ok ? 'RESULT: OK' : 'RESULT: VIOLATIONS FOUND', `wall time ${(report.run.wallMs / 1000).toFixed(1)} s`);
+  lines.push(
+    '',
+    report.ok ? 'RESULT: OK' : 'RESULT: VIOLATIONS FOUND',
+    `wall time ${(report.run.wallMs / 1000).toFixed(1)} s`,
+  );
   return lines.join('\n') + '\n';
 }

@@ -63,7 +63,10 @@ function scheduleOutages(run: RigRun): { timers: NodeJS.Timeout[]; windows: numb
     for (let w = 0; w < run.options.outagesPerAgent; w++) {
       const from = run.prng.int(0, 1500);
       const length = run.prng.int(500, 2500);
-      timers.push(setTimeout(() => agent.proxy.setOnline(false), from), setTimeout(() => agent.proxy.setOnline(null), from + length));
+      timers.push(
+        setTimeout(() => agent.proxy.setOnline(false), from),
+        setTimeout(() => agent.proxy.setOnline(null), from + length),
+      );
       windows++;
     }
   }
@@ -77,12 +80,28 @@ async function runQueues(run: RigRun, plan: Plan): Promise<void> {
     done++;
     if (done % 50 === 0 || done === total) run.progress(`transactions ${done}/${total}`);
   };
-  const results = await Promise.all(run.fleet.flatMap((agent) => agent.terminals.map((terminal, t) => runQueue(terminal, agent.index, plan.queues[agent.index]![t]!, tick))));
+  const results = await Promise.all(
+    run.fleet.flatMap((agent) =>
+      agent.terminals.map((terminal, t) => runQueue(terminal, agent.index, plan.queues[agent.index]![t]!, tick)),
+    ),
+  );
   run.outcomes.push(...results.flat());
   for (const pair of plan.doubleSpend) {
     const [a, b] = run.fleet[pair.agent]!.terminals;
-    const step = { kind: 'withdraw' as const, label: 'full' as const, card: pair.card, enteredPin: pair.card.pin, amount: pair.amount, fault: 'none' as const };
-    run.outcomes.push(...(await Promise.all([runStep(a!, pair.agent, step, 'doubleSpend'), runStep(b!, pair.agent, step, 'doubleSpend')])));
+    const step = {
+      kind: 'withdraw' as const,
+      label: 'full' as const,
+      card: pair.card,
+      enteredPin: pair.card.pin,
+      amount: pair.amount,
+      fault: 'none' as const,
+    };
+    run.outcomes.push(
+      ...(await Promise.all([
+        runStep(a!, pair.agent, step, 'doubleSpend'),
+        runStep(b!, pair.agent, step, 'doubleSpend'),
+      ])),
+    );
   }
 }
 
@@ -94,7 +113,14 @@ async function captureSet(run: RigRun): Promise<SignedEntitlementSet | undefined
 }
 
 function cloneCards(run: RigRun): { pan: string; pin: string; kpmId: string; amount: number }[] {
-  const paid = run.outcomes.filter((o) => o.agent === cloneVictimIndex && o.toldApproved && o.label === 'full' && o.reversal === undefined && o.kpmId !== null);
+  const paid = run.outcomes.filter(
+    (o) =>
+      o.agent === cloneVictimIndex &&
+      o.toldApproved &&
+      o.label === 'full' &&
+      o.reversal === undefined &&
+      o.kpmId !== null,
+  );
   const ids = [...new Set(paid.map((o) => o.kpmId!))].sort().slice(0, 2);
   return ids.map((kpmId) => {
     const kpm = run.field.population.find((k) => k.kpmId === kpmId)!;
@@ -102,7 +128,10 @@ function cloneCards(run: RigRun): { pan: string; pin: string; kpmId: string; amo
   });
 }
 
-async function attacksPhase(run: RigRun, savedSet: SignedEntitlementSet | undefined): Promise<Map<number, AgentView['ledger']>> {
+async function attacksPhase(
+  run: RigRun,
+  savedSet: SignedEntitlementSet | undefined,
+): Promise<Map<number, AgentView['ledger']>> {
   const ledgers = new Map<number, AgentView['ledger']>();
   const { store, url } = run.gateway;
   if (run.options.attacks.tamper) {
@@ -113,7 +142,17 @@ async function attacksPhase(run: RigRun, savedSet: SignedEntitlementSet | undefi
   }
   if (savedSet !== undefined) {
     run.progress('attack: a cloned agent key paying out from a fresh ledger');
-    const { result, outcomes } = await cloneAttack({ victim: run.fleet[cloneVictimIndex]!, savedSet, cards: cloneCards(run), gatewayUrl: url, gatewayPublicKey: run.gateway.gw.keys.signingPublicKey, responseTimeoutMs: run.options.responseTimeoutMs }, store);
+    const { result, outcomes } = await cloneAttack(
+      {
+        victim: run.fleet[cloneVictimIndex]!,
+        savedSet,
+        cards: cloneCards(run),
+        gatewayUrl: url,
+        gatewayPublicKey: run.gateway.gw.keys.signingPublicKey,
+        responseTimeoutMs: run.options.responseTimeoutMs,
+      },
+      store,
+    );
     run.attacks.push(result);
     run.outcomes.push(...outcomes);
   }
@@ -132,15 +171,30 @@ async function gatewayEntries(store: GatewayStore, agentId: string): Promise<Age
 async function agentViews(run: RigRun, ledgers: Map<number, AgentView['ledger']>): Promise<AgentView[]> {
   const views: AgentView[] = [];
   for (const agent of run.fleet) {
-    const role = agent.index === tamperVictimIndex && run.options.attacks.tamper ? 'tampered' : agent.index === cloneVictimIndex && run.options.attacks.clone ? 'cloned' : 'honest';
+    const role =
+      agent.index === tamperVictimIndex && run.options.attacks.tamper
+        ? 'tampered'
+        : agent.index === cloneVictimIndex && run.options.attacks.clone
+          ? 'cloned'
+          : 'honest';
     const ledger = ledgers.get(agent.index) ?? (await agent.running!.core.exportBundle(1)).entries;
     const record = await run.gateway.store.getAgent(agent.keys.agentId);
-    views.push({ agentId: agent.keys.agentId, role, ledger, gateway: await gatewayEntries(run.gateway.store, agent.keys.agentId), flagged: record?.flagged === true });
+    views.push({
+      agentId: agent.keys.agentId,
+      role,
+      ledger,
+      gateway: await gatewayEntries(run.gateway.store, agent.keys.agentId),
+      flagged: record?.flagged === true,
+    });
   }
   return views;
 }
 
-export async function runRig(input: RigOptionsInput, progress: (text: string) => void = () => undefined, hooks: RigHooks = {}): Promise<RigReport> {
+export async function runRig(
+  input: RigOptionsInput,
+  progress: (text: string) => void = () => undefined,
+  hooks: RigHooks = {},
+): Promise<RigReport> {
   const options = parseRigOptions(input);
   const startedAt = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'edc-rig-'));
@@ -152,8 +206,20 @@ export async function runRig(input: RigOptionsInput, progress: (text: string) =>
     const field = await setUpField(prng.fork('field'), options, dir, join(dir, 'gateway'));
     gateway = await startRigGateway(join(dir, 'gateway'), hooks.wrapStore);
     const proxyPrng = prng.fork('proxies');
-    fleet = await startFleet(options, field.agents, gateway.url, gateway.gw.keys.signingPublicKey, dir, () => proxyPrng.int(0, 0xffffffff));
-    const run: RigRun = { options, prng: prng.fork('run'), dir, field, gateway, fleet, outcomes: [], attacks: [], progress };
+    fleet = await startFleet(options, field.agents, gateway.url, gateway.gw.keys.signingPublicKey, dir, () =>
+      proxyPrng.int(0, 0xffffffff),
+    );
+    const run: RigRun = {
+      options,
+      prng: prng.fork('run'),
+      dir,
+      field,
+      gateway,
+      fleet,
+      outcomes: [],
+      attacks: [],
+      progress,
+    };
     await initialSync(fleet);
     const savedSet = await captureSet(run);
     for (const agent of fleet) await connectTerminals(agent, options);
@@ -171,14 +237,56 @@ export async function runRig(input: RigOptionsInput, progress: (text: string) =>
     const ledgers = await attacksPhase(run, savedSet);
     progress('bad requests at the gateway, then reconciliation');
     const honest = fleet.find((a) => a.index !== tamperVictimIndex && a.index !== cloneVictimIndex) ?? fleet[0]!;
-    const probes = await runProbes(prng.fork('probes'), gateway.url, gateway.store, options.tahap, honest.keys, field.agents.map((a) => a.agentId));
+    const probes = await runProbes(
+      prng.fork('probes'),
+      gateway.url,
+      gateway.store,
+      options.tahap,
+      honest.keys,
+      field.agents.map((a) => a.agentId),
+    );
     const recon = await gateway.store.reconcile(options.tahap, Date.now());
     const counters = await gateway.store.summary(options.tahap, {});
     const views = await agentViews(run, ledgers);
-    const creditedOf = new Map(field.population.filter((k) => field.statusOf.get(k.kpmId) === 'credited').map((k) => [k.kpmId, k.rupiahPerTahap]));
-    const checkInput = { outcomes: run.outcomes, agents: views, counters, reconAgree: recon.agree, bankTotals: field.bankTotals, creditedOf, probes: probes.probes, probesStateUnchanged: probes.stateUnchanged, malformedImport: field.malformedImport, attacks: run.attacks };
+    const creditedOf = new Map(
+      field.population
+        .filter((k) => field.statusOf.get(k.kpmId) === 'credited')
+        .map((k) => [k.kpmId, k.rupiahPerTahap]),
+    );
+    const checkInput = {
+      outcomes: run.outcomes,
+      agents: views,
+      counters,
+      reconAgree: recon.agree,
+      bankTotals: field.bankTotals,
+      creditedOf,
+      probes: probes.probes,
+      probesStateUnchanged: probes.stateUnchanged,
+      malformedImport: field.malformedImport,
+      attacks: run.attacks,
+    };
     const invariants = checkAll(checkInput);
-    return buildReport({ options, field, plan, outcomes: run.outcomes, views, counters, recon, attacks: run.attacks, probes: probes.probes, invariants, outageWindows: outages.windows, settlements: await gateway.store.settlements(options.tahap), run: { wallMs: Date.now() - startedAt, dir, gatewayUrl: gateway.url, drainPasses, proxies: Object.fromEntries(fleet.map((a) => [a.keys.agentId, a.proxy.stats])) } });
+    return buildReport({
+      options,
+      field,
+      plan,
+      outcomes: run.outcomes,
+      views,
+      counters,
+      recon,
+      attacks: run.attacks,
+      probes: probes.probes,
+      invariants,
+      outageWindows: outages.windows,
+      settlements: await gateway.store.settlements(options.tahap),
+      run: {
+        wallMs: Date.now() - startedAt,
+        dir,
+        gatewayUrl: gateway.url,
+        drainPasses,
+        proxies: Object.fromEntries(fleet.map((a) => [a.keys.agentId, a.proxy.stats])),
+      },
+    });
   } finally {
     await stopFleet(fleet);
     await gateway?.close();

@@ -58,22 +58,58 @@ export function agentIdOf(index: number): string {
 
 async function writeBankFile(population: readonly Kpm[], options: RigOptions, bank: Bank, path: string): Promise<void> {
   const out = createWriteStream(path);
-  await writeDisbursementFile(population, { bank, tahap: options.tahap, failedRate: options.failedRate, returnedRate: options.returnedRate, seed: options.seed }, out);
+  await writeDisbursementFile(
+    population,
+    {
+      bank,
+      tahap: options.tahap,
+      failedRate: options.failedRate,
+      returnedRate: options.returnedRate,
+      seed: options.seed,
+    },
+    out,
+  );
   out.end();
   await finished(out);
 }
 
 async function importFile(gatewayDir: string, file: string, bank: Bank, tahap: string): Promise<ImportResult> {
-  const out = await gatewayCli(['import', 'disbursements', file, '--dir', gatewayDir, '--bank', bank, '--tahap', tahap]);
+  const out = await gatewayCli([
+    'import',
+    'disbursements',
+    file,
+    '--dir',
+    gatewayDir,
+    '--bank',
+    bank,
+    '--tahap',
+    tahap,
+  ]);
   const parsed = JSON.parse(out.trim().split('\n').at(-1)!) as Omit<ImportResult, 'bank'>;
-  return { bank, accepted: parsed.accepted, duplicates: parsed.duplicates, conflicts: parsed.conflicts, rejected: parsed.rejected, rejectsByCode: parsed.rejectsByCode };
+  return {
+    bank,
+    accepted: parsed.accepted,
+    duplicates: parsed.duplicates,
+    conflicts: parsed.conflicts,
+    rejected: parsed.rejected,
+    rejectsByCode: parsed.rejectsByCode,
+  };
 }
 
-function tally(population: readonly Kpm[], options: RigOptions): { statusOf: Map<string, DisbursementStatus>; totals: BankTotals } {
+function tally(
+  population: readonly Kpm[],
+  options: RigOptions,
+): { statusOf: Map<string, DisbursementStatus>; totals: BankTotals } {
   const statusOf = new Map<string, DisbursementStatus>();
   const totals: BankTotals = { rows: 0, disbursed: 0, credited: 0, failed: 0, returned: 0 };
   for (const bank of rigBanks) {
-    for (const record of disbursementRecords(population, { bank, tahap: options.tahap, failedRate: options.failedRate, returnedRate: options.returnedRate, seed: options.seed })) {
+    for (const record of disbursementRecords(population, {
+      bank,
+      tahap: options.tahap,
+      failedRate: options.failedRate,
+      returnedRate: options.returnedRate,
+      seed: options.seed,
+    })) {
       statusOf.set(record.kpmId, record.status);
       totals.rows += 1;
       totals.disbursed += record.amount;
@@ -84,7 +120,12 @@ function tally(population: readonly Kpm[], options: RigOptions): { statusOf: Map
 }
 
 /** A file with the first bank's header and rows that cannot be parsed: every row must be rejected with a code. */
-async function importMalformed(gatewayDir: string, bankFile: string, tahap: string, dir: string): Promise<ImportResult> {
+async function importMalformed(
+  gatewayDir: string,
+  bankFile: string,
+  tahap: string,
+  dir: string,
+): Promise<ImportResult> {
   const header = (await readFile(bankFile, 'utf8')).split('\n')[0]!;
   const path = join(dir, 'malformed-BRI.csv');
   await writeFile(path, `${header}\nnot,a,row\n${header.replace(/[^,;|]/g, '9')}\n`);
@@ -105,10 +146,31 @@ export async function setUpField(prng: Prng, options: RigOptions, dir: string, g
   for (let index = 0; index < options.agents; index++) {
     const keys = generateSigningKeyPair((n) => prng.bytes(n));
     const mine = population.filter((k) => agentOfKpm(k.index, options.agents) === index);
-    const agent: AgentKeys = { agentId: agentIdOf(index), seed: keys.seed, publicKey: keys.publicKey, bank: rigBanks[index % rigBanks.length]!, kpmIds: mine.map((k) => k.kpmId) };
+    const agent: AgentKeys = {
+      agentId: agentIdOf(index),
+      seed: keys.seed,
+      publicKey: keys.publicKey,
+      bank: rigBanks[index % rigBanks.length]!,
+      kpmIds: mine.map((k) => k.kpmId),
+    };
     const kpmFile = join(dir, `${agent.agentId}.kpm`);
     await writeFile(kpmFile, agent.kpmIds.join('\n') + '\n');
-    await gatewayCli(['agents', 'add', '--dir', gatewayDir, '--id', agent.agentId, '--public-key', agent.publicKey, '--bank', agent.bank, '--region', mine[0]!.regionCode, '--kpm-file', kpmFile]);
+    await gatewayCli([
+      'agents',
+      'add',
+      '--dir',
+      gatewayDir,
+      '--id',
+      agent.agentId,
+      '--public-key',
+      agent.publicKey,
+      '--bank',
+      agent.bank,
+      '--region',
+      mine[0]!.regionCode,
+      '--kpm-file',
+      kpmFile,
+    ]);
     agents.push(agent);
   }
   const { statusOf, totals } = tally(population, options);

@@ -17,7 +17,13 @@ export interface AgentIdentity {
   readonly seed: string;
 }
 
-export async function signedRequest(baseUrl: string, who: AgentIdentity, method: 'GET' | 'POST', path: string, body?: string): Promise<SignedAnswer> {
+export async function signedRequest(
+  baseUrl: string,
+  who: AgentIdentity,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: string,
+): Promise<SignedAnswer> {
   const bytes = body ?? '';
   const headers = signRequest({ method, path, body: bytes }, { agentId: who.agentId, seed: who.seed });
   const response = await fetch(baseUrl + path, {
@@ -32,10 +38,23 @@ export async function signedRequest(baseUrl: string, who: AgentIdentity, method:
   } catch {
     parsed = text;
   }
-  const code = typeof parsed === 'object' && parsed !== null && typeof (parsed as { code?: unknown }).code === 'string' ? (parsed as { code: string }).code : undefined;
+  const code =
+    typeof parsed === 'object' && parsed !== null && typeof (parsed as { code?: unknown }).code === 'string'
+      ? (parsed as { code: string }).code
+      : undefined;
   return { status: response.status, code, body: parsed };
 }
 
-export function uploadEntries(baseUrl: string, who: AgentIdentity, entries: readonly LedgerEntry[]): Promise<SignedAnswer> {
-  return signedRequest(baseUrl, who, 'POST', `/v1/agents/${who.agentId}/uploads`, JSON.stringify({ v: 1, agentId: who.agentId, entries }));
+export function uploadEntries(
+  baseUrl: string,
+  who: AgentIdentity,
+  entries: readonly LedgerEntry[],
+): Promise<SignedAnswer> {
+  return signedRequest(
+    baseUrl,
+    who,
+    'POST',
+    `/v1/agents/${who.agentId}/uploads`,
+    JSON.stringify({ v: 1, agentId: who.agentId, entries }),
+  );
 }

@@ -17,13 +17,20 @@ const ptyWaitMs = 5_000;
 const ptyPollMs = 20;
 
 export async function openPtyPair(agentPath: string, terminalPath: string): Promise<PtyPair> {
-  const child: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${agentPath}`, `pty,raw,echo=0,link=${terminalPath}`], { stdio: 'ignore' });
+  const child: ChildProcess = spawn(
+    'socat',
+    [`pty,raw,echo=0,link=${agentPath}`, `pty,raw,echo=0,link=${terminalPath}`],
+    { stdio: 'ignore' },
+  );
   let failed: Error | undefined;
   child.once('error', (error) => (failed = error));
   for (let waited = 0; !(existsSync(agentPath) && existsSync(terminalPath)); waited += ptyPollMs) {
     if (failed !== undefined || child.exitCode !== null || waited > ptyWaitMs) {
       child.kill('SIGTERM');
-      throw new ERR_SIM_RIG_SETUP(`Cannot open a socat pseudo-terminal pair: expected ${agentPath} and ${terminalPath} within ${ptyWaitMs} ms, found ${failed?.message ?? `socat exit ${String(child.exitCode)}`}`, { agentPath });
+      throw new ERR_SIM_RIG_SETUP(
+        `Cannot open a socat pseudo-terminal pair: expected ${agentPath} and ${terminalPath} within ${ptyWaitMs} ms, found ${failed?.message ?? `socat exit ${String(child.exitCode)}`}`,
+        { agentPath },
+      );
     }
     await sleep(ptyPollMs);
   }

@@ -6,7 +6,9 @@
 import { EdcTerminal, connectTcpTerminal, openSerialTerminal, type TerminalTransport } from '../terminal/index.ts';
 import { ERR_SIM_RIG_SETUP } from '../errors.ts';
 
-export type LinkSpec = { readonly kind: 'tcp'; readonly host: string; readonly port: number } | { readonly kind: 'serial'; readonly path: string };
+export type LinkSpec =
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'serial'; readonly path: string };
 
 export interface FaultableTransport extends TerminalTransport {
   /** The next payload from the agent is never seen by the terminal (its response timer fires). */
@@ -37,9 +39,15 @@ export function faultable(inner: TerminalTransport): FaultableTransport {
 
 async function connect(link: LinkSpec): Promise<TerminalTransport> {
   try {
-    return link.kind === 'tcp' ? await connectTcpTerminal(link.host, link.port) : await openSerialTerminal({ path: link.path });
+    return link.kind === 'tcp'
+      ? await connectTcpTerminal(link.host, link.port)
+      : await openSerialTerminal({ path: link.path });
   } catch (cause) {
-    throw new ERR_SIM_RIG_SETUP(`Cannot connect a terminal over ${link.kind}: ${(cause as Error).message}`, { kind: link.kind }, cause);
+    throw new ERR_SIM_RIG_SETUP(
+      `Cannot connect a terminal over ${link.kind}: ${(cause as Error).message}`,
+      { kind: link.kind },
+      cause,
+    );
   }
 }
 
@@ -61,7 +69,13 @@ export class RigTerminal {
   }
 
   private boot(): void {
-    this.terminal = new EdcTerminal({ transport: this.transport, terminalId: this.terminalId, merchantId: this.merchantId, responseTimeoutMs: this.responseTimeoutMs, stanStart: this.stanNext });
+    this.terminal = new EdcTerminal({
+      transport: this.transport,
+      terminalId: this.terminalId,
+      merchantId: this.merchantId,
+      responseTimeoutMs: this.responseTimeoutMs,
+      stanStart: this.stanNext,
+    });
   }
 
   /** Records the STANs a request used, so a terminal re-created after power loss continues them. */

@@ -5,7 +5,9 @@ import { ERR_SIM_CONFIG } from '../errors.ts';
 const rate = z.number().min(0).max(1);
 
 /** A blankspot window, in milliseconds since the proxy started. */
-export const OutageWindow = z.strictObject({ fromMs: z.number().int().min(0), toMs: z.number().int().min(0) }).refine((w) => w.toMs > w.fromMs, 'toMs must be after fromMs');
+export const OutageWindow = z
+  .strictObject({ fromMs: z.number().int().min(0), toMs: z.number().int().min(0) })
+  .refine((w) => w.toMs > w.fromMs, 'toMs must be after fromMs');
 
 export const SignalOptions = z.strictObject({
   /** The gateway base URL the proxy forwards to, e.g. http://127.0.0.1:8080 */
@@ -14,7 +16,10 @@ export const SignalOptions = z.strictObject({
   port: z.number().int().min(0).max(65535).default(0),
   seed: z.number().int().min(0).max(0xffffffff).default(1),
   outages: z.array(OutageWindow).max(10_000).default([]),
-  latencyMs: z.strictObject({ min: z.number().int().min(0), max: z.number().int().min(0).max(120_000) }).refine((l) => l.max >= l.min, 'max must be >= min').default({ min: 0, max: 0 }),
+  latencyMs: z
+    .strictObject({ min: z.number().int().min(0), max: z.number().int().min(0).max(120_000) })
+    .refine((l) => l.max >= l.min, 'max must be >= min')
+    .default({ min: 0, max: 0 }),
   rates: z
     .strictObject({
       /** Request lost before it reaches the gateway (connection reset). */
@@ -29,7 +34,12 @@ export const SignalOptions = z.strictObject({
       error5xx: rate.default(0),
     })
     .default({ drop: 0, lostResponse: 0, duplicate: 0, truncate: 0, error5xx: 0 }),
-  requestBodyBytesMax: z.number().int().min(1).max(64 * 1024 * 1024).default(8 * 1024 * 1024),
+  requestBodyBytesMax: z
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .default(8 * 1024 * 1024),
 });
 export type SignalOptionsInput = z.input<typeof SignalOptions>;
 export type SignalOptions = z.output<typeof SignalOptions>;

@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { createPrng, type Prng } from '../common/prng.ts';
 import { parseSignalOptions, type SignalOptions, type SignalOptionsInput } from './options.ts';
 
-export type SignalFault = 'outage' | 'drop' | 'error5xx' | 'lostResponse' | 'duplicate' | 'truncate' | 'tooLarge' | 'upstreamError';
+export type SignalFault =
+  'outage' | 'drop' | 'error5xx' | 'lostResponse' | 'duplicate' | 'truncate' | 'tooLarge' | 'upstreamError';
 
 export interface SignalStats {
   requests: number;
@@ -59,7 +60,16 @@ export async function startSignalProxy(input: SignalOptionsInput, now: () => num
     requests: 0,
     forwarded: 0,
     delivered: 0,
-    faults: { outage: 0, drop: 0, error5xx: 0, lostResponse: 0, duplicate: 0, truncate: 0, tooLarge: 0, upstreamError: 0 },
+    faults: {
+      outage: 0,
+      drop: 0,
+      error5xx: 0,
+      lostResponse: 0,
+      duplicate: 0,
+      truncate: 0,
+      tooLarge: 0,
+      upstreamError: 0,
+    },
   };
   const isOnline = (): boolean => {
     if (override !== null) return override;
@@ -82,7 +92,9 @@ export async function startSignalProxy(input: SignalOptionsInput, now: () => num
       .then((body) => {
         if (body === undefined) {
           stats.faults.tooLarge += 1;
-          res.writeHead(413, { 'content-type': 'text/plain', connection: 'close' }).end('request body too large for the signal simulator');
+          res
+            .writeHead(413, { 'content-type': 'text/plain', connection: 'close' })
+            .end('request body too large for the signal simulator');
           return;
         }
         if (decision.drop) {
@@ -110,7 +122,8 @@ export async function startSignalProxy(input: SignalOptionsInput, now: () => num
       stats.forwarded += 1;
       upstream(options.target, req, body, onResponse, () => {
         stats.faults.upstreamError += 1;
-        if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end('signal simulator: upstream unreachable');
+        if (!res.headersSent)
+          res.writeHead(502, { 'content-type': 'text/plain' }).end('signal simulator: upstream unreachable');
       });
     };
     send((status, headers, payload) => {
@@ -165,7 +178,15 @@ async function readBody(req: IncomingMessage, bytesMax: number): Promise<Buffer 
   return Buffer.concat(chunks);
 }
 
-const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
 
 function upstream(
   target: string,
@@ -177,7 +198,8 @@ function upstream(
   const url = new URL(req.url ?? '/', target);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value !== undefined && !hopByHop.has(name) && name !== 'host') headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    if (value !== undefined && !hopByHop.has(name) && name !== 'host')
+      headers[name] = Array.isArray(value) ? value.join(', ') : value;
   }
   headers['content-length'] = String(body.length);
   const outgoing = httpRequest(url, { method: req.method, headers }, (response) => {

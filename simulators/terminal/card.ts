@@ -19,7 +19,10 @@ export interface KksCard {
 export const simulatedPrefixes = ['601301', '601302', '601303', '601304'] as const;
 
 /** A card from `random` (uniform in [0, 1)); PAN of 16 digits, Luhn-valid. */
-export function makeKksCard(random: () => number, options: { pin?: string; expiry?: string; prefix?: string } = {}): KksCard {
+export function makeKksCard(
+  random: () => number,
+  options: { pin?: string; expiry?: string; prefix?: string } = {},
+): KksCard {
   const prefix = options.prefix ?? simulatedPrefixes[Math.floor(random() * simulatedPrefixes.length)]!;
   let body = prefix;
   while (body.length < 15) body += String(Math.floor(random() * 10));
@@ -43,9 +46,10 @@ export function cardPinField55(card: KksCard, enteredPin: string): Uint8Array {
  * the agent's log redaction is exercised with it present.
  */
 export function pinBlock(card: KksCard, enteredPin: string): Uint8Array {
-  const pinField = (`0${enteredPin.length}${enteredPin}`).padEnd(16, 'F');
+  const pinField = `0${enteredPin.length}${enteredPin}`.padEnd(16, 'F');
   const panField = `0000${card.pan.slice(-13, -1)}`;
   const out = new Uint8Array(8);
-  for (let i = 0; i < 8; i++) out[i] = parseInt(pinField.slice(i * 2, i * 2 + 2), 16) ^ parseInt(panField.slice(i * 2, i * 2 + 2), 16);
+  for (let i = 0; i < 8; i++)
+    out[i] = parseInt(pinField.slice(i * 2, i * 2 + 2), 16) ^ parseInt(panField.slice(i * 2, i * 2 + 2), 16);
   return out;
 }

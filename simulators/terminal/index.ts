@@ -4,7 +4,19 @@
  * receipts. The `edc-sim terminal` CLI and the field rig are built on this.
  */
 export { EdcTerminal, type Exchange, type TerminalOptions } from './terminal.ts';
-export { connectTcpTerminal, openSerialTerminal, type TerminalTransport, type SerialTerminalOptions } from './transport.ts';
+export {
+  connectTcpTerminal,
+  openSerialTerminal,
+  type TerminalTransport,
+  type SerialTerminalOptions,
+} from './transport.ts';
 export { makeKksCard, cardPinField55, pinBlock, track2, simulatedPrefixes, type KksCard } from './card.ts';
-export { formatReceipt, formatRupiah, formatLocalDateTime, remainingFrom, type ReceiptInput, type ReceiptKind } from './receipt.ts';
+export {
+  formatReceipt,
+  formatRupiah,
+  formatLocalDateTime,
+  remainingFrom,
+  type ReceiptInput,
+  type ReceiptKind,
+} from './receipt.ts';
 export { localStamp, type Stamp } from './stamp.ts';

@@ -54,7 +54,8 @@ export function formatReceipt(input: ReceiptInput): string {
     `No. Referensi: ${response.fields[37] ?? '-'}`,
     `Kartu        : ${maskPan(input.pan)}`,
   ];
-  if (input.kind !== 'balance' && response.fields[4] !== undefined) lines.push(`Jumlah       : ${formatRupiah(response.fields[4])}`);
+  if (input.kind !== 'balance' && response.fields[4] !== undefined)
+    lines.push(`Jumlah       : ${formatRupiah(response.fields[4])}`);
   lines.push(`Status       : ${approved ? 'DISETUJUI' : 'DITOLAK'}`);
   if (!approved) lines.push(`Alasan       : ${reason}${code === undefined ? '' : ` (${code})`}`);
   if (response.fields[62] !== undefined && !approved) lines.push(`Keterangan   : ${response.fields[62]}`);

@@ -11,7 +11,12 @@ export function localStamp(at: number, utcOffsetMinutes: number): Stamp {
   const utc = new Date(at);
   const local = new Date(at + utcOffsetMinutes * 60_000);
   return {
-    transmission: two(utc.getUTCMonth() + 1) + two(utc.getUTCDate()) + two(utc.getUTCHours()) + two(utc.getUTCMinutes()) + two(utc.getUTCSeconds()),
+    transmission:
+      two(utc.getUTCMonth() + 1) +
+      two(utc.getUTCDate()) +
+      two(utc.getUTCHours()) +
+      two(utc.getUTCMinutes()) +
+      two(utc.getUTCSeconds()),
     localTime: two(local.getUTCHours()) + two(local.getUTCMinutes()) + two(local.getUTCSeconds()),
     localDate: two(local.getUTCMonth() + 1) + two(local.getUTCDate()),
   };

@@ -94,12 +94,20 @@ export class EdcTerminal {
 
   settle(totals: SettlementTotals = this.batchTotals()): Promise<Exchange> {
     const { fields, stan } = this.stamped();
-    return this.exchange(this.message('0500', { ...fields, 3: '920000', 11: stan, 60: { kind: 'batch', batchNumber: this.batch() }, 63: totals }));
+    return this.exchange(
+      this.message('0500', {
+        ...fields,
+        3: '920000',
+        11: stan,
+        60: { kind: 'batch', batchNumber: this.batch() },
+        63: totals,
+      }),
+    );
   }
 
   /** Sends a request and waits for the response with its MTI + 10 and STAN. */
   async exchange(request: IsoMessage): Promise<Exchange> {
-    const expected = (String(Number(request.mti) + 10).padStart(4, '0')) as Mti;
+    const expected = String(Number(request.mti) + 10).padStart(4, '0') as Mti;
     const stan = request.fields[11] ?? '';
     const answered = new Promise<IsoMessage | undefined>((resolve) => {
       const timer = setTimeout(() => {
@@ -141,7 +149,17 @@ export class EdcTerminal {
   private stamped(): { fields: IsoFields; stan: string } {
     const stamp = localStamp((this.options.now ?? Date.now)(), this.options.utcOffsetMinutes ?? 420);
     const stan = this.nextStan();
-    return { stan, fields: { 7: stamp.transmission, 11: stan, 12: stamp.localTime, 13: stamp.localDate, 41: this.options.terminalId, 42: this.options.merchantId } };
+    return {
+      stan,
+      fields: {
+        7: stamp.transmission,
+        11: stan,
+        12: stamp.localTime,
+        13: stamp.localDate,
+        41: this.options.terminalId,
+        42: this.options.merchantId,
+      },
+    };
   }
 
   private message(mti: Mti, fields: IsoFields): IsoMessage {
@@ -153,11 +171,25 @@ export class EdcTerminal {
     return this.message('0800', { 7: fields[7], 11: fields[11], 41: fields[41], 42: fields[42], 70: code });
   }
 
-  private cardRequest(mti: RequestMti, processingCode: string, card: KksCard, enteredPin: string, amount: number | undefined): IsoMessage {
+  private cardRequest(
+    mti: RequestMti,
+    processingCode: string,
+    card: KksCard,
+    enteredPin: string,
+    amount: number | undefined,
+  ): IsoMessage {
     const { fields } = this.stamped();
     return this.message(mti, {
-      ...fields, 2: card.pan, 3: processingCode, ...(amount === undefined ? {} : { 4: amount }), 14: card.expiry,
-      22: '051', 25: '00', 35: track2(card), 52: pinBlock(card, enteredPin), 55: cardPinField55(card, enteredPin),
+      ...fields,
+      2: card.pan,
+      3: processingCode,
+      ...(amount === undefined ? {} : { 4: amount }),
+      14: card.expiry,
+      22: '051',
+      25: '00',
+      35: track2(card),
+      52: pinBlock(card, enteredPin),
+      55: cardPinField55(card, enteredPin),
     });
   }
 
@@ -165,7 +197,14 @@ export class EdcTerminal {
     const { fields } = this.stamped();
     const o = original.fields;
     return this.message('0400', {
-      ...fields, 2: card.pan, 3: o[3], 4: o[4], 14: card.expiry, 22: '051', 25: '00', 35: track2(card),
+      ...fields,
+      2: card.pan,
+      3: o[3],
+      4: o[4],
+      14: card.expiry,
+      22: '051',
+      25: '00',
+      35: track2(card),
       60: { kind: 'original', mti: '0200', stan: o[11] ?? '', localDate: o[13] ?? '', localTime: o[12] ?? '' },
     });
   }

@@ -85,7 +85,12 @@ export interface SerialTerminalOptions {
 }
 
 export function openSerialTerminal(options: SerialTerminalOptions): Promise<TerminalTransport> {
-  const port = new SerialPort({ ...serialPortDefaults, path: options.path, baudRate: options.baudRate ?? serialPortDefaults.baudRate, autoOpen: false });
+  const port = new SerialPort({
+    ...serialPortDefaults,
+    path: options.path,
+    baudRate: options.baudRate ?? serialPortDefaults.baudRate,
+    autoOpen: false,
+  });
   return new Promise((resolve, reject) => {
     port.open((err) => (err === null ? resolve(serialTransport(port, options)) : reject(err)));
   });

@@ -20,24 +20,52 @@ const expected: Record<BenchmarkName, readonly string[]> = {
   'iso8583-decode': ['ISO 8583 0200 decode', 'ISO 8583 0200 encode'],
   'agent-ledger': ['LevelDB synced put (raw, sequential)', 'core.handle() approvals/s, 64 caller(s)'],
   'agent-auth': [
-    'LevelDB synced put (raw, sequential)', '0200 latency p50, 1 terminal,', '0200 latency p99, 1 terminal,', 'authorizations/s, 1 terminal',
-    'authorizations/s, 8 terminals', 'authorizations/s, 64 terminals', '0200 latency p99, 64 terminals', 'agent process peak RSS, 64 terminals',
+    'LevelDB synced put (raw, sequential)',
+    '0200 latency p50, 1 terminal,',
+    '0200 latency p99, 1 terminal,',
+    'authorizations/s, 1 terminal',
+    'authorizations/s, 8 terminals',
+    'authorizations/s, 64 terminals',
+    '0200 latency p99, 64 terminals',
+    'agent process peak RSS, 64 terminals',
   ],
   'import-parse': ['raw csv-parse', 'parseDisbursements (parse+validate)'],
   'gateway-ingest': [
-    'node:crypto Ed25519 verify (raw', 'tweetnacl Ed25519 verify', 'HTTP ingest, 1 concurrent agent', 'HTTP ingest, 16 concurrent agent',
-    'HTTP ingest, 256 concurrent agent', 'gateway peak RSS, ingest with 256 agent',
+    'node:crypto Ed25519 verify (raw',
+    'tweetnacl Ed25519 verify',
+    'HTTP ingest, 1 concurrent agent',
+    'HTTP ingest, 16 concurrent agent',
+    'HTTP ingest, 256 concurrent agent',
+    'gateway peak RSS, ingest with 256 agent',
   ],
-  drain: ['Ed25519 verifies, node:crypto', 'queued entries to fully acknowledged', 'gateway peak RSS during drain', 'agent process peak RSS during drain'],
+  drain: [
+    'Ed25519 verifies, node:crypto',
+    'queued entries to fully acknowledged',
+    'gateway peak RSS during drain',
+    'agent process peak RSS during drain',
+  ],
   herd: ['time to drain', 'herd: errors met', 'herd: 429 responses', 'gateway peak RSS during herd'],
-  'gateway-recon': ['import rows/s (parse + validate + store', 'full recompute (store.reconcile)', 'peak RSS of the recompute process', 'continuous summary read', 'raw LevelDB scan'],
+  'gateway-recon': [
+    'import rows/s (parse + validate + store',
+    'full recompute (store.reconcile)',
+    'peak RSS of the recompute process',
+    'continuous summary read',
+    'raw LevelDB scan',
+  ],
 };
 
-interface Run { code: number | null; stdout: string; stderr: string }
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function runBench(args: readonly string[], env: Record<string, string>): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], { cwd: root, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'bench/run.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
@@ -66,21 +94,31 @@ describe('bench/run.ts --quick (BENCH_TINY=1)', () => {
     for (const name of benchmarks) expect(run.stdout).toMatch(new RegExp(`\\| ${name} \\| ok \\|`));
   });
 
-  it.each(benchmarks)('%s writes valid JSON with its promised figures, each a median within [min, max]', async (name) => {
-    const result = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as BenchResult;
-    expect(result.name).toBe(name);
-    expect(result.mode).toBe('tiny');
-    for (const wanted of expected[name]) expect(result.figures.map((f) => f.name).some((n) => n.includes(wanted)), `${name}: ${wanted}`).toBe(true);
-    for (const f of result.figures) {
-      expect(Number.isFinite(f.median) && f.min <= f.median && f.median <= f.max, f.name).toBe(true);
-      expect(f.runs).toBeGreaterThanOrEqual(1);
-      if (f.baseline !== undefined) expect(result.figures.some((b) => b.name === f.baseline) && Number.isFinite(f.ratio)).toBe(true);
-      expect(run.stdout).toContain(`| ${name}: ${f.name} |`);
-    }
-  });
+  it.each(benchmarks)(
+    '%s writes valid JSON with its promised figures, each a median within [min, max]',
+    async (name) => {
+      const result = JSON.parse(await readFile(join(dir, `${name}.json`), 'utf8')) as BenchResult;
+      expect(result.name).toBe(name);
+      expect(result.mode).toBe('tiny');
+      for (const wanted of expected[name])
+        expect(
+          result.figures.map((f) => f.name).some((n) => n.includes(wanted)),
+          `${name}: ${wanted}`,
+        ).toBe(true);
+      for (const f of result.figures) {
+        expect(Number.isFinite(f.median) && f.min <= f.median && f.median <= f.max, f.name).toBe(true);
+        expect(f.runs).toBeGreaterThanOrEqual(1);
+        if (f.baseline !== undefined)
+          expect(result.figures.some((b) => b.name === f.baseline) && Number.isFinite(f.ratio)).toBe(true);
+        expect(run.stdout).toContain(`| ${name}: ${f.name} |`);
+      }
+    },
+  );
 
   it('all.json lists every benchmark as ok with its figures', async () => {
-    const all = JSON.parse(await readFile(join(dir, 'all.json'), 'utf8')) as { benchmarks: { name: string; ok: boolean; figures: unknown[] }[] };
+    const all = JSON.parse(await readFile(join(dir, 'all.json'), 'utf8')) as {
+      benchmarks: { name: string; ok: boolean; figures: unknown[] }[];
+    };
     expect(all.benchmarks.map((b) => b.name)).toEqual([...benchmarks]);
     expect(all.benchmarks.every((b) => b.ok && b.figures.length > 0)).toBe(true);
   });

@@ -4,7 +4,18 @@ import { generateSigningKeyPair } from '../../protocol/crypto/ed25519.ts';
 import { ErrorBody, type LedgerEntry } from '../../protocol/messages/schemas.ts';
 import { signEntry, entryBody } from '../../protocol/messages/signed.ts';
 import { buildGateway } from '../../gateway/app.ts';
-import { enroll, newAgent, panOf, row, signedHeaders, tempStore, testConfig, withdrawal, type TempStore, type TestAgent } from './helpers.ts';
+import {
+  enroll,
+  newAgent,
+  panOf,
+  row,
+  signedHeaders,
+  tempStore,
+  testConfig,
+  withdrawal,
+  type TempStore,
+  type TestAgent,
+} from './helpers.ts';
 
 let t: TempStore;
 let app: FastifyInstance;
@@ -23,7 +34,10 @@ beforeEach(async () => {
   other = newAgent('AGT-002');
   await enroll(t.store, agent, ['KPM-0001']);
   await enroll(t.store, other, ['KPM-0002']);
-  await t.store.applyDisbursements([row('KPM-0001', 750_000), row('KPM-0002', 600_000)], { fileSha256: 'a'.repeat(64), now: 1 });
+  await t.store.applyDisbursements([row('KPM-0001', 750_000), row('KPM-0002', 600_000)], {
+    fileSha256: 'a'.repeat(64),
+    now: 1,
+  });
 });
 
 afterEach(async () => {
@@ -31,8 +45,19 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-function post(signer: TestAgent, path: string, body: string, options: { now?: number; nonce?: string; headers?: Record<string, string> } = {}) {
-  const headers = { ...signedHeaders(signer, 'POST', path, body, { now: options.now ?? now, ...(options.nonce ? { nonce: options.nonce } : {}) }), ...options.headers };
+function post(
+  signer: TestAgent,
+  path: string,
+  body: string,
+  options: { now?: number; nonce?: string; headers?: Record<string, string> } = {},
+) {
+  const headers = {
+    ...signedHeaders(signer, 'POST', path, body, {
+      now: options.now ?? now,
+      ...(options.nonce ? { nonce: options.nonce } : {}),
+    }),
+    ...options.headers,
+  };
   return app.inject({ method: 'POST', url: path, payload: body, headers });
 }
 
@@ -40,7 +65,11 @@ function batch(a: TestAgent, entries: LedgerEntry[]): string {
   return JSON.stringify({ v: 1, agentId: a.agentId, entries });
 }
 
-async function expectRefusedWithoutChange(send: () => Promise<{ statusCode: number; json: () => unknown }>, status: number, code: string): Promise<ErrorBody> {
+async function expectRefusedWithoutChange(
+  send: () => Promise<{ statusCode: number; json: () => unknown }>,
+  status: number,
+  code: string,
+): Promise<ErrorBody> {
   const before = await t.store.snapshot();
   const res = await send();
   expect(res.statusCode).toBe(status);
@@ -63,23 +92,45 @@ describe('agent API refuses bad requests with a coded 4xx and changes no state',
   it('a body changed after signing: 401 EDC_ERR_AUTH_SIGNATURE', async () => {
     const body = batch(agent, [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })]);
     const headers = signedHeaders(agent, 'POST', uploads(agent), body, { now });
-    await expectRefusedWithoutChange(() => app.inject({ method: 'POST', url: uploads(agent), payload: body.replace('"amount":1000', '"amount":1001'), headers }), 401, 'EDC_ERR_AUTH_SIGNATURE');
+    await expectRefusedWithoutChange(
+      () =>
+        app.inject({
+          method: 'POST',
+          url: uploads(agent),
+          payload: body.replace('"amount":1000', '"amount":1001'),
+          headers,
+        }),
+      401,
+      'EDC_ERR_AUTH_SIGNATURE',
+    );
   });
 
   it('missing signature headers: 401 EDC_ERR_AUTH_SIGNATURE', async () => {
-    await expectRefusedWithoutChange(() => app.inject({ method: 'GET', url: '/v1/agents/AGT-001/head' }), 401, 'EDC_ERR_AUTH_SIGNATURE');
+    await expectRefusedWithoutChange(
+      () => app.inject({ method: 'GET', url: '/v1/agents/AGT-001/head' }),
+      401,
+      'EDC_ERR_AUTH_SIGNATURE',
+    );
   });
 
   it('a timestamp outside the skew: 401 EDC_ERR_AUTH_TIMESTAMP', async () => {
     const body = batch(agent, [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })]);
-    await expectRefusedWithoutChange(() => post(agent, uploads(agent), body, { now: now - 5 * 60_000 - 1 }), 401, 'EDC_ERR_AUTH_TIMESTAMP');
+    await expectRefusedWithoutChange(
+      () => post(agent, uploads(agent), body, { now: now - 5 * 60_000 - 1 }),
+      401,
+      'EDC_ERR_AUTH_TIMESTAMP',
+    );
   });
 
   it('a replayed request: 401 EDC_ERR_AUTH_REPLAY', async () => {
     const body = batch(agent, [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })]);
     const headers = signedHeaders(agent, 'POST', uploads(agent), body, { now });
     expect((await app.inject({ method: 'POST', url: uploads(agent), payload: body, headers })).statusCode).toBe(200);
-    await expectRefusedWithoutChange(() => app.inject({ method: 'POST', url: uploads(agent), payload: body, headers }), 401, 'EDC_ERR_AUTH_REPLAY');
+    await expectRefusedWithoutChange(
+      () => app.inject({ method: 'POST', url: uploads(agent), payload: body, headers }),
+      401,
+      'EDC_ERR_AUTH_REPLAY',
+    );
   });
 
   it('an agent acting for another agent: 403 EDC_ERR_AUTH_AGENT', async () => {
@@ -90,7 +141,11 @@ describe('agent API refuses bad requests with a coded 4xx and changes no state',
   it("another agent's entries inside an agent's own upload: 422 reason agentId", async () => {
     const foreign = withdrawal(other, t.keys, { kpmId: 'KPM-0002', amount: 1000, pan: panOf('KPM-0002') });
     const body = JSON.stringify({ v: 1, agentId: agent.agentId, entries: [foreign] });
-    const error = await expectRefusedWithoutChange(() => post(agent, uploads(agent), body), 422, 'EDC_ERR_UPLOAD_ENTRY_INVALID');
+    const error = await expectRefusedWithoutChange(
+      () => post(agent, uploads(agent), body),
+      422,
+      'EDC_ERR_UPLOAD_ENTRY_INVALID',
+    );
     expect(error.details).toMatchObject({ index: 0, seq: 1, reason: 'agentId' });
   });
 
@@ -101,7 +156,15 @@ describe('agent API refuses bad requests with a coded 4xx and changes no state',
   });
 
   it('a gap after the stored head: 409 EDC_ERR_UPLOAD_GAP with headSeq, expectedSeq, foundSeq', async () => {
-    expect((await post(agent, uploads(agent), batch(agent, [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })]))).statusCode).toBe(200);
+    expect(
+      (
+        await post(
+          agent,
+          uploads(agent),
+          batch(agent, [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })]),
+        )
+      ).statusCode,
+    ).toBe(200);
     withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') }); // seq 2 never sent
     const body = batch(agent, [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })]);
     const error = await expectRefusedWithoutChange(() => post(agent, uploads(agent), body), 409, 'EDC_ERR_UPLOAD_GAP');
@@ -111,15 +174,25 @@ describe('agent API refuses bad requests with a coded 4xx and changes no state',
   it('entries out of order within an upload: 422 reason order', async () => {
     const e1 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') });
     const e2 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') });
-    const error = await expectRefusedWithoutChange(() => post(agent, uploads(agent), batch(agent, [e2, e1])), 422, 'EDC_ERR_UPLOAD_ENTRY_INVALID');
+    const error = await expectRefusedWithoutChange(
+      () => post(agent, uploads(agent), batch(agent, [e2, e1])),
+      422,
+      'EDC_ERR_UPLOAD_ENTRY_INVALID',
+    );
     expect(error.details).toMatchObject({ index: 1, reason: 'order' });
   });
 
   it('a body over uploadBodyBytesMax: 413 EDC_ERR_BODY_TOO_LARGE', async () => {
     await app.close();
     await build(testConfig({ uploadBodyBytesMax: 2048 }));
-    const entries = [1, 2, 3, 4].map(() => withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') }));
-    await expectRefusedWithoutChange(() => post(agent, uploads(agent), batch(agent, entries)), 413, 'EDC_ERR_BODY_TOO_LARGE');
+    const entries = [1, 2, 3, 4].map(() =>
+      withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') }),
+    );
+    await expectRefusedWithoutChange(
+      () => post(agent, uploads(agent), batch(agent, entries)),
+      413,
+      'EDC_ERR_BODY_TOO_LARGE',
+    );
   });
 
   it('malformed JSON: 400 EDC_ERR_BODY_INVALID', async () => {
@@ -129,7 +202,11 @@ describe('agent API refuses bad requests with a coded 4xx and changes no state',
   it('unknown fields: 400 EDC_ERR_BODY_INVALID with details.issues', async () => {
     const e = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') });
     const body = JSON.stringify({ v: 1, agentId: agent.agentId, entries: [{ ...e, bonus: 1 }] });
-    const error = await expectRefusedWithoutChange(() => post(agent, uploads(agent), body), 400, 'EDC_ERR_BODY_INVALID');
+    const error = await expectRefusedWithoutChange(
+      () => post(agent, uploads(agent), body),
+      400,
+      'EDC_ERR_BODY_INVALID',
+    );
     expect(Array.isArray(error.details?.issues)).toBe(true);
     expect((error.details!.issues as unknown[]).length).toBeGreaterThan(0);
   });
@@ -137,7 +214,12 @@ describe('agent API refuses bad requests with a coded 4xx and changes no state',
   it('too many requests: 429 EDC_ERR_RATE_LIMITED with Retry-After in whole seconds', async () => {
     await app.close();
     await build(testConfig({ rateRequestsMax: 2, rateWindowMs: 60_000 }));
-    const head = () => app.inject({ method: 'GET', url: '/v1/agents/AGT-001/head', headers: signedHeaders(agent, 'GET', '/v1/agents/AGT-001/head', '', { now }) });
+    const head = () =>
+      app.inject({
+        method: 'GET',
+        url: '/v1/agents/AGT-001/head',
+        headers: signedHeaders(agent, 'GET', '/v1/agents/AGT-001/head', '', { now }),
+      });
     expect((await head()).statusCode).toBe(200);
     expect((await head()).statusCode).toBe(200);
     const before = await t.store.snapshot();
@@ -162,14 +244,23 @@ describe('forks and tampered entries are refused and kept only as evidence', () 
     const before = await t.store.snapshot();
     const res = await post(agent, uploads(agent), batch(agent, [forked]));
     expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({ code: 'EDC_ERR_UPLOAD_FORK', details: { seq: 1, storedHash: e1.hash, foundHash: forked.hash } });
+    expect(res.json()).toMatchObject({
+      code: 'EDC_ERR_UPLOAD_FORK',
+      details: { seq: 1, storedHash: e1.hash, foundHash: forked.hash },
+    });
     const changed = changedKeys(before, await t.store.snapshot());
     expect(changed.every((k) => /^(evd|evda|evdn|agent|pos|ctr|stl|kcat|wcat)!/.test(k))).toBe(true);
     expect(changed.some((k) => k.startsWith('head!') || k.startsWith('chain!') || k.startsWith('ent!'))).toBe(false);
     const [evidence] = await t.store.evidence(agent.agentId, 10);
     expect(evidence).toMatchObject({ kind: 'fork', found: forked, stored: e1 });
     expect((await t.store.getAgent(agent.agentId))?.flagged).toBe(true);
-    expect(await t.store.summary('2026-IV', {})).toMatchObject({ 'w.fault.count': 1, 'w.fault.amount': 2000, 'w.ok.count': 0, 'w.late.count': 1, drawn: 1000 });
+    expect(await t.store.summary('2026-IV', {})).toMatchObject({
+      'w.fault.count': 1,
+      'w.fault.amount': 2000,
+      'w.ok.count': 0,
+      'w.late.count': 1,
+      drawn: 1000,
+    });
   });
 
   it('an entry whose signature does not verify: 422 reason signature; evidence kept, no entry stored', async () => {
@@ -177,7 +268,10 @@ describe('forks and tampered entries are refused and kept only as evidence', () 
     const tampered = { ...e1, sig: signEntry({ ...entryBody(e1), amount: 5 }, agent.seed).sig };
     const res = await post(agent, uploads(agent), batch(agent, [tampered]));
     expect(res.statusCode).toBe(422);
-    expect(res.json()).toMatchObject({ code: 'EDC_ERR_UPLOAD_ENTRY_INVALID', details: { index: 0, seq: 1, reason: 'signature' } });
+    expect(res.json()).toMatchObject({
+      code: 'EDC_ERR_UPLOAD_ENTRY_INVALID',
+      details: { index: 0, seq: 1, reason: 'signature' },
+    });
     expect(await t.store.head(agent.agentId)).toMatchObject({ seq: 0 });
     expect(await t.store.evidence(agent.agentId, 10)).toHaveLength(1);
   });

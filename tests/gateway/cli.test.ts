@@ -19,7 +19,12 @@ const population = generatePopulation({ seed: 7, size: 30, banks: ['BRI'] });
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
-  const io: CliIo = { out: (t) => void (out += t), err: (t) => void (err += t), errIsTty: false, now: () => 1_800_000_000_000 };
+  const io: CliIo = {
+    out: (t) => void (out += t),
+    err: (t) => void (err += t),
+    errIsTty: false,
+    now: () => 1_800_000_000_000,
+  };
   const code = await runCli(argv, io);
   return { code, out, err };
 }
@@ -48,7 +53,18 @@ describe('edc-gateway CLI', () => {
   });
 
   it('answers --help on every command with exit 0', async () => {
-    for (const argv of [['init'], ['serve'], ['agents', 'add'], ['agents', 'list'], ['agents', 'revoke'], ['tokens', 'create'], ['import', 'disbursements'], ['import', 'bundle'], ['reconcile'], ['report']]) {
+    for (const argv of [
+      ['init'],
+      ['serve'],
+      ['agents', 'add'],
+      ['agents', 'list'],
+      ['agents', 'revoke'],
+      ['tokens', 'create'],
+      ['import', 'disbursements'],
+      ['import', 'bundle'],
+      ['reconcile'],
+      ['report'],
+    ]) {
       const res = await cli(...argv, '--help');
       expect(res.code, argv.join(' ')).toBe(0);
       expect(res.out).toContain(`edc-gateway ${argv.join(' ')}`);
@@ -68,7 +84,12 @@ describe('edc-gateway CLI', () => {
   });
 
   it('exits 2 with EDC_ERR_CLI_USAGE on an unknown flag, a missing flag, a bad value or an unknown command', async () => {
-    for (const argv of [['init', '--dir', gw, '--bogus'], ['reconcile', '--dir', gw], ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'xml'], ['launch']]) {
+    for (const argv of [
+      ['init', '--dir', gw, '--bogus'],
+      ['reconcile', '--dir', gw],
+      ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'xml'],
+      ['launch'],
+    ]) {
       const res = await cli(...argv);
       expect(res.code, argv.join(' ')).toBe(2);
       expect(res.err).toContain('EDC_ERR_CLI_USAGE');
@@ -78,12 +99,51 @@ describe('edc-gateway CLI', () => {
   it('agents add enrols and allocates; a KPM allocated elsewhere is refused', async () => {
     const ids = population.map((k) => k.kpmId);
     const key = generateSigningKeyPair().publicKey;
-    expect((await cli('agents', 'add', '--dir', gw, '--id', 'AGT-CLI', '--public-key', key, '--bank', 'BRI', '--region', '3273', '--kpm', ids.slice(0, 20).join(','))).code).toBe(0);
-    const clash = await cli('agents', 'add', '--dir', gw, '--id', 'AGT-TWO', '--public-key', key, '--bank', 'BRI', '--region', '3273', '--kpm', ids[0]!);
+    expect(
+      (
+        await cli(
+          'agents',
+          'add',
+          '--dir',
+          gw,
+          '--id',
+          'AGT-CLI',
+          '--public-key',
+          key,
+          '--bank',
+          'BRI',
+          '--region',
+          '3273',
+          '--kpm',
+          ids.slice(0, 20).join(','),
+        )
+      ).code,
+    ).toBe(0);
+    const clash = await cli(
+      'agents',
+      'add',
+      '--dir',
+      gw,
+      '--id',
+      'AGT-TWO',
+      '--public-key',
+      key,
+      '--bank',
+      'BRI',
+      '--region',
+      '3273',
+      '--kpm',
+      ids[0]!,
+    );
     expect(clash.code).toBe(1);
     expect(clash.err).toContain('EDC_ERR_KPM_ALLOCATED');
     const list = await cli('agents', 'list', '--dir', gw);
-    expect(list.out.trim().split('\n').map((l) => (JSON.parse(l) as { agentId: string }).agentId)).toEqual(['AGT-CLI']);
+    expect(
+      list.out
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { agentId: string }).agentId),
+    ).toEqual(['AGT-CLI']);
     expect(list.out).not.toContain('lookupKey');
   });
 
@@ -94,13 +154,27 @@ describe('edc-gateway CLI', () => {
     await writeFile(withBad, text);
     await appendFile(withBad, lines[1]!.replace(/,[0-9]{10},/, ',12,') + '\n');
     const rejects = join(dir, 'rejects.csv');
-    const first = await cli('import', 'disbursements', withBad, '--dir', gw, '--bank', 'BRI', '--tahap', '2026-IV', '--rejects', rejects);
+    const first = await cli(
+      'import',
+      'disbursements',
+      withBad,
+      '--dir',
+      gw,
+      '--bank',
+      'BRI',
+      '--tahap',
+      '2026-IV',
+      '--rejects',
+      rejects,
+    );
     expect(first.code).toBe(0);
     const summary = JSON.parse(first.out);
     expect(summary).toMatchObject({ accepted: lines.length - 1, duplicates: 0, conflicts: 0 });
     expect(summary.rejected).toBeGreaterThanOrEqual(1);
     expect((await readFile(rejects, 'utf8')).split('\r\n')[0]).toBe('line,code,reason');
-    const again = JSON.parse((await cli('import', 'disbursements', withBad, '--dir', gw, '--bank', 'BRI', '--tahap', '2026-IV')).out);
+    const again = JSON.parse(
+      (await cli('import', 'disbursements', withBad, '--dir', gw, '--bank', 'BRI', '--tahap', '2026-IV')).out,
+    );
     expect(again).toMatchObject({ accepted: 0, duplicates: lines.length - 1 });
   });
 
@@ -121,7 +195,13 @@ describe('edc-gateway CLI', () => {
     const token = res.out.trim();
     expect(token).toMatch(/^edcst_[A-Za-z0-9_-]{43}$/);
     const { keys, config } = await loadGatewayDir(gw);
-    const store = await LevelStore.open({ path: join(gw, 'store'), sealPublicKey: keys.sealPublicKey, sealSecretKey: keys.sealSecretKey, lookupKey: keys.lookupKey, tahapClosesAt: config.tahapClosesAt });
+    const store = await LevelStore.open({
+      path: join(gw, 'store'),
+      sealPublicKey: keys.sealPublicKey,
+      sealSecretKey: keys.sealSecretKey,
+      lookupKey: keys.lookupKey,
+      tahapClosesAt: config.tahapClosesAt,
+    });
     try {
       const all = [...(await store.snapshot())].map(([k, v]) => k + v).join('\n');
       expect(all).not.toContain(token);

@@ -5,23 +5,44 @@ import { importErrors } from '../../gateway/import/errors.ts';
 
 const readme = readFileSync(new URL('../../gateway/README.md', import.meta.url), 'utf8');
 const section = readme.slice(readme.indexOf('## Error codes'), readme.indexOf('## Benchmarks'));
-const documented = [...section.matchAll(/^\| `(EDC_ERR_[A-Z0-9_]+)` \| (\d{3}) \| (.+) \|$/gm)].map((m) => ({ code: m[1]!, status: Number(m[2]), description: m[3]! }));
+const documented = [...section.matchAll(/^\| `(EDC_ERR_[A-Z0-9_]+)` \| (\d{3}) \| (.+) \|$/gm)].map((m) => ({
+  code: m[1]!,
+  status: Number(m[2]),
+  description: m[3]!,
+}));
 
 describe('gateway error registry', () => {
   it('lists in gateway/README.md exactly the codes of gateway/errors.ts, with their statuses and descriptions', () => {
-    const registry = Object.values(gatewayErrors).map((c) => ({ code: c.code, status: c.statusCode, description: c.description }));
+    const registry = Object.values(gatewayErrors).map((c) => ({
+      code: c.code,
+      status: c.statusCode,
+      description: c.description,
+    }));
     expect(documented.length).toBeGreaterThan(0);
-    expect([...documented].sort((a, b) => a.code.localeCompare(b.code))).toEqual([...registry].sort((a, b) => a.code.localeCompare(b.code)));
+    expect([...documented].sort((a, b) => a.code.localeCompare(b.code))).toEqual(
+      [...registry].sort((a, b) => a.code.localeCompare(b.code)),
+    );
   });
 
   it('aggregates the import sub-area without a code defined twice', () => {
-    expect(Object.keys(gatewayErrorRegistry).length).toBe(Object.keys(gatewayErrors).length + Object.keys(importErrors).length);
+    expect(Object.keys(gatewayErrorRegistry).length).toBe(
+      Object.keys(gatewayErrors).length + Object.keys(importErrors).length,
+    );
   });
 
   it('uses the statuses the agent HTTP contract fixes', () => {
     expect(Object.fromEntries(Object.values(gatewayErrors).map((c) => [c.code, c.statusCode]))).toMatchObject({
-      EDC_ERR_BODY_INVALID: 400, EDC_ERR_AUTH_SIGNATURE: 401, EDC_ERR_AUTH_TIMESTAMP: 401, EDC_ERR_AUTH_REPLAY: 401, EDC_ERR_AUTH_AGENT: 403,
-      EDC_ERR_UPLOAD_FORK: 409, EDC_ERR_UPLOAD_GAP: 409, EDC_ERR_UPLOAD_ENTRY_INVALID: 422, EDC_ERR_BODY_TOO_LARGE: 413, EDC_ERR_RATE_LIMITED: 429, EDC_ERR_UNAVAILABLE: 503,
+      EDC_ERR_BODY_INVALID: 400,
+      EDC_ERR_AUTH_SIGNATURE: 401,
+      EDC_ERR_AUTH_TIMESTAMP: 401,
+      EDC_ERR_AUTH_REPLAY: 401,
+      EDC_ERR_AUTH_AGENT: 403,
+      EDC_ERR_UPLOAD_FORK: 409,
+      EDC_ERR_UPLOAD_GAP: 409,
+      EDC_ERR_UPLOAD_ENTRY_INVALID: 422,
+      EDC_ERR_BODY_TOO_LARGE: 413,
+      EDC_ERR_RATE_LIMITED: 429,
+      EDC_ERR_UNAVAILABLE: 503,
     });
   });
 });

@@ -30,7 +30,13 @@ export interface TempStore {
 export async function tempStore(options: { tahapClosesAt?: Record<string, number> } = {}): Promise<TempStore> {
   const dir = await mkdtemp(join(tmpdir(), 'edc-gw-'));
   const keys = generateGatewayKeys();
-  const store = await LevelStore.open({ path: join(dir, 'store'), sealPublicKey: keys.sealPublicKey, sealSecretKey: keys.sealSecretKey, lookupKey: keys.lookupKey, tahapClosesAt: options.tahapClosesAt ?? {} });
+  const store = await LevelStore.open({
+    path: join(dir, 'store'),
+    sealPublicKey: keys.sealPublicKey,
+    sealSecretKey: keys.sealSecretKey,
+    lookupKey: keys.lookupKey,
+    tahapClosesAt: options.tahapClosesAt ?? {},
+  });
   return {
     store,
     keys,
@@ -60,8 +66,16 @@ export function newAgent(agentId: string): TestAgent {
   return { agentId, seed: pair.seed, publicKey: pair.publicKey, seq: 0, head: genesisHash };
 }
 
-export async function enroll(store: LevelStore, agent: TestAgent, kpmIds: string[], region = '3201010001'): Promise<AgentRecord> {
-  agent.record = await store.addAgent({ agentId: agent.agentId, publicKey: agent.publicKey, bank: 'BRI', regionCode: region, kpmIds }, { move: false, now: 1_000, lookupKey: toBase64(randomBytes(32)) });
+export async function enroll(
+  store: LevelStore,
+  agent: TestAgent,
+  kpmIds: string[],
+  region = '3201010001',
+): Promise<AgentRecord> {
+  agent.record = await store.addAgent(
+    { agentId: agent.agentId, publicKey: agent.publicKey, bank: 'BRI', regionCode: region, kpmIds },
+    { move: false, now: 1_000, lookupKey: toBase64(randomBytes(32)) },
+  );
   return agent.record;
 }
 
@@ -163,7 +177,13 @@ export function row(kpmId: string, amount: number, extra: Partial<DisbursementRo
 }
 
 /** Headers for an agent request, signed over the exact body. */
-export function signedHeaders(agent: TestAgent, method: string, path: string, body: string, options: { now?: number; nonce?: string } = {}): Record<string, string> {
+export function signedHeaders(
+  agent: TestAgent,
+  method: string,
+  path: string,
+  body: string,
+  options: { now?: number; nonce?: string } = {},
+): Record<string, string> {
   return {
     ...signRequest({ method, path, body }, { agentId: agent.agentId, seed: agent.seed, ...options }),
     ...(body === '' ? {} : { 'content-type': 'application/json' }),

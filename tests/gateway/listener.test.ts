@@ -3,7 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import { SignedReceipt } from '../../protocol/messages/schemas.ts';
 import { verifyReceipt } from '../../protocol/messages/signed.ts';
 import { buildGateway } from '../../gateway/app.ts';
-import { enroll, newAgent, panOf, row, signedHeaders, tempStore, testConfig, withdrawal, type TempStore } from './helpers.ts';
+import {
+  enroll,
+  newAgent,
+  panOf,
+  row,
+  signedHeaders,
+  tempStore,
+  testConfig,
+  withdrawal,
+  type TempStore,
+} from './helpers.ts';
 
 let t: TempStore;
 let app: FastifyInstance;
@@ -25,15 +35,28 @@ describe('a real 127.0.0.1 listener', () => {
     const agent = newAgent('AGT-TCP');
     await enroll(t.store, agent, ['KPM-0001']);
     await t.store.applyDisbursements([row('KPM-0001', 100_000)], { fileSha256: 'a'.repeat(64), now: 1 });
-    const body = JSON.stringify({ v: 1, agentId: agent.agentId, entries: [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })] });
-    const send = () => fetch(`${base}/v1/agents/AGT-TCP/uploads`, { method: 'POST', body, headers: signedHeaders(agent, 'POST', '/v1/agents/AGT-TCP/uploads', body) });
+    const body = JSON.stringify({
+      v: 1,
+      agentId: agent.agentId,
+      entries: [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })],
+    });
+    const send = () =>
+      fetch(`${base}/v1/agents/AGT-TCP/uploads`, {
+        method: 'POST',
+        body,
+        headers: signedHeaders(agent, 'POST', '/v1/agents/AGT-TCP/uploads', body),
+      });
     const res = await send();
     expect(res.status).toBe(200);
     const receipt = SignedReceipt.parse(await res.json());
     expect(verifyReceipt(receipt, t.keys.signingPublicKey)).toBe(true);
     expect(receipt).toMatchObject({ ackSeq: 1, accepted: 1 });
     expect(await (await send()).json()).toMatchObject({ ackSeq: 1, accepted: 0, duplicates: 1 });
-    const oversized = await fetch(`${base}/v1/agents/AGT-TCP/uploads`, { method: 'POST', body: 'x'.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } });
+    const oversized = await fetch(`${base}/v1/agents/AGT-TCP/uploads`, {
+      method: 'POST',
+      body: 'x'.repeat(2 * 1024 * 1024),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(oversized.status).toBe(413);
     expect(await oversized.json()).toMatchObject({ code: 'EDC_ERR_BODY_TOO_LARGE' });
   });

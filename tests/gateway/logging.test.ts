@@ -4,7 +4,17 @@ import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../../gateway/app.ts';
 import { createLogger } from '../../gateway/http/logger.ts';
 import { newToken } from '../../gateway/http/staff-auth.ts';
-import { enroll, newAgent, panOf, row, signedHeaders, tempStore, testConfig, withdrawal, type TempStore } from './helpers.ts';
+import {
+  enroll,
+  newAgent,
+  panOf,
+  row,
+  signedHeaders,
+  tempStore,
+  testConfig,
+  withdrawal,
+  type TempStore,
+} from './helpers.ts';
 
 let t: TempStore;
 let app: FastifyInstance;
@@ -15,11 +25,24 @@ beforeEach(async () => {
   lines = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter((l) => l !== ''));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter((l) => l !== ''),
+      );
       done();
     },
   });
-  app = (await buildGateway({ store: t.store, keys: t.keys, config: testConfig(), logger: createLogger('trace', sink), now: () => 1_800_000_000_000 })).app;
+  app = (
+    await buildGateway({
+      store: t.store,
+      keys: t.keys,
+      config: testConfig(),
+      logger: createLogger('trace', sink),
+      now: () => 1_800_000_000_000,
+    })
+  ).app;
 });
 
 afterEach(async () => {
@@ -36,7 +59,9 @@ describe('gateway logs', () => {
     const entry = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: r.pan });
     const body = JSON.stringify({ v: 1, agentId: agent.agentId, entries: [entry] });
     const headers = signedHeaders(agent, 'POST', '/v1/agents/AGT-LOG/uploads', body, { now: 1_800_000_000_000 });
-    expect((await app.inject({ method: 'POST', url: '/v1/agents/AGT-LOG/uploads', payload: body, headers })).statusCode).toBe(200);
+    expect(
+      (await app.inject({ method: 'POST', url: '/v1/agents/AGT-LOG/uploads', payload: body, headers })).statusCode,
+    ).toBe(200);
     // a refused upload logs its refusal
     await app.inject({ method: 'POST', url: '/v1/agents/AGT-LOG/uploads', payload: body, headers });
     const { token, record } = newToken('viewer', 'ana', 1);
@@ -50,7 +75,8 @@ describe('gateway logs', () => {
     expect(lines.length).toBeGreaterThan(5);
     expect(lines.some((l) => l.includes('"upload stored"'))).toBe(true);
     expect(lines.some((l) => l.includes('diagnostic') && l.includes('[redacted]'))).toBe(true);
-    for (const secret of [r.pan, r.nik, r.name, entry.sealedPan, entry.panHash, headers['x-edc-signature']!, token]) expect(text).not.toContain(secret);
+    for (const secret of [r.pan, r.nik, r.name, entry.sealedPan, entry.panHash, headers['x-edc-signature']!, token])
+      expect(text).not.toContain(secret);
     expect(text).not.toContain(panOf('KPM-0001'));
   });
 });

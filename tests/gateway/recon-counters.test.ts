@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { kpmCategories, withdrawalCategories, type Classification } from '../../gateway/recon/classify.ts';
-import { add, addTahapContribution, emptyTahapCounters, tahapContribution, tahapCounterNames, tahapCountersAt } from '../../gateway/recon/counters.ts';
+import {
+  add,
+  addTahapContribution,
+  emptyTahapCounters,
+  tahapContribution,
+  tahapCounterNames,
+  tahapCountersAt,
+} from '../../gateway/recon/counters.ts';
 
 const amount = fc.integer({ min: 0, max: 5_000_000 });
 const classification: fc.Arbitrary<Classification> = fc.record({
@@ -15,7 +22,17 @@ const classification: fc.Arbitrary<Classification> = fc.record({
   withdrawn: amount,
   unclaimed: amount,
   overdrawnExcess: amount,
-  withdrawals: fc.array(fc.record({ agentId: fc.constantFrom('A', 'B'), seq: fc.nat(), hash: fc.constant('h'), fault: fc.boolean(), amount, category: fc.constantFrom(...withdrawalCategories) }), { maxLength: 6 }),
+  withdrawals: fc.array(
+    fc.record({
+      agentId: fc.constantFrom('A', 'B'),
+      seq: fc.nat(),
+      hash: fc.constant('h'),
+      fault: fc.boolean(),
+      amount,
+      category: fc.constantFrom(...withdrawalCategories),
+    }),
+    { maxLength: 6 },
+  ),
   reversalsUnmatched: fc.nat({ max: 3 }),
 });
 

@@ -5,12 +5,29 @@ import type { LedgerEntry } from '../../protocol/messages/schemas.ts';
 import { ingestSegment } from '../../gateway/ingest/upload.ts';
 import { kpmCategories, withdrawalCategories } from '../../gateway/recon/classify.ts';
 import type { DisbursementRow } from '../../gateway/import/types.ts';
-import { enroll, issueSet, newAgent, panOf, reversal, row, tahap, tempStore, withdrawal, type TestAgent } from './helpers.ts';
+import {
+  enroll,
+  issueSet,
+  newAgent,
+  panOf,
+  reversal,
+  row,
+  tahap,
+  tempStore,
+  withdrawal,
+  type TestAgent,
+} from './helpers.ts';
 
 const kpm = (i: number) => `KPM-${String(i).padStart(4, '0')}`;
 const statuses = ['credited', 'credited', 'credited', 'failed', 'returned'] as const;
 
-const rowArb = fc.record({ kpm: fc.integer({ min: 0, max: 7 }), amount: fc.integer({ min: 1, max: 6 }), status: fc.integer({ min: 0, max: 4 }), ref: fc.integer({ min: 0, max: 2 }), bank: fc.constantFrom('BRI', 'BNI') });
+const rowArb = fc.record({
+  kpm: fc.integer({ min: 0, max: 7 }),
+  amount: fc.integer({ min: 1, max: 6 }),
+  status: fc.integer({ min: 0, max: 4 }),
+  ref: fc.integer({ min: 0, max: 2 }),
+  bank: fc.constantFrom('BRI', 'BNI'),
+});
 const itemArb = fc.record({
   kind: fc.constantFrom('withdrawal', 'withdrawal', 'withdrawal', 'reversal', 'wrongPan', 'expired'),
   kpm: fc.integer({ min: 0, max: 9 }),
@@ -19,8 +36,16 @@ const itemArb = fc.record({
   pick: fc.nat(),
 });
 const opArb = fc.oneof(
-  fc.record({ op: fc.constant('import' as const), rows: fc.array(rowArb, { minLength: 1, maxLength: 6 }), file: fc.integer({ min: 0, max: 3 }) }),
-  fc.record({ op: fc.constant('upload' as const), agent: fc.integer({ min: 0, max: 1 }), items: fc.array(itemArb, { minLength: 1, maxLength: 5 }) }),
+  fc.record({
+    op: fc.constant('import' as const),
+    rows: fc.array(rowArb, { minLength: 1, maxLength: 6 }),
+    file: fc.integer({ min: 0, max: 3 }),
+  }),
+  fc.record({
+    op: fc.constant('upload' as const),
+    agent: fc.integer({ min: 0, max: 1 }),
+    items: fc.array(itemArb, { minLength: 1, maxLength: 5 }),
+  }),
   fc.record({ op: fc.constant('fork' as const), agent: fc.integer({ min: 0, max: 1 }), pick: fc.nat() }),
   fc.record({ op: fc.constant('reimport' as const), pick: fc.nat() }),
 );
@@ -49,7 +74,14 @@ describe('reconciliation property', () => {
           };
           for (const op of ops) {
             if (op.op === 'import') {
-              const rows = op.rows.map((r, i) => row(kpm(r.kpm), r.amount * 100_000, { status: statuses[r.status]!, reference: `R${r.ref}-${r.kpm}`, bank: r.bank, line: i + 2 }));
+              const rows = op.rows.map((r, i) =>
+                row(kpm(r.kpm), r.amount * 100_000, {
+                  status: statuses[r.status]!,
+                  reference: `R${r.ref}-${r.kpm}`,
+                  bank: r.bank,
+                  line: i + 2,
+                }),
+              );
               imports.push(rows);
               await apply(rows, String(op.file));
             } else if (op.op === 'reimport' && imports.length > 0) {
@@ -65,7 +97,16 @@ describe('reconciliation property', () => {
                 }
                 const k = kpm(item.kpm);
                 const pan = item.kind === 'wrongPan' ? '6032000000000000' : panOf(k);
-                entries.push(withdrawal(a, t.keys, { kpmId: k, amount: item.amount * 100_000, pan, setId: sets[op.agent]!, stan: String(item.stan).padStart(6, '0'), at: item.kind === 'expired' ? 20_000_000 : 2_000 }));
+                entries.push(
+                  withdrawal(a, t.keys, {
+                    kpmId: k,
+                    amount: item.amount * 100_000,
+                    pan,
+                    setId: sets[op.agent]!,
+                    stan: String(item.stan).padStart(6, '0'),
+                    at: item.kind === 'expired' ? 20_000_000 : 2_000,
+                  }),
+                );
                 withdrawalsSeen += 1;
               }
               await ingestSegment(t.store, a.record!, entries, 10 + sent[op.agent]!.length);
@@ -74,7 +115,9 @@ describe('reconciliation property', () => {
               const a = agents[op.agent]!;
               const victim = sent[op.agent]![op.pick % sent[op.agent]!.length]!;
               const forked = signEntry({ ...entryBody(victim), amount: victim.amount + 1 }, a.seed);
-              await expect(ingestSegment(t.store, a.record!, [forked], 99)).rejects.toMatchObject({ code: 'EDC_ERR_UPLOAD_FORK' });
+              await expect(ingestSegment(t.store, a.record!, [forked], 99)).rejects.toMatchObject({
+                code: 'EDC_ERR_UPLOAD_FORK',
+              });
               if (forked.kind === 'withdrawal' && !evidence.has(forked.hash)) withdrawalsSeen += 1;
               evidence.add(forked.hash);
             }

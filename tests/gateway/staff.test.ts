@@ -4,7 +4,20 @@ import { signBundleManifest } from '../../protocol/messages/signed.ts';
 import { buildGateway } from '../../gateway/app.ts';
 import { newToken } from '../../gateway/http/staff-auth.ts';
 import type { Role } from '../../gateway/store/types.ts';
-import { enroll, issueSet, newAgent, panOf, row, tahap, tempStore, testConfig, ulid, withdrawal, type TempStore, type TestAgent } from './helpers.ts';
+import {
+  enroll,
+  issueSet,
+  newAgent,
+  panOf,
+  row,
+  tahap,
+  tempStore,
+  testConfig,
+  ulid,
+  withdrawal,
+  type TempStore,
+  type TestAgent,
+} from './helpers.ts';
 import { ingestSegment } from '../../gateway/ingest/upload.ts';
 
 let t: TempStore;
@@ -22,9 +35,17 @@ beforeEach(async () => {
   }
   agent = newAgent('AGT-S1');
   await enroll(t.store, agent, ['KPM-0001', 'KPM-0002']);
-  await t.store.applyDisbursements([row('KPM-0001', 500_000), row('KPM-0002', 400_000, { status: 'failed' })], { fileSha256: 'a'.repeat(64), now: 1 });
+  await t.store.applyDisbursements([row('KPM-0001', 500_000), row('KPM-0002', 400_000, { status: 'failed' })], {
+    fileSha256: 'a'.repeat(64),
+    now: 1,
+  });
   const setId = await issueSet(t.store, agent);
-  await ingestSegment(t.store, agent.record!, [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 200_000, pan: panOf('KPM-0001'), setId })], 5);
+  await ingestSegment(
+    t.store,
+    agent.record!,
+    [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 200_000, pan: panOf('KPM-0001'), setId })],
+    5,
+  );
 });
 
 afterEach(async () => {
@@ -32,7 +53,12 @@ afterEach(async () => {
   await t.cleanup();
 });
 
-interface RouteCase { method: 'GET' | 'POST'; url: string; role: Role; payload?: unknown }
+interface RouteCase {
+  method: 'GET' | 'POST';
+  url: string;
+  role: Role;
+  payload?: unknown;
+}
 
 const routes: RouteCase[] = [
   { method: 'GET', url: `/v1/staff/tahap/${tahap}/summary`, role: 'viewer' },
@@ -44,7 +70,12 @@ const routes: RouteCase[] = [
   { method: 'GET', url: `/v1/staff/tahap/${tahap}/reconciliations`, role: 'viewer' },
   { method: 'GET', url: '/v1/staff/agents', role: 'viewer' },
   { method: 'GET', url: '/v1/staff/agents/AGT-S1/evidence', role: 'reconciler' },
-  { method: 'POST', url: `/v1/staff/exceptions/K:${tahap}:KPM-0002/transition`, role: 'reconciler', payload: { to: 'investigating', note: 'cek rekening' } },
+  {
+    method: 'POST',
+    url: `/v1/staff/exceptions/K:${tahap}:KPM-0002/transition`,
+    role: 'reconciler',
+    payload: { to: 'investigating', note: 'cek rekening' },
+  },
   { method: 'POST', url: `/v1/staff/tahap/${tahap}/reconcile`, role: 'reconciler', payload: {} },
   { method: 'GET', url: '/v1/staff/audit', role: 'admin' },
   { method: 'POST', url: '/v1/staff/tokens', role: 'admin', payload: { role: 'viewer', name: 'budi' } },
@@ -54,17 +85,26 @@ const routes: RouteCase[] = [
 const rank: Role[] = ['viewer', 'reconciler', 'admin'];
 
 function call(route: RouteCase, token: string | undefined) {
-  return app.inject({ method: route.method, url: route.url, ...(route.payload === undefined ? {} : { payload: route.payload as object }), headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  return app.inject({
+    method: route.method,
+    url: route.url,
+    ...(route.payload === undefined ? {} : { payload: route.payload as object }),
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
 }
 
 describe('staff routes check the role', () => {
   for (const route of routes) {
     it(`${route.method} ${route.url.split('?')[0]} needs ${route.role}: 401 without a token, 403 below, allowed at or above`, async () => {
-      expect((await call(route, undefined)).json()).toMatchObject({ statusCode: 401, code: 'EDC_ERR_STAFF_UNAUTHENTICATED' });
+      expect((await call(route, undefined)).json()).toMatchObject({
+        statusCode: 401,
+        code: 'EDC_ERR_STAFF_UNAUTHENTICATED',
+      });
       expect((await call(route, 'edcst_' + 'x'.repeat(43))).statusCode).toBe(401);
       for (const role of rank) {
         const res = await call(route, tokens[role]);
-        if (rank.indexOf(role) < rank.indexOf(route.role)) expect(res.json(), role).toMatchObject({ statusCode: 403, code: 'EDC_ERR_STAFF_FORBIDDEN' });
+        if (rank.indexOf(role) < rank.indexOf(route.role))
+          expect(res.json(), role).toMatchObject({ statusCode: 403, code: 'EDC_ERR_STAFF_FORBIDDEN' });
         else expect([401, 403], `${role}: ${res.body.slice(0, 200)}`).not.toContain(res.statusCode);
       }
     });
@@ -75,13 +115,30 @@ describe('staff routes', () => {
   const auth = (role: Role) => ({ authorization: `Bearer ${tokens[role]}` });
 
   it('summary balances and filters; positions, CSV and settlements show the same facts', async () => {
-    const summary = (await app.inject({ url: `/v1/staff/tahap/${tahap}/summary?bank=BRI&region=32`, headers: auth('viewer') })).json();
-    expect(summary).toMatchObject({ balanced: true, counters: { disbursed: 900_000, withdrawn: 200_000, unclaimed: 300_000, failed: 400_000 } });
-    expect((await app.inject({ url: `/v1/staff/tahap/${tahap}/summary?region=33`, headers: auth('viewer') })).json().counters.disbursed).toBe(0);
-    const csv = await app.inject({ url: `/v1/staff/tahap/${tahap}/export.csv?category=partial`, headers: auth('viewer') });
+    const summary = (
+      await app.inject({ url: `/v1/staff/tahap/${tahap}/summary?bank=BRI&region=32`, headers: auth('viewer') })
+    ).json();
+    expect(summary).toMatchObject({
+      balanced: true,
+      counters: { disbursed: 900_000, withdrawn: 200_000, unclaimed: 300_000, failed: 400_000 },
+    });
+    expect(
+      (await app.inject({ url: `/v1/staff/tahap/${tahap}/summary?region=33`, headers: auth('viewer') })).json().counters
+        .disbursed,
+    ).toBe(0);
+    const csv = await app.inject({
+      url: `/v1/staff/tahap/${tahap}/export.csv?category=partial`,
+      headers: auth('viewer'),
+    });
     expect(csv.headers['content-type']).toContain('text/csv');
-    expect(csv.body.split('\r\n')).toEqual(['kpmId,bank,regionCode,category,credited,failed,returned,drawn,withdrawn,unclaimed,overdrawnExcess', 'KPM-0001,BRI,3201010001,partial,500000,0,0,200000,200000,300000,0', '']);
-    expect((await app.inject({ url: `/v1/staff/tahap/${tahap}/settlements`, headers: auth('viewer') })).json()).toMatchObject({ 'AGT-S1': { payable: 200_000, claimed: 200_000, disputed: 0 } });
+    expect(csv.body.split('\r\n')).toEqual([
+      'kpmId,bank,regionCode,category,credited,failed,returned,drawn,withdrawn,unclaimed,overdrawnExcess',
+      'KPM-0001,BRI,3201010001,partial,500000,0,0,200000,200000,300000,0',
+      '',
+    ]);
+    expect(
+      (await app.inject({ url: `/v1/staff/tahap/${tahap}/settlements`, headers: auth('viewer') })).json(),
+    ).toMatchObject({ 'AGT-S1': { payable: 200_000, claimed: 200_000, disputed: 0 } });
   });
 
   it('a bad query is 400 EDC_ERR_BODY_INVALID and changes nothing', async () => {
@@ -91,23 +148,56 @@ describe('staff routes', () => {
 
   it('exceptions move through their states with notes, and every staff request is audited', async () => {
     const id = `K:${tahap}:KPM-0002`;
-    const move = (to: string, reason?: string) => app.inject({ method: 'POST', url: `/v1/staff/exceptions/${id}/transition`, headers: auth('reconciler'), payload: { to, note: 'catatan', ...(reason ? { reason } : {}) } });
-    expect((await move('investigating')).json()).toMatchObject({ state: 'investigating', kind: 'no_disbursement', amount: 400_000 });
+    const move = (to: string, reason?: string) =>
+      app.inject({
+        method: 'POST',
+        url: `/v1/staff/exceptions/${id}/transition`,
+        headers: auth('reconciler'),
+        payload: { to, note: 'catatan', ...(reason ? { reason } : {}) },
+      });
+    expect((await move('investigating')).json()).toMatchObject({
+      state: 'investigating',
+      kind: 'no_disbursement',
+      amount: 400_000,
+    });
     expect((await move('resolved')).json()).toMatchObject({ statusCode: 409, code: 'EDC_ERR_EXCEPTION_TRANSITION' });
-    expect((await move('resolved', 'returned_to_treasury')).json()).toMatchObject({ state: 'resolved', history: [{ to: 'investigating' }, { to: 'resolved', reason: 'returned_to_treasury' }] });
-    const audit = (await app.inject({ url: '/v1/staff/audit?limit=100', headers: auth('admin') })).json<{ items: { actor: string; action: string }[] }>();
-    expect(audit.items.filter((a) => a.action.includes('/exceptions/:id/transition')).map((a) => a.actor)).toEqual(['staff-reconciler', 'staff-reconciler', 'staff-reconciler']);
+    expect((await move('resolved', 'returned_to_treasury')).json()).toMatchObject({
+      state: 'resolved',
+      history: [{ to: 'investigating' }, { to: 'resolved', reason: 'returned_to_treasury' }],
+    });
+    const audit = (await app.inject({ url: '/v1/staff/audit?limit=100', headers: auth('admin') })).json<{
+      items: { actor: string; action: string }[];
+    }>();
+    expect(audit.items.filter((a) => a.action.includes('/exceptions/:id/transition')).map((a) => a.actor)).toEqual([
+      'staff-reconciler',
+      'staff-reconciler',
+      'staff-reconciler',
+    ]);
   });
 
   it('imports an agent bundle over HTTP (admin) and acknowledges a second import as duplicates', async () => {
     const e2 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 100_000, pan: panOf('KPM-0001') });
     const e3 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 50_000, pan: panOf('KPM-0001') });
-    const manifest = signBundleManifest({ v: 1, bundleId: ulid(), agentId: agent.agentId, createdAt: 9, fromSeq: 2, toSeq: 3, headHash: e3.hash }, agent.seed);
-    const post = () => app.inject({ method: 'POST', url: '/v1/staff/import/bundle', headers: auth('admin'), payload: { manifest, entries: [e2, e3] } });
+    const manifest = signBundleManifest(
+      { v: 1, bundleId: ulid(), agentId: agent.agentId, createdAt: 9, fromSeq: 2, toSeq: 3, headHash: e3.hash },
+      agent.seed,
+    );
+    const post = () =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/staff/import/bundle',
+        headers: auth('admin'),
+        payload: { manifest, entries: [e2, e3] },
+      });
     expect((await post()).json()).toMatchObject({ accepted: 2, duplicates: 0, headSeq: 3 });
     expect((await post()).json()).toMatchObject({ accepted: 0, duplicates: 2, headSeq: 3 });
     const forged = { ...manifest, toSeq: 2 };
-    const bad = await app.inject({ method: 'POST', url: '/v1/staff/import/bundle', headers: auth('admin'), payload: { manifest: forged, entries: [e2] } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: '/v1/staff/import/bundle',
+      headers: auth('admin'),
+      payload: { manifest: forged, entries: [e2] },
+    });
     expect(bad.json()).toMatchObject({ statusCode: 422, code: 'EDC_ERR_BUNDLE_INVALID' });
   });
 
@@ -117,9 +207,14 @@ describe('staff routes', () => {
     await app.inject({ url: '/v1/staff/agents' });
     const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toContain('edc_gateway_errors_total{code="EDC_ERR_STAFF_UNAUTHENTICATED"} 1');
-    expect(metrics).toContain('edc_gateway_request_duration_seconds_bucket{route="/healthz",method="GET",status="200",le="+Inf"} 1');
+    expect(metrics).toContain(
+      'edc_gateway_request_duration_seconds_bucket{route="/healthz",method="GET",status="200",le="+Inf"} 1',
+    );
     expect((await app.inject({ url: '/docs/json' })).json().paths).toHaveProperty('/v1/agents/{agentId}/uploads');
     expect((await app.inject({ url: '/dashboard' })).headers['content-type']).toContain('text/html');
-    expect((await app.inject({ url: '/nowhere' })).json()).toMatchObject({ statusCode: 404, code: 'EDC_ERR_NOT_FOUND' });
+    expect((await app.inject({ url: '/nowhere' })).json()).toMatchObject({
+      statusCode: 404,
+      code: 'EDC_ERR_NOT_FOUND',
+    });
   });
 });

@@ -13,22 +13,29 @@ describe('ulidFactory()', () => {
 
   it('makes strictly increasing ids even when the clock stands still or steps back', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: 1, maxLength: 50 }), fc.integer(), (times, seed) => {
-        let i = 0;
-        let state = seed;
-        const make = ulidFactory({
-          now: () => times[i++ % times.length]!,
-          random: (n) => Uint8Array.from({ length: n }, () => (state = (state * 1103515245 + 12345) >>> 0) & 255),
-        });
-        const ids = times.map(() => make());
-        for (let k = 1; k < ids.length; k++) expect(ids[k]! > ids[k - 1]!).toBe(true);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2 ** 40 }), { minLength: 1, maxLength: 50 }),
+        fc.integer(),
+        (times, seed) => {
+          let i = 0;
+          let state = seed;
+          const make = ulidFactory({
+            now: () => times[i++ % times.length]!,
+            random: (n) => Uint8Array.from({ length: n }, () => (state = (state * 1103515245 + 12345) >>> 0) & 255),
+          });
+          const ids = times.map(() => make());
+          for (let k = 1; k < ids.length; k++) expect(ids[k]! > ids[k - 1]!).toBe(true);
+        },
+      ),
       { numRuns: 500 },
     );
   });
 
   it('increments the random part on a carry across bytes', () => {
-    const make = ulidFactory({ now: () => 0, random: (n) => new Uint8Array(n).fill(255).map((v, i) => (i === 0 ? 0 : v)) });
+    const make = ulidFactory({
+      now: () => 0,
+      random: (n) => new Uint8Array(n).fill(255).map((v, i) => (i === 0 ? 0 : v)),
+    });
     const first = make();
     const second = make();
     expect(second > first).toBe(true);

@@ -2,7 +2,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { AgentId, ErrorBody, SignedEntitlementSet, SignedReceipt, Tahap, UploadBatch } from '../../../protocol/messages/schemas.ts';
+import {
+  AgentId,
+  ErrorBody,
+  SignedEntitlementSet,
+  SignedReceipt,
+  Tahap,
+  UploadBatch,
+} from '../../../protocol/messages/schemas.ts';
 import { signEntitlementSet, signReceipt, type ChainHead } from '../../../protocol/messages/signed.ts';
 import { ERR_AUTH_AGENT, ERR_NO_ENTITLEMENTS } from '../../errors.ts';
 import { ingestSegment } from '../../ingest/upload.ts';
@@ -10,70 +17,155 @@ import type { GatewayContext } from '../context.ts';
 import { agentAuthHook } from '../agent-auth.ts';
 
 const AgentParams = z.strictObject({ agentId: AgentId });
-const errors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
+const errors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  503: ErrorBody,
+};
 
-function receipt(ctx: GatewayContext, agentId: string, head: ChainHead, accepted: number, duplicates: number, now: number): SignedReceipt {
-  return signReceipt({ v: 1, receiptId: ctx.ulid(), agentId, ackSeq: head.seq, ackHash: head.hash, accepted, duplicates, receivedAt: now }, ctx.keys.signingSeed);
+function receipt(
+  ctx: GatewayContext,
+  agentId: string,
+  head: ChainHead,
+  accepted: number,
+  duplicates: number,
+  now: number,
+): SignedReceipt {
+  return signReceipt(
+    {
+      v: 1,
+      receiptId: ctx.ulid(),
+      agentId,
+      ackSeq: head.seq,
+      ackHash: head.hash,
+      accepted,
+      duplicates,
+      receivedAt: now,
+    },
+    ctx.keys.signingSeed,
+  );
 }
 
 export function agentRoutes(ctx: GatewayContext) {
   return (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    r.addHook('preValidation', agentAuthHook({ store: ctx.store, nonces: ctx.nonces, skewMaxMs: ctx.config.requestClockSkewMaxMs, now: ctx.now }));
+    r.addHook(
+      'preValidation',
+      agentAuthHook({
+        store: ctx.store,
+        nonces: ctx.nonces,
+        skewMaxMs: ctx.config.requestClockSkewMaxMs,
+        now: ctx.now,
+      }),
+    );
 
-    r.post('/v1/agents/:agentId/uploads', {
-      schema: { tags: ['agent'], summary: 'Upload ledger entries; answers a gateway-signed receipt', params: AgentParams, body: UploadBatch, response: { 200: SignedReceipt, ...errors } },
-    }, async (request) => {
-      const agent = request.agent!;
-      if (request.body.agentId !== agent.agentId) throw new ERR_AUTH_AGENT(`Cannot accept upload: batch agentId ${request.body.agentId} is not the signing agent ${agent.agentId}`);
-      const now = ctx.now();
-      try {
-        const result = await ingestSegment(ctx.store, agent, request.body.entries, now);
-        ctx.metrics.inc('edc_gateway_uploads_total', { outcome: 'accepted' });
-        ctx.metrics.inc('edc_gateway_entries_accepted_total', {}, result.accepted);
-        ctx.metrics.inc('edc_gateway_entries_duplicate_total', {}, result.duplicates);
-        request.log.info({ agentId: agent.agentId, accepted: result.accepted, duplicates: result.duplicates, headSeq: result.head.seq }, 'upload stored');
-        return receipt(ctx, agent.agentId, result.head, result.accepted, result.duplicates, now);
-      } catch (error) {
-        const code = (error as { code?: string }).code ?? 'unknown';
-        ctx.metrics.inc('edc_gateway_uploads_total', { outcome: code });
-        if (code === 'EDC_ERR_UPLOAD_FORK') ctx.metrics.inc('edc_gateway_forks_total');
-        throw error;
-      }
-    });
+    r.post(
+      '/v1/agents/:agentId/uploads',
+      {
+        schema: {
+          tags: ['agent'],
+          summary: 'Upload ledger entries; answers a gateway-signed receipt',
+          params: AgentParams,
+          body: UploadBatch,
+          response: { 200: SignedReceipt, ...errors },
+        },
+      },
+      async (request) => {
+        const agent = request.agent!;
+        if (request.body.agentId !== agent.agentId)
+          throw new ERR_AUTH_AGENT(
+            `Cannot accept upload: batch agentId ${request.body.agentId} is not the signing agent ${agent.agentId}`,
+          );
+        const now = ctx.now();
+        try {
+          const result = await ingestSegment(ctx.store, agent, request.body.entries, now);
+          ctx.metrics.inc('edc_gateway_uploads_total', { outcome: 'accepted' });
+          ctx.metrics.inc('edc_gateway_entries_accepted_total', {}, result.accepted);
+          ctx.metrics.inc('edc_gateway_entries_duplicate_total', {}, result.duplicates);
+          request.log.info(
+            {
+              agentId: agent.agentId,
+              accepted: result.accepted,
+              duplicates: result.duplicates,
+              headSeq: result.head.seq,
+            },
+            'upload stored',
+          );
+          return receipt(ctx, agent.agentId, result.head, result.accepted, result.duplicates, now);
+        } catch (error) {
+          const code = (error as { code?: string }).code ?? 'unknown';
+          ctx.metrics.inc('edc_gateway_uploads_total', { outcome: code });
+          if (code === 'EDC_ERR_UPLOAD_FORK') ctx.metrics.inc('edc_gateway_forks_total');
+          throw error;
+        }
+      },
+    );
 
-    r.get('/v1/agents/:agentId/entitlements', {
-      schema: { tags: ['agent'], summary: 'A gateway-signed entitlement set for the agent', params: AgentParams, querystring: z.strictObject({ tahap: Tahap.optional() }), response: { 200: SignedEntitlementSet, ...errors } },
-    }, async (request) => {
-      const agent = request.agent!;
-      const tahap = request.query.tahap ?? ctx.config.activeTahap ?? (await ctx.store.latestTahap());
-      if (tahap === undefined) throw new ERR_NO_ENTITLEMENTS('Cannot issue entitlements: expected an active tahap or imported disbursements, found neither');
-      const snapshot = await ctx.store.entitlementSnapshot(agent.agentId, tahap);
-      const issuedAt = ctx.now();
-      const body = {
-        v: 1 as const,
-        setId: ctx.ulid(),
-        agentId: agent.agentId,
-        tahap,
-        issuedAt,
-        expiresAt: issuedAt + ctx.config.offlineAgeMaxHours * 3_600_000,
-        basedOnSeq: snapshot.basedOnSeq,
-        lookupKey: snapshot.lookupKey,
-        sealKey: ctx.keys.sealPublicKey,
-        limits: snapshot.limits ?? ctx.config.limits,
-        entitlements: [...snapshot.entitlements],
-      };
-      await ctx.store.recordEntitlementSet({ setId: body.setId, agentId: agent.agentId, tahap, issuedAt, expiresAt: body.expiresAt });
-      ctx.metrics.inc('edc_gateway_entitlement_sets_total');
-      return signEntitlementSet(body, ctx.keys.signingSeed);
-    });
+    r.get(
+      '/v1/agents/:agentId/entitlements',
+      {
+        schema: {
+          tags: ['agent'],
+          summary: 'A gateway-signed entitlement set for the agent',
+          params: AgentParams,
+          querystring: z.strictObject({ tahap: Tahap.optional() }),
+          response: { 200: SignedEntitlementSet, ...errors },
+        },
+      },
+      async (request) => {
+        const agent = request.agent!;
+        const tahap = request.query.tahap ?? ctx.config.activeTahap ?? (await ctx.store.latestTahap());
+        if (tahap === undefined)
+          throw new ERR_NO_ENTITLEMENTS(
+            'Cannot issue entitlements: expected an active tahap or imported disbursements, found neither',
+          );
+        const snapshot = await ctx.store.entitlementSnapshot(agent.agentId, tahap);
+        const issuedAt = ctx.now();
+        const body = {
+          v: 1 as const,
+          setId: ctx.ulid(),
+          agentId: agent.agentId,
+          tahap,
+          issuedAt,
+          expiresAt: issuedAt + ctx.config.offlineAgeMaxHours * 3_600_000,
+          basedOnSeq: snapshot.basedOnSeq,
+          lookupKey: snapshot.lookupKey,
+          sealKey: ctx.keys.sealPublicKey,
+          limits: snapshot.limits ?? ctx.config.limits,
+          entitlements: [...snapshot.entitlements],
+        };
+        await ctx.store.recordEntitlementSet({
+          setId: body.setId,
+          agentId: agent.agentId,
+          tahap,
+          issuedAt,
+          expiresAt: body.expiresAt,
+        });
+        ctx.metrics.inc('edc_gateway_entitlement_sets_total');
+        return signEntitlementSet(body, ctx.keys.signingSeed);
+      },
+    );
 
-    r.get('/v1/agents/:agentId/head', {
-      schema: { tags: ['agent'], summary: "The gateway's head for the agent as a signed receipt", params: AgentParams, response: { 200: SignedReceipt, ...errors } },
-    }, async (request) => {
-      const agent = request.agent!;
-      return receipt(ctx, agent.agentId, await ctx.store.head(agent.agentId), 0, 0, ctx.now());
-    });
+    r.get(
+      '/v1/agents/:agentId/head',
+      {
+        schema: {
+          tags: ['agent'],
+          summary: "The gateway's head for the agent as a signed receipt",
+          params: AgentParams,
+          response: { 200: SignedReceipt, ...errors },
+        },
+      },
+      async (request) => {
+        const agent = request.agent!;
+        return receipt(ctx, agent.agentId, await ctx.store.head(agent.agentId), 0, 0, ctx.now());
+      },
+    );
     return Promise.resolve();
   };
 }

@@ -9,12 +9,21 @@ import type { GatewayContext } from '../context.ts';
 export function healthRoutes(ctx: GatewayContext, ready: () => boolean) {
   return (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
-    r.get('/healthz', { schema: { tags: ['ops'], response: { 200: z.strictObject({ status: z.literal('ok') }) } } }, () => ({ status: 'ok' as const }));
-    r.get('/readyz', { schema: { tags: ['ops'], response: { 200: z.strictObject({ status: z.literal('ready') }), 503: ErrorBody } } }, async () => {
-      if (!ready()) throw new ERR_UNAVAILABLE('Cannot serve: the gateway is starting or stopping', { retryAfterSeconds: 1 });
-      await ctx.store.head('READYZ-PROBE');
-      return { status: 'ready' as const };
-    });
+    r.get(
+      '/healthz',
+      { schema: { tags: ['ops'], response: { 200: z.strictObject({ status: z.literal('ok') }) } } },
+      () => ({ status: 'ok' as const }),
+    );
+    r.get(
+      '/readyz',
+      { schema: { tags: ['ops'], response: { 200: z.strictObject({ status: z.literal('ready') }), 503: ErrorBody } } },
+      async () => {
+        if (!ready())
+          throw new ERR_UNAVAILABLE('Cannot serve: the gateway is starting or stopping', { retryAfterSeconds: 1 });
+        await ctx.store.head('READYZ-PROBE');
+        return { status: 'ready' as const };
+      },
+    );
     r.get('/metrics', { schema: { tags: ['ops'], hide: true } }, async (_request, reply) => {
       return reply.type('text/plain; version=0.0.4').send(ctx.metrics.text());
     });

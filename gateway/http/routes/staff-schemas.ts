@@ -7,7 +7,10 @@ export const Counters = z.record(z.string(), z.number().int());
 export const TahapParams = z.strictObject({ tahap: Tahap });
 export const Filter = {
   bank: Bank.optional(),
-  region: z.string().regex(/^[0-9]{2,10}$/, 'expected a region code prefix of 2 to 10 digits').optional(),
+  region: z
+    .string()
+    .regex(/^[0-9]{2,10}$/, 'expected a region code prefix of 2 to 10 digits')
+    .optional(),
 };
 export const PageQuery = z.strictObject({
   ...Filter,
@@ -17,17 +20,60 @@ export const PageQuery = z.strictObject({
 export const KpmCategory = z.enum(kpmCategories);
 export const WithdrawalCategory = z.enum(withdrawalCategories);
 export const Role = z.enum(['viewer', 'reconciler', 'admin']);
-export const staffErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
+export const staffErrors = {
+  400: ErrorBody,
+  401: ErrorBody,
+  403: ErrorBody,
+  404: ErrorBody,
+  409: ErrorBody,
+  413: ErrorBody,
+  422: ErrorBody,
+  429: ErrorBody,
+  503: ErrorBody,
+};
 export const ExceptionState = z.enum(['open', 'investigating', 'resolved']);
 export const ResolutionReason = z.enum(['returned_to_treasury', 'recovered_from_agent', 'confirmed', 'other']);
 
 export const PositionView = z.object({
-  kpmId: z.string(), bank: z.string(), regionCode: z.string(), category: KpmCategory,
-  credited: z.number(), failed: z.number(), returned: z.number(), drawn: z.number(), withdrawn: z.number(), unclaimed: z.number(), overdrawnExcess: z.number(),
+  kpmId: z.string(),
+  bank: z.string(),
+  regionCode: z.string(),
+  category: KpmCategory,
+  credited: z.number(),
+  failed: z.number(),
+  returned: z.number(),
+  drawn: z.number(),
+  withdrawn: z.number(),
+  unclaimed: z.number(),
+  overdrawnExcess: z.number(),
 });
-export const WithdrawalView = z.object({ agentId: z.string(), seq: z.number(), hash: z.string(), kpmId: z.string(), amount: z.number(), category: WithdrawalCategory, bank: z.string(), regionCode: z.string() });
-export const ExceptionEvent = z.object({ at: z.number(), actor: z.string(), from: ExceptionState, to: ExceptionState, reason: ResolutionReason.optional(), note: z.string() });
+export const WithdrawalView = z.object({
+  agentId: z.string(),
+  seq: z.number(),
+  hash: z.string(),
+  kpmId: z.string(),
+  amount: z.number(),
+  category: WithdrawalCategory,
+  bank: z.string(),
+  regionCode: z.string(),
+});
+export const ExceptionEvent = z.object({
+  at: z.number(),
+  actor: z.string(),
+  from: ExceptionState,
+  to: ExceptionState,
+  reason: ResolutionReason.optional(),
+  note: z.string(),
+});
 export const ExceptionView = z.object({
-  id: z.string(), tahap: z.string(), kind: z.string(), kpmId: z.string(), agentId: z.string().optional(), amount: z.number(), state: ExceptionState, history: z.array(ExceptionEvent).readonly(),
+  id: z.string(),
+  tahap: z.string(),
+  kind: z.string(),
+  kpmId: z.string(),
+  agentId: z.string().optional(),
+  amount: z.number(),
+  state: ExceptionState,
+  history: z.array(ExceptionEvent).readonly(),
 });
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item).readonly(), next: z.string().optional() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item).readonly(), next: z.string().optional() });

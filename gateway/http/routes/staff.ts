@@ -10,20 +10,28 @@ import { staffActionRoutes } from './staff-actions.ts';
 
 export function staffRoutes(ctx: GatewayContext) {
   return async (app: FastifyInstance): Promise<void> => {
-    await app.register(async (scope) => {
-      scope.addHook('preValidation', staffAuthHook(ctx.store));
-      // onSend, not onResponse: the audit record is durable before the client sees the answer.
-      scope.addHook('onSend', async (request, reply, payload) => {
-        if (request.staff === undefined) return payload;
-        await ctx.store.appendAudit({
-          at: ctx.now(),
-          actor: request.staff.name,
-          action: `${request.method} ${request.routeOptions.url ?? ''}`,
-          details: { params: request.params, query: request.query, status: reply.statusCode, role: request.staff.role },
+    await app.register(
+      async (scope) => {
+        scope.addHook('preValidation', staffAuthHook(ctx.store));
+        // onSend, not onResponse: the audit record is durable before the client sees the answer.
+        scope.addHook('onSend', async (request, reply, payload) => {
+          if (request.staff === undefined) return payload;
+          await ctx.store.appendAudit({
+            at: ctx.now(),
+            actor: request.staff.name,
+            action: `${request.method} ${request.routeOptions.url ?? ''}`,
+            details: {
+              params: request.params,
+              query: request.query,
+              status: reply.statusCode,
+              role: request.staff.role,
+            },
+          });
         });
-      });
-      await scope.register(staffReportRoutes(ctx));
-      await scope.register(staffActionRoutes(ctx));
-    }, { prefix: '/v1/staff' });
+        await scope.register(staffReportRoutes(ctx));
+        await scope.register(staffActionRoutes(ctx));
+      },
+      { prefix: '/v1/staff' },
+    );
   };
 }

@@ -16,17 +16,28 @@ async function checkAllocations(tx: Tx, agent: NewAgent, move: boolean): Promise
     if (holderRecord?.status === 'active' && !move) taken.push(`${kpmId} (agent ${holder})`);
   }
   if (taken.length > 0) {
-    throw new ERR_KPM_ALLOCATED(`Cannot allocate to ${agent.agentId}: expected KPMs not allocated to another active agent, found ${taken.slice(0, 10).join(', ')}${taken.length > 10 ? ` and ${taken.length - 10} more` : ''}`, { count: taken.length });
+    throw new ERR_KPM_ALLOCATED(
+      `Cannot allocate to ${agent.agentId}: expected KPMs not allocated to another active agent, found ${taken.slice(0, 10).join(', ')}${taken.length > 10 ? ` and ${taken.length - 10} more` : ''}`,
+      { count: taken.length },
+    );
   }
 }
 
-export async function addAgentIntoTx(tx: Tx, agent: NewAgent, options: { move: boolean; now: number; lookupKey: string }): Promise<AgentRecord> {
+export async function addAgentIntoTx(
+  tx: Tx,
+  agent: NewAgent,
+  options: { move: boolean; now: number; lookupKey: string },
+): Promise<AgentRecord> {
   if ((await tx.get(k.agent(agent.agentId))) !== undefined) {
-    throw new ERR_AGENT_EXISTS(`Cannot add agent ${agent.agentId}: expected a new id, found one already enrolled`, { agentId: agent.agentId });
+    throw new ERR_AGENT_EXISTS(`Cannot add agent ${agent.agentId}: expected a new id, found one already enrolled`, {
+      agentId: agent.agentId,
+    });
   }
   const kpmIds = [...new Set(agent.kpmIds)];
   if (kpmIds.length > kpmPerAgentMax) {
-    throw new ERR_KPM_ALLOCATED(`Cannot add agent ${agent.agentId}: expected at most ${kpmPerAgentMax} KPMs, found ${kpmIds.length}`);
+    throw new ERR_KPM_ALLOCATED(
+      `Cannot add agent ${agent.agentId}: expected at most ${kpmPerAgentMax} KPMs, found ${kpmIds.length}`,
+    );
   }
   await checkAllocations(tx, { ...agent, kpmIds }, options.move);
   for (const kpmId of kpmIds) {
@@ -54,7 +65,8 @@ export async function addAgentIntoTx(tx: Tx, agent: NewAgent, options: { move: b
 
 export async function revokeAgentIntoTx(tx: Tx, agentId: string, now: number): Promise<AgentRecord> {
   const agent = await tx.get<AgentRecord>(k.agent(agentId));
-  if (agent === undefined) throw new ERR_AGENT_UNKNOWN(`Cannot revoke ${agentId}: expected an enrolled agent, found none`, { agentId });
+  if (agent === undefined)
+    throw new ERR_AGENT_UNKNOWN(`Cannot revoke ${agentId}: expected an enrolled agent, found none`, { agentId });
   const revoked: AgentRecord = { ...agent, status: 'revoked', revokedAt: agent.revokedAt ?? now };
   tx.put(k.agent(agentId), revoked);
   return revoked;

@@ -6,7 +6,13 @@
  * counters it is compared with (those are now streamed: see compareCounters).
  */
 import type { Classification } from '../../recon/classify.ts';
-import { addTahapContribution, bucketOf, tahapCounterNames, tahapCountersAt, type Counters } from '../../recon/counters.ts';
+import {
+  addTahapContribution,
+  bucketOf,
+  tahapCounterNames,
+  tahapCountersAt,
+  type Counters,
+} from '../../recon/counters.ts';
 
 const width = tahapCounterNames.length;
 

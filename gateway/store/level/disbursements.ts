@@ -45,7 +45,14 @@ function conflictReason(old: RowRecord, row: DisbursementRow): string | undefine
   return undefined;
 }
 
-async function applyRow(tx: Tx, env: ReconEnv, seal: SealContext, row: DisbursementRow, fileSha256: string, tally: Tally): Promise<void> {
+async function applyRow(
+  tx: Tx,
+  env: ReconEnv,
+  seal: SealContext,
+  row: DisbursementRow,
+  fileSha256: string,
+  tally: Tally,
+): Promise<void> {
   const rowKey = k.row(row.tahap, row.kpmId, row.bank, row.reference);
   const old = await tx.get<RowRecord>(rowKey);
   if (old !== undefined) {
@@ -53,19 +60,39 @@ async function applyRow(tx: Tx, env: ReconEnv, seal: SealContext, row: Disbursem
     if (reason === undefined) tally.duplicates += 1;
     else {
       tally.conflicts += 1;
-      if (tally.conflictList.length < conflictsListedMax) tally.conflictList.push({ line: row.line, kpmId: row.kpmId, reference: row.reference, reason });
+      if (tally.conflictList.length < conflictsListedMax)
+        tally.conflictList.push({ line: row.line, kpmId: row.kpmId, reference: row.reference, reason });
     }
     return;
   }
   const panHmac = seal.hasher.hash(row.pan);
   const nikHmac = seal.hasher.hash(row.nik);
   const sealed = seal.sealer.seal(JSON.stringify({ pan: row.pan, nik: row.nik, name: row.name }));
-  const record: RowRecord = { line: row.line, amount: row.amount, status: row.status, regionCode: row.regionCode, fileSha256, sealed, panHmac, nikHmac };
+  const record: RowRecord = {
+    line: row.line,
+    amount: row.amount,
+    status: row.status,
+    regionCode: row.regionCode,
+    fileSha256,
+    sealed,
+    panHmac,
+    nikHmac,
+  };
   tx.put(rowKey, record);
   tx.put(k.kpm(row.kpmId), { sealed, panHmac, nikHmac, tahap: row.tahap });
   tx.put(k.panIndex(panHmac), row.kpmId);
   tx.put(k.nikIndex(nikHmac), row.kpmId);
-  const stored: StoredRow = { bank: row.bank, reference: row.reference, regionCode: row.regionCode, amount: row.amount, status: row.status, line: row.line, panSealed: sealed, panHmac, fileSha256 };
+  const stored: StoredRow = {
+    bank: row.bank,
+    reference: row.reference,
+    regionCode: row.regionCode,
+    amount: row.amount,
+    status: row.status,
+    line: row.line,
+    panSealed: sealed,
+    panHmac,
+    fileSha256,
+  };
   await updatePosition(tx, env, row.tahap, row.kpmId, (pos) => {
     pos.rows.push(stored);
   });
@@ -91,7 +118,12 @@ export async function applyRowsIntoTx(
   for (const row of rows) await applyRow(tx, env, seal, row, options.fileSha256, tally);
   const first = rows[0];
   if (first !== undefined && (await tx.get(k.file(options.fileSha256))) === undefined) {
-    tx.put(k.file(options.fileSha256), { fileSha256: options.fileSha256, bank: first.bank, tahap: first.tahap, firstImportedAt: options.now } satisfies ImportedFile);
+    tx.put(k.file(options.fileSha256), {
+      fileSha256: options.fileSha256,
+      bank: first.bank,
+      tahap: first.tahap,
+      firstImportedAt: options.now,
+    } satisfies ImportedFile);
   }
   return tally;
 }

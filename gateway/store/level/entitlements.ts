@@ -21,9 +21,17 @@ async function viewOf(db: Db, tahap: string, kpmId: string): Promise<PositionVie
   return undefined;
 }
 
-export async function entitlementSnapshot(db: Db, matcher: PanMatcher, agentId: string, tahap: string): Promise<EntitlementSnapshot> {
+export async function entitlementSnapshot(
+  db: Db,
+  matcher: PanMatcher,
+  agentId: string,
+  tahap: string,
+): Promise<EntitlementSnapshot> {
   const agent = await getJson<AgentRecord>(db, k.agent(agentId));
-  if (agent === undefined) throw new ERR_AGENT_UNKNOWN(`Cannot issue entitlements to ${agentId}: expected an enrolled agent, found none`, { agentId });
+  if (agent === undefined)
+    throw new ERR_AGENT_UNKNOWN(`Cannot issue entitlements to ${agentId}: expected an enrolled agent, found none`, {
+      agentId,
+    });
   const head = (await getJson<ChainHead>(db, k.head(agentId))) ?? genesisHead;
   const entitlements: Entitlement[] = [];
   const prefix = k.agentKpm(agentId, '');

@@ -10,18 +10,46 @@ import type { ReversalFact } from '../../recon/classify.ts';
 import type { StoredPosition, StoredRow, StoredWithdrawal } from './position.ts';
 
 function sameRow(a: StoredRow, b: StoredRow): boolean {
-  return a.bank === b.bank && a.reference === b.reference && a.regionCode === b.regionCode && a.amount === b.amount && a.status === b.status &&
-    a.line === b.line && a.panSealed === b.panSealed && a.panHmac === b.panHmac && a.fileSha256 === b.fileSha256;
+  return (
+    a.bank === b.bank &&
+    a.reference === b.reference &&
+    a.regionCode === b.regionCode &&
+    a.amount === b.amount &&
+    a.status === b.status &&
+    a.line === b.line &&
+    a.panSealed === b.panSealed &&
+    a.panHmac === b.panHmac &&
+    a.fileSha256 === b.fileSha256
+  );
 }
 
 function sameWithdrawal(a: StoredWithdrawal, b: StoredWithdrawal): boolean {
-  return a.agentId === b.agentId && a.seq === b.seq && a.id === b.id && a.hash === b.hash && a.amount === b.amount && a.dupKey === b.dupKey &&
-    a.receivedAt === b.receivedAt && a.at === b.at && a.setExpiresAt === b.setExpiresAt && a.panHash === b.panHash && a.fault === b.fault &&
-    a.agentBank === b.agentBank && a.agentRegion === b.agentRegion;
+  return (
+    a.agentId === b.agentId &&
+    a.seq === b.seq &&
+    a.id === b.id &&
+    a.hash === b.hash &&
+    a.amount === b.amount &&
+    a.dupKey === b.dupKey &&
+    a.receivedAt === b.receivedAt &&
+    a.at === b.at &&
+    a.setExpiresAt === b.setExpiresAt &&
+    a.panHash === b.panHash &&
+    a.fault === b.fault &&
+    a.agentBank === b.agentBank &&
+    a.agentRegion === b.agentRegion
+  );
 }
 
 function sameReversal(a: ReversalFact, b: ReversalFact): boolean {
-  return a.agentId === b.agentId && a.seq === b.seq && a.reverses === b.reverses && a.reversesSeq === b.reversesSeq && a.amount === b.amount && a.fault === b.fault;
+  return (
+    a.agentId === b.agentId &&
+    a.seq === b.seq &&
+    a.reverses === b.reverses &&
+    a.reversesSeq === b.reversesSeq &&
+    a.amount === b.amount &&
+    a.fault === b.fault
+  );
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
@@ -31,6 +59,11 @@ function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boo
 }
 
 export function sameFacts(a: StoredPosition, b: StoredPosition): boolean {
-  return a.tahap === b.tahap && a.kpmId === b.kpmId && sameList(a.rows, b.rows, sameRow) && sameList(a.withdrawals, b.withdrawals, sameWithdrawal) &&
-    sameList(a.reversals, b.reversals, sameReversal);
+  return (
+    a.tahap === b.tahap &&
+    a.kpmId === b.kpmId &&
+    sameList(a.rows, b.rows, sameRow) &&
+    sameList(a.withdrawals, b.withdrawals, sameWithdrawal) &&
+    sameList(a.reversals, b.reversals, sameReversal)
+  );
 }

@@ -35,12 +35,22 @@ export interface SetInfo {
 function assertRoom(pos: StoredPosition): void {
   const facts = pos.rows.length + pos.withdrawals.length + pos.reversals.length;
   if (facts >= positionFactsMax) {
-    throw new ERR_POSITION_FULL(`Cannot add to KPM ${pos.kpmId} in ${pos.tahap}: expected fewer than ${positionFactsMax} facts, found ${facts}`, { kpmId: pos.kpmId, tahap: pos.tahap });
+    throw new ERR_POSITION_FULL(
+      `Cannot add to KPM ${pos.kpmId} in ${pos.tahap}: expected fewer than ${positionFactsMax} facts, found ${facts}`,
+      { kpmId: pos.kpmId, tahap: pos.tahap },
+    );
   }
 }
 
 /** Adds one entry (accepted or evidence) to its KPM position. */
-export async function addEntryToPosition(tx: Tx, env: ReconEnv, agent: AgentRecord, entry: LedgerEntry, receivedAt: number, fault: boolean): Promise<void> {
+export async function addEntryToPosition(
+  tx: Tx,
+  env: ReconEnv,
+  agent: AgentRecord,
+  entry: LedgerEntry,
+  receivedAt: number,
+  fault: boolean,
+): Promise<void> {
   let set: SetInfo | undefined;
   if (entry.kind === 'withdrawal') set = await tx.get<SetInfo>(k.entitlementSet(entry.entitlementSetId));
   await updatePosition(tx, env, entry.tahap, entry.kpmId, (pos) => {
@@ -62,7 +72,14 @@ export async function addEntryToPosition(tx: Tx, env: ReconEnv, agent: AgentReco
         agentRegion: agent.regionCode,
       });
     } else {
-      pos.reversals.push({ agentId: entry.agentId, seq: entry.seq, reverses: entry.reverses, reversesSeq: entry.reversesSeq, amount: entry.amount, fault });
+      pos.reversals.push({
+        agentId: entry.agentId,
+        seq: entry.seq,
+        reverses: entry.reverses,
+        reversesSeq: entry.reversesSeq,
+        amount: entry.amount,
+        fault,
+      });
     }
   });
 }
@@ -84,15 +101,35 @@ export function flagAgent(tx: Tx, agent: AgentRecord, kind: 'fork' | 'tampered',
   tx.put(k.agent(agent.agentId), { ...agent, flagged: true, flags });
 }
 
-async function forkOutcome(tx: Tx, env: ReconEnv, agent: AgentRecord, entry: LedgerEntry, link: ChainLink, receivedAt: number): Promise<IngestOutcome> {
+async function forkOutcome(
+  tx: Tx,
+  env: ReconEnv,
+  agent: AgentRecord,
+  entry: LedgerEntry,
+  link: ChainLink,
+  receivedAt: number,
+): Promise<IngestOutcome> {
   const stored = await tx.get<StoredEntry>(k.entry(link.tahap, link.kpmId, agent.agentId, entry.seq));
-  await keepEvidence(tx, env, agent, { agentId: agent.agentId, kind: 'fork', receivedAt, found: entry, stored: stored?.entry, reason: 'fork' });
+  await keepEvidence(tx, env, agent, {
+    agentId: agent.agentId,
+    kind: 'fork',
+    receivedAt,
+    found: entry,
+    stored: stored?.entry,
+    reason: 'fork',
+  });
   flagAgent(tx, agent, 'fork', entry.seq, receivedAt);
   return { kind: 'fork', seq: entry.seq, storedHash: link.hash, foundHash: entry.hash };
 }
 
 /** Runs inside the write lock; the caller commits tx only for 'accepted' and 'fork'. */
-export async function ingestIntoTx(tx: Tx, env: ReconEnv, agent: AgentRecord, entries: readonly LedgerEntry[], receivedAt: number): Promise<IngestOutcome> {
+export async function ingestIntoTx(
+  tx: Tx,
+  env: ReconEnv,
+  agent: AgentRecord,
+  entries: readonly LedgerEntry[],
+  receivedAt: number,
+): Promise<IngestOutcome> {
   let head = (await tx.get<ChainHead>(k.head(agent.agentId))) ?? genesisHead;
   let duplicates = 0;
   let accepted = 0;
@@ -103,12 +140,19 @@ export async function ingestIntoTx(tx: Tx, env: ReconEnv, agent: AgentRecord, en
         duplicates += 1;
         continue;
       }
-      if (link === undefined) throw new Error(`chain index missing for ${agent.agentId} seq ${entry.seq} below head ${head.seq}`);
+      if (link === undefined)
+        throw new Error(`chain index missing for ${agent.agentId} seq ${entry.seq} below head ${head.seq}`);
       return forkOutcome(tx, env, agent, entry, link, receivedAt);
     }
-    if (entry.seq !== head.seq + 1) return { kind: 'gap', headSeq: head.seq, expectedSeq: head.seq + 1, foundSeq: entry.seq };
+    if (entry.seq !== head.seq + 1)
+      return { kind: 'gap', headSeq: head.seq, expectedSeq: head.seq + 1, foundSeq: entry.seq };
     if (entry.prevHash !== head.hash) return { kind: 'prevHash', index, seq: entry.seq };
-    tx.put(k.chain(agent.agentId, entry.seq), { id: entry.id, hash: entry.hash, tahap: entry.tahap, kpmId: entry.kpmId } satisfies ChainLink);
+    tx.put(k.chain(agent.agentId, entry.seq), {
+      id: entry.id,
+      hash: entry.hash,
+      tahap: entry.tahap,
+      kpmId: entry.kpmId,
+    } satisfies ChainLink);
     tx.put(k.entry(entry.tahap, entry.kpmId, agent.agentId, entry.seq), { entry, receivedAt } satisfies StoredEntry);
     await addEntryToPosition(tx, env, agent, entry, receivedAt, false);
     head = { seq: entry.seq, hash: entry.hash };

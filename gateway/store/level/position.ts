@@ -4,14 +4,33 @@
  * writes the new position and moves the counters, category indexes and settlements from the
  * old classification to the new one, all into the caller's batch.
  */
-import { classifyPosition, type Classification, type PositionFacts, type ReversalFact, type RowFact, type WithdrawalFact } from '../../recon/classify.ts';
-import { add, emptySettlement, emptyTahapCounters, settlementContributions, tahapContribution, type Counters } from '../../recon/counters.ts';
+import {
+  classifyPosition,
+  type Classification,
+  type PositionFacts,
+  type ReversalFact,
+  type RowFact,
+  type WithdrawalFact,
+} from '../../recon/classify.ts';
+import {
+  add,
+  emptySettlement,
+  emptyTahapCounters,
+  settlementContributions,
+  tahapContribution,
+  type Counters,
+} from '../../recon/counters.ts';
 import type { PositionView, WithdrawalView } from '../types.ts';
 import { k } from './keys.ts';
 import type { Tx } from './db.ts';
 import type { PanMatcher } from './pan.ts';
 
-export type StoredRow = RowFact & { readonly line: number; readonly panSealed: string; readonly panHmac: string; readonly fileSha256: string };
+export type StoredRow = RowFact & {
+  readonly line: number;
+  readonly panSealed: string;
+  readonly panHmac: string;
+  readonly fileSha256: string;
+};
 export type StoredWithdrawal = Omit<WithdrawalFact, 'panOk'> & { readonly panHash: string };
 
 export interface StoredPosition {
@@ -40,7 +59,13 @@ export async function classifyStored(pos: StoredPosition, env: ReconEnv): Promis
     const { panHash, ...rest } = w;
     withdrawals.push({ ...rest, panOk: env.matcher.matches(await env.lookupKey(w.agentId), panHash, pos.rows) });
   }
-  const facts: PositionFacts = { tahap: pos.tahap, kpmId: pos.kpmId, rows: pos.rows, withdrawals, reversals: pos.reversals };
+  const facts: PositionFacts = {
+    tahap: pos.tahap,
+    kpmId: pos.kpmId,
+    rows: pos.rows,
+    withdrawals,
+    reversals: pos.reversals,
+  };
   return classifyPosition(facts, { closesAt: env.closesAt(pos.tahap) });
 }
 
@@ -61,7 +86,16 @@ export function positionView(kpmId: string, c: Classification): PositionView {
 }
 
 function withdrawalViews(kpmId: string, c: Classification): WithdrawalView[] {
-  return c.withdrawals.map((w) => ({ agentId: w.agentId, seq: w.seq, hash: w.hash, kpmId, amount: w.amount, category: w.category, bank: c.bank, regionCode: c.regionCode }));
+  return c.withdrawals.map((w) => ({
+    agentId: w.agentId,
+    seq: w.seq,
+    hash: w.hash,
+    kpmId,
+    amount: w.amount,
+    category: w.category,
+    bank: c.bank,
+    regionCode: c.regionCode,
+  }));
 }
 
 /** Moves one KPM's contribution by `sign` in every derived record. */
@@ -88,7 +122,13 @@ async function contribute(tx: Tx, tahap: string, kpmId: string, c: Classificatio
 }
 
 /** Loads, lets `change` mutate, re-classifies and writes one position with its deltas. */
-export async function updatePosition(tx: Tx, env: ReconEnv, tahap: string, kpmId: string, change: (pos: StoredPosition) => void): Promise<void> {
+export async function updatePosition(
+  tx: Tx,
+  env: ReconEnv,
+  tahap: string,
+  kpmId: string,
+  change: (pos: StoredPosition) => void,
+): Promise<void> {
   const key = k.position(tahap, kpmId);
   const before = await tx.get<StoredPosition>(key);
   const pos: StoredPosition = before === undefined ? emptyPosition(tahap, kpmId) : structuredClone(before);

@@ -39,8 +39,13 @@ export async function page<T, V = T>(
   return { items, next: undefined };
 }
 
-function matches(place: { bank: string; regionCode: string }, q: { bank?: string | undefined; region?: string | undefined }): boolean {
-  return (q.bank === undefined || place.bank === q.bank) && (q.region === undefined || place.regionCode.startsWith(q.region));
+function matches(
+  place: { bank: string; regionCode: string },
+  q: { bank?: string | undefined; region?: string | undefined },
+): boolean {
+  return (
+    (q.bank === undefined || place.bank === q.bank) && (q.region === undefined || place.regionCode.startsWith(q.region))
+  );
 }
 
 export async function buckets(db: Db, tahap: string): Promise<Map<string, Counters>> {
@@ -52,7 +57,11 @@ export async function buckets(db: Db, tahap: string): Promise<Map<string, Counte
   return out;
 }
 
-export async function summary(db: Db, tahap: string, filter: { bank?: string | undefined; region?: string | undefined }): Promise<Counters> {
+export async function summary(
+  db: Db,
+  tahap: string,
+  filter: { bank?: string | undefined; region?: string | undefined },
+): Promise<Counters> {
   const total = emptyTahapCounters();
   for await (const [key, value] of db.iterator(range('ctr', tahap))) {
     const [, , bank = '', regionCode = ''] = key.split(sep);
@@ -62,21 +71,40 @@ export async function summary(db: Db, tahap: string, filter: { bank?: string | u
 }
 
 export function positions(db: Db, tahap: string, category: KpmCategory, q: PageQuery): Promise<Page<PositionView>> {
-  return page<PositionView>(db, [range('kcat', tahap, category)], q.after, q.limit, (_key, v) => (matches(v, q) ? v : undefined));
+  return page<PositionView>(db, [range('kcat', tahap, category)], q.after, q.limit, (_key, v) =>
+    matches(v, q) ? v : undefined,
+  );
 }
 
-export function withdrawals(db: Db, tahap: string, category: WithdrawalCategory, q: PageQuery): Promise<Page<WithdrawalView>> {
-  return page<WithdrawalView>(db, [range('wcat', tahap, category)], q.after, q.limit, (_key, v) => (matches(v, q) ? v : undefined));
+export function withdrawals(
+  db: Db,
+  tahap: string,
+  category: WithdrawalCategory,
+  q: PageQuery,
+): Promise<Page<WithdrawalView>> {
+  return page<WithdrawalView>(db, [range('wcat', tahap, category)], q.after, q.limit, (_key, v) =>
+    matches(v, q) ? v : undefined,
+  );
 }
 
 export async function settlements(db: Db, tahap: string): Promise<Record<string, Counters>> {
   const out: Record<string, Counters> = {};
-  for await (const [key, value] of db.iterator(range('stl', tahap))) out[key.split(sep)[2] ?? ''] = parseJson<Counters>(key, value);
+  for await (const [key, value] of db.iterator(range('stl', tahap)))
+    out[key.split(sep)[2] ?? ''] = parseJson<Counters>(key, value);
   return out;
 }
 
-export const kpmExceptionKinds = ['overdrawn', 'unclaimed', 'no_disbursement'] as const satisfies readonly KpmCategory[];
-export const withdrawalExceptionKinds = ['unknown_card', 'duplicate', 'fault', 'late'] as const satisfies readonly WithdrawalCategory[];
+export const kpmExceptionKinds = [
+  'overdrawn',
+  'unclaimed',
+  'no_disbursement',
+] as const satisfies readonly KpmCategory[];
+export const withdrawalExceptionKinds = [
+  'unknown_card',
+  'duplicate',
+  'fault',
+  'late',
+] as const satisfies readonly WithdrawalCategory[];
 
 export function kpmExceptionId(tahap: string, kpmId: string): string {
   return `K:${tahap}:${kpmId}`;
@@ -86,16 +114,43 @@ export function withdrawalExceptionId(tahap: string, w: { agentId: string; seq: 
   return `W:${tahap}:${w.agentId}:${w.seq}:${w.hash}`;
 }
 
-export async function exceptionView(db: Db, tahap: string, kind: ExceptionView['kind'], v: PositionView | WithdrawalView): Promise<ExceptionView> {
+export async function exceptionView(
+  db: Db,
+  tahap: string,
+  kind: ExceptionView['kind'],
+  v: PositionView | WithdrawalView,
+): Promise<ExceptionView> {
   const isWithdrawal = 'seq' in v;
   const id = isWithdrawal ? withdrawalExceptionId(tahap, v) : kpmExceptionId(tahap, v.kpmId);
   const record = await getJson<ExceptionRecord>(db, k.exception(id));
-  const amount = isWithdrawal ? v.amount : kind === 'overdrawn' ? v.overdrawnExcess : kind === 'unclaimed' ? v.unclaimed : v.failed + v.returned;
-  return { id, tahap, kind, kpmId: v.kpmId, agentId: isWithdrawal ? v.agentId : undefined, amount, state: record?.state ?? 'open', history: record?.history ?? [] };
+  const amount = isWithdrawal
+    ? v.amount
+    : kind === 'overdrawn'
+      ? v.overdrawnExcess
+      : kind === 'unclaimed'
+        ? v.unclaimed
+        : v.failed + v.returned;
+  return {
+    id,
+    tahap,
+    kind,
+    kpmId: v.kpmId,
+    agentId: isWithdrawal ? v.agentId : undefined,
+    amount,
+    state: record?.state ?? 'open',
+    history: record?.history ?? [],
+  };
 }
 
-export function exceptions(db: Db, tahap: string, q: PageQuery & { state?: ExceptionState | undefined }): Promise<Page<ExceptionView>> {
-  const ranges = [...kpmExceptionKinds.map((c) => range('kcat', tahap, c)), ...withdrawalExceptionKinds.map((c) => range('wcat', tahap, c))];
+export function exceptions(
+  db: Db,
+  tahap: string,
+  q: PageQuery & { state?: ExceptionState | undefined },
+): Promise<Page<ExceptionView>> {
+  const ranges = [
+    ...kpmExceptionKinds.map((c) => range('kcat', tahap, c)),
+    ...withdrawalExceptionKinds.map((c) => range('wcat', tahap, c)),
+  ];
   return page<ExceptionView, PositionView | WithdrawalView>(db, ranges, q.after, q.limit, async (key, v) => {
     if (!matches(v, q)) return undefined;
     const view = await exceptionView(db, tahap, key.split(sep)[2] as ExceptionView['kind'], v);

@@ -38,7 +38,10 @@ export interface RecomputeOutput {
 class RawReader {
   readonly #agents = new Map<string, AgentRecord | undefined>();
   readonly #sets = new Map<string, SetInfo | undefined>();
-  constructor(private readonly db: Db, private readonly snapshot: Snapshot | undefined) {}
+  constructor(
+    private readonly db: Db,
+    private readonly snapshot: Snapshot | undefined,
+  ) {}
 
   async #get<T>(key: string): Promise<T | undefined> {
     const text = await this.db.get(key, this.snapshot === undefined ? {} : { snapshot: this.snapshot });
@@ -59,10 +62,22 @@ class RawReader {
   }
 }
 
-async function addEntryFact(pos: StoredPosition, reader: RawReader, stored: StoredEntry, fault: boolean): Promise<void> {
+async function addEntryFact(
+  pos: StoredPosition,
+  reader: RawReader,
+  stored: StoredEntry,
+  fault: boolean,
+): Promise<void> {
   const e = stored.entry;
   if (e.kind === 'reversal') {
-    pos.reversals.push({ agentId: e.agentId, seq: e.seq, reverses: e.reverses, reversesSeq: e.reversesSeq, amount: e.amount, fault });
+    pos.reversals.push({
+      agentId: e.agentId,
+      seq: e.seq,
+      reverses: e.reverses,
+      reversesSeq: e.reversesSeq,
+      amount: e.amount,
+      fault,
+    });
     return;
   }
   const agent = await reader.agent(e.agentId);
@@ -90,10 +105,26 @@ function addRow(pos: StoredPosition, key: string, value: string): void {
   const r = parseJson<RowRecord>(key, value);
   const bank = parts[3] ?? '';
   const reference = parts.slice(4).join(sep);
-  pos.rows.push({ bank, reference, regionCode: r.regionCode, amount: r.amount, status: r.status, line: r.line, panSealed: r.sealed, panHmac: r.panHmac, fileSha256: r.fileSha256 });
+  pos.rows.push({
+    bank,
+    reference,
+    regionCode: r.regionCode,
+    amount: r.amount,
+    status: r.status,
+    line: r.line,
+    panSealed: r.sealed,
+    panHmac: r.panHmac,
+    fileSha256: r.fileSha256,
+  });
 }
 
-async function addEntry(pos: StoredPosition, reader: RawReader, source: 'ent' | 'evd', key: string, value: string): Promise<void> {
+async function addEntry(
+  pos: StoredPosition,
+  reader: RawReader,
+  source: 'ent' | 'evd',
+  key: string,
+  value: string,
+): Promise<void> {
   if (source === 'ent') await addEntryFact(pos, reader, parseJson<StoredEntry>(key, value), false);
   else {
     const ev = parseJson<EvidenceRecord>(key, value);
@@ -130,7 +161,11 @@ function nextKpm(cursors: readonly BatchCursor[]): string | undefined {
 }
 
 /** Gathers one KPM's raw facts and stored position from every cursor standing on it. */
-async function gather(cursors: readonly BatchCursor[], reader: RawReader, pos: StoredPosition): Promise<StoredPosition | undefined> {
+async function gather(
+  cursors: readonly BatchCursor[],
+  reader: RawReader,
+  pos: StoredPosition,
+): Promise<StoredPosition | undefined> {
   let stored: StoredPosition | undefined;
   for (let i = 0; i < cursors.length; i++) {
     const c = cursors[i]!;
@@ -146,7 +181,12 @@ async function gather(cursors: readonly BatchCursor[], reader: RawReader, pos: S
   return stored;
 }
 
-export async function recompute(db: Db, env: ReconEnv, tahap: string, snapshot: Snapshot | undefined): Promise<RecomputeOutput> {
+export async function recompute(
+  db: Db,
+  env: ReconEnv,
+  tahap: string,
+  snapshot: Snapshot | undefined,
+): Promise<RecomputeOutput> {
   const reader = new RawReader(db, snapshot);
   const out: RecomputeOutput = { kpmCount: 0, buckets: new BucketTable(), settlements: new Map(), differences: [] };
   const cursors = sources.map((source) => new BatchCursor(db, range(source, tahap), snapshot));
@@ -158,7 +198,8 @@ export async function recompute(db: Db, env: ReconEnv, tahap: string, snapshot: 
       const fresh = await classifyStored(pos, env);
       if (pos.rows.length + pos.withdrawals.length + pos.reversals.length > 0) accumulate(out, fresh);
       if (stored === undefined) note(out, `position ${kpmId}: missing from the continuous state`);
-      else if (!sameFacts(stored, pos) && !sameClassification(await classifyStored(stored, env), fresh)) note(out, `position ${kpmId}: continuous classification differs from recompute`);
+      else if (!sameFacts(stored, pos) && !sameClassification(await classifyStored(stored, env), fresh))
+        note(out, `position ${kpmId}: continuous classification differs from recompute`);
     }
   } finally {
     for (const c of cursors) await c.close();
@@ -167,7 +208,12 @@ export async function recompute(db: Db, env: ReconEnv, tahap: string, snapshot: 
 }
 
 /** Streams the stored counters and settlements (from the same snapshot) against the recompute's. */
-export async function compareCounters(db: Db, out: RecomputeOutput, tahap: string, snapshot: Snapshot | undefined): Promise<void> {
+export async function compareCounters(
+  db: Db,
+  out: RecomputeOutput,
+  tahap: string,
+  snapshot: Snapshot | undefined,
+): Promise<void> {
   const seen = new Set<string>();
   const options = snapshot === undefined ? {} : { snapshot };
   for await (const [key, value] of db.iterator({ ...range('ctr', tahap), ...options })) {
@@ -183,7 +229,8 @@ export async function compareCounters(db: Db, out: RecomputeOutput, tahap: strin
     if (diff.length > 0) note(out, `counters ${bucket}: ${diff.join(', ')}`);
   }
   const stored = new Map<string, Counters>();
-  for await (const [key, value] of db.iterator({ ...range('stl', tahap), ...options })) stored.set(key.split(sep)[2] ?? '', parseJson<Counters>(key, value));
+  for await (const [key, value] of db.iterator({ ...range('stl', tahap), ...options }))
+    stored.set(key.split(sep)[2] ?? '', parseJson<Counters>(key, value));
   for (const agentId of new Set([...out.settlements.keys(), ...stored.keys()])) {
     const diff = differences(out.settlements.get(agentId) ?? {}, stored.get(agentId) ?? {});
     if (diff.length > 0) note(out, `settlement ${agentId}: ${diff.join(', ')}`);

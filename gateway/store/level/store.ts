@@ -16,7 +16,14 @@ import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
 import { getJson, openDb, parseJson, Tx, WriteLock, type Db } from './db.ts';
 import { applyRowsIntoTx } from './disbursements.ts';
-import { evidencePerAgentMax, flagAgent, ingestIntoTx, keepEvidence, type StoredEntry, type ChainLink } from './ingest.ts';
+import {
+  evidencePerAgentMax,
+  flagAgent,
+  ingestIntoTx,
+  keepEvidence,
+  type StoredEntry,
+  type ChainLink,
+} from './ingest.ts';
 import { k, range, sep } from './keys.ts';
 import { PanMatcher } from './pan.ts';
 import type { ReconEnv } from './position.ts';
@@ -60,7 +67,10 @@ export class LevelStore implements T.GatewayStore {
   /** Reconciles reading a snapshot outside the write lock; close() lets them finish. */
   readonly #reading = new Set<Promise<unknown>>();
 
-  private constructor(private readonly db: Db, private readonly options: LevelStoreOptions) {
+  private constructor(
+    private readonly db: Db,
+    private readonly options: LevelStoreOptions,
+  ) {
     this.#sealer = new Sealer(options.sealPublicKey);
     this.#hasher = new KeyedHasher(options.lookupKey);
     this.#opener = new Opener(options.sealSecretKey);
@@ -69,7 +79,8 @@ export class LevelStore implements T.GatewayStore {
     this.#env = {
       matcher,
       lookupKey: async (agentId) => {
-        if (!this.#lookupKeys.has(agentId)) this.#lookupKeys.set(agentId, (await getJson<T.AgentRecord>(this.db, k.agent(agentId)))?.lookupKey);
+        if (!this.#lookupKeys.has(agentId))
+          this.#lookupKeys.set(agentId, (await getJson<T.AgentRecord>(this.db, k.agent(agentId)))?.lookupKey);
         return this.#lookupKeys.get(agentId);
       },
       closesAt: (tahap) => options.tahapClosesAt[tahap],
@@ -153,7 +164,8 @@ export class LevelStore implements T.GatewayStore {
       const mark = tx.mark();
       try {
         const agent = await tx.get<T.AgentRecord>(k.agent(job.agentId));
-        if (agent === undefined) throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${job.agentId}: expected an enrolled agent, found none`);
+        if (agent === undefined)
+          throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${job.agentId}: expected an enrolled agent, found none`);
         const outcome = await ingestIntoTx(tx, this.#env, agent, job.entries, job.receivedAt);
         if (outcome.kind !== 'accepted' && outcome.kind !== 'fork') tx.rollback(mark);
         settled.push({ job, outcome });
@@ -177,8 +189,17 @@ export class LevelStore implements T.GatewayStore {
   recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void> {
     return this.#write(async (tx) => {
       let agent = await tx.get<T.AgentRecord>(k.agent(agentId));
-      if (agent === undefined) throw new ERR_AGENT_UNKNOWN(`Cannot record evidence for ${agentId}: expected an enrolled agent, found none`);
-      for (const found of entries) await keepEvidence(tx, this.#env, agent, { agentId, kind: 'tampered', receivedAt, found, stored: undefined, reason });
+      if (agent === undefined)
+        throw new ERR_AGENT_UNKNOWN(`Cannot record evidence for ${agentId}: expected an enrolled agent, found none`);
+      for (const found of entries)
+        await keepEvidence(tx, this.#env, agent, {
+          agentId,
+          kind: 'tampered',
+          receivedAt,
+          found,
+          stored: undefined,
+          reason,
+        });
       agent = (await tx.get<T.AgentRecord>(k.agent(agentId))) ?? agent;
       flagAgent(tx, agent, 'tampered', entries[0]?.seq ?? 0, receivedAt);
     });
@@ -186,7 +207,11 @@ export class LevelStore implements T.GatewayStore {
 
   async entries(agentId: string, fromSeq: number, limit: number): Promise<LedgerEntry[]> {
     const out: LedgerEntry[] = [];
-    for await (const [key, value] of this.db.iterator({ gte: k.chain(agentId, fromSeq), lt: k.chain(agentId, Number.MAX_SAFE_INTEGER), limit })) {
+    for await (const [key, value] of this.db.iterator({
+      gte: k.chain(agentId, fromSeq),
+      lt: k.chain(agentId, Number.MAX_SAFE_INTEGER),
+      limit,
+    })) {
       const link = parseJson<ChainLink>(key, value);
       const seq = Number(key.split(sep)[2]);
       const stored = await getJson<StoredEntry>(this.db, k.entry(link.tahap, link.kpmId, agentId, seq));
@@ -197,15 +222,23 @@ export class LevelStore implements T.GatewayStore {
 
   async evidence(agentId: string, limit: number): Promise<T.EvidenceRecord[]> {
     const out: T.EvidenceRecord[] = [];
-    for await (const [, pointer] of this.db.iterator({ ...range('evda', agentId), limit: Math.min(limit, evidencePerAgentMax) })) {
+    for await (const [, pointer] of this.db.iterator({
+      ...range('evda', agentId),
+      limit: Math.min(limit, evidencePerAgentMax),
+    })) {
       const record = await getJson<T.EvidenceRecord>(this.db, parseJson<string>('evda', pointer));
       if (record !== undefined) out.push(record);
     }
     return out;
   }
 
-  applyDisbursements(rows: readonly DisbursementRow[], options: { fileSha256: string; now: number }): Promise<T.DisbursementOutcome> {
-    return this.#write((tx) => applyRowsIntoTx(tx, this.#env, { sealer: this.#sealer, hasher: this.#hasher }, rows, options));
+  applyDisbursements(
+    rows: readonly DisbursementRow[],
+    options: { fileSha256: string; now: number },
+  ): Promise<T.DisbursementOutcome> {
+    return this.#write((tx) =>
+      applyRowsIntoTx(tx, this.#env, { sealer: this.#sealer, hasher: this.#hasher }, rows, options),
+    );
   }
 
   async importedFiles(tahap: string | undefined): Promise<T.ImportedFile[]> {
@@ -226,7 +259,13 @@ export class LevelStore implements T.GatewayStore {
     return this.#lock.run(() => entitlementSnapshot(this.db, this.#env.matcher, agentId, tahap));
   }
 
-  recordEntitlementSet(set: { setId: string; agentId: string; tahap: string; issuedAt: number; expiresAt: number }): Promise<void> {
+  recordEntitlementSet(set: {
+    setId: string;
+    agentId: string;
+    tahap: string;
+    issuedAt: number;
+    expiresAt: number;
+  }): Promise<void> {
     return this.#write(async (tx) => {
       tx.put(k.entitlementSet(set.setId), set);
       return Promise.resolve();
@@ -249,11 +288,17 @@ export class LevelStore implements T.GatewayStore {
     return Q.settlements(this.db, tahap);
   }
 
-  exceptions(tahap: string, query: T.PageQuery & { state?: T.ExceptionState | undefined }): Promise<T.Page<T.ExceptionView>> {
+  exceptions(
+    tahap: string,
+    query: T.PageQuery & { state?: T.ExceptionState | undefined },
+  ): Promise<T.Page<T.ExceptionView>> {
     return Q.exceptions(this.db, tahap, query);
   }
 
-  transitionException(id: string, change: { to: T.ExceptionState; reason: T.ResolutionReason | undefined; note: string; actor: string; now: number }): Promise<T.ExceptionView> {
+  transitionException(
+    id: string,
+    change: { to: T.ExceptionState; reason: T.ResolutionReason | undefined; note: string; actor: string; now: number },
+  ): Promise<T.ExceptionView> {
     return this.#write((tx) => transitionIntoTx(tx, id, change, this.#ulid()));
   }
 
@@ -302,7 +347,8 @@ export class LevelStore implements T.GatewayStore {
       const out = await recompute(this.db, this.#env, tahap, snapshot);
       await compareCounters(this.db, out, tahap, snapshot);
       const heads: Record<string, ChainHead> = {};
-      for await (const [key, value] of this.db.iterator({ ...range('head'), snapshot })) heads[key.slice('head!'.length)] = parseJson<ChainHead>(key, value);
+      for await (const [key, value] of this.db.iterator({ ...range('head'), snapshot }))
+        heads[key.slice('head!'.length)] = parseJson<ChainHead>(key, value);
       const files: string[] = [];
       for await (const [key, value] of this.db.iterator({ ...range('file'), snapshot })) {
         const f = parseJson<T.ImportedFile>(key, value);
@@ -330,7 +376,8 @@ export class LevelStore implements T.GatewayStore {
 
   async reconResults(tahap: string, limit: number): Promise<T.ReconResult[]> {
     const out: T.ReconResult[] = [];
-    for await (const [key, value] of this.db.iterator({ ...range('recon', tahap), reverse: true, limit })) out.push(parseJson<T.ReconResult>(key, value));
+    for await (const [key, value] of this.db.iterator({ ...range('recon', tahap), reverse: true, limit }))
+      out.push(parseJson<T.ReconResult>(key, value));
     return out;
   }
 

@@ -2,7 +2,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unseal } from '../../../protocol/crypto/index.ts';
 import { agentCashExhaustedText, encode } from '../../../protocol/iso8583/index.ts';
 import type { AgentCore } from '../../../agent/core/index.ts';
-import { balance, cards, code, echo, pinFailed, sealKeys, settlement, signedSet, startMs, tempLedger, unknownPan, withdrawal, type TempLedger } from './fixtures.ts';
+import {
+  balance,
+  cards,
+  code,
+  echo,
+  pinFailed,
+  sealKeys,
+  settlement,
+  signedSet,
+  startMs,
+  tempLedger,
+  unknownPan,
+  withdrawal,
+  type TempLedger,
+} from './fixtures.ts';
 
 const card = cards[0]!;
 let ledger: TempLedger;
@@ -42,7 +56,13 @@ describe('core.handle() authorization of 0200', () => {
     expect(response.fields[2]).toBeUndefined();
     expect(() => encode(response)).not.toThrow();
     const [entry] = await core.unacknowledged(10);
-    expect(entry).toMatchObject({ seq: 1, kind: 'withdrawal', kpmId: card.kpmId, amount: 150_000, terminalId: 'TERM0001' });
+    expect(entry).toMatchObject({
+      seq: 1,
+      kind: 'withdrawal',
+      kpmId: card.kpmId,
+      amount: 150_000,
+      terminalId: 'TERM0001',
+    });
     expect(JSON.stringify(entry)).not.toContain(card.pan);
     expect(entry!.kind === 'withdrawal' && unseal(entry!.sealedPan, sealKeys.secretKey)).toBe(card.pan);
   });
@@ -84,7 +104,9 @@ describe('core.handle() authorization of 0200', () => {
   });
 
   it('answers 05 with the agent-cash-exhausted text when the cash float cannot cover the amount', async () => {
-    await core.installEntitlementSet(signedSet({ limits: { withdrawalAmountMax: 1_000_000, cashFloat: 200_000, queueEntriesMax: 100 } }));
+    await core.installEntitlementSet(
+      signedSet({ limits: { withdrawalAmountMax: 1_000_000, cashFloat: 200_000, queueEntriesMax: 100 } }),
+    );
     expect(code(await core.handle(withdrawal(card.pan, 150_000)))).toBe('00');
     const response = await core.handle(withdrawal(cards[1]!.pan, 100_000));
     expect(code(response)).toBe('05');
@@ -93,7 +115,9 @@ describe('core.handle() authorization of 0200', () => {
   });
 
   it('answers 91 when the unacknowledged queue is full', async () => {
-    await core.installEntitlementSet(signedSet({ limits: { withdrawalAmountMax: 1_000_000, cashFloat: 5_000_000, queueEntriesMax: 2 } }));
+    await core.installEntitlementSet(
+      signedSet({ limits: { withdrawalAmountMax: 1_000_000, cashFloat: 5_000_000, queueEntriesMax: 2 } }),
+    );
     expect(code(await core.handle(withdrawal(card.pan, 1000)))).toBe('00');
     expect(code(await core.handle(withdrawal(card.pan, 1000)))).toBe('00');
     expect(code(await core.handle(withdrawal(card.pan, 1000)))).toBe('91');
@@ -138,20 +162,41 @@ describe('core.handle() other messages', () => {
     await core.installEntitlementSet(signedSet());
     await core.handle(withdrawal(card.pan, 100_000));
     await core.handle(withdrawal(cards[1]!.pan, 200_000));
-    const wrong = await core.handle(settlement({ withdrawalCount: 2, withdrawalAmount: 250_000, reversalCount: 0, reversalAmount: 0 }));
+    const wrong = await core.handle(
+      settlement({ withdrawalCount: 2, withdrawalAmount: 250_000, reversalCount: 0, reversalAmount: 0 }),
+    );
     expect(code(wrong)).toBe('95');
-    expect(wrong.fields[63]).toEqual({ withdrawalCount: 2, withdrawalAmount: 300_000, reversalCount: 0, reversalAmount: 0 });
-    expect(code(await core.handle(settlement({ withdrawalCount: 2, withdrawalAmount: 300_000, reversalCount: 0, reversalAmount: 0 })))).toBe('00');
-    expect(code(await core.handle(settlement({ withdrawalCount: 0, withdrawalAmount: 0, reversalCount: 0, reversalAmount: 0 })))).toBe('00');
+    expect(wrong.fields[63]).toEqual({
+      withdrawalCount: 2,
+      withdrawalAmount: 300_000,
+      reversalCount: 0,
+      reversalAmount: 0,
+    });
+    expect(
+      code(
+        await core.handle(
+          settlement({ withdrawalCount: 2, withdrawalAmount: 300_000, reversalCount: 0, reversalAmount: 0 }),
+        ),
+      ),
+    ).toBe('00');
+    expect(
+      code(
+        await core.handle(settlement({ withdrawalCount: 0, withdrawalAmount: 0, reversalCount: 0, reversalAmount: 0 })),
+      ),
+    ).toBe('00');
   });
 
-  it('counts today\'s approvals and declines by code in status()', async () => {
+  it("counts today's approvals and declines by code in status()", async () => {
     await core.installEntitlementSet(signedSet());
     await core.handle(withdrawal(card.pan, 100_000));
     await core.handle(withdrawal(unknownPan, 100_000));
     await core.handle(withdrawal(card.pan, 900_000));
     const status = await core.status();
-    expect(status.today).toMatchObject({ approvedCount: 1, approvedAmount: 100_000, declinedByCode: { '14': 1, '51': 1 } });
+    expect(status.today).toMatchObject({
+      approvedCount: 1,
+      approvedAmount: 100_000,
+      declinedByCode: { '14': 1, '51': 1 },
+    });
     expect(status.queueDepth).toBe(1);
     expect(status.entitlementSet?.kpmCount).toBe(cards.length);
   });

@@ -4,8 +4,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSealKeyPair, generateSigningKeyPair, keyedHash, toBase64 } from '../../../protocol/crypto/index.ts';
 import { ulidFactory } from '../../../protocol/ids.ts';
-import { cardPinCvmResults, encodeTlv, luhnCheckDigit, type IsoFields, type IsoMessage } from '../../../protocol/iso8583/index.ts';
-import { signEntitlementSet, signReceipt, type EntitlementSetBody, type SignedEntitlementSet } from '../../../protocol/messages/index.ts';
+import {
+  cardPinCvmResults,
+  encodeTlv,
+  luhnCheckDigit,
+  type IsoFields,
+  type IsoMessage,
+} from '../../../protocol/iso8583/index.ts';
+import {
+  signEntitlementSet,
+  signReceipt,
+  type EntitlementSetBody,
+  type SignedEntitlementSet,
+} from '../../../protocol/messages/index.ts';
 import { openAgentCore, type AgentCore, type AgentCoreOptions } from '../../../agent/core/index.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -28,7 +39,11 @@ export interface Card {
   readonly remaining: number;
 }
 
-export const cards: readonly Card[] = [1, 2, 3, 4, 5].map((n) => ({ kpmId: `KPM-${String(n).padStart(4, '0')}`, pan: kksNumber(n), remaining: 750_000 }));
+export const cards: readonly Card[] = [1, 2, 3, 4, 5].map((n) => ({
+  kpmId: `KPM-${String(n).padStart(4, '0')}`,
+  pan: kksNumber(n),
+  remaining: 750_000,
+}));
 export const unknownPan = kksNumber(999);
 
 export function setBody(overrides: Partial<EntitlementSetBody> = {}): EntitlementSetBody {
@@ -53,7 +68,10 @@ export function signedSet(overrides: Partial<EntitlementSetBody> = {}): SignedEn
 }
 
 export function receipt(ackSeq: number, ackHash: string, seed = gatewayKeys.seed) {
-  return signReceipt({ v: 1, receiptId: newId(), agentId, ackSeq, ackHash, accepted: ackSeq, duplicates: 0, receivedAt: startMs }, seed);
+  return signReceipt(
+    { v: 1, receiptId: newId(), agentId, ackSeq, ackHash, accepted: ackSeq, duplicates: 0, receivedAt: startMs },
+    seed,
+  );
 }
 
 export const pinOk = encodeTlv([cardPinCvmResults('plaintext', 'verified')]);
@@ -69,7 +87,11 @@ const tpdu = { destination: 1, source: 0x8000 };
 const common = { 12: '100000', 13: '1122', 22: '051', 25: '00', 41: 'TERM0001', 42: 'AGEN00000000001' } as const;
 
 export function withdrawal(pan: string, amount: number, extra: IsoFields = {}): IsoMessage {
-  return { tpdu, mti: '0200', fields: { ...common, 2: pan, 3: '010000', 4: amount, 11: nextStan(), 55: pinOk, ...extra } };
+  return {
+    tpdu,
+    mti: '0200',
+    fields: { ...common, 2: pan, 3: '010000', 4: amount, 11: nextStan(), 55: pinOk, ...extra },
+  };
 }
 
 export function balance(pan: string, extra: IsoFields = {}): IsoMessage {
@@ -94,8 +116,25 @@ export function reversal(original: IsoMessage, extra: IsoFields = {}): IsoMessag
   };
 }
 
-export function settlement(totals: { withdrawalCount: number; withdrawalAmount: number; reversalCount: number; reversalAmount: number }, extra: IsoFields = {}): IsoMessage {
-  return { tpdu, mti: '0500', fields: { 3: '920000', 11: nextStan(), 12: '180000', 13: '1122', 41: 'TERM0001', 42: 'AGEN00000000001', 60: { kind: 'batch', batchNumber: '000001' }, 63: totals, ...extra } };
+export function settlement(
+  totals: { withdrawalCount: number; withdrawalAmount: number; reversalCount: number; reversalAmount: number },
+  extra: IsoFields = {},
+): IsoMessage {
+  return {
+    tpdu,
+    mti: '0500',
+    fields: {
+      3: '920000',
+      11: nextStan(),
+      12: '180000',
+      13: '1122',
+      41: 'TERM0001',
+      42: 'AGEN00000000001',
+      60: { kind: 'batch', batchNumber: '000001' },
+      63: totals,
+      ...extra,
+    },
+  };
 }
 
 export function echo(): IsoMessage {
@@ -116,7 +155,14 @@ export async function tempLedger(): Promise<TempLedger> {
     dir,
     clock,
     open: (extra = {}) =>
-      openAgentCore({ dir: join(dir, 'ledger'), agentId, seed: agentKeys.seed, gatewayPublicKey: gatewayKeys.publicKey, now: () => clock.now, ...extra }),
+      openAgentCore({
+        dir: join(dir, 'ledger'),
+        agentId,
+        seed: agentKeys.seed,
+        gatewayPublicKey: gatewayKeys.publicKey,
+        now: () => clock.now,
+        ...extra,
+      }),
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 }

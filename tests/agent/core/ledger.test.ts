@@ -6,7 +6,19 @@ import { verifyBundleManifest, genesisHash } from '../../../protocol/messages/in
 import { isEdcError } from '../../../protocol/errors.ts';
 import { createAgentLogger } from '../../../agent/logger.ts';
 import type { AgentCore, BatchOp } from '../../../agent/core/index.ts';
-import { agentKeys, cards, code, receipt, reversal, signedSet, startMs, tempLedger, withdrawal, gatewayKeys, type TempLedger } from './fixtures.ts';
+import {
+  agentKeys,
+  cards,
+  code,
+  receipt,
+  reversal,
+  signedSet,
+  startMs,
+  tempLedger,
+  withdrawal,
+  gatewayKeys,
+  type TempLedger,
+} from './fixtures.ts';
 
 const card = cards[0]!;
 let ledger: TempLedger;
@@ -32,7 +44,9 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 describe('write-ahead and group commit', () => {
   it('answers nothing approved when the synced batch fails, and keeps memory equal to disk', async () => {
     let fail = false;
-    core = await ledger.open({ writeBatch: (ops, write) => (fail ? Promise.reject(new Error('disk full')) : write(ops)) });
+    core = await ledger.open({
+      writeBatch: (ops, write) => (fail ? Promise.reject(new Error('disk full')) : write(ops)),
+    });
     await core.installEntitlementSet(signedSet());
     fail = true;
     const error = await rejection(core.handle(withdrawal(card.pan, 100_000)));
@@ -47,7 +61,13 @@ describe('write-ahead and group commit', () => {
 
   it('resolves a response only after its batch has been written', async () => {
     const events: string[] = [];
-    core = await ledger.open({ writeBatch: async (ops, write) => { events.push('write-start'); await write(ops); events.push('write-done'); } });
+    core = await ledger.open({
+      writeBatch: async (ops, write) => {
+        events.push('write-start');
+        await write(ops);
+        events.push('write-done');
+      },
+    });
     await core.installEntitlementSet(signedSet());
     await core.handle(withdrawal(card.pan, 1000)).then(() => events.push('response'));
     expect(events).toEqual(['write-start', 'write-done', 'response']);
@@ -55,7 +75,12 @@ describe('write-ahead and group commit', () => {
 
   it('decides N concurrent requests in one synced batch holding all their entries', async () => {
     const batches: BatchOp[][] = [];
-    core = await ledger.open({ writeBatch: (ops, write) => { batches.push([...ops]); return write(ops); } });
+    core = await ledger.open({
+      writeBatch: (ops, write) => {
+        batches.push([...ops]);
+        return write(ops);
+      },
+    });
     await core.installEntitlementSet(signedSet());
     const responses = await Promise.all(cards.map((c) => core.handle(withdrawal(c.pan, 10_000))));
     expect(responses.map(code)).toEqual(cards.map(() => '00'));
@@ -66,7 +91,13 @@ describe('write-ahead and group commit', () => {
 
   it('splits a larger burst into groups of at most groupCommitMax', async () => {
     const sizes: number[] = [];
-    core = await ledger.open({ groupCommitMax: 2, writeBatch: (ops, write) => { sizes.push(ops.filter((op) => op.sublevel === 'entries').length); return write(ops); } });
+    core = await ledger.open({
+      groupCommitMax: 2,
+      writeBatch: (ops, write) => {
+        sizes.push(ops.filter((op) => op.sublevel === 'entries').length);
+        return write(ops);
+      },
+    });
     await core.installEntitlementSet(signedSet());
     await Promise.all(cards.map((c) => core.handle(withdrawal(c.pan, 10_000))));
     expect(sizes).toEqual([2, 2, 1]);
@@ -140,7 +171,16 @@ describe('entitlement sets', () => {
     await core.handle(reversal(second));
     await core.handle(withdrawal(card.pan, 50_000));
     // The gateway has seen seq 1 only (750 000 - 100 000 = 650 000); seqs 2..4 net 50 000.
-    await core.installEntitlementSet(signedSet({ issuedAt: startMs, basedOnSeq: 1, entitlements: signedSet().entitlements.map((e) => ({ ...e, remaining: e.kpmId === card.kpmId ? 650_000 : e.remaining })) }));
+    await core.installEntitlementSet(
+      signedSet({
+        issuedAt: startMs,
+        basedOnSeq: 1,
+        entitlements: signedSet().entitlements.map((e) => ({
+          ...e,
+          remaining: e.kpmId === card.kpmId ? 650_000 : e.remaining,
+        })),
+      }),
+    );
     const response = await core.handle(withdrawal(card.pan, 600_001));
     expect(code(response)).toBe('51');
     expect(code(await core.handle(withdrawal(card.pan, 600_000)))).toBe('00');
@@ -191,8 +231,12 @@ describe('receipts', () => {
   });
 
   it('reports a fork for a hash that differs from the own entry or a seq beyond the head', async () => {
-    expect(isEdcError(await rejection(core.applyReceipt(receipt(1, 'f'.repeat(64)))), 'EDC_ERR_RECEIPT_FORK')).toBe(true);
-    expect(isEdcError(await rejection(core.applyReceipt(receipt(4, 'f'.repeat(64)))), 'EDC_ERR_RECEIPT_FORK')).toBe(true);
+    expect(isEdcError(await rejection(core.applyReceipt(receipt(1, 'f'.repeat(64)))), 'EDC_ERR_RECEIPT_FORK')).toBe(
+      true,
+    );
+    expect(isEdcError(await rejection(core.applyReceipt(receipt(4, 'f'.repeat(64)))), 'EDC_ERR_RECEIPT_FORK')).toBe(
+      true,
+    );
     expect(await core.applyReceipt(receipt(0, genesisHash))).toBe('unchanged');
     expect(core.ackHead().seq).toBe(0);
   });
@@ -253,7 +297,10 @@ describe('verification, export, persistence', () => {
     await again.put('!entries!0000000000000001', '{"v":1,"garbage":true}');
     await again.close();
     core = await ledger.open();
-    expect(await rejection(core.unacknowledged(10))).toMatchObject({ code: 'EDC_ERR_LEDGER_CORRUPT', details: { seq: 1, kind: 'schema' } });
+    expect(await rejection(core.unacknowledged(10))).toMatchObject({
+      code: 'EDC_ERR_LEDGER_CORRUPT',
+      details: { seq: 1, kind: 'schema' },
+    });
   });
 
   it('exports unacknowledged entries in a bundle whose manifest the agent signed', async () => {
@@ -289,7 +336,12 @@ describe('verification, export, persistence', () => {
 
   it('never writes a PAN, track 2 or ICC data to a log line or to the ledger files', async () => {
     const lines: string[] = [];
-    const destination = new Writable({ write(chunk: Buffer, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const destination = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     core = await ledger.open({ logger: createAgentLogger({ destination, level: 'debug' }) });
     await core.installEntitlementSet(signedSet());
     await core.handle(withdrawal(card.pan, 100_000, { 35: `${card.pan}D2912101` }));

@@ -13,7 +13,11 @@ afterEach(async () => {
 });
 
 async function openInChild(dir: string): Promise<{ opened: boolean; code?: string; message?: string; stack?: string }> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', child, dir, agentId, agentKeys.seed, gatewayKeys.publicKey], { timeout: 20_000 });
+  const { stdout } = await run(
+    process.execPath,
+    ['--import', 'tsx', child, dir, agentId, agentKeys.seed, gatewayKeys.publicKey],
+    { timeout: 20_000 },
+  );
   return JSON.parse(stdout) as { opened: boolean; code?: string; message?: string; stack?: string };
 }
 

@@ -13,7 +13,12 @@ afterAll(async () => {
 });
 
 const step = fc.oneof(
-  fc.record({ kind: fc.constant('withdraw' as const), card: fc.nat(cards.length - 1), amount: fc.integer({ min: 1, max: 400_000 }), concurrent: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('withdraw' as const),
+    card: fc.nat(cards.length - 1),
+    amount: fc.integer({ min: 1, max: 400_000 }),
+    concurrent: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant('reverse' as const), pick: fc.nat(50) }),
   fc.record({ kind: fc.constant('retransmit' as const), pick: fc.nat(50) }),
 );
@@ -56,14 +61,18 @@ describe('entitlement arithmetic under random request sequences', () => {
           await play(core, steps);
           const entries: LedgerEntry[] = await core.unacknowledged(1000);
           for (const c of cards) {
-            const net = entries.filter((e) => e.kpmId === c.kpmId).reduce((sum, e) => sum + (e.kind === 'withdrawal' ? e.amount : -e.amount), 0);
+            const net = entries
+              .filter((e) => e.kpmId === c.kpmId)
+              .reduce((sum, e) => sum + (e.kind === 'withdrawal' ? e.amount : -e.amount), 0);
             const response = await core.handle(balance(c.pan));
             const final = response.fields[54]![0]!.amount;
             expect(net).toBe(c.remaining - final);
             expect(net).toBeLessThanOrEqual(c.remaining);
             expect(final).toBeGreaterThanOrEqual(0);
           }
-          const reversed = entries.filter((e) => e.kind === 'reversal').map((e) => (e.kind === 'reversal' ? e.reverses : ''));
+          const reversed = entries
+            .filter((e) => e.kind === 'reversal')
+            .map((e) => (e.kind === 'reversal' ? e.reverses : ''));
           expect(new Set(reversed).size).toBe(reversed.length);
           expect((await core.verifyLedger()).ok).toBe(true);
         } finally {

@@ -6,7 +6,20 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeTlv } from '../../../protocol/iso8583/index.ts';
 import type { AgentCore } from '../../../agent/core/index.ts';
-import { balance, cards, code, echo, pinFailed, reversal, settlement, signedSet, tempLedger, unknownPan, withdrawal, type TempLedger } from './fixtures.ts';
+import {
+  balance,
+  cards,
+  code,
+  echo,
+  pinFailed,
+  reversal,
+  settlement,
+  signedSet,
+  tempLedger,
+  unknownPan,
+  withdrawal,
+  type TempLedger,
+} from './fixtures.ts';
 
 const card = cards[0]!;
 /** 9F34 = 1E 03 00: signature, the card checked no PIN (PIN result "absent"). */
@@ -28,7 +41,10 @@ describe('spec §3 echo rule and §3.1 sign-on', () => {
   it('0110 and 0210 echo 24 but not the batch number in 60', async () => {
     await core.installEntitlementSet(signedSet());
     const batch = { kind: 'batch', batchNumber: '000007' } as const;
-    const answers = [await core.handle(balance(card.pan, { 24: '001', 60: batch })), await core.handle(withdrawal(card.pan, 100_000, { 24: '001', 60: batch }))];
+    const answers = [
+      await core.handle(balance(card.pan, { 24: '001', 60: batch })),
+      await core.handle(withdrawal(card.pan, 100_000, { 24: '001', 60: batch })),
+    ];
     for (const answer of answers) {
       expect(code(answer)).toBe('00');
       expect(answer.fields[24]).toBe('001');
@@ -40,7 +56,15 @@ describe('spec §3 echo rule and §3.1 sign-on', () => {
     const request = { ...echo(), fields: { ...echo().fields, 24: '001', 42: 'AGEN00000000001', 70: '001' } } as const;
     const answer = await core.handle(request);
     expect(answer.mti).toBe('0810');
-    expect(answer.fields).toEqual({ 7: request.fields[7], 11: request.fields[11], 24: '001', 39: '00', 41: 'TERM0001', 42: 'AGEN00000000001', 70: '001' });
+    expect(answer.fields).toEqual({
+      7: request.fields[7],
+      11: request.fields[11],
+      24: '001',
+      39: '00',
+      41: 'TERM0001',
+      42: 'AGEN00000000001',
+      70: '001',
+    });
   });
 
   it('accepts and echoes any field 42 and any account types in field 3', async () => {
@@ -57,7 +81,9 @@ describe('spec §10.3 order of the checks', () => {
   });
 
   it('answers 14 before the PIN, 55/12 before the amount, 51 before the cash float', async () => {
-    await core.installEntitlementSet(signedSet({ limits: { withdrawalAmountMax: 1_000_000, cashFloat: 100_000, queueEntriesMax: 1000 } }));
+    await core.installEntitlementSet(
+      signedSet({ limits: { withdrawalAmountMax: 1_000_000, cashFloat: 100_000, queueEntriesMax: 1000 } }),
+    );
     expect(code(await core.handle(withdrawal(unknownPan, 3_500_000, { 55: pinFailed })))).toBe('14');
     expect(code(await core.handle(withdrawal(card.pan, 3_500_000, { 55: pinFailed })))).toBe('55');
     expect(code(await core.handle(withdrawal(card.pan, 3_500_000, { 55: signatureCvm })))).toBe('12');
@@ -101,9 +127,16 @@ describe('spec §10.4 reversals and §4.4 what settlement counts', () => {
     expect(code(await core.handle(reversal(approved)))).toBe('00');
     expect(code(await core.handle(reversal(approved)))).toBe('00');
     expect((await core.unacknowledged(10)).map((e) => e.kind)).toEqual(['withdrawal', 'reversal']);
-    const counted = await core.handle(settlement({ withdrawalCount: 1, withdrawalAmount: 200_000, reversalCount: 3, reversalAmount: 400_000 }));
+    const counted = await core.handle(
+      settlement({ withdrawalCount: 1, withdrawalAmount: 200_000, reversalCount: 3, reversalAmount: 400_000 }),
+    );
     expect(code(counted)).toBe('95');
-    expect(counted.fields[63]).toEqual({ withdrawalCount: 1, withdrawalAmount: 200_000, reversalCount: 1, reversalAmount: 200_000 });
+    expect(counted.fields[63]).toEqual({
+      withdrawalCount: 1,
+      withdrawalAmount: 200_000,
+      reversalCount: 1,
+      reversalAmount: 200_000,
+    });
   });
 });
 
@@ -114,11 +147,21 @@ describe('spec §3.5 settlement period', () => {
     const totals = { withdrawalCount: 1, withdrawalAmount: 100_000, reversalCount: 0, reversalAmount: 0 };
     const settle = settlement(totals, { 60: { kind: 'batch', batchNumber: '999999' } });
     const first = await core.handle(settle);
-    expect([code(first), first.fields[60], first.fields[63]]).toEqual(['00', { kind: 'batch', batchNumber: '999999' }, totals]);
+    expect([code(first), first.fields[60], first.fields[63]]).toEqual([
+      '00',
+      { kind: 'batch', batchNumber: '999999' },
+      totals,
+    ]);
     expect((await core.handle(settle)).fields).toEqual(first.fields);
     const repeat = await core.handle(settlement(totals, { 60: { kind: 'batch', batchNumber: '999999' } }));
     expect([code(repeat), repeat.fields[63]]).toEqual(['95', zero]);
     await core.handle(withdrawal(cards[1]!.pan, 50_000, { 60: { kind: 'batch', batchNumber: '000007' } }));
-    expect(code(await core.handle(settlement({ withdrawalCount: 1, withdrawalAmount: 50_000, reversalCount: 0, reversalAmount: 0 })))).toBe('00');
+    expect(
+      code(
+        await core.handle(
+          settlement({ withdrawalCount: 1, withdrawalAmount: 50_000, reversalCount: 0, reversalAmount: 0 }),
+        ),
+      ),
+    ).toBe('00');
   });
 });

@@ -21,7 +21,13 @@ interface ChildState {
 
 const state = JSON.parse(await readFile(process.argv[2] ?? '', 'utf8')) as ChildState;
 const logger = createAgentLogger({ level: 'warn', destination: process.stderr });
-const core = await openAgentCore({ dir: state.dir, agentId: state.agentId, seed: state.seed, gatewayPublicKey: state.gatewayPublicKey, logger });
+const core = await openAgentCore({
+  dir: state.dir,
+  agentId: state.agentId,
+  seed: state.seed,
+  gatewayPublicKey: state.gatewayPublicKey,
+  logger,
+});
 if ((await core.status()).entitlementSet === null) await core.installEntitlementSet(state.set);
 const server = new TcpTerminalServer(
   { host: '127.0.0.1', port: 0, terminalsMax: 16, idleTimeoutMs: 60_000, requestsQueuedMax: 8 },

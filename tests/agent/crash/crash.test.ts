@@ -30,7 +30,16 @@ beforeAll(async () => {
   console.log(`crash test: seed ${seed} (replay with CRASH_SEED=${seed}), rounds ${rounds}`);
   fixture = await makeFixture({ cards: 4, remaining: 500_000_000, seed });
   statePath = join(fixture.dir, 'child.json');
-  await writeFile(statePath, JSON.stringify({ dir: join(fixture.dir, 'ledger'), agentId: fixture.agentId, seed: fixture.agentKeys.seed, gatewayPublicKey: fixture.gatewayKeys.publicKey, set: fixture.set }));
+  await writeFile(
+    statePath,
+    JSON.stringify({
+      dir: join(fixture.dir, 'ledger'),
+      agentId: fixture.agentId,
+      seed: fixture.agentKeys.seed,
+      gatewayPublicKey: fixture.gatewayKeys.publicKey,
+      set: fixture.set,
+    }),
+  );
 });
 afterAll(async () => fixture.cleanup());
 
@@ -55,10 +64,25 @@ interface Approval {
 }
 
 /** Withdrawals from one terminal until stopped; records each approval the terminal received. */
-async function drive(port: number, terminalId: string, stanStart: number, cards: KksCard[], random: () => number, approvals: Approval[], stop: { now: boolean }): Promise<void> {
+async function drive(
+  port: number,
+  terminalId: string,
+  stanStart: number,
+  cards: KksCard[],
+  random: () => number,
+  approvals: Approval[],
+  stop: { now: boolean },
+): Promise<void> {
   const transport = await connectTcpTerminal('127.0.0.1', port).catch(() => undefined);
   if (transport === undefined) return;
-  const terminal = new EdcTerminal({ transport, terminalId, merchantId: 'AGT-001        ', responseTimeoutMs: 500, reversalTriesMax: 1, stanStart });
+  const terminal = new EdcTerminal({
+    transport,
+    terminalId,
+    merchantId: 'AGT-001        ',
+    responseTimeoutMs: 500,
+    reversalTriesMax: 1,
+    stanStart,
+  });
   while (!stop.now) {
     const card = cards[Math.floor(random() * cards.length)]!;
     const exchange = await terminal.withdraw(card, card.pin, 10_000 * (1 + Math.floor(random() * 5)));
@@ -68,7 +92,9 @@ async function drive(port: number, terminalId: string, stanStart: number, cards:
   }
 }
 
-async function allEntries(fixture: Fixture): Promise<{ entries: LedgerEntry[]; remaining: number[]; verified: { ok: boolean; problems: string[] } }> {
+async function allEntries(
+  fixture: Fixture,
+): Promise<{ entries: LedgerEntry[]; remaining: number[]; verified: { ok: boolean; problems: string[] } }> {
   const core = await openFixtureCore(fixture);
   try {
     const entries = await core.unacknowledged(100_000);
@@ -84,10 +110,21 @@ async function allEntries(fixture: Fixture): Promise<{ entries: LedgerEntry[]; r
 let balanceStan = 900_000;
 async function balanceOf(card: KksCard, handle: (m: IsoMessage) => Promise<IsoMessage>): Promise<number> {
   const response = await handle({
-    tpdu: { destination: 1, source: 0 }, mti: '0100',
+    tpdu: { destination: 1, source: 0 },
+    mti: '0100',
     fields: {
-      2: card.pan, 3: '310000', 11: String(balanceStan++), 12: '120000', 13: '1122', 14: card.expiry, 22: '051', 25: '00',
-      35: track2(card), 41: 'CHECKER1', 42: 'AGT-001        ', 55: cardPinField55(card, card.pin),
+      2: card.pan,
+      3: '310000',
+      11: String(balanceStan++),
+      12: '120000',
+      13: '1122',
+      14: card.expiry,
+      22: '051',
+      25: '00',
+      35: track2(card),
+      41: 'CHECKER1',
+      42: 'AGT-001        ',
+      55: cardPinField55(card, card.pin),
     },
   });
   expect(response.fields[39]).toBe('00');
@@ -102,7 +139,15 @@ describe('agent crash safety under SIGKILL', () => {
       const { proc, port } = await startChild();
       const stop = { now: false };
       const drivers = Array.from({ length: terminalsPerRound }, (_, t) =>
-        drive(port, `TRM${String(t).padStart(5, '0')}`, round * 2000 + 1, fixture.cards, seededRandom(seed + round * 17 + t), approvals, stop),
+        drive(
+          port,
+          `TRM${String(t).padStart(5, '0')}`,
+          round * 2000 + 1,
+          fixture.cards,
+          seededRandom(seed + round * 17 + t),
+          approvals,
+          stop,
+        ),
       );
       await new Promise((done) => setTimeout(done, 20 + Math.floor(random() * 250)));
       const exited = new Promise((done) => proc.once('exit', done));
@@ -115,21 +160,31 @@ describe('agent crash safety under SIGKILL', () => {
 
       const { entries, remaining, verified } = await allEntries(fixture);
       expect(verified, `round ${round}: ${verified.problems.join('; ')}`).toMatchObject({ ok: true });
-      const key = (e: { terminalId: string; stan: string; localDate: string }): string => `${e.terminalId}/${e.stan}/${e.localDate}`;
+      const key = (e: { terminalId: string; stan: string; localDate: string }): string =>
+        `${e.terminalId}/${e.stan}/${e.localDate}`;
       const withdrawals = new Map<string, number>();
       for (const e of entries) if (e.kind === 'withdrawal') withdrawals.set(key(e), (withdrawals.get(key(e)) ?? 0) + 1);
-      for (const approval of approvals) expect(withdrawals.get(key(approval)), `round ${round}: approval ${key(approval)} missing or duplicated`).toBe(1);
+      for (const approval of approvals)
+        expect(withdrawals.get(key(approval)), `round ${round}: approval ${key(approval)} missing or duplicated`).toBe(
+          1,
+        );
       const net = fixture.cards.map((_, i) => {
         const kpmId = `KPM-${String(i + 1).padStart(4, '0')}`;
-        return entries.filter((e) => e.kpmId === kpmId).reduce((sum, e) => sum + (e.kind === 'withdrawal' ? e.amount : -e.amount), 0);
+        return entries
+          .filter((e) => e.kpmId === kpmId)
+          .reduce((sum, e) => sum + (e.kind === 'withdrawal' ? e.amount : -e.amount), 0);
       });
       expect(remaining).toEqual(net.map((n) => fixture.remainingStart - n));
     }
     await new Promise((done) => setTimeout(done, 1_200));
     const { entries } = await allEntries(fixture);
-    const final = new Set(entries.filter((e) => e.kind === 'withdrawal').map((e) => `${e.terminalId}/${e.stan}/${e.localDate}`));
+    const final = new Set(
+      entries.filter((e) => e.kind === 'withdrawal').map((e) => `${e.terminalId}/${e.stan}/${e.localDate}`),
+    );
     for (const a of approvals) expect(final.has(`${a.terminalId}/${a.stan}/${a.localDate}`)).toBe(true);
-    console.log(`crash test: ${rounds} SIGKILLs, ${approvals.length} approvals received by terminals, all in the ledger exactly once`);
+    console.log(
+      `crash test: ${rounds} SIGKILLs, ${approvals.length} approvals received by terminals, all in the ledger exactly once`,
+    );
     expect(approvals.length).toBeGreaterThan(0);
   }, 600_000);
 });

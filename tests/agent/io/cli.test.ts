@@ -25,7 +25,21 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string[]; er
 }
 
 function initArgs(dir: string, statusPort: number): string[] {
-  return ['init', '--dir', dir, '--agent-id', 'AGT-001', '--gateway', 'http://127.0.0.1:9', '--gateway-public-key', gatewayKey, '--tcp', '127.0.0.1:0', '--status-port', String(statusPort)];
+  return [
+    'init',
+    '--dir',
+    dir,
+    '--agent-id',
+    'AGT-001',
+    '--gateway',
+    'http://127.0.0.1:9',
+    '--gateway-public-key',
+    gatewayKey,
+    '--tcp',
+    '127.0.0.1:0',
+    '--status-port',
+    String(statusPort),
+  ];
 }
 
 describe('edc-agent flags', () => {
@@ -35,8 +49,36 @@ describe('edc-agent flags', () => {
     [['status', '--dir']],
     [['frobnicate']],
     [['ledger', 'shred', '--dir', 'x']],
-    [['init', '--dir', 'x', '--agent-id', 'AGT-001', '--gateway', 'http://g', '--gateway-public-key', 'k', '--tcp', 'nohost']],
-    [['init', '--dir', 'x', '--agent-id', 'AGT-001', '--gateway', 'http://g', '--gateway-public-key', 'k', '--status-port', '99999']],
+    [
+      [
+        'init',
+        '--dir',
+        'x',
+        '--agent-id',
+        'AGT-001',
+        '--gateway',
+        'http://g',
+        '--gateway-public-key',
+        'k',
+        '--tcp',
+        'nohost',
+      ],
+    ],
+    [
+      [
+        'init',
+        '--dir',
+        'x',
+        '--agent-id',
+        'AGT-001',
+        '--gateway',
+        'http://g',
+        '--gateway-public-key',
+        'k',
+        '--status-port',
+        '99999',
+      ],
+    ],
   ])('refuses %j with EDC_ERR_CLI_USAGE, exit 2 and one line', async (argv) => {
     const result = await cli(...argv);
     expect(result.code).toBe(2);
@@ -44,14 +86,27 @@ describe('edc-agent flags', () => {
     expect(result.err[0]).toMatch(/^edc-agent: EDC_ERR_CLI_USAGE: /);
   });
 
-  it.each(['init', 'start', 'status', 'sync', 'resume', 'public-key', 'ledger verify', 'ledger export'])('prints Bahasa Indonesia help first for `%s --help`', async (command) => {
-    const result = await cli(...command.split(' '), '--help');
-    expect(result.code).toBe(0);
-    expect(result.out.join('\n')).toMatch(/--dir D[\s\S]*folder agen/);
-  });
+  it.each(['init', 'start', 'status', 'sync', 'resume', 'public-key', 'ledger verify', 'ledger export'])(
+    'prints Bahasa Indonesia help first for `%s --help`',
+    async (command) => {
+      const result = await cli(...command.split(' '), '--help');
+      expect(result.code).toBe(0);
+      expect(result.out.join('\n')).toMatch(/--dir D[\s\S]*folder agen/);
+    },
+  );
 
   it('refuses a config that fails the schema with EDC_ERR_CONFIG_INVALID naming the field', async () => {
-    const result = await cli('init', '--dir', join(root, 'bad'), '--agent-id', 'a', '--gateway', 'ftp://x', '--gateway-public-key', gatewayKey);
+    const result = await cli(
+      'init',
+      '--dir',
+      join(root, 'bad'),
+      '--agent-id',
+      'a',
+      '--gateway',
+      'ftp://x',
+      '--gateway-public-key',
+      gatewayKey,
+    );
     expect(result.code).toBe(1);
     expect(result.err[0]).toMatch(/EDC_ERR_CONFIG_INVALID: .*agentId: .*gatewayUrl: expected an absolute http/);
   });
@@ -64,7 +119,11 @@ describe('edc-agent init', () => {
     expect(first.code).toBe(0);
     expect(first.out[1]).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect((await stat(join(dir, 'agent.key'))).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(await readFile(join(dir, 'agent.json'), 'utf8'))).toMatchObject({ agentId: 'AGT-001', tcp: { host: '127.0.0.1', port: 0 }, statusPort: 17_431 });
+    expect(JSON.parse(await readFile(join(dir, 'agent.json'), 'utf8'))).toMatchObject({
+      agentId: 'AGT-001',
+      tcp: { host: '127.0.0.1', port: 0 },
+      statusPort: 17_431,
+    });
     const again = await cli(...initArgs(dir, 17_431));
     expect([again.code, again.err[0]?.split(':')[1]?.trim()]).toEqual([1, 'EDC_ERR_CONFIG_EXISTS']);
     expect((await cli('public-key', '--dir', dir)).out[0]).toBe(first.out[1]);
@@ -92,8 +151,15 @@ describe('edc-agent start (child processes)', () => {
       expect(second.status).toBe(1);
       expect(second.stderr.trim().split('\n')).toHaveLength(1);
       expect(second.stderr).toMatch(/^edc-agent: EDC_ERR_LEDGER_LOCKED: .*another edc-agent process/);
-      const status = spawnSync(process.execPath, [bin, 'status', '--dir', dir, '--json'], { encoding: 'utf8', timeout: 15_000 });
-      const report = JSON.parse(status.stdout) as { running: boolean; summary: { id: string[] }; links: Array<{ kind: string }> };
+      const status = spawnSync(process.execPath, [bin, 'status', '--dir', dir, '--json'], {
+        encoding: 'utf8',
+        timeout: 15_000,
+      });
+      const report = JSON.parse(status.stdout) as {
+        running: boolean;
+        summary: { id: string[] };
+        links: Array<{ kind: string }>;
+      };
       expect(report.running).toBe(true);
       expect(report.summary.id[0]).toBe('Status agen AGT-001: berjalan');
       expect(report.links.map((l) => l.kind)).toEqual(['tcp-listener']);

@@ -11,7 +11,12 @@ describe('agent/README.md error codes', () => {
     const readme = readFileSync(resolve(import.meta.dirname, '../../../agent/README.md'), 'utf8');
     const section = readme.split('## Error codes')[1]?.split('\n## ')[0] ?? '';
     const documented = [...section.matchAll(/^\| `(EDC_ERR_[A-Z0-9_]+)` \|/gm)].map((m) => m[1]).sort();
-    const groups: ReadonlyArray<Record<string, { readonly code: string }>> = [linkErrors, forwardErrors, statusErrors, cliErrors];
+    const groups: ReadonlyArray<Record<string, { readonly code: string }>> = [
+      linkErrors,
+      forwardErrors,
+      statusErrors,
+      cliErrors,
+    ];
     const registered = groups.flatMap((group) => Object.values(group).map((ctor): string => ctor.code)).sort();
     expect(documented).toEqual(registered);
   });

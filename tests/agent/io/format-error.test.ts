@@ -8,7 +8,22 @@ function withdrawal(extra: IsoMessage['fields'] = {}): IsoMessage {
   return {
     tpdu: { destination: 1, source: 0x0101 },
     mti: '0200',
-    fields: { 2: pan, 3: '010000', 4: 750_000, 11: '000003', 12: '143210', 13: '1122', 22: '051', 24: '001', 25: '00', 41: 'EDC00001', 42: 'AGEN-BRI-000123', 60: { kind: 'batch', batchNumber: '000007' }, 62: '000003', ...extra },
+    fields: {
+      2: pan,
+      3: '010000',
+      4: 750_000,
+      11: '000003',
+      12: '143210',
+      13: '1122',
+      22: '051',
+      24: '001',
+      25: '00',
+      41: 'EDC00001',
+      42: 'AGEN-BRI-000123',
+      60: { kind: 'batch', batchNumber: '000007' },
+      62: '000003',
+      ...extra,
+    },
   };
 }
 
@@ -26,7 +41,18 @@ describe('formatErrorResponse()', () => {
     const response = decode(formatErrorResponse(broken)!);
     expect(response.tpdu).toEqual({ destination: 0x0101, source: 1 });
     expect(response.mti).toBe('0210');
-    expect(response.fields).toEqual({ 3: '010000', 4: 750_000, 11: '000003', 12: '143210', 13: '1122', 24: '001', 39: '30', 41: 'EDC00001', 42: 'AGEN-BRI-000123', 62: 'Format pesan salah' });
+    expect(response.fields).toEqual({
+      3: '010000',
+      4: 750_000,
+      11: '000003',
+      12: '143210',
+      13: '1122',
+      24: '001',
+      39: '30',
+      41: 'EDC00001',
+      42: 'AGEN-BRI-000123',
+      62: 'Format pesan salah',
+    });
   });
 
   it('leaves 24 out when the request had none', () => {
@@ -47,19 +73,47 @@ describe('formatErrorResponse()', () => {
     const reversal: IsoMessage = {
       tpdu: { destination: 1, source: 0x0101 },
       mti: '0400',
-      fields: { 2: pan, 3: '010000', 4: 750_000, 11: '000004', 12: '143300', 13: '1122', 22: '051', 25: '00', 41: 'EDC00001', 42: 'AGEN-BRI-000123', 60: { kind: 'original', mti: '0200', stan: '000003', localDate: '1122', localTime: '143210' } },
+      fields: {
+        2: pan,
+        3: '010000',
+        4: 750_000,
+        11: '000004',
+        12: '143300',
+        13: '1122',
+        22: '051',
+        25: '00',
+        41: 'EDC00001',
+        42: 'AGEN-BRI-000123',
+        60: { kind: 'original', mti: '0200', stan: '000003', localDate: '1122', localTime: '143210' },
+      },
     };
     const bytes = encode(reversal);
     const broken = withTail(bytes, '01000000031122143210');
-    expect(() => decode(broken)).toThrow(expect.objectContaining({ code: 'EDC_ERR_ISO_FIELD', details: expect.objectContaining({ field: 60 }) as unknown }));
+    expect(() => decode(broken)).toThrow(
+      expect.objectContaining({
+        code: 'EDC_ERR_ISO_FIELD',
+        details: expect.objectContaining({ field: 60 }) as unknown,
+      }),
+    );
     expect(formatErrorResponse(broken)).toBeUndefined();
     expect(formatErrorResponse(withTail(bytes, '02000000031122143210'))).toBeDefined();
   });
 
   it('answers an 0800 with a trailing byte with an 0810 echoing 7, 11, 41, 70 and carrying 39 = 30', () => {
-    const signOn = encode({ tpdu: { destination: 1, source: 0x0101 }, mti: '0800', fields: { 7: '1122143210', 11: '000001', 41: 'EDC00001', 70: '001' } });
+    const signOn = encode({
+      tpdu: { destination: 1, source: 0x0101 },
+      mti: '0800',
+      fields: { 7: '1122143210', 11: '000001', 41: 'EDC00001', 70: '001' },
+    });
     const response = decode(formatErrorResponse(Uint8Array.from([...signOn, 0x00]))!);
     expect(response.mti).toBe('0810');
-    expect(response.fields).toEqual({ 7: '1122143210', 11: '000001', 39: '30', 41: 'EDC00001', 62: 'Format pesan salah', 70: '001' });
+    expect(response.fields).toEqual({
+      7: '1122143210',
+      11: '000001',
+      39: '30',
+      41: 'EDC00001',
+      62: 'Format pesan salah',
+      70: '001',
+    });
   });
 });

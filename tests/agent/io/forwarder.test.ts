@@ -24,7 +24,10 @@ beforeEach(() => {
 
 function forwarder(overrides: Partial<typeof forwarderDefaults> = {}): ForwardLoop {
   return createForwarder({
-    core, agentId, seed: core.keys.seed, logger: silentLogger(),
+    core,
+    agentId,
+    seed: core.keys.seed,
+    logger: silentLogger(),
     settings: { ...forwarderDefaults, gatewayUrl, batchEntriesMax: 500, requestTimeoutMs: 2_000, ...overrides },
   });
 }
@@ -62,11 +65,19 @@ describe('forwarder pass', () => {
 
   it('backs off on 503 and honours Retry-After as a floor', async () => {
     core.append();
-    server.use(http.post(`${base}/uploads`, () => HttpResponse.json(errorBody(503, 'EDC_ERR_UNAVAILABLE'), { status: 503, headers: { 'retry-after': '7' } })));
+    server.use(
+      http.post(`${base}/uploads`, () =>
+        HttpResponse.json(errorBody(503, 'EDC_ERR_UNAVAILABLE'), { status: 503, headers: { 'retry-after': '7' } }),
+      ),
+    );
     const outcome = await forwarder().syncNow();
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
-    expect([outcome.error.code, outcome.halted, outcome.retryAfterMs]).toEqual(['EDC_ERR_FORWARD_RETRYABLE', false, 7000]);
+    expect([outcome.error.code, outcome.halted, outcome.retryAfterMs]).toEqual([
+      'EDC_ERR_FORWARD_RETRYABLE',
+      false,
+      7000,
+    ]);
     expect(backoffDelayMs(0, { baseMs: 500, capMs: 60_000, random: () => 0.99 }, outcome.retryAfterMs)).toBe(7000);
     expect(core.ackHead().seq).toBe(0);
     expect(core.halt).toBeNull();
@@ -74,9 +85,17 @@ describe('forwarder pass', () => {
 
   it('treats 429 with Retry-After as retryable and moves nothing', async () => {
     core.append();
-    server.use(http.post(`${base}/uploads`, () => HttpResponse.json(errorBody(429, 'EDC_ERR_RATE_LIMITED'), { status: 429, headers: { 'retry-after': '3' } })));
+    server.use(
+      http.post(`${base}/uploads`, () =>
+        HttpResponse.json(errorBody(429, 'EDC_ERR_RATE_LIMITED'), { status: 429, headers: { 'retry-after': '3' } }),
+      ),
+    );
     const outcome = await forwarder().syncNow();
-    expect(outcome.ok ? null : [outcome.error.code, outcome.retryAfterMs, outcome.halted]).toEqual(['EDC_ERR_FORWARD_RETRYABLE', 3000, false]);
+    expect(outcome.ok ? null : [outcome.error.code, outcome.retryAfterMs, outcome.halted]).toEqual([
+      'EDC_ERR_FORWARD_RETRYABLE',
+      3000,
+      false,
+    ]);
     expect(core.ackHead().seq).toBe(0);
   });
 
@@ -125,7 +144,11 @@ describe('forwarder pass', () => {
 
   it('halts on 409 fork and keeps every unacknowledged entry', async () => {
     core.append();
-    server.use(http.post(`${base}/uploads`, () => HttpResponse.json({ ...errorBody(409, 'EDC_ERR_UPLOAD_FORK'), details: { seq: 1 } }, { status: 409 })));
+    server.use(
+      http.post(`${base}/uploads`, () =>
+        HttpResponse.json({ ...errorBody(409, 'EDC_ERR_UPLOAD_FORK'), details: { seq: 1 } }, { status: 409 }),
+      ),
+    );
     const outcome = await forwarder().syncNow();
     expect(outcome.ok ? null : [outcome.error.code, outcome.halted]).toEqual(['EDC_ERR_FORWARD_FORK', true]);
     expect(core.halt).toContain('EDC_ERR_UPLOAD_FORK');
@@ -135,7 +158,10 @@ describe('forwarder pass', () => {
   it('halts loudly when the ledger reports a corrupt entry, instead of retrying forever', async () => {
     core.append();
     const { coreErrors } = await import('../../../agent/core/errors.ts');
-    core.unacknowledged = () => Promise.reject(new coreErrors.ERR_LEDGER_CORRUPT('Cannot forward: entry 1 breaks the chain (hash)', { seq: 1, kind: 'hash' }));
+    core.unacknowledged = () =>
+      Promise.reject(
+        new coreErrors.ERR_LEDGER_CORRUPT('Cannot forward: entry 1 breaks the chain (hash)', { seq: 1, kind: 'hash' }),
+      );
     const outcome = await forwarder().syncNow();
     expect(outcome.ok ? null : [outcome.error.code, outcome.halted]).toEqual(['EDC_ERR_LEDGER_CORRUPT', true]);
     expect(core.halt).toContain('EDC_ERR_LEDGER_CORRUPT');
@@ -143,14 +169,18 @@ describe('forwarder pass', () => {
 
   it('halts on 409 gap', async () => {
     core.append();
-    server.use(http.post(`${base}/uploads`, () => HttpResponse.json(errorBody(409, 'EDC_ERR_UPLOAD_GAP'), { status: 409 })));
+    server.use(
+      http.post(`${base}/uploads`, () => HttpResponse.json(errorBody(409, 'EDC_ERR_UPLOAD_GAP'), { status: 409 })),
+    );
     const outcome = await forwarder().syncNow();
     expect(outcome.ok ? null : [outcome.error.code, outcome.halted]).toEqual(['EDC_ERR_FORWARD_GAP', true]);
   });
 
   it('halts on 401 and on 403', async () => {
     core.append();
-    server.use(http.get(`${base}/head`, () => HttpResponse.json(errorBody(403, 'EDC_ERR_AUTH_AGENT'), { status: 403 })));
+    server.use(
+      http.get(`${base}/head`, () => HttpResponse.json(errorBody(403, 'EDC_ERR_AUTH_AGENT'), { status: 403 })),
+    );
     const outcome = await forwarder().syncNow();
     expect(outcome.ok ? null : [outcome.error.code, outcome.halted]).toEqual(['EDC_ERR_FORWARD_AUTH', true]);
     expect(core.halt).toContain('EDC_ERR_AUTH_AGENT');
@@ -169,7 +199,10 @@ describe('forwarder pass', () => {
   it('signs requests so that a gateway checking the signature accepts them, and a tampered seed is refused', async () => {
     core.append();
     const loop = createForwarder({
-      core, agentId, seed: gateway.keys.seed, logger: silentLogger(),
+      core,
+      agentId,
+      seed: gateway.keys.seed,
+      logger: silentLogger(),
       settings: { ...forwarderDefaults, gatewayUrl, batchEntriesMax: 500 },
     });
     const outcome = await loop.syncNow();

@@ -12,7 +12,12 @@ import type { Fixture } from './support/fixture.ts';
 const lines: string[] = [];
 const sink = new Writable({
   write(chunk: Buffer, _encoding, done) {
-    lines.push(...chunk.toString('utf8').split('\n').filter((line) => line !== ''));
+    lines.push(
+      ...chunk
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== ''),
+    );
     done();
   },
 });
@@ -40,7 +45,10 @@ describe('agent log redaction (read from the emitted lines)', () => {
     const block = pinBlock(card, card.pin);
     lines.length = 0;
     logger.info({ pan: card.pan, nik, pinBlock: toHex(block), track2: track2(card) }, 'plain keys');
-    logger.info({ request: { fields: { 2: card.pan, 35: track2(card), 52: toHex(block), 11: '000001' } } }, 'iso message');
+    logger.info(
+      { request: { fields: { 2: card.pan, 35: track2(card), 52: toHex(block), 11: '000001' } } },
+      'iso message',
+    );
     logger.warn({ fields: { 2: card.pan } }, 'top-level fields');
     logger.error({ err: new Error(`card ${card.pan} of NIK ${nik} refused`) }, `failed for ${card.pan}`);
     const text = lines.join('\n');
@@ -52,9 +60,17 @@ describe('agent log redaction (read from the emitted lines)', () => {
 
   it('keeps card data out of every line written while serving withdrawals, declines and a broken request', async () => {
     const registry = new LinkRegistry(Date.now, 60_000);
-    const server = new TcpTerminalServer({ host: '127.0.0.1', port: 0, terminalsMax: 2, idleTimeoutMs: 60_000, requestsQueuedMax: 4 }, { handler: core, logger, registry });
+    const server = new TcpTerminalServer(
+      { host: '127.0.0.1', port: 0, terminalsMax: 2, idleTimeoutMs: 60_000, requestsQueuedMax: 4 },
+      { handler: core, logger, registry },
+    );
     const { port } = await server.listen();
-    const terminal = new EdcTerminal({ transport: await connectTcpTerminal('127.0.0.1', port), terminalId: 'TERM0001', merchantId: 'AGT-001        ', responseTimeoutMs: 5_000 });
+    const terminal = new EdcTerminal({
+      transport: await connectTcpTerminal('127.0.0.1', port),
+      terminalId: 'TERM0001',
+      merchantId: 'AGT-001        ',
+      responseTimeoutMs: 5_000,
+    });
     const card = fixture.cards[0]!;
     await terminal.withdraw(card, card.pin, 100_000);
     await terminal.withdraw(card, '999999', 100_000);

@@ -22,7 +22,9 @@ let terminalPath: string;
 
 /** A socat pseudo-terminal pair: the agent opens one end, the simulated terminal the other. */
 async function startSocat(): Promise<void> {
-  socat = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${agentPath}`, `pty,raw,echo=0,link=${terminalPath}`], { stdio: 'ignore' });
+  socat = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${agentPath}`, `pty,raw,echo=0,link=${terminalPath}`], {
+    stdio: 'ignore',
+  });
   await expect.poll(() => existsSync(agentPath) && existsSync(terminalPath), { timeout: 5_000 }).toBe(true);
 }
 
@@ -43,7 +45,10 @@ beforeEach(async () => {
   await core.installEntitlementSet(fixture.set);
   await startSocat();
   registry = new LinkRegistry(Date.now, 60_000);
-  link = new SerialTerminalLink({ ...serialLinkDefaults, path: agentPath, reopenBaseMs: 50, reopenCapMs: 200, ackWaitMs: 300 }, { handler: core, logger: silentLogger(), registry });
+  link = new SerialTerminalLink(
+    { ...serialLinkDefaults, path: agentPath, reopenBaseMs: 50, reopenCapMs: 200, ackWaitMs: 300 },
+    { handler: core, logger: silentLogger(), registry },
+  );
   link.start();
   await expect.poll(() => registry.list()[0]?.state).toBe('connected');
 });
@@ -56,8 +61,17 @@ afterEach(async () => {
 });
 
 async function terminal(errors: EdcError[] = []): Promise<EdcTerminal> {
-  const transport = await openSerialTerminal({ path: terminalPath, ackWaitMs: 300, onLinkError: (e) => errors.push(e) });
-  return new EdcTerminal({ transport, terminalId: 'TERM0009', merchantId: 'AGT-001        ', responseTimeoutMs: 4_000 });
+  const transport = await openSerialTerminal({
+    path: terminalPath,
+    ackWaitMs: 300,
+    onLinkError: (e) => errors.push(e),
+  });
+  return new EdcTerminal({
+    transport,
+    terminalId: 'TERM0009',
+    merchantId: 'AGT-001        ',
+    responseTimeoutMs: 4_000,
+  });
 }
 
 describe('serial terminal link over a socat pseudo-terminal pair', () => {

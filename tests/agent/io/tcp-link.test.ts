@@ -19,7 +19,10 @@ beforeEach(async () => {
   core = await openFixtureCore(fixture);
   await core.installEntitlementSet(fixture.set);
   registry = new LinkRegistry(Date.now, 60_000);
-  server = new TcpTerminalServer({ host: '127.0.0.1', port: 0, terminalsMax: 4, idleTimeoutMs: 60_000, requestsQueuedMax: 8 }, { handler: core, logger: silentLogger(), registry });
+  server = new TcpTerminalServer(
+    { host: '127.0.0.1', port: 0, terminalsMax: 4, idleTimeoutMs: 60_000, requestsQueuedMax: 8 },
+    { handler: core, logger: silentLogger(), registry },
+  );
   port = (await server.listen()).port;
 });
 
@@ -30,7 +33,12 @@ afterEach(async () => {
 });
 
 async function terminal(id = 'TERM0001'): Promise<EdcTerminal> {
-  return new EdcTerminal({ transport: await connectTcpTerminal('127.0.0.1', port), terminalId: id, merchantId: 'AGT-001        ', responseTimeoutMs: 5_000 });
+  return new EdcTerminal({
+    transport: await connectTcpTerminal('127.0.0.1', port),
+    terminalId: id,
+    merchantId: 'AGT-001        ',
+    responseTimeoutMs: 5_000,
+  });
 }
 
 describe('TCP terminal link', () => {
@@ -43,14 +51,22 @@ describe('TCP terminal link', () => {
     expect(exchange.kind).toBe('response');
     if (exchange.kind !== 'response') return;
     expect(exchange.response.fields[39]).toBe('00');
-    const receipt = formatReceipt({ kind: 'withdrawal', response: exchange.response, pan: card.pan, at: Date.now(), utcOffsetMinutes: 420 });
+    const receipt = formatReceipt({
+      kind: 'withdrawal',
+      response: exchange.response,
+      pan: card.pan,
+      at: Date.now(),
+      utcOffsetMinutes: 420,
+    });
     expect(receipt).toContain('STRUK TARIK TUNAI');
     expect(receipt).toContain('Jumlah       : Rp 750.000');
     expect(receipt).toContain('DISETUJUI');
     expect(receipt).toContain('Terima kasih');
     expect(receipt).not.toContain(card.pan);
     const entries = await core.unacknowledged(10);
-    expect(entries.map((e) => [e.kind, e.amount, e.stan])).toEqual([['withdrawal', 750_000, exchange.request.fields[11]]]);
+    expect(entries.map((e) => [e.kind, e.amount, e.stan])).toEqual([
+      ['withdrawal', 750_000, exchange.request.fields[11]],
+    ]);
     await t.transport.close();
   });
 
@@ -80,8 +96,20 @@ describe('TCP terminal link', () => {
     const t = await terminal();
     const card = fixture.cards[0]!;
     const sent = encode({
-      tpdu: { destination: 1, source: 0 }, mti: '0200',
-      fields: { 2: card.pan, 3: '010000', 4: 100_000, 11: '000777', 12: '101010', 13: '1122', 22: '051', 25: '00', 41: 'TERM0001', 42: 'AGT-001        ' },
+      tpdu: { destination: 1, source: 0 },
+      mti: '0200',
+      fields: {
+        2: card.pan,
+        3: '010000',
+        4: 100_000,
+        11: '000777',
+        12: '101010',
+        13: '1122',
+        22: '051',
+        25: '00',
+        41: 'TERM0001',
+        42: 'AGT-001        ',
+      },
     });
     // Append an unannounced trailing byte: decode refuses it (EDC_ERR_ISO_TRAILING), the header still reads.
     const broken = Uint8Array.from([...sent, 0x99]);
@@ -99,10 +127,20 @@ describe('TCP terminal link', () => {
     const t = await terminal();
     const answers: Uint8Array[] = [];
     t.transport.onPayload((payload) => answers.push(payload));
-    const bad = encode({ tpdu: { destination: 1, source: 0 }, mti: '0800', fields: { 7: '1122143210', 11: '000901', 41: 'TERM0001', 70: '301' } });
+    const bad = encode({
+      tpdu: { destination: 1, source: 0 },
+      mti: '0800',
+      fields: { 7: '1122143210', 11: '000901', 41: 'TERM0001', 70: '301' },
+    });
     bad[0] = 0x61;
     await t.transport.send(bad);
-    await t.transport.send(encode({ tpdu: { destination: 1, source: 0 }, mti: '0800', fields: { 7: '1122143211', 11: '000902', 41: 'TERM0001', 70: '301' } }));
+    await t.transport.send(
+      encode({
+        tpdu: { destination: 1, source: 0 },
+        mti: '0800',
+        fields: { 7: '1122143211', 11: '000902', 41: 'TERM0001', 70: '301' },
+      }),
+    );
     await expect.poll(() => answers.length).toBe(1);
     expect([decode(answers[0]!).fields[11], decode(answers[0]!).fields[39]]).toEqual(['000902', '00']);
     await t.transport.close();
@@ -110,7 +148,9 @@ describe('TCP terminal link', () => {
 
   it('serves several terminals at once and reports each connection in the link registry', async () => {
     const terminals = await Promise.all(['TERM0001', 'TERM0002', 'TERM0003'].map((id) => terminal(id)));
-    const results = await Promise.all(terminals.map((t, i) => t.withdraw(fixture.cards[i]!, fixture.cards[i]!.pin, 50_000)));
+    const results = await Promise.all(
+      terminals.map((t, i) => t.withdraw(fixture.cards[i]!, fixture.cards[i]!.pin, 50_000)),
+    );
     expect(results.map((r) => r.kind === 'response' && r.response.fields[39])).toEqual(['00', '00', '00']);
     expect(registry.list().filter((l) => l.kind === 'tcp' && l.state === 'connected')).toHaveLength(3);
     await Promise.all(terminals.map((t) => t.transport.close()));
@@ -131,7 +171,10 @@ describe('TCP terminal link', () => {
 
   it('closes a terminal connection that stays idle past idleTimeoutMs and records EDC_ERR_LINK_IDLE', async () => {
     const idleRegistry = new LinkRegistry(Date.now, 60_000);
-    const idle = new TcpTerminalServer({ host: '127.0.0.1', port: 0, terminalsMax: 2, idleTimeoutMs: 100, requestsQueuedMax: 2 }, { handler: core, logger: silentLogger(), registry: idleRegistry });
+    const idle = new TcpTerminalServer(
+      { host: '127.0.0.1', port: 0, terminalsMax: 2, idleTimeoutMs: 100, requestsQueuedMax: 2 },
+      { handler: core, logger: silentLogger(), registry: idleRegistry },
+    );
     const { port: idlePort } = await idle.listen();
     const transport = await connectTcpTerminal('127.0.0.1', idlePort);
     await expect.poll(() => idleRegistry.list().find((l) => l.kind === 'tcp')?.state).toBe('closed');
@@ -141,9 +184,17 @@ describe('TCP terminal link', () => {
   });
 
   it('refuses connections beyond terminalsMax and keeps serving the first', async () => {
-    const small = new TcpTerminalServer({ host: '127.0.0.1', port: 0, terminalsMax: 1, idleTimeoutMs: 60_000, requestsQueuedMax: 2 }, { handler: core, logger: silentLogger(), registry: new LinkRegistry(Date.now, 60_000) });
+    const small = new TcpTerminalServer(
+      { host: '127.0.0.1', port: 0, terminalsMax: 1, idleTimeoutMs: 60_000, requestsQueuedMax: 2 },
+      { handler: core, logger: silentLogger(), registry: new LinkRegistry(Date.now, 60_000) },
+    );
     const { port: smallPort } = await small.listen();
-    const first = new EdcTerminal({ transport: await connectTcpTerminal('127.0.0.1', smallPort), terminalId: 'TERM0001', merchantId: 'AGT-001        ', responseTimeoutMs: 5_000 });
+    const first = new EdcTerminal({
+      transport: await connectTcpTerminal('127.0.0.1', smallPort),
+      terminalId: 'TERM0001',
+      merchantId: 'AGT-001        ',
+      responseTimeoutMs: 5_000,
+    });
     expect((await first.signOn()).kind).toBe('response');
     const second = await connectTcpTerminal('127.0.0.1', smallPort);
     let closed = false;
@@ -165,8 +216,12 @@ describe('TCP terminal link', () => {
   });
 
   it('refuses an out-of-range option with EDC_ERR_LINK_CONFIG', () => {
-    expect(() => new TcpTerminalServer({ host: '127.0.0.1', port: 70_000, terminalsMax: 1, idleTimeoutMs: 1, requestsQueuedMax: 1 }, { handler: core, logger: silentLogger(), registry })).toThrow(
-      expect.objectContaining({ code: 'EDC_ERR_LINK_CONFIG' }),
-    );
+    expect(
+      () =>
+        new TcpTerminalServer(
+          { host: '127.0.0.1', port: 70_000, terminalsMax: 1, idleTimeoutMs: 1, requestsQueuedMax: 1 },
+          { handler: core, logger: silentLogger(), registry },
+        ),
+    ).toThrow(expect.objectContaining({ code: 'EDC_ERR_LINK_CONFIG' }));
   });
 });

@@ -10,7 +10,9 @@ export function textStream(text: string | Buffer, chunkChars = 64 * 1024): Reada
   return Readable.from(chunks);
 }
 
-export async function collect(items: AsyncIterable<ParsedDisbursement>): Promise<{ rows: DisbursementRow[]; rejects: DisbursementReject[] }> {
+export async function collect(
+  items: AsyncIterable<ParsedDisbursement>,
+): Promise<{ rows: DisbursementRow[]; rejects: DisbursementReject[] }> {
   const rows: DisbursementRow[] = [];
   const rejects: DisbursementReject[] = [];
   for await (const item of items) {
@@ -20,7 +22,11 @@ export async function collect(items: AsyncIterable<ParsedDisbursement>): Promise
   return { rows, rejects };
 }
 
-export function parseText(text: string | Buffer, options: ParseOptions, chunkChars?: number): Promise<{ rows: DisbursementRow[]; rejects: DisbursementReject[] }> {
+export function parseText(
+  text: string | Buffer,
+  options: ParseOptions,
+  chunkChars?: number,
+): Promise<{ rows: DisbursementRow[]; rejects: DisbursementReject[] }> {
   return collect(parseDisbursements(textStream(text, chunkChars), options));
 }
 
@@ -36,7 +42,11 @@ export const good = {
 
 export const briHeader = 'NO,ID_KPM,NIK,NAMA,NO_KKS,KODE_WILAYAH,NOMINAL,STATUS,REF_TRANSAKSI,TGL_SALUR';
 
-export function briLine(over: Partial<Record<'no' | 'kpmId' | 'nik' | 'name' | 'pan' | 'region' | 'amount' | 'status' | 'ref' | 'date', string>> = {}): string {
+export function briLine(
+  over: Partial<
+    Record<'no' | 'kpmId' | 'nik' | 'name' | 'pan' | 'region' | 'amount' | 'status' | 'ref' | 'date', string>
+  > = {},
+): string {
   return [
     over.no ?? '1',
     over.kpmId ?? good.kpmId,

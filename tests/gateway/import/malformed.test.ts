@@ -20,16 +20,30 @@ describe('parseDisbursements() on malformed BRI files', () => {
     ['10000001', 'above amountRupiahMax'],
   ])('rejects amount %s (%s) with EDC_ERR_IMPORT_AMOUNT on its line', async (amount) => {
     const quoted = amount.includes(',') ? `"${amount}"` : amount;
-    const { rows, rejects } = await parseText(file(briLine({ ref: 'R1' }), briLine({ no: '2', amount: quoted, ref: 'R2' })), bri);
+    const { rows, rejects } = await parseText(
+      file(briLine({ ref: 'R1' }), briLine({ no: '2', amount: quoted, ref: 'R2' })),
+      bri,
+    );
     expect(rows.map((r) => r.line)).toEqual([2]);
     expect(rejects.map((r) => [r.line, r.code])).toEqual([[3, 'EDC_ERR_IMPORT_AMOUNT']]);
-    expect(rejects[0]!.reason).toMatch(/^expected (a positive whole rupiah amount like 750000|an amount of at most 10000000 rupiah), found/);
+    expect(rejects[0]!.reason).toMatch(
+      /^expected (a positive whole rupiah amount like 750000|an amount of at most 10000000 rupiah), found/,
+    );
   });
 
   it('rejects amounts with wrong thousands grouping in bni-v1', async () => {
-    const header = 'TAHAP;BANK;NO_REKENING_KKS;NAMA_PENERIMA;NIK_PENERIMA;IDKPM;KODE_DESA;NILAI_BANTUAN;KETERANGAN;TANGGAL_PROSES;NO_REFERENSI';
-    const row = (amount: string, ref: string): string => `2026-IV;BNI;${good.pan};SITI;${good.nik};KPM-0001;${good.region};${amount};SUKSES;15/10/2026;${ref}`;
-    const text = [header, row('75O.000', 'A'), row('7500.00', 'B'), row('750.000,50', 'C'), row('Rp 750.000', 'D'), row('750000', 'E')].join('\r\n');
+    const header =
+      'TAHAP;BANK;NO_REKENING_KKS;NAMA_PENERIMA;NIK_PENERIMA;IDKPM;KODE_DESA;NILAI_BANTUAN;KETERANGAN;TANGGAL_PROSES;NO_REFERENSI';
+    const row = (amount: string, ref: string): string =>
+      `2026-IV;BNI;${good.pan};SITI;${good.nik};KPM-0001;${good.region};${amount};SUKSES;15/10/2026;${ref}`;
+    const text = [
+      header,
+      row('75O.000', 'A'),
+      row('7500.00', 'B'),
+      row('750.000,50', 'C'),
+      row('Rp 750.000', 'D'),
+      row('750000', 'E'),
+    ].join('\r\n');
     const { rows, rejects } = await parseText(text, { bank: 'BNI', tahap: '2026-IV' });
     expect(rows.map((r) => [r.line, r.amount])).toEqual([[5, 750_000]]);
     expect(rejects.map((r) => [r.line, r.code])).toEqual([
@@ -44,13 +58,22 @@ describe('parseDisbursements() on malformed BRI files', () => {
     const bad = good.pan.slice(0, -1) + '7';
     const { rows, rejects } = await parseText(file(briLine({ pan: bad })), bri);
     expect(rows).toEqual([]);
-    expect(rejects).toEqual([{ line: 2, code: 'EDC_ERR_IMPORT_PAN', reason: 'expected a Luhn-valid KKS card number, found 603298******0037 whose check digit is wrong' }]);
+    expect(rejects).toEqual([
+      {
+        line: 2,
+        code: 'EDC_ERR_IMPORT_PAN',
+        reason: 'expected a Luhn-valid KKS card number, found 603298******0037 whose check digit is wrong',
+      },
+    ]);
     expect(rejects[0]!.reason).not.toContain(bad);
   });
 
   it('never echoes a NIK in a reason', async () => {
     const badNik = '3201329913937842'; // month 13
-    const { rejects } = await parseText(file(briLine({ nik: badNik }), briLine({ no: '2', nik: '32013254109378', ref: 'R2' })), bri);
+    const { rejects } = await parseText(
+      file(briLine({ nik: badNik }), briLine({ no: '2', nik: '32013254109378', ref: 'R2' })),
+      bri,
+    );
     expect(rejects.map((r) => [r.line, r.code])).toEqual([
       [2, 'EDC_ERR_IMPORT_NIK'],
       [3, 'EDC_ERR_IMPORT_NIK'],
@@ -60,18 +83,45 @@ describe('parseDisbursements() on malformed BRI files', () => {
   });
 
   it('reports every bad field of one row, each with its code, on the same line', async () => {
-    const { rejects } = await parseText(file(briLine({ kpmId: 'kpm 1', region: '9901012001', status: 'LUNAS', date: '2026-02-30', name: '' })), bri);
-    expect(rejects.map((r) => r.code)).toEqual(['EDC_ERR_IMPORT_KPM_ID', 'EDC_ERR_IMPORT_NAME', 'EDC_ERR_IMPORT_REGION', 'EDC_ERR_IMPORT_STATUS', 'EDC_ERR_IMPORT_DATE']);
+    const { rejects } = await parseText(
+      file(briLine({ kpmId: 'kpm 1', region: '9901012001', status: 'LUNAS', date: '2026-02-30', name: '' })),
+      bri,
+    );
+    expect(rejects.map((r) => r.code)).toEqual([
+      'EDC_ERR_IMPORT_KPM_ID',
+      'EDC_ERR_IMPORT_NAME',
+      'EDC_ERR_IMPORT_REGION',
+      'EDC_ERR_IMPORT_STATUS',
+      'EDC_ERR_IMPORT_DATE',
+    ]);
     expect(new Set(rejects.map((r) => r.line))).toEqual(new Set([2]));
-    expect(rejects[3]!.reason).toBe('expected a status word among BERHASIL, SUKSES, GAGAL, GAGAL TRANSFER, RETUR, RETUR KAS NEGARA, found "LUNAS"');
+    expect(rejects[3]!.reason).toBe(
+      'expected a status word among BERHASIL, SUKSES, GAGAL, GAGAL TRANSFER, RETUR, RETUR KAS NEGARA, found "LUNAS"',
+    );
   });
 
   it('rejects the second and later rows with a reference already seen, naming the first line', async () => {
-    const { rows, rejects } = await parseText(file(briLine({ ref: 'R1' }), briLine({ no: '2', ref: 'R2' }), briLine({ no: '3', ref: 'R1' }), briLine({ no: '4', ref: 'R1' })), bri);
+    const { rows, rejects } = await parseText(
+      file(
+        briLine({ ref: 'R1' }),
+        briLine({ no: '2', ref: 'R2' }),
+        briLine({ no: '3', ref: 'R1' }),
+        briLine({ no: '4', ref: 'R1' }),
+      ),
+      bri,
+    );
     expect(rows.map((r) => r.line)).toEqual([2, 3]);
     expect(rejects).toEqual([
-      { line: 4, code: 'EDC_ERR_IMPORT_DUPLICATE', reason: 'expected each reference once in a file, found "R1" again (first on line 2)' },
-      { line: 5, code: 'EDC_ERR_IMPORT_DUPLICATE', reason: 'expected each reference once in a file, found "R1" again (first on line 2)' },
+      {
+        line: 4,
+        code: 'EDC_ERR_IMPORT_DUPLICATE',
+        reason: 'expected each reference once in a file, found "R1" again (first on line 2)',
+      },
+      {
+        line: 5,
+        code: 'EDC_ERR_IMPORT_DUPLICATE',
+        reason: 'expected each reference once in a file, found "R1" again (first on line 2)',
+      },
     ]);
   });
 
@@ -110,14 +160,30 @@ describe('parseDisbursements() on malformed BRI files', () => {
   it('stops at an unclosed quote with one EDC_ERR_IMPORT_CSV_SYNTAX reject after delivering the rows before it', async () => {
     const text = `${briHeader}\n${briLine({ ref: 'R1' })}\n${briLine({ no: '2', ref: 'R2' })}\n${briLine({ no: '3', name: '"SITI', ref: 'R3' })}\n${briLine({ no: '4', ref: 'R4' })}\n`;
     const summary = await summarizeImport(parseDisbursements(textStream(text, 5), bri));
-    expect(summary).toMatchObject({ rows: 2, rejects: 1, aborted: true, rejectsByCode: { EDC_ERR_IMPORT_CSV_SYNTAX: 1 } });
+    expect(summary).toMatchObject({
+      rows: 2,
+      rejects: 1,
+      aborted: true,
+      rejectsByCode: { EDC_ERR_IMPORT_CSV_SYNTAX: 1 },
+    });
   });
 
   it('stops at an overlong record with EDC_ERR_IMPORT_RECORD_TOO_LONG on its line, after the rows before it', async () => {
-    const text = file(briLine({ ref: 'R1' }), briLine({ no: '2', ref: 'R2' }), briLine({ no: '3', name: 'A'.repeat(5000), ref: 'R3' }), briLine({ no: '4', ref: 'R4' }));
+    const text = file(
+      briLine({ ref: 'R1' }),
+      briLine({ no: '2', ref: 'R2' }),
+      briLine({ no: '3', name: 'A'.repeat(5000), ref: 'R3' }),
+      briLine({ no: '4', ref: 'R4' }),
+    );
     const { rows, rejects } = await parseText(text, bri);
     expect(rows.map((r) => r.line)).toEqual([2, 3]);
-    expect(rejects).toEqual([{ line: 4, code: 'EDC_ERR_IMPORT_RECORD_TOO_LONG', reason: 'expected a record of at most 4096 characters, found a longer one; nothing after it was read' }]);
+    expect(rejects).toEqual([
+      {
+        line: 4,
+        code: 'EDC_ERR_IMPORT_RECORD_TOO_LONG',
+        reason: 'expected a record of at most 4096 characters, found a longer one; nothing after it was read',
+      },
+    ]);
   });
 
   it('stops after rowsMax data rows with EDC_ERR_IMPORT_TOO_MANY_ROWS', async () => {
@@ -129,12 +195,20 @@ describe('parseDisbursements() on malformed BRI files', () => {
 
   it('rejects a row whose bank or tahap column disagrees with the import', async () => {
     const header = 'bank|tahap|reference|kpm_id|nik|card_number|name|region_code|amount|status|value_date';
-    const row = (bank: string, tahap: string, ref: string): string => `${bank}|${tahap}|${ref}|KPM-0001|${good.nik}|${good.pan}|SITI|${good.region}|750000|CREDITED|20261015`;
-    const { rows, rejects } = await parseText([header, row('BTN', '2026-IV', 'A'), row('MANDIRI', '2026-III', 'B'), row('mandiri', '2026-iv', 'C')].join('\n'), { bank: 'MANDIRI', tahap: '2026-IV' });
+    const row = (bank: string, tahap: string, ref: string): string =>
+      `${bank}|${tahap}|${ref}|KPM-0001|${good.nik}|${good.pan}|SITI|${good.region}|750000|CREDITED|20261015`;
+    const { rows, rejects } = await parseText(
+      [header, row('BTN', '2026-IV', 'A'), row('MANDIRI', '2026-III', 'B'), row('mandiri', '2026-iv', 'C')].join('\n'),
+      { bank: 'MANDIRI', tahap: '2026-IV' },
+    );
     expect(rows.map((r) => r.reference)).toEqual(['C']);
     expect(rejects).toEqual([
       { line: 2, code: 'EDC_ERR_IMPORT_BANK_MISMATCH', reason: `expected bank MANDIRI (the import's), found "BTN"` },
-      { line: 3, code: 'EDC_ERR_IMPORT_TAHAP_MISMATCH', reason: `expected tahap 2026-IV (the import's), found "2026-III"` },
+      {
+        line: 3,
+        code: 'EDC_ERR_IMPORT_TAHAP_MISMATCH',
+        reason: `expected tahap 2026-IV (the import's), found "2026-III"`,
+      },
     ]);
   });
 
@@ -148,7 +222,10 @@ describe('parseDisbursements() on malformed BRI files', () => {
 
 describe('writeRejectsReport()', () => {
   it('writes line,code,reason CSV with quoting, readable back field for field', async () => {
-    const { rejects } = await parseText(file(briLine({ amount: '"1,5"' }), briLine({ no: '2', ref: 'BRI2026IV-0000000001' })), bri);
+    const { rejects } = await parseText(
+      file(briLine({ amount: '"1,5"' }), briLine({ no: '2', ref: 'BRI2026IV-0000000001' })),
+      bri,
+    );
     const out = new PassThrough();
     let text = '';
     out.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));

@@ -9,7 +9,11 @@ describe('parseDisbursements() streaming', () => {
     // The writer and the parser run concurrently through a small pipe: the file never exists whole.
     const pipe = new PassThrough({ highWaterMark: 64 * 1024 });
     const population = iteratePopulation({ seed: 42, size: 200_000, banks: ['BRI'] });
-    const writing = writeDisbursementFile(population, { bank: 'BRI', tahap: '2026-I', seed: 42, failedRate: 0.02, returnedRate: 0.01 }, pipe).then((rows) => {
+    const writing = writeDisbursementFile(
+      population,
+      { bank: 'BRI', tahap: '2026-I', seed: 42, failedRate: 0.02, returnedRate: 0.01 },
+      pipe,
+    ).then((rows) => {
       pipe.end();
       return rows;
     });
@@ -27,7 +31,9 @@ describe('parseDisbursements() streaming', () => {
     expect(written).toBe(200_000);
     expect(summary.rows).toBe(200_000);
     expect(summary.rejects).toBe(0);
-    expect(summary.byStatus.failed.rows + summary.byStatus.returned.rows + summary.byStatus.credited.rows).toBe(200_000);
+    expect(summary.byStatus.failed.rows + summary.byStatus.returned.rows + summary.byStatus.credited.rows).toBe(
+      200_000,
+    );
     expect(summary.byStatus.failed.rows).toBeGreaterThan(3000); // 2% of 200k = 4000, drawn
     expect(summary.byStatus.failed.rows).toBeLessThan(5000);
   });
@@ -61,7 +67,8 @@ describe('parseDisbursements() streaming', () => {
     );
     const rows: number[] = [];
     const failure = await (async () => {
-      for await (const item of parseDisbursements(input, { bank: 'BRI', tahap: '2026-IV' })) if (item.ok) {
+      for await (const item of parseDisbursements(input, { bank: 'BRI', tahap: '2026-IV' }))
+        if (item.ok) {
           rows.push(item.row.line);
           release();
         }
@@ -70,6 +77,9 @@ describe('parseDisbursements() streaming', () => {
       (err: unknown) => err,
     );
     expect(rows).toEqual([2]);
-    expect(failure).toMatchObject({ code: 'EDC_ERR_IMPORT_READ', message: expect.stringContaining('after 1 data rows: EIO: disk gone') });
+    expect(failure).toMatchObject({
+      code: 'EDC_ERR_IMPORT_READ',
+      message: expect.stringContaining('after 1 data rows: EIO: disk gone'),
+    });
   });
 });

@@ -12,7 +12,13 @@ describeStoreConformance('LevelStore', async () => {
     keys: t.keys,
     reopen: async (tahapClosesAt) => {
       await current.close();
-      current = await LevelStore.open({ path: join(t.dir, 'store'), sealPublicKey: t.keys.sealPublicKey, sealSecretKey: t.keys.sealSecretKey, lookupKey: t.keys.lookupKey, tahapClosesAt });
+      current = await LevelStore.open({
+        path: join(t.dir, 'store'),
+        sealPublicKey: t.keys.sealPublicKey,
+        sealSecretKey: t.keys.sealSecretKey,
+        lookupKey: t.keys.lookupKey,
+        tahapClosesAt,
+      });
       return current;
     },
     cleanup: async () => {
@@ -26,7 +32,15 @@ describe('LevelStore.open', () => {
   it('refuses a directory another handle holds with EDC_ERR_STORE_LOCKED', async () => {
     const t = await tempStore();
     try {
-      await expect(LevelStore.open({ path: join(t.dir, 'store'), sealPublicKey: t.keys.sealPublicKey, sealSecretKey: t.keys.sealSecretKey, lookupKey: t.keys.lookupKey, tahapClosesAt: {} })).rejects.toMatchObject({ code: 'EDC_ERR_STORE_LOCKED' });
+      await expect(
+        LevelStore.open({
+          path: join(t.dir, 'store'),
+          sealPublicKey: t.keys.sealPublicKey,
+          sealSecretKey: t.keys.sealSecretKey,
+          lookupKey: t.keys.lookupKey,
+          tahapClosesAt: {},
+        }),
+      ).rejects.toMatchObject({ code: 'EDC_ERR_STORE_LOCKED' });
     } finally {
       await t.cleanup();
     }

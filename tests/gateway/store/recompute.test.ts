@@ -5,7 +5,18 @@ import { ingestSegment } from '../../../gateway/ingest/upload.ts';
 import { k } from '../../../gateway/store/level/keys.ts';
 import type { StoredPosition } from '../../../gateway/store/level/position.ts';
 import { LevelStore } from '../../../gateway/store/level/store.ts';
-import { enroll, issueSet, newAgent, panOf, row, tahap, tempStore, withdrawal, type TempStore, type TestAgent } from '../helpers.ts';
+import {
+  enroll,
+  issueSet,
+  newAgent,
+  panOf,
+  row,
+  tahap,
+  tempStore,
+  withdrawal,
+  type TempStore,
+  type TestAgent,
+} from '../helpers.ts';
 
 describe('LevelStore.reconcile (full recompute)', () => {
   let t: TempStore;
@@ -17,7 +28,10 @@ describe('LevelStore.reconcile (full recompute)', () => {
     store = t.store;
     agent = newAgent('AGT-R');
     await enroll(store, agent, ['KPM-0001', 'KPM-0002']);
-    await store.applyDisbursements([row('KPM-0001', 500_000), row('KPM-0002', 300_000, { reference: 'R2' })], { fileSha256: 'f'.repeat(64), now: 1 });
+    await store.applyDisbursements([row('KPM-0001', 500_000), row('KPM-0002', 300_000, { reference: 'R2' })], {
+      fileSha256: 'f'.repeat(64),
+      now: 1,
+    });
   });
   afterEach(async () => {
     await store.close().catch(() => undefined);
@@ -33,7 +47,13 @@ describe('LevelStore.reconcile (full recompute)', () => {
     change(pos);
     await db.put(k.position(tahap, kpmId), JSON.stringify(pos));
     await db.close();
-    store = await LevelStore.open({ path: join(t.dir, 'store'), sealPublicKey: t.keys.sealPublicKey, sealSecretKey: t.keys.sealSecretKey, lookupKey: t.keys.lookupKey, tahapClosesAt: {} });
+    store = await LevelStore.open({
+      path: join(t.dir, 'store'),
+      sealPublicKey: t.keys.sealPublicKey,
+      sealSecretKey: t.keys.sealSecretKey,
+      lookupKey: t.keys.lookupKey,
+      tahapClosesAt: {},
+    });
   }
 
   it('reports a KPM whose stored position classifies differently from its raw records', async () => {
@@ -67,8 +87,18 @@ describe('LevelStore.reconcile (full recompute)', () => {
   });
 
   it('applyDisbursements: within one chunk, a repeated row is a duplicate and a changed one a conflict; a second row of a KPM moves its position', async () => {
-    const rows = [row('KPM-0003', 200_000, { reference: 'A' }), row('KPM-0003', 200_000, { reference: 'A' }), row('KPM-0003', 250_000, { reference: 'A', line: 9 }), row('KPM-0003', 100_000, { reference: 'B' })];
-    expect(await store.applyDisbursements(rows, { fileSha256: 'e'.repeat(64), now: 2 })).toMatchObject({ accepted: 2, duplicates: 1, conflicts: 1, conflictList: [{ line: 9 }] });
+    const rows = [
+      row('KPM-0003', 200_000, { reference: 'A' }),
+      row('KPM-0003', 200_000, { reference: 'A' }),
+      row('KPM-0003', 250_000, { reference: 'A', line: 9 }),
+      row('KPM-0003', 100_000, { reference: 'B' }),
+    ];
+    expect(await store.applyDisbursements(rows, { fileSha256: 'e'.repeat(64), now: 2 })).toMatchObject({
+      accepted: 2,
+      duplicates: 1,
+      conflicts: 1,
+      conflictList: [{ line: 9 }],
+    });
     expect(await store.summary(tahap, {})).toMatchObject({ kpm: 3, credited: 1_100_000, 'kpm.unclaimed.count': 3 });
     expect((await store.reconcile(tahap, 5)).agree).toBe(true);
   });
@@ -84,7 +114,13 @@ describe('LevelStore.reconcile (full recompute)', () => {
     const result = await running;
     await closing;
     expect(result.agree).toBe(true);
-    store = await LevelStore.open({ path: join(t.dir, 'store'), sealPublicKey: t.keys.sealPublicKey, sealSecretKey: t.keys.sealSecretKey, lookupKey: t.keys.lookupKey, tahapClosesAt: {} });
+    store = await LevelStore.open({
+      path: join(t.dir, 'store'),
+      sealPublicKey: t.keys.sealPublicKey,
+      sealSecretKey: t.keys.sealSecretKey,
+      lookupKey: t.keys.lookupKey,
+      tahapClosesAt: {},
+    });
     expect((await store.reconResults(tahap, 5)).map((r) => r.id)).toEqual([result.id]);
   });
 });

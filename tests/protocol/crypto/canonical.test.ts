@@ -26,8 +26,12 @@ function shuffleKeys(value: unknown, flip: boolean): unknown {
 
 describe('canonicalJson', () => {
   it('sorts keys by UTF-16 code units and writes no whitespace', () => {
-    expect(canonicalJson({ b: 1, a: [true, null, 'x'], A: { z: 0, y: -3 } })).toBe('{"A":{"y":-3,"z":0},"a":[true,null,"x"],"b":1}');
-    expect(canonicalJson({ '\u00e9': 1, e: 2, '\ud83d\ude00': 3, '\uffff': 4 })).toBe('{"e":2,"\u00e9":1,"\ud83d\ude00":3,"\uffff":4}');
+    expect(canonicalJson({ b: 1, a: [true, null, 'x'], A: { z: 0, y: -3 } })).toBe(
+      '{"A":{"y":-3,"z":0},"a":[true,null,"x"],"b":1}',
+    );
+    expect(canonicalJson({ '\u00e9': 1, e: 2, '\ud83d\ude00': 3, '\uffff': 4 })).toBe(
+      '{"e":2,"\u00e9":1,"\ud83d\ude00":3,"\uffff":4}',
+    );
   });
 
   it('is independent of key insertion order and parses back to the same value', () => {
@@ -53,7 +57,9 @@ describe('canonicalJson', () => {
     ['a Date', { at: new Date(0) }, '$.at'],
     ['undefined in an array', [undefined], '$[0]'],
   ])('refuses %s with EDC_ERR_CANONICAL_VALUE naming the path', (_name, value, path) => {
-    expect(() => canonicalJson(value)).toThrow(expect.objectContaining({ code: 'EDC_ERR_CANONICAL_VALUE', details: { path } }));
+    expect(() => canonicalJson(value)).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_CANONICAL_VALUE', details: { path } }),
+    );
   });
 
   it('signingBytes() prefixes the domain tag and a newline', () => {

@@ -44,7 +44,7 @@ describe('Ed25519', () => {
     );
   }, 120_000);
 
-  it('each implementation accepts the other\'s signatures', () => {
+  it("each implementation accepts the other's signatures", () => {
     fc.assert(
       fc.property(fc.constantFrom(...seedPool), fc.uint8Array({ maxLength: 256 }), (seed, message) => {
         const publicKey = publicKeyFromSeed(seed);
@@ -57,14 +57,19 @@ describe('Ed25519', () => {
 
   it('both implementations reject a signature with one flipped bit', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...seedPool), fc.uint8Array({ minLength: 1, maxLength: 128 }), fc.nat(511), (seed, message, bit) => {
-        const publicKey = publicKeyFromSeed(seed);
-        const sig = Buffer.from(sign(message, seed), 'base64');
-        sig[bit >> 3]! ^= 1 << (bit & 7);
-        const forged = sig.toString('base64');
-        expect(verify(message, forged, publicKey)).toBe(false);
-        expect(verifyReference(message, forged, publicKey)).toBe(false);
-      }),
+      fc.property(
+        fc.constantFrom(...seedPool),
+        fc.uint8Array({ minLength: 1, maxLength: 128 }),
+        fc.nat(511),
+        (seed, message, bit) => {
+          const publicKey = publicKeyFromSeed(seed);
+          const sig = Buffer.from(sign(message, seed), 'base64');
+          sig[bit >> 3]! ^= 1 << (bit & 7);
+          const forged = sig.toString('base64');
+          expect(verify(message, forged, publicKey)).toBe(false);
+          expect(verifyReference(message, forged, publicKey)).toBe(false);
+        },
+      ),
       { numRuns: 200 },
     );
   }, 120_000);
@@ -79,7 +84,9 @@ describe('Ed25519', () => {
   });
 
   it('refuses a seed that is not 32 bytes with EDC_ERR_KEY_FORMAT', () => {
-    expect(() => sign(new Uint8Array(1), toBase64(new Uint8Array(31)))).toThrow(expect.objectContaining({ code: 'EDC_ERR_KEY_FORMAT' }));
+    expect(() => sign(new Uint8Array(1), toBase64(new Uint8Array(31)))).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_KEY_FORMAT' }),
+    );
     expect(() => publicKeyFromSeed('***')).toThrow(expect.objectContaining({ code: 'EDC_ERR_KEY_FORMAT' }));
   });
 });

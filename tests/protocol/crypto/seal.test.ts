@@ -38,7 +38,9 @@ describe('seal() and unseal()', () => {
   });
 
   it('refuses a low-order seal public key with EDC_ERR_KEY_FORMAT', () => {
-    expect(() => seal('x', toBase64(new Uint8Array(32)))).toThrow(expect.objectContaining({ code: 'EDC_ERR_KEY_FORMAT' }));
+    expect(() => seal('x', toBase64(new Uint8Array(32)))).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_KEY_FORMAT' }),
+    );
   });
 
   it('give a different box each time, so equal PANs are not linkable', () => {
@@ -47,13 +49,17 @@ describe('seal() and unseal()', () => {
 
   it('refuse another key with EDC_ERR_UNSEAL_FAILED', () => {
     const other = generateSealKeyPair();
-    expect(() => unseal(seal('5264220123456786', gateway.publicKey), other.secretKey)).toThrow(expect.objectContaining({ code: 'EDC_ERR_UNSEAL_FAILED' }));
+    expect(() => unseal(seal('5264220123456786', gateway.publicKey), other.secretKey)).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_UNSEAL_FAILED' }),
+    );
   });
 
   it('refuse an altered box with EDC_ERR_UNSEAL_FAILED and a short one with EDC_ERR_SEALED_FORMAT', () => {
     const bytes = Buffer.from(seal('5264220123456786', gateway.publicKey), 'base64');
     bytes[bytes.length - 1]! ^= 1;
-    expect(() => unseal(bytes.toString('base64'), gateway.secretKey)).toThrow(expect.objectContaining({ code: 'EDC_ERR_UNSEAL_FAILED' }));
+    expect(() => unseal(bytes.toString('base64'), gateway.secretKey)).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_UNSEAL_FAILED' }),
+    );
     expect(() => unseal('AAAA', gateway.secretKey)).toThrow(expect.objectContaining({ code: 'EDC_ERR_SEALED_FORMAT' }));
     expect(() => unseal('%%%', gateway.secretKey)).toThrow(expect.objectContaining({ code: 'EDC_ERR_SEALED_FORMAT' }));
   });

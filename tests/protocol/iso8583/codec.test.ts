@@ -18,7 +18,11 @@ describe('encode() and decode() round-trip every MTI', () => {
 
   it('encode() treats a field set to undefined as absent', () => {
     const message = withFields(samples['0200'], { 62: undefined });
-    expect(hex(encode(message))).toBe(hex(encode({ ...message, fields: Object.fromEntries(Object.entries(message.fields).filter(([k]) => k !== '62')) })));
+    expect(hex(encode(message))).toBe(
+      hex(
+        encode({ ...message, fields: Object.fromEntries(Object.entries(message.fields).filter(([k]) => k !== '62')) }),
+      ),
+    );
   });
 });
 
@@ -46,7 +50,13 @@ describe('message layout', () => {
   });
 
   it('responseMti() answers each request MTI with function digit 1', () => {
-    expect(['0100', '0200', '0400', '0500', '0800'].map((m) => responseMti(m as '0100'))).toEqual(['0110', '0210', '0410', '0510', '0810']);
+    expect(['0100', '0200', '0400', '0500', '0800'].map((m) => responseMti(m as '0100'))).toEqual([
+      '0110',
+      '0210',
+      '0410',
+      '0510',
+      '0810',
+    ]);
   });
 });
 
@@ -86,16 +96,22 @@ describe('field formats', () => {
     expect(hex(bytes)).toContain(Buffer.from('000000000003' + 'A00003' + '00').toString('hex'));
     expect(hex(bytes)).toContain(Buffer.from('EDC00001AGEN-BRI-000123').toString('hex'));
     const pinBlock = Uint8Array.of(1, 2, 3, 4, 5, 6, 7, 8);
-    expect(hex(encode(withFields(samples['0200'], { 52: pinBlock })))).toContain(Buffer.from('AGEN-BRI-000123').toString('hex') + '0102030405060708');
+    expect(hex(encode(withFields(samples['0200'], { 52: pinBlock })))).toContain(
+      Buffer.from('AGEN-BRI-000123').toString('hex') + '0102030405060708',
+    );
   });
 
   it('writes LLLVAR prefixes as 2 BCD bytes counting bytes (field 55, 62)', () => {
     const bytes = encode(samples['0200']);
-    expect(fieldBytes(bytes, Buffer.from('AGEN-BRI-000123').toString('hex'), '')).toMatch(/^0010820239009f34030403020006303030303037/);
+    expect(fieldBytes(bytes, Buffer.from('AGEN-BRI-000123').toString('hex'), '')).toMatch(
+      /^0010820239009f34030403020006303030303037/,
+    );
   });
 
   it('lays out field 54 as 20-character blocks with sign C or D', () => {
-    const bytes = encode(withFields(samples['0110'], { 54: [{ accountType: '00', amountType: '02', currency: '360', amount: -5 }] }));
+    const bytes = encode(
+      withFields(samples['0110'], { 54: [{ accountType: '00', amountType: '02', currency: '360', amount: -5 }] }),
+    );
     expect(hex(bytes)).toContain('0020' + Buffer.from('0002360D000000000005').toString('hex'));
     expect(decode(bytes).fields[54]).toEqual([{ accountType: '00', amountType: '02', currency: '360', amount: -5 }]);
   });
@@ -105,11 +121,22 @@ describe('field formats', () => {
   });
 
   it('lays out field 63 of a 0500 as counts n4 and amounts n12', () => {
-    expect(hex(encode(samples['0500']))).toContain('0032' + Buffer.from('00120000090000000001000000750000').toString('hex'));
+    expect(hex(encode(samples['0500']))).toContain(
+      '0032' + Buffer.from('00120000090000000001000000750000').toString('hex'),
+    );
   });
 
   it('decodes a hand-written 0800 echo test', () => {
-    const bytes = fromHex('6000010101' + '0800' + '8220000000800000' + '0400000000000000' + '1122073000' + '000009' + Buffer.from('EDC00001').toString('hex') + '0301');
+    const bytes = fromHex(
+      '6000010101' +
+        '0800' +
+        '8220000000800000' +
+        '0400000000000000' +
+        '1122073000' +
+        '000009' +
+        Buffer.from('EDC00001').toString('hex') +
+        '0301',
+    );
     expect(decode(bytes)).toEqual({
       tpdu: { destination: 1, source: 0x0101 },
       mti: '0800',

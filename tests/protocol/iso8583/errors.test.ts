@@ -30,19 +30,29 @@ describe('isoErrors registry', () => {
   it('the wire spec lists exactly the codes the registry defines', () => {
     const spec = readFileSync(resolve(import.meta.dirname, '../../../protocol/README.md'), 'utf8');
     const documented = new Set(spec.match(/EDC_ERR_ISO_[A-Z_]+/g));
-    expect([...documented].sort()).toEqual(Object.values(isoErrors).map((ctor) => ctor.code).sort());
+    expect([...documented].sort()).toEqual(
+      Object.values(isoErrors)
+        .map((ctor) => ctor.code)
+        .sort(),
+    );
   });
 });
 
 describe('decode() refuses malformed bytes with a coded error', () => {
   it('EDC_ERR_ISO_TRUNCATED naming the field being read', () => {
-    expect(caught(decodeHex(valid0200.slice(0, 60)))).toMatchObject({ code: 'EDC_ERR_ISO_TRUNCATED', details: { field: 4, needed: 6, available: 3 } });
+    expect(caught(decodeHex(valid0200.slice(0, 60)))).toMatchObject({
+      code: 'EDC_ERR_ISO_TRUNCATED',
+      details: { field: 4, needed: 6, available: 3 },
+    });
     expect(caught(decodeHex('6000')).details).toMatchObject({ part: 'tpdu' });
     expect(caught(decodeHex('60000101010200703c')).details).toMatchObject({ part: 'bitmap' });
   });
 
   it('EDC_ERR_ISO_TRAILING for bytes after the last field', () => {
-    expect(caught(decodeHex(valid0200 + '00'))).toMatchObject({ code: 'EDC_ERR_ISO_TRAILING', details: { trailing: 1 } });
+    expect(caught(decodeHex(valid0200 + '00'))).toMatchObject({
+      code: 'EDC_ERR_ISO_TRAILING',
+      details: { trailing: 1 },
+    });
   });
 
   it('EDC_ERR_ISO_TPDU when the first byte is not 0x60', () => {
@@ -50,11 +60,17 @@ describe('decode() refuses malformed bytes with a coded error', () => {
   });
 
   it('EDC_ERR_ISO_MTI for a well-formed but unsupported MTI', () => {
-    expect(caught(decodeHex(valid0200.slice(0, 10) + '0220' + valid0200.slice(14)))).toMatchObject({ code: 'EDC_ERR_ISO_MTI', details: { mti: '0220' } });
+    expect(caught(decodeHex(valid0200.slice(0, 10) + '0220' + valid0200.slice(14)))).toMatchObject({
+      code: 'EDC_ERR_ISO_MTI',
+      details: { mti: '0220' },
+    });
   });
 
   it('EDC_ERR_ISO_BCD for an MTI nibble above 9', () => {
-    expect(caught(decodeHex(valid0200.slice(0, 10) + '02a0' + valid0200.slice(14)))).toMatchObject({ code: 'EDC_ERR_ISO_BCD', details: { part: 'mti' } });
+    expect(caught(decodeHex(valid0200.slice(0, 10) + '02a0' + valid0200.slice(14)))).toMatchObject({
+      code: 'EDC_ERR_ISO_BCD',
+      details: { part: 'mti' },
+    });
   });
 
   it('EDC_ERR_ISO_FIELD_UNKNOWN for a bitmap bit of an undefined field', () => {
@@ -71,35 +87,62 @@ describe('decode() refuses malformed bytes with a coded error', () => {
   it('EDC_ERR_ISO_BCD naming the field for a digit nibble above 9', () => {
     // Field 3 follows the PAN: 15 bytes in (TPDU 5 + MTI 2 + bitmap 8), LL 1, PAN 8.
     const at = (15 + 1 + 8) * 2;
-    expect(caught(decodeHex(valid0200.slice(0, at) + 'a1' + valid0200.slice(at + 2)))).toMatchObject({ code: 'EDC_ERR_ISO_BCD', details: { field: 3 } });
+    expect(caught(decodeHex(valid0200.slice(0, at) + 'a1' + valid0200.slice(at + 2)))).toMatchObject({
+      code: 'EDC_ERR_ISO_BCD',
+      details: { field: 3 },
+    });
   });
 
   it('EDC_ERR_ISO_BCD for a non-zero pad nibble of an odd-length field', () => {
     const text = hex(encode(withFields(samples['0200'], { 2: '601301123456789' })));
     const at = text.indexOf('150601301123456789') + 2;
-    expect(caught(decodeHex(text.slice(0, at) + 'f' + text.slice(at + 1)))).toMatchObject({ code: 'EDC_ERR_ISO_BCD', details: { field: 2 } });
+    expect(caught(decodeHex(text.slice(0, at) + 'f' + text.slice(at + 1)))).toMatchObject({
+      code: 'EDC_ERR_ISO_BCD',
+      details: { field: 2 },
+    });
   });
 
   it('EDC_ERR_ISO_LENGTH for a length prefix that is not BCD or out of bounds', () => {
     const at = 15 * 2;
-    expect(caught(decodeHex(valid0200.slice(0, at) + '1a' + valid0200.slice(at + 2)))).toMatchObject({ code: 'EDC_ERR_ISO_LENGTH', details: { field: 2, reason: 'not BCD' } });
-    expect(caught(decodeHex(valid0200.slice(0, at) + '20' + valid0200.slice(at + 2)))).toMatchObject({ code: 'EDC_ERR_ISO_LENGTH', details: { field: 2, length: 20 } });
-    expect(caught(decodeHex(valid0200.slice(0, at) + '11' + valid0200.slice(at + 2)))).toMatchObject({ code: 'EDC_ERR_ISO_LENGTH', details: { field: 2, length: 11 } });
+    expect(caught(decodeHex(valid0200.slice(0, at) + '1a' + valid0200.slice(at + 2)))).toMatchObject({
+      code: 'EDC_ERR_ISO_LENGTH',
+      details: { field: 2, reason: 'not BCD' },
+    });
+    expect(caught(decodeHex(valid0200.slice(0, at) + '20' + valid0200.slice(at + 2)))).toMatchObject({
+      code: 'EDC_ERR_ISO_LENGTH',
+      details: { field: 2, length: 20 },
+    });
+    expect(caught(decodeHex(valid0200.slice(0, at) + '11' + valid0200.slice(at + 2)))).toMatchObject({
+      code: 'EDC_ERR_ISO_LENGTH',
+      details: { field: 2, length: 11 },
+    });
   });
 
   it('EDC_ERR_ISO_FIELD naming the field for a value that breaks its format', () => {
     const local = valid0200.indexOf('1432101122');
     const badTime = valid0200.slice(0, local) + '2532101122' + valid0200.slice(local + 10);
-    expect(caught(decodeHex(badTime))).toMatchObject({ code: 'EDC_ERR_ISO_FIELD', details: { field: 12, reason: 'time' } });
+    expect(caught(decodeHex(badTime))).toMatchObject({
+      code: 'EDC_ERR_ISO_FIELD',
+      details: { field: 12, reason: 'time' },
+    });
     const badDate = valid0200.slice(0, local) + '1432101322' + valid0200.slice(local + 10);
-    expect(caught(decodeHex(badDate))).toMatchObject({ code: 'EDC_ERR_ISO_FIELD', details: { field: 13, reason: 'date' } });
+    expect(caught(decodeHex(badDate))).toMatchObject({
+      code: 'EDC_ERR_ISO_FIELD',
+      details: { field: 13, reason: 'date' },
+    });
     const terminalHex = Buffer.from('EDC00001').toString('hex');
     const badTerminal = valid0200.replace(terminalHex, '0a' + terminalHex.slice(2));
-    expect(caught(decodeHex(badTerminal))).toMatchObject({ code: 'EDC_ERR_ISO_FIELD', details: { field: 41, reason: 'charset' } });
+    expect(caught(decodeHex(badTerminal))).toMatchObject({
+      code: 'EDC_ERR_ISO_FIELD',
+      details: { field: 41, reason: 'charset' },
+    });
   });
 
   it('EDC_ERR_ISO_FIELD for an unknown response code in field 39', () => {
-    const text = hex(encode(samples['0210'])).replace(Buffer.from('A0000300').toString('hex'), Buffer.from('A0000399').toString('hex'));
+    const text = hex(encode(samples['0210'])).replace(
+      Buffer.from('A0000300').toString('hex'),
+      Buffer.from('A0000399').toString('hex'),
+    );
     expect(caught(decodeHex(text))).toMatchObject({ code: 'EDC_ERR_ISO_FIELD', details: { field: 39 } });
   });
 
@@ -112,10 +155,25 @@ describe('decode() refuses malformed bytes with a coded error', () => {
     const terminal = Buffer.from('EDC00001').toString('hex');
     // 0800 echo without field 11 (bitmap bits 1, 7, 41 | 70).
     const noStan = '6000010101' + '0800' + '8200000000800000' + '0400000000000000' + '1122073000' + terminal + '0301';
-    expect(caught(decodeHex(noStan))).toMatchObject({ code: 'EDC_ERR_ISO_FIELD_MISSING', details: { mti: '0800', field: 11 } });
+    expect(caught(decodeHex(noStan))).toMatchObject({
+      code: 'EDC_ERR_ISO_FIELD_MISSING',
+      details: { mti: '0800', field: 11 },
+    });
     // 0800 echo with an amount (bit 4).
-    const withAmount = '6000010101' + '0800' + '9220000000800000' + '0400000000000000' + '000000001000' + '1122073000' + '000009' + terminal + '0301';
-    expect(caught(decodeHex(withAmount))).toMatchObject({ code: 'EDC_ERR_ISO_FIELD_NOT_ALLOWED', details: { mti: '0800', field: 4 } });
+    const withAmount =
+      '6000010101' +
+      '0800' +
+      '9220000000800000' +
+      '0400000000000000' +
+      '000000001000' +
+      '1122073000' +
+      '000009' +
+      terminal +
+      '0301';
+    expect(caught(decodeHex(withAmount))).toMatchObject({
+      code: 'EDC_ERR_ISO_FIELD_NOT_ALLOWED',
+      details: { mti: '0800', field: 4 },
+    });
   });
 
   it('EDC_ERR_ISO_INTERNAL when given something that is not bytes', () => {
@@ -134,7 +192,9 @@ describe('encode() and validateMessage() refuse invalid messages with a coded er
   it('EDC_ERR_ISO_FIELD_MISSING for RRN and auth id of an approved 0210, not of a declined one', () => {
     const approved = withFields(samples['0210'], { 38: undefined });
     expect(caught(() => validateMessage(approved)).details).toEqual({ mti: '0210', field: 38 });
-    expect(() => validateMessage(withFields(samples['0210'], { 37: undefined, 38: undefined, 39: '51' }))).not.toThrow();
+    expect(() =>
+      validateMessage(withFields(samples['0210'], { 37: undefined, 38: undefined, 39: '51' })),
+    ).not.toThrow();
   });
 
   it('EDC_ERR_ISO_FIELD_NOT_ALLOWED for a field outside the MTI', () => {
@@ -167,20 +227,34 @@ describe('encode() and validateMessage() refuse invalid messages with a coded er
       [{ 62: 'INV-01' }, 62, 'invoice number'],
     ];
     for (const [change, field, reason] of cases) {
-      expect(caught(() => encode(withFields(samples['0200'], change)))).toMatchObject({ code: 'EDC_ERR_ISO_FIELD', details: { field, reason } });
+      expect(caught(() => encode(withFields(samples['0200'], change)))).toMatchObject({
+        code: 'EDC_ERR_ISO_FIELD',
+        details: { field, reason },
+      });
     }
   });
 
   it('EDC_ERR_ISO_FIELD for malformed fields 54 and 63', () => {
     const block = { accountType: '00', amountType: '02', currency: 'IDR', amount: 5 };
-    expect(caught(() => encode(withFields(samples['0110'], { 54: [block] }))).details).toMatchObject({ field: 54, reason: 'currency' });
-    expect(caught(() => encode(withFields(samples['0110'], { 54: [] }))).details).toMatchObject({ field: 54, reason: 'blocks' });
+    expect(caught(() => encode(withFields(samples['0110'], { 54: [block] }))).details).toMatchObject({
+      field: 54,
+      reason: 'currency',
+    });
+    expect(caught(() => encode(withFields(samples['0110'], { 54: [] }))).details).toMatchObject({
+      field: 54,
+      reason: 'blocks',
+    });
     const totals = { withdrawalCount: 10_000, withdrawalAmount: 0, reversalCount: 0, reversalAmount: 0 };
-    expect(caught(() => encode(withFields(samples['0500'], { 63: totals }))).details).toMatchObject({ field: 63, reason: 'withdrawal count' });
+    expect(caught(() => encode(withFields(samples['0500'], { 63: totals }))).details).toMatchObject({
+      field: 63,
+      reason: 'withdrawal count',
+    });
   });
 
   it('EDC_ERR_ISO_TPDU and EDC_ERR_ISO_MTI for a bad header', () => {
-    expect(caught(() => encode({ ...samples['0200'], tpdu: { destination: 0x10000, source: 0 } })).code).toBe('EDC_ERR_ISO_TPDU');
+    expect(caught(() => encode({ ...samples['0200'], tpdu: { destination: 0x10000, source: 0 } })).code).toBe(
+      'EDC_ERR_ISO_TPDU',
+    );
     expect(caught(() => encode({ ...samples['0200'], mti: '0220' as '0200' })).code).toBe('EDC_ERR_ISO_MTI');
   });
 

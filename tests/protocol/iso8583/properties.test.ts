@@ -6,7 +6,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isEdcError } from '../../../protocol/errors.ts';
-import { decode, decodeTlv, encode, encodeTlv, isLuhnValid, luhnCheckDigit, maskPan, mtis } from '../../../protocol/iso8583/index.ts';
+import {
+  decode,
+  decodeTlv,
+  encode,
+  encodeTlv,
+  isLuhnValid,
+  luhnCheckDigit,
+  maskPan,
+  mtis,
+} from '../../../protocol/iso8583/index.ts';
 import { digits, messageArbitrary, tlvItem } from './arbitraries.ts';
 import { hex } from './samples.ts';
 
@@ -47,14 +56,27 @@ describe('properties of encode() and decode()', () => {
   });
 
   it('random bytes never throw anything but a coded EdcError', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => void decodesOrCodedError(bytes)), { numRuns: 8_000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => void decodesOrCodedError(bytes)),
+      { numRuns: 8_000 },
+    );
   });
 
   it('random bodies behind a valid TPDU and MTI never throw anything but a coded EdcError', () => {
-    const header = fc.tuple(fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.constantFrom(...mtis), fc.uint8Array({ maxLength: 300 }));
+    const header = fc.tuple(
+      fc.uint8Array({ minLength: 4, maxLength: 4 }),
+      fc.constantFrom(...mtis),
+      fc.uint8Array({ maxLength: 300 }),
+    );
     fc.assert(
       fc.property(header, ([addresses, mti, body]) => {
-        const bytes = Uint8Array.from([0x60, ...addresses, parseInt(mti.slice(0, 2), 16), parseInt(mti.slice(2), 16), ...body]);
+        const bytes = Uint8Array.from([
+          0x60,
+          ...addresses,
+          parseInt(mti.slice(0, 2), 16),
+          parseInt(mti.slice(2), 16),
+          ...body,
+        ]);
         decodesOrCodedError(bytes);
       }),
       { numRuns: 8_000 },
@@ -97,13 +119,21 @@ function mutate(bytes: Uint8Array, change: Mutation): Uint8Array {
 
 describe('properties of the TLV and PAN helpers', () => {
   it('decodeTlv(encodeTlv(items)) equals items, including long-form lengths', () => {
-    const items = fc.array(fc.oneof(tlvItem, fc.record({ tag: fc.constant('9F10'), value: fc.uint8Array({ minLength: 120, maxLength: 300 }) })), {
-      maxLength: 6,
-    });
+    const items = fc.array(
+      fc.oneof(
+        tlvItem,
+        fc.record({ tag: fc.constant('9F10'), value: fc.uint8Array({ minLength: 120, maxLength: 300 }) }),
+      ),
+      {
+        maxLength: 6,
+      },
+    );
     fc.assert(
       fc.property(items, (list) => {
         const decoded = decodeTlv(encodeTlv(list));
-        expect(decoded.map((item) => item.tag + hex(item.value))).toEqual(list.map((item) => item.tag + hex(item.value)));
+        expect(decoded.map((item) => item.tag + hex(item.value))).toEqual(
+          list.map((item) => item.tag + hex(item.value)),
+        );
       }),
       { numRuns: 2_000 },
     );

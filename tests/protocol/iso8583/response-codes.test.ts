@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { agentCashExhaustedText, isApproved, isResponseCode, networkManagementKind, responseCodes } from '../../../protocol/iso8583/index.ts';
+import {
+  agentCashExhaustedText,
+  isApproved,
+  isResponseCode,
+  networkManagementKind,
+  responseCodes,
+} from '../../../protocol/iso8583/index.ts';
 import { samples, withFields } from './samples.ts';
 
 describe('responseCodes', () => {

@@ -21,12 +21,29 @@ export const samples: Readonly<Record<Mti, IsoMessage>> = {
   '0810': {
     tpdu: toTerminal,
     mti: '0810',
-    fields: { 7: '1122073000', 11: '000001', 12: '143001', 13: '1122', 39: '00', ...terminal, 62: 'Terminal terhubung', 70: '001' },
+    fields: {
+      7: '1122073000',
+      11: '000001',
+      12: '143001',
+      13: '1122',
+      39: '00',
+      ...terminal,
+      62: 'Terminal terhubung',
+      70: '001',
+    },
   },
   '0100': {
     tpdu: toAgent,
     mti: '0100',
-    fields: { ...cardData, 3: '310000', 11: '000002', 12: '143105', 13: '1122', ...terminal, 60: { kind: 'batch', batchNumber: '000007' } },
+    fields: {
+      ...cardData,
+      3: '310000',
+      11: '000002',
+      12: '143105',
+      13: '1122',
+      ...terminal,
+      60: { kind: 'batch', batchNumber: '000007' },
+    },
   },
   '0110': {
     tpdu: toTerminal,

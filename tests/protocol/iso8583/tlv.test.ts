@@ -28,7 +28,7 @@ describe('encodeTlv() and decodeTlv()', () => {
     expect(decodeTlv(encodeTlv([{ tag: '9F10', value: new Uint8Array(300).fill(7) }]))[0]!.value.length).toBe(300);
   });
 
-  it('returns a constructed tag\'s value unparsed', () => {
+  it("returns a constructed tag's value unparsed", () => {
     expect(decodeTlv(fromHex('7003820100'))).toEqual([{ tag: '70', value: fromHex('820100') }]);
   });
 

@@ -17,7 +17,9 @@ interface InvalidVector {
   error: { code: string; field?: number; part?: string };
 }
 
-const vectors = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../protocol/vectors/iso8583.json'), 'utf8')) as {
+const vectors = JSON.parse(
+  readFileSync(resolve(import.meta.dirname, '../../../protocol/vectors/iso8583.json'), 'utf8'),
+) as {
   valid: ValidVector[];
   invalid: InvalidVector[];
 };
@@ -25,7 +27,8 @@ const vectors = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../p
 /** Binary fields travel through JSON as hex strings. */
 function fromJson(message: ValidVector['message']): IsoMessage {
   const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(message.fields)) fields[key] = key === '52' || key === '55' ? fromHex(value as string) : value;
+  for (const [key, value] of Object.entries(message.fields))
+    fields[key] = key === '52' || key === '55' ? fromHex(value as string) : value;
   return { ...message, fields: fields };
 }
 

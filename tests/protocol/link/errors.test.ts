@@ -33,7 +33,9 @@ describe('link error registry', () => {
 
   it('assertLink() throws EDC_ERR_LINK_INVARIANT when its condition is false, and nothing otherwise', () => {
     expect(() => assertLink(true, 'fine')).not.toThrow();
-    expect(() => assertLink(false, 'broken', { at: 1 })).toThrow(expect.objectContaining({ code: 'EDC_ERR_LINK_INVARIANT', details: { at: 1 } }));
+    expect(() => assertLink(false, 'broken', { at: 1 })).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_LINK_INVARIANT', details: { at: 1 } }),
+    );
   });
 });
 

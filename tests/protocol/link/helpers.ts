@@ -85,7 +85,9 @@ export class FakeClock implements LinkClock {
   advance(ms: number): void {
     const until = this.now + ms;
     for (;;) {
-      const due = [...this.timers.values()].filter((t) => t.atMs <= until).sort((a, b) => a.atMs - b.atMs || a.id - b.id)[0];
+      const due = [...this.timers.values()]
+        .filter((t) => t.atMs <= until)
+        .sort((a, b) => a.atMs - b.atMs || a.id - b.id)[0];
       if (due === undefined) break;
       this.timers.delete(due.id);
       this.now = Math.max(this.now, due.atMs);

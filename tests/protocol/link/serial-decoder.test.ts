@@ -73,7 +73,11 @@ describe('SerialFrameDecoder: errors and resynchronization', () => {
   });
 
   it('reports EDC_ERR_FRAME_LEN_BCD for length bytes 0A 00 and resynchronizes on the next STX', () => {
-    expect(decodeAll(concat([fromHex('02 0a00 41'), frameA]))).toEqual(['err:EDC_ERR_FRAME_LEN_BCD', 'err:EDC_ERR_FRAME_GARBAGE', A]);
+    expect(decodeAll(concat([fromHex('02 0a00 41'), frameA]))).toEqual([
+      'err:EDC_ERR_FRAME_LEN_BCD',
+      'err:EDC_ERR_FRAME_GARBAGE',
+      A,
+    ]);
   });
 
   it('reports EDC_ERR_FRAME_TOO_LARGE for a length over payloadBytesMax without buffering it', () => {
@@ -86,7 +90,9 @@ describe('SerialFrameDecoder: errors and resynchronization', () => {
 
   it('accepts a frame of exactly payloadBytesMax', () => {
     const decoder = new SerialFrameDecoder({ payloadBytesMax: 100 });
-    expect(summarize(decoder.push(encodeSerialFrame(new Uint8Array(100), { payloadBytesMax: 100 }), 0))).toHaveLength(1);
+    expect(summarize(decoder.push(encodeSerialFrame(new Uint8Array(100), { payloadBytesMax: 100 }), 0))).toHaveLength(
+      1,
+    );
   });
 
   it('reports EDC_ERR_FRAME_NO_ETX when the byte after the payload is not ETX', () => {
@@ -139,7 +145,10 @@ describe('SerialFrameDecoder: errors and resynchronization', () => {
 
   it('reports a garbage run when it reaches garbageRunBytesMax, so endless noise still shows', () => {
     const decoder = new SerialFrameDecoder({ garbageRunBytesMax: 4 });
-    expect(summarize(decoder.push(new Uint8Array(10).fill(0x41), 0))).toEqual(['err:EDC_ERR_FRAME_GARBAGE', 'err:EDC_ERR_FRAME_GARBAGE']);
+    expect(summarize(decoder.push(new Uint8Array(10).fill(0x41), 0))).toEqual([
+      'err:EDC_ERR_FRAME_GARBAGE',
+      'err:EDC_ERR_FRAME_GARBAGE',
+    ]);
     expect(decoder.stats().garbageBytes).toBe(10);
   });
 
@@ -163,7 +172,11 @@ describe('SerialFrameDecoder: inter-byte timeout', () => {
   it('drops a partial frame when the next byte comes interByteTimeoutMs later (EDC_ERR_FRAME_TIMEOUT)', () => {
     const decoder = new SerialFrameDecoder({ interByteTimeoutMs: 500 });
     expect(decoder.push(frameA.subarray(0, 6), 1000)).toEqual([]);
-    expect(summarize(decoder.push(frameB, 1500))).toEqual(['err:EDC_ERR_FRAME_TIMEOUT', 'err:EDC_ERR_FRAME_GARBAGE', B]);
+    expect(summarize(decoder.push(frameB, 1500))).toEqual([
+      'err:EDC_ERR_FRAME_TIMEOUT',
+      'err:EDC_ERR_FRAME_GARBAGE',
+      B,
+    ]);
   });
 
   it('keeps a partial frame whose bytes come just under interByteTimeoutMs apart', () => {
@@ -218,7 +231,12 @@ describe('SerialFrameDecoder: limits and options', () => {
   });
 
   it('refuses payloadBytesMax 0 and 10000 and a non-positive timeout with EDC_ERR_LINK_OPTIONS', () => {
-    for (const options of [{ payloadBytesMax: 0 }, { payloadBytesMax: 10000 }, { interByteTimeoutMs: 0 }, { payloadBytesMax: 1.5 }]) {
+    for (const options of [
+      { payloadBytesMax: 0 },
+      { payloadBytesMax: 10000 },
+      { interByteTimeoutMs: 0 },
+      { payloadBytesMax: 1.5 },
+    ]) {
       expect(() => new SerialFrameDecoder(options)).toThrow(expect.objectContaining({ code: 'EDC_ERR_LINK_OPTIONS' }));
     }
   });

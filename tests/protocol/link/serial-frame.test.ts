@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { computeLrc, decodeLenBcd, encodeLenBcd, encodeSerialFrame, linkErrors, serialPayloadBytesCeiling } from '../../../protocol/link/index.ts';
+import {
+  computeLrc,
+  decodeLenBcd,
+  encodeLenBcd,
+  encodeSerialFrame,
+  linkErrors,
+  serialPayloadBytesCeiling,
+} from '../../../protocol/link/index.ts';
 import { isEdcError } from '../../../protocol/errors.ts';
 import { fromHex, hex, referenceSerialFrame } from './helpers.ts';
 
@@ -36,7 +43,9 @@ describe('encodeSerialFrame()', () => {
   });
 
   it('refuses payloadBytesMax above 9999 (what 4 BCD digits can say) with EDC_ERR_LINK_OPTIONS', () => {
-    const error = catchError(() => encodeSerialFrame(new Uint8Array(1), { payloadBytesMax: serialPayloadBytesCeiling + 1 }));
+    const error = catchError(() =>
+      encodeSerialFrame(new Uint8Array(1), { payloadBytesMax: serialPayloadBytesCeiling + 1 }),
+    );
     expect(isEdcError(error, linkErrors.LinkOptionsError.code)).toBe(true);
   });
 });
@@ -67,7 +76,12 @@ describe('BCD length and LRC helpers', () => {
   });
 
   it('refuses to encode a length outside 0..9999 with EDC_ERR_LINK_INVARIANT', () => {
-    expect(isEdcError(catchError(() => encodeLenBcd(10000, new Uint8Array(2), 0)), 'EDC_ERR_LINK_INVARIANT')).toBe(true);
+    expect(
+      isEdcError(
+        catchError(() => encodeLenBcd(10000, new Uint8Array(2), 0)),
+        'EDC_ERR_LINK_INVARIANT',
+      ),
+    ).toBe(true);
   });
 
   it('computes the LRC as the XOR of the given range', () => {

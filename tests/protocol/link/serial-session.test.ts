@@ -301,7 +301,10 @@ describe('SerialLinkSession: two ends on one line', () => {
 
   it('delivers every send exactly as the loss schedule allows, and settles with the right code (property)', async () => {
     type Fate = 'intact' | 'corrupt' | 'lost';
-    const triesArb = fc.array(fc.tuple(fc.constantFrom<Fate>('intact', 'corrupt', 'lost'), fc.boolean()), { minLength: 3, maxLength: 3 });
+    const triesArb = fc.array(fc.tuple(fc.constantFrom<Fate>('intact', 'corrupt', 'lost'), fc.boolean()), {
+      minLength: 3,
+      maxLength: 3,
+    });
     await fc.assert(
       fc.asyncProperty(triesArb, fc.uint8Array({ minLength: 1, maxLength: 150 }), async (schedule, payload) => {
         const clock = new FakeClock();
@@ -345,7 +348,10 @@ describe('SerialLinkSession: two ends on one line', () => {
 });
 
 /** The model: each try's frame arrives intact, corrupted or not at all; its answer arrives or not. */
-function expectedOutcome(schedule: ReadonlyArray<readonly ['intact' | 'corrupt' | 'lost', boolean]>): { code?: string; deliveries: number } {
+function expectedOutcome(schedule: ReadonlyArray<readonly ['intact' | 'corrupt' | 'lost', boolean]>): {
+  code?: string;
+  deliveries: number;
+} {
   let deliveries = 0;
   let lastWasNak = false;
   for (const [fate, answerArrives] of schedule) {

@@ -76,8 +76,12 @@ describe('TcpLinkSession', () => {
       },
     });
     expect(() => session.send(new Uint8Array(0))).toThrow(expect.objectContaining({ code: 'EDC_ERR_FRAME_LEN_ZERO' }));
-    expect(() => session.send(new Uint8Array(2049))).toThrow(expect.objectContaining({ code: 'EDC_ERR_FRAME_TOO_LARGE' }));
-    expect(() => session.send(new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'EDC_ERR_LINK_WRITE_FAILED' }));
+    expect(() => session.send(new Uint8Array(2049))).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_FRAME_TOO_LARGE' }),
+    );
+    expect(() => session.send(new Uint8Array(1))).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_LINK_WRITE_FAILED' }),
+    );
     session.close();
     expect(() => session.send(new Uint8Array(1))).toThrow(expect.objectContaining({ code: 'EDC_ERR_LINK_CLOSED' }));
   });

@@ -16,11 +16,15 @@ describe('encodeTcpFrame()', () => {
   });
 
   it('refuses an empty payload with EDC_ERR_FRAME_LEN_ZERO', () => {
-    expect(() => encodeTcpFrame(new Uint8Array(0))).toThrow(expect.objectContaining({ code: 'EDC_ERR_FRAME_LEN_ZERO' }));
+    expect(() => encodeTcpFrame(new Uint8Array(0))).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_FRAME_LEN_ZERO' }),
+    );
   });
 
   it('refuses a payload over payloadBytesMax with EDC_ERR_FRAME_TOO_LARGE', () => {
-    expect(() => encodeTcpFrame(new Uint8Array(9), { payloadBytesMax: 8 })).toThrow(expect.objectContaining({ code: 'EDC_ERR_FRAME_TOO_LARGE' }));
+    expect(() => encodeTcpFrame(new Uint8Array(9), { payloadBytesMax: 8 })).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_FRAME_TOO_LARGE' }),
+    );
   });
 
   it('refuses payloadBytesMax above 65535 with EDC_ERR_LINK_OPTIONS', () => {
@@ -79,7 +83,9 @@ describe('TcpFrameDecoder', () => {
   });
 
   it('refuses payloadBytesMax 0 with EDC_ERR_LINK_OPTIONS', () => {
-    expect(() => new TcpFrameDecoder({ payloadBytesMax: 0 })).toThrow(expect.objectContaining({ code: 'EDC_ERR_LINK_OPTIONS' }));
+    expect(() => new TcpFrameDecoder({ payloadBytesMax: 0 })).toThrow(
+      expect.objectContaining({ code: 'EDC_ERR_LINK_OPTIONS' }),
+    );
   });
 });
 
@@ -101,7 +107,10 @@ describe('TcpFrameDecoder properties', () => {
   });
 
   it('random byte streams never throw, never buffer over payloadBytesMax, and frames stay in step with the prefixes', () => {
-    const streamArb = fc.array(fc.oneof(fc.uint8Array({ maxLength: 40 }), payloadArb.map(referenceTcpFrame), fc.constant(fromHex('0000'))), { maxLength: 8 });
+    const streamArb = fc.array(
+      fc.oneof(fc.uint8Array({ maxLength: 40 }), payloadArb.map(referenceTcpFrame), fc.constant(fromHex('0000'))),
+      { maxLength: 8 },
+    );
     fc.assert(
       fc.property(streamArb, cutsArb, fc.constantFrom(8, 64, 2048), (segments, cuts, payloadBytesMax) => {
         const wire = concat(segments);

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SerialFrameDecoder, TcpFrameDecoder, encodeSerialFrame, encodeTcpFrame } from '../../../protocol/link/index.ts';
+import {
+  SerialFrameDecoder,
+  TcpFrameDecoder,
+  encodeSerialFrame,
+  encodeTcpFrame,
+} from '../../../protocol/link/index.ts';
 import { fromHex, hex, referenceSerialFrame, referenceTcpFrame } from './helpers.ts';
 
 interface Vectors {
@@ -16,7 +21,9 @@ interface Vectors {
   }>;
 }
 
-const vectors = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../../protocol/vectors/frames.json'), 'utf8')) as Vectors;
+const vectors = JSON.parse(
+  readFileSync(resolve(import.meta.dirname, '../../../protocol/vectors/frames.json'), 'utf8'),
+) as Vectors;
 
 describe('protocol/vectors/frames.json', () => {
   it('holds valid and invalid vectors for both transports', () => {
@@ -43,14 +50,17 @@ describe('protocol/vectors/frames.json', () => {
 
   for (const vector of vectors.invalid) {
     it(`decodes the ${vector.transport} vector "${vector.name}" to ${vector.expect.join(', ')}`, () => {
-      const decoder = vector.transport === 'serial' ? new SerialFrameDecoder(vector.options) : new TcpFrameDecoder(vector.options);
+      const decoder =
+        vector.transport === 'serial' ? new SerialFrameDecoder(vector.options) : new TcpFrameDecoder(vector.options);
       const events = vector.chunks.flatMap((chunk) => decoder.push(fromHex(chunk.hex), chunk.atMs));
       if (vector.finish) events.push(...decoder.finish());
       const summary = events.map((e) => {
         if (e.type === 'frame') return `frame:${hex(e.payload)}`;
         if (e.type === 'control') return `control:${e.control}`;
         // A garbage report carries its run length (details.bytes): the vectors hold it too.
-        return e.error.code === 'EDC_ERR_FRAME_GARBAGE' ? `error:${e.error.code}:${String(e.error.details.bytes)}` : `error:${e.error.code}`;
+        return e.error.code === 'EDC_ERR_FRAME_GARBAGE'
+          ? `error:${e.error.code}:${String(e.error.details.bytes)}`
+          : `error:${e.error.code}`;
       });
       expect(summary).toEqual(vector.expect);
     });

@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LedgerEntry, UploadBatch, genesisHash } from '../../../protocol/messages/schemas.ts';
-import { entryBody, entryHash, findChainBreak, genesisHead, signEntry, verifyEntry } from '../../../protocol/messages/signed.ts';
+import {
+  entryBody,
+  entryHash,
+  findChainBreak,
+  genesisHead,
+  signEntry,
+  verifyEntry,
+} from '../../../protocol/messages/signed.ts';
 import { agentPublicKey, agentSeed, makeChain, withdrawalBodyArb } from './fixtures.ts';
 
 describe('ledger entries', () => {
@@ -25,7 +32,10 @@ describe('ledger entries', () => {
         const keys = Object.keys(body).filter((k) => k !== 'v' && k !== 'kind');
         const key = keys[pick % keys.length]!;
         const original = (entry as Record<string, unknown>)[key];
-        const altered = { ...entry, [key]: typeof original === 'number' ? original + (original > 1 ? -1 : 1) : `${String(original).slice(1)}0` } as LedgerEntry;
+        const altered = {
+          ...entry,
+          [key]: typeof original === 'number' ? original + (original > 1 ? -1 : 1) : `${String(original).slice(1)}0`,
+        } as LedgerEntry;
         expect(verifyEntry(altered, agentPublicKey)).toEqual({ ok: false, reason: 'hash' });
       }),
       { numRuns: 2000 },
@@ -59,11 +69,21 @@ describe('findChainBreak()', () => {
   });
 
   it('reports a gap, a reorder, a removal and a tampered entry at the right index', () => {
-    expect(findChainBreak(chain.slice(1), genesisHead, agentPublicKey)).toEqual({ index: 0, kind: 'gap', expectedSeq: 1, foundSeq: 2 });
+    expect(findChainBreak(chain.slice(1), genesisHead, agentPublicKey)).toEqual({
+      index: 0,
+      kind: 'gap',
+      expectedSeq: 1,
+      foundSeq: 2,
+    });
     const swapped = [chain[0]!, chain[2]!, chain[1]!];
     expect(findChainBreak(swapped, genesisHead, agentPublicKey)).toMatchObject({ index: 1, kind: 'gap' });
     const removed = [...chain.slice(0, 3), ...chain.slice(4)];
-    expect(findChainBreak(removed, genesisHead, agentPublicKey)).toMatchObject({ index: 3, kind: 'gap', expectedSeq: 4, foundSeq: 5 });
+    expect(findChainBreak(removed, genesisHead, agentPublicKey)).toMatchObject({
+      index: 3,
+      kind: 'gap',
+      expectedSeq: 4,
+      foundSeq: 5,
+    });
     const tampered = chain.map((e, i) => (i === 6 ? { ...e, amount: e.amount + 1000 } : e));
     expect(findChainBreak(tampered, genesisHead, agentPublicKey)).toEqual({ index: 6, kind: 'hash' });
   });

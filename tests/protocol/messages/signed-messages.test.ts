@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../../protocol/crypto/ed25519.ts';
-import { SignedEntitlementSet, SignedReceipt, type EntitlementSetBody, type ReceiptBody } from '../../../protocol/messages/schemas.ts';
+import {
+  SignedEntitlementSet,
+  SignedReceipt,
+  type EntitlementSetBody,
+  type ReceiptBody,
+} from '../../../protocol/messages/schemas.ts';
 import { signRequest, verifyRequestSignature, requestHeaders } from '../../../protocol/messages/request-signing.ts';
 import {
   signBundleManifest,
@@ -10,7 +15,15 @@ import {
   verifyEntitlementSet,
   verifyReceipt,
 } from '../../../protocol/messages/signed.ts';
-import { agentPublicKey, agentSeed, gatewayPublicKey, gatewaySeed, lookupKey, makeChain, sealKeys } from './fixtures.ts';
+import {
+  agentPublicKey,
+  agentSeed,
+  gatewayPublicKey,
+  gatewaySeed,
+  lookupKey,
+  makeChain,
+  sealKeys,
+} from './fixtures.ts';
 
 const chain = makeChain(3);
 const receiptBody: ReceiptBody = {
@@ -54,7 +67,15 @@ describe('gateway-signed messages', () => {
 
   it('a bundle manifest signed by the agent verifies with the agent key only', () => {
     const manifest = signBundleManifest(
-      { v: 1, bundleId: '01KAQ000000000000000000B01', agentId: 'AGT-BRI-0001', createdAt: 1, fromSeq: 1, toSeq: 3, headHash: chain[2]!.hash },
+      {
+        v: 1,
+        bundleId: '01KAQ000000000000000000B01',
+        agentId: 'AGT-BRI-0001',
+        createdAt: 1,
+        fromSeq: 1,
+        toSeq: 3,
+        headHash: chain[2]!.hash,
+      },
       agentSeed,
     );
     expect(verifyBundleManifest(manifest, agentPublicKey)).toBe(true);
@@ -64,7 +85,12 @@ describe('gateway-signed messages', () => {
 
 describe('signRequest()', () => {
   const request = { method: 'POST', path: '/v1/agents/AGT-BRI-0001/uploads', body: '{"v":1}' };
-  const headers = signRequest(request, { agentId: 'AGT-BRI-0001', seed: agentSeed, now: 1_795_000_000_000, nonce: 'f'.repeat(32) });
+  const headers = signRequest(request, {
+    agentId: 'AGT-BRI-0001',
+    seed: agentSeed,
+    now: 1_795_000_000_000,
+    nonce: 'f'.repeat(32),
+  });
 
   it('produces the four headers, verifiable over method, path, timestamp, nonce and body', () => {
     expect(Object.keys(headers).sort()).toEqual(Object.values(requestHeaders).sort());
@@ -72,7 +98,9 @@ describe('signRequest()', () => {
     const sig = headers[requestHeaders.signature]!;
     expect(verifyRequestSignature(signed, sig, agentPublicKey)).toBe(true);
     expect(verifyRequestSignature({ ...signed, body: '{"v":2}' }, sig, agentPublicKey)).toBe(false);
-    expect(verifyRequestSignature({ ...signed, path: '/v1/agents/AGT-BRI-0002/uploads' }, sig, agentPublicKey)).toBe(false);
+    expect(verifyRequestSignature({ ...signed, path: '/v1/agents/AGT-BRI-0002/uploads' }, sig, agentPublicKey)).toBe(
+      false,
+    );
     expect(verifyRequestSignature({ ...signed, timestamp: 1_795_000_000_001 }, sig, agentPublicKey)).toBe(false);
     expect(verifyRequestSignature({ ...signed, method: 'get' }, sig, agentPublicKey)).toBe(false);
     expect(verifyRequestSignature(signed, sig, generateSigningKeyPair().publicKey)).toBe(false);

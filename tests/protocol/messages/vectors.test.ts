@@ -2,7 +2,14 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { signingBytes } from '../../../protocol/crypto/canonical.ts';
 import { LedgerEntry, SignedReceipt } from '../../../protocol/messages/schemas.ts';
-import { domains, entryBody, findChainBreak, genesisHead, signReceipt, verifyReceipt } from '../../../protocol/messages/signed.ts';
+import {
+  domains,
+  entryBody,
+  findChainBreak,
+  genesisHead,
+  signReceipt,
+  verifyReceipt,
+} from '../../../protocol/messages/signed.ts';
 import { agentPublicKey, agentSeed, gatewayPublicKey, gatewaySeed, makeChain } from './fixtures.ts';
 
 /**
@@ -16,15 +23,31 @@ const file = new URL('../../../protocol/vectors/entries.json', import.meta.url);
 function buildVectors(): unknown {
   const chain = makeChain(4);
   const receipt = signReceipt(
-    { v: 1, receiptId: '01KAQ000000000000000000R01', agentId: 'AGT-BRI-0001', ackSeq: 4, ackHash: chain[3]!.hash, accepted: 4, duplicates: 0, receivedAt: 1_795_000_100_000 },
+    {
+      v: 1,
+      receiptId: '01KAQ000000000000000000R01',
+      agentId: 'AGT-BRI-0001',
+      ackSeq: 4,
+      ackHash: chain[3]!.hash,
+      accepted: 4,
+      duplicates: 0,
+      receivedAt: 1_795_000_100_000,
+    },
     gatewaySeed,
   );
   return {
-    about: 'Entries of one agent chain (seq 1..4, the 4th a reversal) and a receipt. signingBytes is the UTF-8 text that is SHA-256 hashed (hash) and Ed25519 signed (sig). Keys: 32-byte seeds and public keys, base64.',
+    about:
+      'Entries of one agent chain (seq 1..4, the 4th a reversal) and a receipt. signingBytes is the UTF-8 text that is SHA-256 hashed (hash) and Ed25519 signed (sig). Keys: 32-byte seeds and public keys, base64.',
     agent: { agentId: 'AGT-BRI-0001', seed: agentSeed, publicKey: agentPublicKey },
     gateway: { seed: gatewaySeed, publicKey: gatewayPublicKey },
-    entries: chain.map((entry) => ({ signingBytes: Buffer.from(signingBytes(domains.entry, entryBody(entry))).toString('utf8'), entry })),
-    receipt: { signingBytes: Buffer.from(signingBytes(domains.receipt, { ...receipt, sig: undefined })).toString('utf8'), receipt },
+    entries: chain.map((entry) => ({
+      signingBytes: Buffer.from(signingBytes(domains.entry, entryBody(entry))).toString('utf8'),
+      entry,
+    })),
+    receipt: {
+      signingBytes: Buffer.from(signingBytes(domains.receipt, { ...receipt, sig: undefined })).toString('utf8'),
+      receipt,
+    },
   };
 }
 

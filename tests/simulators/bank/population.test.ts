@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { checkNik, luhnValid } from '../../../gateway/import/index.ts';
-import { componentRupiahPerYear, componentsPerFamilyMax, generatePopulation, kksCards, kksIinByBank, kksLengthByBank, kpmAt, mixSeed, xoshiro128ss } from '../../../simulators/bank/index.ts';
+import {
+  componentRupiahPerYear,
+  componentsPerFamilyMax,
+  generatePopulation,
+  kksCards,
+  kksIinByBank,
+  kksLengthByBank,
+  kpmAt,
+  mixSeed,
+  xoshiro128ss,
+} from '../../../simulators/bank/index.ts';
 
 describe('xoshiro128ss()', () => {
   it('gives the same stream for the same seed and a different one for the next seed', () => {
@@ -27,7 +37,9 @@ describe('generatePopulation()', () => {
   it('is reproducible: same seed, same people; another seed, other people', () => {
     expect(generatePopulation({ seed: 2026, size: 3000 })).toEqual(population);
     expect(kpmAt(1234, { seed: 2026 })).toEqual(population[1234]);
-    expect(generatePopulation({ seed: 2027, size: 50 }).map((k) => k.nik)).not.toEqual(population.slice(0, 50).map((k) => k.nik));
+    expect(generatePopulation({ seed: 2027, size: 50 }).map((k) => k.nik)).not.toEqual(
+      population.slice(0, 50).map((k) => k.nik),
+    );
   });
 
   it('issues Luhn-valid KKS numbers with the bank IIN and length, unique across the population', () => {
@@ -70,6 +82,8 @@ describe('generatePopulation()', () => {
 
   it('gives the terminal simulator each KPM card PAN and PIN', () => {
     const cards = [...kksCards({ seed: 2026, size: 5 })];
-    expect(cards).toEqual(population.slice(0, 5).map((k) => ({ kpmId: k.kpmId, bank: k.bank, pan: k.card.pan, pin: k.card.pin })));
+    expect(cards).toEqual(
+      population.slice(0, 5).map((k) => ({ kpmId: k.kpmId, bank: k.bank, pan: k.card.pan, pin: k.card.pin })),
+    );
   });
 });

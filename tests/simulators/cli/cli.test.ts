@@ -24,11 +24,14 @@ async function sim(...argv: string[]): Promise<{ status: number; out: string; er
 }
 
 describe('edc-sim command line', () => {
-  it.each([['terminal'], ['bank', 'population'], ['bank', 'disbursements'], ['signal'], ['rig'], ['demo']])('%s %s --help prints usage and exits 0', async (...command) => {
-    const result = await sim(...command.filter((c) => c !== undefined), '--help');
-    expect(result.status).toBe(0);
-    expect(result.out).toMatch(/^edc-sim /);
-  });
+  it.each([['terminal'], ['bank', 'population'], ['bank', 'disbursements'], ['signal'], ['rig'], ['demo']])(
+    '%s %s --help prints usage and exits 0',
+    async (...command) => {
+      const result = await sim(...command.filter((c) => c !== undefined), '--help');
+      expect(result.status).toBe(0);
+      expect(result.out).toMatch(/^edc-sim /);
+    },
+  );
 
   it.each([
     [['rig', '--agents', 'two']],
@@ -50,7 +53,10 @@ describe('edc-sim command line', () => {
     const out = join(dir, 'kpm.jsonl');
     const result = await sim('bank', 'population', '--seed', '4', '--size', '25', '--out', out);
     expect(result).toMatchObject({ status: 0, out: '', err: '25 KPM written\n' });
-    const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { kpmId: string; pan: string; rupiahPerTahap: number });
+    const lines = (await readFile(out, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kpmId: string; pan: string; rupiahPerTahap: number });
     expect(lines).toHaveLength(25);
     expect(new Set(lines.map((l) => l.kpmId)).size).toBe(25);
     expect(lines.every((l) => /^[0-9]{16,19}$/.test(l.pan) && l.rupiahPerTahap > 0)).toBe(true);
@@ -58,13 +64,31 @@ describe('edc-sim command line', () => {
 
   it('bank disbursements writes a file the gateway import accepts row for row', async () => {
     const out = join(dir, 'bri.csv');
-    const result = await sim('bank', 'disbursements', '--seed', '4', '--size', '200', '--bank', 'BRI', '--tahap', '2026-IV', '--failed-rate', '0.1', '--out', out);
+    const result = await sim(
+      'bank',
+      'disbursements',
+      '--seed',
+      '4',
+      '--size',
+      '200',
+      '--bank',
+      'BRI',
+      '--tahap',
+      '2026-IV',
+      '--failed-rate',
+      '0.1',
+      '--out',
+      out,
+    );
     expect(result).toMatchObject({ status: 0, out: '' });
     expect(result.err).toMatch(/^[0-9]+ rows written for BRI 2026-IV\n$/);
     let ok = 0;
     let rejected = 0;
     let failed = 0;
-    for await (const item of parseDisbursements(Readable.from([await readFile(out)]), { bank: 'BRI', tahap: '2026-IV' })) {
+    for await (const item of parseDisbursements(Readable.from([await readFile(out)]), {
+      bank: 'BRI',
+      tahap: '2026-IV',
+    })) {
       if (item.ok) {
         ok++;
         if (item.row.status === 'failed') failed++;
@@ -77,15 +101,43 @@ describe('edc-sim command line', () => {
 
   it('bank disbursements refuses to overwrite an existing file with a coded error (exit 1)', async () => {
     const out = join(dir, 'twice.csv');
-    await sim('bank', 'disbursements', '--seed', '1', '--size', '10', '--bank', 'BNI', '--tahap', '2026-IV', '--out', out);
-    const again = await sim('bank', 'disbursements', '--seed', '1', '--size', '10', '--bank', 'BNI', '--tahap', '2026-IV', '--out', out);
+    await sim(
+      'bank',
+      'disbursements',
+      '--seed',
+      '1',
+      '--size',
+      '10',
+      '--bank',
+      'BNI',
+      '--tahap',
+      '2026-IV',
+      '--out',
+      out,
+    );
+    const again = await sim(
+      'bank',
+      'disbursements',
+      '--seed',
+      '1',
+      '--size',
+      '10',
+      '--bank',
+      'BNI',
+      '--tahap',
+      '2026-IV',
+      '--out',
+      out,
+    );
     expect(again.status).toBe(1);
     expect(again.err).toMatch(/^edc-sim: EDC_ERR_SIM_OUTPUT: /);
   });
 
   it('terminal --script with a malformed scenario is refused with EDC_ERR_SIM_CONFIG before connecting', async () => {
     const script = join(dir, 'bad.json');
-    await import('node:fs/promises').then((fs) => fs.writeFile(script, JSON.stringify({ v: 1, steps: [{ kind: 'withdraw', pan: '12', pin: '1234', amount: 5 }] })));
+    await import('node:fs/promises').then((fs) =>
+      fs.writeFile(script, JSON.stringify({ v: 1, steps: [{ kind: 'withdraw', pan: '12', pin: '1234', amount: 5 }] })),
+    );
     const result = await sim('terminal', '--tcp', '127.0.0.1:9', '--script', script);
     expect(result.status).toBe(1);
     expect(result.err).toMatch(/^edc-sim: EDC_ERR_SIM_CONFIG: .*steps\.0\.pan/);

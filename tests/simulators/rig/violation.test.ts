@@ -20,7 +20,11 @@ function losingEntry(store: GatewayStore): GatewayStore {
 
 describe('field rig checker', () => {
   it('runRig() reports a violation (ok false) when the gateway lost an acknowledged entry', async () => {
-    const report = await runRig({ seed: 3, agents: 3, terminals: 2, kpm: 60, attacks: { tamper: false, clone: false, doubleSpend: false } }, undefined, { wrapStore: losingEntry });
+    const report = await runRig(
+      { seed: 3, agents: 3, terminals: 2, kpm: 60, attacks: { tamper: false, clone: false, doubleSpend: false } },
+      undefined,
+      { wrapStore: losingEntry },
+    );
     expect(report.ok).toBe(false);
     const failed = report.result.invariants.filter((i) => !i.ok).map((i) => i.id);
     expect(failed).toContain(1);

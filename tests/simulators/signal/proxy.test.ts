@@ -15,7 +15,9 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       received.push(Buffer.concat(chunks).toString());
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, echo: 'x'.repeat(2000) }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: true, echo: 'x'.repeat(2000) }));
     });
   });
   await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
@@ -28,14 +30,22 @@ afterAll(async () => {
 
 async function post(proxy: SignalProxy, body: string): Promise<{ status: number; text: string } | 'failed'> {
   try {
-    const res = await fetch(`${proxy.url}/v1/x`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+    const res = await fetch(`${proxy.url}/v1/x`, {
+      method: 'POST',
+      body,
+      headers: { 'content-type': 'application/json' },
+    });
     return { status: res.status, text: await res.text() };
   } catch {
     return 'failed';
   }
 }
 
-async function withProxy(options: Parameters<typeof startSignalProxy>[0], fn: (proxy: SignalProxy) => Promise<void>, now?: () => number): Promise<void> {
+async function withProxy(
+  options: Parameters<typeof startSignalProxy>[0],
+  fn: (proxy: SignalProxy) => Promise<void>,
+  now?: () => number,
+): Promise<void> {
   const proxy = await startSignalProxy(options, now);
   try {
     await fn(proxy);
@@ -57,15 +67,19 @@ describe('signal proxy', () => {
 
   it('resets every connection inside a blankspot window and forwards again after it', async () => {
     let clock = 1_000_000;
-    await withProxy({ target: targetUrl, outages: [{ fromMs: 100, toMs: 200 }] }, async (proxy) => {
-      received.length = 0;
-      clock += 150;
-      expect(await post(proxy, 'during')).toBe('failed');
-      clock += 100;
-      expect(await post(proxy, 'after')).toMatchObject({ status: 200 });
-      expect(received).toEqual(['after']);
-      expect(proxy.stats.faults.outage).toBe(1);
-    }, () => clock);
+    await withProxy(
+      { target: targetUrl, outages: [{ fromMs: 100, toMs: 200 }] },
+      async (proxy) => {
+        received.length = 0;
+        clock += 150;
+        expect(await post(proxy, 'during')).toBe('failed');
+        clock += 100;
+        expect(await post(proxy, 'after')).toMatchObject({ status: 200 });
+        expect(received).toEqual(['after']);
+        expect(proxy.stats.faults.outage).toBe(1);
+      },
+      () => clock,
+    );
   });
 
   it('setOnline(false) overrides the schedule until setOnline(null)', async () => {
@@ -113,7 +127,9 @@ describe('signal proxy', () => {
   });
 
   it('refuses invalid options with EDC_ERR_SIM_CONFIG naming the field', async () => {
-    await expect(startSignalProxy({ target: 'ftp://x', rates: { drop: 2 } })).rejects.toMatchObject({ code: 'EDC_ERR_SIM_CONFIG' });
+    await expect(startSignalProxy({ target: 'ftp://x', rates: { drop: 2 } })).rejects.toMatchObject({
+      code: 'EDC_ERR_SIM_CONFIG',
+    });
     await expect(startSignalProxy({ target: targetUrl, outages: [{ fromMs: 5, toMs: 5 }] })).rejects.toMatchObject({
       code: 'EDC_ERR_SIM_CONFIG',
       message: expect.stringContaining('outages.0'),

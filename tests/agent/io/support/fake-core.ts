@@ -26,7 +26,10 @@ export class FakeCore {
   /** When set, handle() rejects (a failing ledger). */
   failHandle = false;
 
-  constructor(agentId: string, private readonly gatewayPublicKey: string) {
+  constructor(
+    agentId: string,
+    private readonly gatewayPublicKey: string,
+  ) {
     this.agentId = agentId;
   }
 
@@ -36,10 +39,12 @@ export class FakeCore {
     this.handled.push(request);
     const f = request.fields;
     const mti = String(Number(request.mti) + 10).padStart(4, '0') as Mti;
-    if (request.mti === '0800') return { tpdu: swapTpdu(request.tpdu), mti, fields: { 7: f[7], 11: f[11], 39: '00', 41: f[41], 70: f[70] } };
+    if (request.mti === '0800')
+      return { tpdu: swapTpdu(request.tpdu), mti, fields: { 7: f[7], 11: f[11], 39: '00', 41: f[41], 70: f[70] } };
     const approved = request.mti === '0200' ? { 37: 'RRN000000001', 38: 'AUTH01' } : {};
     return {
-      tpdu: swapTpdu(request.tpdu), mti,
+      tpdu: swapTpdu(request.tpdu),
+      mti,
       fields: { 3: f[3], 4: f[4], 11: f[11], 12: f[12], 13: f[13], 39: '00', 41: f[41], 42: f[42], ...approved },
     };
   }
@@ -49,10 +54,24 @@ export class FakeCore {
     const prev = this.entries[this.entries.length - 1];
     const entry = signEntry(
       {
-        v: 1, kind: 'withdrawal', id: this.ulid(), agentId: this.agentId, seq: this.entries.length + 1,
-        prevHash: prev?.hash ?? genesisHash, at: Date.now(), tahap: '2026-IV', kpmId: 'KPM-0001', amount,
-        terminalId: 'TERM0001', stan: String(this.entries.length + 1).padStart(6, '0'), localDate: '1122',
-        panHash: 'a'.repeat(64), sealedPan: 'A'.repeat(120), rrn: 'RRN000000001', authCode: 'AUTH01', entitlementSetId: this.ulid(),
+        v: 1,
+        kind: 'withdrawal',
+        id: this.ulid(),
+        agentId: this.agentId,
+        seq: this.entries.length + 1,
+        prevHash: prev?.hash ?? genesisHash,
+        at: Date.now(),
+        tahap: '2026-IV',
+        kpmId: 'KPM-0001',
+        amount,
+        terminalId: 'TERM0001',
+        stan: String(this.entries.length + 1).padStart(6, '0'),
+        localDate: '1122',
+        panHash: 'a'.repeat(64),
+        sealedPan: 'A'.repeat(120),
+        rrn: 'RRN000000001',
+        authCode: 'AUTH01',
+        entitlementSetId: this.ulid(),
       },
       this.keys.seed,
     );

@@ -31,8 +31,14 @@ export class FakeGateway {
   receipt(accepted = 0, duplicates = 0, overrides: Partial<SignedReceipt> = {}): SignedReceipt {
     const last = this.stored[this.stored.length - 1];
     const body = {
-      v: 1 as const, receiptId: this.ulid(), agentId: this.agentId, ackSeq: last?.seq ?? 0, ackHash: last?.hash ?? genesisHash,
-      accepted, duplicates, receivedAt: Date.now(),
+      v: 1 as const,
+      receiptId: this.ulid(),
+      agentId: this.agentId,
+      ackSeq: last?.seq ?? 0,
+      ackHash: last?.hash ?? genesisHash,
+      accepted,
+      duplicates,
+      receivedAt: Date.now(),
     };
     return { ...signReceipt(body, this.keys.seed), ...overrides };
   }
@@ -40,9 +46,17 @@ export class FakeGateway {
   entitlements(): SignedEntitlementSet {
     return signEntitlementSet(
       {
-        v: 1, setId: this.ulid(), agentId: this.agentId, tahap: '2026-IV', issuedAt: Date.now(), expiresAt: Date.now() + 86_400_000,
-        basedOnSeq: this.stored.length, lookupKey: 'A'.repeat(43) + '=', sealKey: 'B'.repeat(43) + '=',
-        limits: { withdrawalAmountMax: 2_000_000, cashFloat: 50_000_000, queueEntriesMax: 10_000 }, entitlements: [],
+        v: 1,
+        setId: this.ulid(),
+        agentId: this.agentId,
+        tahap: '2026-IV',
+        issuedAt: Date.now(),
+        expiresAt: Date.now() + 86_400_000,
+        basedOnSeq: this.stored.length,
+        lookupKey: 'A'.repeat(43) + '=',
+        sealKey: 'B'.repeat(43) + '=',
+        limits: { withdrawalAmountMax: 2_000_000, cashFloat: 50_000_000, queueEntriesMax: 10_000 },
+        entitlements: [],
       },
       this.keys.seed,
     );
@@ -56,13 +70,29 @@ export class FakeGateway {
       const held = this.stored[entry.seq - 1];
       if (held !== undefined) {
         if (held.id !== entry.id || held.hash !== entry.hash) {
-          return { status: 409, body: { statusCode: 409, code: 'EDC_ERR_UPLOAD_FORK', message: `fork at ${entry.seq}`, details: { seq: entry.seq } } };
+          return {
+            status: 409,
+            body: {
+              statusCode: 409,
+              code: 'EDC_ERR_UPLOAD_FORK',
+              message: `fork at ${entry.seq}`,
+              details: { seq: entry.seq },
+            },
+          };
         }
         duplicates++;
         continue;
       }
       if (entry.seq !== this.stored.length + 1) {
-        return { status: 409, body: { statusCode: 409, code: 'EDC_ERR_UPLOAD_GAP', message: 'gap', details: { headSeq: this.stored.length, foundSeq: entry.seq } } };
+        return {
+          status: 409,
+          body: {
+            statusCode: 409,
+            code: 'EDC_ERR_UPLOAD_GAP',
+            message: 'gap',
+            details: { headSeq: this.stored.length, foundSeq: entry.seq },
+          },
+        };
       }
       this.stored.push(entry);
       accepted++;
@@ -77,7 +107,13 @@ export class FakeGateway {
     return (
       h(requestHeaders.agent) === this.agentId &&
       verifyRequestSignature(
-        { method: request.method, path: url.pathname + url.search, timestamp: Number(h(requestHeaders.timestamp)), nonce: h(requestHeaders.nonce), body },
+        {
+          method: request.method,
+          path: url.pathname + url.search,
+          timestamp: Number(h(requestHeaders.timestamp)),
+          nonce: h(requestHeaders.nonce),
+          body,
+        },
         h(requestHeaders.signature),
         this.agentPublicKey,
       )
@@ -86,7 +122,8 @@ export class FakeGateway {
 
   handlers(): HttpHandler[] {
     const base = `${gatewayUrl}/v1/agents/${this.agentId}`;
-    const unauthorized = () => HttpResponse.json({ statusCode: 401, code: 'EDC_ERR_AUTH_SIGNATURE', message: 'bad signature' }, { status: 401 });
+    const unauthorized = () =>
+      HttpResponse.json({ statusCode: 401, code: 'EDC_ERR_AUTH_SIGNATURE', message: 'bad signature' }, { status: 401 });
     return [
       http.post(`${base}/uploads`, async ({ request }) => {
         const text = await request.text();
@@ -94,8 +131,12 @@ export class FakeGateway {
         const result = this.store(UploadBatch.parse(JSON.parse(text)));
         return HttpResponse.json(result.body as object, { status: result.status });
       }),
-      http.get(`${base}/head`, ({ request }) => (this.checkSigned(request, '') ? HttpResponse.json(this.receipt()) : unauthorized())),
-      http.get(`${base}/entitlements`, ({ request }) => (this.checkSigned(request, '') ? HttpResponse.json(this.entitlements()) : unauthorized())),
+      http.get(`${base}/head`, ({ request }) =>
+        this.checkSigned(request, '') ? HttpResponse.json(this.receipt()) : unauthorized(),
+      ),
+      http.get(`${base}/entitlements`, ({ request }) =>
+        this.checkSigned(request, '') ? HttpResponse.json(this.entitlements()) : unauthorized(),
+      ),
     ];
   }
 }

@@ -38,7 +38,9 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-export async function makeFixture(options: { cards?: number; remaining?: number; seed?: number; dir?: string } = {}): Promise<Fixture> {
+export async function makeFixture(
+  options: { cards?: number; remaining?: number; seed?: number; dir?: string } = {},
+): Promise<Fixture> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'edc-agent-io-')));
   const random = seededRandom(options.seed ?? 1);
   const agentKeys = generateSigningKeyPair();
@@ -49,16 +51,42 @@ export async function makeFixture(options: { cards?: number; remaining?: number;
   const ulid = ulidFactory();
   const set = signEntitlementSet(
     {
-      v: 1, setId: ulid(), agentId: 'AGT-001', tahap: '2026-IV', issuedAt: Date.now(), expiresAt: Date.now() + 7 * 86_400_000, basedOnSeq: 0,
-      lookupKey, sealKey: generateSealKeyPair().publicKey,
+      v: 1,
+      setId: ulid(),
+      agentId: 'AGT-001',
+      tahap: '2026-IV',
+      issuedAt: Date.now(),
+      expiresAt: Date.now() + 7 * 86_400_000,
+      basedOnSeq: 0,
+      lookupKey,
+      sealKey: generateSealKeyPair().publicKey,
       limits: { withdrawalAmountMax: 2_000_000, cashFloat: 1_000_000_000, queueEntriesMax: 1_000_000 },
-      entitlements: cards.map((card, i) => ({ kpmId: `KPM-${String(i + 1).padStart(4, '0')}`, panHash: keyedHash(card.pan, lookupKey), remaining: remainingStart })),
+      entitlements: cards.map((card, i) => ({
+        kpmId: `KPM-${String(i + 1).padStart(4, '0')}`,
+        panHash: keyedHash(card.pan, lookupKey),
+        remaining: remainingStart,
+      })),
     },
     gatewayKeys.seed,
   );
-  return { dir, agentId: 'AGT-001', agentKeys, gatewayKeys, cards, set, remainingStart, cleanup: () => rm(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    agentId: 'AGT-001',
+    agentKeys,
+    gatewayKeys,
+    cards,
+    set,
+    remainingStart,
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 export async function openFixtureCore(fixture: Fixture, logger?: Logger): Promise<AgentCore> {
-  return openAgentCore({ dir: join(fixture.dir, 'ledger'), agentId: fixture.agentId, seed: fixture.agentKeys.seed, gatewayPublicKey: fixture.gatewayKeys.publicKey, ...(logger ? { logger } : {}) });
+  return openAgentCore({
+    dir: join(fixture.dir, 'ledger'),
+    agentId: fixture.agentId,
+    seed: fixture.agentKeys.seed,
+    gatewayPublicKey: fixture.gatewayKeys.publicKey,
+    ...(logger ? { logger } : {}),
+  });
 }
