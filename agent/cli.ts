@@ -6,7 +6,7 @@
 import { isEdcError } from '../protocol/errors.ts';
 import * as commands from './cli/commands.ts';
 import type { Command, Output } from './cli/commands.ts';
-import { cliErrors } from './cli/errors.ts';
+import { ERR_CLI_USAGE, ERR_UNEXPECTED } from './cli/errors.ts';
 import { helpTexts } from './cli/help.ts';
 
 const table: Readonly<Record<string, Command>> = {
@@ -32,7 +32,7 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
   try {
     if (command === undefined) {
       const hint = first === 'ledger' ? ' (ledger verify | ledger export)' : '';
-      throw new cliErrors.Usage(
+      throw new ERR_CLI_USAGE(
         `Perintah tidak dikenal / Unknown command ${JSON.stringify(name)}${hint}; see edc-agent --help`,
         { command: name },
       );
@@ -41,9 +41,9 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
   } catch (err) {
     if (isEdcError(err)) {
       io.err(`edc-agent: ${err.code}: ${err.message}`);
-      return err.code === cliErrors.Usage.code ? 2 : 1;
+      return err.code === ERR_CLI_USAGE.code ? 2 : 1;
     }
-    io.err(`edc-agent: ${cliErrors.Unexpected.code}: ${err instanceof Error ? err.message : String(err)}`);
+    io.err(`edc-agent: ${ERR_UNEXPECTED.code}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
 }

@@ -11,7 +11,13 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { fromBase64, publicKeyFromSeed, toBase64 } from '../protocol/crypto/index.ts';
 import { AgentId, Base64Key32, uploadEntriesMax } from '../protocol/messages/index.ts';
-import { cliErrors } from './cli/errors.ts';
+import {
+  ERR_CONFIG_INVALID,
+  ERR_CONFIG_MISSING,
+  ERR_KEY_INVALID,
+  ERR_KEY_PERMISSIONS,
+  ERR_CONFIG_EXISTS,
+} from './config-errors.ts';
 
 export const configFileName = 'agent.json';
 export const keyFileName = 'agent.key';
@@ -77,10 +83,9 @@ export function parseConfig(value: unknown, where: string): AgentConfig {
   const issues = parsed.error.issues.map(
     (issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`,
   );
-  throw new cliErrors.ConfigInvalid(
-    `Konfigurasi tidak valid / Invalid configuration in ${where}: ${issues.join('; ')}`,
-    { issues },
-  );
+  throw new ERR_CONFIG_INVALID(`Konfigurasi tidak valid / Invalid configuration in ${where}: ${issues.join('; ')}`, {
+    issues,
+  });
 }
 
 export async function loadConfig(dir: string): Promise<AgentConfig> {
@@ -89,7 +94,7 @@ export async function loadConfig(dir: string): Promise<AgentConfig> {
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new cliErrors.ConfigMissing(
+    throw new ERR_CONFIG_MISSING(
       `Konfigurasi tidak ditemukan / No configuration at ${path}: run \`edc-agent init --dir ${dir} ...\` first`,
       { path },
     );
@@ -98,7 +103,7 @@ export async function loadConfig(dir: string): Promise<AgentConfig> {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new cliErrors.ConfigInvalid(`Konfigurasi tidak valid / ${path} is not JSON: ${(err as Error).message}`, {
+    throw new ERR_CONFIG_INVALID(`Konfigurasi tidak valid / ${path} is not JSON: ${(err as Error).message}`, {
       path,
     });
   }
@@ -118,19 +123,18 @@ export async function loadSeed(dir: string): Promise<string> {
     mode = (await stat(path)).mode;
     text = (await readFile(path, 'utf8')).trim();
   } catch {
-    throw new cliErrors.KeyInvalid(`Kunci agen tidak ditemukan / Agent key missing at ${path}`, { path });
+    throw new ERR_KEY_INVALID(`Kunci agen tidak ditemukan / Agent key missing at ${path}`, { path });
   }
   if ((mode & 0o077) !== 0) {
-    throw new cliErrors.KeyPermissions(
+    throw new ERR_KEY_PERMISSIONS(
       `Izin berkas kunci terlalu longgar / ${path} has mode ${(mode & 0o777).toString(8)}, expected 600 (chmod 600 ${path})`,
       { path, mode: mode & 0o777 },
     );
   }
   if (!Base64Key32.safeParse(text).success || fromBase64(text)?.length !== 32) {
-    throw new cliErrors.KeyInvalid(
-      `Kunci agen rusak / ${path} must hold a 32-byte Ed25519 seed as base64 (44 characters)`,
-      { path },
-    );
+    throw new ERR_KEY_INVALID(`Kunci agen rusak / ${path} must hold a 32-byte Ed25519 seed as base64 (44 characters)`, {
+      path,
+    });
   }
   return text;
 }
@@ -143,10 +147,9 @@ export async function createKey(dir: string): Promise<string> {
   try {
     handle = await open(path, fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL, 0o600);
   } catch {
-    throw new cliErrors.ConfigExists(
-      `Kunci agen sudah ada / ${path} already exists; refusing to overwrite an agent key`,
-      { path },
-    );
+    throw new ERR_CONFIG_EXISTS(`Kunci agen sudah ada / ${path} already exists; refusing to overwrite an agent key`, {
+      path,
+    });
   }
   try {
     await handle.writeFile(`${seed}\n`);

@@ -6,9 +6,10 @@
  */
 import { errorRegistry } from '../protocol/errors.ts';
 import { cliErrors } from './cli/errors.ts';
+import { configErrors } from './config-errors.ts';
 import { coreErrors } from './core/errors.ts';
 import { forwardErrors } from './forward/errors.ts';
 import { linkErrors } from './link/errors.ts';
 import { statusErrors } from './status/errors.ts';
 
-export const agentErrors = errorRegistry(coreErrors, linkErrors, forwardErrors, cliErrors, statusErrors);
+export const agentErrors = errorRegistry(configErrors, coreErrors, linkErrors, forwardErrors, cliErrors, statusErrors);

@@ -14,7 +14,8 @@ import { buildReport } from '../status/report.ts';
 import type { StatusReport } from '../status/report.ts';
 import { outcomeJson, statusHost } from '../status/server.ts';
 import { parseFlags, parseIntegerFlag, parseSerialFlag, parseTcpFlag, requireString } from './args.ts';
-import { cliErrors } from './errors.ts';
+import { ERR_CONFIG_EXISTS } from '../config-errors.ts';
+import { ERR_LEDGER_INVALID, ERR_EXPORT_WRITE } from './errors.ts';
 import { helpTexts } from './help.ts';
 import { forwarderFor, startAgent } from './runtime.ts';
 
@@ -63,7 +64,7 @@ export const init: Command = async (argv, io) => {
   try {
     await writeFile(configPath, JSON.stringify(config, null, 2) + '\n', { flag: 'wx', mode: 0o644 });
   } catch {
-    throw new cliErrors.ConfigExists(`Konfigurasi sudah ada / ${configPath} already exists; refusing to overwrite`, {
+    throw new ERR_CONFIG_EXISTS(`Konfigurasi sudah ada / ${configPath} already exists; refusing to overwrite`, {
       path: configPath,
     });
   }
@@ -196,7 +197,7 @@ export const ledgerVerify: Command = async (argv, io) => {
   const result = await withCore(requireString('ledger verify', values, 'dir'), (core) => core.verifyLedger());
   io.out(JSON.stringify(result, null, 2));
   if (!result.ok) {
-    throw new cliErrors.LedgerInvalid(
+    throw new ERR_LEDGER_INVALID(
       `Buku besar bermasalah / Ledger verification found ${result.problems.length} problem(s): ${result.problems.slice(0, 3).join('; ')}`,
       {
         problems: result.problems.length,
@@ -221,7 +222,7 @@ export const ledgerExport: Command = async (argv, io) => {
   try {
     await writeFile(out, JSON.stringify(bundle) + '\n', { flag: 'wx' });
   } catch (err) {
-    throw new cliErrors.ExportWrite(
+    throw new ERR_EXPORT_WRITE(
       `Tidak bisa menulis bundel / Cannot write bundle to ${out}: ${(err as Error).message}`,
       { path: out },
       err,

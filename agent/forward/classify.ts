@@ -5,7 +5,14 @@
  */
 import type { ErrorBody } from '../../protocol/messages/index.ts';
 import type { EdcError } from '../../protocol/errors.ts';
-import { forwardErrors } from './errors.ts';
+import {
+  ERR_FORWARD_RETRYABLE,
+  ERR_FORWARD_GAP,
+  ERR_FORWARD_FORK,
+  ERR_FORWARD_AUTH,
+  ERR_FORWARD_REJECTED,
+  ERR_FORWARD_RESPONSE_INVALID,
+} from './errors.ts';
 
 /** Retry-After is bounded so that a misbehaving gateway cannot park the agent for days. */
 export const retryAfterMsMax = 60 * 60_000;
@@ -35,19 +42,19 @@ export function classifyErrorResponse(
   const details = { status, gatewayCode: code, gatewayDetails: body?.details ?? {} };
   if (status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfterMs(retryAfter);
-    return new forwardErrors.Retryable(`Gateway asked to retry ${request}: ${said}`, {
+    return new ERR_FORWARD_RETRYABLE(`Gateway asked to retry ${request}: ${said}`, {
       ...details,
       retryable: true,
       retryAfterMs,
     });
   }
   if (status === 409 && code === 'EDC_ERR_UPLOAD_GAP')
-    return new forwardErrors.Gap(`Gateway refused ${request}: ${said}`, details);
-  if (status === 409) return new forwardErrors.Fork(`Gateway refused ${request}: ${said}`, details);
-  if (status === 401 || status === 403) return new forwardErrors.Auth(`Gateway refused ${request}: ${said}`, details);
+    return new ERR_FORWARD_GAP(`Gateway refused ${request}: ${said}`, details);
+  if (status === 409) return new ERR_FORWARD_FORK(`Gateway refused ${request}: ${said}`, details);
+  if (status === 401 || status === 403) return new ERR_FORWARD_AUTH(`Gateway refused ${request}: ${said}`, details);
   if (status === 400 || status === 413 || status === 422)
-    return new forwardErrors.Rejected(`Gateway refused ${request}: ${said}`, details);
-  return new forwardErrors.ResponseInvalid(`Gateway answered ${request} with unexpected ${said}`, {
+    return new ERR_FORWARD_REJECTED(`Gateway refused ${request}: ${said}`, details);
+  return new ERR_FORWARD_RESPONSE_INVALID(`Gateway answered ${request} with unexpected ${said}`, {
     ...details,
     retryable: true,
   });

@@ -6,68 +6,84 @@
 import { defineError } from '../../protocol/errors.ts';
 
 export const forwardErrors = {
-  Unreachable: defineError(
+  ERR_FORWARD_UNREACHABLE: defineError(
     'EDC_ERR_FORWARD_UNREACHABLE',
     'The gateway could not be reached (connection refused, DNS, reset); retried with backoff',
     503,
   ),
-  Timeout: defineError(
+  ERR_FORWARD_TIMEOUT: defineError(
     'EDC_ERR_FORWARD_TIMEOUT',
     'The gateway did not answer within requestTimeoutMs; the outcome is unknown, so the next pass resyncs with GET head',
     504,
   ),
-  Retryable: defineError(
+  ERR_FORWARD_RETRYABLE: defineError(
     'EDC_ERR_FORWARD_RETRYABLE',
     'The gateway answered 429, 503 or another 5xx; retried with backoff, honouring Retry-After',
     503,
   ),
-  Fork: defineError(
+  ERR_FORWARD_FORK: defineError(
     'EDC_ERR_FORWARD_FORK',
     'The gateway reports a different entry at a seq it holds (409 EDC_ERR_UPLOAD_FORK), or a receipt does not match the ledger; forwarding halts',
     409,
   ),
-  Gap: defineError(
+  ERR_FORWARD_GAP: defineError(
     'EDC_ERR_FORWARD_GAP',
     'The gateway reports that the upload does not continue its chain (409 EDC_ERR_UPLOAD_GAP); forwarding halts',
     409,
   ),
-  Auth: defineError(
+  ERR_FORWARD_AUTH: defineError(
     'EDC_ERR_FORWARD_AUTH',
     'The gateway refused the agent (401/403: unknown or revoked agent, bad signature, clock skew); forwarding halts',
     401,
   ),
-  Rejected: defineError(
+  ERR_FORWARD_REJECTED: defineError(
     'EDC_ERR_FORWARD_REJECTED',
     'The gateway refused an upload as invalid (400, 422, or 413 for a single entry); forwarding halts because a retry cannot succeed',
     422,
   ),
-  BadReceipt: defineError(
+  ERR_FORWARD_BAD_RECEIPT: defineError(
     'EDC_ERR_FORWARD_BAD_RECEIPT',
     'A receipt or entitlement set from the gateway failed its schema or signature check; forwarding halts',
     502,
   ),
-  ResponseInvalid: defineError(
+  ERR_FORWARD_RESPONSE_INVALID: defineError(
     'EDC_ERR_FORWARD_RESPONSE_INVALID',
     'The gateway answered with a status or body the contract does not describe (not JSON, too large, unknown status)',
     502,
   ),
-  NoProgress: defineError(
+  ERR_FORWARD_NO_PROGRESS: defineError(
     'EDC_ERR_FORWARD_NO_PROGRESS',
     'A receipt was valid but did not move the acknowledged cursor past the uploaded entries; the pass stops and resyncs next time',
     502,
   ),
-  Ledger: defineError(
+  ERR_FORWARD_LEDGER: defineError(
     'EDC_ERR_FORWARD_LEDGER',
     'The ledger failed while a forward pass read entries or moved the cursor (not a gateway problem); retried with backoff',
     500,
   ),
-  Halted: defineError(
+  ERR_FORWARD_HALTED: defineError(
     'EDC_ERR_FORWARD_HALTED',
     'Forwarding is halted (fork, gap, auth or bad receipt) until an operator clears it with `edc-agent resume`',
     409,
   ),
-  Options: defineError(
+  ERR_FORWARD_OPTIONS: defineError(
     'EDC_ERR_FORWARD_OPTIONS',
     'A forwarder option is missing or out of range (gateway URL, batch size, timeouts)',
   ),
 } as const;
+
+export const {
+  ERR_FORWARD_UNREACHABLE,
+  ERR_FORWARD_TIMEOUT,
+  ERR_FORWARD_RETRYABLE,
+  ERR_FORWARD_FORK,
+  ERR_FORWARD_GAP,
+  ERR_FORWARD_AUTH,
+  ERR_FORWARD_REJECTED,
+  ERR_FORWARD_BAD_RECEIPT,
+  ERR_FORWARD_RESPONSE_INVALID,
+  ERR_FORWARD_NO_PROGRESS,
+  ERR_FORWARD_LEDGER,
+  ERR_FORWARD_HALTED,
+  ERR_FORWARD_OPTIONS,
+} = forwardErrors;

@@ -14,7 +14,13 @@ import type { LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../pro
 import { isEdcError } from '../../protocol/errors.ts';
 import type { EdcError } from '../../protocol/errors.ts';
 import type { GatewayClient } from './gateway-client.ts';
-import { forwardErrors } from './errors.ts';
+import {
+  ERR_FORWARD_HALTED,
+  ERR_FORWARD_REJECTED,
+  ERR_FORWARD_NO_PROGRESS,
+  ERR_FORWARD_BAD_RECEIPT,
+  ERR_FORWARD_LEDGER,
+} from './errors.ts';
 import { checkBatchOrder, haltingCodes, toForwardError, toForwardSetError } from './pass-checks.ts';
 
 export interface ForwardingCore {
@@ -66,7 +72,7 @@ export class ForwardPass {
   async run(cancel?: AbortSignal): Promise<PassOutcome> {
     const halt = await this.options.readHalt();
     if (halt !== null) {
-      const error = new forwardErrors.Halted(
+      const error = new ERR_FORWARD_HALTED(
         `Forwarding is halted: ${halt}. Run \`edc-agent resume\` after investigating.`,
         { haltReason: halt },
       );
@@ -111,7 +117,7 @@ export class ForwardPass {
         receipt = await this.client.upload({ v: 1, agentId: this.options.agentId, entries }, cancel);
       } catch (err) {
         // 413: the body is over the gateway's byte limit; halve the batch until one entry remains.
-        if (isEdcError(err, forwardErrors.Rejected.code) && err.details.status === 413 && entries.length > 1) {
+        if (isEdcError(err, ERR_FORWARD_REJECTED.code) && err.details.status === 413 && entries.length > 1) {
           limit = Math.max(1, Math.floor(entries.length / 2));
           continue;
         }
@@ -120,7 +126,7 @@ export class ForwardPass {
       const lastSeq = entries[entries.length - 1]!.seq;
       await this.apply(receipt);
       if (this.core.ackHead().seq < lastSeq) {
-        throw new forwardErrors.NoProgress(
+        throw new ERR_FORWARD_NO_PROGRESS(
           `Receipt acknowledged seq ${receipt.ackSeq}, expected at least ${lastSeq} after uploading ${from.seq + 1}..${lastSeq}`,
           {
             ackSeq: receipt.ackSeq,
@@ -136,7 +142,7 @@ export class ForwardPass {
 
   private async apply(receipt: SignedReceipt): Promise<void> {
     if (receipt.agentId !== this.options.agentId) {
-      throw new forwardErrors.BadReceipt(`Receipt is for agent ${receipt.agentId}, expected ${this.options.agentId}`, {
+      throw new ERR_FORWARD_BAD_RECEIPT(`Receipt is for agent ${receipt.agentId}, expected ${this.options.agentId}`, {
         receiptAgentId: receipt.agentId,
       });
     }
@@ -150,7 +156,7 @@ export class ForwardPass {
   private async fail(err: unknown): Promise<PassOutcome> {
     const error = isEdcError(err)
       ? err
-      : new forwardErrors.Ledger(
+      : new ERR_FORWARD_LEDGER(
           `Forward pass failed in the ledger: ${err instanceof Error ? err.message : String(err)}`,
           { retryable: true },
           err,

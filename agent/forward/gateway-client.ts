@@ -7,7 +7,13 @@
 import { ErrorBody, SignedEntitlementSet, SignedReceipt, signRequest } from '../../protocol/messages/index.ts';
 import type { UploadBatch } from '../../protocol/messages/index.ts';
 import type { EdcError } from '../../protocol/errors.ts';
-import { forwardErrors } from './errors.ts';
+import {
+  ERR_FORWARD_OPTIONS,
+  ERR_FORWARD_TIMEOUT,
+  ERR_FORWARD_UNREACHABLE,
+  ERR_FORWARD_RESPONSE_INVALID,
+  ERR_FORWARD_BAD_RECEIPT,
+} from './errors.ts';
 import { classifyErrorResponse } from './classify.ts';
 
 export interface GatewayClientOptions {
@@ -51,12 +57,12 @@ function parseBase(url: string): URL {
   try {
     base = new URL(url);
   } catch {
-    throw new forwardErrors.Options(
+    throw new ERR_FORWARD_OPTIONS(
       `Cannot use gateway URL: expected an absolute http(s) URL, found ${JSON.stringify(url)}`,
     );
   }
   if (base.protocol !== 'https:' && base.protocol !== 'http:') {
-    throw new forwardErrors.Options(`Cannot use gateway URL: expected http: or https:, found ${base.protocol}`);
+    throw new ERR_FORWARD_OPTIONS(`Cannot use gateway URL: expected http: or https:, found ${base.protocol}`);
   }
   return base;
 }
@@ -99,14 +105,14 @@ async function send(options: GatewayClientOptions, base: URL, request: OutgoingR
 function networkError(err: unknown, method: string, url: URL, timeoutMs: number): EdcError {
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
-    return new forwardErrors.Timeout(
+    return new ERR_FORWARD_TIMEOUT(
       `Gateway did not answer ${method} ${url.pathname} within ${timeoutMs} ms`,
       { timeoutMs, retryable: true },
       err,
     );
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-  return new forwardErrors.Unreachable(
+  return new ERR_FORWARD_UNREACHABLE(
     `Cannot reach gateway at ${url.origin} for ${method} ${url.pathname}: ${cause}`,
     { retryable: true },
     err,
@@ -123,7 +129,7 @@ async function readLimited(
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > bytesMax) {
     await response.body?.cancel();
-    throw new forwardErrors.ResponseInvalid(`Gateway response is ${declared} bytes, responseBytesMax is ${bytesMax}`, {
+    throw new ERR_FORWARD_RESPONSE_INVALID(`Gateway response is ${declared} bytes, responseBytesMax is ${bytesMax}`, {
       bytes: declared,
       bytesMax,
     });
@@ -139,7 +145,7 @@ async function readLimited(
       total += value.byteLength;
       if (total > bytesMax) {
         await reader.cancel();
-        throw new forwardErrors.ResponseInvalid(`Gateway response exceeds responseBytesMax ${bytesMax} bytes`, {
+        throw new ERR_FORWARD_RESPONSE_INVALID(`Gateway response exceeds responseBytesMax ${bytesMax} bytes`, {
           bytesMax,
         });
       }
@@ -147,7 +153,7 @@ async function readLimited(
     }
   } catch (err) {
     if (signal.aborted)
-      throw new forwardErrors.Timeout(
+      throw new ERR_FORWARD_TIMEOUT(
         `Gateway response did not complete within ${timeoutMs} ms`,
         { timeoutMs, retryable: true },
         err,
@@ -180,7 +186,7 @@ function parseSigned<T>(schema: Parser<T>, text: string, what: string): T {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new forwardErrors.BadReceipt(
+    throw new ERR_FORWARD_BAD_RECEIPT(
       `Cannot accept gateway ${what}: expected JSON, found ${JSON.stringify(text.slice(0, 60))}`,
       { what },
     );
@@ -189,7 +195,7 @@ function parseSigned<T>(schema: Parser<T>, text: string, what: string): T {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined ? '' : `${issue.path.map(String).join('.')}: ${issue.message}`;
-    throw new forwardErrors.BadReceipt(`Cannot accept gateway ${what}: schema check failed at ${where}`, { what });
+    throw new ERR_FORWARD_BAD_RECEIPT(`Cannot accept gateway ${what}: schema check failed at ${where}`, { what });
   }
   return parsed.data;
 }

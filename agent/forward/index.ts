@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { uploadEntriesMax } from '../../protocol/messages/index.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { backoffDefaults } from './backoff.ts';
-import { forwardErrors } from './errors.ts';
+import { ERR_FORWARD_OPTIONS } from './errors.ts';
 import { ForwardPass } from './forwarder.ts';
 import type { ForwardingCore } from './forwarder.ts';
 import { createGatewayClient } from './gateway-client.ts';
@@ -60,7 +60,7 @@ export function createForwarder(options: CreateForwarderOptions): ForwardLoop {
     settings.batchEntriesMax < 1 ||
     settings.batchEntriesMax > uploadEntriesMax
   ) {
-    throw new forwardErrors.Options(
+    throw new ERR_FORWARD_OPTIONS(
       `Cannot forward: batchEntriesMax must be an integer in [1, ${uploadEntriesMax}], found ${settings.batchEntriesMax}`,
     );
   }

@@ -5,7 +5,13 @@
  */
 import type { LedgerEntry, SignedReceipt } from '../../protocol/messages/index.ts';
 import { isEdcError } from '../../protocol/errors.ts';
-import { forwardErrors } from './errors.ts';
+import {
+  ERR_FORWARD_FORK,
+  ERR_FORWARD_GAP,
+  ERR_FORWARD_AUTH,
+  ERR_FORWARD_REJECTED,
+  ERR_FORWARD_BAD_RECEIPT,
+} from './errors.ts';
 
 /**
  * Codes that stop forwarding until an operator resumes it. A corrupt ledger (an entry whose hash,
@@ -14,11 +20,11 @@ import { forwardErrors } from './errors.ts';
  */
 export const haltingCodes: ReadonlySet<string> = new Set([
   'EDC_ERR_LEDGER_CORRUPT',
-  forwardErrors.Fork.code,
-  forwardErrors.Gap.code,
-  forwardErrors.Auth.code,
-  forwardErrors.Rejected.code,
-  forwardErrors.BadReceipt.code,
+  ERR_FORWARD_FORK.code,
+  ERR_FORWARD_GAP.code,
+  ERR_FORWARD_AUTH.code,
+  ERR_FORWARD_REJECTED.code,
+  ERR_FORWARD_BAD_RECEIPT.code,
 ]);
 
 export function checkBatchOrder(entries: readonly LedgerEntry[], from: { seq: number; hash: string }): void {
@@ -26,7 +32,7 @@ export function checkBatchOrder(entries: readonly LedgerEntry[], from: { seq: nu
   let hash = from.hash;
   for (const entry of entries) {
     if (entry.seq !== seq + 1 || entry.prevHash !== hash) {
-      throw new forwardErrors.Fork(
+      throw new ERR_FORWARD_FORK(
         `Ledger returned entry seq ${entry.seq} after seq ${seq}: expected seq ${seq + 1} linking to ${hash.slice(0, 12)}..`,
         {
           expectedSeq: seq + 1,
@@ -43,14 +49,14 @@ export function checkBatchOrder(entries: readonly LedgerEntry[], from: { seq: nu
 /** Maps core.applyReceipt's coded refusals to the forwarder's halting errors; other failures pass through. */
 export function toForwardError(err: unknown, receipt: SignedReceipt): unknown {
   if (isEdcError(err, 'EDC_ERR_RECEIPT_FORK')) {
-    return new forwardErrors.Fork(
+    return new ERR_FORWARD_FORK(
       `Receipt does not match the ledger at seq ${receipt.ackSeq}: ${err.message}`,
       { ackSeq: receipt.ackSeq, coreCode: err.code },
       err,
     );
   }
   if (isEdcError(err, 'EDC_ERR_RECEIPT_SIGNATURE') || isEdcError(err, 'EDC_ERR_RECEIPT_INVALID')) {
-    return new forwardErrors.BadReceipt(
+    return new ERR_FORWARD_BAD_RECEIPT(
       `Receipt signature does not verify with the gateway public key: ${err.message}`,
       { ackSeq: receipt.ackSeq, coreCode: err.code },
       err,
@@ -72,9 +78,9 @@ export function toForwardSetError(err: unknown): unknown {
     err.code === 'EDC_ERR_ENTITLEMENT_AGENT' ||
     err.code === 'EDC_ERR_ENTITLEMENT_INVALID'
   ) {
-    return new forwardErrors.BadReceipt(`Entitlement set refused: ${err.message}`, details, err);
+    return new ERR_FORWARD_BAD_RECEIPT(`Entitlement set refused: ${err.message}`, details, err);
   }
   if (err.code === 'EDC_ERR_ENTITLEMENT_AHEAD')
-    return new forwardErrors.Fork(`Entitlement set refused: ${err.message}`, details, err);
+    return new ERR_FORWARD_FORK(`Entitlement set refused: ${err.message}`, details, err);
   return err;
 }

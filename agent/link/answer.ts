@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { decode, encode } from '../../protocol/iso8583/index.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
 import { isEdcError } from '../../protocol/errors.ts';
-import { linkErrors } from './errors.ts';
+import { ERR_LINK_NO_ANSWER, ERR_LINK_UNDECODABLE } from './errors.ts';
 import { formatErrorResponse } from './format-error.ts';
 
 export interface RequestHandler {
@@ -29,7 +29,7 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     request = decode(payload);
   } catch (err) {
     const response = formatErrorResponse(payload);
-    const code = response === undefined ? linkErrors.NoAnswer.code : linkErrors.Undecodable.code;
+    const code = response === undefined ? ERR_LINK_NO_ANSWER.code : ERR_LINK_UNDECODABLE.code;
     context.logger.warn(
       {
         link: context.link,
@@ -47,7 +47,7 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     response = await context.handler.handle(request);
   } catch (err) {
     context.logger.error(
-      { link: context.link, code: linkErrors.NoAnswer.code, mti: request.mti, stan: request.fields[11], err },
+      { link: context.link, code: ERR_LINK_NO_ANSWER.code, mti: request.mti, stan: request.fields[11], err },
       'core failed to handle request; no response sent',
     );
     return undefined;
@@ -67,7 +67,7 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     return bytes;
   } catch (err) {
     context.logger.error(
-      { link: context.link, code: linkErrors.NoAnswer.code, mti: response.mti, stan: response.fields[11], err },
+      { link: context.link, code: ERR_LINK_NO_ANSWER.code, mti: response.mti, stan: response.fields[11], err },
       'core response does not encode; no response sent',
     );
     return undefined;

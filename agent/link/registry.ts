@@ -3,6 +3,8 @@
  * the TCP listener itself. "Last activity" is kept because a dropped serial line is otherwise
  * invisible until the next write: a port with no byte for silenceMaxMs shows as silent.
  */
+import { ERR_LINK_FAILED } from './errors.ts';
+
 export type LinkKind = 'serial' | 'tcp-listener' | 'tcp';
 export type LinkState = 'connected' | 'listening' | 'opening' | 'reconnecting' | 'closed';
 
@@ -64,7 +66,7 @@ export class LinkRegistry {
 
   fail(record: LinkRecord, error: { code?: unknown; message: string }): void {
     record.lastError = {
-      code: typeof error.code === 'string' ? error.code : 'EDC_ERR_UNKNOWN',
+      code: typeof error.code === 'string' ? error.code : ERR_LINK_FAILED.code,
       message: error.message,
     };
   }

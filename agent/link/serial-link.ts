@@ -15,7 +15,7 @@ import type { EdcError } from '../../protocol/errors.ts';
 import { backoffDelayMs } from '../forward/backoff.ts';
 import { answerPayload } from './answer.ts';
 import type { RequestHandler } from './answer.ts';
-import { linkErrors } from './errors.ts';
+import { ERR_LINK_CONFIG, ERR_SERIAL_OPEN, ERR_SERIAL_CLOSED, ERR_LINK_BACKLOG } from './errors.ts';
 import type { LinkRecord, LinkRegistry } from './registry.ts';
 
 export interface SerialLinkOptions {
@@ -62,7 +62,7 @@ export class SerialTerminalLink {
       options.baudRate < 50 ||
       options.baudRate > 4_000_000
     ) {
-      throw new linkErrors.Options(
+      throw new ERR_LINK_CONFIG(
         `Cannot configure serial terminal: expected a device path and a baud rate 50..4000000, found ${JSON.stringify(options.path)} at ${String(options.baudRate)}`,
         {
           path: options.path,
@@ -102,7 +102,7 @@ export class SerialTerminalLink {
     port.open((err) => {
       if (err !== null)
         return this.lost(
-          new linkErrors.SerialOpen(
+          new ERR_SERIAL_OPEN(
             `Cannot open serial port ${this.options.path}: ${err.message}`,
             { path: this.options.path },
             err,
@@ -133,14 +133,14 @@ export class SerialTerminalLink {
     port.once('close', () => {
       session.close();
       if (this.port === port)
-        this.lost(new linkErrors.SerialClosed(`Serial port ${this.options.path} closed`, { path: this.options.path }));
+        this.lost(new ERR_SERIAL_CLOSED(`Serial port ${this.options.path} closed`, { path: this.options.path }));
     });
   }
 
   private enqueue(payload: Uint8Array): void {
     if (this.queued >= this.options.requestsQueuedMax) {
       this.onLinkError(
-        new linkErrors.Backlog(
+        new ERR_LINK_BACKLOG(
           `Serial terminal ${this.options.path} has ${this.queued} requests unanswered; dropping one`,
           { queued: this.queued },
         ),

@@ -12,7 +12,7 @@ import type { TcpDecodeEvent } from '../../protocol/link/tcp-decoder.ts';
 import { encodeTcpFrame } from '../../protocol/link/tcp-frame.ts';
 import { answerPayload } from './answer.ts';
 import type { RequestHandler } from './answer.ts';
-import { linkErrors } from './errors.ts';
+import { ERR_TERMINALS_MAX, ERR_TCP_LISTEN, ERR_LINK_CONFIG, ERR_LINK_IDLE, ERR_LINK_BACKLOG } from './errors.ts';
 import type { LinkRecord, LinkRegistry } from './registry.ts';
 
 export interface TcpLinkOptions {
@@ -47,7 +47,7 @@ export class TcpTerminalServer {
     this.server = net.createServer((socket) => this.accept(socket));
     this.server.maxConnections = options.terminalsMax;
     this.server.on('drop', (data) => {
-      const error = new linkErrors.TerminalsMax(
+      const error = new ERR_TERMINALS_MAX(
         `Refused terminal ${data?.remoteAddress ?? '?'}:${data?.remotePort ?? 0}: terminalsMax ${options.terminalsMax} connections are open`,
       );
       context.logger.warn({ code: error.code, reason: error.message }, 'terminal connection refused');
@@ -59,7 +59,7 @@ export class TcpTerminalServer {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void => {
         reject(
-          new linkErrors.TcpListen(
+          new ERR_TCP_LISTEN(
             `Cannot listen for terminals on ${this.options.host}:${this.options.port}: ${err.message}`,
             { host: this.options.host, port: this.options.port },
             err,
@@ -107,7 +107,7 @@ function checkTcpOptions(options: TcpLinkOptions): void {
   ];
   for (const [name, value, min, max] of checks) {
     if (!Number.isInteger(value) || value < min || value > max) {
-      throw new linkErrors.Options(
+      throw new ERR_LINK_CONFIG(
         `Cannot configure TCP terminals: ${name} must be an integer in [${min}, ${max}], found ${String(value)}`,
         { option: name, value },
       );
@@ -138,7 +138,7 @@ class TcpConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('timeout', () =>
       this.drop(
-        new linkErrors.IdleTimeout(`Terminal ${id} sent nothing for ${options.idleTimeoutMs} ms`, {
+        new ERR_LINK_IDLE(`Terminal ${id} sent nothing for ${options.idleTimeoutMs} ms`, {
           idleTimeoutMs: options.idleTimeoutMs,
         }),
       ),
@@ -170,7 +170,7 @@ class TcpConnection {
       }
       if (this.queued >= this.options.requestsQueuedMax) {
         this.drop(
-          new linkErrors.Backlog(
+          new ERR_LINK_BACKLOG(
             `Terminal ${this.id} has ${this.queued} requests unanswered, requestsQueuedMax is ${this.options.requestsQueuedMax}`,
             { queued: this.queued },
           ),

@@ -10,8 +10,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { PassOutcome } from '../forward/forwarder.ts';
-import { cliErrors } from '../cli/errors.ts';
-import { statusErrors } from './errors.ts';
+
+import { ERR_STATUS_NOT_FOUND, ERR_STATUS_FAILED, ERR_STATUS_LISTEN } from './errors.ts';
 import type { StatusReport } from './report.ts';
 
 export interface StatusSources {
@@ -36,7 +36,7 @@ export class StatusServer {
     return new Promise((resolve, reject) => {
       const onError = (err: Error): void =>
         reject(
-          new cliErrors.StatusListen(
+          new ERR_STATUS_LISTEN(
             `Tidak bisa membuka port status / Cannot listen for status on ${statusHost}:${port}: ${err.message}`,
             { port },
             err,
@@ -62,13 +62,11 @@ export class StatusServer {
       if (request.method === 'POST' && path === '/v1/sync')
         return send(response, 200, outcomeJson(await this.sources.sync()));
       if (request.method === 'GET' && path === '/healthz') return send(response, 200, { ok: true });
-      const error = new statusErrors.NotFound(`No route ${request.method ?? '?'} ${path ?? ''}`);
+      const error = new ERR_STATUS_NOT_FOUND(`No route ${request.method ?? '?'} ${path ?? ''}`);
       send(response, 404, { statusCode: 404, code: error.code, message: error.message });
     } catch (err) {
       this.logger.error({ err }, 'status request failed');
-      const error = new statusErrors.Failed(
-        `Status request failed: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      const error = new ERR_STATUS_FAILED(`Status request failed: ${err instanceof Error ? err.message : String(err)}`);
       send(response, 500, { statusCode: 500, code: error.code, message: error.message });
     }
   }

@@ -4,7 +4,7 @@
  * and the decoder, which knows the digit count, skips exactly one leading nibble and requires
  * it to be 0. Track 2 (format z) uses the same packing with nibble 0xD as its separator.
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_INTERNAL, ERR_ISO_BCD } from './errors.ts';
 import type { ErrorDetails } from '../errors.ts';
 
 const separatorNibble = 0xd;
@@ -26,7 +26,7 @@ function nibbleOf(charCode: number, allowSeparator: boolean): number {
   if (charCode >= 0x30 && charCode <= 0x39) return charCode - 0x30;
   if (allowSeparator && charCode === 0x44) return separatorNibble;
   // Callers validate the text first; reaching here is a codec bug, not bad input.
-  throw new isoErrors.Internal(`Cannot pack BCD: expected a digit, found character code ${charCode}`);
+  throw new ERR_ISO_INTERNAL(`Cannot pack BCD: expected a digit, found character code ${charCode}`);
 }
 
 /**
@@ -37,7 +37,7 @@ function nibbleOf(charCode: number, allowSeparator: boolean): number {
 export function unpackNibbles(bytes: Uint8Array, count: number, allowSeparator: boolean, where: ErrorDetails): string {
   const pad = count & 1;
   if (pad === 1 && (bytes[0] ?? 0) >> 4 !== 0) {
-    throw new isoErrors.Bcd(
+    throw new ERR_ISO_BCD(
       `Cannot decode BCD: expected a 0 pad nibble, found 0x${((bytes[0] ?? 0) >> 4).toString(16)}`,
       where,
     );
@@ -48,7 +48,7 @@ export function unpackNibbles(bytes: Uint8Array, count: number, allowSeparator: 
     const nibble = position & 1 ? byte & 0x0f : byte >> 4;
     if (nibble <= 9) text += String.fromCharCode(0x30 + nibble);
     else if (allowSeparator && nibble === separatorNibble) text += 'D';
-    else throw new isoErrors.Bcd(`Cannot decode BCD: expected a digit, found nibble 0x${nibble.toString(16)}`, where);
+    else throw new ERR_ISO_BCD(`Cannot decode BCD: expected a digit, found nibble 0x${nibble.toString(16)}`, where);
   }
   return text;
 }

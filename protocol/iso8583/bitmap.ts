@@ -3,7 +3,7 @@
  * bitmap announces the secondary bitmap (fields 65-128), which is sent exactly when a field
  * above 64 is present; bit 65 (a tertiary bitmap) is not supported.
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_BITMAP, ERR_ISO_FIELD_UNKNOWN } from './errors.ts';
 import { fieldSpecs } from './fields.ts';
 import type { ByteReader } from './reader.ts';
 import type { FieldNumber } from './types.ts';
@@ -26,10 +26,9 @@ export function readBitmap(reader: ByteReader): FieldNumber[] {
   if (((primary[0] ?? 0) & 0x80) === 0) return fields;
   const secondary = setBits(reader.take(8, { part: 'bitmap' }), 64);
   if (secondary.length === 0) {
-    throw new isoErrors.Bitmap(
-      'Cannot decode bitmap: bit 1 announces a secondary bitmap, found no field 65-128 in it',
-      { part: 'bitmap' },
-    );
+    throw new ERR_ISO_BITMAP('Cannot decode bitmap: bit 1 announces a secondary bitmap, found no field 65-128 in it', {
+      part: 'bitmap',
+    });
   }
   return fields.concat(secondary);
 }
@@ -44,7 +43,7 @@ function setBits(bytes: Uint8Array, base: number): FieldNumber[] {
       const field = base + index * 8 + bit + 1;
       if (field === 1) continue; // the secondary bitmap indicator, handled by the caller
       if (fieldSpecs[field] === undefined) {
-        throw new isoErrors.FieldUnknown(`Cannot decode bitmap: field ${field} is not defined in this subset`, {
+        throw new ERR_ISO_FIELD_UNKNOWN(`Cannot decode bitmap: field ${field} is not defined in this subset`, {
           field,
         });
       }

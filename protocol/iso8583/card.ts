@@ -8,7 +8,7 @@
  *   byte 3 result: 0x02 successful, 0x01 failed, 0x00 unknown.
  * Any other CVM code (online PIN, signature, no CVM) means the card did not check a PIN: 'absent'.
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_TLV } from './errors.ts';
 import { decodeTlv, findTlv, type TlvItem } from './tlv.ts';
 
 export type CardPinResult = 'verified' | 'failed' | 'absent';
@@ -22,7 +22,7 @@ export function cardPinResult(field55: Uint8Array | undefined): CardPinResult {
   const cvm = findTlv(decodeTlv(field55), cvmResultsTag);
   if (cvm === undefined) return 'absent';
   if (cvm.length !== 3) {
-    throw new isoErrors.Tlv(`Cannot read CVM Results: expected 3 bytes, found ${cvm.length}`, {
+    throw new ERR_ISO_TLV(`Cannot read CVM Results: expected 3 bytes, found ${cvm.length}`, {
       field: 55,
       tag: cvmResultsTag,
       reason: 'length',
@@ -34,14 +34,11 @@ export function cardPinResult(field55: Uint8Array | undefined): CardPinResult {
   if (result === 0x02) return 'verified';
   if (result === 0x01) return 'failed';
   if (result === 0x00) return 'absent';
-  throw new isoErrors.Tlv(
-    `Cannot read CVM Results: expected result 0x00, 0x01 or 0x02, found 0x${result.toString(16)}`,
-    {
-      field: 55,
-      tag: cvmResultsTag,
-      reason: 'result',
-    },
-  );
+  throw new ERR_ISO_TLV(`Cannot read CVM Results: expected result 0x00, 0x01 or 0x02, found 0x${result.toString(16)}`, {
+    field: 55,
+    tag: cvmResultsTag,
+    reason: 'result',
+  });
 }
 
 /** The 9F34 item a terminal (or simulator) sends after the card checked the PIN offline. */

@@ -7,7 +7,7 @@
 import { isEdcError } from '../errors.ts';
 import { unpackNibbles } from './bcd.ts';
 import { readBitmap } from './bitmap.ts';
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_INTERNAL, ERR_ISO_TRAILING, ERR_ISO_MTI } from './errors.ts';
 import { readField } from './field-codec.ts';
 import { fromRaw } from './field-values.ts';
 import { fieldSpecs } from './fields.ts';
@@ -19,13 +19,13 @@ import type { IsoMessage, Mti } from './types.ts';
 
 export function decode(bytes: Uint8Array): IsoMessage {
   if (!(bytes instanceof Uint8Array)) {
-    throw new isoErrors.Internal('Cannot decode message: expected a Uint8Array', { reason: 'type' });
+    throw new ERR_ISO_INTERNAL('Cannot decode message: expected a Uint8Array', { reason: 'type' });
   }
   try {
     return decodeUnchecked(bytes);
   } catch (error) {
     if (isEdcError(error)) throw error;
-    throw new isoErrors.Internal('Cannot decode message: unexpected failure inside the codec', {}, error);
+    throw new ERR_ISO_INTERNAL('Cannot decode message: unexpected failure inside the codec', {}, error);
   }
 }
 
@@ -38,11 +38,11 @@ function decodeUnchecked(bytes: Uint8Array): IsoMessage {
   for (const number of present) {
     const spec = fieldSpecs[number];
     if (spec === undefined)
-      throw new isoErrors.Internal(`Cannot decode field ${number}: bitmap reader let an undefined field through`);
+      throw new ERR_ISO_INTERNAL(`Cannot decode field ${number}: bitmap reader let an undefined field through`);
     fields[number] = fromRaw(number, readField(reader, spec), mti);
   }
   if (reader.remaining > 0) {
-    throw new isoErrors.Trailing(
+    throw new ERR_ISO_TRAILING(
       `Cannot decode message: expected it to end at offset ${reader.offset}, found ${reader.remaining} more bytes`,
       {
         offset: reader.offset,
@@ -59,6 +59,6 @@ function readMti(reader: ByteReader): Mti {
   const where = { part: 'mti' };
   const digits = unpackNibbles(reader.take(2, where), 4, false, where);
   if (!isMti(digits))
-    throw new isoErrors.Mti(`Cannot decode MTI: expected a supported MTI, found ${digits}`, { ...where, mti: digits });
+    throw new ERR_ISO_MTI(`Cannot decode MTI: expected a supported MTI, found ${digits}`, { ...where, mti: digits });
   return digits;
 }

@@ -7,7 +7,7 @@
 import { encodeBitmap } from './bitmap.ts';
 import { packNibbles } from './bcd.ts';
 import { decode } from './decode.ts';
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_INTERNAL } from './errors.ts';
 import { writeField } from './field-codec.ts';
 import { messagesEqual } from './equal.ts';
 import { encodeTpdu } from './tpdu.ts';
@@ -41,10 +41,10 @@ function assertRoundTrip(message: IsoMessage, bytes: Uint8Array): void {
   try {
     decoded = decode(bytes);
   } catch (error) {
-    throw new isoErrors.Internal(`Cannot encode ${message.mti}: its bytes do not decode`, { mti: message.mti }, error);
+    throw new ERR_ISO_INTERNAL(`Cannot encode ${message.mti}: its bytes do not decode`, { mti: message.mti }, error);
   }
   if (!messagesEqual(decoded, message)) {
-    throw new isoErrors.Internal(`Cannot encode ${message.mti}: its bytes decode to a different message`, {
+    throw new ERR_ISO_INTERNAL(`Cannot encode ${message.mti}: its bytes decode to a different message`, {
       mti: message.mti,
     });
   }

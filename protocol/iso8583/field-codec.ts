@@ -4,7 +4,7 @@
  * both directions, so encode and decode hold the same rules.
  */
 import { bcdBytes, bcdValue, packNibbles, unpackNibbles } from './bcd.ts';
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_FIELD, ERR_ISO_LENGTH } from './errors.ts';
 import { bodyBytes, type FieldSpec } from './fields.ts';
 import type { ByteReader } from './reader.ts';
 
@@ -29,12 +29,12 @@ export function checkRaw(spec: FieldSpec, raw: RawValue): void {
   const field = spec.number;
   if (spec.format === 'b') {
     if (!(raw instanceof Uint8Array))
-      throw new isoErrors.Field(`Cannot accept field ${field}: expected a Uint8Array`, { field, reason: 'type' });
+      throw new ERR_ISO_FIELD(`Cannot accept field ${field}: expected a Uint8Array`, { field, reason: 'type' });
   } else {
     if (typeof raw !== 'string')
-      throw new isoErrors.Field(`Cannot accept field ${field}: expected a string`, { field, reason: 'type' });
+      throw new ERR_ISO_FIELD(`Cannot accept field ${field}: expected a string`, { field, reason: 'type' });
     if (!charsetPatterns[spec.format].test(raw)) {
-      throw new isoErrors.Field(`Cannot accept field ${field} (${spec.name}): expected ${charsetNames[spec.format]}`, {
+      throw new ERR_ISO_FIELD(`Cannot accept field ${field} (${spec.name}): expected ${charsetNames[spec.format]}`, {
         field,
         reason: 'charset',
       });
@@ -42,7 +42,7 @@ export function checkRaw(spec: FieldSpec, raw: RawValue): void {
   }
   if (raw.length < spec.minLength || raw.length > spec.maxLength) {
     const expected = spec.minLength === spec.maxLength ? `${spec.minLength}` : `${spec.minLength}..${spec.maxLength}`;
-    throw new isoErrors.Field(
+    throw new ERR_ISO_FIELD(
       `Cannot accept field ${field} (${spec.name}): expected length ${expected}, found ${raw.length}`,
       {
         field,
@@ -87,13 +87,13 @@ function readLength(reader: ByteReader, spec: FieldSpec): number {
   const prefixBytes = spec.lengthKind === 'LLVAR' ? 1 : 2;
   const length = bcdValue(reader.take(prefixBytes, { field }));
   if (length < 0) {
-    throw new isoErrors.Length(`Cannot decode field ${field}: expected a BCD length prefix`, {
+    throw new ERR_ISO_LENGTH(`Cannot decode field ${field}: expected a BCD length prefix`, {
       field,
       reason: 'not BCD',
     });
   }
   if (length < spec.minLength || length > spec.maxLength) {
-    throw new isoErrors.Length(
+    throw new ERR_ISO_LENGTH(
       `Cannot decode field ${field}: expected length ${spec.minLength}..${spec.maxLength}, found ${length}`,
       {
         field,

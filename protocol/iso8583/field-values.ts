@@ -3,7 +3,7 @@
  * field's character set and length: date and time ranges, the track 2 layout, known response
  * and network codes, and the private layouts of fields 54, 60 and 63.
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_FIELD } from './errors.ts';
 import type { RawValue } from './field-codec.ts';
 import {
   additionalAmountsFromRaw,
@@ -27,7 +27,7 @@ type FieldValue = NonNullable<IsoFields[FieldNumber]>;
 const track2Pattern = /^[0-9]{12,19}D[0-9]{2}(0[1-9]|1[0-2])[0-9]{3}[0-9]*$/;
 
 function fail(field: number, reason: string, message: string): never {
-  throw new isoErrors.Field(`Cannot accept field ${field}: ${message}`, { field, reason });
+  throw new ERR_ISO_FIELD(`Cannot accept field ${field}: ${message}`, { field, reason });
 }
 
 /**

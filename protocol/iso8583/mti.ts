@@ -1,4 +1,4 @@
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_MTI } from './errors.ts';
 import { mtis, type Mti, type RequestMti } from './types.ts';
 
 export function isMti(value: unknown): value is Mti {
@@ -21,6 +21,6 @@ const responses: Readonly<Record<RequestMti, Mti>> = {
 export function responseMti(request: RequestMti): Mti {
   const response = (responses as Record<string, Mti | undefined>)[request];
   if (response === undefined)
-    throw new isoErrors.Mti(`Cannot answer MTI ${String(request)}: expected a request MTI`, { part: 'mti' });
+    throw new ERR_ISO_MTI(`Cannot answer MTI ${String(request)}: expected a request MTI`, { part: 'mti' });
   return response;
 }

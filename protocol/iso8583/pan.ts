@@ -3,7 +3,7 @@
  * corrupted number is caught before any look-up; receipts show only the first 6 (the issuer
  * BIN) and last 4 digits.
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_FIELD } from './errors.ts';
 
 export const panDigitsMin = 12;
 export const panDigitsMax = 19;
@@ -33,7 +33,7 @@ export function isLuhnValid(pan: string): boolean {
 /** The digit that makes `partial` + digit Luhn-valid (for simulators building KKS numbers). */
 export function luhnCheckDigit(partial: string): string {
   if (typeof partial !== 'string' || !/^[0-9]{1,18}$/.test(partial)) {
-    throw new isoErrors.Field('Cannot compute Luhn check digit: expected 1..18 digits', {
+    throw new ERR_ISO_FIELD('Cannot compute Luhn check digit: expected 1..18 digits', {
       field: 2,
       reason: 'charset',
     });
@@ -44,7 +44,7 @@ export function luhnCheckDigit(partial: string): string {
 /** "6013011234567890" -> "601301******7890"; refuses anything but 12..19 digits. */
 export function maskPan(pan: string): string {
   if (typeof pan !== 'string' || pan.length < panDigitsMin || pan.length > panDigitsMax || !/^[0-9]+$/.test(pan)) {
-    throw new isoErrors.Field(`Cannot mask PAN: expected ${panDigitsMin}..${panDigitsMax} digits`, {
+    throw new ERR_ISO_FIELD(`Cannot mask PAN: expected ${panDigitsMin}..${panDigitsMax} digits`, {
       field: 2,
       reason: 'format',
     });

@@ -4,7 +4,7 @@
  *   60: batch number n6, or (0400/0410) original MTI n4 + STAN n6 + local date MMDD + local time hhmmss.
  *   63: withdrawal count n4, withdrawal amount n12, reversal count n4, reversal amount n12.
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_FIELD } from './errors.ts';
 import type { AdditionalAmount, Field60, Mti, SettlementTotals } from './types.ts';
 
 /** Largest amount an n12 field holds; below 2^53, so every value is an exact JS number. */
@@ -13,7 +13,7 @@ export const settlementCountMax = 9_999;
 export const additionalAmountBlocksMax = 6;
 
 function fail(field: number, reason: string, message: string): never {
-  throw new isoErrors.Field(`Cannot accept field ${field}: ${message}`, { field, reason });
+  throw new ERR_ISO_FIELD(`Cannot accept field ${field}: ${message}`, { field, reason });
 }
 
 function digits(value: unknown, width: number, field: number, what: string): string {

@@ -1,4 +1,4 @@
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_TRUNCATED } from './errors.ts';
 import type { ErrorDetails } from '../errors.ts';
 
 /** A cursor over an input message; every read is bounds-checked and names what it was reading. */
@@ -13,7 +13,7 @@ export class ByteReader {
   /** Returns a view of the next `count` bytes (callers copy what they keep). */
   take(count: number, where: ErrorDetails): Uint8Array {
     if (count > this.remaining) {
-      throw new isoErrors.Truncated(
+      throw new ERR_ISO_TRUNCATED(
         `Cannot decode message: expected ${count} more bytes at offset ${this.offset}, found ${this.remaining}`,
         { ...where, offset: this.offset, needed: count, available: this.remaining },
       );

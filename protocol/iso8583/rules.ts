@@ -3,7 +3,7 @@
  * approves (00), the transaction type in the processing code, and the meaning of field 62
  * (an invoice number in requests, message text in responses).
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_FIELD_NOT_ALLOWED, ERR_ISO_FIELD_MISSING, ERR_ISO_FIELD } from './errors.ts';
 import type { FieldNumber, IsoMessage, Mti } from './types.ts';
 
 export interface MtiRule {
@@ -87,7 +87,7 @@ export function checkMtiRules(message: IsoMessage): void {
   const present = presentFields(message);
   for (const field of present) {
     if (!rule.required.includes(field) && !rule.optional.includes(field)) {
-      throw new isoErrors.FieldNotAllowed(`Cannot accept ${mti}: field ${field} is not allowed in this MTI`, {
+      throw new ERR_ISO_FIELD_NOT_ALLOWED(`Cannot accept ${mti}: field ${field} is not allowed in this MTI`, {
         mti,
         field,
       });
@@ -97,7 +97,7 @@ export function checkMtiRules(message: IsoMessage): void {
   for (const field of approved ? [...rule.required, ...rule.requiredWhenApproved] : rule.required) {
     if (fields[field] === undefined) {
       const when = rule.requiredWhenApproved.includes(field) ? ' when approved (39 = 00)' : '';
-      throw new isoErrors.FieldMissing(`Cannot accept ${mti}: field ${field} is required${when} but absent`, {
+      throw new ERR_ISO_FIELD_MISSING(`Cannot accept ${mti}: field ${field} is required${when} but absent`, {
         mti,
         field,
       });
@@ -110,7 +110,7 @@ export function checkMtiRules(message: IsoMessage): void {
 function checkTransactionType(mti: Mti, rule: MtiRule, processingCode: string | undefined): void {
   if (rule.transactionType === undefined || processingCode === undefined) return;
   if (!processingCode.startsWith(rule.transactionType)) {
-    throw new isoErrors.Field(
+    throw new ERR_ISO_FIELD(
       `Cannot accept field 3 of ${mti}: expected transaction type ${rule.transactionType}, found ${processingCode.slice(0, 2)}`,
       {
         field: 3,
@@ -123,7 +123,7 @@ function checkTransactionType(mti: Mti, rule: MtiRule, processingCode: string | 
 function checkField62(mti: Mti, rule: MtiRule, value: string | undefined): void {
   if (value === undefined || rule.field62 !== 'invoice') return;
   if (!/^[0-9]{6}$/.test(value)) {
-    throw new isoErrors.Field(`Cannot accept field 62 of ${mti}: expected a 6-digit invoice number`, {
+    throw new ERR_ISO_FIELD(`Cannot accept field 62 of ${mti}: expected a 6-digit invoice number`, {
       field: 62,
       reason: 'invoice number',
     });

@@ -7,7 +7,7 @@
  *   value: raw bytes; constructed tags (bit 6 of the first tag byte) are returned unparsed.
  * Shortest-form lengths make the encoding unique, so encodeTlv(decodeTlv(b)) equals b.
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_TLV } from './errors.ts';
 
 export interface TlvItem {
   /** Upper-case hex, 2 or 4 digits, e.g. '9F34'. */
@@ -18,7 +18,7 @@ export interface TlvItem {
 export const tlvValueBytesMax = 0xffff;
 
 function fail(reason: string, offset: number, message: string): never {
-  throw new isoErrors.Tlv(`Cannot read TLV: ${message}`, { field: 55, reason, offset });
+  throw new ERR_ISO_TLV(`Cannot read TLV: ${message}`, { field: 55, reason, offset });
 }
 
 export function decodeTlv(bytes: Uint8Array): TlvItem[] {

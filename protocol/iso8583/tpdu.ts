@@ -3,7 +3,7 @@
  * address (2 bytes), both big-endian. The terminal addresses the agent by its NII as the
  * destination; a response carries the request's addresses swapped.
  */
-import { isoErrors } from './errors.ts';
+import { ERR_ISO_TPDU } from './errors.ts';
 import type { ByteReader } from './reader.ts';
 import type { Tpdu } from './types.ts';
 
@@ -15,7 +15,7 @@ export function checkTpdu(tpdu: unknown): asserts tpdu is Tpdu {
   for (const name of ['destination', 'source'] as const) {
     const address = record[name];
     if (typeof address !== 'number' || !Number.isInteger(address) || address < 0 || address > 0xffff) {
-      throw new isoErrors.Tpdu(`Cannot accept TPDU: expected ${name} address 0..65535, found ${String(address)}`, {
+      throw new ERR_ISO_TPDU(`Cannot accept TPDU: expected ${name} address 0..65535, found ${String(address)}`, {
         part: 'tpdu',
       });
     }
@@ -30,7 +30,7 @@ export function encodeTpdu(tpdu: Tpdu): Uint8Array {
 export function readTpdu(reader: ByteReader): Tpdu {
   const bytes = reader.take(tpduBytes, { part: 'tpdu' });
   if (bytes[0] !== tpduId) {
-    throw new isoErrors.Tpdu(
+    throw new ERR_ISO_TPDU(
       `Cannot decode TPDU: expected id 0x60, found 0x${(bytes[0] ?? 0).toString(16).padStart(2, '0')}`,
       { part: 'tpdu' },
     );

@@ -3,7 +3,7 @@
  * Limits carry their unit last; every default is exported so that both ends of a link (agent
  * and terminal simulator) are configured from one place.
  */
-import { LinkOptionsError } from './errors.ts';
+import { ERR_LINK_OPTIONS } from './errors.ts';
 
 export const STX = 0x02;
 export const ETX = 0x03;
@@ -62,7 +62,7 @@ export const serialPortDefaults = Object.freeze({
 /** Refuses an option that is not an integer within [min, max]; returns it otherwise. */
 export function checkIntegerOption(name: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new LinkOptionsError(
+    throw new ERR_LINK_OPTIONS(
       `Cannot configure link: ${name} must be an integer in [${min}, ${max}], found ${String(value)}`,
       {
         option: name,
@@ -78,7 +78,7 @@ export function checkIntegerOption(name: string, value: number, min: number, max
 /** Refuses a duration that is not a positive finite number of milliseconds. */
 export function checkDurationOption(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) {
-    throw new LinkOptionsError(
+    throw new ERR_LINK_OPTIONS(
       `Cannot configure link: ${name} must be a positive number of ms, found ${String(value)}`,
       {
         option: name,
@@ -92,7 +92,7 @@ export function checkDurationOption(name: string, value: number): number {
 /** Refuses a rate that is not a positive number (Infinity allowed: a line with no transmit time). */
 export function checkRateOption(name: string, value: number): number {
   if (Number.isNaN(value) || value <= 0) {
-    throw new LinkOptionsError(
+    throw new ERR_LINK_OPTIONS(
       `Cannot configure link: ${name} must be a positive number (Infinity allowed), found ${String(value)}`,
       {
         option: name,

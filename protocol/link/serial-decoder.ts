@@ -45,13 +45,13 @@ import type { EdcErrorConstructor } from '../errors.ts';
 import type { FrameError, FrameErrorCode } from './errors.ts';
 import {
   assertLink,
-  FrameGarbageError,
-  FrameLenBcdError,
-  FrameLrcError,
-  FrameNoEtxError,
-  FrameTimeoutError,
-  FrameTooLargeError,
-  FrameTruncatedError,
+  ERR_FRAME_GARBAGE,
+  ERR_FRAME_LEN_BCD,
+  ERR_FRAME_LRC,
+  ERR_FRAME_NO_ETX,
+  ERR_FRAME_TIMEOUT,
+  ERR_FRAME_TOO_LARGE,
+  ERR_FRAME_TRUNCATED,
 } from './errors.ts';
 import { computeLrc, decodeLenBcd } from './serial-frame.ts';
 
@@ -144,7 +144,7 @@ export class SerialFrameDecoder {
   /** The stream ended: a partial frame is reported as EDC_ERR_FRAME_TRUNCATED, garbage flushed. */
   finish(): SerialDecodeEvent[] {
     const events: SerialDecodeEvent[] = [];
-    this.dropPartial(FrameTruncatedError, events);
+    this.dropPartial(ERR_FRAME_TRUNCATED, events);
     this.flushGarbage(events);
     return events;
   }
@@ -181,7 +181,7 @@ export class SerialFrameDecoder {
 
   private expire(nowMs: number, events: SerialDecodeEvent[]): void {
     if (nowMs - this.lastByteAtMs < this.interByteTimeoutMs) return;
-    this.dropPartial(FrameTimeoutError, events);
+    this.dropPartial(ERR_FRAME_TIMEOUT, events);
     this.flushGarbage(events);
   }
 
@@ -192,7 +192,7 @@ export class SerialFrameDecoder {
    */
   private dropPartial(Ctor: FrameErrorCtor, events: SerialDecodeEvent[]): void {
     if (this.filled === 0) return;
-    const why = Ctor === FrameTimeoutError ? `no byte came for ${this.interByteTimeoutMs} ms` : 'the stream ended';
+    const why = Ctor === ERR_FRAME_TIMEOUT ? `no byte came for ${this.interByteTimeoutMs} ms` : 'the stream ended';
     const of = this.expected > 0 ? `${this.expected}` : 'an unread number of';
     const message = `Dropped partial serial frame: ${why} after ${this.filled} of ${of} bytes`;
     this.report(new Ctor(message, { bufferedBytes: this.filled, frameBytes: this.expected }), events);
@@ -259,13 +259,13 @@ export class SerialFrameDecoder {
     const length = decodeLenBcd(high, low);
     const lenHex = hex2(high) + hex2(low);
     if (length < 0) {
-      this.failure = new FrameLenBcdError(
+      this.failure = new ERR_FRAME_LEN_BCD(
         `Dropped serial frame: length bytes ${lenHex} are not BCD (a nibble is above 9)`,
         { lenHex },
       );
     } else if (length > this.payloadBytesMax) {
       const message = `Dropped serial frame: length ${length} is over payloadBytesMax ${this.payloadBytesMax}`;
-      this.failure = new FrameTooLargeError(message, { declaredBytes: length, payloadBytesMax: this.payloadBytesMax });
+      this.failure = new ERR_FRAME_TOO_LARGE(message, { declaredBytes: length, payloadBytesMax: this.payloadBytesMax });
     } else {
       this.expected = length + serialFrameOverheadBytes;
     }
@@ -285,7 +285,7 @@ export class SerialFrameDecoder {
       this.buf.set(src.subarray(i, i + etxAt - before + 1), before);
       this.filled = etxAt + 1;
       const message = `Dropped serial frame: expected ETX (03) after ${etxAt - 3} payload bytes, found ${hex2(found)}`;
-      this.failure = new FrameNoEtxError(message, { payloadBytes: etxAt - 3, found });
+      this.failure = new ERR_FRAME_NO_ETX(message, { payloadBytes: etxAt - 3, found });
       return i + etxAt - before + 1;
     }
     copyInto(this.buf, before, src, i, take);
@@ -304,7 +304,7 @@ export class SerialFrameDecoder {
     if (lrc !== found) {
       const message = `Dropped serial frame: LRC expected ${hex2(lrc)}, found ${hex2(found)}`;
       this.report(
-        new FrameLrcError(message, { expected: lrc, found, payloadBytes: end - serialFrameOverheadBytes }),
+        new ERR_FRAME_LRC(message, { expected: lrc, found, payloadBytes: end - serialFrameOverheadBytes }),
         events,
       );
       return;
@@ -332,7 +332,7 @@ export class SerialFrameDecoder {
     const bytes = this.garbageRun;
     this.garbageRun = 0;
     this.report(
-      new FrameGarbageError(`Skipped ${bytes} byte(s) outside any frame that are neither STX nor a control byte`, {
+      new ERR_FRAME_GARBAGE(`Skipped ${bytes} byte(s) outside any frame that are neither STX nor a control byte`, {
         bytes,
       }),
       events,

@@ -10,7 +10,7 @@ import {
   serialFrameOverheadBytes,
   serialPayloadBytesCeiling,
 } from './constants.ts';
-import { FrameTooLargeError, assertLink } from './errors.ts';
+import { ERR_FRAME_TOO_LARGE, assertLink } from './errors.ts';
 
 /** XOR of bytes[start, end). */
 export function computeLrc(bytes: Uint8Array, start = 0, end = bytes.length): number {
@@ -50,7 +50,7 @@ export interface SerialEncodeOptions {
 }
 
 /**
- * Frames one payload for the serial link. Throws FrameTooLargeError for a payload over
+ * Frames one payload for the serial link. Throws ERR_FRAME_TOO_LARGE for a payload over
  * payloadBytesMax. The result is checked against its own LRC and layout before it is returned,
  * pairing the encoder's assertion with the decoder's check on the other end of the wire.
  */
@@ -62,7 +62,7 @@ export function encodeSerialFrame(payload: Uint8Array, options: SerialEncodeOpti
     serialPayloadBytesCeiling,
   );
   if (payload.length > payloadBytesMax) {
-    throw new FrameTooLargeError(
+    throw new ERR_FRAME_TOO_LARGE(
       `Cannot encode serial frame: payload is ${payload.length} bytes, payloadBytesMax is ${payloadBytesMax}`,
       {
         payloadBytes: payload.length,

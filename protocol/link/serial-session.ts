@@ -25,12 +25,12 @@ import { OneShotTimer, systemClock } from './clock.ts';
 import { ACK, NAK, checkDurationOption, checkIntegerOption, checkRateOption, linkDefaults } from './constants.ts';
 import type { EdcError } from '../errors.ts';
 import {
-  LinkBusyError,
-  LinkClosedError,
-  LinkHandlerFailedError,
-  LinkNakLimitError,
-  LinkNoAckError,
-  LinkWriteFailedError,
+  ERR_LINK_BUSY,
+  ERR_LINK_CLOSED,
+  ERR_LINK_HANDLER_FAILED,
+  ERR_LINK_NAK_LIMIT,
+  ERR_LINK_NO_ACK,
+  ERR_LINK_WRITE_FAILED,
 } from './errors.ts';
 import type { SerialDecodeEvent, SerialDecoderStats } from './serial-decoder.ts';
 import { SerialFrameDecoder } from './serial-decoder.ts';
@@ -145,9 +145,9 @@ export class SerialLinkSession {
 
   /** Resolves once the peer ACKed the frame; rejects with a coded error (see the class comment). */
   async send(payload: Uint8Array): Promise<void> {
-    if (this.isClosed) throw new LinkClosedError('Cannot send: the link session is closed');
+    if (this.isClosed) throw new ERR_LINK_CLOSED('Cannot send: the link session is closed');
     if (this.pending !== undefined) {
-      throw new LinkBusyError('Cannot send: a frame is still waiting for its ACK (one frame in flight)', {
+      throw new ERR_LINK_BUSY('Cannot send: a frame is still waiting for its ACK (one frame in flight)', {
         triesDone: this.pending.tries,
       });
     }
@@ -177,7 +177,7 @@ export class SerialLinkSession {
     this.ackTimer.cancel();
     this.interByteTimer.cancel();
     this.decoder.reset();
-    this.settle(new LinkClosedError('Send abandoned: the link session was closed while waiting for ACK'));
+    this.settle(new ERR_LINK_CLOSED('Send abandoned: the link session was closed while waiting for ACK'));
   }
 
   stats(): SerialLinkStats {
@@ -199,7 +199,7 @@ export class SerialLinkSession {
       this.options.write(pending.frame);
     } catch (cause) {
       this.settle(
-        new LinkWriteFailedError(
+        new ERR_LINK_WRITE_FAILED(
           `Send failed: the transport refused the frame on try ${pending.tries}`,
           { tries: pending.tries },
           cause,
@@ -215,7 +215,7 @@ export class SerialLinkSession {
     this.counters.ackTimeouts++;
     if (pending.tries < this.triesMax) return this.transmit();
     const message = `Send failed: no ACK within ${this.ackWaitMs} ms after try ${pending.tries} of ${this.triesMax}`;
-    this.settle(new LinkNoAckError(message, { tries: pending.tries, naks: pending.naks, timeouts: pending.timeouts }));
+    this.settle(new ERR_LINK_NO_ACK(message, { tries: pending.tries, naks: pending.naks, timeouts: pending.timeouts }));
   }
 
   private onNak(): void {
@@ -230,7 +230,7 @@ export class SerialLinkSession {
     if (pending.tries < this.triesMax) return this.transmit();
     const message = `Send failed: NAK after try ${pending.tries} of ${this.triesMax}`;
     this.settle(
-      new LinkNakLimitError(message, { tries: pending.tries, naks: pending.naks, timeouts: pending.timeouts }),
+      new ERR_LINK_NAK_LIMIT(message, { tries: pending.tries, naks: pending.naks, timeouts: pending.timeouts }),
     );
   }
 
@@ -294,7 +294,7 @@ export class SerialLinkSession {
       this.options.write(Uint8Array.of(byte));
     } catch (cause) {
       this.report(
-        new LinkWriteFailedError(
+        new ERR_LINK_WRITE_FAILED(
           `Could not write ${byte === ACK ? 'ACK' : 'NAK'}: the transport refused it`,
           { byte },
           cause,
@@ -308,7 +308,7 @@ export class SerialLinkSession {
       run();
     } catch (cause) {
       this.report(
-        new LinkHandlerFailedError(`The ${name} callback threw; the session goes on`, { callback: name }, cause),
+        new ERR_LINK_HANDLER_FAILED(`The ${name} callback threw; the session goes on`, { callback: name }, cause),
       );
     }
   }

@@ -12,7 +12,7 @@
  */
 import { checkDurationOption, checkIntegerOption, linkDefaults, tcpPayloadBytesCeiling } from './constants.ts';
 import type { FrameError, FrameErrorCode } from './errors.ts';
-import { FrameLenZeroError, FrameTimeoutError, FrameTooLargeError, FrameTruncatedError } from './errors.ts';
+import { ERR_FRAME_LEN_ZERO, ERR_FRAME_TIMEOUT, ERR_FRAME_TOO_LARGE, ERR_FRAME_TRUNCATED } from './errors.ts';
 
 export type TcpDecodeEvent =
   { readonly type: 'frame'; readonly payload: Uint8Array } | { readonly type: 'error'; readonly error: FrameError };
@@ -89,7 +89,7 @@ export class TcpFrameDecoder {
     const events: TcpDecodeEvent[] = [];
     if (this.inFrame)
       this.dropPartial(
-        new FrameTruncatedError(
+        new ERR_FRAME_TRUNCATED(
           `Dropped partial TCP frame: the stream ended ${this.progress()}`,
           this.partialDetails(),
         ),
@@ -124,7 +124,7 @@ export class TcpFrameDecoder {
   private expire(nowMs: number, events: TcpDecodeEvent[]): void {
     if (!this.inFrame || nowMs - this.lastByteAtMs < this.interByteTimeoutMs) return;
     const message = `Dropped partial TCP frame: no byte came for ${this.interByteTimeoutMs} ms ${this.progress()}`;
-    this.dropPartial(new FrameTimeoutError(message, this.partialDetails()), events);
+    this.dropPartial(new ERR_FRAME_TIMEOUT(message, this.partialDetails()), events);
   }
 
   private progress(): string {
@@ -152,11 +152,14 @@ export class TcpFrameDecoder {
     this.prefixFilled = 0;
     const length = (this.prefixHigh << 8) | byte;
     if (length === 0) {
-      this.report(new FrameLenZeroError('Dropped TCP frame: length prefix is 0000, an empty frame is refused'), events);
+      this.report(
+        new ERR_FRAME_LEN_ZERO('Dropped TCP frame: length prefix is 0000, an empty frame is refused'),
+        events,
+      );
     } else if (length > this.payloadBytesMax) {
       const message = `Dropped TCP frame: length ${length} is over payloadBytesMax ${this.payloadBytesMax}; its payload is skipped`;
       this.report(
-        new FrameTooLargeError(message, { declaredBytes: length, payloadBytesMax: this.payloadBytesMax }),
+        new ERR_FRAME_TOO_LARGE(message, { declaredBytes: length, payloadBytesMax: this.payloadBytesMax }),
         events,
       );
       this.discardLeft = length;

@@ -3,14 +3,14 @@
  * intact and in order, so there is no STX, LRC or ACK/NAK; what is left to guard is the length.
  */
 import { checkIntegerOption, linkDefaults, tcpFrameOverheadBytes, tcpPayloadBytesCeiling } from './constants.ts';
-import { FrameLenZeroError, FrameTooLargeError, assertLink } from './errors.ts';
+import { ERR_FRAME_LEN_ZERO, ERR_FRAME_TOO_LARGE, assertLink } from './errors.ts';
 
 export interface TcpEncodeOptions {
   /** Longest payload accepted, in bytes (at most 65535, what the prefix can say). */
   payloadBytesMax?: number;
 }
 
-/** Frames one payload for TCP. Throws FrameLenZeroError (empty) or FrameTooLargeError. */
+/** Frames one payload for TCP. Throws ERR_FRAME_LEN_ZERO (empty) or ERR_FRAME_TOO_LARGE. */
 export function encodeTcpFrame(payload: Uint8Array, options: TcpEncodeOptions = {}): Uint8Array {
   const payloadBytesMax = checkIntegerOption(
     'payloadBytesMax',
@@ -19,10 +19,10 @@ export function encodeTcpFrame(payload: Uint8Array, options: TcpEncodeOptions = 
     tcpPayloadBytesCeiling,
   );
   if (payload.length === 0) {
-    throw new FrameLenZeroError('Cannot encode TCP frame: payload is empty, and a zero length is refused on the wire');
+    throw new ERR_FRAME_LEN_ZERO('Cannot encode TCP frame: payload is empty, and a zero length is refused on the wire');
   }
   if (payload.length > payloadBytesMax) {
-    throw new FrameTooLargeError(
+    throw new ERR_FRAME_TOO_LARGE(
       `Cannot encode TCP frame: payload is ${payload.length} bytes, payloadBytesMax is ${payloadBytesMax}`,
       {
         payloadBytes: payload.length,

@@ -7,7 +7,7 @@
 import type { LinkClock } from './clock.ts';
 import { OneShotTimer, systemClock } from './clock.ts';
 import type { EdcError } from '../errors.ts';
-import { LinkClosedError, LinkHandlerFailedError, LinkWriteFailedError } from './errors.ts';
+import { ERR_LINK_CLOSED, ERR_LINK_HANDLER_FAILED, ERR_LINK_WRITE_FAILED } from './errors.ts';
 import type { TcpDecodeEvent, TcpDecoderStats } from './tcp-decoder.ts';
 import { TcpFrameDecoder } from './tcp-decoder.ts';
 import { encodeTcpFrame } from './tcp-frame.ts';
@@ -46,12 +46,12 @@ export class TcpLinkSession {
 
   /** Writes one frame. Throws EDC_ERR_LINK_CLOSED, EDC_ERR_FRAME_LEN_ZERO, EDC_ERR_FRAME_TOO_LARGE or EDC_ERR_LINK_WRITE_FAILED. */
   send(payload: Uint8Array): void {
-    if (this.isClosed) throw new LinkClosedError('Cannot send: the TCP link session is closed');
+    if (this.isClosed) throw new ERR_LINK_CLOSED('Cannot send: the TCP link session is closed');
     const frame = encodeTcpFrame(payload, { payloadBytesMax: this.decoder.payloadBytesMax });
     try {
       this.options.write(frame);
     } catch (cause) {
-      throw new LinkWriteFailedError(
+      throw new ERR_LINK_WRITE_FAILED(
         'Send failed: the transport refused the TCP frame',
         { frameBytes: frame.length },
         cause,
@@ -102,7 +102,7 @@ export class TcpLinkSession {
       this.options.onMessage(payload);
     } catch (cause) {
       this.report(
-        new LinkHandlerFailedError(
+        new ERR_LINK_HANDLER_FAILED(
           'The onMessage callback threw; the session goes on',
           { callback: 'onMessage' },
           cause,

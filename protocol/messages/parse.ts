@@ -17,12 +17,10 @@ export interface MessageIssue {
 }
 
 export function describeIssues(error: z.ZodError): MessageIssue[] {
-  return error.issues
-    .slice(0, 20)
-    .map((issue) => ({
-      path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
-      message: issue.message,
-    }));
+  return error.issues.slice(0, 20).map((issue) => ({
+    path: issue.path.length ? issue.path.map(String).join('.') : '(root)',
+    message: issue.message,
+  }));
 }
 
 /** Parses `value` with `schema` or throws EDC_ERR_MESSAGE_INVALID naming `what` and the first problem. */

@@ -26,7 +26,7 @@ describe('link error registry', () => {
 
   it('builds errors that are EdcError with code, details and cause', () => {
     const cause = new Error('port gone');
-    const error = new linkErrors.LinkWriteFailedError('Send failed', { tries: 1 }, cause);
+    const error = new linkErrors.ERR_LINK_WRITE_FAILED('Send failed', { tries: 1 }, cause);
     expect(error).toBeInstanceOf(EdcError);
     expect(error).toMatchObject({ code: 'EDC_ERR_LINK_WRITE_FAILED', details: { tries: 1 }, cause });
   });

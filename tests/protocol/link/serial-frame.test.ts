@@ -46,7 +46,7 @@ describe('encodeSerialFrame()', () => {
     const error = catchError(() =>
       encodeSerialFrame(new Uint8Array(1), { payloadBytesMax: serialPayloadBytesCeiling + 1 }),
     );
-    expect(isEdcError(error, linkErrors.LinkOptionsError.code)).toBe(true);
+    expect(isEdcError(error, linkErrors.ERR_LINK_OPTIONS.code)).toBe(true);
   });
 });
 
