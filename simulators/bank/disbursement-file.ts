@@ -15,7 +15,7 @@ import {
   type DisbursementStatus,
   type LayoutSpec,
 } from '../../gateway/import/index.ts';
-import { mixSeed, tag, xoshiro128ss } from './prng.ts';
+import { mixSeed, tag, createPrng } from '../common/prng.ts';
 import type { Kpm } from './population.ts';
 import { tahapMonths } from './reference-data.ts';
 
@@ -70,7 +70,7 @@ export function* disbursementRecords(
   let line = 1;
   for (const kpm of population) {
     if (kpm.bank !== options.bank) continue;
-    const rng = xoshiro128ss(mixSeed(options.seed, kpm.index, tag(options.tahap), tag(options.bank)));
+    const rng = createPrng(mixSeed(options.seed, kpm.index, tag(options.tahap), tag(options.bank)));
     const draw = rng.next();
     const status: DisbursementStatus =
       draw < failedRate ? 'failed' : draw < failedRate + returnedRate ? 'returned' : 'credited';

@@ -19,7 +19,7 @@ export {
   type DisbursementFileOptions,
   type DisbursementRecord,
 } from './disbursement-file.ts';
-export { xoshiro128ss, mixSeed, tag, type Prng } from './prng.ts';
+export { createPrng, mixSeed, tag, type Prng } from '../common/prng.ts';
 export {
   componentRupiahPerYear,
   componentRupiahPerTahap,

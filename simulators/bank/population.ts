@@ -5,7 +5,7 @@
  */
 import type { Bank } from '../../gateway/import/index.ts';
 import { checkNik, checkPan, checkRegionCode, luhnCheckDigit } from '../../gateway/import/index.ts';
-import { mixSeed, tag, xoshiro128ss, type Prng } from './prng.ts';
+import { mixSeed, tag, createPrng, type Prng } from '../common/prng.ts';
 import {
   components as allComponents,
   componentRupiahPerTahap,
@@ -121,7 +121,7 @@ function personName(rng: Prng, sex: 'F' | 'M'): string {
 
 /** The KPM at `index` of the population of `options.seed`. */
 export function kpmAt(index: number, options: Omit<PopulationOptions, 'size'>): Kpm {
-  const rng = xoshiro128ss(mixSeed(options.seed, index, tag('kpm')));
+  const rng = createPrng(mixSeed(options.seed, index, tag('kpm')));
   const banks = options.banks ?? allBanks;
   const sex = rng.next() < 0.85 ? 'F' : 'M'; // PKH is usually paid to the mother.
   const bank = rng.pick(banks);
@@ -135,7 +135,7 @@ export function kpmAt(index: number, options: Omit<PopulationOptions, 'size'>): 
     sex,
     bank,
     regionCode: region,
-    card: card(xoshiro128ss(mixSeed(options.seed, index, tag('card'))), bank, index),
+    card: card(createPrng(mixSeed(options.seed, index, tag('card'))), bank, index),
     components: familyComponentList,
     rupiahPerTahap: familyComponentList.reduce((sum, c) => sum + componentRupiahPerTahap(c), 0),
   };

@@ -9,13 +9,13 @@ import {
   kksLengthByBank,
   kpmAt,
   mixSeed,
-  xoshiro128ss,
+  createPrng,
 } from '../../../simulators/bank/index.ts';
 
-describe('xoshiro128ss()', () => {
+describe('createPrng()', () => {
   it('gives the same stream for the same seed and a different one for the next seed', () => {
     const draw = (seed: number): number[] => {
-      const rng = xoshiro128ss(seed);
+      const rng = createPrng(seed);
       return Array.from({ length: 8 }, () => rng.nextUint32());
     };
     expect(draw(1)).toEqual(draw(1));
@@ -24,7 +24,7 @@ describe('xoshiro128ss()', () => {
   });
 
   it('draws integers within bounds, roughly uniformly', () => {
-    const rng = xoshiro128ss(99);
+    const rng = createPrng(99);
     const counts = new Array<number>(10).fill(0);
     for (let i = 0; i < 50_000; i++) counts[rng.int(0, 9)]!++;
     for (const count of counts) expect(Math.abs(count - 5000)).toBeLessThan(400);
