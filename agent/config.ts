@@ -127,7 +127,8 @@ export async function loadSeed(dir: string): Promise<string> {
   }
   if ((mode & 0o077) !== 0) {
     throw new ERR_KEY_PERMISSIONS(
-      `Izin berkas kunci terlalu longgar / ${path} has mode ${(mode & 0o777).toString(8)}, expected 600 (chmod 600 ${path})`,
+      `Izin berkas kunci terlalu longgar / ${path} has mode ${(mode & 0o777).toString(8)}, ` +
+        `expected 600 (chmod 600 ${path})`,
       { path, mode: mode & 0o777 },
     );
   }

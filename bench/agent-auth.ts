@@ -203,8 +203,9 @@ for (const n of loads) {
     ),
   );
 }
+const perTerminal = loads.map((n) => `${n}:${requestsPerTerminal[n]}`).join(', ');
 finish(
   'agent-auth',
-  `Agent authorization over TCP loopback (${repeats} repeats; requests per terminal ${loads.map((n) => `${n}:${requestsPerTerminal[n]}`).join(', ')})`,
+  `Agent authorization over TCP loopback (${repeats} repeats; requests per terminal ${perTerminal})`,
   figures,
 );

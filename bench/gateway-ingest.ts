@@ -89,6 +89,7 @@ finish(
   `Gateway ingest over HTTP (${entriesPerRun} entries per run, uploads of <= 100 entries, gateway in its own process)`,
   figures,
   [
-    'agents are lightweight forwarders over pre-built signed chains in the bench process; the gateway runs in a child process',
+    'agents are lightweight forwarders over pre-built signed chains in the bench process; ' +
+      'the gateway runs in a child process',
   ],
 );

@@ -84,7 +84,8 @@ async function importFigures(): Promise<Figure[]> {
       baseline,
       against(
         summarize(
-          `import rows/s (parse + validate + store, synced 1,000-row batches), ${importRows.toLocaleString('en-US')} rows`,
+          `import rows/s (parse + validate + store, synced 1,000-row batches), ` +
+            `${importRows.toLocaleString('en-US')} rows`,
           'rows/s',
           stored,
         ),
@@ -170,6 +171,8 @@ finish(
   `Gateway import and reconciliation at ${sizes.map((s) => s.toLocaleString('en-US')).join(' / ')} KPM`,
   figures,
   [
-    'stores above the import size are bulk-loaded by bench/lib/recon-load.ts (store record formats written directly, withdrawals through store.ingest); reconcile() agreeing with the continuous state proves the load',
+    'stores above the import size are bulk-loaded by bench/lib/recon-load.ts ' +
+      '(store record formats written directly, withdrawals through store.ingest); ' +
+      'reconcile() agreeing with the continuous state proves the load',
   ],
 );

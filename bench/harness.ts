@@ -153,6 +153,7 @@ export function finish(name: string, title: string, figures: readonly Figure[], 
   printTable(`${title} [${result.mode}]`, figures);
   for (const note of notes) console.log(`note: ${note}`);
   console.log(
-    `wrote ${writeResults(result)} (${result.wallSeconds.toFixed(1)} s, peak RSS ${result.processPeakRssMiB.toFixed(0)} MiB)`,
+    `wrote ${writeResults(result)} ` +
+      `(${result.wallSeconds.toFixed(1)} s, peak RSS ${result.processPeakRssMiB.toFixed(0)} MiB)`,
   );
 }

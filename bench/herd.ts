@@ -71,7 +71,8 @@ const baseline = summarize(
 );
 finish(
   'herd',
-  `Herd: ${agents.toLocaleString('en-US')} agents x ${entriesPerAgent} entries reconnecting at once (lightweight forwarders, gateway in its own process)`,
+  `Herd: ${agents.toLocaleString('en-US')} agents x ${entriesPerAgent} entries reconnecting at once ` +
+    '(lightweight forwarders, gateway in its own process)',
   [
     baseline,
     against(summarize(`herd of ${agents} agents x ${entriesPerAgent} entries: time to drain`, 's', seconds), baseline),

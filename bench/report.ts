@@ -33,12 +33,17 @@ interface All {
 const all = JSON.parse(readFileSync(process.argv[2] ?? `${resultsDir()}/all.json`, 'utf8')) as All;
 const fmt = (n: number): string => (Math.abs(n) >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
 const m = all.machine;
+const loads = (averages: number[]): string => averages.map((x) => x.toFixed(2)).join(' ');
 console.log(
-  `Run finished ${all.at} (${all.mode}), ${all.wallSeconds.toFixed(0)} s wall; ${m.nproc} x ${m.cpu}, ${m.memTotalMiB} MiB, Node ${m.node}; load average ${m.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')} at start, ${m.loadAverageAtEnd.map((x) => x.toFixed(2)).join(' ')} at end.\n`,
+  `Run finished ${all.at} (${all.mode}), ${all.wallSeconds.toFixed(0)} s wall; ` +
+    `${m.nproc} x ${m.cpu}, ${m.memTotalMiB} MiB, Node ${m.node}; ` +
+    `load average ${loads(m.loadAverageAtStart)} at start, ${loads(m.loadAverageAtEnd)} at end.\n`,
 );
 for (const b of all.benchmarks) {
   console.log(
-    `#### ${b.name} (${b.ok ? 'ok' : 'FAILED'}; ${b.wallSeconds.toFixed(0)} s; process peak RSS ${b.processPeakRssMiB?.toFixed(0) ?? '-'} MiB; load ${b.loadAverageBefore.toFixed(2)} -> ${b.loadAverageAfter.toFixed(2)})\n`,
+    `#### ${b.name} (${b.ok ? 'ok' : 'FAILED'}; ${b.wallSeconds.toFixed(0)} s; ` +
+      `process peak RSS ${b.processPeakRssMiB?.toFixed(0) ?? '-'} MiB; ` +
+      `load ${b.loadAverageBefore.toFixed(2)} -> ${b.loadAverageAfter.toFixed(2)})\n`,
   );
   console.log('| figure | median | min | max | unit | runs | vs baseline |');
   console.log('|---|---:|---:|---:|---|---:|---|');

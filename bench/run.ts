@@ -32,7 +32,8 @@ function selected(): string[] {
   const unknown = names.filter((n) => !(benchmarks as readonly string[]).includes(n));
   if (names.length === 0 || unknown.length > 0) {
     console.error(
-      `bench/run.ts: --only expects a comma-separated list of ${benchmarks.join(', ')}; found ${JSON.stringify(process.argv[at + 1] ?? '')}`,
+      `bench/run.ts: --only expects a comma-separated list of ${benchmarks.join(', ')}; ` +
+        `found ${JSON.stringify(process.argv[at + 1] ?? '')}`,
     );
     process.exit(2);
   }
@@ -94,13 +95,20 @@ console.log('\n| benchmark | status | wall s | process peak RSS MiB | load avg b
 console.log('|---|---|---:|---:|---|');
 for (const r of runs) {
   console.log(
-    `| ${r.name} | ${r.ok ? 'ok' : 'FAILED'} | ${r.wallSeconds.toFixed(1)} | ${r.processPeakRssMiB?.toFixed(0) ?? '-'} | ${r.loadAverageBefore.toFixed(2)} / ${r.loadAverageAfter.toFixed(2)} |`,
+    `| ${r.name} | ${r.ok ? 'ok' : 'FAILED'} | ${r.wallSeconds.toFixed(1)} | ` +
+      `${r.processPeakRssMiB?.toFixed(0) ?? '-'} | ` +
+      `${r.loadAverageBefore.toFixed(2)} / ${r.loadAverageAfter.toFixed(2)} |`,
   );
 }
 mkdirSync(resultsDir(), { recursive: true });
-writeFileSync(
-  `${resultsDir()}/all.json`,
-  `${JSON.stringify({ name: 'all', at: new Date().toISOString(), mode: mode(), wallSeconds, machine: { ...machine, loadAverageAtEnd: loadavg() }, benchmarks: runs }, null, 2)}\n`,
-);
+const allResults = {
+  name: 'all',
+  at: new Date().toISOString(),
+  mode: mode(),
+  wallSeconds,
+  machine: { ...machine, loadAverageAtEnd: loadavg() },
+  benchmarks: runs,
+};
+writeFileSync(`${resultsDir()}/all.json`, `${JSON.stringify(allResults, null, 2)}\n`);
 console.log(`\nwrote ${resultsDir()}/all.json (${wallSeconds.toFixed(0)} s)`);
 process.exitCode = runs.every((r) => r.ok) ? 0 : 1;

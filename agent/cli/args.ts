@@ -23,7 +23,8 @@ export function parseFlags(
     return values;
   } catch (err) {
     throw new ERR_CLI_USAGE(
-      `Opsi salah / Bad flags for \`edc-agent ${command}\`: ${(err as Error).message} (see edc-agent ${command} --help)`,
+      `Opsi salah / Bad flags for \`edc-agent ${command}\`: ${(err as Error).message} ` +
+        `(see edc-agent ${command} --help)`,
       { command },
     );
   }

@@ -70,7 +70,8 @@ export const init: Command = async (argv, io) => {
   }
   const publicKey = await createKey(dir);
   io.out(
-    `Agen ${config.agentId} siap. Daftarkan kunci publik ini di gateway / Agent ${config.agentId} ready. Enroll this public key at the gateway:`,
+    `Agen ${config.agentId} siap. Daftarkan kunci publik ini di gateway / ` +
+      `Agent ${config.agentId} ready. Enroll this public key at the gateway:`,
   );
   io.out(publicKey);
   return 0;
@@ -198,7 +199,8 @@ export const ledgerVerify: Command = async (argv, io) => {
   io.out(JSON.stringify(result, null, 2));
   if (!result.ok) {
     throw new ERR_LEDGER_INVALID(
-      `Buku besar bermasalah / Ledger verification found ${result.problems.length} problem(s): ${result.problems.slice(0, 3).join('; ')}`,
+      `Buku besar bermasalah / Ledger verification found ${result.problems.length} problem(s): ` +
+        result.problems.slice(0, 3).join('; '),
       {
         problems: result.problems.length,
       },
@@ -229,7 +231,8 @@ export const ledgerExport: Command = async (argv, io) => {
     );
   }
   io.err(
-    `Bundel ditulis / Bundle written: ${out} (seq ${bundle.manifest.fromSeq}..${bundle.manifest.toSeq}, ${bundle.entries.length} entries)`,
+    `Bundel ditulis / Bundle written: ${out} ` +
+      `(seq ${bundle.manifest.fromSeq}..${bundle.manifest.toSeq}, ${bundle.entries.length} entries)`,
   );
   return 0;
 };

@@ -1,6 +1,7 @@
 /**
- * Coded errors of the agent's command line (configuration errors: agent/config-errors.ts). A usage error exits with status 2
- * and one line; the others exit 1. Messages are for operators: Bahasa Indonesia first, then English.
+ * Coded errors of the agent's command line (configuration errors: agent/config-errors.ts). A
+ * usage error exits with status 2 and one line; the others exit 1. Messages are for operators:
+ * Bahasa Indonesia first, then English.
  */
 import { defineError } from '../../protocol/errors.ts';
 

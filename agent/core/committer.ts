@@ -143,7 +143,8 @@ export class GroupCommitter {
         : { kind: 'missing' };
     if (broken !== undefined || readBack.some((entry, i) => entry.hash !== entries[i]?.hash)) {
       throw new ERR_LEDGER_CORRUPT(
-        `Cannot confirm the batch: entries ${entries[0]!.seq}..${entries.at(-1)!.seq} read back differ from those written`,
+        `Cannot confirm the batch: entries ${entries[0]!.seq}..${entries.at(-1)!.seq} ` +
+          'read back differ from those written',
         {
           fromSeq: entries[0]!.seq,
         },

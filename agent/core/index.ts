@@ -81,7 +81,8 @@ async function checkIdentity(db: LedgerDb, context: EngineContext): Promise<void
   }
   if (stored.agentId !== identity.agentId || stored.publicKey !== identity.publicKey) {
     throw new ERR_LEDGER_IDENTITY(
-      `Cannot open the ledger: it belongs to agent ${stored.agentId} (key ${stored.publicKey.slice(0, 8)}..), configured is agent ${identity.agentId} (key ${identity.publicKey.slice(0, 8)}..)`,
+      `Cannot open the ledger: it belongs to agent ${stored.agentId} (key ${stored.publicKey.slice(0, 8)}..), ` +
+        `configured is agent ${identity.agentId} (key ${identity.publicKey.slice(0, 8)}..)`,
       { storedAgentId: stored.agentId, agentId: identity.agentId },
     );
   }
@@ -167,10 +168,12 @@ class Core implements AgentCore {
     const intact = broken === undefined ? entries.length : broken.index;
     if (intact === 0 && values.length > 0) {
       const seq = ack.seq + 1;
-      throw new ERR_LEDGER_CORRUPT(
-        `Cannot forward: entry ${seq} ${broken === undefined ? 'does not match the LedgerEntry schema' : `breaks the chain (${broken.kind})`}`,
-        { seq, ...(broken ?? { kind: 'schema' }) },
-      );
+      const problem =
+        broken === undefined ? 'does not match the LedgerEntry schema' : `breaks the chain (${broken.kind})`;
+      throw new ERR_LEDGER_CORRUPT(`Cannot forward: entry ${seq} ${problem}`, {
+        seq,
+        ...(broken ?? { kind: 'schema' }),
+      });
     }
     return entries.slice(0, intact);
   }

@@ -46,7 +46,8 @@ export function checkSet(input: unknown, state: CoreState, context: EngineContex
   }
   if (now >= set.expiresAt) {
     throw new ERR_ENTITLEMENT_EXPIRED(
-      `Cannot install entitlement set ${set.setId}: expired at ${new Date(set.expiresAt).toISOString()}, now ${new Date(now).toISOString()}`,
+      `Cannot install entitlement set ${set.setId}: expired at ${new Date(set.expiresAt).toISOString()}, ` +
+        `now ${new Date(now).toISOString()}`,
       {
         setId: set.setId,
         expiresAt: set.expiresAt,
@@ -55,7 +56,8 @@ export function checkSet(input: unknown, state: CoreState, context: EngineContex
   }
   if (set.basedOnSeq > state.head.seq) {
     throw new ERR_ENTITLEMENT_AHEAD(
-      `Cannot install entitlement set ${set.setId}: based on seq ${set.basedOnSeq}, this ledger's head is seq ${state.head.seq}`,
+      `Cannot install entitlement set ${set.setId}: based on seq ${set.basedOnSeq}, ` +
+        `this ledger's head is seq ${state.head.seq}`,
       {
         basedOnSeq: set.basedOnSeq,
         headSeq: state.head.seq,
@@ -70,7 +72,9 @@ function checkNotOlder(set: SignedEntitlementSet, current: SignedEntitlementSet 
   if (current === null) return;
   if (set.issuedAt < current.issuedAt || set.basedOnSeq < current.basedOnSeq) {
     throw new ERR_ENTITLEMENT_STALE(
-      `Cannot install entitlement set ${set.setId}: issued ${set.issuedAt} based on seq ${set.basedOnSeq}, older than installed set ${current.setId} (issued ${current.issuedAt}, based on seq ${current.basedOnSeq})`,
+      `Cannot install entitlement set ${set.setId}: issued ${set.issuedAt} based on seq ${set.basedOnSeq}, ` +
+        `older than installed set ${current.setId} ` +
+        `(issued ${current.issuedAt}, based on seq ${current.basedOnSeq})`,
       { setId: set.setId, installedSetId: current.setId },
     );
   }

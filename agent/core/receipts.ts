@@ -44,7 +44,8 @@ export async function checkReceipt(input: unknown, state: CoreState, context: En
   const own = await ownHash(receipt.ackSeq, context);
   if (own !== receipt.ackHash) {
     throw new ERR_RECEIPT_FORK(
-      `Cannot apply receipt: at seq ${receipt.ackSeq} the gateway holds hash ${receipt.ackHash.slice(0, 12)}.., this ledger ${own.slice(0, 12)}..`,
+      `Cannot apply receipt: at seq ${receipt.ackSeq} the gateway holds hash ${receipt.ackHash.slice(0, 12)}.., ` +
+        `this ledger ${own.slice(0, 12)}..`,
       {
         ackSeq: receipt.ackSeq,
         gatewayHash: receipt.ackHash,

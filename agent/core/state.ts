@@ -84,7 +84,8 @@ async function assertHeadMatchesLastEntry(db: LedgerDb, head: ChainPoint): Promi
   }
   if (found.seq !== head.seq || found.hash !== head.hash) {
     throw new ERR_LEDGER_CORRUPT(
-      `Cannot open the ledger: head meta says seq ${head.seq} hash ${head.hash.slice(0, 12)}.., last entry is seq ${found.seq} hash ${found.hash.slice(0, 12)}..`,
+      `Cannot open the ledger: head meta says seq ${head.seq} hash ${head.hash.slice(0, 12)}.., ` +
+        `last entry is seq ${found.seq} hash ${found.hash.slice(0, 12)}..`,
       { headSeq: head.seq, lastSeq: found.seq },
     );
   }

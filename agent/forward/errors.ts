@@ -13,7 +13,8 @@ export const forwardErrors = {
   ),
   ERR_FORWARD_TIMEOUT: defineError(
     'EDC_ERR_FORWARD_TIMEOUT',
-    'The gateway did not answer within requestTimeoutMs; the outcome is unknown, so the next pass resyncs with GET head',
+    'The gateway did not answer within requestTimeoutMs; the outcome is unknown, ' +
+      'so the next pass resyncs with GET head',
     504,
   ),
   ERR_FORWARD_RETRYABLE: defineError(
@@ -23,7 +24,8 @@ export const forwardErrors = {
   ),
   ERR_FORWARD_FORK: defineError(
     'EDC_ERR_FORWARD_FORK',
-    'The gateway reports a different entry at a seq it holds (409 EDC_ERR_UPLOAD_FORK), or a receipt does not match the ledger; forwarding halts',
+    'The gateway reports a different entry at a seq it holds (409 EDC_ERR_UPLOAD_FORK), ' +
+      'or a receipt does not match the ledger; forwarding halts',
     409,
   ),
   ERR_FORWARD_GAP: defineError(
@@ -38,7 +40,8 @@ export const forwardErrors = {
   ),
   ERR_FORWARD_REJECTED: defineError(
     'EDC_ERR_FORWARD_REJECTED',
-    'The gateway refused an upload as invalid (400, 422, or 413 for a single entry); forwarding halts because a retry cannot succeed',
+    'The gateway refused an upload as invalid (400, 422, or 413 for a single entry); ' +
+      'forwarding halts because a retry cannot succeed',
     422,
   ),
   ERR_FORWARD_BAD_RECEIPT: defineError(
@@ -53,12 +56,14 @@ export const forwardErrors = {
   ),
   ERR_FORWARD_NO_PROGRESS: defineError(
     'EDC_ERR_FORWARD_NO_PROGRESS',
-    'A receipt was valid but did not move the acknowledged cursor past the uploaded entries; the pass stops and resyncs next time',
+    'A receipt was valid but did not move the acknowledged cursor past the uploaded entries; ' +
+      'the pass stops and resyncs next time',
     502,
   ),
   ERR_FORWARD_LEDGER: defineError(
     'EDC_ERR_FORWARD_LEDGER',
-    'The ledger failed while a forward pass read entries or moved the cursor (not a gateway problem); retried with backoff',
+    'The ledger failed while a forward pass read entries or moved the cursor (not a gateway problem); ' +
+      'retried with backoff',
     500,
   ),
   ERR_FORWARD_HALTED: defineError(

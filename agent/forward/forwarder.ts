@@ -127,7 +127,8 @@ export class ForwardPass {
       await this.apply(receipt);
       if (this.core.ackHead().seq < lastSeq) {
         throw new ERR_FORWARD_NO_PROGRESS(
-          `Receipt acknowledged seq ${receipt.ackSeq}, expected at least ${lastSeq} after uploading ${from.seq + 1}..${lastSeq}`,
+          `Receipt acknowledged seq ${receipt.ackSeq}, expected at least ${lastSeq} ` +
+            `after uploading ${from.seq + 1}..${lastSeq}`,
           {
             ackSeq: receipt.ackSeq,
             expectedSeq: lastSeq,

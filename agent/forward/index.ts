@@ -61,7 +61,8 @@ export function createForwarder(options: CreateForwarderOptions): ForwardLoop {
     settings.batchEntriesMax > uploadEntriesMax
   ) {
     throw new ERR_FORWARD_OPTIONS(
-      `Cannot forward: batchEntriesMax must be an integer in [1, ${uploadEntriesMax}], found ${settings.batchEntriesMax}`,
+      `Cannot forward: batchEntriesMax must be an integer in [1, ${uploadEntriesMax}], ` +
+        `found ${settings.batchEntriesMax}`,
     );
   }
   const client = createGatewayClient({

@@ -33,7 +33,8 @@ export function checkBatchOrder(entries: readonly LedgerEntry[], from: { seq: nu
   for (const entry of entries) {
     if (entry.seq !== seq + 1 || entry.prevHash !== hash) {
       throw new ERR_FORWARD_FORK(
-        `Ledger returned entry seq ${entry.seq} after seq ${seq}: expected seq ${seq + 1} linking to ${hash.slice(0, 12)}..`,
+        `Ledger returned entry seq ${entry.seq} after seq ${seq}: ` +
+          `expected seq ${seq + 1} linking to ${hash.slice(0, 12)}..`,
         {
           expectedSeq: seq + 1,
           foundSeq: entry.seq,

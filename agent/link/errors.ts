@@ -33,12 +33,14 @@ export const linkErrors = {
   ),
   ERR_LINK_BACKLOG: defineError(
     'EDC_ERR_LINK_BACKLOG',
-    'A terminal sent more requests than requestsQueuedMax before the earlier ones were answered; the connection is closed',
+    'A terminal sent more requests than requestsQueuedMax before the earlier ones were answered; ' +
+      'the connection is closed',
     429,
   ),
   ERR_LINK_UNDECODABLE: defineError(
     'EDC_ERR_LINK_UNDECODABLE',
-    'A frame arrived whole but its ISO 8583 payload does not decode; answered with response code 30 when the header can be read',
+    'A frame arrived whole but its ISO 8583 payload does not decode; ' +
+      'answered with response code 30 when the header can be read',
     400,
   ),
   ERR_LINK_NO_ANSWER: defineError(

@@ -63,7 +63,8 @@ export class SerialTerminalLink {
       options.baudRate > 4_000_000
     ) {
       throw new ERR_LINK_CONFIG(
-        `Cannot configure serial terminal: expected a device path and a baud rate 50..4000000, found ${JSON.stringify(options.path)} at ${String(options.baudRate)}`,
+        `Cannot configure serial terminal: expected a device path and a baud rate 50..4000000, ` +
+          `found ${JSON.stringify(options.path)} at ${String(options.baudRate)}`,
         {
           path: options.path,
           baudRate: options.baudRate,

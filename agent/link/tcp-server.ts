@@ -48,7 +48,8 @@ export class TcpTerminalServer {
     this.server.maxConnections = options.terminalsMax;
     this.server.on('drop', (data) => {
       const error = new ERR_TERMINALS_MAX(
-        `Refused terminal ${data?.remoteAddress ?? '?'}:${data?.remotePort ?? 0}: terminalsMax ${options.terminalsMax} connections are open`,
+        `Refused terminal ${data?.remoteAddress ?? '?'}:${data?.remotePort ?? 0}: ` +
+          `terminalsMax ${options.terminalsMax} connections are open`,
       );
       context.logger.warn({ code: error.code, reason: error.message }, 'terminal connection refused');
     });
@@ -171,7 +172,8 @@ class TcpConnection {
       if (this.queued >= this.options.requestsQueuedMax) {
         this.drop(
           new ERR_LINK_BACKLOG(
-            `Terminal ${this.id} has ${this.queued} requests unanswered, requestsQueuedMax is ${this.options.requestsQueuedMax}`,
+            `Terminal ${this.id} has ${this.queued} requests unanswered, ` +
+              `requestsQueuedMax is ${this.options.requestsQueuedMax}`,
             { queued: this.queued },
           ),
         );

@@ -90,13 +90,15 @@ function summarize(input: ReportInput, online: boolean): { id: string[]; en: str
   const tz = input.utcOffsetMinutes;
   const connected = input.links.filter((link) => link.state === 'connected' && link.kind !== 'tcp-listener');
   const silent = connected.filter((link) => link.silent).length;
+  const validUntil = core.entitlementSet === null ? undefined : when(core.entitlementSet.expiresAt, tz, '-');
+  const expired = core.entitlementSet?.expired === true;
   const id = [
     `Status agen ${core.agentId}: ${input.running ? 'berjalan' : 'tidak berjalan'}`,
     `Gateway: ${online ? 'Terhubung' : 'Tidak ada sinyal'}`,
     `Terminal terhubung: ${connected.length}${silent > 0 ? ` (${silent} tanpa aktivitas)` : ''}`,
     `Antrean transaksi belum terkirim: ${core.queueDepth} (tertua ${age(core.oldestUnacknowledgedAgeMs)})`,
     `Terakhir sinkron: ${when(core.lastSyncAt, tz, 'belum pernah')}`,
-    `Daftar bantuan berlaku sampai: ${core.entitlementSet === null ? 'belum ada' : when(core.entitlementSet.expiresAt, tz, '-')}${core.entitlementSet?.expired === true ? ' (KEDALUWARSA, perlu sinkronisasi)' : ''}`,
+    `Daftar bantuan berlaku sampai: ${validUntil ?? 'belum ada'}${expired ? ' (KEDALUWARSA, perlu sinkronisasi)' : ''}`,
     `Sisa uang tunai agen: ${core.cashFloatLeft === null ? '-' : rupiah(core.cashFloatLeft)}`,
     `Hari ini: ${core.today.approvedCount} tarik tunai disetujui, ${rupiah(core.today.approvedAmount)}`,
   ];
@@ -106,7 +108,7 @@ function summarize(input: ReportInput, online: boolean): { id: string[]; en: str
     `Terminals connected: ${connected.length}${silent > 0 ? ` (${silent} silent)` : ''}`,
     `Unsent transactions queued: ${core.queueDepth} (oldest ${age(core.oldestUnacknowledgedAgeMs)})`,
     `Last synchronised: ${when(core.lastSyncAt, tz, 'never')}`,
-    `Entitlements valid until: ${core.entitlementSet === null ? 'none installed' : when(core.entitlementSet.expiresAt, tz, '-')}${core.entitlementSet?.expired === true ? ' (EXPIRED, sync needed)' : ''}`,
+    `Entitlements valid until: ${validUntil ?? 'none installed'}${expired ? ' (EXPIRED, sync needed)' : ''}`,
     `Agent cash float left: ${core.cashFloatLeft === null ? '-' : rupiah(core.cashFloatLeft)}`,
     `Today: ${core.today.approvedCount} withdrawals approved, ${rupiah(core.today.approvedAmount)}`,
   ];

@@ -85,6 +85,13 @@ for (let r = 0; r < 20; r++) {
 await store.close();
 sampleAnon();
 clearInterval(anonTimer);
-console.log(
-  `RESULT ${JSON.stringify({ scans, recomputes, reads, kpm, scanned, peakRssMiB: process.resourceUsage().maxRSS / 1024, peakAnonRssMiB: peakAnonKb / 1024 })}`,
-);
+const result = {
+  scans,
+  recomputes,
+  reads,
+  kpm,
+  scanned,
+  peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  peakAnonRssMiB: peakAnonKb / 1024,
+};
+console.log(`RESULT ${JSON.stringify(result)}`);

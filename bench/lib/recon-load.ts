@@ -20,7 +20,7 @@ import { genesisHash, signEntry, type LedgerEntry } from '../../protocol/message
 import { ulid } from '../../protocol/ids.ts';
 import type { GatewayKeys } from '../../gateway/config.ts';
 import { Sealer } from '../../gateway/crypto/fast-seal.ts';
-import { classifyPosition } from '../../gateway/recon/classify.ts';
+import { classifyPosition, type PositionFacts } from '../../gateway/recon/classify.ts';
 import { emptyTahapCounters, tahapContribution, type Counters } from '../../gateway/recon/counters.ts';
 import { k } from '../../gateway/store/level/keys.ts';
 import { LevelStore } from '../../gateway/store/level/store.ts';
@@ -58,13 +58,40 @@ function kpmIdOf(i: number): string {
   return `KPM-${String(i + 1).padStart(10, '0')}`;
 }
 
-/** Writes rows, positions, counters, the tahap marker and the file record for `size` KPMs. */
-async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<void> {
-  const sealer = new Sealer(keys.sealPublicKey);
-  const pool = Array.from({ length: poolSize }, (_, j) => {
+interface Put {
+  type: 'put';
+  key: string;
+  value: string;
+}
+
+/** A KPM with the sealed personal data and HMACs its row record carries. */
+interface Source extends Sealed {
+  kpm: Kpm;
+}
+
+/** The counters key of one KPM shape, what one such KPM contributes, and how many KPMs share it. */
+interface Shape {
+  ctrKey: string;
+  contribution: Counters;
+  count: number;
+}
+
+/** Sealed personal data for the first poolSize KPMs, which KPMs without withdrawals borrow. */
+function sealedPool(sealer: Sealer, lookupKey: string): Source[] {
+  return Array.from({ length: poolSize }, (_, j) => {
     const kpm = kpmAt(j, population);
-    return { kpm, ...sealKpm(kpm, sealer, keys.lookupKey) };
+    return { kpm, ...sealKpm(kpm, sealer, lookupKey) };
   });
+}
+
+/** KPM `i` with its own sealed data if it draws a withdrawal, else with data from the pool. */
+function sourceOf(i: number, pool: readonly Source[], sealer: Sealer, lookupKey: string): Source {
+  if (i % withdrawalEvery !== 0) return pool[i % poolSize]!;
+  const kpm = kpmAt(i, population);
+  return { kpm, ...sealKpm(kpm, sealer, lookupKey) };
+}
+
+async function openBulkDb(path: string): Promise<ClassicLevel<string, string>> {
   // A big memtable means fewer level-0 files and less compaction while gigabytes go in; the
   // store reopens the folder later with its own options.
   const db = new ClassicLevel<string, string>(path, {
@@ -73,84 +100,89 @@ async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<
     writeBufferSize: 128 * 2 ** 20,
   });
   await db.open();
-  const shapes = new Map<string, { ctrKey: string; contribution: Counters; count: number }>();
-  let ops: { type: 'put'; key: string; value: string }[] = [];
-  for (let i = 0; i < size; i++) {
-    const real = i % withdrawalEvery === 0;
-    const source = real
-      ? { kpm: kpmAt(i, population), ...sealKpm(kpmAt(i, population), sealer, keys.lookupKey) }
-      : pool[i % poolSize]!;
-    const kpmId = kpmIdOf(i);
-    const reference = `BRI2026IV-${String(i + 1).padStart(10, '0')}`;
-    const status = statusOf(i);
-    const { regionCode, rupiahPerTahap: amount } = source.kpm;
-    const line = i + 2;
-    ops.push({
-      type: 'put',
-      key: k.row(reconTahap, kpmId, 'BRI', reference),
-      value: JSON.stringify({
-        line,
-        amount,
-        status,
-        regionCode,
-        fileSha256,
-        sealed: source.sealed,
-        panHmac: source.panHmac,
-        nikHmac: source.nikHmac,
-      }),
-    });
-    const rows = [
-      {
-        bank: 'BRI',
-        reference,
-        regionCode,
-        amount,
-        status,
-        line,
-        panSealed: source.sealed,
-        panHmac: source.panHmac,
-        fileSha256,
-      },
-    ];
-    ops.push({
-      type: 'put',
-      key: k.position(reconTahap, kpmId),
-      value: JSON.stringify({ tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] }),
-    });
-    // A KPM with one row and no withdrawal contributes by (status, amount, region) alone:
-    // classify each such combination once and count how many KPMs share it.
-    const shape = `${status}|${amount}|${regionCode}`;
-    const seen = shapes.get(shape);
-    if (seen !== undefined) seen.count += 1;
-    else {
-      const c = classifyPosition(
-        { tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] },
-        { closesAt: undefined },
-      );
-      shapes.set(shape, {
-        ctrKey: k.counters(reconTahap, c.bank, c.regionCode),
-        contribution: tahapContribution(c),
-        count: 1,
-      });
-    }
-    if (ops.length >= batchKpms * 2) {
-      await db.batch(ops);
-      ops = [];
-    }
+  return db;
+}
+
+/** The row record and the position record of KPM `i`, and the position they describe. */
+function kpmRecords(i: number, source: Source): { puts: Put[]; position: PositionFacts } {
+  const kpmId = kpmIdOf(i);
+  const reference = `BRI2026IV-${String(i + 1).padStart(10, '0')}`;
+  const status = statusOf(i);
+  const { regionCode, rupiahPerTahap: amount } = source.kpm;
+  const { sealed, panHmac, nikHmac } = source;
+  const line = i + 2;
+  const row = { line, amount, status, regionCode, fileSha256, sealed, panHmac, nikHmac };
+  const rows = [{ bank: 'BRI', reference, regionCode, amount, status, line, panSealed: sealed, panHmac, fileSha256 }];
+  const position = { tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] };
+  return {
+    puts: [
+      { type: 'put', key: k.row(reconTahap, kpmId, 'BRI', reference), value: JSON.stringify(row) },
+      { type: 'put', key: k.position(reconTahap, kpmId), value: JSON.stringify(position) },
+    ],
+    position,
+  };
+}
+
+/**
+ * A KPM with one row and no withdrawal contributes by (status, amount, region) alone: classify
+ * each such combination once and count how many KPMs share it.
+ */
+function countShape(shapes: Map<string, Shape>, position: PositionFacts): void {
+  const { status, amount, regionCode } = position.rows[0]!;
+  const shape = `${status}|${amount}|${regionCode}`;
+  const seen = shapes.get(shape);
+  if (seen !== undefined) {
+    seen.count += 1;
+    return;
   }
+  const c = classifyPosition(position, { closesAt: undefined });
+  shapes.set(shape, {
+    ctrKey: k.counters(reconTahap, c.bank, c.regionCode),
+    contribution: tahapContribution(c),
+    count: 1,
+  });
+}
+
+/** The counter records: each shape's contribution times the KPMs sharing it, summed per key. */
+function counterPuts(shapes: Map<string, Shape>): Put[] {
   const counters = new Map<string, Counters>();
   for (const { ctrKey, contribution, count } of shapes.values()) {
     let ctr = counters.get(ctrKey);
     if (ctr === undefined) counters.set(ctrKey, (ctr = emptyTahapCounters()));
     for (const [name, value] of Object.entries(contribution)) ctr[name] = (ctr[name] ?? 0) + value * count;
   }
-  for (const [key, value] of counters) ops.push({ type: 'put', key, value: JSON.stringify(value) });
-  ops.push({ type: 'put', key: k.tahap(reconTahap), value: JSON.stringify('') });
-  ops.push({
-    type: 'put',
-    key: k.file(fileSha256),
-    value: JSON.stringify({ fileSha256, bank: 'BRI', tahap: reconTahap, firstImportedAt: 1 }),
-  });
+  return [...counters].map(([key, value]) => ({ type: 'put', key, value: JSON.stringify(value) }));
+}
+
+/** The tahap marker and the file record. */
+function closingPuts(): Put[] {
+  return [
+    { type: 'put', key: k.tahap(reconTahap), value: JSON.stringify('') },
+    {
+      type: 'put',
+      key: k.file(fileSha256),
+      value: JSON.stringify({ fileSha256, bank: 'BRI', tahap: reconTahap, firstImportedAt: 1 }),
+    },
+  ];
+}
+
+/** Writes rows, positions, counters, the tahap marker and the file record for `size` KPMs. */
+async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<void> {
+  const sealer = new Sealer(keys.sealPublicKey);
+  const pool = sealedPool(sealer, keys.lookupKey);
+  const db = await openBulkDb(path);
+  const shapes = new Map<string, Shape>();
+  let ops: Put[] = [];
+  for (let i = 0; i < size; i++) {
+    const { puts, position } = kpmRecords(i, sourceOf(i, pool, sealer, keys.lookupKey));
+    ops.push(...puts);
+    countShape(shapes, position);
+    if (ops.length >= batchKpms * 2) {
+      await db.batch(ops);
+      ops = [];
+    }
+  }
+  ops.push(...counterPuts(shapes), ...closingPuts());
   await db.batch(ops, { sync: true });
   await db.close();
 }

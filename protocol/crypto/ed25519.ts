@@ -108,7 +108,8 @@ export function assertSignatureFormat(signature: string): void {
   const sig = fromBase64(signature);
   if (sig === undefined || sig.length !== 64) {
     throw new ERR_SIGNATURE_FORMAT(
-      `Cannot use signature: expected 64 bytes of base64, found ${sig === undefined ? 'invalid base64' : `${sig.length} bytes`}`,
+      `Cannot use signature: expected 64 bytes of base64, ` +
+        `found ${sig === undefined ? 'invalid base64' : `${sig.length} bytes`}`,
     );
   }
 }

@@ -27,7 +27,8 @@ export function key32FromBase64(text: string, what: string): Uint8Array {
   const bytes = fromBase64(text);
   if (bytes === undefined || bytes.length !== 32) {
     throw new ERR_KEY_FORMAT(
-      `Cannot use ${what}: expected 32 bytes of base64, found ${bytes === undefined ? 'invalid base64' : `${bytes.length} bytes`}`,
+      `Cannot use ${what}: expected 32 bytes of base64, ` +
+        `found ${bytes === undefined ? 'invalid base64' : `${bytes.length} bytes`}`,
       { what },
     );
   }

@@ -163,9 +163,9 @@ export function sealReference(
 export function unseal(sealed: string, recipientSecretKey: string): string {
   const parts = unpackSealed(sealed);
   if (parts === undefined) {
-    throw new ERR_SEALED_FORMAT(
-      `Cannot unseal: expected base64 of at least ${sealedBytesMin} bytes, found ${fromBase64(sealed) === undefined ? 'invalid base64' : `${fromBase64(sealed)!.length} bytes`}`,
-    );
+    const bytes = fromBase64(sealed);
+    const found = bytes === undefined ? 'invalid base64' : `${bytes.length} bytes`;
+    throw new ERR_SEALED_FORMAT(`Cannot unseal: expected base64 of at least ${sealedBytesMin} bytes, found ${found}`);
   }
   let key: Uint8Array;
   try {

@@ -111,7 +111,8 @@ function checkTransactionType(mti: Mti, rule: MtiRule, processingCode: string | 
   if (rule.transactionType === undefined || processingCode === undefined) return;
   if (!processingCode.startsWith(rule.transactionType)) {
     throw new ERR_ISO_FIELD(
-      `Cannot accept field 3 of ${mti}: expected transaction type ${rule.transactionType}, found ${processingCode.slice(0, 2)}`,
+      `Cannot accept field 3 of ${mti}: expected transaction type ${rule.transactionType}, ` +
+        `found ${processingCode.slice(0, 2)}`,
       {
         field: 3,
         reason: 'transaction type',

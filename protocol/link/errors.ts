@@ -9,11 +9,13 @@ import type { EdcError } from '../errors.ts';
 
 export const ERR_FRAME_LRC = defineError(
   'EDC_ERR_FRAME_LRC',
-  'A serial frame arrived whole (STX, BCD length, ETX in place) but its LRC byte does not equal the XOR of LEN..ETX; the frame is dropped.',
+  'A serial frame arrived whole (STX, BCD length, ETX in place) ' +
+    'but its LRC byte does not equal the XOR of LEN..ETX; the frame is dropped.',
 );
 export const ERR_FRAME_LEN_BCD = defineError(
   'EDC_ERR_FRAME_LEN_BCD',
-  'A serial frame length byte holds a nibble above 9, so it is not BCD; the decoder resynchronizes on the next STX after the bad one.',
+  'A serial frame length byte holds a nibble above 9, so it is not BCD; ' +
+    'the decoder resynchronizes on the next STX after the bad one.',
 );
 export const ERR_FRAME_LEN_ZERO = defineError(
   'EDC_ERR_FRAME_LEN_ZERO',
@@ -25,7 +27,8 @@ export const ERR_FRAME_TOO_LARGE = defineError(
 );
 export const ERR_FRAME_NO_ETX = defineError(
   'EDC_ERR_FRAME_NO_ETX',
-  'The byte after the declared payload of a serial frame is not ETX; the decoder resynchronizes on the next STX after the bad one.',
+  'The byte after the declared payload of a serial frame is not ETX; ' +
+    'the decoder resynchronizes on the next STX after the bad one.',
 );
 export const ERR_FRAME_TIMEOUT = defineError(
   'EDC_ERR_FRAME_TIMEOUT',
@@ -71,11 +74,13 @@ export const ERR_LINK_HANDLER_FAILED = defineError(
 );
 export const ERR_LINK_OPTIONS = defineError(
   'EDC_ERR_LINK_OPTIONS',
-  'A link option is out of range (for example triesMax below 1 or payloadBytesMax above what the length field can say).',
+  'A link option is out of range ' +
+    '(for example triesMax below 1 or payloadBytesMax above what the length field can say).',
 );
 export const ERR_LINK_INVARIANT = defineError(
   'EDC_ERR_LINK_INVARIANT',
-  'An internal assertion of the link layer failed (for example an encoded frame that does not check against its own LRC): a bug, never bad input.',
+  'An internal assertion of the link layer failed ' +
+    '(for example an encoded frame that does not check against its own LRC): a bug, never bad input.',
   500,
 );
 

@@ -157,7 +157,9 @@ export class TcpFrameDecoder {
         events,
       );
     } else if (length > this.payloadBytesMax) {
-      const message = `Dropped TCP frame: length ${length} is over payloadBytesMax ${this.payloadBytesMax}; its payload is skipped`;
+      const message =
+        `Dropped TCP frame: length ${length} is over payloadBytesMax ${this.payloadBytesMax}; ` +
+        'its payload is skipped';
       this.report(
         new ERR_FRAME_TOO_LARGE(message, { declaredBytes: length, payloadBytesMax: this.payloadBytesMax }),
         events,

@@ -44,7 +44,10 @@ export class TcpLinkSession {
     return this.isClosed;
   }
 
-  /** Writes one frame. Throws EDC_ERR_LINK_CLOSED, EDC_ERR_FRAME_LEN_ZERO, EDC_ERR_FRAME_TOO_LARGE or EDC_ERR_LINK_WRITE_FAILED. */
+  /**
+   * Writes one frame. Throws EDC_ERR_LINK_CLOSED, EDC_ERR_FRAME_LEN_ZERO, EDC_ERR_FRAME_TOO_LARGE or
+   * EDC_ERR_LINK_WRITE_FAILED.
+   */
   send(payload: Uint8Array): void {
     if (this.isClosed) throw new ERR_LINK_CLOSED('Cannot send: the TCP link session is closed');
     const frame = encodeTcpFrame(payload, { payloadBytesMax: this.decoder.payloadBytesMax });
