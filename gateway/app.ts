@@ -66,7 +66,8 @@ async function rateLimit(app: FastifyInstance, config: GatewayConfig): Promise<v
       const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
       // The plugin throws what this returns: an EdcError reaches the one error handler.
       return new ERR_RATE_LIMITED(
-        `Cannot accept request: expected at most ${context.max} requests per window, retry after ${retryAfterSeconds} s`,
+        `Cannot accept request: expected at most ${context.max} requests per window, ` +
+          `retry after ${retryAfterSeconds} s`,
         { retryAfterSeconds },
       );
     },

@@ -37,7 +37,10 @@ export const GatewayConfig = z.strictObject({
     .min(1000)
     .max(60 * 60_000)
     .default(requestClockSkewMaxMs),
-  /** Replay cache bound: nonces remembered at most (oldest dropped first, never before the skew window ends unless full). */
+  /**
+   * Replay cache bound: nonces remembered at most (oldest dropped first, never before the skew window ends
+   * unless full).
+   */
   nonceCacheEntriesMax: z.number().int().min(1000).max(10_000_000).default(1_000_000),
   /** Requests per agent (and source address) per rateWindowMs. */
   rateRequestsMax: z.number().int().min(1).max(1_000_000).default(600),

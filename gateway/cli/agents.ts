@@ -9,7 +9,10 @@ import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const agentsAddSpec: CommandSpec = {
   usage:
-    'edc-gateway agents add --dir D --id ID --public-key KEY --bank BNI|BRI|BTN|MANDIRI --region CODE (--kpm ID[,ID...] | --kpm-file F) [--move]\n  Enrols an agent with its Ed25519 public key and allocates KPMs to it (one KPM per active agent; --move takes\n  KPMs from another agent). --kpm-file holds one KPM id per line.',
+    'edc-gateway agents add --dir D --id ID --public-key KEY --bank BNI|BRI|BTN|MANDIRI --region CODE' +
+    ' (--kpm ID[,ID...] | --kpm-file F) [--move]\n' +
+    '  Enrols an agent with its Ed25519 public key and allocates KPMs to it (one KPM per active agent; --move takes\n' +
+    '  KPMs from another agent). --kpm-file holds one KPM id per line.',
   options: {
     dir: { type: 'string' },
     id: { type: 'string' },
@@ -23,12 +26,14 @@ export const agentsAddSpec: CommandSpec = {
 };
 export const agentsListSpec: CommandSpec = {
   usage:
-    'edc-gateway agents list --dir D\n  One JSON line per agent (id, bank, region, status, flags; never its look-up key).',
+    'edc-gateway agents list --dir D\n' +
+    '  One JSON line per agent (id, bank, region, status, flags; never its look-up key).',
   options: { dir: { type: 'string' } },
 };
 export const agentsRevokeSpec: CommandSpec = {
   usage:
-    'edc-gateway agents revoke --dir D --id ID\n  Revokes an agent: its requests get 403 EDC_ERR_AUTH_AGENT; its KPMs may be allocated to another agent.',
+    'edc-gateway agents revoke --dir D --id ID\n' +
+    '  Revokes an agent: its requests get 403 EDC_ERR_AUTH_AGENT; its KPMs may be allocated to another agent.',
   options: { dir: { type: 'string' }, id: { type: 'string' } },
 };
 

@@ -27,7 +27,10 @@ export const importChunkRowsMax = 1000;
 
 export const importDisbursementsSpec: CommandSpec = {
   usage:
-    'edc-gateway import disbursements FILE --dir D --bank B --tahap T [--layout ID|FILE.json] [--rejects OUT.csv]\n  Imports a bank disbursement CSV. Prints accepted / duplicate / conflict / rejected counts; rejects (line,code,reason)\n  go to --rejects. Re-importing the same file changes nothing.',
+    'edc-gateway import disbursements FILE --dir D --bank B --tahap T [--layout ID|FILE.json] [--rejects OUT.csv]\n' +
+    '  Imports a bank disbursement CSV. Prints accepted / duplicate / conflict / rejected counts;' +
+    ' rejects (line,code,reason)\n' +
+    '  go to --rejects. Re-importing the same file changes nothing.',
   options: {
     dir: { type: 'string' },
     bank: { type: 'string' },
@@ -39,7 +42,9 @@ export const importDisbursementsSpec: CommandSpec = {
 };
 export const importBundleSpec: CommandSpec = {
   usage:
-    "edc-gateway import bundle FILE --dir D\n  Ingests an agent's exported bundle (JSON): verifies the manifest signature and the chain, then stores it like uploads.",
+    'edc-gateway import bundle FILE --dir D\n' +
+    "  Ingests an agent's exported bundle (JSON): verifies the manifest signature and the chain," +
+    ' then stores it like uploads.',
   options: { dir: { type: 'string' } },
   positionals: 1,
 };

@@ -8,7 +8,9 @@ import { parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const initSpec: CommandSpec = {
   usage:
-    'edc-gateway init --dir D\n  Makes D with keys.json (Ed25519 signing key, X25519 seal key, look-up key; mode 0600) and config.json,\n  and prints the signing public key agents must be configured with.',
+    'edc-gateway init --dir D\n' +
+    '  Makes D with keys.json (Ed25519 signing key, X25519 seal key, look-up key; mode 0600) and config.json,\n' +
+    '  and prints the signing public key agents must be configured with.',
   options: { dir: { type: 'string' } },
 };
 
@@ -25,7 +27,8 @@ export async function initCommand(argv: readonly string[], io: CliIo): Promise<n
   const dir = required(args.values, 'dir', initSpec);
   if ((await exists(join(dir, keysFileName))) || (await exists(join(dir, configFileName)))) {
     throw new ERR_CONFIG_EXISTS(
-      `Cannot init ${dir}: expected no gateway there, found ${keysFileName} or ${configFileName} (keys are never overwritten)`,
+      `Cannot init ${dir}: expected no gateway there, ` +
+        `found ${keysFileName} or ${configFileName} (keys are never overwritten)`,
       { dir },
     );
   }

@@ -7,12 +7,16 @@ import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const reconcileSpec: CommandSpec = {
   usage:
-    'edc-gateway reconcile --dir D --tahap T\n  Recomputes the tahap from raw records (bounded memory), compares with the continuous state, stores the result\n  with its input fingerprints. Exit status 0 when they agree, 1 when they differ (differences printed).',
+    'edc-gateway reconcile --dir D --tahap T\n' +
+    '  Recomputes the tahap from raw records (bounded memory), compares with the continuous state,' +
+    ' stores the result\n' +
+    '  with its input fingerprints. Exit status 0 when they agree, 1 when they differ (differences printed).',
   options: { dir: { type: 'string' }, tahap: { type: 'string' } },
 };
 export const reportSpec: CommandSpec = {
   usage:
-    'edc-gateway report --dir D --tahap T --format csv|json [--bank B] [--region PREFIX]\n  Prints the tahap summary (counters) and per-agent settlement.',
+    'edc-gateway report --dir D --tahap T --format csv|json [--bank B] [--region PREFIX]\n' +
+    '  Prints the tahap summary (counters) and per-agent settlement.',
   options: {
     dir: { type: 'string' },
     tahap: { type: 'string' },

@@ -6,7 +6,9 @@ import { parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const serveSpec: CommandSpec = {
   usage:
-    'edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]\n  Serves the agent API, staff API, /docs, /dashboard, /healthz, /readyz and /metrics. Holds the store lock\n  while running: stop it before running CLI commands that write (agents, tokens, import, reconcile).',
+    'edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]\n' +
+    '  Serves the agent API, staff API, /docs, /dashboard, /healthz, /readyz and /metrics. Holds the store lock\n' +
+    '  while running: stop it before running CLI commands that write (agents, tokens, import, reconcile).',
   options: { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
 };
 

@@ -6,7 +6,8 @@ import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const tokensCreateSpec: CommandSpec = {
   usage:
-    'edc-gateway tokens create --dir D --role viewer|reconciler|admin [--name N]\n  Creates a staff bearer token and prints it once; only its SHA-256 is stored.',
+    'edc-gateway tokens create --dir D --role viewer|reconciler|admin [--name N]\n' +
+    '  Creates a staff bearer token and prints it once; only its SHA-256 is stored.',
   options: { dir: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } },
 };
 

@@ -36,7 +36,8 @@ export function agentAuthHook(options: AgentAuthOptions) {
     const signature = header(request, requestHeaders.signature);
     if (agentId === undefined || timestampText === undefined || nonce === undefined || signature === undefined) {
       throw new ERR_AUTH_SIGNATURE(
-        'Cannot authenticate: expected headers x-edc-agent, x-edc-timestamp, x-edc-nonce and x-edc-signature, found some missing',
+        'Cannot authenticate: expected headers x-edc-agent, x-edc-timestamp, x-edc-nonce and x-edc-signature, ' +
+          'found some missing',
       );
     }
     if (
@@ -46,7 +47,8 @@ export function agentAuthHook(options: AgentAuthOptions) {
       !Base64Signature.safeParse(signature).success
     ) {
       throw new ERR_AUTH_SIGNATURE(
-        'Cannot authenticate: expected an agent id, a millisecond timestamp, 32 hex nonce and a base64 signature, found a malformed header',
+        'Cannot authenticate: expected an agent id, a millisecond timestamp, 32 hex nonce and a base64 signature, ' +
+          'found a malformed header',
       );
     }
     const pathAgent = (request.params as { agentId?: string }).agentId;
@@ -55,7 +57,8 @@ export function agentAuthHook(options: AgentAuthOptions) {
     const agent = await options.store.getAgent(agentId);
     if (agent === undefined || agent.status !== 'active') {
       throw new ERR_AUTH_AGENT(
-        `Cannot authenticate agent ${agentId}: expected an enrolled active agent, found ${agent === undefined ? 'none' : agent.status}`,
+        `Cannot authenticate agent ${agentId}: expected an enrolled active agent, ` +
+          `found ${agent === undefined ? 'none' : agent.status}`,
       );
     }
     const timestamp = Number(timestampText);

@@ -40,7 +40,8 @@ export function staffAuthHook(store: GatewayStore) {
     const needed = request.routeOptions.config.role;
     if (needed === undefined || roles.indexOf(record.role) < roles.indexOf(needed)) {
       throw new ERR_STAFF_FORBIDDEN(
-        `Cannot ${request.method} ${request.routeOptions.url ?? ''}: expected role ${needed ?? 'admin'} or above, found ${record.role}`,
+        `Cannot ${request.method} ${request.routeOptions.url ?? ''}: ` +
+          `expected role ${needed ?? 'admin'} or above, found ${record.role}`,
         { needed: needed ?? 'admin', found: record.role },
       );
     }

@@ -19,17 +19,20 @@ export const importErrors = {
   ),
   ERR_IMPORT_READ: defineError(
     'EDC_ERR_IMPORT_READ',
-    'Thrown: the input stream failed while being read (I/O error); rows already yielded are valid but the file was not read to its end',
+    'Thrown: the input stream failed while being read (I/O error); ' +
+      'rows already yielded are valid but the file was not read to its end',
     500,
   ),
   // ---- Fatal rejects: the parse stops after them --------------------------------------------
   ERR_IMPORT_HEADER: defineError(
     'EDC_ERR_IMPORT_HEADER',
-    'Reject at line 1: the file is empty, or its header lacks a column of the layout, repeats one or has an unexpected one; no row is read',
+    'Reject at line 1: the file is empty, or its header lacks a column of the layout, ' +
+      'repeats one or has an unexpected one; no row is read',
   ),
   ERR_IMPORT_CSV_SYNTAX: defineError(
     'EDC_ERR_IMPORT_CSV_SYNTAX',
-    'Reject: the CSV itself is malformed (quote not closed, text after a closing quote, quote inside an unquoted field); the parse stops there',
+    'Reject: the CSV itself is malformed ' +
+      '(quote not closed, text after a closing quote, quote inside an unquoted field); the parse stops there',
   ),
   ERR_IMPORT_RECORD_TOO_LONG: defineError(
     'EDC_ERR_IMPORT_RECORD_TOO_LONG',

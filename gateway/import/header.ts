@@ -33,9 +33,10 @@ export function matchHeader(found: readonly string[], layout: LayoutSpec): Heade
   if (unexpected.length > 0) problems.push(`unexpected ${list(unexpected)}`);
   if (repeated.length > 0) problems.push(`repeated ${list(repeated)}`);
   if (problems.length > 0) {
+    const shownHeader = layout.header.join(layout.delimiter === '\t' ? ' ' : layout.delimiter);
     return {
       ok: false,
-      reason: `expected the ${layout.id} header ${layout.header.join(layout.delimiter === '\t' ? ' ' : layout.delimiter)} (any order), found ${problems.join('; ')}`,
+      reason: `expected the ${layout.id} header ${shownHeader} (any order), found ${problems.join('; ')}`,
     };
   }
   const index: Partial<Record<Field, number>> = {};

@@ -4,7 +4,10 @@ export interface ImportLimits {
   readonly recordCharsMax: number;
   /** Data rows in one file; the largest bank pays ~4.5 M KPM per tahap. */
   readonly rowsMax: number;
-  /** Largest credit of one KPM in one tahap: 4 components x Rp 750.000 = Rp 3.000.000, plus room for arrears (rapel). */
+  /**
+   * Largest credit of one KPM in one tahap: 4 components x Rp 750.000 = Rp 3.000.000, plus room for arrears
+   * (rapel).
+   */
   readonly amountRupiahMax: number;
   /** Characters of a name. */
   readonly nameCharsMax: number;

@@ -36,7 +36,8 @@ export function resolveLayout(bank: Bank, layout?: string | LayoutSpec): LayoutS
   const found = builtinLayouts.get(layout);
   if (found === undefined)
     throw new ERR_IMPORT_LAYOUT(
-      `Cannot import: expected a layout among ${[...builtinLayouts.keys()].join(', ')} or a layout file, found ${shown(layout)}`,
+      `Cannot import: expected a layout among ${[...builtinLayouts.keys()].join(', ')} or a layout file, ` +
+        `found ${shown(layout)}`,
       { layout },
     );
   return found;
@@ -96,7 +97,8 @@ function failureReject(failure: CsvFailure, limits: ImportLimits): ParsedDisburs
   return rejected(
     failure.line,
     importErrors.ERR_IMPORT_CSV_SYNTAX.code,
-    `expected well-formed CSV (quotes closed, nothing after a closing quote), found ${what.toLowerCase()}; nothing after it was read`,
+    'expected well-formed CSV (quotes closed, nothing after a closing quote), ' +
+      `found ${what.toLowerCase()}; nothing after it was read`,
   );
 }
 
@@ -172,7 +174,8 @@ function* rowResults(
     yield rejected(
       line,
       importErrors.ERR_IMPORT_COLUMN_COUNT.code,
-      `expected ${width} fields separated by ${JSON.stringify(ctx.layout.delimiter)}, found ${fields.length} (a truncated or wrongly split line)`,
+      `expected ${width} fields separated by ${JSON.stringify(ctx.layout.delimiter)}, ` +
+        `found ${fields.length} (a truncated or wrongly split line)`,
     );
     return;
   }

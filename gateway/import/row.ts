@@ -76,7 +76,8 @@ export function validateRow(fields: readonly string[], line: number, ctx: RowCon
   if (!referencePattern.test(reference))
     fail(
       importErrors.ERR_IMPORT_REFERENCE.code,
-      `expected a bank reference of 1-64 of A-Z, a-z, 0-9 and / _ . -, found ${reference === '' ? 'an empty field' : shown(reference)}`,
+      'expected a bank reference of 1-64 of A-Z, a-z, 0-9 and / _ . -, ' +
+        `found ${reference === '' ? 'an empty field' : shown(reference)}`,
     );
   checkContext(fields, ctx, fail);
 
@@ -101,7 +102,8 @@ function readAmount(text: string, ctx: RowContext, fail: (code: string, reason: 
   if (amount === undefined) {
     fail(
       importErrors.ERR_IMPORT_AMOUNT.code,
-      `expected a positive whole rupiah amount like ${amountExample(ctx.layout.amountFormat)}, found ${text === '' ? 'an empty field' : shown(text)}`,
+      `expected a positive whole rupiah amount like ${amountExample(ctx.layout.amountFormat)}, ` +
+        `found ${text === '' ? 'an empty field' : shown(text)}`,
     );
     return undefined;
   }
@@ -124,7 +126,8 @@ function readStatus(
   if (status === undefined)
     fail(
       importErrors.ERR_IMPORT_STATUS.code,
-      `expected a status word among ${[...ctx.statusByWord.keys()].join(', ')}, found ${text === '' ? 'an empty field' : shown(text)}`,
+      `expected a status word among ${[...ctx.statusByWord.keys()].join(', ')}, ` +
+        `found ${text === '' ? 'an empty field' : shown(text)}`,
     );
   return status;
 }

@@ -31,12 +31,14 @@ export async function importBundle(store: GatewayStore, bundle: Bundle, now: num
     );
   if (!verifyBundleManifest(manifest, agent.publicKey))
     throw new ERR_BUNDLE_INVALID(
-      `Cannot import bundle ${manifest.bundleId}: the manifest signature does not verify with ${manifest.agentId}'s key`,
+      `Cannot import bundle ${manifest.bundleId}: ` +
+        `the manifest signature does not verify with ${manifest.agentId}'s key`,
     );
   const expected = manifest.toSeq - manifest.fromSeq + 1;
   if (expected < 0 || entries.length !== expected)
     throw new ERR_BUNDLE_INVALID(
-      `Cannot import bundle: expected ${Math.max(expected, 0)} entries (seq ${manifest.fromSeq}..${manifest.toSeq}), found ${entries.length}`,
+      `Cannot import bundle: expected ${Math.max(expected, 0)} entries ` +
+        `(seq ${manifest.fromSeq}..${manifest.toSeq}), found ${entries.length}`,
     );
   const bad = entries.findIndex((e, i) => e.seq !== manifest.fromSeq + i);
   if (bad >= 0)

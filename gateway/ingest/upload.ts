@@ -69,7 +69,8 @@ export async function ingestSegment(
       return outcome;
     case 'fork':
       throw new ERR_UPLOAD_FORK(
-        `Cannot accept upload: entry at seq ${outcome.seq} has hash ${outcome.foundHash.slice(0, 12)}.., the gateway holds ${outcome.storedHash.slice(0, 12)}.. (fork; evidence kept)`,
+        `Cannot accept upload: entry at seq ${outcome.seq} has hash ${outcome.foundHash.slice(0, 12)}.., ` +
+          `the gateway holds ${outcome.storedHash.slice(0, 12)}.. (fork; evidence kept)`,
         {
           seq: outcome.seq,
           storedHash: outcome.storedHash,
@@ -78,7 +79,8 @@ export async function ingestSegment(
       );
     case 'gap':
       throw new ERR_UPLOAD_GAP(
-        `Cannot accept upload: expected seq ${outcome.expectedSeq} (head ${outcome.headSeq}), found ${outcome.foundSeq}`,
+        `Cannot accept upload: expected seq ${outcome.expectedSeq} (head ${outcome.headSeq}), ` +
+          `found ${outcome.foundSeq}`,
         {
           headSeq: outcome.headSeq,
           expectedSeq: outcome.expectedSeq,

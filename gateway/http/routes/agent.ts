@@ -1,5 +1,5 @@
 /** Agent API (HTTP contract): uploads, entitlement sets, head. */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -13,6 +13,7 @@ import {
 import { signEntitlementSet, signReceipt, type ChainHead } from '../../../protocol/messages/signed.ts';
 import { ERR_AUTH_AGENT, ERR_NO_ENTITLEMENTS } from '../../errors.ts';
 import { ingestSegment } from '../../ingest/upload.ts';
+import type { AgentRecord } from '../../store/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { agentAuthHook } from '../agent-auth.ts';
 
@@ -51,10 +52,129 @@ function receipt(
   );
 }
 
+async function storeUpload(
+  ctx: GatewayContext,
+  agent: AgentRecord,
+  batch: UploadBatch,
+  log: FastifyBaseLogger,
+): Promise<SignedReceipt> {
+  if (batch.agentId !== agent.agentId)
+    throw new ERR_AUTH_AGENT(
+      `Cannot accept upload: batch agentId ${batch.agentId} is not the signing agent ${agent.agentId}`,
+    );
+  const now = ctx.now();
+  try {
+    const result = await ingestSegment(ctx.store, agent, batch.entries, now);
+    ctx.metrics.inc('edc_gateway_uploads_total', { outcome: 'accepted' });
+    ctx.metrics.inc('edc_gateway_entries_accepted_total', {}, result.accepted);
+    ctx.metrics.inc('edc_gateway_entries_duplicate_total', {}, result.duplicates);
+    log.info(
+      {
+        agentId: agent.agentId,
+        accepted: result.accepted,
+        duplicates: result.duplicates,
+        headSeq: result.head.seq,
+      },
+      'upload stored',
+    );
+    return receipt(ctx, agent.agentId, result.head, result.accepted, result.duplicates, now);
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'unknown';
+    ctx.metrics.inc('edc_gateway_uploads_total', { outcome: code });
+    if (code === 'EDC_ERR_UPLOAD_FORK') ctx.metrics.inc('edc_gateway_forks_total');
+    throw error;
+  }
+}
+
+function uploadRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/v1/agents/:agentId/uploads',
+    {
+      schema: {
+        tags: ['agent'],
+        summary: 'Upload ledger entries; answers a gateway-signed receipt',
+        params: AgentParams,
+        body: UploadBatch,
+        response: { 200: SignedReceipt, ...errors },
+      },
+    },
+    async (request) => storeUpload(ctx, request.agent!, request.body, request.log),
+  );
+}
+
+async function issueEntitlementSet(
+  ctx: GatewayContext,
+  agent: AgentRecord,
+  requestedTahap: string | undefined,
+): Promise<SignedEntitlementSet> {
+  const tahap = requestedTahap ?? ctx.config.activeTahap ?? (await ctx.store.latestTahap());
+  if (tahap === undefined)
+    throw new ERR_NO_ENTITLEMENTS(
+      'Cannot issue entitlements: expected an active tahap or imported disbursements, found neither',
+    );
+  const snapshot = await ctx.store.entitlementSnapshot(agent.agentId, tahap);
+  const issuedAt = ctx.now();
+  const body = {
+    v: 1 as const,
+    setId: ctx.ulid(),
+    agentId: agent.agentId,
+    tahap,
+    issuedAt,
+    expiresAt: issuedAt + ctx.config.offlineAgeMaxHours * 3_600_000,
+    basedOnSeq: snapshot.basedOnSeq,
+    lookupKey: snapshot.lookupKey,
+    sealKey: ctx.keys.sealPublicKey,
+    limits: snapshot.limits ?? ctx.config.limits,
+    entitlements: [...snapshot.entitlements],
+  };
+  await ctx.store.recordEntitlementSet({
+    setId: body.setId,
+    agentId: agent.agentId,
+    tahap,
+    issuedAt,
+    expiresAt: body.expiresAt,
+  });
+  ctx.metrics.inc('edc_gateway_entitlement_sets_total');
+  return signEntitlementSet(body, ctx.keys.signingSeed);
+}
+
+function entitlementsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/agents/:agentId/entitlements',
+    {
+      schema: {
+        tags: ['agent'],
+        summary: 'A gateway-signed entitlement set for the agent',
+        params: AgentParams,
+        querystring: z.strictObject({ tahap: Tahap.optional() }),
+        response: { 200: SignedEntitlementSet, ...errors },
+      },
+    },
+    async (request) => issueEntitlementSet(ctx, request.agent!, request.query.tahap),
+  );
+}
+
+function headRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/agents/:agentId/head',
+    {
+      schema: {
+        tags: ['agent'],
+        summary: "The gateway's head for the agent as a signed receipt",
+        params: AgentParams,
+        response: { 200: SignedReceipt, ...errors },
+      },
+    },
+    async (request) => {
+      const agent = request.agent!;
+      return receipt(ctx, agent.agentId, await ctx.store.head(agent.agentId), 0, 0, ctx.now());
+    },
+  );
+}
+
 export function agentRoutes(ctx: GatewayContext) {
   return (app: FastifyInstance): Promise<void> => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-    r.addHook(
+    app.addHook(
       'preValidation',
       agentAuthHook({
         store: ctx.store,
@@ -63,109 +183,9 @@ export function agentRoutes(ctx: GatewayContext) {
         now: ctx.now,
       }),
     );
-
-    r.post(
-      '/v1/agents/:agentId/uploads',
-      {
-        schema: {
-          tags: ['agent'],
-          summary: 'Upload ledger entries; answers a gateway-signed receipt',
-          params: AgentParams,
-          body: UploadBatch,
-          response: { 200: SignedReceipt, ...errors },
-        },
-      },
-      async (request) => {
-        const agent = request.agent!;
-        if (request.body.agentId !== agent.agentId)
-          throw new ERR_AUTH_AGENT(
-            `Cannot accept upload: batch agentId ${request.body.agentId} is not the signing agent ${agent.agentId}`,
-          );
-        const now = ctx.now();
-        try {
-          const result = await ingestSegment(ctx.store, agent, request.body.entries, now);
-          ctx.metrics.inc('edc_gateway_uploads_total', { outcome: 'accepted' });
-          ctx.metrics.inc('edc_gateway_entries_accepted_total', {}, result.accepted);
-          ctx.metrics.inc('edc_gateway_entries_duplicate_total', {}, result.duplicates);
-          request.log.info(
-            {
-              agentId: agent.agentId,
-              accepted: result.accepted,
-              duplicates: result.duplicates,
-              headSeq: result.head.seq,
-            },
-            'upload stored',
-          );
-          return receipt(ctx, agent.agentId, result.head, result.accepted, result.duplicates, now);
-        } catch (error) {
-          const code = (error as { code?: string }).code ?? 'unknown';
-          ctx.metrics.inc('edc_gateway_uploads_total', { outcome: code });
-          if (code === 'EDC_ERR_UPLOAD_FORK') ctx.metrics.inc('edc_gateway_forks_total');
-          throw error;
-        }
-      },
-    );
-
-    r.get(
-      '/v1/agents/:agentId/entitlements',
-      {
-        schema: {
-          tags: ['agent'],
-          summary: 'A gateway-signed entitlement set for the agent',
-          params: AgentParams,
-          querystring: z.strictObject({ tahap: Tahap.optional() }),
-          response: { 200: SignedEntitlementSet, ...errors },
-        },
-      },
-      async (request) => {
-        const agent = request.agent!;
-        const tahap = request.query.tahap ?? ctx.config.activeTahap ?? (await ctx.store.latestTahap());
-        if (tahap === undefined)
-          throw new ERR_NO_ENTITLEMENTS(
-            'Cannot issue entitlements: expected an active tahap or imported disbursements, found neither',
-          );
-        const snapshot = await ctx.store.entitlementSnapshot(agent.agentId, tahap);
-        const issuedAt = ctx.now();
-        const body = {
-          v: 1 as const,
-          setId: ctx.ulid(),
-          agentId: agent.agentId,
-          tahap,
-          issuedAt,
-          expiresAt: issuedAt + ctx.config.offlineAgeMaxHours * 3_600_000,
-          basedOnSeq: snapshot.basedOnSeq,
-          lookupKey: snapshot.lookupKey,
-          sealKey: ctx.keys.sealPublicKey,
-          limits: snapshot.limits ?? ctx.config.limits,
-          entitlements: [...snapshot.entitlements],
-        };
-        await ctx.store.recordEntitlementSet({
-          setId: body.setId,
-          agentId: agent.agentId,
-          tahap,
-          issuedAt,
-          expiresAt: body.expiresAt,
-        });
-        ctx.metrics.inc('edc_gateway_entitlement_sets_total');
-        return signEntitlementSet(body, ctx.keys.signingSeed);
-      },
-    );
-
-    r.get(
-      '/v1/agents/:agentId/head',
-      {
-        schema: {
-          tags: ['agent'],
-          summary: "The gateway's head for the agent as a signed receipt",
-          params: AgentParams,
-          response: { 200: SignedReceipt, ...errors },
-        },
-      },
-      async (request) => {
-        const agent = request.agent!;
-        return receipt(ctx, agent.agentId, await ctx.store.head(agent.agentId), 0, 0, ctx.now());
-      },
-    );
+    uploadRoute(app, ctx);
+    entitlementsRoute(app, ctx);
+    headRoute(app, ctx);
     return Promise.resolve();
   };
 }

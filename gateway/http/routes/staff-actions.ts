@@ -10,117 +10,134 @@ import { ExceptionState, ExceptionView, ResolutionReason, Role, TahapParams, sta
 
 export const bundleBodyBytesMax = 512 * 1024 * 1024;
 
+function exceptionTransitionRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/exceptions/:id/transition',
+    {
+      config: { role: 'reconciler' },
+      schema: {
+        tags: ['staff'],
+        summary:
+          'Move an exception: open -> investigating -> resolved (reason), investigating -> open; a note each time',
+        params: z.strictObject({ id: z.string().min(3).max(200) }),
+        body: z.strictObject({
+          to: ExceptionState,
+          reason: ResolutionReason.optional(),
+          note: z.string().min(1).max(2000),
+        }),
+        response: { 200: ExceptionView, ...staffErrors },
+      },
+    },
+    async (request) =>
+      ctx.store.transitionException(request.params.id, {
+        ...request.body,
+        reason: request.body.reason,
+        actor: request.staff!.name,
+        now: ctx.now(),
+      }),
+  );
+}
+
+function reconcileRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/tahap/:tahap/reconcile',
+    {
+      config: { role: 'reconciler' },
+      schema: {
+        tags: ['staff'],
+        summary: 'Full recompute from raw records, compared with the continuous state and stored',
+        params: TahapParams,
+      },
+    },
+    async (request) => ctx.store.reconcile(request.params.tahap, ctx.now()),
+  );
+}
+
+function agentRevokeRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/agents/:agentId/revoke',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['staff'],
+        params: z.strictObject({ agentId: AgentId }),
+        response: { 200: z.record(z.string(), z.unknown()), ...staffErrors },
+      },
+    },
+    async (request) => {
+      const { lookupKey: _secret, ...agent } = await ctx.store.revokeAgent(request.params.agentId, ctx.now());
+      return agent;
+    },
+  );
+}
+
+function agentEvidenceRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/agents/:agentId/evidence',
+    {
+      config: { role: 'reconciler' },
+      schema: {
+        tags: ['staff'],
+        summary: 'Fork and tampered-upload evidence kept for an agent',
+        params: z.strictObject({ agentId: AgentId }),
+      },
+    },
+    async (request) => {
+      const records = await ctx.store.evidence(request.params.agentId, 1000);
+      // The entries keep their sealed PAN (only the gateway key opens it); panHash is a keyed hash.
+      return { items: records };
+    },
+  );
+}
+
+function tokenCreateRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/tokens',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['staff'],
+        summary: 'Create a staff token (shown once)',
+        body: z.strictObject({ role: Role, name: z.string().min(1).max(100) }),
+        response: { 200: z.object({ token: z.string(), role: Role, name: z.string() }), ...staffErrors },
+      },
+    },
+    async (request) => {
+      const { token, record } = newToken(request.body.role, request.body.name, ctx.now());
+      await ctx.store.putToken(record);
+      return { token, role: record.role, name: record.name };
+    },
+  );
+}
+
+function bundleImportRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/import/bundle',
+    {
+      config: { role: 'admin' },
+      bodyLimit: bundleBodyBytesMax,
+      schema: { tags: ['staff'], summary: "Ingest an agent's exported bundle like an upload" },
+    },
+    async (request) => {
+      const result = await importBundle(ctx.store, parseBundle(request.body), ctx.now());
+      return {
+        accepted: result.accepted,
+        duplicates: result.duplicates,
+        headSeq: result.head.seq,
+        headHash: result.head.hash,
+      };
+    },
+  );
+}
+
 export function staffActionRoutes(ctx: GatewayContext) {
   return (app: FastifyInstance): Promise<void> => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-
-    r.post(
-      '/exceptions/:id/transition',
-      {
-        config: { role: 'reconciler' },
-        schema: {
-          tags: ['staff'],
-          summary:
-            'Move an exception: open -> investigating -> resolved (reason), investigating -> open; a note each time',
-          params: z.strictObject({ id: z.string().min(3).max(200) }),
-          body: z.strictObject({
-            to: ExceptionState,
-            reason: ResolutionReason.optional(),
-            note: z.string().min(1).max(2000),
-          }),
-          response: { 200: ExceptionView, ...staffErrors },
-        },
-      },
-      async (request) =>
-        ctx.store.transitionException(request.params.id, {
-          ...request.body,
-          reason: request.body.reason,
-          actor: request.staff!.name,
-          now: ctx.now(),
-        }),
-    );
-
-    r.post(
-      '/tahap/:tahap/reconcile',
-      {
-        config: { role: 'reconciler' },
-        schema: {
-          tags: ['staff'],
-          summary: 'Full recompute from raw records, compared with the continuous state and stored',
-          params: TahapParams,
-        },
-      },
-      async (request) => ctx.store.reconcile(request.params.tahap, ctx.now()),
-    );
-
-    r.post(
-      '/agents/:agentId/revoke',
-      {
-        config: { role: 'admin' },
-        schema: {
-          tags: ['staff'],
-          params: z.strictObject({ agentId: AgentId }),
-          response: { 200: z.record(z.string(), z.unknown()), ...staffErrors },
-        },
-      },
-      async (request) => {
-        const { lookupKey: _secret, ...agent } = await ctx.store.revokeAgent(request.params.agentId, ctx.now());
-        return agent;
-      },
-    );
-
-    r.get(
-      '/agents/:agentId/evidence',
-      {
-        config: { role: 'reconciler' },
-        schema: {
-          tags: ['staff'],
-          summary: 'Fork and tampered-upload evidence kept for an agent',
-          params: z.strictObject({ agentId: AgentId }),
-        },
-      },
-      async (request) => {
-        const records = await ctx.store.evidence(request.params.agentId, 1000);
-        // The entries keep their sealed PAN (only the gateway key opens it); panHash is a keyed hash.
-        return { items: records };
-      },
-    );
-
-    r.post(
-      '/tokens',
-      {
-        config: { role: 'admin' },
-        schema: {
-          tags: ['staff'],
-          summary: 'Create a staff token (shown once)',
-          body: z.strictObject({ role: Role, name: z.string().min(1).max(100) }),
-          response: { 200: z.object({ token: z.string(), role: Role, name: z.string() }), ...staffErrors },
-        },
-      },
-      async (request) => {
-        const { token, record } = newToken(request.body.role, request.body.name, ctx.now());
-        await ctx.store.putToken(record);
-        return { token, role: record.role, name: record.name };
-      },
-    );
-
-    r.post(
-      '/import/bundle',
-      {
-        config: { role: 'admin' },
-        bodyLimit: bundleBodyBytesMax,
-        schema: { tags: ['staff'], summary: "Ingest an agent's exported bundle like an upload" },
-      },
-      async (request) => {
-        const result = await importBundle(ctx.store, parseBundle(request.body), ctx.now());
-        return {
-          accepted: result.accepted,
-          duplicates: result.duplicates,
-          headSeq: result.head.seq,
-          headHash: result.head.hash,
-        };
-      },
-    );
+    exceptionTransitionRoute(app, ctx);
+    reconcileRoute(app, ctx);
+    agentRevokeRoute(app, ctx);
+    agentEvidenceRoute(app, ctx);
+    tokenCreateRoute(app, ctx);
+    bundleImportRoute(app, ctx);
     return Promise.resolve();
   };
 }

@@ -1,4 +1,7 @@
-/** Staff read routes: summary, positions and withdrawals by category, settlements, exceptions, CSV, reconciliations, agents, audit. */
+/**
+ * Staff read routes: summary, positions and withdrawals by category, settlements, exceptions, CSV, reconciliations,
+ * agents, audit.
+ */
 import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -28,161 +31,186 @@ export const Summary = z.object({
   balanced: z.boolean(),
 });
 
+const viewer = { role: 'viewer' as const };
+
+function summaryRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/tahap/:tahap/summary',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary: 'Tahap totals by category (filters: bank, region prefix)',
+        params: TahapParams,
+        querystring: z.strictObject(Filter),
+        response: { 200: Summary, ...staffErrors },
+      },
+    },
+    async (request) => {
+      const counters = await ctx.store.summary(request.params.tahap, request.query);
+      const balanced =
+        counters.disbursed ===
+        (counters.withdrawn ?? 0) + (counters.unclaimed ?? 0) + (counters.failed ?? 0) + (counters.returned ?? 0);
+      return { tahap: request.params.tahap, filter: request.query, counters, balanced };
+    },
+  );
+}
+
+/** Positions and withdrawals: one category at a time, paginated. */
+function categoryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get(
+    '/tahap/:tahap/positions',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary: 'KPM positions of one category, paginated',
+        params: TahapParams,
+        querystring: PageQuery.extend({ category: KpmCategory }),
+        response: { 200: pageOf(PositionView), ...staffErrors },
+      },
+    },
+    async (request) => {
+      const { category, ...query } = request.query;
+      return ctx.store.positions(request.params.tahap, category, query);
+    },
+  );
+  r.get(
+    '/tahap/:tahap/withdrawals',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary: 'Withdrawals of one category, paginated',
+        params: TahapParams,
+        querystring: PageQuery.extend({ category: WithdrawalCategory }),
+        response: { 200: pageOf(WithdrawalView), ...staffErrors },
+      },
+    },
+    async (request) => {
+      const { category, ...query } = request.query;
+      return ctx.store.withdrawals(request.params.tahap, category, query);
+    },
+  );
+}
+
+function settlementsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/tahap/:tahap/settlements',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary: 'Per-agent settlement: payable (ok + late), disputed (unknown_card + duplicate), claimed',
+        params: TahapParams,
+        response: { 200: z.record(z.string(), Counters), ...staffErrors },
+      },
+    },
+    async (request) => ctx.store.settlements(request.params.tahap),
+  );
+}
+
+function exceptionsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/tahap/:tahap/exceptions',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary:
+          'Exceptions (overdrawn, unclaimed, no_disbursement, unknown_card, duplicate, fault, late) with their state',
+        params: TahapParams,
+        querystring: PageQuery.extend({ state: ExceptionState.optional() }),
+        response: { 200: pageOf(ExceptionView), ...staffErrors },
+      },
+    },
+    async (request) => ctx.store.exceptions(request.params.tahap, request.query),
+  );
+}
+
+function exportCsvRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/tahap/:tahap/export.csv',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary: 'CSV of one KPM or withdrawal category',
+        params: TahapParams,
+        querystring: z.strictObject({ ...Filter, category: z.union([KpmCategory, WithdrawalCategory]) }),
+      },
+    },
+    async (request, reply) => {
+      const { category, ...filter } = request.query;
+      void reply
+        .type('text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="${request.params.tahap}-${category}.csv"`);
+      return reply.send(Readable.from(exportCsv(ctx.store, request.params.tahap, category, filter)));
+    },
+  );
+}
+
+function reconciliationsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/tahap/:tahap/reconciliations',
+    {
+      config: viewer,
+      schema: { tags: ['staff'], summary: 'Stored full-recompute results, newest first', params: TahapParams },
+    },
+    async (request) => ctx.store.reconResults(request.params.tahap, 20),
+  );
+}
+
+function agentsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/agents',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary: 'Enrolled agents with status and flags',
+        querystring: z.strictObject({
+          after: z.string().max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+    },
+    async (request) => {
+      const page = await ctx.store.listAgents(request.query);
+      return { items: page.items.map(({ lookupKey: _secret, ...agent }) => agent), next: page.next };
+    },
+  );
+}
+
+function auditRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/audit',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags: ['staff'],
+        summary: 'The append-only audit log',
+        querystring: z.strictObject({
+          after: z.string().max(200).optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+      },
+    },
+    async (request) => ctx.store.audit(request.query),
+  );
+}
+
 export function staffReportRoutes(ctx: GatewayContext) {
   return (app: FastifyInstance): Promise<void> => {
-    const r = app.withTypeProvider<ZodTypeProvider>();
-    const viewer = { role: 'viewer' as const };
-
-    r.get(
-      '/tahap/:tahap/summary',
-      {
-        config: viewer,
-        schema: {
-          tags: ['staff'],
-          summary: 'Tahap totals by category (filters: bank, region prefix)',
-          params: TahapParams,
-          querystring: z.strictObject(Filter),
-          response: { 200: Summary, ...staffErrors },
-        },
-      },
-      async (request) => {
-        const counters = await ctx.store.summary(request.params.tahap, request.query);
-        const balanced =
-          counters.disbursed ===
-          (counters.withdrawn ?? 0) + (counters.unclaimed ?? 0) + (counters.failed ?? 0) + (counters.returned ?? 0);
-        return { tahap: request.params.tahap, filter: request.query, counters, balanced };
-      },
-    );
-
-    r.get(
-      '/tahap/:tahap/positions',
-      {
-        config: viewer,
-        schema: {
-          tags: ['staff'],
-          summary: 'KPM positions of one category, paginated',
-          params: TahapParams,
-          querystring: PageQuery.extend({ category: KpmCategory }),
-          response: { 200: pageOf(PositionView), ...staffErrors },
-        },
-      },
-      async (request) => {
-        const { category, ...query } = request.query;
-        return ctx.store.positions(request.params.tahap, category, query);
-      },
-    );
-
-    r.get(
-      '/tahap/:tahap/withdrawals',
-      {
-        config: viewer,
-        schema: {
-          tags: ['staff'],
-          summary: 'Withdrawals of one category, paginated',
-          params: TahapParams,
-          querystring: PageQuery.extend({ category: WithdrawalCategory }),
-          response: { 200: pageOf(WithdrawalView), ...staffErrors },
-        },
-      },
-      async (request) => {
-        const { category, ...query } = request.query;
-        return ctx.store.withdrawals(request.params.tahap, category, query);
-      },
-    );
-
-    r.get(
-      '/tahap/:tahap/settlements',
-      {
-        config: viewer,
-        schema: {
-          tags: ['staff'],
-          summary: 'Per-agent settlement: payable (ok + late), disputed (unknown_card + duplicate), claimed',
-          params: TahapParams,
-          response: { 200: z.record(z.string(), Counters), ...staffErrors },
-        },
-      },
-      async (request) => ctx.store.settlements(request.params.tahap),
-    );
-
-    r.get(
-      '/tahap/:tahap/exceptions',
-      {
-        config: viewer,
-        schema: {
-          tags: ['staff'],
-          summary:
-            'Exceptions (overdrawn, unclaimed, no_disbursement, unknown_card, duplicate, fault, late) with their state',
-          params: TahapParams,
-          querystring: PageQuery.extend({ state: ExceptionState.optional() }),
-          response: { 200: pageOf(ExceptionView), ...staffErrors },
-        },
-      },
-      async (request) => ctx.store.exceptions(request.params.tahap, request.query),
-    );
-
-    r.get(
-      '/tahap/:tahap/export.csv',
-      {
-        config: viewer,
-        schema: {
-          tags: ['staff'],
-          summary: 'CSV of one KPM or withdrawal category',
-          params: TahapParams,
-          querystring: z.strictObject({ ...Filter, category: z.union([KpmCategory, WithdrawalCategory]) }),
-        },
-      },
-      async (request, reply) => {
-        const { category, ...filter } = request.query;
-        void reply
-          .type('text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="${request.params.tahap}-${category}.csv"`);
-        return reply.send(Readable.from(exportCsv(ctx.store, request.params.tahap, category, filter)));
-      },
-    );
-
-    r.get(
-      '/tahap/:tahap/reconciliations',
-      {
-        config: viewer,
-        schema: { tags: ['staff'], summary: 'Stored full-recompute results, newest first', params: TahapParams },
-      },
-      async (request) => ctx.store.reconResults(request.params.tahap, 20),
-    );
-
-    r.get(
-      '/agents',
-      {
-        config: viewer,
-        schema: {
-          tags: ['staff'],
-          summary: 'Enrolled agents with status and flags',
-          querystring: z.strictObject({
-            after: z.string().max(200).optional(),
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
-          }),
-        },
-      },
-      async (request) => {
-        const page = await ctx.store.listAgents(request.query);
-        return { items: page.items.map(({ lookupKey: _secret, ...agent }) => agent), next: page.next };
-      },
-    );
-
-    r.get(
-      '/audit',
-      {
-        config: { role: 'admin' },
-        schema: {
-          tags: ['staff'],
-          summary: 'The append-only audit log',
-          querystring: z.strictObject({
-            after: z.string().max(200).optional(),
-            limit: z.coerce.number().int().min(1).max(1000).default(100),
-          }),
-        },
-      },
-      async (request) => ctx.store.audit(request.query),
-    );
+    summaryRoute(app, ctx);
+    categoryRoutes(app, ctx);
+    settlementsRoute(app, ctx);
+    exceptionsRoute(app, ctx);
+    exportCsvRoute(app, ctx);
+    reconciliationsRoute(app, ctx);
+    agentsRoute(app, ctx);
+    auditRoute(app, ctx);
     return Promise.resolve();
   };
 }

@@ -17,7 +17,8 @@ async function checkAllocations(tx: Tx, agent: NewAgent, move: boolean): Promise
   }
   if (taken.length > 0) {
     throw new ERR_KPM_ALLOCATED(
-      `Cannot allocate to ${agent.agentId}: expected KPMs not allocated to another active agent, found ${taken.slice(0, 10).join(', ')}${taken.length > 10 ? ` and ${taken.length - 10} more` : ''}`,
+      `Cannot allocate to ${agent.agentId}: expected KPMs not allocated to another active agent, ` +
+        `found ${taken.slice(0, 10).join(', ')}${taken.length > 10 ? ` and ${taken.length - 10} more` : ''}`,
       { count: taken.length },
     );
   }

@@ -17,7 +17,8 @@ export async function openDb(path: string): Promise<Db> {
     const code = (cause as { cause?: { code?: string } }).cause?.code ?? (cause as { code?: string }).code;
     if (code === 'LEVEL_LOCKED') {
       throw new ERR_STORE_LOCKED(
-        `Cannot open the gateway store at ${path}: another process holds its lock (stop "edc-gateway serve" or use its HTTP routes)`,
+        `Cannot open the gateway store at ${path}: ` +
+          'another process holds its lock (stop "edc-gateway serve" or use its HTTP routes)',
         { path },
         cause,
       );

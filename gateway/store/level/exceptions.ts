@@ -67,7 +67,8 @@ export async function transitionIntoTx(
   const record = (await tx.get<ExceptionRecord>(k.exception(id))) ?? { id, state: 'open', history: [] };
   if (!allowed[record.state].includes(change.to)) {
     throw new ERR_EXCEPTION_TRANSITION(
-      `Cannot move exception ${id} from ${record.state} to ${change.to}: expected one of ${allowed[record.state].join(', ') || 'nothing (resolved is final)'}`,
+      `Cannot move exception ${id} from ${record.state} to ${change.to}: ` +
+        `expected one of ${allowed[record.state].join(', ') || 'nothing (resolved is final)'}`,
       { id, from: record.state, to: change.to },
     );
   }
