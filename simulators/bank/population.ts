@@ -85,7 +85,8 @@ function nik(rng: Prng, region: string, sex: 'F' | 'M'): string {
   const month = rng.int(1, 12);
   const year = rng.int(1950, 2004) % 100;
   const serial = rng.int(1, 9999);
-  const value = `${region.slice(0, 6)}${String(day).padStart(2, '0')}${String(month).padStart(2, '0')}${String(year).padStart(2, '0')}${String(serial).padStart(4, '0')}`;
+  const pad = (n: number, width: number): string => String(n).padStart(width, '0');
+  const value = `${region.slice(0, 6)}${pad(day, 2)}${pad(month, 2)}${pad(year, 2)}${pad(serial, 4)}`;
   if (checkNik(value) !== undefined) throw new Error(`Generated NIK is malformed (bug): ${checkNik(value)}`);
   return value;
 }

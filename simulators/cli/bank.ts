@@ -11,12 +11,16 @@ import type { Io } from './io.ts';
 
 export const populationSpec: CommandSpec = {
   usage:
-    'edc-sim bank population --seed S --size N --out FILE\n  Writes N seeded KPMs as JSON lines: kpmId, nik, name, sex, bank, regionCode, pan, pin, components, rupiahPerTahap.',
+    'edc-sim bank population --seed S --size N --out FILE\n' +
+    '  Writes N seeded KPMs as JSON lines: kpmId, nik, name, sex, bank, regionCode, pan, pin, components,' +
+    ' rupiahPerTahap.',
   options: { seed: { type: 'string' }, size: { type: 'string' }, out: { type: 'string' } },
 };
 export const disbursementsSpec: CommandSpec = {
   usage:
-    "edc-sim bank disbursements --seed S --size N --bank BRI|BNI|BTN|MANDIRI --tahap T [--layout L] [--failed-rate R] [--returned-rate R] --out FILE\n  Writes the bank's disbursement CSV for the population of seed S and size N (its KPMs only), in its layout or L.",
+    'edc-sim bank disbursements --seed S --size N --bank BRI|BNI|BTN|MANDIRI --tahap T [--layout L]' +
+    ' [--failed-rate R] [--returned-rate R] --out FILE\n' +
+    "  Writes the bank's disbursement CSV for the population of seed S and size N (its KPMs only), in its layout or L.",
   options: {
     seed: { type: 'string' },
     size: { type: 'string' },

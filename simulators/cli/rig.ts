@@ -7,10 +7,12 @@ import type { Io } from './io.ts';
 
 export const rigSpec: CommandSpec = {
   usage:
-    'edc-sim rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial] [--report FILE] [--preset demo|ci|large]\n' +
+    'edc-sim rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial] [--report FILE]' +
+    ' [--preset demo|ci|large]\n' +
     '  Gateway + N agents x M terminals + bank + signal, seeded; injects faults and attacks, reconciles, checks the\n' +
     '  invariants. Summary on stdout, JSON report to FILE. Exit 0 when every invariant holds and every attack is\n' +
-    "  caught, 1 otherwise. --serial links the last agent's terminals over socat pseudo-terminals. Flags override the preset.",
+    "  caught, 1 otherwise. --serial links the last agent's terminals over socat pseudo-terminals." +
+    ' Flags override the preset.',
   options: {
     seed: { type: 'string' },
     agents: { type: 'string' },
@@ -23,7 +25,9 @@ export const rigSpec: CommandSpec = {
 };
 export const demoSpec: CommandSpec = {
   usage:
-    'edc-sim demo [--seed S] [--report FILE]\n  The rig with preset demo (3 agents x 2 terminals, 300 KPM, outages, every attack) on TCP links, with progress on stderr.',
+    'edc-sim demo [--seed S] [--report FILE]\n' +
+    '  The rig with preset demo (3 agents x 2 terminals, 300 KPM, outages, every attack) on TCP links,' +
+    ' with progress on stderr.',
   options: { seed: { type: 'string' }, report: { type: 'string' } },
 };
 
@@ -76,7 +80,8 @@ export async function demoCommand(argv: readonly string[], io: Io): Promise<numb
   const v = parse(demoSpec, argv);
   if (v === 'help') return (io.out(demoSpec.usage + '\n'), 0);
   io.err(
-    'edc-sim demo: terminals reach their agents over TCP on 127.0.0.1 (no socat needed; `edc-sim rig --serial` uses socat pseudo-terminals)\n',
+    'edc-sim demo: terminals reach their agents over TCP on 127.0.0.1' +
+      ' (no socat needed; `edc-sim rig --serial` uses socat pseudo-terminals)\n',
   );
   return run(
     { ...rigPresets.demo, ...(v.seed === undefined ? {} : { seed: int(v, 'seed', 0, 0xffffffff) }) },

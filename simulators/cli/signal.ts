@@ -5,7 +5,8 @@ import type { Io } from './io.ts';
 
 export const signalSpec: CommandSpec = {
   usage:
-    'edc-sim signal --target URL [--port N] [--outage FROM_MS-TO_MS]... [--drop R] [--lost-response R] [--duplicate R]\n' +
+    'edc-sim signal --target URL [--port N] [--outage FROM_MS-TO_MS]... [--drop R] [--lost-response R]' +
+    ' [--duplicate R]\n' +
     '               [--truncate R] [--error5xx R] [--latency MIN-MAX] [--seed S]\n' +
     '  HTTP proxy on 127.0.0.1 to the gateway at URL with blankspot windows (ms after start) and seeded faults.\n' +
     '  Prints its URL; on SIGINT/SIGTERM prints its counters as JSON and exits 0.',

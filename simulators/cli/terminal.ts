@@ -16,7 +16,8 @@ import type { Io } from './io.ts';
 
 export const terminalSpec: CommandSpec = {
   usage:
-    'edc-sim terminal (--tcp HOST:PORT | --serial PATH [--baud N]) [--script FILE] [--terminal-id ID] [--merchant-id ID]\n' +
+    'edc-sim terminal (--tcp HOST:PORT | --serial PATH [--baud N]) [--script FILE] [--terminal-id ID]' +
+    ' [--merchant-id ID]\n' +
     '                 [--timeout-ms N] [--lose-ack-rate R] [--corrupt-rate R] [--power-loss-rate R] [--seed S]\n' +
     '  Without --script: asks for card number, PIN and amount (empty amount = balance inquiry; empty card = quit)\n' +
     '  and prints the struk (receipt) in Bahasa Indonesia. The simulated card holds the PIN typed unless --card-pin.',
@@ -141,9 +142,8 @@ function printOutcome(io: Io, step: CardRequest, result: { exchange: Exchange; n
   const { exchange } = result;
   io.out(result.note);
   if (exchange.kind === 'timeout') {
-    io.out(
-      `Tidak ada jawaban dari agen${exchange.reversal === undefined ? '' : ' (pembatalan otomatis dikirim)'} / No answer from the agent\n`,
-    );
+    const reversalSent = exchange.reversal === undefined ? '' : ' (pembatalan otomatis dikirim)';
+    io.out(`Tidak ada jawaban dari agen${reversalSent} / No answer from the agent\n`);
     return;
   }
   const kind = exchange.response.mti === '0410' ? 'reversal' : step.kind === 'balance' ? 'balance' : 'withdrawal';

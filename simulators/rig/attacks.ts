@@ -74,7 +74,11 @@ export async function tamperAttack(
     agent.proxy.setOnline(true);
     const outcome = await agent.running!.forwarder.syncNow();
     const verify = await agent.running!.core.verifyLedger();
-    agentSide = `${outcome.ok ? 'forwarded (NOT caught)' : `refused to forward: ${outcome.error.code}${outcome.halted ? ' (halted)' : ''}`}; ledger verify: ${verify.ok ? 'ok (NOT caught)' : `${verify.problems.length} problem(s)`}`;
+    const forwarding = outcome.ok
+      ? 'forwarded (NOT caught)'
+      : `refused to forward: ${outcome.error.code}${outcome.halted ? ' (halted)' : ''}`;
+    const verifying = verify.ok ? 'ok (NOT caught)' : `${verify.problems.length} problem(s)`;
+    agentSide = `${forwarding}; ledger verify: ${verifying}`;
   } catch (error) {
     agentSide = `refused to start: ${isEdcError(error) ? error.code : String(error)}`;
   }

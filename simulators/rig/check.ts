@@ -173,13 +173,15 @@ export function checkTotals(input: CheckInput, expectedWithdrawn: number): Invar
   const violations: string[] = [];
   if (n('disbursed') !== n('withdrawn') + n('unclaimed') + n('failed') + n('returned'))
     violations.push(
-      `disbursed ${n('disbursed')} != withdrawn ${n('withdrawn')} + unclaimed ${n('unclaimed')} + failed ${n('failed')} + returned ${n('returned')}`,
+      `disbursed ${n('disbursed')} != withdrawn ${n('withdrawn')} + unclaimed ${n('unclaimed')}` +
+        ` + failed ${n('failed')} + returned ${n('returned')}`,
     );
   for (const k of ['disbursed', 'credited', 'failed', 'returned'] as const)
     if (n(k) !== input.bankTotals[k]) violations.push(`${k}: gateway ${n(k)}, bank files ${input.bankTotals[k]}`);
   if (n('withdrawn') !== expectedWithdrawn)
     violations.push(
-      `withdrawn: gateway ${n('withdrawn')}, terminals were paid ${expectedWithdrawn} at agents whose ledgers reached it`,
+      `withdrawn: gateway ${n('withdrawn')}, terminals were paid ${expectedWithdrawn}` +
+        ' at agents whose ledgers reached it',
     );
   if (!input.reconAgree) violations.push('full recompute disagrees with the continuous reconciliation');
   return result(
@@ -203,7 +205,8 @@ export function checkTypedErrors(input: CheckInput): InvariantResult {
     Object.keys(bad.rejectsByCode).some((code) => !code.startsWith('EDC_ERR_'))
   )
     violations.push(
-      `malformed bank file: accepted ${bad.accepted}, rejected ${bad.rejected} (${Object.keys(bad.rejectsByCode).join(', ')})`,
+      `malformed bank file: accepted ${bad.accepted}, rejected ${bad.rejected}` +
+        ` (${Object.keys(bad.rejectsByCode).join(', ')})`,
     );
   for (const a of input.attacks)
     if (a.gatewayCode === undefined || !a.gatewayCode.startsWith('EDC_ERR_'))

@@ -136,7 +136,8 @@ export async function drainAgent(agent: RigAgent): Promise<number> {
     await sleep(10);
   }
   throw new ERR_SIM_RIG_STALLED(
-    `Agent ${agent.keys.agentId} did not drain in ${drainPassesMax} passes: head ${running.core.head().seq}, acknowledged ${running.core.ackHead().seq}`,
+    `Agent ${agent.keys.agentId} did not drain in ${drainPassesMax} passes:` +
+      ` head ${running.core.head().seq}, acknowledged ${running.core.ackHead().seq}`,
     { agentId: agent.keys.agentId },
   );
 }

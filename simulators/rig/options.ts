@@ -76,7 +76,8 @@ export function parseRigOptions(input: unknown): RigOptions {
   }
   if (result.data.serialAgents > result.data.agents) {
     throw new ERR_SIM_CONFIG(
-      `Cannot start the rig: expected serialAgents <= agents (${result.data.agents}), found ${result.data.serialAgents}`,
+      `Cannot start the rig: expected serialAgents <= agents (${result.data.agents}),` +
+        ` found ${result.data.serialAgents}`,
       { issues: [] },
     );
   }

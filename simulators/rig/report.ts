@@ -205,7 +205,9 @@ function doubleSpendResults(input: ReportInput): AttackResult[] {
     results.push({
       name: 'cardAtOtherAgent',
       agentId: '*',
-      agentSide: `${other.length} presented, ${other.filter((o) => o.toldApproved).length} approved, codes ${[...new Set(other.map((o) => o.code))].sort().join('/')}`,
+      agentSide:
+        `${other.length} presented, ${other.filter((o) => o.toldApproved).length} approved,` +
+        ` codes ${[...new Set(other.map((o) => o.code))].sort().join('/')}`,
       gatewayStatus: 0,
       gatewayCode: undefined,
       flagged: false,
@@ -216,7 +218,9 @@ function doubleSpendResults(input: ReportInput): AttackResult[] {
     results.push({
       name: 'clonedCardConcurrent',
       agentId: '*',
-      agentSide: `${pairs.length / 2} card(s) at two terminals at once: ${pairs.filter((o) => o.toldApproved).length} approved, ${overdrawn} overdrawn`,
+      agentSide:
+        `${pairs.length / 2} card(s) at two terminals at once:` +
+        ` ${pairs.filter((o) => o.toldApproved).length} approved, ${overdrawn} overdrawn`,
       gatewayStatus: 0,
       gatewayCode: undefined,
       flagged: false,
@@ -233,10 +237,12 @@ export function formatSummary(report: RigReport): string {
   const row = (label: string, value: string | number): void =>
     void lines.push(`  ${label.padEnd(44)} ${String(value)}`);
   lines.push(
-    `edc-sim rig  seed ${r.options.seed}  agents ${r.options.agents} x terminals ${r.options.terminals}  KPM ${r.options.kpm}  tahap ${r.options.tahap}`,
+    `edc-sim rig  seed ${r.options.seed}  agents ${r.options.agents} x terminals ${r.options.terminals}` +
+      `  KPM ${r.options.kpm}  tahap ${r.options.tahap}`,
   );
   lines.push(
-    `links: ${r.links.tcpAgents} agent(s) on TCP, ${r.links.serialAgents} on serial (socat pseudo-terminals)  outage windows: ${r.outageWindows}`,
+    `links: ${r.links.tcpAgents} agent(s) on TCP, ${r.links.serialAgents} on serial (socat pseudo-terminals)` +
+      `  outage windows: ${r.outageWindows}`,
   );
   lines.push('', 'Withdrawals');
   row('requests (planned)', t.planned);
@@ -260,11 +266,16 @@ export function formatSummary(report: RigReport): string {
   for (const k of ['disbursed', 'withdrawn', 'unclaimed', 'failed', 'returned'])
     row(k, formatRupiah(r.reconciliation.totals[k] ?? 0));
   lines.push('', 'Attacks');
-  for (const a of r.attacks)
+  for (const a of r.attacks) {
+    const gatewaySide =
+      a.gatewayStatus > 0
+        ? `; gateway ${a.gatewayStatus} ${a.gatewayCode ?? ''}, flagged ${a.flagged}, evidence ${a.evidence}`
+        : '';
     row(
       `${a.name}${a.agentId === '*' ? '' : ` (${a.agentId})`}`,
-      `${a.caught ? 'CAUGHT' : 'MISSED'}  ${a.agentSide}${a.gatewayStatus > 0 ? `; gateway ${a.gatewayStatus} ${a.gatewayCode ?? ''}, flagged ${a.flagged}, evidence ${a.evidence}` : ''}`,
+      `${a.caught ? 'CAUGHT' : 'MISSED'}  ${a.agentSide}${gatewaySide}`,
     );
+  }
   lines.push('', 'Invariants');
   for (const i of r.invariants) {
     row(`${i.id}. ${i.ok ? 'OK  ' : 'FAIL'}`, i.name);

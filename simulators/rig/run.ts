@@ -8,10 +8,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SignedEntitlementSet } from '../../protocol/messages/index.ts';
-import type { GatewayStore } from '../../gateway/store/types.ts';
+import type { Counters } from '../../gateway/recon/counters.ts';
+import type { GatewayStore, ReconResult } from '../../gateway/store/types.ts';
 import { createPrng, type Prng } from '../common/prng.ts';
 import { cloneAttack, tamperAttack, type AttackResult } from './attacks.ts';
-import { checkAll, type AgentView } from './check.ts';
+import { checkAll, type AgentView, type InvariantResult } from './check.ts';
 import { runQueue, runStep, type StepOutcome } from './drive.ts';
 import { connectTerminals, drainAgent, startFleet, stopFleet, type RigAgent } from './fleet.ts';
 import { startRigGateway, type RigGateway } from './gateway.ts';
@@ -190,6 +191,141 @@ async function agentViews(run: RigRun, ledgers: Map<number, AgentView['ledger']>
   return views;
 }
 
+/** What runRig closes whatever happens; set-up fills it in as each part starts. */
+interface RigResources {
+  fleet: RigAgent[];
+  gateway?: RigGateway;
+}
+
+/** What the field day leaves for the later phases. */
+interface FieldDay {
+  readonly plan: Plan;
+  readonly savedSet: SignedEntitlementSet | undefined;
+  readonly outageWindows: number;
+}
+
+/** What the gateway says after the probes and reconciliation, and each agent's ledger beside it. */
+interface Findings {
+  readonly probes: Awaited<ReturnType<typeof runProbes>>;
+  readonly recon: ReconResult;
+  readonly counters: Counters;
+  readonly views: AgentView[];
+}
+
+/** Set up: the bank files and population, the gateway, then the agents behind their signal proxies. */
+async function setUp(
+  options: RigOptions,
+  prng: Prng,
+  dir: string,
+  resources: RigResources,
+  progress: (text: string) => void,
+  hooks: RigHooks,
+): Promise<RigRun> {
+  progress(`setting up ${options.kpm} KPM, ${rigBankCount} bank files, gateway and ${options.agents} agents`);
+  const field = await setUpField(prng.fork('field'), options, dir, join(dir, 'gateway'));
+  const gateway = await startRigGateway(join(dir, 'gateway'), hooks.wrapStore);
+  resources.gateway = gateway;
+  const proxyPrng = prng.fork('proxies');
+  const fleet = await startFleet(options, field.agents, gateway.url, gateway.gw.keys.signingPublicKey, dir, () =>
+    proxyPrng.int(0, 0xffffffff),
+  );
+  resources.fleet = fleet;
+  return { options, prng: prng.fork('run'), dir, field, gateway, fleet, outcomes: [], attacks: [], progress };
+}
+
+/** Run the field: the first sync, the terminals, then every queue and double spend under the outages. */
+async function runField(run: RigRun, planPrng: Prng): Promise<FieldDay> {
+  await initialSync(run.fleet);
+  const savedSet = await captureSet(run);
+  for (const agent of run.fleet) await connectTerminals(agent, run.options);
+  const plan = buildPlan(planPrng, run.options, run.field.population, run.field.statusOf);
+  const outages = scheduleOutages(run);
+  await runQueues(run, plan);
+  outages.timers.forEach(clearTimeout);
+  return { plan, savedSet, outageWindows: outages.windows };
+}
+
+/** Drain: signal back in every village but the tampered one; each agent uploads until it has nothing left. */
+async function drainAll(run: RigRun): Promise<Record<string, number>> {
+  run.progress('signal back: draining every agent to the gateway');
+  const drainPasses: Record<string, number> = {};
+  for (const agent of run.fleet) {
+    if (agent.index === tamperVictimIndex && run.options.attacks.tamper) continue;
+    agent.proxy.setOnline(true);
+    drainPasses[agent.keys.agentId] = await drainAgent(agent);
+  }
+  return drainPasses;
+}
+
+/** Bad requests at the gateway (from an honest agent), then reconciliation, then every agent's view. */
+async function probeAndReconcile(
+  run: RigRun,
+  probesPrng: Prng,
+  ledgers: Map<number, AgentView['ledger']>,
+): Promise<Findings> {
+  run.progress('bad requests at the gateway, then reconciliation');
+  const { fleet, gateway, options } = run;
+  const honest = fleet.find((a) => a.index !== tamperVictimIndex && a.index !== cloneVictimIndex) ?? fleet[0]!;
+  const agentIds = run.field.agents.map((a) => a.agentId);
+  const probes = await runProbes(probesPrng, gateway.url, gateway.store, options.tahap, honest.keys, agentIds);
+  const recon = await gateway.store.reconcile(options.tahap, Date.now());
+  const counters = await gateway.store.summary(options.tahap, {});
+  const views = await agentViews(run, ledgers);
+  return { probes, recon, counters, views };
+}
+
+/** Check: the invariants over everything the terminals were told, the ledgers and the gateway's figures. */
+function checkInvariants(run: RigRun, findings: Findings): InvariantResult[] {
+  const { field } = run;
+  const creditedOf = new Map(
+    field.population.filter((k) => field.statusOf.get(k.kpmId) === 'credited').map((k) => [k.kpmId, k.rupiahPerTahap]),
+  );
+  return checkAll({
+    outcomes: run.outcomes,
+    agents: findings.views,
+    counters: findings.counters,
+    reconAgree: findings.recon.agree,
+    bankTotals: field.bankTotals,
+    creditedOf,
+    probes: findings.probes.probes,
+    probesStateUnchanged: findings.probes.stateUnchanged,
+    malformedImport: field.malformedImport,
+    attacks: run.attacks,
+  });
+}
+
+/** Report: the seeded result, then the run's timing-dependent part. */
+async function report(
+  run: RigRun,
+  day: FieldDay,
+  findings: Findings,
+  invariants: InvariantResult[],
+  runPart: { readonly startedAt: number; readonly drainPasses: Record<string, number> },
+): Promise<RigReport> {
+  const { options, gateway, fleet } = run;
+  return buildReport({
+    options,
+    field: run.field,
+    plan: day.plan,
+    outcomes: run.outcomes,
+    views: findings.views,
+    counters: findings.counters,
+    recon: findings.recon,
+    attacks: run.attacks,
+    probes: findings.probes.probes,
+    invariants,
+    outageWindows: day.outageWindows,
+    settlements: await gateway.store.settlements(options.tahap),
+    run: {
+      wallMs: Date.now() - runPart.startedAt,
+      dir: run.dir,
+      gatewayUrl: gateway.url,
+      drainPasses: runPart.drainPasses,
+      proxies: Object.fromEntries(fleet.map((a) => [a.keys.agentId, a.proxy.stats])),
+    },
+  });
+}
+
 export async function runRig(
   input: RigOptionsInput,
   progress: (text: string) => void = () => undefined,
@@ -199,97 +335,18 @@ export async function runRig(
   const startedAt = Date.now();
   const dir = await mkdtemp(join(tmpdir(), 'edc-rig-'));
   const prng = createPrng(options.seed);
-  let fleet: RigAgent[] = [];
-  let gateway: RigGateway | undefined;
+  const resources: RigResources = { fleet: [] };
   try {
-    progress(`setting up ${options.kpm} KPM, ${rigBankCount} bank files, gateway and ${options.agents} agents`);
-    const field = await setUpField(prng.fork('field'), options, dir, join(dir, 'gateway'));
-    gateway = await startRigGateway(join(dir, 'gateway'), hooks.wrapStore);
-    const proxyPrng = prng.fork('proxies');
-    fleet = await startFleet(options, field.agents, gateway.url, gateway.gw.keys.signingPublicKey, dir, () =>
-      proxyPrng.int(0, 0xffffffff),
-    );
-    const run: RigRun = {
-      options,
-      prng: prng.fork('run'),
-      dir,
-      field,
-      gateway,
-      fleet,
-      outcomes: [],
-      attacks: [],
-      progress,
-    };
-    await initialSync(fleet);
-    const savedSet = await captureSet(run);
-    for (const agent of fleet) await connectTerminals(agent, options);
-    const plan = buildPlan(prng.fork('plan'), options, field.population, field.statusOf);
-    const outages = scheduleOutages(run);
-    await runQueues(run, plan);
-    outages.timers.forEach(clearTimeout);
-    progress('signal back: draining every agent to the gateway');
-    const drainPasses: Record<string, number> = {};
-    for (const agent of fleet) {
-      if (agent.index === tamperVictimIndex && options.attacks.tamper) continue;
-      agent.proxy.setOnline(true);
-      drainPasses[agent.keys.agentId] = await drainAgent(agent);
-    }
-    const ledgers = await attacksPhase(run, savedSet);
-    progress('bad requests at the gateway, then reconciliation');
-    const honest = fleet.find((a) => a.index !== tamperVictimIndex && a.index !== cloneVictimIndex) ?? fleet[0]!;
-    const probes = await runProbes(
-      prng.fork('probes'),
-      gateway.url,
-      gateway.store,
-      options.tahap,
-      honest.keys,
-      field.agents.map((a) => a.agentId),
-    );
-    const recon = await gateway.store.reconcile(options.tahap, Date.now());
-    const counters = await gateway.store.summary(options.tahap, {});
-    const views = await agentViews(run, ledgers);
-    const creditedOf = new Map(
-      field.population
-        .filter((k) => field.statusOf.get(k.kpmId) === 'credited')
-        .map((k) => [k.kpmId, k.rupiahPerTahap]),
-    );
-    const checkInput = {
-      outcomes: run.outcomes,
-      agents: views,
-      counters,
-      reconAgree: recon.agree,
-      bankTotals: field.bankTotals,
-      creditedOf,
-      probes: probes.probes,
-      probesStateUnchanged: probes.stateUnchanged,
-      malformedImport: field.malformedImport,
-      attacks: run.attacks,
-    };
-    const invariants = checkAll(checkInput);
-    return buildReport({
-      options,
-      field,
-      plan,
-      outcomes: run.outcomes,
-      views,
-      counters,
-      recon,
-      attacks: run.attacks,
-      probes: probes.probes,
-      invariants,
-      outageWindows: outages.windows,
-      settlements: await gateway.store.settlements(options.tahap),
-      run: {
-        wallMs: Date.now() - startedAt,
-        dir,
-        gatewayUrl: gateway.url,
-        drainPasses,
-        proxies: Object.fromEntries(fleet.map((a) => [a.keys.agentId, a.proxy.stats])),
-      },
-    });
+    const run = await setUp(options, prng, dir, resources, progress, hooks);
+    const day = await runField(run, prng.fork('plan'));
+    const drainPasses = await drainAll(run);
+    const ledgers = await attacksPhase(run, day.savedSet);
+    const findings = await probeAndReconcile(run, prng.fork('probes'), ledgers);
+    const invariants = checkInvariants(run, findings);
+    return await report(run, day, findings, invariants, { startedAt, drainPasses });
   } finally {
-    await stopFleet(fleet);
-    await gateway?.close();
+    await stopFleet(resources.fleet);
+    await resources.gateway?.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

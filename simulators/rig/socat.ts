@@ -28,7 +28,8 @@ export async function openPtyPair(agentPath: string, terminalPath: string): Prom
     if (failed !== undefined || child.exitCode !== null || waited > ptyWaitMs) {
       child.kill('SIGTERM');
       throw new ERR_SIM_RIG_SETUP(
-        `Cannot open a socat pseudo-terminal pair: expected ${agentPath} and ${terminalPath} within ${ptyWaitMs} ms, found ${failed?.message ?? `socat exit ${String(child.exitCode)}`}`,
+        `Cannot open a socat pseudo-terminal pair: expected ${agentPath} and ${terminalPath} within ${ptyWaitMs} ms,` +
+          ` found ${failed?.message ?? `socat exit ${String(child.exitCode)}`}`,
         { agentPath },
       );
     }

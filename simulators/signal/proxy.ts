@@ -51,12 +51,8 @@ function decide(prng: Prng, options: SignalOptions): Decision {
   };
 }
 
-export async function startSignalProxy(input: SignalOptionsInput, now: () => number = Date.now): Promise<SignalProxy> {
-  const options = parseSignalOptions(input);
-  const prng = createPrng(options.seed);
-  const startedAt = now();
-  let override: boolean | null = null;
-  const stats: SignalStats = {
+function emptyStats(): SignalStats {
+  return {
     requests: 0,
     forwarded: 0,
     delivered: 0,
@@ -71,12 +67,91 @@ export async function startSignalProxy(input: SignalOptionsInput, now: () => num
       upstreamError: 0,
     },
   };
+}
+
+/** What the request handlers share: the options, the counters, and the delay timers still pending. */
+interface Relay {
+  readonly options: SignalOptions;
+  readonly stats: SignalStats;
+  readonly timers: Set<NodeJS.Timeout>;
+}
+
+/** Reads the request, then refuses it (too large), drops it, answers 5xx, or forwards it after the delay. */
+function handle(relay: Relay, req: IncomingMessage, res: ServerResponse, decision: Decision): void {
+  const { options, stats, timers } = relay;
+  readBody(req, options.requestBodyBytesMax)
+    .then((body) => {
+      if (body === undefined) {
+        stats.faults.tooLarge += 1;
+        res
+          .writeHead(413, { 'content-type': 'text/plain', connection: 'close' })
+          .end('request body too large for the signal simulator');
+        return;
+      }
+      if (decision.drop) {
+        stats.faults.drop += 1;
+        req.socket.destroy();
+        return;
+      }
+      if (decision.error5xx) {
+        stats.faults.error5xx += 1;
+        const status = 502 + (decision.delayMs % 3);
+        res.writeHead(status, { 'content-type': 'text/plain' }).end(`signal simulator: ${status}`);
+        return;
+      }
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        forward(relay, req, res, body, decision);
+      }, decision.delayMs);
+      timers.add(timer);
+    })
+    .catch(() => req.socket.destroy());
+}
+
+/** Sends the request to the gateway (twice if duplicated), then loses, truncates or delivers the answer. */
+function forward(relay: Relay, req: IncomingMessage, res: ServerResponse, body: Buffer, decision: Decision): void {
+  const { options, stats } = relay;
+  const send = (onResponse: (status: number, headers: Record<string, string>, payload: Buffer) => void): void => {
+    stats.forwarded += 1;
+    upstream(options.target, req, body, onResponse, () => {
+      stats.faults.upstreamError += 1;
+      if (!res.headersSent)
+        res.writeHead(502, { 'content-type': 'text/plain' }).end('signal simulator: upstream unreachable');
+    });
+  };
+  send((status, headers, payload) => {
+    if (decision.duplicate) {
+      stats.faults.duplicate += 1;
+      send(() => undefined);
+    }
+    if (decision.lostResponse) {
+      stats.faults.lostResponse += 1;
+      req.socket.destroy();
+      return;
+    }
+    res.writeHead(status, headers);
+    if (decision.truncate && payload.length > 1) {
+      stats.faults.truncate += 1;
+      res.write(payload.subarray(0, payload.length >> 1), () => req.socket.destroy());
+      return;
+    }
+    stats.delivered += 1;
+    res.end(payload);
+  });
+}
+
+export async function startSignalProxy(input: SignalOptionsInput, now: () => number = Date.now): Promise<SignalProxy> {
+  const options = parseSignalOptions(input);
+  const prng = createPrng(options.seed);
+  const startedAt = now();
+  let override: boolean | null = null;
+  const relay: Relay = { options, stats: emptyStats(), timers: new Set() };
+  const { stats, timers } = relay;
   const isOnline = (): boolean => {
     if (override !== null) return override;
     const t = now() - startedAt;
     return !options.outages.some((w) => t >= w.fromMs && t < w.toMs);
   };
-  const timers = new Set<NodeJS.Timeout>();
   const server = createServer((req, res) => {
     stats.requests += 1;
     if (!isOnline()) {
@@ -84,68 +159,8 @@ export async function startSignalProxy(input: SignalOptionsInput, now: () => num
       req.socket.destroy();
       return;
     }
-    handle(req, res, decide(prng, options));
+    handle(relay, req, res, decide(prng, options));
   });
-
-  function handle(req: IncomingMessage, res: ServerResponse, decision: Decision): void {
-    readBody(req, options.requestBodyBytesMax)
-      .then((body) => {
-        if (body === undefined) {
-          stats.faults.tooLarge += 1;
-          res
-            .writeHead(413, { 'content-type': 'text/plain', connection: 'close' })
-            .end('request body too large for the signal simulator');
-          return;
-        }
-        if (decision.drop) {
-          stats.faults.drop += 1;
-          req.socket.destroy();
-          return;
-        }
-        if (decision.error5xx) {
-          stats.faults.error5xx += 1;
-          const status = 502 + (decision.delayMs % 3);
-          res.writeHead(status, { 'content-type': 'text/plain' }).end(`signal simulator: ${status}`);
-          return;
-        }
-        const timer = setTimeout(() => {
-          timers.delete(timer);
-          forward(req, res, body, decision);
-        }, decision.delayMs);
-        timers.add(timer);
-      })
-      .catch(() => req.socket.destroy());
-  }
-
-  function forward(req: IncomingMessage, res: ServerResponse, body: Buffer, decision: Decision): void {
-    const send = (onResponse: (status: number, headers: Record<string, string>, payload: Buffer) => void): void => {
-      stats.forwarded += 1;
-      upstream(options.target, req, body, onResponse, () => {
-        stats.faults.upstreamError += 1;
-        if (!res.headersSent)
-          res.writeHead(502, { 'content-type': 'text/plain' }).end('signal simulator: upstream unreachable');
-      });
-    };
-    send((status, headers, payload) => {
-      if (decision.duplicate) {
-        stats.faults.duplicate += 1;
-        send(() => undefined);
-      }
-      if (decision.lostResponse) {
-        stats.faults.lostResponse += 1;
-        req.socket.destroy();
-        return;
-      }
-      res.writeHead(status, headers);
-      if (decision.truncate && payload.length > 1) {
-        stats.faults.truncate += 1;
-        res.write(payload.subarray(0, payload.length >> 1), () => req.socket.destroy());
-        return;
-      }
-      stats.delivered += 1;
-      res.end(payload);
-    });
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -31,7 +31,8 @@ export function formatLocalDateTime(at: number, utcOffsetMinutes: number): strin
   const local = new Date(at + utcOffsetMinutes * 60_000);
   const two = (n: number): string => String(n).padStart(2, '0');
   const zone = zones[utcOffsetMinutes] ?? `UTC${utcOffsetMinutes >= 0 ? '+' : '-'}${Math.abs(utcOffsetMinutes / 60)}`;
-  return `${two(local.getUTCDate())}/${two(local.getUTCMonth() + 1)}/${local.getUTCFullYear()} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())} ${zone}`;
+  const date = `${two(local.getUTCDate())}/${two(local.getUTCMonth() + 1)}/${local.getUTCFullYear()}`;
+  return `${date} ${two(local.getUTCHours())}:${two(local.getUTCMinutes())} ${zone}`;
 }
 
 /** Remaining entitlement from field 54 (available balance block), when the response carries it. */

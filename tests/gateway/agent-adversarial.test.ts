@@ -237,31 +237,35 @@ describe('forks and tampered entries are refused and kept only as evidence', () 
     return [...keys].filter((k) => before.get(k) !== after.get(k)).sort();
   }
 
-  it('a different entry at a stored seq: 409 EDC_ERR_UPLOAD_FORK with both hashes; evidence kept, agent flagged, head unchanged', async () => {
-    const e1 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') });
-    expect((await post(agent, uploads(agent), batch(agent, [e1]))).statusCode).toBe(200);
-    const forked = signEntry({ ...entryBody(e1), amount: 2000 }, agent.seed);
-    const before = await t.store.snapshot();
-    const res = await post(agent, uploads(agent), batch(agent, [forked]));
-    expect(res.statusCode).toBe(409);
-    expect(res.json()).toMatchObject({
-      code: 'EDC_ERR_UPLOAD_FORK',
-      details: { seq: 1, storedHash: e1.hash, foundHash: forked.hash },
-    });
-    const changed = changedKeys(before, await t.store.snapshot());
-    expect(changed.every((k) => /^(evd|evda|evdn|agent|pos|ctr|stl|kcat|wcat)!/.test(k))).toBe(true);
-    expect(changed.some((k) => k.startsWith('head!') || k.startsWith('chain!') || k.startsWith('ent!'))).toBe(false);
-    const [evidence] = await t.store.evidence(agent.agentId, 10);
-    expect(evidence).toMatchObject({ kind: 'fork', found: forked, stored: e1 });
-    expect((await t.store.getAgent(agent.agentId))?.flagged).toBe(true);
-    expect(await t.store.summary('2026-IV', {})).toMatchObject({
-      'w.fault.count': 1,
-      'w.fault.amount': 2000,
-      'w.ok.count': 0,
-      'w.late.count': 1,
-      drawn: 1000,
-    });
-  });
+  it(
+    'a different entry at a stored seq: 409 EDC_ERR_UPLOAD_FORK with both hashes;' +
+      ' evidence kept, agent flagged, head unchanged',
+    async () => {
+      const e1 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') });
+      expect((await post(agent, uploads(agent), batch(agent, [e1]))).statusCode).toBe(200);
+      const forked = signEntry({ ...entryBody(e1), amount: 2000 }, agent.seed);
+      const before = await t.store.snapshot();
+      const res = await post(agent, uploads(agent), batch(agent, [forked]));
+      expect(res.statusCode).toBe(409);
+      expect(res.json()).toMatchObject({
+        code: 'EDC_ERR_UPLOAD_FORK',
+        details: { seq: 1, storedHash: e1.hash, foundHash: forked.hash },
+      });
+      const changed = changedKeys(before, await t.store.snapshot());
+      expect(changed.every((k) => /^(evd|evda|evdn|agent|pos|ctr|stl|kcat|wcat)!/.test(k))).toBe(true);
+      expect(changed.some((k) => k.startsWith('head!') || k.startsWith('chain!') || k.startsWith('ent!'))).toBe(false);
+      const [evidence] = await t.store.evidence(agent.agentId, 10);
+      expect(evidence).toMatchObject({ kind: 'fork', found: forked, stored: e1 });
+      expect((await t.store.getAgent(agent.agentId))?.flagged).toBe(true);
+      expect(await t.store.summary('2026-IV', {})).toMatchObject({
+        'w.fault.count': 1,
+        'w.fault.amount': 2000,
+        'w.ok.count': 0,
+        'w.late.count': 1,
+        drawn: 1000,
+      });
+    },
+  );
 
   it('an entry whose signature does not verify: 422 reason signature; evidence kept, no entry stored', async () => {
     const e1 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') });

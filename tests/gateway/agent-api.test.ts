@@ -103,29 +103,32 @@ describe('GET /v1/agents/:agentId/head and /entitlements', () => {
     expect(receipt).toMatchObject({ ackSeq: 0, accepted: 0, duplicates: 0 });
   });
 
-  it('entitlements are signed, per allocated KPM, remaining = credited - drawn, panHash under the agent lookupKey', async () => {
-    const setId = await issueSet(t.store, agent, now + 1);
-    expect(
-      (
-        await upload(agent, [
-          withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 250_000, pan: panOf('KPM-0001'), setId }),
-        ])
-      ).statusCode,
-    ).toBe(200);
-    const res = await get(agent, '/v1/agents/AGT-001/entitlements');
-    expect(res.statusCode).toBe(200);
-    const set = SignedEntitlementSet.parse(res.json());
-    expect(verifyEntitlementSet(set, t.keys.signingPublicKey)).toBe(true);
-    expect(set).toMatchObject({
-      tahap,
-      basedOnSeq: 1,
-      sealKey: t.keys.sealPublicKey,
-      lookupKey: agent.record!.lookupKey,
-      expiresAt: now + 72 * 3_600_000,
-    });
-    expect(set.entitlements).toEqual([
-      { kpmId: 'KPM-0001', panHash: keyedHash(panOf('KPM-0001'), agent.record!.lookupKey), remaining: 500_000 },
-      { kpmId: 'KPM-0002', panHash: keyedHash(panOf('KPM-0002'), agent.record!.lookupKey), remaining: 600_000 },
-    ]);
-  });
+  it(
+    'entitlements are signed, per allocated KPM,' + ' remaining = credited - drawn, panHash under the agent lookupKey',
+    async () => {
+      const setId = await issueSet(t.store, agent, now + 1);
+      expect(
+        (
+          await upload(agent, [
+            withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 250_000, pan: panOf('KPM-0001'), setId }),
+          ])
+        ).statusCode,
+      ).toBe(200);
+      const res = await get(agent, '/v1/agents/AGT-001/entitlements');
+      expect(res.statusCode).toBe(200);
+      const set = SignedEntitlementSet.parse(res.json());
+      expect(verifyEntitlementSet(set, t.keys.signingPublicKey)).toBe(true);
+      expect(set).toMatchObject({
+        tahap,
+        basedOnSeq: 1,
+        sealKey: t.keys.sealPublicKey,
+        lookupKey: agent.record!.lookupKey,
+        expiresAt: now + 72 * 3_600_000,
+      });
+      expect(set.entitlements).toEqual([
+        { kpmId: 'KPM-0001', panHash: keyedHash(panOf('KPM-0001'), agent.record!.lookupKey), remaining: 500_000 },
+        { kpmId: 'KPM-0002', panHash: keyedHash(panOf('KPM-0002'), agent.record!.lookupKey), remaining: 600_000 },
+      ]);
+    },
+  );
 });

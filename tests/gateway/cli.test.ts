@@ -83,18 +83,21 @@ describe('edc-gateway CLI', () => {
     expect(await cli('agents')).toMatchObject({ code: 2 });
   });
 
-  it('exits 2 with EDC_ERR_CLI_USAGE on an unknown flag, a missing flag, a bad value or an unknown command', async () => {
-    for (const argv of [
-      ['init', '--dir', gw, '--bogus'],
-      ['reconcile', '--dir', gw],
-      ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'xml'],
-      ['launch'],
-    ]) {
-      const res = await cli(...argv);
-      expect(res.code, argv.join(' ')).toBe(2);
-      expect(res.err).toContain('EDC_ERR_CLI_USAGE');
-    }
-  });
+  it(
+    'exits 2 with EDC_ERR_CLI_USAGE on an unknown flag,' + ' a missing flag, a bad value or an unknown command',
+    async () => {
+      for (const argv of [
+        ['init', '--dir', gw, '--bogus'],
+        ['reconcile', '--dir', gw],
+        ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'xml'],
+        ['launch'],
+      ]) {
+        const res = await cli(...argv);
+        expect(res.code, argv.join(' ')).toBe(2);
+        expect(res.err).toContain('EDC_ERR_CLI_USAGE');
+      }
+    },
+  );
 
   it('agents add enrols and allocates; a KPM allocated elsewhere is refused', async () => {
     const ids = population.map((k) => k.kpmId);

@@ -95,19 +95,23 @@ function call(route: RouteCase, token: string | undefined) {
 
 describe('staff routes check the role', () => {
   for (const route of routes) {
-    it(`${route.method} ${route.url.split('?')[0]} needs ${route.role}: 401 without a token, 403 below, allowed at or above`, async () => {
-      expect((await call(route, undefined)).json()).toMatchObject({
-        statusCode: 401,
-        code: 'EDC_ERR_STAFF_UNAUTHENTICATED',
-      });
-      expect((await call(route, 'edcst_' + 'x'.repeat(43))).statusCode).toBe(401);
-      for (const role of rank) {
-        const res = await call(route, tokens[role]);
-        if (rank.indexOf(role) < rank.indexOf(route.role))
-          expect(res.json(), role).toMatchObject({ statusCode: 403, code: 'EDC_ERR_STAFF_FORBIDDEN' });
-        else expect([401, 403], `${role}: ${res.body.slice(0, 200)}`).not.toContain(res.statusCode);
-      }
-    });
+    it(
+      `${route.method} ${route.url.split('?')[0]} needs ${route.role}:` +
+        ' 401 without a token, 403 below, allowed at or above',
+      async () => {
+        expect((await call(route, undefined)).json()).toMatchObject({
+          statusCode: 401,
+          code: 'EDC_ERR_STAFF_UNAUTHENTICATED',
+        });
+        expect((await call(route, 'edcst_' + 'x'.repeat(43))).statusCode).toBe(401);
+        for (const role of rank) {
+          const res = await call(route, tokens[role]);
+          if (rank.indexOf(role) < rank.indexOf(route.role))
+            expect(res.json(), role).toMatchObject({ statusCode: 403, code: 'EDC_ERR_STAFF_FORBIDDEN' });
+          else expect([401, 403], `${role}: ${res.body.slice(0, 200)}`).not.toContain(res.statusCode);
+        }
+      },
+    );
   }
 });
 

@@ -94,14 +94,17 @@ describe('core.handle() authorization of 0200', () => {
     expect(code(await core.handle({ ...request, fields }))).toBe('12');
   });
 
-  it('answers 13 for a zero amount, 61 above the per-withdrawal maximum, 51 above the remaining entitlement', async () => {
-    await core.installEntitlementSet(signedSet());
-    expect(code(await core.handle(withdrawal(card.pan, 0)))).toBe('13');
-    expect(code(await core.handle(withdrawal(card.pan, 1_000_001)))).toBe('61');
-    expect(code(await core.handle(withdrawal(card.pan, 750_001)))).toBe('51');
-    expect(code(await core.handle(withdrawal(card.pan, 750_000)))).toBe('00');
-    expect(code(await core.handle(withdrawal(card.pan, 1)))).toBe('51');
-  });
+  it(
+    'answers 13 for a zero amount, 61 above the per-withdrawal maximum,' + ' 51 above the remaining entitlement',
+    async () => {
+      await core.installEntitlementSet(signedSet());
+      expect(code(await core.handle(withdrawal(card.pan, 0)))).toBe('13');
+      expect(code(await core.handle(withdrawal(card.pan, 1_000_001)))).toBe('61');
+      expect(code(await core.handle(withdrawal(card.pan, 750_001)))).toBe('51');
+      expect(code(await core.handle(withdrawal(card.pan, 750_000)))).toBe('00');
+      expect(code(await core.handle(withdrawal(card.pan, 1)))).toBe('51');
+    },
+  );
 
   it('answers 05 with the agent-cash-exhausted text when the cash float cannot cover the amount', async () => {
     await core.installEntitlementSet(
@@ -158,33 +161,38 @@ describe('core.handle() other messages', () => {
     expect(code(await core.handle(balance(card.pan, { 55: pinFailed })))).toBe('55');
   });
 
-  it('settles 0500 with 00 when the terminal totals equal the ledger, then starts the next batch from zero', async () => {
-    await core.installEntitlementSet(signedSet());
-    await core.handle(withdrawal(card.pan, 100_000));
-    await core.handle(withdrawal(cards[1]!.pan, 200_000));
-    const wrong = await core.handle(
-      settlement({ withdrawalCount: 2, withdrawalAmount: 250_000, reversalCount: 0, reversalAmount: 0 }),
-    );
-    expect(code(wrong)).toBe('95');
-    expect(wrong.fields[63]).toEqual({
-      withdrawalCount: 2,
-      withdrawalAmount: 300_000,
-      reversalCount: 0,
-      reversalAmount: 0,
-    });
-    expect(
-      code(
-        await core.handle(
-          settlement({ withdrawalCount: 2, withdrawalAmount: 300_000, reversalCount: 0, reversalAmount: 0 }),
+  it(
+    'settles 0500 with 00 when the terminal totals equal the ledger,' + ' then starts the next batch from zero',
+    async () => {
+      await core.installEntitlementSet(signedSet());
+      await core.handle(withdrawal(card.pan, 100_000));
+      await core.handle(withdrawal(cards[1]!.pan, 200_000));
+      const wrong = await core.handle(
+        settlement({ withdrawalCount: 2, withdrawalAmount: 250_000, reversalCount: 0, reversalAmount: 0 }),
+      );
+      expect(code(wrong)).toBe('95');
+      expect(wrong.fields[63]).toEqual({
+        withdrawalCount: 2,
+        withdrawalAmount: 300_000,
+        reversalCount: 0,
+        reversalAmount: 0,
+      });
+      expect(
+        code(
+          await core.handle(
+            settlement({ withdrawalCount: 2, withdrawalAmount: 300_000, reversalCount: 0, reversalAmount: 0 }),
+          ),
         ),
-      ),
-    ).toBe('00');
-    expect(
-      code(
-        await core.handle(settlement({ withdrawalCount: 0, withdrawalAmount: 0, reversalCount: 0, reversalAmount: 0 })),
-      ),
-    ).toBe('00');
-  });
+      ).toBe('00');
+      expect(
+        code(
+          await core.handle(
+            settlement({ withdrawalCount: 0, withdrawalAmount: 0, reversalCount: 0, reversalAmount: 0 }),
+          ),
+        ),
+      ).toBe('00');
+    },
+  );
 
   it("counts today's approvals and declines by code in status()", async () => {
     await core.installEntitlementSet(signedSet());

@@ -129,19 +129,22 @@ describe('duplicates and reversals', () => {
     expect(core.head().seq).toBe(1);
   });
 
-  it('reverses once, restoring entitlement and float, and answers a repeated reversal 00 without an entry', async () => {
-    const original = withdrawal(card.pan, 300_000);
-    await core.handle(original);
-    const first = await core.handle(reversal(original));
-    expect(first.mti).toBe('0410');
-    expect(code(first)).toBe('00');
-    expect(code(await core.handle(reversal(original)))).toBe('00');
-    expect(core.head().seq).toBe(2);
-    const [, entry] = await core.unacknowledged(10);
-    expect(entry).toMatchObject({ kind: 'reversal', reversesSeq: 1, amount: 300_000 });
-    expect((await core.status()).cashFloatLeft).toBe(5_000_000);
-    expect(code(await core.handle(withdrawal(card.pan, 750_000)))).toBe('00');
-  });
+  it(
+    'reverses once, restoring entitlement and float,' + ' and answers a repeated reversal 00 without an entry',
+    async () => {
+      const original = withdrawal(card.pan, 300_000);
+      await core.handle(original);
+      const first = await core.handle(reversal(original));
+      expect(first.mti).toBe('0410');
+      expect(code(first)).toBe('00');
+      expect(code(await core.handle(reversal(original)))).toBe('00');
+      expect(core.head().seq).toBe(2);
+      const [, entry] = await core.unacknowledged(10);
+      expect(entry).toMatchObject({ kind: 'reversal', reversesSeq: 1, amount: 300_000 });
+      expect((await core.status()).cashFloatLeft).toBe(5_000_000);
+      expect(code(await core.handle(withdrawal(card.pan, 750_000)))).toBe('00');
+    },
+  );
 
   it('answers 13 to a reversal whose amount differs from the original', async () => {
     const original = withdrawal(card.pan, 300_000);
@@ -188,23 +191,26 @@ describe('entitlement sets', () => {
     expect((await core.verifyLedger()).ok).toBe(true);
   });
 
-  it('refuses sets with a bad signature, another agent, expired, older, or based beyond the head, changing nothing', async () => {
-    const good = signedSet();
-    await core.installEntitlementSet(good);
-    const cases: Array<[unknown, string]> = [
-      [{ ...signedSet(), sig: signedSet({ tahap: '2026-III' }).sig }, 'EDC_ERR_ENTITLEMENT_SIGNATURE'],
-      [signedSet({ agentId: 'AGT-999' }), 'EDC_ERR_ENTITLEMENT_AGENT'],
-      [signedSet({ expiresAt: startMs }), 'EDC_ERR_ENTITLEMENT_EXPIRED'],
-      [signedSet({ issuedAt: good.issuedAt - 1 }), 'EDC_ERR_ENTITLEMENT_STALE'],
-      [signedSet({ basedOnSeq: 5 }), 'EDC_ERR_ENTITLEMENT_AHEAD'],
-      [{ ...signedSet(), extra: 1 }, 'EDC_ERR_ENTITLEMENT_INVALID'],
-    ];
-    for (const [set, expected] of cases) {
-      const error = await rejection(core.installEntitlementSet(set as never));
-      expect(isEdcError(error, expected), expected).toBe(true);
-    }
-    expect((await core.status()).entitlementSet?.setId).toBe(good.setId);
-  });
+  it(
+    'refuses sets with a bad signature, another agent, expired,' + ' older, or based beyond the head, changing nothing',
+    async () => {
+      const good = signedSet();
+      await core.installEntitlementSet(good);
+      const cases: Array<[unknown, string]> = [
+        [{ ...signedSet(), sig: signedSet({ tahap: '2026-III' }).sig }, 'EDC_ERR_ENTITLEMENT_SIGNATURE'],
+        [signedSet({ agentId: 'AGT-999' }), 'EDC_ERR_ENTITLEMENT_AGENT'],
+        [signedSet({ expiresAt: startMs }), 'EDC_ERR_ENTITLEMENT_EXPIRED'],
+        [signedSet({ issuedAt: good.issuedAt - 1 }), 'EDC_ERR_ENTITLEMENT_STALE'],
+        [signedSet({ basedOnSeq: 5 }), 'EDC_ERR_ENTITLEMENT_AHEAD'],
+        [{ ...signedSet(), extra: 1 }, 'EDC_ERR_ENTITLEMENT_INVALID'],
+      ];
+      for (const [set, expected] of cases) {
+        const error = await rejection(core.installEntitlementSet(set as never));
+        expect(isEdcError(error, expected), expected).toBe(true);
+      }
+      expect((await core.status()).entitlementSet?.setId).toBe(good.setId);
+    },
+  );
 });
 
 describe('receipts', () => {
@@ -262,23 +268,27 @@ describe('verification, export, persistence', () => {
     expect(result.problems.join('\n')).toMatch(/KPM KPM-0001: remaining/);
   });
 
-  it('unacknowledged() hands out the intact entries before a tampered one, then refuses with EDC_ERR_LEDGER_CORRUPT', async () => {
-    core = await ledger.open();
-    await core.installEntitlementSet(signedSet());
-    for (const c of cards.slice(0, 3)) await core.handle(withdrawal(c.pan, 100_000));
-    await core.close();
-    const raw = new ClassicLevel<string, string>(join(ledger.dir, 'ledger'), { valueEncoding: 'utf8' });
-    const key = '!entries!0000000000000003';
-    await raw.put(key, (await raw.get(key))!.replace('"amount":100000', '"amount":10000'));
-    await raw.close();
-    core = await ledger.open();
-    const intact = await core.unacknowledged(10);
-    expect(intact.map((e) => e.seq)).toEqual([1, 2]);
-    await core.applyReceipt(receipt(2, intact[1]!.hash));
-    const error = await rejection(core.unacknowledged(10));
-    expect(isEdcError(error, 'EDC_ERR_LEDGER_CORRUPT')).toBe(true);
-    expect(error).toMatchObject({ details: { seq: 3, kind: 'hash' } });
-  });
+  it(
+    'unacknowledged() hands out the intact entries before a tampered one,' +
+      ' then refuses with EDC_ERR_LEDGER_CORRUPT',
+    async () => {
+      core = await ledger.open();
+      await core.installEntitlementSet(signedSet());
+      for (const c of cards.slice(0, 3)) await core.handle(withdrawal(c.pan, 100_000));
+      await core.close();
+      const raw = new ClassicLevel<string, string>(join(ledger.dir, 'ledger'), { valueEncoding: 'utf8' });
+      const key = '!entries!0000000000000003';
+      await raw.put(key, (await raw.get(key))!.replace('"amount":100000', '"amount":10000'));
+      await raw.close();
+      core = await ledger.open();
+      const intact = await core.unacknowledged(10);
+      expect(intact.map((e) => e.seq)).toEqual([1, 2]);
+      await core.applyReceipt(receipt(2, intact[1]!.hash));
+      const error = await rejection(core.unacknowledged(10));
+      expect(isEdcError(error, 'EDC_ERR_LEDGER_CORRUPT')).toBe(true);
+      expect(error).toMatchObject({ details: { seq: 3, kind: 'hash' } });
+    },
+  );
 
   it('refuses, with EDC_ERR_LEDGER_CORRUPT and never a ZodError, entries that no longer match the schema', async () => {
     core = await ledger.open();
@@ -316,23 +326,26 @@ describe('verification, export, persistence', () => {
     expect(isEdcError(await rejection(core.exportBundle(7)), 'EDC_ERR_CORE_ARGUMENT')).toBe(true);
   });
 
-  it('keeps head, cursor, halt reason and entitlement across a reopen, and refuses another agent identity', async () => {
-    core = await ledger.open();
-    await core.installEntitlementSet(signedSet());
-    await core.handle(withdrawal(card.pan, 100_000));
-    await core.setForwardingHalt('fork at seq 1');
-    const head = core.head();
-    await core.close();
-    core = await ledger.open();
-    expect(core.head()).toEqual(head);
-    const status = await core.status();
-    expect(status.haltReason).toBe('fork at seq 1');
-    expect(status.today.approvedCount).toBe(1);
-    await core.close();
-    const error = await rejection(ledger.open({ seed: gatewayKeys.seed }));
-    expect(isEdcError(error, 'EDC_ERR_LEDGER_IDENTITY')).toBe(true);
-    core = await ledger.open();
-  });
+  it(
+    'keeps head, cursor, halt reason and entitlement across a reopen,' + ' and refuses another agent identity',
+    async () => {
+      core = await ledger.open();
+      await core.installEntitlementSet(signedSet());
+      await core.handle(withdrawal(card.pan, 100_000));
+      await core.setForwardingHalt('fork at seq 1');
+      const head = core.head();
+      await core.close();
+      core = await ledger.open();
+      expect(core.head()).toEqual(head);
+      const status = await core.status();
+      expect(status.haltReason).toBe('fork at seq 1');
+      expect(status.today.approvedCount).toBe(1);
+      await core.close();
+      const error = await rejection(ledger.open({ seed: gatewayKeys.seed }));
+      expect(isEdcError(error, 'EDC_ERR_LEDGER_IDENTITY')).toBe(true);
+      core = await ledger.open();
+    },
+  );
 
   it('never writes a PAN, track 2 or ICC data to a log line or to the ledger files', async () => {
     const lines: string[] = [];

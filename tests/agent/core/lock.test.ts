@@ -22,18 +22,21 @@ async function openInChild(dir: string): Promise<{ opened: boolean; code?: strin
 }
 
 describe('one process per ledger', () => {
-  it('a second process opening a ledger in use gets EDC_ERR_LEDGER_LOCKED with a message for the bank agent', async () => {
-    ledger = await tempLedger();
-    const core = await ledger.open();
-    try {
-      const result = await openInChild(join(ledger.dir, 'ledger'));
-      expect(result.opened).toBe(false);
-      expect(result.code).toBe('EDC_ERR_LEDGER_LOCKED');
-      expect(result.message).toMatch(/another edc-agent process is already using it/);
-      expect(result.stack).toBe(`EDC_ERR_LEDGER_LOCKED: ${result.message}`);
-    } finally {
-      await core.close();
-    }
-    expect((await openInChild(join(ledger.dir, 'ledger'))).opened).toBe(true);
-  });
+  it(
+    'a second process opening a ledger in use gets' + ' EDC_ERR_LEDGER_LOCKED with a message for the bank agent',
+    async () => {
+      ledger = await tempLedger();
+      const core = await ledger.open();
+      try {
+        const result = await openInChild(join(ledger.dir, 'ledger'));
+        expect(result.opened).toBe(false);
+        expect(result.code).toBe('EDC_ERR_LEDGER_LOCKED');
+        expect(result.message).toMatch(/another edc-agent process is already using it/);
+        expect(result.stack).toBe(`EDC_ERR_LEDGER_LOCKED: ${result.message}`);
+      } finally {
+        await core.close();
+      }
+      expect((await openInChild(join(ledger.dir, 'ledger'))).opened).toBe(true);
+    },
+  );
 });

@@ -51,35 +51,39 @@ async function play(core: AgentCore, steps: ReadonlyArray<Step>): Promise<void> 
 }
 
 describe('entitlement arithmetic under random request sequences', () => {
-  it('approved withdrawals minus reversals per KPM equal initial minus final remaining, never above the entitlement', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
-        run += 1;
-        const core = await ledger.open({ dir: `${ledger.dir}/run-${run}` });
-        try {
-          await core.installEntitlementSet(signedSet());
-          await play(core, steps);
-          const entries: LedgerEntry[] = await core.unacknowledged(1000);
-          for (const c of cards) {
-            const net = entries
-              .filter((e) => e.kpmId === c.kpmId)
-              .reduce((sum, e) => sum + (e.kind === 'withdrawal' ? e.amount : -e.amount), 0);
-            const response = await core.handle(balance(c.pan));
-            const final = response.fields[54]![0]!.amount;
-            expect(net).toBe(c.remaining - final);
-            expect(net).toBeLessThanOrEqual(c.remaining);
-            expect(final).toBeGreaterThanOrEqual(0);
+  it(
+    'approved withdrawals minus reversals per KPM equal initial minus final remaining,' +
+      ' never above the entitlement',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
+          run += 1;
+          const core = await ledger.open({ dir: `${ledger.dir}/run-${run}` });
+          try {
+            await core.installEntitlementSet(signedSet());
+            await play(core, steps);
+            const entries: LedgerEntry[] = await core.unacknowledged(1000);
+            for (const c of cards) {
+              const net = entries
+                .filter((e) => e.kpmId === c.kpmId)
+                .reduce((sum, e) => sum + (e.kind === 'withdrawal' ? e.amount : -e.amount), 0);
+              const response = await core.handle(balance(c.pan));
+              const final = response.fields[54]![0]!.amount;
+              expect(net).toBe(c.remaining - final);
+              expect(net).toBeLessThanOrEqual(c.remaining);
+              expect(final).toBeGreaterThanOrEqual(0);
+            }
+            const reversed = entries
+              .filter((e) => e.kind === 'reversal')
+              .map((e) => (e.kind === 'reversal' ? e.reverses : ''));
+            expect(new Set(reversed).size).toBe(reversed.length);
+            expect((await core.verifyLedger()).ok).toBe(true);
+          } finally {
+            await core.close();
           }
-          const reversed = entries
-            .filter((e) => e.kind === 'reversal')
-            .map((e) => (e.kind === 'reversal' ? e.reverses : ''));
-          expect(new Set(reversed).size).toBe(reversed.length);
-          expect((await core.verifyLedger()).ok).toBe(true);
-        } finally {
-          await core.close();
-        }
-      }),
-      { numRuns: 25, seed: 20261122 },
-    );
-  });
+        }),
+        { numRuns: 25, seed: 20261122 },
+      );
+    },
+  );
 });

@@ -100,68 +100,80 @@ describe('spec §10.3 order of the checks', () => {
     expect(code(await core.handle(balance(card.pan, { 55: signatureCvm })))).toBe('12');
   });
 
-  it('answers 94 without 37, 38 or 54 to a 0200 that reuses a key with another amount, and the original still replays', async () => {
-    await core.installEntitlementSet(signedSet());
-    const first = withdrawal(card.pan, 100_000);
-    const approved = await core.handle(first);
-    const reused = await core.handle({ ...first, fields: { ...first.fields, 4: 200_000 } });
-    expect(code(reused)).toBe('94');
-    expect([reused.fields[37], reused.fields[38], reused.fields[54]]).toEqual([undefined, undefined, undefined]);
-    expect((await core.handle(first)).fields).toEqual(approved.fields);
-    expect(await core.unacknowledged(10)).toHaveLength(1);
-  });
+  it(
+    'answers 94 without 37, 38 or 54 to a 0200 that reuses a key with another amount,' +
+      ' and the original still replays',
+    async () => {
+      await core.installEntitlementSet(signedSet());
+      const first = withdrawal(card.pan, 100_000);
+      const approved = await core.handle(first);
+      const reused = await core.handle({ ...first, fields: { ...first.fields, 4: 200_000 } });
+      expect(code(reused)).toBe('94');
+      expect([reused.fields[37], reused.fields[38], reused.fields[54]]).toEqual([undefined, undefined, undefined]);
+      expect((await core.handle(first)).fields).toEqual(approved.fields);
+      expect(await core.unacknowledged(10)).toHaveLength(1);
+    },
+  );
 });
 
 describe('spec §10.4 reversals and §4.4 what settlement counts', () => {
-  it('answers 00 without an entry to a 0400 of an unknown, a declined or an already reversed withdrawal, and counts only the real reversal', async () => {
-    await core.installEntitlementSet(signedSet());
-    const unknown = withdrawal(card.pan, 100_000);
-    expect(code(await core.handle(reversal(unknown)))).toBe('00');
-    expect(code(await core.handle(unknown))).toBe('12');
-    const declined = withdrawal(card.pan, 3_500_000);
-    expect(code(await core.handle(declined))).toBe('61');
-    expect(code(await core.handle(reversal(declined)))).toBe('00');
-    const approved = withdrawal(cards[1]!.pan, 200_000);
-    expect(code(await core.handle(approved))).toBe('00');
-    expect(code(await core.handle(reversal(approved, { 4: 100_000 })))).toBe('13');
-    expect(code(await core.handle(reversal(approved)))).toBe('00');
-    expect(code(await core.handle(reversal(approved)))).toBe('00');
-    expect((await core.unacknowledged(10)).map((e) => e.kind)).toEqual(['withdrawal', 'reversal']);
-    const counted = await core.handle(
-      settlement({ withdrawalCount: 1, withdrawalAmount: 200_000, reversalCount: 3, reversalAmount: 400_000 }),
-    );
-    expect(code(counted)).toBe('95');
-    expect(counted.fields[63]).toEqual({
-      withdrawalCount: 1,
-      withdrawalAmount: 200_000,
-      reversalCount: 1,
-      reversalAmount: 200_000,
-    });
-  });
+  it(
+    'answers 00 without an entry to a 0400 of an unknown,' +
+      ' a declined or an already reversed withdrawal, and counts only the real reversal',
+    async () => {
+      await core.installEntitlementSet(signedSet());
+      const unknown = withdrawal(card.pan, 100_000);
+      expect(code(await core.handle(reversal(unknown)))).toBe('00');
+      expect(code(await core.handle(unknown))).toBe('12');
+      const declined = withdrawal(card.pan, 3_500_000);
+      expect(code(await core.handle(declined))).toBe('61');
+      expect(code(await core.handle(reversal(declined)))).toBe('00');
+      const approved = withdrawal(cards[1]!.pan, 200_000);
+      expect(code(await core.handle(approved))).toBe('00');
+      expect(code(await core.handle(reversal(approved, { 4: 100_000 })))).toBe('13');
+      expect(code(await core.handle(reversal(approved)))).toBe('00');
+      expect(code(await core.handle(reversal(approved)))).toBe('00');
+      expect((await core.unacknowledged(10)).map((e) => e.kind)).toEqual(['withdrawal', 'reversal']);
+      const counted = await core.handle(
+        settlement({ withdrawalCount: 1, withdrawalAmount: 200_000, reversalCount: 3, reversalAmount: 400_000 }),
+      );
+      expect(code(counted)).toBe('95');
+      expect(counted.fields[63]).toEqual({
+        withdrawalCount: 1,
+        withdrawalAmount: 200_000,
+        reversalCount: 1,
+        reversalAmount: 200_000,
+      });
+    },
+  );
 });
 
 describe('spec §3.5 settlement period', () => {
-  it('ignores the batch number: a never-used batch settles, a repeat with a new STAN meets the empty period, later withdrawals count in the new one', async () => {
-    await core.installEntitlementSet(signedSet());
-    await core.handle(withdrawal(card.pan, 100_000, { 60: { kind: 'batch', batchNumber: '000007' } }));
-    const totals = { withdrawalCount: 1, withdrawalAmount: 100_000, reversalCount: 0, reversalAmount: 0 };
-    const settle = settlement(totals, { 60: { kind: 'batch', batchNumber: '999999' } });
-    const first = await core.handle(settle);
-    expect([code(first), first.fields[60], first.fields[63]]).toEqual([
-      '00',
-      { kind: 'batch', batchNumber: '999999' },
-      totals,
-    ]);
-    expect((await core.handle(settle)).fields).toEqual(first.fields);
-    const repeat = await core.handle(settlement(totals, { 60: { kind: 'batch', batchNumber: '999999' } }));
-    expect([code(repeat), repeat.fields[63]]).toEqual(['95', zero]);
-    await core.handle(withdrawal(cards[1]!.pan, 50_000, { 60: { kind: 'batch', batchNumber: '000007' } }));
-    expect(
-      code(
-        await core.handle(
-          settlement({ withdrawalCount: 1, withdrawalAmount: 50_000, reversalCount: 0, reversalAmount: 0 }),
+  it(
+    'ignores the batch number: a never-used batch settles,' +
+      ' a repeat with a new STAN meets the empty period, later withdrawals count in the new one',
+    async () => {
+      await core.installEntitlementSet(signedSet());
+      await core.handle(withdrawal(card.pan, 100_000, { 60: { kind: 'batch', batchNumber: '000007' } }));
+      const totals = { withdrawalCount: 1, withdrawalAmount: 100_000, reversalCount: 0, reversalAmount: 0 };
+      const settle = settlement(totals, { 60: { kind: 'batch', batchNumber: '999999' } });
+      const first = await core.handle(settle);
+      expect([code(first), first.fields[60], first.fields[63]]).toEqual([
+        '00',
+        { kind: 'batch', batchNumber: '999999' },
+        totals,
+      ]);
+      expect((await core.handle(settle)).fields).toEqual(first.fields);
+      const repeat = await core.handle(settlement(totals, { 60: { kind: 'batch', batchNumber: '999999' } }));
+      expect([code(repeat), repeat.fields[63]]).toEqual(['95', zero]);
+      await core.handle(withdrawal(cards[1]!.pan, 50_000, { 60: { kind: 'batch', batchNumber: '000007' } }));
+      expect(
+        code(
+          await core.handle(
+            settlement({ withdrawalCount: 1, withdrawalAmount: 50_000, reversalCount: 0, reversalAmount: 0 }),
+          ),
         ),
-      ),
-    ).toBe('00');
-  });
+      ).toBe('00');
+    },
+  );
 });

@@ -183,7 +183,8 @@ describe('agent crash safety under SIGKILL', () => {
     );
     for (const a of approvals) expect(final.has(`${a.terminalId}/${a.stan}/${a.localDate}`)).toBe(true);
     console.log(
-      `crash test: ${rounds} SIGKILLs, ${approvals.length} approvals received by terminals, all in the ledger exactly once`,
+      `crash test: ${rounds} SIGKILLs, ${approvals.length} approvals received by terminals,` +
+        ' all in the ledger exactly once',
     );
     expect(approvals.length).toBeGreaterThan(0);
   }, 600_000);

@@ -139,37 +139,41 @@ describe('edc-agent init', () => {
 });
 
 describe('edc-agent start (child processes)', () => {
-  it('a second start on the same folder fails with one clear line while the first serves status; SIGTERM stops the first cleanly', async () => {
-    const dir = join(root, 'start');
-    await cli(...initArgs(dir, 17_433));
-    const first = spawn(process.execPath, [bin, 'start', '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    first.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    try {
-      await expect.poll(() => stderr, { timeout: 15_000 }).toContain('berjalan');
-      const second = spawnSync(process.execPath, [bin, 'start', '--dir', dir], { encoding: 'utf8', timeout: 15_000 });
-      expect(second.status).toBe(1);
-      expect(second.stderr.trim().split('\n')).toHaveLength(1);
-      expect(second.stderr).toMatch(/^edc-agent: EDC_ERR_LEDGER_LOCKED: .*another edc-agent process/);
-      const status = spawnSync(process.execPath, [bin, 'status', '--dir', dir, '--json'], {
-        encoding: 'utf8',
-        timeout: 15_000,
-      });
-      const report = JSON.parse(status.stdout) as {
-        running: boolean;
-        summary: { id: string[] };
-        links: Array<{ kind: string }>;
-      };
-      expect(report.running).toBe(true);
-      expect(report.summary.id[0]).toBe('Status agen AGT-001: berjalan');
-      expect(report.links.map((l) => l.kind)).toEqual(['tcp-listener']);
-    } finally {
-      const exited = new Promise<number | null>((done) => first.once('exit', (code) => done(code)));
-      first.kill('SIGTERM');
-      expect(await exited).toBe(0);
-    }
-    expect(stderr).toContain('berhenti / stopped');
-    const verify = await cli('ledger', 'verify', '--dir', dir);
-    expect(verify.code).toBe(0);
-  });
+  it(
+    'a second start on the same folder fails with one clear line while the first serves status;' +
+      ' SIGTERM stops the first cleanly',
+    async () => {
+      const dir = join(root, 'start');
+      await cli(...initArgs(dir, 17_433));
+      const first = spawn(process.execPath, [bin, 'start', '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      first.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      try {
+        await expect.poll(() => stderr, { timeout: 15_000 }).toContain('berjalan');
+        const second = spawnSync(process.execPath, [bin, 'start', '--dir', dir], { encoding: 'utf8', timeout: 15_000 });
+        expect(second.status).toBe(1);
+        expect(second.stderr.trim().split('\n')).toHaveLength(1);
+        expect(second.stderr).toMatch(/^edc-agent: EDC_ERR_LEDGER_LOCKED: .*another edc-agent process/);
+        const status = spawnSync(process.execPath, [bin, 'status', '--dir', dir, '--json'], {
+          encoding: 'utf8',
+          timeout: 15_000,
+        });
+        const report = JSON.parse(status.stdout) as {
+          running: boolean;
+          summary: { id: string[] };
+          links: Array<{ kind: string }>;
+        };
+        expect(report.running).toBe(true);
+        expect(report.summary.id[0]).toBe('Status agen AGT-001: berjalan');
+        expect(report.links.map((l) => l.kind)).toEqual(['tcp-listener']);
+      } finally {
+        const exited = new Promise<number | null>((done) => first.once('exit', (code) => done(code)));
+        first.kill('SIGTERM');
+        expect(await exited).toBe(0);
+      }
+      expect(stderr).toContain('berhenti / stopped');
+      const verify = await cli('ledger', 'verify', '--dir', dir);
+      expect(verify.code).toBe(0);
+    },
+  );
 });

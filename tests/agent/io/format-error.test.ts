@@ -35,25 +35,29 @@ function withTail(bytes: Uint8Array, tail: string): Uint8Array {
 }
 
 describe('formatErrorResponse()', () => {
-  it('answers a 0200 whose invoice number is not 6 digits with a 0210 that follows the echo rule: 24 and 42 echoed, 60 not, 62 the text of 30', () => {
-    const broken = withTail(encode(withdrawal()), 'ABCDEF');
-    expect(() => decode(broken)).toThrow(expect.objectContaining({ code: 'EDC_ERR_ISO_FIELD' }));
-    const response = decode(formatErrorResponse(broken)!);
-    expect(response.tpdu).toEqual({ destination: 0x0101, source: 1 });
-    expect(response.mti).toBe('0210');
-    expect(response.fields).toEqual({
-      3: '010000',
-      4: 750_000,
-      11: '000003',
-      12: '143210',
-      13: '1122',
-      24: '001',
-      39: '30',
-      41: 'EDC00001',
-      42: 'AGEN-BRI-000123',
-      62: 'Format pesan salah',
-    });
-  });
+  it(
+    'answers a 0200 whose invoice number is not 6 digits with a 0210 that follows the echo rule:' +
+      ' 24 and 42 echoed, 60 not, 62 the text of 30',
+    () => {
+      const broken = withTail(encode(withdrawal()), 'ABCDEF');
+      expect(() => decode(broken)).toThrow(expect.objectContaining({ code: 'EDC_ERR_ISO_FIELD' }));
+      const response = decode(formatErrorResponse(broken)!);
+      expect(response.tpdu).toEqual({ destination: 0x0101, source: 1 });
+      expect(response.mti).toBe('0210');
+      expect(response.fields).toEqual({
+        3: '010000',
+        4: 750_000,
+        11: '000003',
+        12: '143210',
+        13: '1122',
+        24: '001',
+        39: '30',
+        41: 'EDC00001',
+        42: 'AGEN-BRI-000123',
+        62: 'Format pesan salah',
+      });
+    },
+  );
 
   it('leaves 24 out when the request had none', () => {
     const plain = withdrawal();

@@ -36,32 +36,38 @@ const base = `${gatewayUrl}/v1/agents/${agentId}`;
 const errorBody = (status: number, code: string) => ({ statusCode: status, code, message: `${code} from test` });
 
 describe('forwarder pass', () => {
-  it('drains 1200 unacknowledged entries in order in batches of at most 500, then installs the entitlement set', async () => {
-    for (let i = 0; i < 1200; i++) core.append();
-    const outcome = await forwarder().syncNow();
-    expect(outcome.ok).toBe(true);
-    expect(gateway.stored.map((e) => e.seq)).toEqual(core.entries.map((e) => e.seq));
-    expect(core.ackHead()).toEqual(core.head());
-    const uploads = gateway.requests.filter((r) => r.method === 'POST');
-    expect(uploads).toHaveLength(3);
-    expect(core.installed).toHaveLength(1);
-    expect(core.halt).toBeNull();
-  });
+  it(
+    'drains 1200 unacknowledged entries in order in batches of at most 500,' + ' then installs the entitlement set',
+    async () => {
+      for (let i = 0; i < 1200; i++) core.append();
+      const outcome = await forwarder().syncNow();
+      expect(outcome.ok).toBe(true);
+      expect(gateway.stored.map((e) => e.seq)).toEqual(core.entries.map((e) => e.seq));
+      expect(core.ackHead()).toEqual(core.head());
+      const uploads = gateway.requests.filter((r) => r.method === 'POST');
+      expect(uploads).toHaveLength(3);
+      expect(core.installed).toHaveLength(1);
+      expect(core.halt).toBeNull();
+    },
+  );
 
-  it('keeps the cursor and does not halt when the connection is refused, then resyncs from GET head first', async () => {
-    core.append();
-    server.use(http.post(`${base}/uploads`, () => HttpResponse.error()));
-    const loop = forwarder();
-    const failed = await loop.syncNow();
-    expect(failed.ok).toBe(false);
-    if (!failed.ok) expect([failed.error.code, failed.halted]).toEqual(['EDC_ERR_FORWARD_UNREACHABLE', false]);
-    expect(core.ackHead().seq).toBe(0);
-    server.resetHandlers(...gateway.handlers());
-    gateway.requests.length = 0;
-    expect((await loop.syncNow()).ok).toBe(true);
-    expect(gateway.requests[0]).toEqual({ method: 'GET', path: `/v1/agents/${agentId}/head` });
-    expect(core.ackHead().seq).toBe(1);
-  });
+  it(
+    'keeps the cursor and does not halt when the connection is refused,' + ' then resyncs from GET head first',
+    async () => {
+      core.append();
+      server.use(http.post(`${base}/uploads`, () => HttpResponse.error()));
+      const loop = forwarder();
+      const failed = await loop.syncNow();
+      expect(failed.ok).toBe(false);
+      if (!failed.ok) expect([failed.error.code, failed.halted]).toEqual(['EDC_ERR_FORWARD_UNREACHABLE', false]);
+      expect(core.ackHead().seq).toBe(0);
+      server.resetHandlers(...gateway.handlers());
+      gateway.requests.length = 0;
+      expect((await loop.syncNow()).ok).toBe(true);
+      expect(gateway.requests[0]).toEqual({ method: 'GET', path: `/v1/agents/${agentId}/head` });
+      expect(core.ackHead().seq).toBe(1);
+    },
+  );
 
   it('backs off on 503 and honours Retry-After as a floor', async () => {
     core.append();
@@ -99,26 +105,30 @@ describe('forwarder pass', () => {
     expect(core.ackHead().seq).toBe(0);
   });
 
-  it('times out a slow upload the gateway did store, and the next pass advances the cursor from GET head without re-uploading', async () => {
-    core.append();
-    core.append();
-    server.use(
-      http.post(`${base}/uploads`, async ({ request }) => {
-        gateway.store(JSON.parse(await request.text()));
-        await delay('infinite');
-        return HttpResponse.json({});
-      }),
-    );
-    const loop = forwarder({ requestTimeoutMs: 150 });
-    const outcome = await loop.syncNow();
-    expect(outcome.ok ? null : [outcome.error.code, outcome.halted]).toEqual(['EDC_ERR_FORWARD_TIMEOUT', false]);
-    expect(core.ackHead().seq).toBe(0);
-    server.resetHandlers(...gateway.handlers());
-    gateway.requests.length = 0;
-    expect((await loop.syncNow()).ok).toBe(true);
-    expect(core.ackHead().seq).toBe(2);
-    expect(gateway.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
-  });
+  it(
+    'times out a slow upload the gateway did store,' +
+      ' and the next pass advances the cursor from GET head without re-uploading',
+    async () => {
+      core.append();
+      core.append();
+      server.use(
+        http.post(`${base}/uploads`, async ({ request }) => {
+          gateway.store(JSON.parse(await request.text()));
+          await delay('infinite');
+          return HttpResponse.json({});
+        }),
+      );
+      const loop = forwarder({ requestTimeoutMs: 150 });
+      const outcome = await loop.syncNow();
+      expect(outcome.ok ? null : [outcome.error.code, outcome.halted]).toEqual(['EDC_ERR_FORWARD_TIMEOUT', false]);
+      expect(core.ackHead().seq).toBe(0);
+      server.resetHandlers(...gateway.handlers());
+      gateway.requests.length = 0;
+      expect((await loop.syncNow()).ok).toBe(true);
+      expect(core.ackHead().seq).toBe(2);
+      expect(gateway.requests.filter((r) => r.method === 'POST')).toHaveLength(0);
+    },
+  );
 
   it('halts loudly on a receipt whose signature does not verify, and the cursor stays', async () => {
     core.append();
@@ -196,18 +206,21 @@ describe('forwarder pass', () => {
     expect(core.ackHead().seq).toBe(0);
   });
 
-  it('signs requests so that a gateway checking the signature accepts them, and a tampered seed is refused', async () => {
-    core.append();
-    const loop = createForwarder({
-      core,
-      agentId,
-      seed: gateway.keys.seed,
-      logger: silentLogger(),
-      settings: { ...forwarderDefaults, gatewayUrl, batchEntriesMax: 500 },
-    });
-    const outcome = await loop.syncNow();
-    expect(outcome.ok ? null : outcome.error.code).toBe('EDC_ERR_FORWARD_AUTH');
-  });
+  it(
+    'signs requests so that a gateway checking the signature accepts them,' + ' and a tampered seed is refused',
+    async () => {
+      core.append();
+      const loop = createForwarder({
+        core,
+        agentId,
+        seed: gateway.keys.seed,
+        logger: silentLogger(),
+        settings: { ...forwarderDefaults, gatewayUrl, batchEntriesMax: 500 },
+      });
+      const outcome = await loop.syncNow();
+      expect(outcome.ok ? null : outcome.error.code).toBe('EDC_ERR_FORWARD_AUTH');
+    },
+  );
 
   it('joins a pass in flight instead of starting a second one', async () => {
     for (let i = 0; i < 3; i++) core.append();

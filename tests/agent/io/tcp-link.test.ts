@@ -42,33 +42,36 @@ async function terminal(id = 'TERM0001'): Promise<EdcTerminal> {
 }
 
 describe('TCP terminal link', () => {
-  it('answers sign-on, approves a withdrawal with a Bahasa Indonesia receipt, and the ledger holds it once', async () => {
-    const t = await terminal();
-    const signOn = await t.signOn();
-    expect(signOn.kind === 'response' && signOn.response.fields[39]).toBe('00');
-    const card = fixture.cards[0]!;
-    const exchange = await t.withdraw(card, card.pin, 750_000);
-    expect(exchange.kind).toBe('response');
-    if (exchange.kind !== 'response') return;
-    expect(exchange.response.fields[39]).toBe('00');
-    const receipt = formatReceipt({
-      kind: 'withdrawal',
-      response: exchange.response,
-      pan: card.pan,
-      at: Date.now(),
-      utcOffsetMinutes: 420,
-    });
-    expect(receipt).toContain('STRUK TARIK TUNAI');
-    expect(receipt).toContain('Jumlah       : Rp 750.000');
-    expect(receipt).toContain('DISETUJUI');
-    expect(receipt).toContain('Terima kasih');
-    expect(receipt).not.toContain(card.pan);
-    const entries = await core.unacknowledged(10);
-    expect(entries.map((e) => [e.kind, e.amount, e.stan])).toEqual([
-      ['withdrawal', 750_000, exchange.request.fields[11]],
-    ]);
-    await t.transport.close();
-  });
+  it(
+    'answers sign-on, approves a withdrawal with a Bahasa Indonesia receipt,' + ' and the ledger holds it once',
+    async () => {
+      const t = await terminal();
+      const signOn = await t.signOn();
+      expect(signOn.kind === 'response' && signOn.response.fields[39]).toBe('00');
+      const card = fixture.cards[0]!;
+      const exchange = await t.withdraw(card, card.pin, 750_000);
+      expect(exchange.kind).toBe('response');
+      if (exchange.kind !== 'response') return;
+      expect(exchange.response.fields[39]).toBe('00');
+      const receipt = formatReceipt({
+        kind: 'withdrawal',
+        response: exchange.response,
+        pan: card.pan,
+        at: Date.now(),
+        utcOffsetMinutes: 420,
+      });
+      expect(receipt).toContain('STRUK TARIK TUNAI');
+      expect(receipt).toContain('Jumlah       : Rp 750.000');
+      expect(receipt).toContain('DISETUJUI');
+      expect(receipt).toContain('Terima kasih');
+      expect(receipt).not.toContain(card.pan);
+      const entries = await core.unacknowledged(10);
+      expect(entries.map((e) => [e.kind, e.amount, e.stan])).toEqual([
+        ['withdrawal', 750_000, exchange.request.fields[11]],
+      ]);
+      await t.transport.close();
+    },
+  );
 
   it('declines a wrong PIN with 55, and the ledger stays empty', async () => {
     const t = await terminal();
@@ -123,28 +126,31 @@ describe('TCP terminal link', () => {
     await t.transport.close();
   });
 
-  it('sends nothing for a request whose TPDU id is not 60 and keeps the connection open for the next request', async () => {
-    const t = await terminal();
-    const answers: Uint8Array[] = [];
-    t.transport.onPayload((payload) => answers.push(payload));
-    const bad = encode({
-      tpdu: { destination: 1, source: 0 },
-      mti: '0800',
-      fields: { 7: '1122143210', 11: '000901', 41: 'TERM0001', 70: '301' },
-    });
-    bad[0] = 0x61;
-    await t.transport.send(bad);
-    await t.transport.send(
-      encode({
+  it(
+    'sends nothing for a request whose TPDU id is not 60' + ' and keeps the connection open for the next request',
+    async () => {
+      const t = await terminal();
+      const answers: Uint8Array[] = [];
+      t.transport.onPayload((payload) => answers.push(payload));
+      const bad = encode({
         tpdu: { destination: 1, source: 0 },
         mti: '0800',
-        fields: { 7: '1122143211', 11: '000902', 41: 'TERM0001', 70: '301' },
-      }),
-    );
-    await expect.poll(() => answers.length).toBe(1);
-    expect([decode(answers[0]!).fields[11], decode(answers[0]!).fields[39]]).toEqual(['000902', '00']);
-    await t.transport.close();
-  });
+        fields: { 7: '1122143210', 11: '000901', 41: 'TERM0001', 70: '301' },
+      });
+      bad[0] = 0x61;
+      await t.transport.send(bad);
+      await t.transport.send(
+        encode({
+          tpdu: { destination: 1, source: 0 },
+          mti: '0800',
+          fields: { 7: '1122143211', 11: '000902', 41: 'TERM0001', 70: '301' },
+        }),
+      );
+      await expect.poll(() => answers.length).toBe(1);
+      expect([decode(answers[0]!).fields[11], decode(answers[0]!).fields[39]]).toEqual(['000902', '00']);
+      await t.transport.close();
+    },
+  );
 
   it('serves several terminals at once and reports each connection in the link registry', async () => {
     const terminals = await Promise.all(['TERM0001', 'TERM0002', 'TERM0003'].map((id) => terminal(id)));

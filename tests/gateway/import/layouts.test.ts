@@ -140,7 +140,9 @@ describe('loadLayoutFile()', () => {
     const path = join(dir, 'btn-v2.json');
     await writeFile(path, JSON.stringify(btnV2));
     const layout = await loadLayoutFile(path);
-    const text = `${btnV2.header.join('\t')}\n1\tKPM-0001\t3201325410937842\tSITI, S.PD\t6032980000000036\t3201322016\t1.500.000\tgagal\tN-1\t31-12-2026\n`;
+    const text =
+      `${btnV2.header.join('\t')}\n` +
+      '1\tKPM-0001\t3201325410937842\tSITI, S.PD\t6032980000000036\t3201322016\t1.500.000\tgagal\tN-1\t31-12-2026\n';
     const { rows, rejects } = await parseText(text, { bank: 'BTN', tahap: '2026-IV', layout });
     expect(rejects).toEqual([]);
     expect(rows[0]).toMatchObject({

@@ -33,7 +33,8 @@ describe('parseDisbursements() on malformed BRI files', () => {
 
   it('rejects amounts with wrong thousands grouping in bni-v1', async () => {
     const header =
-      'TAHAP;BANK;NO_REKENING_KKS;NAMA_PENERIMA;NIK_PENERIMA;IDKPM;KODE_DESA;NILAI_BANTUAN;KETERANGAN;TANGGAL_PROSES;NO_REFERENSI';
+      'TAHAP;BANK;NO_REKENING_KKS;NAMA_PENERIMA;NIK_PENERIMA;IDKPM;' +
+      'KODE_DESA;NILAI_BANTUAN;KETERANGAN;TANGGAL_PROSES;NO_REFERENSI';
     const row = (amount: string, ref: string): string =>
       `2026-IV;BNI;${good.pan};SITI;${good.nik};KPM-0001;${good.region};${amount};SUKSES;15/10/2026;${ref}`;
     const text = [
@@ -126,7 +127,11 @@ describe('parseDisbursements() on malformed BRI files', () => {
   });
 
   it('strips a UTF-8 BOM and reads CRLF, LF and mixed endings alike', async () => {
-    const text = `\ufeff${briHeader}\r\n${briLine({ ref: 'R1' })}\r\n${briLine({ no: '2', ref: 'R2' })}\n${briLine({ no: '3', ref: 'R3' })}`;
+    const text =
+      `\ufeff${briHeader}\r\n` +
+      `${briLine({ ref: 'R1' })}\r\n` +
+      `${briLine({ no: '2', ref: 'R2' })}\n` +
+      `${briLine({ no: '3', ref: 'R3' })}`;
     const { rows, rejects } = await parseText(text, bri, 7);
     expect(rejects).toEqual([]);
     expect(rows.map((r) => [r.line, r.reference])).toEqual([
@@ -157,34 +162,45 @@ describe('parseDisbursements() on malformed BRI files', () => {
     expect(rejects[0]!.reason).toMatch(/^expected 10 fields separated by ",", found 4/);
   });
 
-  it('stops at an unclosed quote with one EDC_ERR_IMPORT_CSV_SYNTAX reject after delivering the rows before it', async () => {
-    const text = `${briHeader}\n${briLine({ ref: 'R1' })}\n${briLine({ no: '2', ref: 'R2' })}\n${briLine({ no: '3', name: '"SITI', ref: 'R3' })}\n${briLine({ no: '4', ref: 'R4' })}\n`;
-    const summary = await summarizeImport(parseDisbursements(textStream(text, 5), bri));
-    expect(summary).toMatchObject({
-      rows: 2,
-      rejects: 1,
-      aborted: true,
-      rejectsByCode: { EDC_ERR_IMPORT_CSV_SYNTAX: 1 },
-    });
-  });
+  it(
+    'stops at an unclosed quote with one EDC_ERR_IMPORT_CSV_SYNTAX' + ' reject after delivering the rows before it',
+    async () => {
+      const text =
+        `${briHeader}\n` +
+        `${briLine({ ref: 'R1' })}\n` +
+        `${briLine({ no: '2', ref: 'R2' })}\n` +
+        `${briLine({ no: '3', name: '"SITI', ref: 'R3' })}\n` +
+        `${briLine({ no: '4', ref: 'R4' })}\n`;
+      const summary = await summarizeImport(parseDisbursements(textStream(text, 5), bri));
+      expect(summary).toMatchObject({
+        rows: 2,
+        rejects: 1,
+        aborted: true,
+        rejectsByCode: { EDC_ERR_IMPORT_CSV_SYNTAX: 1 },
+      });
+    },
+  );
 
-  it('stops at an overlong record with EDC_ERR_IMPORT_RECORD_TOO_LONG on its line, after the rows before it', async () => {
-    const text = file(
-      briLine({ ref: 'R1' }),
-      briLine({ no: '2', ref: 'R2' }),
-      briLine({ no: '3', name: 'A'.repeat(5000), ref: 'R3' }),
-      briLine({ no: '4', ref: 'R4' }),
-    );
-    const { rows, rejects } = await parseText(text, bri);
-    expect(rows.map((r) => r.line)).toEqual([2, 3]);
-    expect(rejects).toEqual([
-      {
-        line: 4,
-        code: 'EDC_ERR_IMPORT_RECORD_TOO_LONG',
-        reason: 'expected a record of at most 4096 characters, found a longer one; nothing after it was read',
-      },
-    ]);
-  });
+  it(
+    'stops at an overlong record with EDC_ERR_IMPORT_RECORD_TOO_LONG on its line,' + ' after the rows before it',
+    async () => {
+      const text = file(
+        briLine({ ref: 'R1' }),
+        briLine({ no: '2', ref: 'R2' }),
+        briLine({ no: '3', name: 'A'.repeat(5000), ref: 'R3' }),
+        briLine({ no: '4', ref: 'R4' }),
+      );
+      const { rows, rejects } = await parseText(text, bri);
+      expect(rows.map((r) => r.line)).toEqual([2, 3]);
+      expect(rejects).toEqual([
+        {
+          line: 4,
+          code: 'EDC_ERR_IMPORT_RECORD_TOO_LONG',
+          reason: 'expected a record of at most 4096 characters, found a longer one; nothing after it was read',
+        },
+      ]);
+    },
+  );
 
   it('stops after rowsMax data rows with EDC_ERR_IMPORT_TOO_MANY_ROWS', async () => {
     const text = file(briLine({ ref: 'R1' }), briLine({ no: '2', ref: 'R2' }), briLine({ no: '3', ref: 'R3' }));
@@ -234,7 +250,8 @@ describe('writeRejectsReport()', () => {
     expect(text).toBe(
       'line,code,reason\n' +
         '2,EDC_ERR_IMPORT_AMOUNT,"expected a positive whole rupiah amount like 750000, found ""1,5"""\n' +
-        '3,EDC_ERR_IMPORT_DUPLICATE,"expected each reference once in a file, found ""BRI2026IV-0000000001"" again (first on line 2)"\n',
+        '3,EDC_ERR_IMPORT_DUPLICATE,"expected each reference once in a file,' +
+        ' found ""BRI2026IV-0000000001"" again (first on line 2)"\n',
     );
   });
 });

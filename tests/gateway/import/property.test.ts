@@ -47,7 +47,8 @@ const nik = fc
   )
   .map(
     ([p, r, d, day, female, month, year, serial]) =>
-      `${p}${r}${d}${String(day + (female ? 40 : 0)).padStart(2, '0')}${month}${year}${String(serial).padStart(4, '0')}`,
+      `${p}${r}${d}${String(day + (female ? 40 : 0)).padStart(2, '0')}` +
+      `${month}${year}${String(serial).padStart(4, '0')}`,
   );
 const pan = fc
   .integer({ min: 15, max: 18 })

@@ -85,19 +85,22 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       ]);
     });
 
-    it('applyDisbursements reports a row that changes an imported fact as a conflict and does not apply it', async () => {
-      await s.store.applyDisbursements([row('KPM-0001', 750_000)], { fileSha256: 'f'.repeat(64), now: 1 });
-      const out = await s.store.applyDisbursements([row('KPM-0001', 900_000, { line: 7 })], {
-        fileSha256: 'e'.repeat(64),
-        now: 2,
-      });
-      expect(out).toMatchObject({
-        accepted: 0,
-        conflicts: 1,
-        conflictList: [{ line: 7, kpmId: 'KPM-0001', reference: 'REF-KPM-0001' }],
-      });
-      expect((await s.store.summary(tahap, {})).credited).toBe(750_000);
-    });
+    it(
+      'applyDisbursements reports a row that changes an' + ' imported fact as a conflict and does not apply it',
+      async () => {
+        await s.store.applyDisbursements([row('KPM-0001', 750_000)], { fileSha256: 'f'.repeat(64), now: 1 });
+        const out = await s.store.applyDisbursements([row('KPM-0001', 900_000, { line: 7 })], {
+          fileSha256: 'e'.repeat(64),
+          now: 2,
+        });
+        expect(out).toMatchObject({
+          accepted: 0,
+          conflicts: 1,
+          conflictList: [{ line: 7, kpmId: 'KPM-0001', reference: 'REF-KPM-0001' }],
+        });
+        expect((await s.store.summary(tahap, {})).credited).toBe(750_000);
+      },
+    );
 
     it('stores no PAN, NIK or name in the clear', async () => {
       const r = row('KPM-0001', 750_000);
@@ -109,37 +112,40 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(all).not.toContain(r.name);
     });
 
-    it('ingest appends in order, acknowledges duplicates, refuses a gap and a prevHash break without change', async () => {
-      const e1 = w(a, 'KPM-0001', 1000);
-      const e2 = w(a, 'KPM-0001', 1000);
-      expect(await s.store.ingest('AGT-A', [e1], 10)).toMatchObject({
-        kind: 'accepted',
-        accepted: 1,
-        duplicates: 0,
-        head: { seq: 1, hash: e1.hash },
-      });
-      expect(await s.store.ingest('AGT-A', [e1, e2], 11)).toMatchObject({
-        kind: 'accepted',
-        accepted: 1,
-        duplicates: 1,
-        head: { seq: 2 },
-      });
-      const before = await s.store.snapshot();
-      w(a, 'KPM-0001', 1000);
-      expect(await s.store.ingest('AGT-A', [w(a, 'KPM-0001', 1000)], 12)).toEqual({
-        kind: 'gap',
-        headSeq: 2,
-        expectedSeq: 3,
-        foundSeq: 4,
-      });
-      const wrongPrev = signEntry(
-        { ...entryBody(w(newAgent('AGT-A'), 'KPM-0001', 1)), seq: 3, agentId: 'AGT-A' },
-        a.seed,
-      );
-      expect(await s.store.ingest('AGT-A', [wrongPrev], 13)).toMatchObject({ kind: 'prevHash', index: 0, seq: 3 });
-      expect(await s.store.snapshot()).toEqual(before);
-      expect(await s.store.entries('AGT-A', 1, 10)).toEqual([e1, e2]);
-    });
+    it(
+      'ingest appends in order, acknowledges duplicates,' + ' refuses a gap and a prevHash break without change',
+      async () => {
+        const e1 = w(a, 'KPM-0001', 1000);
+        const e2 = w(a, 'KPM-0001', 1000);
+        expect(await s.store.ingest('AGT-A', [e1], 10)).toMatchObject({
+          kind: 'accepted',
+          accepted: 1,
+          duplicates: 0,
+          head: { seq: 1, hash: e1.hash },
+        });
+        expect(await s.store.ingest('AGT-A', [e1, e2], 11)).toMatchObject({
+          kind: 'accepted',
+          accepted: 1,
+          duplicates: 1,
+          head: { seq: 2 },
+        });
+        const before = await s.store.snapshot();
+        w(a, 'KPM-0001', 1000);
+        expect(await s.store.ingest('AGT-A', [w(a, 'KPM-0001', 1000)], 12)).toEqual({
+          kind: 'gap',
+          headSeq: 2,
+          expectedSeq: 3,
+          foundSeq: 4,
+        });
+        const wrongPrev = signEntry(
+          { ...entryBody(w(newAgent('AGT-A'), 'KPM-0001', 1)), seq: 3, agentId: 'AGT-A' },
+          a.seed,
+        );
+        expect(await s.store.ingest('AGT-A', [wrongPrev], 13)).toMatchObject({ kind: 'prevHash', index: 0, seq: 3 });
+        expect(await s.store.snapshot()).toEqual(before);
+        expect(await s.store.entries('AGT-A', 1, 10)).toEqual([e1, e2]);
+      },
+    );
 
     it('concurrent ingests are each applied or refused on their own (a refused one changes nothing)', async () => {
       await s.store.applyDisbursements([row('KPM-0001', 500_000), row('KPM-0004', 500_000)], {
@@ -178,96 +184,102 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect(await s.store.head('AGT-A')).toEqual({ seq: 1, hash: e1.hash });
     });
 
-    it('classifies every KPM: matched, partial, unclaimed, overdrawn, no_disbursement (failed row and no row)', async () => {
-      await s.store.applyDisbursements(
-        [
-          row('KPM-0001', 500_000),
-          row('KPM-0002', 500_000),
-          row('KPM-0003', 500_000),
-          row('KPM-0004', 500_000),
-          row('KPM-0005', 300_000, { status: 'returned' }),
-        ],
-        { fileSha256: 'f'.repeat(64), now: 1 },
-      );
-      await ingestSegment(
-        s.store,
-        a.record!,
-        [
-          w(a, 'KPM-0001', 500_000),
-          w(a, 'KPM-0002', 200_000),
-          w(a, 'KPM-0003', 400_000),
-          w(a, 'KPM-0003', 400_000),
-          w(a, 'KPM-0009', 50_000),
-        ],
-        10,
-      );
-      const sum = await s.store.summary(tahap, {});
-      expect(sum).toMatchObject({
-        kpm: 6,
-        'kpm.matched.count': 1,
-        'kpm.partial.count': 1,
-        'kpm.overdrawn.count': 1,
-        'kpm.unclaimed.count': 1,
-        'kpm.no_disbursement.count': 2,
-        disbursed: 2_300_000,
-        credited: 2_000_000,
-        returned: 300_000,
-        failed: 0,
-        drawn: 1_500_000,
-        withdrawn: 1_200_000,
-        unclaimed: 800_000,
-        overdrawnExcess: 300_000,
-        'w.ok.count': 4,
-        'w.unknown_card.count': 1,
-        'w.unknown_card.amount': 50_000,
-      });
-      expect(sum.disbursed).toBe(sum.withdrawn! + sum.unclaimed! + sum.failed! + sum.returned!);
-      const overdrawn = await s.store.positions(tahap, 'overdrawn', { limit: 10 });
-      expect(overdrawn.items).toMatchObject([
-        { kpmId: 'KPM-0003', credited: 500_000, drawn: 800_000, withdrawn: 500_000, overdrawnExcess: 300_000 },
-      ]);
-    });
+    it(
+      'classifies every KPM: matched, partial, unclaimed,' + ' overdrawn, no_disbursement (failed row and no row)',
+      async () => {
+        await s.store.applyDisbursements(
+          [
+            row('KPM-0001', 500_000),
+            row('KPM-0002', 500_000),
+            row('KPM-0003', 500_000),
+            row('KPM-0004', 500_000),
+            row('KPM-0005', 300_000, { status: 'returned' }),
+          ],
+          { fileSha256: 'f'.repeat(64), now: 1 },
+        );
+        await ingestSegment(
+          s.store,
+          a.record!,
+          [
+            w(a, 'KPM-0001', 500_000),
+            w(a, 'KPM-0002', 200_000),
+            w(a, 'KPM-0003', 400_000),
+            w(a, 'KPM-0003', 400_000),
+            w(a, 'KPM-0009', 50_000),
+          ],
+          10,
+        );
+        const sum = await s.store.summary(tahap, {});
+        expect(sum).toMatchObject({
+          kpm: 6,
+          'kpm.matched.count': 1,
+          'kpm.partial.count': 1,
+          'kpm.overdrawn.count': 1,
+          'kpm.unclaimed.count': 1,
+          'kpm.no_disbursement.count': 2,
+          disbursed: 2_300_000,
+          credited: 2_000_000,
+          returned: 300_000,
+          failed: 0,
+          drawn: 1_500_000,
+          withdrawn: 1_200_000,
+          unclaimed: 800_000,
+          overdrawnExcess: 300_000,
+          'w.ok.count': 4,
+          'w.unknown_card.count': 1,
+          'w.unknown_card.amount': 50_000,
+        });
+        expect(sum.disbursed).toBe(sum.withdrawn! + sum.unclaimed! + sum.failed! + sum.returned!);
+        const overdrawn = await s.store.positions(tahap, 'overdrawn', { limit: 10 });
+        expect(overdrawn.items).toMatchObject([
+          { kpmId: 'KPM-0003', credited: 500_000, drawn: 800_000, withdrawn: 500_000, overdrawnExcess: 300_000 },
+        ]);
+      },
+    );
 
-    it('classifies withdrawals: duplicate, reversed, unknown card by PAN, late by expired set and by closing time', async () => {
-      await s.store.applyDisbursements([row('KPM-0001', 900_000), row('KPM-0002', 900_000)], {
-        fileSha256: 'f'.repeat(64),
-        now: 1,
-      });
-      const first = w(a, 'KPM-0001', 100_000, { stan: '000777' });
-      const dup = w(a, 'KPM-0001', 100_000, { stan: '000777' });
-      const rev = w(a, 'KPM-0002', 50_000);
-      const undo = reversal(a, rev);
-      const wrongCard = withdrawal(a, s.keys, {
-        kpmId: 'KPM-0002',
-        amount: 10_000,
-        pan: '6032999999999999',
-        setId: setA,
-      });
-      const expired = w(a, 'KPM-0002', 20_000, { at: 2_000_000 });
-      await ingestSegment(s.store, a.record!, [first, dup, rev, undo, wrongCard, expired], 10);
-      const sum = await s.store.summary(tahap, {});
-      expect(sum).toMatchObject({
-        'w.ok.count': 1,
-        'w.duplicate.count': 1,
-        'w.reversed.count': 1,
-        'w.unknown_card.count': 1,
-        'w.late.count': 1,
-        drawn: 120_000,
-      });
-      expect((await s.store.settlements(tahap))['AGT-A']).toMatchObject({
-        payable: 120_000,
-        disputed: 110_000,
-        claimed: 230_000,
-      });
-      const dups = await s.store.withdrawals(tahap, 'duplicate', { limit: 10 });
-      expect(dups.items).toMatchObject([{ agentId: 'AGT-A', seq: dup.seq, kpmId: 'KPM-0001', amount: 100_000 }]);
-      if (s.reopen !== undefined) {
-        const reopened = await s.reopen({ [tahap]: 5 });
-        const result = await reopened.reconcile(tahap, 100);
-        expect(result.agree).toBe(false); // the closing time moved: the stored state is stale and recompute says so
-        expect(result.totals).toMatchObject({ 'w.late.count': 2, 'w.ok.count': 0 });
-      }
-    });
+    it(
+      'classifies withdrawals: duplicate, reversed,' + ' unknown card by PAN, late by expired set and by closing time',
+      async () => {
+        await s.store.applyDisbursements([row('KPM-0001', 900_000), row('KPM-0002', 900_000)], {
+          fileSha256: 'f'.repeat(64),
+          now: 1,
+        });
+        const first = w(a, 'KPM-0001', 100_000, { stan: '000777' });
+        const dup = w(a, 'KPM-0001', 100_000, { stan: '000777' });
+        const rev = w(a, 'KPM-0002', 50_000);
+        const undo = reversal(a, rev);
+        const wrongCard = withdrawal(a, s.keys, {
+          kpmId: 'KPM-0002',
+          amount: 10_000,
+          pan: '6032999999999999',
+          setId: setA,
+        });
+        const expired = w(a, 'KPM-0002', 20_000, { at: 2_000_000 });
+        await ingestSegment(s.store, a.record!, [first, dup, rev, undo, wrongCard, expired], 10);
+        const sum = await s.store.summary(tahap, {});
+        expect(sum).toMatchObject({
+          'w.ok.count': 1,
+          'w.duplicate.count': 1,
+          'w.reversed.count': 1,
+          'w.unknown_card.count': 1,
+          'w.late.count': 1,
+          drawn: 120_000,
+        });
+        expect((await s.store.settlements(tahap))['AGT-A']).toMatchObject({
+          payable: 120_000,
+          disputed: 110_000,
+          claimed: 230_000,
+        });
+        const dups = await s.store.withdrawals(tahap, 'duplicate', { limit: 10 });
+        expect(dups.items).toMatchObject([{ agentId: 'AGT-A', seq: dup.seq, kpmId: 'KPM-0001', amount: 100_000 }]);
+        if (s.reopen !== undefined) {
+          const reopened = await s.reopen({ [tahap]: 5 });
+          const result = await reopened.reconcile(tahap, 100);
+          expect(result.agree).toBe(false); // the closing time moved: the stored state is stale and recompute says so
+          expect(result.totals).toMatchObject({ 'w.late.count': 2, 'w.ok.count': 0 });
+        }
+      },
+    );
 
     it('reconcile agrees with the continuous state, stores the result with its input fingerprints', async () => {
       await s.store.applyDisbursements([row('KPM-0001', 500_000), row('KPM-0004', 300_000)], {
@@ -307,55 +319,58 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       expect((await s.store.summary(tahap, { bank: 'BNI', region: '32' })).credited).toBe(0);
     });
 
-    it('exceptions move open -> investigating -> resolved with a reason, each change audited; resolved is final', async () => {
-      await s.store.applyDisbursements([row('KPM-0001', 500_000)], { fileSha256: 'f'.repeat(64), now: 1 });
-      const page = await s.store.exceptions(tahap, { limit: 10 });
-      expect(page.items).toMatchObject([
-        { id: `K:${tahap}:KPM-0001`, kind: 'unclaimed', amount: 500_000, state: 'open' },
-      ]);
-      const id = page.items[0]!.id;
-      await expect(
-        s.store.transitionException(id, { to: 'resolved', reason: 'confirmed', note: 'x', actor: 'ana', now: 2 }),
-      ).rejects.toMatchObject({ code: 'EDC_ERR_EXCEPTION_TRANSITION' });
-      await s.store.transitionException(id, {
-        to: 'investigating',
-        reason: undefined,
-        note: 'called pendamping',
-        actor: 'ana',
-        now: 3,
-      });
-      await expect(
-        s.store.transitionException(id, { to: 'resolved', reason: undefined, note: 'x', actor: 'ana', now: 4 }),
-      ).rejects.toMatchObject({ code: 'EDC_ERR_EXCEPTION_TRANSITION' });
-      const done = await s.store.transitionException(id, {
-        to: 'resolved',
-        reason: 'returned_to_treasury',
-        note: 'retur SP2D 12',
-        actor: 'ana',
-        now: 5,
-      });
-      expect(done).toMatchObject({
-        state: 'resolved',
-        history: [
-          { from: 'open', to: 'investigating' },
-          { from: 'investigating', to: 'resolved', reason: 'returned_to_treasury' },
-        ],
-      });
-      await expect(
-        s.store.transitionException(id, { to: 'open', reason: undefined, note: 'x', actor: 'ana', now: 6 }),
-      ).rejects.toMatchObject({ code: 'EDC_ERR_EXCEPTION_TRANSITION' });
-      const audit = await s.store.audit({ limit: 10 });
-      expect(audit.items.map((r) => r.details.to)).toEqual(['investigating', 'resolved']);
-      await expect(
-        s.store.transitionException(`K:${tahap}:KPM-9999`, {
+    it(
+      'exceptions move open -> investigating -> resolved with a reason,' + ' each change audited; resolved is final',
+      async () => {
+        await s.store.applyDisbursements([row('KPM-0001', 500_000)], { fileSha256: 'f'.repeat(64), now: 1 });
+        const page = await s.store.exceptions(tahap, { limit: 10 });
+        expect(page.items).toMatchObject([
+          { id: `K:${tahap}:KPM-0001`, kind: 'unclaimed', amount: 500_000, state: 'open' },
+        ]);
+        const id = page.items[0]!.id;
+        await expect(
+          s.store.transitionException(id, { to: 'resolved', reason: 'confirmed', note: 'x', actor: 'ana', now: 2 }),
+        ).rejects.toMatchObject({ code: 'EDC_ERR_EXCEPTION_TRANSITION' });
+        await s.store.transitionException(id, {
           to: 'investigating',
           reason: undefined,
-          note: 'x',
+          note: 'called pendamping',
           actor: 'ana',
-          now: 7,
-        }),
-      ).rejects.toMatchObject({ code: 'EDC_ERR_NOT_FOUND' });
-    });
+          now: 3,
+        });
+        await expect(
+          s.store.transitionException(id, { to: 'resolved', reason: undefined, note: 'x', actor: 'ana', now: 4 }),
+        ).rejects.toMatchObject({ code: 'EDC_ERR_EXCEPTION_TRANSITION' });
+        const done = await s.store.transitionException(id, {
+          to: 'resolved',
+          reason: 'returned_to_treasury',
+          note: 'retur SP2D 12',
+          actor: 'ana',
+          now: 5,
+        });
+        expect(done).toMatchObject({
+          state: 'resolved',
+          history: [
+            { from: 'open', to: 'investigating' },
+            { from: 'investigating', to: 'resolved', reason: 'returned_to_treasury' },
+          ],
+        });
+        await expect(
+          s.store.transitionException(id, { to: 'open', reason: undefined, note: 'x', actor: 'ana', now: 6 }),
+        ).rejects.toMatchObject({ code: 'EDC_ERR_EXCEPTION_TRANSITION' });
+        const audit = await s.store.audit({ limit: 10 });
+        expect(audit.items.map((r) => r.details.to)).toEqual(['investigating', 'resolved']);
+        await expect(
+          s.store.transitionException(`K:${tahap}:KPM-9999`, {
+            to: 'investigating',
+            reason: undefined,
+            note: 'x',
+            actor: 'ana',
+            now: 7,
+          }),
+        ).rejects.toMatchObject({ code: 'EDC_ERR_NOT_FOUND' });
+      },
+    );
 
     it('pages positions with a cursor until the end', async () => {
       await s.store.applyDisbursements(

@@ -65,13 +65,17 @@ describe('LevelStore.reconcile (full recompute)', () => {
     expect(result.differences).toEqual(['position KPM-0002: continuous classification differs from recompute']);
   });
 
-  it('does not report a stored position whose facts differ only where classification does not look (a row line number)', async () => {
-    await tamperPosition('KPM-0001', (pos) => {
-      pos.rows = pos.rows.map((r) => ({ ...r, line: r.line + 40 }));
-    });
-    const result = await store.reconcile(tahap, 5);
-    expect(result).toMatchObject({ agree: true, differences: [], kpmCount: 2 });
-  });
+  it(
+    'does not report a stored position whose facts differ only' +
+      ' where classification does not look (a row line number)',
+    async () => {
+      await tamperPosition('KPM-0001', (pos) => {
+        pos.rows = pos.rows.map((r) => ({ ...r, line: r.line + 40 }));
+      });
+      const result = await store.reconcile(tahap, 5);
+      expect(result).toMatchObject({ agree: true, differences: [], kpmCount: 2 });
+    },
+  );
 
   it('reads a snapshot: an upload sent right after reconcile starts is stored, and is not in that result', async () => {
     const setId = await issueSet(store, agent);
@@ -86,22 +90,26 @@ describe('LevelStore.reconcile (full recompute)', () => {
     expect(after.totals['w.ok.count']).toBe(1);
   });
 
-  it('applyDisbursements: within one chunk, a repeated row is a duplicate and a changed one a conflict; a second row of a KPM moves its position', async () => {
-    const rows = [
-      row('KPM-0003', 200_000, { reference: 'A' }),
-      row('KPM-0003', 200_000, { reference: 'A' }),
-      row('KPM-0003', 250_000, { reference: 'A', line: 9 }),
-      row('KPM-0003', 100_000, { reference: 'B' }),
-    ];
-    expect(await store.applyDisbursements(rows, { fileSha256: 'e'.repeat(64), now: 2 })).toMatchObject({
-      accepted: 2,
-      duplicates: 1,
-      conflicts: 1,
-      conflictList: [{ line: 9 }],
-    });
-    expect(await store.summary(tahap, {})).toMatchObject({ kpm: 3, credited: 1_100_000, 'kpm.unclaimed.count': 3 });
-    expect((await store.reconcile(tahap, 5)).agree).toBe(true);
-  });
+  it(
+    'applyDisbursements: within one chunk, a repeated row is a duplicate and a changed one a conflict;' +
+      ' a second row of a KPM moves its position',
+    async () => {
+      const rows = [
+        row('KPM-0003', 200_000, { reference: 'A' }),
+        row('KPM-0003', 200_000, { reference: 'A' }),
+        row('KPM-0003', 250_000, { reference: 'A', line: 9 }),
+        row('KPM-0003', 100_000, { reference: 'B' }),
+      ];
+      expect(await store.applyDisbursements(rows, { fileSha256: 'e'.repeat(64), now: 2 })).toMatchObject({
+        accepted: 2,
+        duplicates: 1,
+        conflicts: 1,
+        conflictList: [{ line: 9 }],
+      });
+      expect(await store.summary(tahap, {})).toMatchObject({ kpm: 3, credited: 1_100_000, 'kpm.unclaimed.count': 3 });
+      expect((await store.reconcile(tahap, 5)).agree).toBe(true);
+    },
+  );
 
   it('reconcile on a closed store fails with EDC_ERR_STORE_CLOSED', async () => {
     await store.close();

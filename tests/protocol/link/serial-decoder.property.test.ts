@@ -63,33 +63,37 @@ describe('SerialFrameDecoder properties', () => {
     );
   });
 
-  it('random byte streams and chunkings never throw and never yield a frame that is not on the wire with a right LRC', () => {
-    const segmentArb = fc.oneof(
-      junkArb,
-      payloadArb.map(referenceSerialFrame),
-      fc.constantFrom(Uint8Array.of(0x06), Uint8Array.of(0x15)),
-    );
-    fc.assert(
-      fc.property(
-        fc.array(segmentArb, { maxLength: 8 }),
-        cutsArb,
-        fc.constantFrom(16, 64, 2048),
-        (segments, cuts, payloadBytesMax) => {
-          const wire = concat(segments);
-          const events = decodeChunks(new SerialFrameDecoder({ payloadBytesMax }), splitAt(wire, cuts));
-          // The independent encoder computes the LRC afresh: finding its output in the input
-          // proves this exact frame, with a right LRC, was on the wire.
-          const unproven = events.filter(
-            (e) =>
-              e.type === 'frame' &&
-              (!contains(wire, referenceSerialFrame(e.payload)) || e.payload.length > payloadBytesMax),
-          );
-          expect(unproven).toEqual([]);
-        },
-      ),
-      { numRuns: propertyRuns.serialRandomStreams },
-    );
-  });
+  it(
+    'random byte streams and chunkings never throw and never' +
+      ' yield a frame that is not on the wire with a right LRC',
+    () => {
+      const segmentArb = fc.oneof(
+        junkArb,
+        payloadArb.map(referenceSerialFrame),
+        fc.constantFrom(Uint8Array.of(0x06), Uint8Array.of(0x15)),
+      );
+      fc.assert(
+        fc.property(
+          fc.array(segmentArb, { maxLength: 8 }),
+          cutsArb,
+          fc.constantFrom(16, 64, 2048),
+          (segments, cuts, payloadBytesMax) => {
+            const wire = concat(segments);
+            const events = decodeChunks(new SerialFrameDecoder({ payloadBytesMax }), splitAt(wire, cuts));
+            // The independent encoder computes the LRC afresh: finding its output in the input
+            // proves this exact frame, with a right LRC, was on the wire.
+            const unproven = events.filter(
+              (e) =>
+                e.type === 'frame' &&
+                (!contains(wire, referenceSerialFrame(e.payload)) || e.payload.length > payloadBytesMax),
+            );
+            expect(unproven).toEqual([]);
+          },
+        ),
+        { numRuns: propertyRuns.serialRandomStreams },
+      );
+    },
+  );
 
   it('streams mixing valid frames with STX-free garbage deliver exactly the valid frames, in order', () => {
     const segmentArb = fc.oneof(
@@ -107,27 +111,30 @@ describe('SerialFrameDecoder properties', () => {
     );
   });
 
-  it('streams mixing valid frames with any junk deliver every valid frame when the junk is followed by a quiet gap', () => {
-    const segmentArb = fc.oneof(
-      payloadArb.map((p) => ({ payload: p, bytes: encodeSerialFrame(p) })),
-      junkArb.map((j) => ({ payload: undefined, bytes: j })),
-    );
-    fc.assert(
-      fc.property(fc.array(fc.tuple(segmentArb, cutsArb), { maxLength: 8 }), (segments) => {
-        const decoder = new SerialFrameDecoder({ interByteTimeoutMs: 100 });
-        const events: SerialDecodeEvent[] = [];
-        let nowMs = 0;
-        for (const [segment, cuts] of segments) {
-          for (const chunk of splitAt(segment.bytes, cuts)) events.push(...decoder.push(chunk, nowMs));
-          nowMs += segment.payload === undefined ? 100 : 1;
-        }
-        events.push(...decoder.finish());
-        const expected = segments.flatMap(([s]) => (s.payload === undefined ? [] : [hex(s.payload)]));
-        expect(isSubsequence(expected, frames(events))).toBe(true);
-      }),
-      { numRuns: propertyRuns.serialFramesWithJunkAndGaps },
-    );
-  });
+  it(
+    'streams mixing valid frames with any junk deliver every' + ' valid frame when the junk is followed by a quiet gap',
+    () => {
+      const segmentArb = fc.oneof(
+        payloadArb.map((p) => ({ payload: p, bytes: encodeSerialFrame(p) })),
+        junkArb.map((j) => ({ payload: undefined, bytes: j })),
+      );
+      fc.assert(
+        fc.property(fc.array(fc.tuple(segmentArb, cutsArb), { maxLength: 8 }), (segments) => {
+          const decoder = new SerialFrameDecoder({ interByteTimeoutMs: 100 });
+          const events: SerialDecodeEvent[] = [];
+          let nowMs = 0;
+          for (const [segment, cuts] of segments) {
+            for (const chunk of splitAt(segment.bytes, cuts)) events.push(...decoder.push(chunk, nowMs));
+            nowMs += segment.payload === undefined ? 100 : 1;
+          }
+          events.push(...decoder.finish());
+          const expected = segments.flatMap(([s]) => (s.payload === undefined ? [] : [hex(s.payload)]));
+          expect(isSubsequence(expected, frames(events))).toBe(true);
+        }),
+        { numRuns: propertyRuns.serialFramesWithJunkAndGaps },
+      );
+    },
+  );
 
   it('yields the same events, errors included, however the same bytes are chunked', () => {
     const smallPayloadArb = fc.uint8Array({ maxLength: 60 });

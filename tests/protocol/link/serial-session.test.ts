@@ -299,52 +299,55 @@ describe('SerialLinkSession: two ends on one line', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('delivers every send exactly as the loss schedule allows, and settles with the right code (property)', async () => {
-    type Fate = 'intact' | 'corrupt' | 'lost';
-    const triesArb = fc.array(fc.tuple(fc.constantFrom<Fate>('intact', 'corrupt', 'lost'), fc.boolean()), {
-      minLength: 3,
-      maxLength: 3,
-    });
-    await fc.assert(
-      fc.asyncProperty(triesArb, fc.uint8Array({ minLength: 1, maxLength: 150 }), async (schedule, payload) => {
-        const clock = new FakeClock();
-        let frameTry = 0;
-        const deliveries: boolean[] = [];
-        const sides: { a?: SerialLinkSession; b?: SerialLinkSession } = {};
-        sides.a = new SerialLinkSession({
-          clock,
-          lineBytesPerSecond: Infinity,
-          onMessage: () => undefined,
-          write: (frame) => {
-            const [fate] = schedule[frameTry++]!;
-            if (fate === 'lost') return;
-            const bytes = frame.slice();
-            if (fate === 'corrupt') bytes[3]! ^= 0x5a;
-            sides.b!.receive(bytes);
-          },
-        });
-        sides.b = new SerialLinkSession({
-          clock,
-          lineBytesPerSecond: Infinity,
-          onMessage: (_payload, info) => deliveries.push(info.possibleDuplicate),
-          write: (answer) => {
-            // B answers inside A's write, so the answer belongs to the try just made.
-            const [, answerArrives] = schedule[frameTry - 1]!;
-            if (answerArrives) sides.a!.receive(answer);
-          },
-        });
-        const outcome = track(sides.a.send(payload));
-        clock.advance(10_000);
-        await flush();
-        const expected = expectedOutcome(schedule);
-        expect(outcome.state).toBe(expected.code === undefined ? 'resolved' : 'rejected');
-        expect(outcome.error?.code).toBe(expected.code);
-        expect(deliveries).toEqual(Array.from({ length: expected.deliveries }, (_, i) => i > 0));
-        expect(clock.pendingTimers).toBe(0);
-      }),
-      { numRuns: propertyRuns.sessionDeliveryUnderLoss },
-    );
-  });
+  it(
+    'delivers every send exactly as the loss schedule allows,' + ' and settles with the right code (property)',
+    async () => {
+      type Fate = 'intact' | 'corrupt' | 'lost';
+      const triesArb = fc.array(fc.tuple(fc.constantFrom<Fate>('intact', 'corrupt', 'lost'), fc.boolean()), {
+        minLength: 3,
+        maxLength: 3,
+      });
+      await fc.assert(
+        fc.asyncProperty(triesArb, fc.uint8Array({ minLength: 1, maxLength: 150 }), async (schedule, payload) => {
+          const clock = new FakeClock();
+          let frameTry = 0;
+          const deliveries: boolean[] = [];
+          const sides: { a?: SerialLinkSession; b?: SerialLinkSession } = {};
+          sides.a = new SerialLinkSession({
+            clock,
+            lineBytesPerSecond: Infinity,
+            onMessage: () => undefined,
+            write: (frame) => {
+              const [fate] = schedule[frameTry++]!;
+              if (fate === 'lost') return;
+              const bytes = frame.slice();
+              if (fate === 'corrupt') bytes[3]! ^= 0x5a;
+              sides.b!.receive(bytes);
+            },
+          });
+          sides.b = new SerialLinkSession({
+            clock,
+            lineBytesPerSecond: Infinity,
+            onMessage: (_payload, info) => deliveries.push(info.possibleDuplicate),
+            write: (answer) => {
+              // B answers inside A's write, so the answer belongs to the try just made.
+              const [, answerArrives] = schedule[frameTry - 1]!;
+              if (answerArrives) sides.a!.receive(answer);
+            },
+          });
+          const outcome = track(sides.a.send(payload));
+          clock.advance(10_000);
+          await flush();
+          const expected = expectedOutcome(schedule);
+          expect(outcome.state).toBe(expected.code === undefined ? 'resolved' : 'rejected');
+          expect(outcome.error?.code).toBe(expected.code);
+          expect(deliveries).toEqual(Array.from({ length: expected.deliveries }, (_, i) => i > 0));
+          expect(clock.pendingTimers).toBe(0);
+        }),
+        { numRuns: propertyRuns.sessionDeliveryUnderLoss },
+      );
+    },
+  );
 });
 
 /** The model: each try's frame arrives intact, corrupted or not at all; its answer arrives or not. */

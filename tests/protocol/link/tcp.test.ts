@@ -106,27 +106,31 @@ describe('TcpFrameDecoder properties', () => {
     );
   });
 
-  it('random byte streams never throw, never buffer over payloadBytesMax, and frames stay in step with the prefixes', () => {
-    const streamArb = fc.array(
-      fc.oneof(fc.uint8Array({ maxLength: 40 }), payloadArb.map(referenceTcpFrame), fc.constant(fromHex('0000'))),
-      { maxLength: 8 },
-    );
-    fc.assert(
-      fc.property(streamArb, cutsArb, fc.constantFrom(8, 64, 2048), (segments, cuts, payloadBytesMax) => {
-        const wire = concat(segments);
-        const decoder = new TcpFrameDecoder({ payloadBytesMax });
-        const events: TcpDecodeEvent[] = [];
-        for (const chunk of splitAt(wire, cuts)) {
-          events.push(...decoder.push(chunk, 0));
-          if (decoder.bufferedBytes > payloadBytesMax) return false;
-        }
-        events.push(...decoder.finish());
-        // Walk the prefixes independently: the decoder must agree frame for frame.
-        return summarize(events).join() === referenceTcpWalk(wire, payloadBytesMax).join();
-      }),
-      { numRuns: propertyRuns.tcpRandomStreams },
-    );
-  });
+  it(
+    'random byte streams never throw, never buffer over payloadBytesMax,' +
+      ' and frames stay in step with the prefixes',
+    () => {
+      const streamArb = fc.array(
+        fc.oneof(fc.uint8Array({ maxLength: 40 }), payloadArb.map(referenceTcpFrame), fc.constant(fromHex('0000'))),
+        { maxLength: 8 },
+      );
+      fc.assert(
+        fc.property(streamArb, cutsArb, fc.constantFrom(8, 64, 2048), (segments, cuts, payloadBytesMax) => {
+          const wire = concat(segments);
+          const decoder = new TcpFrameDecoder({ payloadBytesMax });
+          const events: TcpDecodeEvent[] = [];
+          for (const chunk of splitAt(wire, cuts)) {
+            events.push(...decoder.push(chunk, 0));
+            if (decoder.bufferedBytes > payloadBytesMax) return false;
+          }
+          events.push(...decoder.finish());
+          // Walk the prefixes independently: the decoder must agree frame for frame.
+          return summarize(events).join() === referenceTcpWalk(wire, payloadBytesMax).join();
+        }),
+        { numRuns: propertyRuns.tcpRandomStreams },
+      );
+    },
+  );
 });
 
 /** An independent, whole-buffer reading of a TCP stream, to hold the streaming decoder against. */

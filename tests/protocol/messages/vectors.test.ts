@@ -37,7 +37,9 @@ function buildVectors(): unknown {
   );
   return {
     about:
-      'Entries of one agent chain (seq 1..4, the 4th a reversal) and a receipt. signingBytes is the UTF-8 text that is SHA-256 hashed (hash) and Ed25519 signed (sig). Keys: 32-byte seeds and public keys, base64.',
+      'Entries of one agent chain (seq 1..4, the 4th a reversal) and a receipt.' +
+      ' signingBytes is the UTF-8 text that is SHA-256 hashed (hash) and Ed25519 signed (sig).' +
+      ' Keys: 32-byte seeds and public keys, base64.',
     agent: { agentId: 'AGT-BRI-0001', seed: agentSeed, publicKey: agentPublicKey },
     gateway: { seed: gatewaySeed, publicKey: gatewayPublicKey },
     entries: chain.map((entry) => ({
