@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isEdcError } from '../protocol/errors.ts';
 import { bankCommand } from './cli/bank.ts';
+import { monitorCommand } from './cli/monitor.ts';
 import { processIo, type Io } from './cli/io.ts';
 import { demoCommand, rigCommand } from './cli/rig.ts';
 import { signalCommand } from './cli/signal.ts';
@@ -36,6 +37,8 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   switch (command) {
     case 'terminal':
       return terminalCommand(rest, io);
+    case 'monitor':
+      return monitorCommand(rest, io);
     case 'bank':
       return bankCommand(rest[0], rest.slice(1), io);
     case 'signal':

@@ -101,14 +101,17 @@ async function scriptStep(session: Session, step: ScriptStep): Promise<void> {
   printOutcome(session, request, await cardExchange(session, request));
 }
 
-async function signOn(t: RigTerminal, io: Io): Promise<void> {
+const signOnText = {
+  id: { ok: 'Terhubung ke agen', none: 'Agen tidak menjawab sign-on' },
+  en: { ok: 'Signed on to the agent', none: 'No answer to sign-on from the agent' },
+};
+
+async function signOn(session: Session): Promise<void> {
+  const { t, io } = session;
   const exchange = await t.terminal.signOn();
   t.noteStan(exchange.request.fields[11]);
-  io.err(
-    exchange.kind === 'response'
-      ? `Terhubung ke agen / Signed on (${exchange.response.fields[39] ?? '-'})\n`
-      : 'Agen tidak menjawab sign-on / No answer to sign-on\n',
-  );
+  const text = signOnText[session.language];
+  io.err(exchange.kind === 'response' ? `${text.ok} (${exchange.response.fields[39] ?? '-'})\n` : `${text.none}\n`);
 }
 
 export async function terminalCommand(argv: readonly string[], io: Io): Promise<number> {
@@ -135,7 +138,7 @@ export async function terminalCommand(argv: readonly string[], io: Io): Promise<
   await t.open();
   const session: Session = { t, faults, io, language, cardPinOf, ...(agentName === undefined ? {} : { agentName }) };
   try {
-    await signOn(t, io);
+    await signOn(session);
     if (script === undefined) await interactive(session, book, io.stdin ?? process.stdin);
     else for (const step of script.steps) await scriptStep(session, step);
   } finally {

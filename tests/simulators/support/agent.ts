@@ -26,12 +26,18 @@ export interface TestAgent {
   readonly cardsFile: string;
   /** The terminal's end of the serial pair, when `serial` was asked for. */
   readonly serialPath?: string;
+  /** How many withdrawals the agent approved (its ledger's entries). */
+  readonly approvals: () => Promise<number>;
   readonly core: AgentCore;
   close(): Promise<void>;
 }
 
+/**
+ * `serial: true` makes a socat pair and serves its agent end; `serialPath` serves a device the
+ * test made itself (e.g. one end of a software Y cable).
+ */
 export async function startTestAgent(
-  options: { serial?: boolean; remaining?: number; seed?: number } = {},
+  options: { serial?: boolean; serialPath?: string; remaining?: number; seed?: number } = {},
 ): Promise<TestAgent> {
   const fixture: Fixture = await makeFixture({ cards: 3, remaining: options.remaining ?? 750_000, seed: options.seed });
   const logger = pino({ level: 'silent' });
@@ -45,9 +51,11 @@ export async function startTestAgent(
   const { port } = await server.listen();
   let pty: PtyPair | undefined;
   let link: SerialTerminalLink | undefined;
-  if (options.serial === true) {
+  if (options.serial === true)
     pty = await openPtyPair(join(fixture.dir, 'agent.pty'), join(fixture.dir, 'terminal.pty'));
-    link = new SerialTerminalLink({ ...serialLinkDefaults, path: pty.agentPath }, context);
+  const serialPath = options.serialPath ?? pty?.agentPath;
+  if (serialPath !== undefined) {
+    link = new SerialTerminalLink({ ...serialLinkDefaults, path: serialPath }, context);
     link.start();
   }
   const kpmIds = fixture.set.entitlements.map((e) => e.kpmId);
@@ -62,6 +70,7 @@ export async function startTestAgent(
     cardsFile,
     ...(pty === undefined ? {} : { serialPath: pty.terminalPath }),
     core,
+    approvals: async () => (await core.unacknowledged(1000)).filter((e) => e.kind === 'withdrawal').length,
     async close() {
       await link?.close();
       await server.close();
