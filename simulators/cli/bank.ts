@@ -40,7 +40,8 @@ export const cardsSpec: CommandSpec = {
     'edc-sim bank cards --seed S --size N [--bank BRI|BNI|BTN|MANDIRI] --out FILE [--kpm-ids FILE]\n' +
     '  Writes the cards file (CSV: kpm_id,bank,region_code,pan,pin,rupiah_per_tahap) of the population of seed S\n' +
     "  and size N, only bank B's KPMs with --bank: what `edc-sim terminal --cards FILE` reads. --kpm-ids also\n" +
-    '  writes their KPM ids, one per line, for `edc-gateway agents add --kpm-file`. Neither file may exist.',
+    '  writes their KPM ids, one per line, for `edc-gateway agents add --kpm-file`. Neither file may exist.\n' +
+    '  Example: edc-sim bank cards --seed 1 --size 500 --bank BRI --out bri-cards.csv --kpm-ids bri-kpm.txt',
   options: {
     seed: { type: 'string' },
     size: { type: 'string' },

@@ -14,7 +14,8 @@ export const monitorSpec: CommandSpec = {
     '  name (PAN masked; PIN block and track 2 never shown); --json: one JSON object per line. Sources: a TCP proxy\n' +
     '  between terminal and agent (point the terminal at --listen), serial taps (one device per direction, or one\n' +
     '  --serial device carrying both, directions then guessed), or a capture. --record FILE captures the raw bytes\n' +
-    '  (card data: mode 0600) for --read. Runs until SIGINT/SIGTERM (a capture: to its end); summary on stderr.',
+    '  (card data: mode 0600) for --read. Runs until SIGINT/SIGTERM (a capture: to its end); summary on stderr.\n' +
+    '  Example: edc-sim monitor --listen 127.0.0.1:9100 --target 127.0.0.1:9000 --record day.cap',
   options: {
     listen: { type: 'string' },
     target: { type: 'string' },

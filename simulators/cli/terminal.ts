@@ -24,7 +24,8 @@ export const terminalSpec: CommandSpec = {
     '  Without --script: asks for a card number or KPM id, the PIN (shown as ****) and the amount (Rp 700.000,\n' +
     '  700.000 or 700000; empty = balance inquiry; empty card = quit), and prints the struk. A simulated card\n' +
     "  checks the PIN typed against its own: the card's row in --cards (edc-sim bank cards), else --card-pin.\n" +
-    '  --stan: the first STAN (default from the clock, so a new run never reuses a STAN the agent has seen today).',
+    '  --stan: the first STAN (default: 10 per second since local midnight, so a later run starts above an\n' +
+    "  earlier one's). Example: edc-sim terminal --tcp 127.0.0.1:9000 --cards bri-cards.csv --merchant-id AGT-BRI-0001",
   options: {
     tcp: { type: 'string' },
     serial: { type: 'string' },
