@@ -14,7 +14,8 @@
  * Direction. A tap per direction, or each direction of a TCP connection, knows who sent what. A
  * merged tap (both directions on one device) guesses: a frame whose MTI is a response (third
  * digit 1, e.g. 0210) came from the agent, a request from the terminal; an ACK or NAK answers the
- * last frame, so it came from the other side; anything else is `unknown`.
+ * last frame, so it came from the other side (unknown after a damaged frame, whose sender is not
+ * known); anything else is `unknown`.
  */
 import type { ControlName } from '../../protocol/link/constants.ts';
 import { computeLrc, encodeLenBcd } from '../../protocol/link/serial-frame.ts';
@@ -201,6 +202,8 @@ export class LineDecoders {
         const dir = stream.side === 'merged' ? guess : stream.side;
         this.emit({ ...base, dir, kind: 'control', control: event.control });
       } else {
+        // A damaged frame's sender is unknown, so the ACK or NAK after it cannot be attributed.
+        if (stream.side === 'merged') this.lastFrameFrom.set(stream.conn, 'unknown');
         const dir = stream.side === 'merged' ? 'unknown' : stream.side;
         this.emit({ ...base, dir, kind: 'error', code: event.error.code, detail: scrub(event.error.message) });
       }
