@@ -287,7 +287,11 @@ export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly strin
       <div class="filters">
         <label>
           {t('state')}
-          <select value={state} onChange={(e) => setState(e.currentTarget.value as ExceptionState | '')}>
+          <select
+            data-testid="state-filter"
+            value={state}
+            onChange={(e) => setState(e.currentTarget.value as ExceptionState | '')}
+          >
             <option value="">{t('allStates')}</option>
             {(['open', 'investigating', 'resolved'] as const).map((s) => (
               <option key={s} value={s}>
