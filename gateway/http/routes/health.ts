@@ -25,7 +25,7 @@ export function healthRoutes(ctx: GatewayContext, ready: () => boolean) {
       },
     );
     r.get('/metrics', { schema: { tags: ['ops'], hide: true } }, async (_request, reply) => {
-      return reply.type('text/plain; version=0.0.4').send(ctx.metrics.text());
+      return reply.type(ctx.metrics.contentType).send(await ctx.metrics.text());
     });
     return Promise.resolve();
   };
