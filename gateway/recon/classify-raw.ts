@@ -15,9 +15,16 @@ export interface ReconEnv {
   closesAt(tahap: string): number | undefined;
 }
 
+const noWithdrawals = (): boolean => false;
+
 export async function classifyRaw(raw: RawFacts, env: ReconEnv): Promise<Classification> {
+  const ctx = { closesAt: env.closesAt(raw.tahap) };
+  // Most KPMs of a recompute have no withdrawal: no look-ups, no map.
+  if (raw.withdrawals.length === 0) return classifyPosition(resolveFacts(raw, noWithdrawals), ctx);
   const keys = new Map<string, string | undefined>();
   for (const w of raw.withdrawals) if (!keys.has(w.agentId)) keys.set(w.agentId, await env.lookupKey(w.agentId));
-  const facts = resolveFacts(raw, (w) => env.matcher.matches(keys.get(w.agentId), w.panHash, raw.rows));
-  return classifyPosition(facts, { closesAt: env.closesAt(raw.tahap) });
+  return classifyPosition(
+    resolveFacts(raw, (w) => env.matcher.matches(keys.get(w.agentId), w.panHash, raw.rows)),
+    ctx,
+  );
 }

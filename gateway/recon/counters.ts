@@ -150,12 +150,21 @@ export function settlementDifferences(a: SettlementCounters, b: SettlementCounte
   return differingPaths(settlementEntries(a), settlementEntries(b));
 }
 
+function isZeroWithdrawalTallies(t: WithdrawalTallies): boolean {
+  for (const w of withdrawalCategories) if (t[w].count !== 0 || t[w].amount !== 0) return false;
+  return true;
+}
+
+/** Field by field without allocating: every change asks it of every delta and stored record. */
 export function isZeroTahap(c: TahapCounters): boolean {
-  return tahapEntries(c).every(([, v]) => v === 0);
+  for (const f of tahapScalarFields) if (c[f] !== 0) return false;
+  for (const k of kpmCategories) if (c.kpmByCategory[k].count !== 0 || c.kpmByCategory[k].credited !== 0) return false;
+  return isZeroWithdrawalTallies(c.withdrawalsByCategory);
 }
 
 export function isZeroSettlement(c: SettlementCounters): boolean {
-  return settlementEntries(c).every(([, v]) => v === 0);
+  for (const f of settlementScalarFields) if (c[f] !== 0) return false;
+  return isZeroWithdrawalTallies(c.withdrawalsByCategory);
 }
 
 /** The balancing identity: disbursed = withdrawn + unclaimed + failed + returned, to the rupiah. */
