@@ -82,15 +82,18 @@ describe('replay guard across SIGKILL of the gateway process', () => {
     let replaysRefused = 0;
     for (let round = 0; round < rounds; round++) {
       const { proc, port } = await startGateway();
-      for (const old of answered) {
-        expect(await send(port, old)).toEqual({ status: 401, code: 'EDC_ERR_AUTH_REPLAY' });
-        replaysRefused += 1;
+      try {
+        for (const old of answered) {
+          expect(await send(port, old)).toEqual({ status: 401, code: 'EDC_ERR_AUTH_REPLAY' });
+          replaysRefused += 1;
+        }
+        for (const fresh of [headRequest(), uploadRequest()]) {
+          expect((await send(port, fresh)).status).toBe(200);
+          answered.push(fresh);
+        }
+      } finally {
+        await kill(proc); // also when an expectation failed: no gateway child outlives the test
       }
-      for (const fresh of [headRequest(), uploadRequest()]) {
-        expect((await send(port, fresh)).status).toBe(200);
-        answered.push(fresh);
-      }
-      await kill(proc);
     }
     const store = await LevelStore.open({
       path: join(t.dir, 'store'),
