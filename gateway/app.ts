@@ -16,7 +16,6 @@ import type { GatewayContext } from './http/context.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { createLogger } from './http/logger.ts';
 import { Metrics } from './http/metrics.ts';
-import { NonceCache } from './http/nonce-cache.ts';
 import './http/request-types.ts';
 import { agentRoutes } from './http/routes/agent.ts';
 import { healthRoutes } from './http/routes/health.ts';
@@ -120,7 +119,6 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     now: options.now ?? Date.now,
     ulid: options.ulid ?? ulidFactory(),
     metrics,
-    nonces: new NonceCache(config.nonceCacheEntriesMax),
     activity: new AgentActivity(),
   };
   metrics.onScrape(() => agentGauges(context));

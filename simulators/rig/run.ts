@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SignedEntitlementSet } from '../../protocol/messages/index.ts';
-import type { Counters } from '../../gateway/recon/counters.ts';
+import type { TahapCounters } from '../../gateway/recon/counters.ts';
 import type { GatewayStore, ReconResult } from '../../gateway/store/types.ts';
 import { createPrng, type Prng } from '../common/prng.ts';
 import { cloneAttack, tamperAttack, type AttackResult } from './attacks.ts';
@@ -219,7 +219,7 @@ interface FieldDay {
 interface Findings {
   readonly probes: Awaited<ReturnType<typeof runProbes>>;
   readonly recon: ReconResult;
-  readonly counters: Counters;
+  readonly counters: TahapCounters;
   readonly views: AgentView[];
 }
 

@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newToken } from '../../gateway/http/staff-auth.ts';
 import type { Role } from '../../gateway/store/types.ts';
 import { rigPresets, runRig, type RigLive } from '../../simulators/rig/index.ts';
+import { count } from '../../web/shared/format.ts';
+import { staffText, type StaffTextKey } from '../../web/staff/text.ts';
 import { chromiumAvailable, desktop, documentWidth, launch, phone, shot } from './browser.ts';
 
 const enabled = chromiumAvailable();
@@ -86,7 +88,10 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
   });
 
   it('Ringkasan shows the identity to the rupiah and drills down to the KPMs behind a figure', async () => {
-    const { counters } = await staffApi<{ counters: Record<string, number> }>(`/tahap/${tahap}/summary`);
+    type Tally = { count: number };
+    const { counters } = await staffApi<{
+      counters: Record<string, number> & { kpmByCategory: Record<string, Tally> };
+    }>(`/tahap/${tahap}/summary`);
     const page = await signIn('reconciler');
     await page.getByTestId('identity').waitFor();
     expect(await page.getByTestId('balanced').textContent()).toBe('Seimbang sampai rupiah');
@@ -95,11 +100,19 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     expect(counters.disbursed).toBe(
       (counters.withdrawn ?? 0) + (counters.unclaimed ?? 0) + (counters.failed ?? 0) + (counters.returned ?? 0),
     );
+    const table = page.getByTestId('kpm-categories');
+    for (const [category, tally] of Object.entries(counters.kpmByCategory)) {
+      const label = staffText[`cat_${category}` as StaffTextKey][0];
+      const row = table.locator('tbody tr').filter({ has: page.getByRole('button', { name: label, exact: true }) });
+      expect(await row.locator('td').first().textContent()).toBe(count(tally.count));
+    }
     await page.getByTestId('chart-categories').locator('canvas').waitFor();
     await shot(page, 'staff-ringkasan-desktop');
     await page.getByTestId('figure-unclaimed').click();
     const drill = page.getByTestId('drill-unclaimed');
-    await expect.poll(() => drill.locator('tbody tr').count()).toBe(Math.min(50, counters['kpm.unclaimed.count'] ?? 0));
+    await expect
+      .poll(() => drill.locator('tbody tr').count())
+      .toBe(Math.min(50, counters.kpmByCategory.unclaimed?.count ?? 0));
     await shot(page, 'staff-ringkasan-drill');
     await page.close();
   });
@@ -185,12 +198,15 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
   });
 
   it('Ekspor: a category CSV downloads with every row, evidence columns and no formula cell', async () => {
-    const { counters } = await staffApi<{ counters: Record<string, number> }>(`/tahap/${tahap}/summary`);
+    type Tally = { count: number };
+    const { counters } = await staffApi<{
+      counters: Record<string, number> & { kpmByCategory: Record<string, Tally> };
+    }>(`/tahap/${tahap}/summary`);
     const page = await signIn('viewer', desktop, '#/ekspor');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-unclaimed').click()]);
     const text = await readFile(await download.path(), 'utf8');
     const records: Record<string, string>[] = parse(text, { columns: true });
-    expect(records).toHaveLength(counters['kpm.unclaimed.count'] ?? -1);
+    expect(records).toHaveLength(counters.kpmByCategory.unclaimed?.count ?? -1);
     expect(Object.keys(records[0] ?? {})).toEqual(expect.arrayContaining(['kpmId', 'bank', 'regionCode', 'credited']));
     for (const r of records) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@]/);
     await shot(page, 'staff-ekspor');

@@ -6,7 +6,8 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { count, dateTime, duration, rupiah, type Lang } from '../shared/format.ts';
-import { initialLang, saveLang, translator } from '../shared/lang.ts';
+import { translator } from '../shared/dictionary.ts';
+import { initialLang, saveLang } from '../shared/lang.ts';
 import { agentText, type AgentTextKey } from './text.ts';
 import { adviceOf, exposureOf, linkProblem, shownFields, signalOf, type LinkLike, type StatusLike } from './status.ts';
 import './agent.css';

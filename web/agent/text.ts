@@ -1,5 +1,5 @@
 /** The agent page's words, Bahasa Indonesia first (glossary: shared/reference/glossary.md). */
-import type { Dictionary } from '../shared/lang.ts';
+import type { Dictionary } from '../shared/dictionary.ts';
 
 export const agentText = {
   title: ['Status Agen', 'Agent status'],

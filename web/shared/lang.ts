@@ -22,10 +22,3 @@ export function saveLang(lang: Lang): void {
     // Storage may be disabled (private mode): the choice then lasts for this page only.
   }
 }
-
-/** A dictionary maps each key to its Bahasa Indonesia and English text. */
-export type Dictionary<K extends string> = Readonly<Record<K, readonly [id: string, en: string]>>;
-
-export function translator<K extends string>(dictionary: Dictionary<K>, lang: Lang): (key: K) => string {
-  return (key) => dictionary[key][lang === 'id' ? 0 : 1];
-}

@@ -4,7 +4,10 @@
  * Shapes follow gateway/README.md "Staff API" and /docs/json.
  */
 export type Role = 'viewer' | 'reconciler' | 'admin';
-export type Counters = Readonly<Record<string, number>>;
+/** A tahap's counters as the gateway sends them (gateway/README.md "Counters JSON"). */
+export interface Counters {
+  readonly [scalar: string]: number | Readonly<Record<string, Readonly<Record<string, number>>>>;
+}
 export type ExceptionState = 'open' | 'investigating' | 'resolved';
 export type ResolutionReason = 'returned_to_treasury' | 'recovered_from_agent' | 'confirmed' | 'other';
 

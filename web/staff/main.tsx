@@ -6,7 +6,8 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Lang } from '../shared/format.ts';
-import { initialLang, saveLang, translator } from '../shared/lang.ts';
+import { translator } from '../shared/dictionary.ts';
+import { initialLang, saveLang } from '../shared/lang.ts';
 import { AgentsScreen } from './agents.tsx';
 import { Api, ApiError, type Me, type TahapList } from './api.ts';
 import { App, useApp, type AppContext } from './context.ts';

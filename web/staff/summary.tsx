@@ -21,8 +21,16 @@ const identityParts = [
 ] as const;
 const colors = { withdrawn: '#1f6f43', unclaimed: '#c17d11', failed: '#a3262a', returned: '#5b4a9e' };
 
-function n(c: Counters | undefined, key: string): number {
-  return c?.[key] ?? 0;
+/**
+ * One figure by its readable path, as the gateway names differences and CSV columns: a scalar
+ * (`withdrawn`), `kpm.<category>.count|credited` or `w.<category>.count|amount`.
+ */
+function n(c: Counters | undefined, path: string): number {
+  const [head = '', category = '', field = ''] = path.split('.');
+  const group =
+    head === 'kpm' && category !== '' ? c?.kpmByCategory : head === 'w' ? c?.withdrawalsByCategory : undefined;
+  const value = group === undefined ? c?.[path] : typeof group === 'object' ? group[category]?.[field] : undefined;
+  return typeof value === 'number' ? value : 0;
 }
 
 function Identity({ summary, pick }: { summary: Summary; pick: (target: DrillTarget) => void }) {

@@ -1,5 +1,5 @@
 /** The staff app's words, Bahasa Indonesia first (shared/reference/glossary.md), then English. */
-import type { Dictionary } from '../shared/lang.ts';
+import type { Dictionary } from '../shared/dictionary.ts';
 
 export const staffText = {
   appTitle: ['Rekonsiliasi PKH', 'PKH reconciliation'],
