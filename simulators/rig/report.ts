@@ -7,6 +7,7 @@
 import { tahapScalarFields, type SettlementCounters, type TahapCounters } from '../../gateway/recon/counters.ts';
 import { kpmCategories, withdrawalCategories } from '../../gateway/recon/classify.ts';
 import type { ReconResult } from '../../gateway/store/types.ts';
+import { isResponseCode, responseCodes } from '../../protocol/iso8583/index.ts';
 import type { SignalStats } from '../signal/proxy.ts';
 import { formatRupiah } from '../terminal/index.ts';
 import type { AttackResult } from './attacks.ts';
@@ -209,6 +210,17 @@ function doubleSpendResults(input: ReportInput): AttackResult[] {
   return results;
 }
 
+/** "Kartu tidak dikenali / invalid card number": a code's names from protocol/'s table. */
+export function codeNames(code: string): string {
+  if (code === 'timeout') return 'tidak ada jawaban / no answer';
+  return isResponseCode(code) ? `${responseCodes[code].id} / ${responseCodes[code].en}` : 'unknown code';
+}
+
+/** "14 (Kartu tidak dikenali / invalid card number)". */
+export function nameCode(code: string): string {
+  return `${code} (${codeNames(code)})`;
+}
+
 export function formatSummary(report: RigReport): string {
   const r = report.result;
   const t = r.transactions;
@@ -226,14 +238,17 @@ export function formatSummary(report: RigReport): string {
   lines.push('', 'Withdrawals');
   row('requests (planned)', t.planned);
   row('approved (told 00)', `${t.approved}  ${formatRupiah(t.approvedAmount)}`);
-  for (const [code, count] of Object.entries(t.declinedByCode)) row(`declined ${code}`, count);
-  for (const [code, count] of Object.entries(t.reversals)) row(`reversal answered ${code}`, count);
+  for (const [code, count] of Object.entries(t.declinedByCode)) row(`declined ${code}`, `${count}  ${codeNames(code)}`);
+  for (const [code, count] of Object.entries(t.reversals))
+    row(`reversal answered ${code}`, `${count}  ${codeNames(code)}`);
   for (const [fault, codes] of Object.entries(t.byFault))
     row(
       `fault ${fault}`,
+      // Sorted by code: an object lists integer-like keys ('55') before others ('00').
       Object.entries(codes)
-        .map(([c, n]) => `${c}:${n}`)
-        .join(' '),
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([c, n]) => `${n} x ${nameCode(c)}`)
+        .join(', '),
     );
   lines.push('', 'Entries forwarded (agent ledger -> gateway)');
   for (const e of r.entries)
