@@ -7,7 +7,6 @@
  * so handle() can always answer.
  */
 import {
-  agentCashExhaustedText,
   responseCodes,
   responseMti,
   swapTpdu,
@@ -105,4 +104,11 @@ function safeTpdu(tpdu: Tpdu | undefined): Tpdu {
   return { destination: 0, source: 0 };
 }
 
-export { agentCashExhaustedText };
+/**
+ * Field 62 texts of the agent's own refusals (protocol/README.md Part 2 §10), printed by the
+ * terminal below the response code's text: Bahasa Indonesia, printable ASCII, at most 120.
+ */
+export const offlineLimitText = 'Batas transaksi offline agen tercapai, perlu sinkronisasi';
+export const clockBehindText = 'Jam agen mundur, perlu sinkronisasi';
+export const storageFaultText = 'Gangguan penyimpanan agen, coba lagi nanti';
+export const ledgerDamagedText = 'Buku besar agen rusak, hubungi teknisi';
