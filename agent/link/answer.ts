@@ -21,6 +21,8 @@ export interface AnswerContext {
   readonly logger: Logger;
   /** The link's name for logs and status, e.g. "tcp:127.0.0.1:53122" or "serial:/dev/ttyS0". */
   readonly link: string;
+  /** Called with every request that decodes, before it is decided (the link notes field 41). */
+  readonly onRequest?: (request: IsoMessage) => void;
 }
 
 export async function answerPayload(payload: Uint8Array, context: AnswerContext): Promise<Uint8Array | undefined> {
@@ -42,6 +44,7 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     );
     return response;
   }
+  context.onRequest?.(request);
   let response: IsoMessage;
   try {
     response = await context.handler.handle(request);
