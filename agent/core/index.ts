@@ -272,10 +272,8 @@ class Core implements AgentCore {
           : { type: 'put', sublevel: 'meta', key: 'halt', value: reason };
       await this.write([op]);
       this.state.halt = reason;
-      this.context.logger.warn(
-        { haltReason: reason },
-        reason === null ? 'forwarding halt cleared' : 'forwarding halted',
-      );
+      if (reason === null) this.context.logger.info('forwarding halt cleared');
+      else this.context.logger.warn({ haltReason: reason }, 'forwarding halted');
     });
   }
 
