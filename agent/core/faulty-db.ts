@@ -82,6 +82,8 @@ export interface StorageFaults {
   script(...faults: WriteFault[]): void;
   /** The next `count` reads fail. */
   failReads(count: number): void;
+  /** The next `count` head record writes fail (nothing written). */
+  failHeadRecordWrites(count: number): void;
 }
 
 interface LostOp {
@@ -109,6 +111,7 @@ export function createStorageFaults(input: StorageFaultPlan = {}, base: LedgerSt
   const queue: WriteFault[] = [];
   const scripted = new Map(plan.scripted.map((s) => [s.atWrite, s.fault]));
   let readsToFail = 0;
+  let headWritesToFail = 0;
   const stats: StorageFaultStats = {
     writes: 0,
     failedWrites: 0,
@@ -126,6 +129,7 @@ export function createStorageFaults(input: StorageFaultPlan = {}, base: LedgerSt
     diskFull: false,
     script: (...next) => void queue.push(...next),
     failReads: (count) => void (readsToFail += count),
+    failHeadRecordWrites: (count) => void (headWritesToFail += count),
     storage: undefined as unknown as LedgerStorage,
   };
   const isDiskFull = (): boolean =>
@@ -157,7 +161,9 @@ export function createStorageFaults(input: StorageFaultPlan = {}, base: LedgerSt
     },
     readHeadRecordSlots: (dir) => base.readHeadRecordSlots(dir),
     writeHeadRecordSlot: async (dir, slot, text) => {
-      if (isDiskFull() || (plan.headRecordFailRate > 0 && random() < plan.headRecordFailRate)) {
+      const scriptedFailure = headWritesToFail > 0;
+      if (scriptedFailure) headWritesToFail -= 1;
+      if (scriptedFailure || isDiskFull() || (plan.headRecordFailRate > 0 && random() < plan.headRecordFailRate)) {
         stats.headRecordFailures += 1;
         throw injectedWriteError(dir, 'head record', 'ENOSPC');
       }

@@ -19,10 +19,11 @@ export interface HeadCheck {
   readonly problem: EdcError | undefined;
 }
 
+/** `state.head` is the ledger's actual head (its last entry). */
 export async function checkHeadRecord(
   storage: LedgerStorage,
   context: EngineContext,
-  state: CoreState,
+  state: Pick<CoreState, 'head'>,
 ): Promise<HeadCheck> {
   const dir = context.db.dir;
   const picked = pickHeadRecord(await storage.readHeadRecordSlots(dir));
@@ -57,7 +58,7 @@ export async function checkHeadRecord(
 
 async function behind(
   context: EngineContext,
-  state: CoreState,
+  state: Pick<CoreState, 'head'>,
   seq: number,
   hash: string,
   what: string,
@@ -81,7 +82,7 @@ async function behind(
 
 async function behindReceipt(
   context: EngineContext,
-  state: CoreState,
+  state: Pick<CoreState, 'head'>,
   receipt: SignedReceipt,
 ): Promise<EdcError | undefined> {
   if (!verifyReceipt(receipt, context.gatewayPublicKey)) {

@@ -20,6 +20,7 @@ import { fingerprintKeyOf, type EngineContext } from './context.ts';
 import { decideBalance } from './decide-card.ts';
 import { ERR_CORE_ARGUMENT, ERR_LEDGER_CLOSED, ERR_LEDGER_IDENTITY, ERR_LEDGER_RECOVERING } from './errors.ts';
 import { storageFaultsFromEnv, storageFaultsEnv } from './faulty-db.ts';
+import { checkHeadRecord } from './head-check.ts';
 import { encodeHeadRecord } from './head-record.ts';
 import { applyInstall, checkSet, installOps } from './install-set.ts';
 import { haltReasonCharsMax } from './limits.ts';
@@ -288,11 +289,15 @@ class Core implements AgentCore {
     });
   }
 
+  /** Everything the ledger claims, and that it is not behind its head record or the last receipt. */
   verifyLedger(): Promise<LedgerVerification> {
     this.assertOpen();
-    return this.lock.run(() => {
+    return this.lock.run(async () => {
       this.assertReadable();
-      return verifyLedger(this.context);
+      const result = await verifyLedger(this.context);
+      const { problem } = await checkHeadRecord(this.deps.storage, this.context, { head: result.head });
+      if (problem === undefined) return result;
+      return { ...result, ok: false, problems: [`${problem.code}: ${problem.message}`, ...result.problems] };
     });
   }
 
