@@ -24,7 +24,10 @@ import type { EngineContext } from './context.ts';
 import { decideReversal } from './decide-reversal.ts';
 import { decideSettlement } from './decide-settlement.ts';
 import { decideWithdrawal } from './decide-card.ts';
+import { decisionKey } from './decision-key.ts';
 import { ERR_LEDGER_CORRUPT, ERR_LEDGER_WRITE } from './errors.ts';
+import { RecentDecisions } from './recent-decisions.ts';
+import { replay } from './replay.ts';
 import type { CoreRequest } from './requests.ts';
 import { buildResponse, storageFaultText } from './responses.ts';
 import { closeRound, keyOf, openRound, prefetchDedupe, type Round } from './round.ts';
@@ -71,6 +74,7 @@ export interface CommitterDeps {
 
 export class GroupCommitter {
   private readonly queue: Pending[] = [];
+  private readonly recent = new RecentDecisions();
   private draining: Promise<void> | undefined;
   /** Batches written so far (status and benchmarks). */
   batches = 0;
@@ -127,13 +131,23 @@ export class GroupCommitter {
       return this.fail(group, error, round, ops);
     }
     this.deps.committed(round);
+    for (const [key, record] of round.dedupe) this.recent.remember(key, record);
     group.forEach((pending, i) => pending.resolve(responses[i]!));
   }
 
+  /**
+   * While the core refuses, the disk is not read: a request is answered from the recent
+   * decisions when it retransmits one (its original answer), else with the refusal.
+   */
   private answerRefused(group: readonly Pending[]): boolean {
     const refused = group.map((pending) => this.deps.refusal(pending.message));
     if (refused.every((response) => response === undefined)) return false;
-    group.forEach((pending, i) => pending.resolve(refused[i] ?? buildResponse(pending.message, '96')));
+    group.forEach((pending, i) => {
+      const { key, print } = decisionKey(this.deps.context, pending.message, pending.request);
+      const previous = this.recent.get(key);
+      const answer = previous === undefined ? undefined : replay(pending.message, previous, print);
+      pending.resolve(answer ?? refused[i] ?? buildResponse(pending.message, '96'));
+    });
     return true;
   }
 

@@ -8,13 +8,13 @@
 import { keyedHash, seal } from '../../protocol/crypto/index.ts';
 import type { IsoMessage, ResponseCode } from '../../protocol/iso8583/index.ts';
 import { LedgerEntry, signEntry, type WithdrawalBody } from '../../protocol/messages/index.ts';
-import { fingerprint, type EngineContext } from './context.ts';
+import type { EngineContext } from './context.ts';
+import { decisionKey } from './decision-key.ts';
 import { dedupeWindowMs } from './limits.ts';
 import type { CardData, CoreRequest } from './requests.ts';
 import { buildResponse, clockBehindText, offlineLimitText } from './responses.ts';
 import {
   appendEntry,
-  keyOf,
   readDedupe,
   recordDecision,
   remainingOf,
@@ -82,11 +82,9 @@ export async function decideWithdrawal(
   message: IsoMessage,
   request: Withdrawal,
 ): Promise<IsoMessage> {
-  const key = keyOf('0200', request.key);
-  const print = fingerprint(context, ['0200', request.card.pan, request.amount, message.fields[3] ?? '']);
+  const { key, print } = decisionKey(context, message, request);
   const previous = await readDedupe(round, context.db, key);
-  if (previous !== undefined && round.now - previous.at < dedupeWindowMs)
-    return replay(round, message, previous, print);
+  if (previous !== undefined && round.now - previous.at < dedupeWindowMs) return replay(message, previous, print);
   const gate = checkCard(round, request.card, true);
   const verdict =
     gate.code === '00' && gate.kpmId !== undefined ? checkAmount(round, gate.kpmId, request.amount) : gate;

@@ -15,7 +15,8 @@
  */
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
 import { LedgerEntry } from '../../protocol/messages/index.ts';
-import { fingerprint, type EngineContext } from './context.ts';
+import type { EngineContext } from './context.ts';
+import { decisionKey } from './decision-key.ts';
 import { ERR_LEDGER_CORRUPT } from './errors.ts';
 import { dedupeWindowMs } from './limits.ts';
 import type { CoreRequest } from './requests.ts';
@@ -33,11 +34,9 @@ export async function decideReversal(
   message: IsoMessage,
   request: Reversal,
 ): Promise<IsoMessage> {
-  const key = keyOf('0400', request.key);
-  const print = fingerprint(context, ['0400', request.original.stan, request.original.localDate, request.amount]);
+  const { key, print } = decisionKey(context, message, request);
   const previous = await readDedupe(round, context.db, key);
-  if (previous !== undefined && round.now - previous.at < dedupeWindowMs)
-    return replay(round, message, previous, print);
+  if (previous !== undefined && round.now - previous.at < dedupeWindowMs) return replay(message, previous, print);
   const answer = (response: IsoMessage, extra: { seq?: number; entryId?: string } = {}): IsoMessage => {
     recordDecision(round, key, { at: round.now, fingerprint: print, response: storedResponse(response), ...extra });
     return response;

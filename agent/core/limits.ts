@@ -20,3 +20,5 @@ export const clockToleranceMsMax = 24 * 60 * 60_000;
 /** Waits between attempts to reopen the ledger after a storage failure (full jitter). */
 export const recoveryBackoffBaseMs = 200;
 export const recoveryBackoffCapMs = 30_000;
+/** Committed decisions kept in memory to answer retransmissions during a storage failure. */
+export const recentDecisionsMax = 1024;

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyBundleManifest, genesisHash } from '../../../protocol/messages/index.ts';
 import { isEdcError } from '../../../protocol/errors.ts';
 import { createAgentLogger } from '../../../agent/logger.ts';
-import type { AgentCore, BatchOp } from '../../../agent/core/index.ts';
+import { createStorageFaults, type AgentCore, type BatchOp } from '../../../agent/core/index.ts';
 import { ledgerDamagedText, storageFaultText } from '../../../agent/core/responses.ts';
 import {
   agentKeys,
@@ -71,6 +71,26 @@ describe('write-ahead and group commit', () => {
       expect((await core.verifyLedger()).ok).toBe(true);
     },
   );
+
+  it('while the disk is full a retransmission still gets its original 00, anything new 96; then it heals', async () => {
+    const faults = createStorageFaults();
+    core = await ledger.open({ storage: faults.storage });
+    await core.installEntitlementSet(signedSet());
+    const request = withdrawal(card.pan, 100_000);
+    const original = await core.handle(request);
+    faults.diskFull = true;
+    expect(code(await core.handle(withdrawal(cards[1]!.pan, 1000)))).toBe('96');
+    expect((await core.status()).authorization).toMatchObject({
+      state: 'storage-failed',
+      code: 'EDC_ERR_LEDGER_WRITE',
+    });
+    expect(await core.handle(request)).toMatchObject({ mti: '0210', fields: original.fields });
+    expect(code(await core.handle(withdrawal(cards[2]!.pan, 1000)))).toBe('96');
+    faults.diskFull = false;
+    await expect.poll(async () => (await core.status()).authorization.state, { timeout: 10_000 }).toBe('ok');
+    expect(code(await core.handle(withdrawal(cards[2]!.pan, 1000)))).toBe('00');
+    expect(faults.stats.writesOnPoisonedHandle).toBe(0);
+  });
 
   it('resolves a response only after its batch has been written', async () => {
     const events: string[] = [];
