@@ -52,8 +52,9 @@ export interface ChainPoint {
 export interface AgentCore {
   /**
    * 0800 -> 0810, 0100 -> 0110, 0200 -> 0210, 0400 -> 0410, 0500 -> 0510. A decision that
-   * moves money is in a synced LevelDB batch before the promise resolves. Never rejects for bad
-   * input (answers 30/12/...); rejects only when the ledger itself fails.
+   * moves money is in a synced LevelDB batch (and the head record moved past it) before the
+   * promise resolves. Never rejects for bad input (answers 30/12/...) nor for a failing or
+   * damaged ledger (answers 96); rejects only once close() has begun (EDC_ERR_LEDGER_CLOSED).
    */
   handle(request: IsoMessage): Promise<IsoMessage>;
   head(): ChainPoint;

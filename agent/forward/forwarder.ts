@@ -28,6 +28,9 @@ import { checkBatchOrder, haltingCodes, toForwardError, toForwardSetError } from
 /** The core refuses longer halt reasons (agent/core limits haltReasonCharsMax). */
 const haltReasonCharsMax = 500;
 
+/** A halt an earlier version stored for a 401 that retrying cures (classify.ts). */
+const transientHalt = /^EDC_ERR_FORWARD_AUTH: .*\b401 EDC_ERR_AUTH_(?:TIMESTAMP|REPLAY)\b/;
+
 export interface ForwardingCore {
   head(): { seq: number; hash: string };
   ackHead(): { seq: number; hash: string };
@@ -75,7 +78,13 @@ export class ForwardPass {
   ) {}
 
   async run(cancel?: AbortSignal): Promise<PassOutcome> {
-    const halt = await this.options.readHalt();
+    let halt = await this.options.readHalt();
+    if (halt !== null && transientHalt.test(halt)) {
+      // Stored by an agent that halted on clock skew or a replayed nonce, which now heal.
+      await this.core.setForwardingHalt(null);
+      this.options.logger.warn({ haltReason: halt }, 'halt from a transient cause cleared; forwarding resumes');
+      halt = null;
+    }
     if (halt !== null) {
       const error = new ERR_FORWARD_HALTED(
         `Forwarding is halted: ${halt}. Run \`edc-agent resume\` after investigating.`,

@@ -227,6 +227,16 @@ describe('forwarder pass', () => {
     },
   );
 
+  it('clears a halt an earlier agent stored for clock skew, and forwards', async () => {
+    core.append();
+    core.halt = `EDC_ERR_FORWARD_AUTH: Gateway refused GET /v1/agents/${agentId}/head: 401 EDC_ERR_AUTH_TIMESTAMP: x`;
+    expect((await forwarder().syncNow()).ok).toBe(true);
+    expect([core.halt, core.ackHead().seq]).toEqual([null, 1]);
+    core.halt = 'EDC_ERR_FORWARD_AUTH: Gateway refused GET /head: 403 EDC_ERR_AUTH_AGENT: revoked';
+    const outcome = await forwarder().syncNow();
+    expect(outcome.ok ? null : outcome.error.code).toBe('EDC_ERR_FORWARD_HALTED');
+  });
+
   it('retries a 401 EDC_ERR_AUTH_REPLAY (a nonce seen before) instead of halting', async () => {
     core.append();
     server.use(
