@@ -76,7 +76,7 @@ async function runImport(
   const sha = await fileSha256(file);
   const totals: Totals = { accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, rejectsByCode: {} };
   const rejectsOut = options.rejects === undefined ? undefined : createWriteStream(options.rejects);
-  rejectsOut?.write(rejectsReportHeader + '\r\n');
+  rejectsOut?.write(rejectsReportHeader);
   let chunk: DisbursementRow[] = [];
   const storeChunk = async (rows: readonly DisbursementRow[]) => {
     const out = await store.applyDisbursements(rows, { fileSha256: sha, now: io.now() });
@@ -109,7 +109,7 @@ async function runImport(
     } else {
       totals.rejected += 1;
       totals.rejectsByCode[item.reject.code] = (totals.rejectsByCode[item.reject.code] ?? 0) + 1;
-      rejectsOut?.write(rejectsReportLine(item.reject) + '\r\n');
+      rejectsOut?.write(rejectsReportLine(item.reject));
     }
   }
   if (chunk.length > 0) await flush();

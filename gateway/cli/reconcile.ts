@@ -1,7 +1,7 @@
 /** edc-gateway reconcile --tahap T and report --tahap T --format csv|json [--bank B] [--region R] */
 import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
 import { ERR_CLI_USAGE } from '../errors.ts';
-import { csvLine } from '../http/csv.ts';
+import { csvRecords, type CsvValue } from '../http/csv.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
@@ -90,11 +90,12 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       io.out(JSON.stringify({ tahap, filter: { bank, region }, balanced, counters, settlements }, null, 2) + '\n');
       return 0;
     }
-    io.out(csvLine(['section', 'key', 'value']));
-    for (const [key, value] of Object.entries(counters)) io.out(csvLine(['summary', key, value]));
-    io.out(csvLine(['summary', 'balanced', String(balanced)]));
+    const records: CsvValue[][] = [['section', 'key', 'value']];
+    for (const [key, value] of Object.entries(counters)) records.push(['summary', key, value]);
+    records.push(['summary', 'balanced', String(balanced)]);
     for (const [agentId, s] of Object.entries(settlements))
-      for (const [key, value] of Object.entries(s)) io.out(csvLine([`settlement:${agentId}`, key, value]));
+      for (const [key, value] of Object.entries(s)) records.push([`settlement:${agentId}`, key, value]);
+    io.out(csvRecords(records));
     return 0;
   });
 }

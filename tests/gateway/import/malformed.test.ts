@@ -237,7 +237,7 @@ describe('parseDisbursements() on malformed BRI files', () => {
 });
 
 describe('writeRejectsReport()', () => {
-  it('writes line,code,reason CSV with quoting, readable back field for field', async () => {
+  it('writes line,code,reason CSV with RFC 4180 quoting and CRLF, readable back field for field', async () => {
     const { rejects } = await parseText(
       file(briLine({ amount: '"1,5"' }), briLine({ no: '2', ref: 'BRI2026IV-0000000001' })),
       bri,
@@ -248,10 +248,10 @@ describe('writeRejectsReport()', () => {
     const count = await writeRejectsReport(rejects, out);
     expect(count).toBe(2);
     expect(text).toBe(
-      'line,code,reason\n' +
-        '2,EDC_ERR_IMPORT_AMOUNT,"expected a positive whole rupiah amount like 750000, found ""1,5"""\n' +
+      'line,code,reason\r\n' +
+        '2,EDC_ERR_IMPORT_AMOUNT,"expected a positive whole rupiah amount like 750000, found ""1,5"""\r\n' +
         '3,EDC_ERR_IMPORT_DUPLICATE,"expected each reference once in a file,' +
-        ' found ""BRI2026IV-0000000001"" again (first on line 2)"\n',
+        ' found ""BRI2026IV-0000000001"" again (first on line 2)"\r\n',
     );
   });
 });
