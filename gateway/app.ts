@@ -10,7 +10,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import { ulidFactory } from '../protocol/ids.ts';
 import type { GatewayConfig, GatewayKeys } from './config.ts';
-import { ERR_BODY_INVALID, ERR_RATE_LIMITED } from './errors.ts';
+import { ERR_BODY_INVALID, ERR_MEDIA_TYPE, ERR_RATE_LIMITED } from './errors.ts';
 import type { GatewayStore } from './store/types.ts';
 import type { GatewayContext } from './http/context.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
@@ -37,9 +37,25 @@ export interface Gateway {
   readonly context: GatewayContext;
 }
 
+/**
+ * The one body parser: application/json in UTF-8, kept as the exact bytes (the agent's request
+ * signature covers them). Fastify's other default parser (text/plain) is removed, so any other
+ * content type is 415 EDC_ERR_MEDIA_TYPE before authentication: an agent must never read a
+ * client mistake as an auth failure (it halts on 401).
+ */
 function jsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(
+        new ERR_MEDIA_TYPE(
+          `Cannot read body: expected content-type application/json in UTF-8, found charset ${charset}`,
+        ),
+        undefined,
+      );
+      return;
+    }
     request.rawBody = body;
     try {
       done(null, JSON.parse(body.toString('utf8')) as unknown);

@@ -33,6 +33,11 @@ export const gatewayErrors = {
     'Agent is unknown or revoked, or the path agent differs from the signing agent',
     403,
   ),
+  ERR_MEDIA_TYPE: defineError(
+    'EDC_ERR_MEDIA_TYPE',
+    'A request body is not sent as content-type application/json (UTF-8); nothing was read or checked',
+    415,
+  ),
   ERR_UPLOAD_FORK: defineError(
     'EDC_ERR_UPLOAD_FORK',
     'An uploaded entry differs from the entry the gateway holds at that seq (evidence kept, agent flagged)',
@@ -139,6 +144,7 @@ export const gatewayErrorRegistry = errorRegistry(gatewayErrors, importErrors);
 export const {
   ERR_BODY_INVALID,
   ERR_BODY_TOO_LARGE,
+  ERR_MEDIA_TYPE,
   ERR_AUTH_SIGNATURE,
   ERR_AUTH_TIMESTAMP,
   ERR_AUTH_REPLAY,

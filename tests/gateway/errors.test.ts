@@ -30,6 +30,19 @@ describe('gateway error registry', () => {
     );
   });
 
+  it("protocol/README.md's table of HTTP answers names only gateway codes, each with its status", () => {
+    const protocol = readFileSync(new URL('../../protocol/README.md', import.meta.url), 'utf8');
+    const start = protocol.indexOf('### HTTP answers to agent requests');
+    const table = protocol.slice(start, protocol.indexOf('\n### ', start + 1));
+    const rows = [...table.matchAll(/^\| (\d{3}) \| ([^|]*) \|/gm)].map((m) => ({
+      status: Number(m[1]),
+      codes: m[2]!.match(/EDC_ERR_[A-Z0-9_]+/g) ?? [],
+    }));
+    const named = rows.flatMap((r) => r.codes.map((code) => ({ code, status: r.status })));
+    expect(named.map((n) => n.code)).toContain('EDC_ERR_MEDIA_TYPE');
+    for (const { code, status } of named) expect(gatewayErrorRegistry[code]?.statusCode, code).toBe(status);
+  });
+
   it('uses the statuses the agent HTTP contract fixes', () => {
     expect(Object.fromEntries(Object.values(gatewayErrors).map((c) => [c.code, c.statusCode]))).toMatchObject({
       EDC_ERR_BODY_INVALID: 400,
@@ -41,6 +54,7 @@ describe('gateway error registry', () => {
       EDC_ERR_UPLOAD_GAP: 409,
       EDC_ERR_UPLOAD_ENTRY_INVALID: 422,
       EDC_ERR_BODY_TOO_LARGE: 413,
+      EDC_ERR_MEDIA_TYPE: 415,
       EDC_ERR_RATE_LIMITED: 429,
       EDC_ERR_UNAVAILABLE: 503,
     });
