@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { toBase64 } from '../../protocol/crypto/encoding.ts';
 import { AgentId, Bank, Base64Key32, KpmId } from '../../protocol/messages/schemas.ts';
 import { ERR_CLI_USAGE } from '../errors.ts';
+import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
@@ -69,8 +70,8 @@ export async function agentsCommand(sub: string | undefined, argv: readonly stri
     const publicKey = check(Base64Key32, required(v, 'public-key', agentsAddSpec), '--public-key');
     const bank = oneOf(required(v, 'bank', agentsAddSpec), Bank.options, 'bank');
     const region = required(v, 'region', agentsAddSpec);
-    if (!/^[0-9]{2,10}$/.test(region))
-      throw new ERR_CLI_USAGE(`--region: expected a region code of 2-10 digits, found ${region}`);
+    if (!regionPrefixPattern.test(region))
+      throw new ERR_CLI_USAGE(`--region: ${regionPrefixRule}, found ${JSON.stringify(region.slice(0, 20))}`);
     const kpmIds = await kpmList(v);
     return withStore(required(v, 'dir', agentsAddSpec), async ({ store }) => {
       const record = await store.addAgent(

@@ -2,6 +2,7 @@
 import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
 import { ERR_CLI_USAGE } from '../errors.ts';
 import { csvRecords, type CsvValue } from '../http/csv.ts';
+import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
@@ -78,8 +79,8 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   const format = oneOf(required(v, 'format', reportSpec), ['csv', 'json'] as const, 'format');
   const bank = typeof v.bank === 'string' ? oneOf(v.bank, Bank.options, 'bank') : undefined;
   const region = typeof v.region === 'string' ? v.region : undefined;
-  if (region !== undefined && !/^[0-9]{2,10}$/.test(region))
-    throw new ERR_CLI_USAGE(`--region: expected 2-10 digits, found ${region}`);
+  if (region !== undefined && !regionPrefixPattern.test(region))
+    throw new ERR_CLI_USAGE(`--region: ${regionPrefixRule}, found ${JSON.stringify(region.slice(0, 20))}`);
   return withStore(required(v, 'dir', reportSpec), async ({ store }) => {
     const counters = await store.summary(tahap, { bank, region });
     const settlements = await store.settlements(tahap);

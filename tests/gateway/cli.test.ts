@@ -90,6 +90,8 @@ describe('edc-gateway CLI', () => {
         ['init', '--dir', gw, '--bogus'],
         ['reconcile', '--dir', gw],
         ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'xml'],
+        ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'json', '--region', '32010'],
+        ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'json', '--region', '320'],
         ['launch'],
       ]) {
         const res = await cli(...argv);

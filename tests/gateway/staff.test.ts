@@ -145,6 +145,28 @@ describe('staff routes', () => {
     ).toMatchObject({ 'AGT-S1': { payable: 200_000, claimed: 200_000, disputed: 0 } });
   });
 
+  it('region filters take only the prefixes of a region code: 2, 4, 6 or 10 digits', async () => {
+    for (const region of ['32', '3201', '320101', '3201010001']) {
+      for (const path of ['summary?', 'positions?category=partial&', 'exceptions?', 'export.csv?category=partial&']) {
+        const res = await app.inject({
+          url: `/v1/staff/tahap/${tahap}/${path}region=${region}`,
+          headers: auth('viewer'),
+        });
+        expect(res.statusCode, `${path} ${region}`).toBe(200);
+      }
+    }
+    for (const region of ['3', '320', '32010', '3201010', '32010100', '320101000', '32010100011', '32a1']) {
+      for (const path of ['summary?', 'withdrawals?category=ok&', 'exceptions?', 'export.csv?category=partial&']) {
+        const res = await app.inject({
+          url: `/v1/staff/tahap/${tahap}/${path}region=${region}`,
+          headers: auth('viewer'),
+        });
+        expect(res.json(), `${path} ${region}`).toMatchObject({ statusCode: 400, code: 'EDC_ERR_BODY_INVALID' });
+        expect(res.json().message).toContain('2, 4, 6 or 10 digits');
+      }
+    }
+  });
+
   it('a bad query is 400 EDC_ERR_BODY_INVALID and changes nothing', async () => {
     const res = await app.inject({ url: `/v1/staff/tahap/${tahap}/positions?category=nope`, headers: auth('viewer') });
     expect(res.json()).toMatchObject({ statusCode: 400, code: 'EDC_ERR_BODY_INVALID' });
