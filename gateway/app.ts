@@ -1,6 +1,6 @@
 /**
  * buildGateway: the Fastify app, built as a function (tests use inject(); only the CLI listens).
- * Order: external plugins (swagger, rate limit), the app's hooks and parsers, then routes.
+ * Order: external plugins (rate limit counters, swagger), the app's hooks and parsers, then routes.
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -10,13 +10,14 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import { ulidFactory } from '../protocol/ids.ts';
 import type { GatewayConfig, GatewayKeys } from './config.ts';
-import { ERR_BODY_INVALID, ERR_MEDIA_TYPE, ERR_RATE_LIMITED } from './errors.ts';
+import { ERR_BODY_INVALID, ERR_MEDIA_TYPE } from './errors.ts';
 import type { GatewayStore } from './store/types.ts';
 import type { GatewayContext } from './http/context.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { createLogger } from './http/logger.ts';
 import { Metrics } from './http/metrics.ts';
 import { NonceCache } from './http/nonce-cache.ts';
+import { createRateLimits } from './http/rate-limits.ts';
 import './http/request-types.ts';
 import { agentRoutes } from './http/routes/agent.ts';
 import { healthRoutes } from './http/routes/health.ts';
@@ -70,31 +71,15 @@ function jsonParser(app: FastifyInstance): void {
   });
 }
 
-async function rateLimit(app: FastifyInstance, config: GatewayConfig): Promise<void> {
-  await app.register(fastifyRateLimit, {
-    global: true,
-    max: config.rateRequestsMax,
-    timeWindow: config.rateWindowMs,
-    // Keyed by the claimed agent and the source address: a stranger claiming an agent's id
-    // from elsewhere cannot use up that agent's allowance.
-    keyGenerator: (request) => `${String(request.headers['x-edc-agent'] ?? '-')}|${request.ip}`,
-    errorResponseBuilder: (_request, context) => {
-      const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      // The plugin throws what this returns: an EdcError reaches the one error handler.
-      return new ERR_RATE_LIMITED(
-        `Cannot accept request: expected at most ${context.max} requests per window, ` +
-          `retry after ${retryAfterSeconds} s`,
-        { retryAfterSeconds },
-      );
-    },
-  });
-}
-
 export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
   const app = Fastify({ loggerInstance: logger, bodyLimit: config.uploadBodyBytesMax, trustProxy: false });
   const metrics = new Metrics();
+  // The plugin only provides the counters (createRateLimit); which budget a request is charged
+  // to is decided after authentication (http/rate-limits.ts).
+  await app.register(fastifyRateLimit, { global: false });
+  const rateLimits = createRateLimits(app, config);
   const context: GatewayContext = {
     store: options.store,
     keys: options.keys,
@@ -103,11 +88,13 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     ulid: options.ulid ?? ulidFactory(),
     metrics,
     nonces: new NonceCache(config.nonceCacheEntriesMax),
+    rateLimits,
   };
   let ready = false;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler(metrics, config.uploadBodyBytesMax));
+  app.setErrorHandler(errorHandler(metrics, config.uploadBodyBytesMax, rateLimits));
+  app.addHook('onRequest', rateLimits.onRequest);
   app.setNotFoundHandler(notFoundHandler(metrics));
   jsonParser(app);
   app.addHook('onResponse', async (request, reply) => {
@@ -137,7 +124,6 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     transform: jsonSchemaTransform,
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  await rateLimit(app, config);
   await app.register(healthRoutes(context, () => ready));
   await app.register(async (scope) => {
     await scope.register(agentRoutes(context));

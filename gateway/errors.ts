@@ -55,7 +55,8 @@ export const gatewayErrors = {
   ),
   ERR_RATE_LIMITED: defineError(
     'EDC_ERR_RATE_LIMITED',
-    'Too many requests from this agent; retry after Retry-After seconds',
+    'A request budget (of the agent, the staff token, the source address, or health and metrics) is spent; ' +
+      'retry after Retry-After seconds',
     429,
   ),
   ERR_UNAVAILABLE: defineError(

@@ -1,8 +1,9 @@
-/** What routes share: store, keys, config, clock, ids, metrics, replay cache. */
+/** What routes share: store, keys, config, clock, ids, metrics, replay cache, rate limits. */
 import type { GatewayConfig, GatewayKeys } from '../config.ts';
 import type { GatewayStore } from '../store/types.ts';
 import type { Metrics } from './metrics.ts';
 import type { NonceCache } from './nonce-cache.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 export interface GatewayContext {
   readonly store: GatewayStore;
@@ -12,4 +13,5 @@ export interface GatewayContext {
   readonly ulid: () => string;
   readonly metrics: Metrics;
   readonly nonces: NonceCache;
+  readonly rateLimits: RateLimits;
 }

@@ -9,6 +9,7 @@ import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import type { ErrorBody } from '../../protocol/messages/schemas.ts';
 import { ERR_BODY_INVALID, ERR_BODY_TOO_LARGE, ERR_INTERNAL, ERR_MEDIA_TYPE, ERR_NOT_FOUND } from '../errors.ts';
 import type { Metrics } from './metrics.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 const issuesMax = 20;
 
@@ -48,9 +49,12 @@ export function errorBody(error: EdcError): ErrorBody {
   return Object.keys(error.details).length > 0 ? { ...body, details: { ...error.details } } : body;
 }
 
-export function errorHandler(metrics: Metrics, bodyBytesMax: number) {
-  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+export function errorHandler(metrics: Metrics, bodyBytesMax: number, rateLimits: RateLimits) {
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     let coded = toEdcError(error, bodyBytesMax, request.headers['content-type']);
+    // Refused before any budget was charged (authentication failed, or the body before it): the
+    // source address pays, and over its budget the answer is 429 rather than the refusal.
+    coded = (await rateLimits.chargeRefused(request).catch(() => undefined)) ?? coded;
     if (coded === undefined) {
       request.log.error({ err: error }, 'unexpected failure');
       coded = new ERR_INTERNAL('Cannot complete the request: unexpected failure (see the gateway log)');

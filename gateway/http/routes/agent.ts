@@ -181,6 +181,7 @@ export function agentRoutes(ctx: GatewayContext) {
         nonces: ctx.nonces,
         skewMaxMs: ctx.config.requestClockSkewMaxMs,
         now: ctx.now,
+        rateLimits: ctx.rateLimits,
       }),
     );
     uploadRoute(app, ctx);

@@ -12,7 +12,7 @@ export function staffRoutes(ctx: GatewayContext) {
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(
       async (scope) => {
-        scope.addHook('preValidation', staffAuthHook(ctx.store));
+        scope.addHook('preValidation', staffAuthHook(ctx.store, ctx.rateLimits));
         // onSend, not onResponse: the audit record is durable before the client sees the answer.
         scope.addHook('onSend', async (request, reply, payload) => {
           if (request.staff === undefined) return payload;
