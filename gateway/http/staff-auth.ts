@@ -40,6 +40,8 @@ export function staffAuthHook(store: GatewayStore, rateLimits: RateLimits) {
     if (record === undefined) throw new ERR_STAFF_UNAUTHENTICATED('Cannot authenticate: the staff token is unknown');
     // The token's own budget, before its role is checked: a refusal for a role too low counts too.
     await rateLimits.chargeStaff(request, record.tokenSha256);
+    // Known from here on (the audit names it even when its role is too low).
+    request.staff = record;
     const needed = request.routeOptions.config.role;
     if (needed === undefined || roles.indexOf(record.role) < roles.indexOf(needed)) {
       throw new ERR_STAFF_FORBIDDEN(
@@ -48,6 +50,5 @@ export function staffAuthHook(store: GatewayStore, rateLimits: RateLimits) {
         { needed: needed ?? 'admin', found: record.role },
       );
     }
-    request.staff = record;
   };
 }

@@ -128,6 +128,9 @@ describe('rate limits are counted after authentication', () => {
     ];
     for (const send of bad) expect((await send()).statusCode).not.toBe(429);
     for (const send of bad) expectRateLimited(await send());
+    const audited = await t.store.audit({ limit: 100 });
+    // The two refused staff requests within the budget are audited; the ones over it are not.
+    expect(audited.items.map((a) => a.details.status)).toEqual([401, 401]);
     expectRateLimited(await gw.inject({ url: '/dashboard' }));
     expect((await head(gw, agentA)).statusCode).toBe(200);
     expect((await summary(gw, tokens.viewer)).statusCode).toBe(200);

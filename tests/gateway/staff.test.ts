@@ -201,6 +201,55 @@ describe('staff routes', () => {
     ]);
   });
 
+  it('refused staff requests (401, 403) are audited with route, method, status, address, not the token', async () => {
+    const unknown = 'edcst_' + 'u'.repeat(43);
+    const refused = [
+      { url: `/v1/staff/tahap/${tahap}/summary`, headers: {} },
+      { url: `/v1/staff/tahap/${tahap}/summary`, headers: { authorization: `Bearer ${unknown}` } },
+      { url: '/v1/staff/agents', headers: { authorization: 'Basic c2l0aTpyYWhhc2lh' } },
+      { url: '/v1/staff/audit?limit=5', headers: auth('viewer') },
+    ];
+    const statuses = [];
+    for (const r of refused) statuses.push((await app.inject(r)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 403]);
+    const post = await app.inject({
+      method: 'POST',
+      url: '/v1/staff/agents/AGT-S1/revoke',
+      headers: auth('reconciler'),
+      payload: {},
+    });
+    expect(post.statusCode).toBe(403);
+    const audit = (await app.inject({ url: '/v1/staff/audit?limit=100', headers: auth('admin') })).json<{
+      items: { actor: string; action: string; details: Record<string, unknown> }[];
+    }>();
+    const rows = audit.items.filter((a) => [401, 403].includes(a.details.status as number));
+    expect(rows.map((a) => [a.actor, a.action, a.details.status, a.details.code])).toEqual([
+      ['unauthenticated', 'GET /v1/staff/tahap/:tahap/summary', 401, 'EDC_ERR_STAFF_UNAUTHENTICATED'],
+      ['unauthenticated', 'GET /v1/staff/tahap/:tahap/summary', 401, 'EDC_ERR_STAFF_UNAUTHENTICATED'],
+      ['unauthenticated', 'GET /v1/staff/agents', 401, 'EDC_ERR_STAFF_UNAUTHENTICATED'],
+      ['staff-viewer', 'GET /v1/staff/audit', 403, 'EDC_ERR_STAFF_FORBIDDEN'],
+      ['staff-reconciler', 'POST /v1/staff/agents/:agentId/revoke', 403, 'EDC_ERR_STAFF_FORBIDDEN'],
+    ]);
+    for (const a of rows) expect(a.details.address).toBe('127.0.0.1');
+    expect(rows[0]!.details.token).toBe('none');
+    expect(rows[1]!.details.token).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect(rows[3]!.details).toMatchObject({ role: 'viewer' });
+    const everything = [...(await t.store.snapshot()).values()].join('\n');
+    for (const secret of [unknown, 'c2l0aTpyYWhhc2lh', tokens.viewer, tokens.reconciler])
+      expect(everything).not.toContain(secret);
+    expect((await t.store.getAgent('AGT-S1'))?.status).toBe('active');
+  });
+
+  it('a staff body that is not application/json is 415 EDC_ERR_MEDIA_TYPE', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/staff/tokens',
+      headers: { ...auth('admin'), 'content-type': 'text/plain' },
+      payload: '{"role":"viewer","name":"budi"}',
+    });
+    expect(res.json()).toMatchObject({ statusCode: 415, code: 'EDC_ERR_MEDIA_TYPE' });
+  });
+
   it('imports an agent bundle over HTTP (admin) and acknowledges a second import as duplicates', async () => {
     const e2 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 100_000, pan: panOf('KPM-0001') });
     const e3 = withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 50_000, pan: panOf('KPM-0001') });
