@@ -91,6 +91,11 @@ export const gatewayErrors = {
     'An exception state change is not allowed from its current state',
     409,
   ),
+  ERR_TAHAP_UNKNOWN: defineError(
+    'EDC_ERR_TAHAP_UNKNOWN',
+    'No disbursement file was imported and no withdrawal received for that tahap (its figures would be all zero)',
+    404,
+  ),
   ERR_NO_ENTITLEMENTS: defineError(
     'EDC_ERR_NO_ENTITLEMENTS',
     'No tahap is known yet to issue an entitlement set for',
@@ -161,6 +166,7 @@ export const {
   ERR_STAFF_UNAUTHENTICATED,
   ERR_STAFF_FORBIDDEN,
   ERR_EXCEPTION_TRANSITION,
+  ERR_TAHAP_UNKNOWN,
   ERR_NO_ENTITLEMENTS,
   ERR_STORE_LOCKED,
   ERR_STORE_CLOSED,

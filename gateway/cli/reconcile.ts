@@ -2,6 +2,7 @@
 import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
 import { ERR_CLI_USAGE } from '../errors.ts';
 import { csvRecords, type CsvValue } from '../http/csv.ts';
+import { assertTahapKnown } from '../http/known-tahap.ts';
 import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
@@ -39,6 +40,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   if (args.help) return (io.out(reconcileSpec.usage + '\n'), 0);
   const tahap = tahapOf(args.values, reconcileSpec);
   return withStore(required(args.values, 'dir', reconcileSpec), async ({ store }) => {
+    await assertTahapKnown(store, tahap);
     const result = await store.reconcile(tahap, io.now());
     await store.appendAudit({
       at: io.now(),
@@ -82,6 +84,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   if (region !== undefined && !regionPrefixPattern.test(region))
     throw new ERR_CLI_USAGE(`--region: ${regionPrefixRule}, found ${JSON.stringify(region.slice(0, 20))}`);
   return withStore(required(v, 'dir', reportSpec), async ({ store }) => {
+    await assertTahapKnown(store, tahap);
     const counters = await store.summary(tahap, { bank, region });
     const settlements = await store.settlements(tahap);
     const balanced =

@@ -194,6 +194,19 @@ describe('edc-gateway CLI', () => {
     expect(csvReport.out).toContain('summary,balanced,true');
   });
 
+  it('report and reconcile of a tahap with nothing imported or withdrawn: EDC_ERR_TAHAP_UNKNOWN, exit 1', async () => {
+    for (const argv of [
+      ['report', '--dir', gw, '--tahap', '2030-I', '--format', 'json'],
+      ['report', '--dir', gw, '--tahap', '2030-I', '--format', 'csv'],
+      ['reconcile', '--dir', gw, '--tahap', '2030-I'],
+    ]) {
+      const res = await cli(...argv);
+      expect(res, argv.join(' ')).toMatchObject({ code: 1, out: '' });
+      expect(res.err).toContain('EDC_ERR_TAHAP_UNKNOWN');
+      expect(res.err).toContain('2026-IV');
+    }
+  });
+
   it('tokens create prints a token once and stores only its hash', async () => {
     const res = await cli('tokens', 'create', '--dir', gw, '--role', 'reconciler', '--name', 'ana');
     expect(res.code).toBe(0);

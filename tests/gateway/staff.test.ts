@@ -167,6 +167,46 @@ describe('staff routes', () => {
     }
   });
 
+  it('a tahap with nothing imported or withdrawn is 404 EDC_ERR_TAHAP_UNKNOWN on every tahap route', async () => {
+    const paths = [
+      'summary',
+      'positions?category=matched',
+      'withdrawals?category=ok',
+      'settlements',
+      'exceptions',
+      'export.csv?category=unclaimed',
+      'reconciliations',
+    ];
+    const before = await t.store.snapshot();
+    for (const path of paths) {
+      const res = await app.inject({ url: `/v1/staff/tahap/2030-I/${path}`, headers: auth('admin') });
+      expect(res.json(), path).toMatchObject({ statusCode: 404, code: 'EDC_ERR_TAHAP_UNKNOWN' });
+      expect(res.json().message).toContain('2030-I');
+    }
+    const reconcile = await app.inject({
+      method: 'POST',
+      url: '/v1/staff/tahap/2030-I/reconcile',
+      headers: auth('reconciler'),
+      payload: {},
+    });
+    expect(reconcile.json()).toMatchObject({ statusCode: 404, code: 'EDC_ERR_TAHAP_UNKNOWN' });
+    expect([...(await t.store.snapshot()).keys()].filter((k) => !k.startsWith('audit'))).toEqual(
+      [...before.keys()].filter((k) => !k.startsWith('audit')),
+    );
+    // Known from a withdrawal alone (the bank file not imported yet): answered, not balanced by accident.
+    const early = newAgent('AGT-S2');
+    await enroll(t.store, early, ['KPM-0009']);
+    const entry = withdrawal(early, t.keys, {
+      kpmId: 'KPM-0009',
+      amount: 50_000,
+      pan: panOf('KPM-0009'),
+      tahap: '2027-I',
+    });
+    await ingestSegment(t.store, early.record!, [entry], 6);
+    const known = await app.inject({ url: '/v1/staff/tahap/2027-I/summary', headers: auth('viewer') });
+    expect(known.json()).toMatchObject({ tahap: '2027-I', counters: { disbursed: 0 } });
+  });
+
   it('a bad query is 400 EDC_ERR_BODY_INVALID and changes nothing', async () => {
     const res = await app.inject({ url: `/v1/staff/tahap/${tahap}/positions?category=nope`, headers: auth('viewer') });
     expect(res.json()).toMatchObject({ statusCode: 400, code: 'EDC_ERR_BODY_INVALID' });

@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.ts';
+import { assertTahapKnown } from '../known-tahap.ts';
 import { staffAuditRecord } from '../staff-audit.ts';
 import { staffAuthHook } from '../staff-auth.ts';
 import { staffReportRoutes } from './staff-reports.ts';
@@ -15,6 +16,11 @@ export function staffRoutes(ctx: GatewayContext) {
     await app.register(
       async (scope) => {
         scope.addHook('preValidation', staffAuthHook(ctx.store, ctx.rateLimits));
+        // A tahap the gateway does not know would read all zeros, "balanced": refused on every tahap route.
+        scope.addHook('preHandler', async (request) => {
+          const { tahap } = request.params as { tahap?: string };
+          if (tahap !== undefined) await assertTahapKnown(ctx.store, tahap);
+        });
         // onSend, not onResponse: the audit record is durable before the client sees the answer.
         scope.addHook('onSend', async (request, reply, payload) => {
           if (reply.statusCode === 429) return payload;
