@@ -1,33 +1,20 @@
 /**
- * edc-gateway import disbursements FILE ... | import bundle FILE. The disbursement file is hashed
- * first (its fingerprint is stored with every row), then streamed through gateway/import in
- * chunks of importChunkRowsMax rows, each chunk one atomic store write.
+ * edc-gateway import disbursements FILE ... | import bundle FILE. A disbursement file is checked
+ * whole, then stored (import-disbursements.ts).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
 import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
-import type { Bank as BankName } from '../import/types.ts';
 import { ERR_CLI_USAGE, ERR_IMPORT_FAILED } from '../errors.ts';
-import {
-  parseDisbursements,
-  loadLayoutFile,
-  rejectsReportHeader,
-  rejectsReportLine,
-  type DisbursementRow,
-  type LayoutSpec,
-} from '../import/index.ts';
+import { dateGraceDaysMax, loadLayoutFile } from '../import/index.ts';
 import { importBundle, parseBundle } from '../ingest/bundle.ts';
-import type { GatewayStore } from '../store/types.ts';
+import { importDisbursementsFile } from './import-disbursements.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
-
-export const importChunkRowsMax = 1000;
 
 export const importDisbursementsSpec: CommandSpec = {
   usage:
     'edc-gateway import disbursements FILE --dir D --bank B --tahap T [--layout ID|FILE.json] [--rejects OUT.csv]\n' +
+    '    [--date-grace-days N]\n' +
     '  Imports a bank disbursement CSV. Prints accepted / duplicate / conflict / rejected counts;' +
     ' rejects (line,code,reason)\n' +
     '  go to --rejects. Re-importing the same file changes nothing.',
@@ -37,6 +24,7 @@ export const importDisbursementsSpec: CommandSpec = {
     tahap: { type: 'string' },
     layout: { type: 'string' },
     rejects: { type: 'string' },
+    'date-grace-days': { type: 'string' },
   },
   positionals: 1,
 };
@@ -49,83 +37,20 @@ export const importBundleSpec: CommandSpec = {
   positionals: 1,
 };
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (cause) {
-    throw new ERR_IMPORT_FAILED(`Cannot read ${path}: ${(cause as Error).message}`, { path }, cause);
-  }
-  return hash.digest('hex');
+function partialWarning(lines: number, rejects: string | undefined): string {
+  const where = rejects === undefined ? 'tambahkan --rejects OUT.csv / add --rejects OUT.csv' : rejects;
+  return (
+    `Peringatan: ${lines} baris ditolak, baris lainnya disimpan (${where}); impor ulang berkas yang sudah ` +
+    `diperbaiki hanya menambah baris itu / Warning: ${lines} rows rejected, the other rows stored (${where}); ` +
+    're-importing the fixed file adds only those rows\n'
+  );
 }
 
-interface Totals {
-  accepted: number;
-  duplicates: number;
-  conflicts: number;
-  rejected: number;
-  rejectsByCode: Record<string, number>;
-}
-
-async function runImport(
-  store: GatewayStore,
-  file: string,
-  options: { bank: BankName; tahap: string; layout: string | LayoutSpec | undefined; rejects: string | undefined },
-  io: CliIo,
-): Promise<Totals> {
-  const sha = await fileSha256(file);
-  const totals: Totals = { accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, rejectsByCode: {} };
-  const rejectsOut = options.rejects === undefined ? undefined : createWriteStream(options.rejects);
-  rejectsOut?.write(rejectsReportHeader);
-  let chunk: DisbursementRow[] = [];
-  const storeChunk = async (rows: readonly DisbursementRow[]) => {
-    const out = await store.applyDisbursements(rows, { fileSha256: sha, now: io.now() });
-    totals.accepted += out.accepted;
-    totals.duplicates += out.duplicates;
-    totals.conflicts += out.conflicts;
-    for (const c of out.conflictList)
-      io.err(`conflict at line ${c.line}: KPM ${c.kpmId} reference ${c.reference}: ${c.reason}\n`);
-    if (io.errIsTty)
-      io.err(`\r${totals.accepted + totals.duplicates + totals.conflicts} rows stored, ${totals.rejected} rejected`);
-  };
-  // The file is parsed while the previous chunk is being written (at most one chunk in flight,
-  // stored in file order): parsing and the synced write overlap instead of taking turns.
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    const rows = chunk;
-    chunk = [];
-    await inFlight;
-    inFlight = storeChunk(rows);
-    inFlight.catch(() => undefined); // awaited, and so thrown, by the next flush or the end
-  };
-  for await (const item of parseDisbursements(createReadStream(file), {
-    bank: options.bank,
-    tahap: options.tahap,
-    ...(options.layout === undefined ? {} : { layout: options.layout }),
-  })) {
-    if (item.ok) {
-      chunk.push(item.row);
-      if (chunk.length >= importChunkRowsMax) await flush();
-    } else {
-      totals.rejected += 1;
-      totals.rejectsByCode[item.reject.code] = (totals.rejectsByCode[item.reject.code] ?? 0) + 1;
-      rejectsOut?.write(rejectsReportLine(item.reject));
-    }
-  }
-  if (chunk.length > 0) await flush();
-  await inFlight;
-  if (rejectsOut !== undefined) {
-    rejectsOut.end();
-    await finished(rejectsOut);
-  }
-  if (io.errIsTty) io.err('\n');
-  await store.appendAudit({
-    at: io.now(),
-    actor: 'cli',
-    action: 'import.disbursements',
-    details: { fileSha256: sha, bank: options.bank, tahap: options.tahap, ...totals },
-  });
-  return totals;
+function graceDays(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-9]{1,3}$/.test(text) || Number(text) > dateGraceDaysMax)
+    throw new ERR_CLI_USAGE(`--date-grace-days: expected 0 to ${dateGraceDaysMax} days, found ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 export async function importCommand(sub: string | undefined, argv: readonly string[], io: CliIo): Promise<number> {
@@ -140,9 +65,17 @@ export async function importCommand(sub: string | undefined, argv: readonly stri
     const layoutArg = typeof v.layout === 'string' ? v.layout : undefined;
     const layout = layoutArg?.endsWith('.json') === true ? await loadLayoutFile(layoutArg) : layoutArg;
     const rejects = typeof v.rejects === 'string' ? v.rejects : undefined;
+    const dateGraceDays = graceDays(typeof v['date-grace-days'] === 'string' ? v['date-grace-days'] : undefined);
+    const file = args.positionals[0]!;
     return withStore(required(v, 'dir', importDisbursementsSpec), async ({ store }) => {
-      const totals = await runImport(store, args.positionals[0]!, { bank, tahap, layout, rejects }, io);
-      io.out(JSON.stringify({ file: args.positionals[0], bank, tahap, ...totals }) + '\n');
+      const totals = await importDisbursementsFile(
+        store,
+        file,
+        { bank, tahap, layout, rejects, ...(dateGraceDays === undefined ? {} : { dateGraceDays }) },
+        io,
+      );
+      io.out(JSON.stringify({ file, bank, tahap, ...totals }) + '\n');
+      if (totals.rejectedLines > 0) io.err(partialWarning(totals.rejectedLines, rejects));
       return 0;
     });
   }
