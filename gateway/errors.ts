@@ -137,6 +137,16 @@ export const gatewayErrors = {
     'Unknown command, unknown flag or bad flag value (exit status 2)',
     400,
   ),
+  ERR_LISTEN: defineError(
+    'EDC_ERR_LISTEN',
+    'serve could not listen on its host and port (in use by another process, not permitted, or no such address)',
+    503,
+  ),
+  ERR_OUTPUT: defineError(
+    'EDC_ERR_OUTPUT',
+    'A command could not write its output (a device error or a full disk); what it wrote is incomplete',
+    500,
+  ),
   ERR_IMPORT_FAILED: defineError(
     'EDC_ERR_IMPORT_FAILED',
     'A disbursement file could not be read or is not for the given bank and tahap',
@@ -178,5 +188,7 @@ export const {
   ERR_CONFIG_INVALID,
   ERR_CONFIG_EXISTS,
   ERR_CLI_USAGE,
+  ERR_LISTEN,
+  ERR_OUTPUT,
   ERR_IMPORT_FAILED,
 } = gatewayErrors;

@@ -1,6 +1,6 @@
 /** What a CLI command writes to and reads from: injectable so tests run commands in-process. */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { ERR_CLI_USAGE } from '../errors.ts';
+import { ERR_CLI_USAGE, ERR_OUTPUT } from '../errors.ts';
 
 export interface CliIo {
   readonly out: (text: string) => void;
@@ -10,9 +10,48 @@ export interface CliIo {
   readonly now: () => number;
 }
 
+/**
+ * stdout's state in the real process. A reader that goes away (`edc-gateway report | head`) makes
+ * the next write fail with EPIPE; like a Unix tool the command then stops quietly (status 0).
+ * Any other write error (a full disk behind `> report.csv`) means the output is incomplete: one
+ * coded line on stderr and status 1.
+ */
+const output = { closed: false, failed: false };
+
+/** Thrown by processIo.out once stdout is closed: runCli ends the command without a message. */
+export class OutputClosed extends Error {
+  constructor() {
+    super('stdout is closed');
+  }
+}
+
+export function outputFailed(): boolean {
+  return output.failed;
+}
+
+/** Installs the stdout/stderr error handlers (the entry point calls it once; tests use their own io). */
+export function watchProcessOutput(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (output.closed) return;
+    output.closed = true;
+    if (error.code === 'EPIPE') return;
+    output.failed = true;
+    process.exitCode = 1;
+    process.stderr.write(
+      `edc-gateway: ${ERR_OUTPUT.code}: Keluaran tidak dapat ditulis, hasilnya tidak lengkap / ` +
+        `Cannot write the output, it is incomplete: ${error.message}\n`,
+    );
+  });
+  // Nowhere is left to report a failure of stderr itself.
+  process.stderr.on('error', () => undefined);
+}
+
 export const processIo: CliIo = {
-  out: (text) => process.stdout.write(text),
-  err: (text) => process.stderr.write(text),
+  out: (text) => {
+    if (output.closed) throw new OutputClosed();
+    process.stdout.write(text);
+  },
+  err: (text) => void process.stderr.write(text),
   errIsTty: process.stderr.isTTY,
   now: Date.now,
 };

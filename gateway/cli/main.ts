@@ -7,7 +7,7 @@ import { ERR_CLI_USAGE } from '../errors.ts';
 import { agentsAddSpec, agentsCommand, agentsListSpec, agentsRevokeSpec } from './agents.ts';
 import { importBundleSpec, importCommand, importDisbursementsSpec } from './import.ts';
 import { initCommand } from './init.ts';
-import { processIo, type CliIo } from './io.ts';
+import { OutputClosed, outputFailed, processIo, type CliIo } from './io.ts';
 import { reconcileCommand, reportCommand } from './reconcile.ts';
 import { serveCommand } from './serve.ts';
 import { tokensCommand, tokensCreateSpec } from './tokens.ts';
@@ -72,6 +72,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo): Pr
   try {
     return await dispatch(argv, io);
   } catch (error) {
+    if (error instanceof OutputClosed) return outputFailed() ? 1 : 0;
     if (isEdcError(error)) {
       io.err(`${error.code}: ${error.message}\n`);
       return error.code === ERR_CLI_USAGE.code ? 2 : 1;

@@ -1,6 +1,6 @@
 /** edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]: runs the HTTP gateway until SIGINT/SIGTERM. */
 import { buildGateway } from '../app.ts';
-import { ERR_CLI_USAGE } from '../errors.ts';
+import { ERR_CLI_USAGE, ERR_LISTEN } from '../errors.ts';
 import { openGateway } from './open.ts';
 import { parse, required, type CliIo, type CommandSpec } from './io.ts';
 
@@ -12,6 +12,22 @@ export const serveSpec: CommandSpec = {
   options: { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
 };
 
+const listenProblems: Readonly<Record<string, readonly [string, string]>> = {
+  EADDRINUSE: ['port sudah dipakai proses lain', 'the port is in use by another process'],
+  EACCES: ['tidak diizinkan (port di bawah 1024?)', 'not permitted (a port below 1024?)'],
+  EADDRNOTAVAIL: ['alamat tidak ada di mesin ini', 'no such address on this machine'],
+};
+
+function listenError(host: string, port: number, cause: unknown): Error {
+  const code = (cause as NodeJS.ErrnoException).code ?? 'unknown';
+  const [id, en] = listenProblems[code] ?? ['gagal', (cause as Error).message];
+  return new ERR_LISTEN(
+    `Tidak dapat membuka ${host}:${port}: ${id} / Cannot listen on ${host}:${port}: ${en} (${code})`,
+    { host, port, cause: code },
+    cause,
+  );
+}
+
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parse(serveSpec, argv);
   if (args.help) return (io.out(serveSpec.usage + '\n'), 0);
@@ -22,7 +38,14 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     throw new ERR_CLI_USAGE(`--port: expected 0-65535, found ${portText}`);
   const { gw, store } = await openGateway(dir);
   const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config });
-  const address = await app.listen({ host, port: Number(portText) });
+  let address: string;
+  try {
+    address = await app.listen({ host, port: Number(portText) });
+  } catch (cause) {
+    await app.close();
+    await store.close();
+    throw listenError(host, Number(portText), cause);
+  }
   io.err(`edc-gateway listening on ${address} (docs: ${address}/docs, dashboard: ${address}/dashboard)\n`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
