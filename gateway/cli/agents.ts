@@ -5,6 +5,7 @@ import { toBase64 } from '../../protocol/crypto/encoding.ts';
 import { AgentId, Bank, Base64Key32, KpmId } from '../../protocol/messages/schemas.ts';
 import { ERR_CLI_USAGE } from '../errors.ts';
 import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
+import type { GatewayStore } from '../store/types.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
@@ -61,33 +62,76 @@ async function kpmList(values: Record<string, string | boolean | undefined>): Pr
   return ids.map((id) => check(KpmId, id, '--kpm'));
 }
 
-export async function agentsCommand(sub: string | undefined, argv: readonly string[], io: CliIo): Promise<number> {
-  if (sub === 'add') {
-    const args = parse(agentsAddSpec, argv);
-    if (args.help) return (io.out(agentsAddSpec.usage + '\n'), 0);
-    const v = args.values;
-    const agentId = check(AgentId, required(v, 'id', agentsAddSpec), '--id');
-    const publicKey = check(Base64Key32, required(v, 'public-key', agentsAddSpec), '--public-key');
-    const bank = oneOf(required(v, 'bank', agentsAddSpec), Bank.options, 'bank');
-    const region = required(v, 'region', agentsAddSpec);
-    if (!regionPrefixPattern.test(region))
-      throw new ERR_CLI_USAGE(`--region: ${regionPrefixRule}, found ${JSON.stringify(region.slice(0, 20))}`);
-    const kpmIds = await kpmList(v);
-    return withStore(required(v, 'dir', agentsAddSpec), async ({ store }) => {
-      const record = await store.addAgent(
-        { agentId, publicKey, bank, regionCode: region, kpmIds },
-        { move: v.move === true, now: io.now(), lookupKey: toBase64(randomBytes(32)) },
-      );
-      await store.appendAudit({
-        at: io.now(),
-        actor: 'cli',
-        action: 'agents.add',
-        details: { agentId, bank, region, kpms: kpmIds.length, move: v.move === true },
-      });
-      io.out(`Agent ${record.agentId} enrolled (${bank}, region ${region}) with ${kpmIds.length} KPM(s)\n`);
-      return 0;
+const kpmShownMax = 5;
+
+/**
+ * KPMs allocated to the agent that have no credited row in the tahap entitlement sets are issued
+ * for (activeTahap, else the latest imported): the agent can pay them nothing until a file
+ * credits them. The enrolment stands (agents are often enrolled before the bank's file arrives);
+ * the warning says so, Bahasa Indonesia first.
+ */
+async function uncreditedWarning(
+  store: GatewayStore,
+  activeTahap: string | undefined,
+  agentId: string,
+  kpmIds: readonly string[],
+): Promise<string | undefined> {
+  const tahap = activeTahap ?? (await store.latestTahap());
+  const credited =
+    tahap === undefined
+      ? new Set<string>()
+      : new Set((await store.entitlementSnapshot(agentId, tahap)).entitlements.map((e) => e.kpmId));
+  const missing = kpmIds.filter((id) => !credited.has(id));
+  if (missing.length === 0) return undefined;
+  const shown = missing.slice(0, kpmShownMax).join(', ');
+  const rest = missing.length - kpmShownMax;
+  const [whereId, whereEn] =
+    tahap === undefined
+      ? ['karena belum ada berkas penyaluran yang diimpor', 'because no disbursement file is imported yet']
+      : [`di tahap ${tahap}`, `in tahap ${tahap}`];
+  return (
+    `Peringatan: ${missing.length} KPM belum punya penyaluran berhasil ${whereId}: ${shown}` +
+    `${rest > 0 ? ` dan ${rest} lainnya` : ''}; agen ${agentId} belum dapat membayar mereka sampai berkas ` +
+    `penyaluran mengkreditkan mereka. Agen tetap didaftarkan. / Warning: ${missing.length} KPM have no credited ` +
+    `disbursement row ${whereEn}: ${shown}${rest > 0 ? ` and ${rest} more` : ''}; agent ${agentId} cannot pay ` +
+    'them until a disbursement file credits them. The agent is enrolled.\n'
+  );
+}
+
+async function agentsAdd(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parse(agentsAddSpec, argv);
+  if (args.help) return (io.out(agentsAddSpec.usage + '\n'), 0);
+  const v = args.values;
+  const agentId = check(AgentId, required(v, 'id', agentsAddSpec), '--id');
+  const publicKey = check(Base64Key32, required(v, 'public-key', agentsAddSpec), '--public-key');
+  const bank = oneOf(required(v, 'bank', agentsAddSpec), Bank.options, 'bank');
+  const region = required(v, 'region', agentsAddSpec);
+  if (!regionPrefixPattern.test(region))
+    throw new ERR_CLI_USAGE(`--region: ${regionPrefixRule}, found ${JSON.stringify(region.slice(0, 20))}`);
+  const kpmIds = await kpmList(v);
+  return withStore(required(v, 'dir', agentsAddSpec), async ({ gw, store }) => {
+    const record = await store.addAgent(
+      { agentId, publicKey, bank, regionCode: region, kpmIds },
+      { move: v.move === true, now: io.now(), lookupKey: toBase64(randomBytes(32)) },
+    );
+    await store.appendAudit({
+      at: io.now(),
+      actor: 'cli',
+      action: 'agents.add',
+      details: { agentId, bank, region, kpms: kpmIds.length, move: v.move === true },
     });
-  }
+    io.out(
+      `Agen ${record.agentId} terdaftar (${bank}, wilayah ${region}) dengan ${kpmIds.length} KPM / ` +
+        `Agent ${record.agentId} enrolled (${bank}, region ${region}) with ${kpmIds.length} KPM\n`,
+    );
+    const warning = await uncreditedWarning(store, gw.config.activeTahap, agentId, kpmIds);
+    if (warning !== undefined) io.err(warning);
+    return 0;
+  });
+}
+
+export async function agentsCommand(sub: string | undefined, argv: readonly string[], io: CliIo): Promise<number> {
+  if (sub === 'add') return agentsAdd(argv, io);
   if (sub === 'list') {
     const args = parse(agentsListSpec, argv);
     if (args.help) return (io.out(agentsListSpec.usage + '\n'), 0);

@@ -183,6 +183,46 @@ describe('edc-gateway CLI', () => {
     expect(again).toMatchObject({ accepted: 0, duplicates: lines.length - 1 });
   });
 
+  it('agents add warns, Bahasa Indonesia first, about KPMs without a credited row, and still enrols', async () => {
+    const creditedIds = (await readFile(csv, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes(',BERHASIL,'))
+      .map((l) => l.split(',')[1]!);
+    const credited = creditedIds.slice(20, 22);
+    const unknown = Array.from({ length: 7 }, (_, i) => `KPM-99000000${String(i).padStart(2, '0')}`);
+    const key = generateSigningKeyPair().publicKey;
+    const add = (id: string, kpms: string[]) =>
+      cli(
+        'agents',
+        'add',
+        '--dir',
+        gw,
+        '--id',
+        id,
+        '--public-key',
+        key,
+        '--bank',
+        'BRI',
+        '--region',
+        '3273',
+        '--kpm',
+        kpms.join(','),
+      );
+    const res = await add('AGT-WARN', [...credited, ...unknown]);
+    expect(res.code, res.err).toBe(0);
+    expect(res.err.indexOf('Peringatan')).toBe(0);
+    expect(res.err).toContain('7 KPM');
+    expect(res.err).toContain('2026-IV');
+    for (const id of unknown.slice(0, 5)) expect(res.err).toContain(id);
+    expect(res.err).not.toContain(unknown[5]!);
+    expect(res.err).toContain('2 lainnya');
+    expect(res.err).toContain('Warning: 7 KPM');
+    const listed = (await cli('agents', 'list', '--dir', gw)).out;
+    expect(listed).toContain('AGT-WARN');
+    const quiet = await add('AGT-QUIET', creditedIds.slice(22, 24));
+    expect(quiet).toMatchObject({ code: 0, err: '' });
+  });
+
   it('reconcile agrees and report balances', async () => {
     const rec = await cli('reconcile', '--dir', gw, '--tahap', '2026-IV');
     expect(rec.code).toBe(0);
