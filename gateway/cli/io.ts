@@ -57,6 +57,9 @@ export const processIo: CliIo = {
 };
 
 export interface CommandSpec {
+  /** The command's words, e.g. "agents add" (for "see edc-gateway agents add --help"). */
+  readonly name: string;
+  /** Help text: the synopsis line, then Bahasa Indonesia / English. */
   readonly usage: string;
   readonly options: NonNullable<ParseArgsConfig['options']>;
   readonly positionals?: number;
@@ -64,6 +67,18 @@ export interface CommandSpec {
 
 export type Parsed =
   { help: true } | { help: false; values: Record<string, string | boolean | undefined>; positionals: string[] };
+
+/** A usage error: Bahasa Indonesia / English on one line, pointing at the command's --help. */
+export function usageError(id: string, en: string, spec?: CommandSpec): Error {
+  const see = spec === undefined ? 'edc-gateway --help' : `edc-gateway ${spec.name} --help`;
+  return new ERR_CLI_USAGE(`${id} / ${en} (lihat / see ${see})`);
+}
+
+const parseArgsProblems: Readonly<Record<string, string>> = {
+  ERR_PARSE_ARGS_UNKNOWN_OPTION: 'Opsi tidak dikenal',
+  ERR_PARSE_ARGS_INVALID_OPTION_VALUE: 'Nilai opsi tidak sah',
+  ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL: 'Argumen tidak diharapkan',
+};
 
 /** node:util parseArgs in strict mode; any problem becomes EDC_ERR_CLI_USAGE (exit status 2). */
 export function parse(spec: CommandSpec, argv: readonly string[]): Parsed {
@@ -76,12 +91,16 @@ export function parse(spec: CommandSpec, argv: readonly string[]): Parsed {
       allowPositionals: (spec.positionals ?? 0) > 0,
     });
   } catch (cause) {
-    throw new ERR_CLI_USAGE(`${(cause as Error).message}\n\nUsage: ${spec.usage}`, {}, cause);
+    const { code, message } = cause as NodeJS.ErrnoException;
+    throw usageError(parseArgsProblems[code ?? ''] ?? 'Opsi salah', message.split('. ')[0] ?? message, spec);
   }
   if (result.values.help === true) return { help: true };
-  if (result.positionals.length !== (spec.positionals ?? 0)) {
-    throw new ERR_CLI_USAGE(
-      `Expected ${spec.positionals ?? 0} argument(s), found ${result.positionals.length}\n\nUsage: ${spec.usage}`,
+  const expected = spec.positionals ?? 0;
+  if (result.positionals.length !== expected) {
+    throw usageError(
+      `Diharapkan ${expected} argumen, ditemukan ${result.positionals.length}`,
+      `Expected ${expected} argument(s), found ${result.positionals.length}`,
+      spec,
     );
   }
   return { help: false, values: result.values, positionals: result.positionals };
@@ -93,12 +112,17 @@ export function required(
   spec: CommandSpec,
 ): string {
   const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new ERR_CLI_USAGE(`Missing --${name}\n\nUsage: ${spec.usage}`);
+  if (typeof value !== 'string' || value === '')
+    throw usageError(`Opsi --${name} wajib diisi`, `Missing --${name}`, spec);
   return value;
 }
 
-export function oneOf<T extends string>(value: string, allowed: readonly T[], name: string): T {
+export function oneOf<T extends string>(value: string, allowed: readonly T[], name: string, spec?: CommandSpec): T {
   if (!(allowed as readonly string[]).includes(value))
-    throw new ERR_CLI_USAGE(`--${name}: expected one of ${allowed.join(', ')}, found ${value}`);
+    throw usageError(
+      `--${name} harus salah satu dari ${allowed.join(', ')}`,
+      `--${name}: expected one of ${allowed.join(', ')}, found ${JSON.stringify(value.slice(0, 40))}`,
+      spec,
+    );
   return value as T;
 }

@@ -52,9 +52,10 @@ describe('edc-gateway CLI', () => {
     expect(second.err).toContain('EDC_ERR_CONFIG_EXISTS');
   });
 
-  it('answers --help on every command with exit 0', async () => {
+  it('answers --help on every command with exit 0, Bahasa Indonesia first with English', async () => {
     for (const argv of [
       ['init'],
+      ['public-key'],
       ['serve'],
       ['agents', 'add'],
       ['agents', 'list'],
@@ -68,6 +69,38 @@ describe('edc-gateway CLI', () => {
       const res = await cli(...argv, '--help');
       expect(res.code, argv.join(' ')).toBe(0);
       expect(res.out).toContain(`edc-gateway ${argv.join(' ')}`);
+      expect(res.out, argv.join(' ')).toContain('folder gateway / gateway directory');
+      // The description: an Indonesian paragraph, then " / " and its English.
+      const indonesian =
+        /\n\n(Membuat|Mencetak|Menjalankan|Mendaftarkan|Satu|Mencabut|Mengimpor|Memasukkan|Menghitung) /;
+      expect(res.out, argv.join(' ')).toMatch(indonesian);
+      expect(res.out, argv.join(' ')).toMatch(/[.)]\s\/\s+[A-Z]/);
+    }
+    const top = await cli('--help');
+    expect(top.out).toContain('Pemakaian / Usage: edc-gateway');
+    expect(top.out).toContain('Setiap perintah menerima --help / every command accepts --help');
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(await cli('--version')).toEqual({ code: 0, out: `edc-gateway ${version}\n`, err: '' });
+  });
+
+  it('prints every failure as one line: edc-gateway: EDC_ERR_X: Bahasa Indonesia / English', async () => {
+    const cases: [string[], string, number][] = [
+      [['launch'], 'EDC_ERR_CLI_USAGE: Perintah tidak dikenal: "launch" / Unknown command "launch"', 2],
+      [['init', '--dir', gw, '--bogus'], 'EDC_ERR_CLI_USAGE: Opsi tidak dikenal / Unknown option', 2],
+      [['reconcile', '--dir', gw], 'EDC_ERR_CLI_USAGE: Opsi --tahap wajib diisi / Missing --tahap', 2],
+      [['serve', '--dir', gw, '--port', '70000'], 'EDC_ERR_CLI_USAGE: --port harus 0-65535 / --port: expected', 2],
+      [['agents', 'list', '--dir', join(dir, 'nowhere')], 'EDC_ERR_CONFIG_INVALID: Folder gateway tidak ada', 1],
+      [['init', '--dir', gw], 'EDC_ERR_CONFIG_EXISTS: Gateway sudah ada di', 1],
+    ];
+    for (const [argv, expected, code] of cases) {
+      const res = await cli(...argv);
+      expect(res.code, argv.join(' ')).toBe(code);
+      expect(res.err.startsWith(`edc-gateway: ${expected}`), res.err).toBe(true);
+      expect(res.err.split('\n')).toEqual([expect.any(String), '']);
+      expect(res.err).toContain(' / ');
     }
   });
 
@@ -266,7 +299,7 @@ describe('edc-gateway CLI', () => {
       // While another process (here: this handle) holds the store, writing commands say so clearly.
       const locked = await cli('agents', 'revoke', '--dir', gw, '--id', 'AGT-CLI');
       expect(locked.code).toBe(1);
-      expect(locked.err).toContain('EDC_ERR_STORE_LOCKED');
+      expect(locked.err).toContain('edc-gateway: EDC_ERR_STORE_LOCKED: Penyimpanan gateway sedang dipakai proses lain');
     } finally {
       await store.close();
     }

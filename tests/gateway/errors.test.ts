@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gatewayErrors, gatewayErrorRegistry } from '../../gateway/errors.ts';
 import { importErrors } from '../../gateway/import/errors.ts';
+import { indonesianSummaries } from '../../gateway/cli/messages-id.ts';
 
 const readme = readFileSync(new URL('../../gateway/README.md', import.meta.url), 'utf8');
 const section = readme.slice(readme.indexOf('## Error codes'), readme.indexOf('## Benchmarks'));
@@ -22,6 +23,11 @@ describe('gateway error registry', () => {
     expect([...documented].sort((a, b) => a.code.localeCompare(b.code))).toEqual(
       [...registry].sort((a, b) => a.code.localeCompare(b.code)),
     );
+  });
+
+  it('has a Bahasa Indonesia summary for every code, for the command line (gateway/cli/messages-id.ts)', () => {
+    expect(Object.keys(indonesianSummaries).sort()).toEqual(Object.keys(gatewayErrorRegistry).sort());
+    for (const text of Object.values(indonesianSummaries)) expect(text).not.toContain(' / ');
   });
 
   it('aggregates the import sub-area without a code defined twice', () => {
