@@ -46,10 +46,10 @@ export function staffAuditRecord(
     ...(staff === undefined ? {} : { role: staff.role }),
     ...(status >= 400 ? { code: errorCode(payload) } : {}),
   };
-  // An authenticated request's params and query passed their schema; a refused one's did not,
-  // so only its (bounded) path is kept.
+  // An answered request's params and query passed their schema; a refused one's may not have
+  // (it can be refused before validation), so only its path, bounded, is kept.
   const details =
-    status === 401 || status === 403
+    status >= 400
       ? { ...common, url: request.url.slice(0, refusedUrlCharsMax) }
       : { ...common, params: request.params, query: request.query };
   return {
