@@ -4,7 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { toBase64 } from '../../protocol/crypto/encoding.ts';
 import { AgentId, Bank, Base64Key32, KpmId } from '../../protocol/messages/schemas.ts';
 import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
-import type { GatewayStore } from '../store/types.ts';
+import type { DisbursementStore } from '../store/types.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
@@ -121,7 +121,7 @@ const kpmShownMax = 5;
  * the warning says so, Bahasa Indonesia first.
  */
 async function uncreditedWarning(
-  store: GatewayStore,
+  store: Pick<DisbursementStore, 'latestTahap' | 'entitlementSnapshot'>,
   activeTahap: string | undefined,
   agentId: string,
   kpmIds: readonly string[],

@@ -38,7 +38,9 @@ import {
   type ImportSummary,
   type LayoutSpec,
 } from '../import/index.ts';
-import type { GatewayStore } from '../store/types.ts';
+import type { DisbursementStore, ExceptionAuditStore } from '../store/types.ts';
+
+type ImportStore = Pick<DisbursementStore, 'applyDisbursements'> & Pick<ExceptionAuditStore, 'appendAudit'>;
 import type { CliIo } from './io.ts';
 
 export const importChunkRowsMax = 1000;
@@ -136,7 +138,7 @@ function refusalError(file: string, refusal: NonNullable<CheckResult['refusal']>
 }
 
 async function storePass(
-  store: GatewayStore,
+  store: ImportStore,
   file: string,
   options: ImportFileOptions,
   checked: CheckResult,
@@ -188,7 +190,7 @@ async function storePass(
 
 /** Imports one disbursement file (see the file comment); throws a coded error when it is refused. */
 export async function importDisbursementsFile(
-  store: GatewayStore,
+  store: ImportStore,
   file: string,
   options: ImportFileOptions,
   io: CliIo,

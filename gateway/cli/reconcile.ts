@@ -3,6 +3,7 @@ import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
 import { csvRecords, type CsvValue } from '../http/csv.ts';
 import { assertTahapKnown } from '../http/known-tahap.ts';
 import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
+import { isBalanced, settlementEntries, tahapEntries } from '../recon/counters.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
@@ -110,18 +111,16 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     await assertTahapKnown(store, tahap);
     const counters = await store.summary(tahap, { bank, region });
     const settlements = await store.settlements(tahap);
-    const balanced =
-      counters.disbursed ===
-      (counters.withdrawn ?? 0) + (counters.unclaimed ?? 0) + (counters.failed ?? 0) + (counters.returned ?? 0);
+    const balanced = isBalanced(counters);
     if (format === 'json') {
       io.out(JSON.stringify({ tahap, filter: { bank, region }, balanced, counters, settlements }, null, 2) + '\n');
       return 0;
     }
     const records: CsvValue[][] = [['section', 'key', 'value']];
-    for (const [key, value] of Object.entries(counters)) records.push(['summary', key, value]);
+    for (const [key, value] of tahapEntries(counters)) records.push(['summary', key, value]);
     records.push(['summary', 'balanced', String(balanced)]);
     for (const [agentId, s] of Object.entries(settlements))
-      for (const [key, value] of Object.entries(s)) records.push([`settlement:${agentId}`, key, value]);
+      for (const [key, value] of settlementEntries(s)) records.push([`settlement:${agentId}`, key, value]);
     io.out(csvRecords(records));
     return 0;
   });

@@ -10,7 +10,7 @@
 import { stringify, type Options } from 'csv-stringify/sync';
 import type { KpmCategory, WithdrawalCategory } from '../recon/classify.ts';
 import { kpmCategories } from '../recon/classify.ts';
-import type { GatewayStore } from '../store/types.ts';
+import type { ReconStore } from '../store/types.ts';
 
 export const csvOptions: Options = { record_delimiter: 'windows', escape_formulas: true };
 
@@ -48,7 +48,7 @@ export const withdrawalColumns = [
 export const exportPageItemsMax = 1000;
 
 export async function* exportCsv(
-  store: GatewayStore,
+  store: Pick<ReconStore, 'positions' | 'withdrawals'>,
   tahap: string,
   category: KpmCategory | WithdrawalCategory,
   filter: { bank?: string | undefined; region?: string | undefined },

@@ -8,12 +8,14 @@
  * few point reads, no scan.
  */
 import { kpmCategories } from '../recon/classify.ts';
-import type { GatewayStore } from '../store/types.ts';
+import type { DisbursementStore, ReconStore } from '../store/types.ts';
+
+export type KnownTahapStore = Pick<DisbursementStore, 'importedFiles'> & Pick<ReconStore, 'positions'>;
 import { ERR_TAHAP_UNKNOWN } from '../errors.ts';
 
 const knownListedMax = 8;
 
-export async function tahapKnown(store: GatewayStore, tahap: string): Promise<boolean> {
+export async function tahapKnown(store: KnownTahapStore, tahap: string): Promise<boolean> {
   if ((await store.importedFiles(tahap)).length > 0) return true;
   for (const category of kpmCategories) {
     if ((await store.positions(tahap, category, { limit: 1 })).items.length > 0) return true;
@@ -22,7 +24,7 @@ export async function tahapKnown(store: GatewayStore, tahap: string): Promise<bo
 }
 
 /** Throws 404 EDC_ERR_TAHAP_UNKNOWN, naming the tahaps that have imported files. */
-export async function assertTahapKnown(store: GatewayStore, tahap: string): Promise<void> {
+export async function assertTahapKnown(store: KnownTahapStore, tahap: string): Promise<void> {
   if (await tahapKnown(store, tahap)) return;
   const imported = [...new Set((await store.importedFiles(undefined)).map((f) => f.tahap))].sort();
   const listed = imported.length === 0 ? 'none' : imported.slice(-knownListedMax).join(', ');

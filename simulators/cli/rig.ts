@@ -1,7 +1,8 @@
 /** edc-sim rig | demo: the field rig, its summary on stdout, its JSON report to a file. */
 import { writeFile } from 'node:fs/promises';
 import { ERR_SIM_OUTPUT } from '../errors.ts';
-import { formatSummary, runRig, rigPresets, type RigOptionsInput } from '../rig/index.ts';
+import { newToken } from '../../gateway/http/staff-auth.ts';
+import { formatSummary, runRig, rigPresets, type RigHooks, type RigLive, type RigOptionsInput } from '../rig/index.ts';
 import { int, oneOf, parse, str, type CommandSpec } from './args.ts';
 import type { Io } from './io.ts';
 
@@ -25,10 +26,12 @@ export const rigSpec: CommandSpec = {
 };
 export const demoSpec: CommandSpec = {
   usage:
-    'edc-sim demo [--seed S] [--report FILE]\n' +
+    'edc-sim demo [--seed S] [--report FILE] [--keep]\n' +
     '  The rig with preset demo (3 agents x 2 terminals, 300 KPM, outages, every attack) on TCP links,' +
-    ' with progress on stderr.',
-  options: { seed: { type: 'string' }, report: { type: 'string' } },
+    ' with progress on stderr.\n' +
+    '  --keep leaves the gateway and agents running after the summary, prints the staff dashboard URL, an admin\n' +
+    "  token and each agent's status page; Ctrl-C stops everything.",
+  options: { seed: { type: 'string' }, report: { type: 'string' }, keep: { type: 'boolean' } },
 };
 
 async function run(
@@ -36,6 +39,7 @@ async function run(
   reportPath: string | undefined,
   io: Io,
   progress: boolean,
+  hooks: RigHooks = {},
 ): Promise<number> {
   const startedAt = Date.now();
   const report = await runRig(
@@ -43,8 +47,9 @@ async function run(
     progress
       ? (text) => io.err(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${text}\n`)
       : undefined,
+    hooks,
   );
-  io.out(formatSummary(report));
+  if (hooks.keep === undefined) io.out(formatSummary(report));
   if (reportPath !== undefined) {
     await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n').catch((cause: unknown) => {
       throw new ERR_SIM_OUTPUT(
@@ -76,6 +81,27 @@ export async function rigCommand(argv: readonly string[], io: Io): Promise<numbe
   return run(options, str(v, 'report'), io, preset === 'demo');
 }
 
+/** `demo --keep`: the summary, then where to look, then wait for Ctrl-C (SIGINT) or SIGTERM. */
+function keepRunning(io: Io): (live: RigLive) => Promise<void> {
+  return async (live) => {
+    io.out(formatSummary(live.report));
+    const { token, record } = newToken('admin', 'demo', Date.now());
+    await live.gateway.store.putToken(record);
+    io.out(
+      `\nDasbor staf / staff dashboard: ${live.gateway.url}/dashboard\n` +
+        `Token staf (admin) / staff token: ${token}\n` +
+        `API docs: ${live.gateway.url}/docs\n` +
+        live.fleet.map((a) => `Agen ${a.keys.agentId}: http://127.0.0.1:${a.running?.statusPort ?? '?'}/\n`).join('') +
+        'Tekan Ctrl-C untuk berhenti / press Ctrl-C to stop\n',
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    io.err('edc-sim demo: stopping the gateway and agents\n');
+  };
+}
+
 export async function demoCommand(argv: readonly string[], io: Io): Promise<number> {
   const v = parse(demoSpec, argv);
   if (v === 'help') return (io.out(demoSpec.usage + '\n'), 0);
@@ -88,5 +114,6 @@ export async function demoCommand(argv: readonly string[], io: Io): Promise<numb
     str(v, 'report'),
     io,
     true,
+    v.keep === true ? { keep: keepRunning(io) } : {},
   );
 }

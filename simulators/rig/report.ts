@@ -4,7 +4,7 @@
  * temporary paths, signal proxy counters that depend on timing); and the summary table printed
  * on stdout.
  */
-import type { Counters } from '../../gateway/recon/counters.ts';
+import { tahapScalarFields, type SettlementCounters, type TahapCounters } from '../../gateway/recon/counters.ts';
 import { kpmCategories, withdrawalCategories } from '../../gateway/recon/classify.ts';
 import type { ReconResult } from '../../gateway/store/types.ts';
 import type { SignalStats } from '../signal/proxy.ts';
@@ -73,13 +73,13 @@ export interface ReportInput {
   readonly plan: Plan;
   readonly outcomes: readonly StepOutcome[];
   readonly views: readonly AgentView[];
-  readonly counters: Counters;
+  readonly counters: TahapCounters;
   readonly recon: ReconResult;
   readonly attacks: readonly AttackResult[];
   readonly probes: readonly ProbeResult[];
   readonly invariants: readonly InvariantResult[];
   readonly outageWindows: number;
-  readonly settlements: Record<string, Counters>;
+  readonly settlements: Record<string, SettlementCounters>;
   readonly run: RigReport['run'];
 }
 
@@ -124,35 +124,14 @@ function transactions(input: ReportInput): RigReport['result']['transactions'] {
 
 function reconciliation(input: ReportInput): RigReport['result']['reconciliation'] {
   const c = input.counters;
-  const n = (k: string): number => c[k] ?? 0;
   return {
     agree: input.recon.agree,
-    kpm: Object.fromEntries(
-      kpmCategories.map((k) => [k, { count: n(`kpm.${k}.count`), credited: n(`kpm.${k}.credited`) }]),
-    ),
-    withdrawals: Object.fromEntries(
-      withdrawalCategories.map((w) => [w, { count: n(`w.${w}.count`), amount: n(`w.${w}.amount`) }]),
-    ),
-    totals: Object.fromEntries(
-      [
-        'kpm',
-        'disbursed',
-        'credited',
-        'failed',
-        'returned',
-        'drawn',
-        'withdrawn',
-        'unclaimed',
-        'overdrawnExcess',
-        'reversalsUnmatched',
-      ].map((k) => [k, n(k)]),
-    ),
+    kpm: Object.fromEntries(kpmCategories.map((k) => [k, { ...c.kpmByCategory[k] }])),
+    withdrawals: Object.fromEntries(withdrawalCategories.map((w) => [w, { ...c.withdrawalsByCategory[w] }])),
+    totals: Object.fromEntries(tahapScalarFields.map((k) => [k, c[k]])),
     settlements: sorted(
       Object.fromEntries(
-        Object.entries(input.settlements).map(([id, s]) => [
-          id,
-          { payable: s.payable ?? 0, disputed: s.disputed ?? 0 },
-        ]),
+        Object.entries(input.settlements).map(([id, s]) => [id, { payable: s.payable, disputed: s.disputed }]),
       ),
     ),
   };

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SignedEntitlementSet } from '../../protocol/messages/index.ts';
-import type { Counters } from '../../gateway/recon/counters.ts';
+import type { TahapCounters } from '../../gateway/recon/counters.ts';
 import type { GatewayStore, ReconResult } from '../../gateway/store/types.ts';
 import { createPrng, type Prng } from '../common/prng.ts';
 import { cloneAttack, tamperAttack, type AttackResult } from './attacks.ts';
@@ -26,6 +26,17 @@ import { signedRequest } from './signed-client.ts';
 export interface RigHooks {
   /** Test only: wraps the gateway store (e.g. to hide an acknowledged entry and see the checker fail). */
   readonly wrapStore?: (store: GatewayStore) => GatewayStore;
+  /**
+   * Called with the running gateway and agents after the report is built and before they are
+   * stopped (`edc-sim demo --keep`, the browser tests); the rig tears down when it resolves.
+   */
+  readonly keep?: (live: RigLive) => Promise<void>;
+}
+
+export interface RigLive {
+  readonly report: RigReport;
+  readonly gateway: RigGateway;
+  readonly fleet: readonly RigAgent[];
 }
 
 export interface RigRun {
@@ -208,7 +219,7 @@ interface FieldDay {
 interface Findings {
   readonly probes: Awaited<ReturnType<typeof runProbes>>;
   readonly recon: ReconResult;
-  readonly counters: Counters;
+  readonly counters: TahapCounters;
   readonly views: AgentView[];
 }
 
@@ -343,7 +354,9 @@ export async function runRig(
     const ledgers = await attacksPhase(run, day.savedSet);
     const findings = await probeAndReconcile(run, prng.fork('probes'), ledgers);
     const invariants = checkInvariants(run, findings);
-    return await report(run, day, findings, invariants, { startedAt, drainPasses });
+    const result = await report(run, day, findings, invariants, { startedAt, drainPasses });
+    if (hooks.keep !== undefined) await hooks.keep({ report: result, gateway: run.gateway, fleet: run.fleet });
+    return result;
   } finally {
     await stopFleet(resources.fleet);
     await resources.gateway?.close();

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { Bank, ErrorBody, Tahap } from '../../../protocol/messages/schemas.ts';
 import { kpmCategories, withdrawalCategories } from '../../recon/classify.ts';
 
-export const Counters = z.record(z.string(), z.number().int());
 export const TahapParams = z.strictObject({ tahap: Tahap });
 /**
  * A region filter is a prefix of the 10-digit Kemendagri code at one of its levels: province (2
