@@ -1,6 +1,6 @@
 /**
  * buildGateway: the Fastify app, built as a function (tests use inject(); only the CLI listens).
- * Order: external plugins (swagger, rate limit), the app's hooks and parsers, then routes.
+ * Order: external plugins (rate limit counters, swagger), the app's hooks and parsers, then routes.
  */
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -10,12 +10,13 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import { ulidFactory } from '../protocol/ids.ts';
 import type { GatewayConfig, GatewayKeys } from './config.ts';
-import { ERR_BODY_INVALID, ERR_RATE_LIMITED } from './errors.ts';
+import { ERR_BODY_INVALID, ERR_MEDIA_TYPE } from './errors.ts';
 import type { GatewayStore } from './store/types.ts';
 import type { GatewayContext } from './http/context.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { createLogger } from './http/logger.ts';
 import { Metrics } from './http/metrics.ts';
+import { createRateLimits } from './http/rate-limits.ts';
 import './http/request-types.ts';
 import { agentRoutes } from './http/routes/agent.ts';
 import { healthRoutes } from './http/routes/health.ts';
@@ -38,9 +39,25 @@ export interface Gateway {
   readonly context: GatewayContext;
 }
 
+/**
+ * The one body parser: application/json in UTF-8, kept as the exact bytes (the agent's request
+ * signature covers them). Fastify's other default parser (text/plain) is removed, so any other
+ * content type is 415 EDC_ERR_MEDIA_TYPE before authentication: an agent must never read a
+ * client mistake as an auth failure (it halts on 401).
+ */
 function jsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body: Buffer, done) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(request.headers['content-type'] ?? '')?.[1];
+    if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+      done(
+        new ERR_MEDIA_TYPE(
+          `Cannot read body: expected content-type application/json in UTF-8, found charset ${charset}`,
+        ),
+        undefined,
+      );
+      return;
+    }
     request.rawBody = body;
     try {
       done(null, JSON.parse(body.toString('utf8')) as unknown);
@@ -52,26 +69,6 @@ function jsonParser(app: FastifyInstance): void {
         undefined,
       );
     }
-  });
-}
-
-async function rateLimit(app: FastifyInstance, config: GatewayConfig): Promise<void> {
-  await app.register(fastifyRateLimit, {
-    global: true,
-    max: config.rateRequestsMax,
-    timeWindow: config.rateWindowMs,
-    // Keyed by the claimed agent and the source address: a stranger claiming an agent's id
-    // from elsewhere cannot use up that agent's allowance.
-    keyGenerator: (request) => `${String(request.headers['x-edc-agent'] ?? '-')}|${request.ip}`,
-    errorResponseBuilder: (_request, context) => {
-      const retryAfterSeconds = Math.max(1, Math.ceil(context.ttl / 1000));
-      // The plugin throws what this returns: an EdcError reaches the one error handler.
-      return new ERR_RATE_LIMITED(
-        `Cannot accept request: expected at most ${context.max} requests per window, ` +
-          `retry after ${retryAfterSeconds} s`,
-        { retryAfterSeconds },
-      );
-    },
   });
 }
 
@@ -112,6 +109,10 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
   const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
   const app = Fastify({ loggerInstance: logger, bodyLimit: config.uploadBodyBytesMax, trustProxy: false });
   const metrics = new Metrics();
+  // The plugin only provides the counters (createRateLimit); which budget a request is charged
+  // to is decided after authentication (http/rate-limits.ts).
+  await app.register(fastifyRateLimit, { global: false });
+  const rateLimits = createRateLimits(app, config);
   const context: GatewayContext = {
     store: options.store,
     keys: options.keys,
@@ -120,12 +121,14 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     ulid: options.ulid ?? ulidFactory(),
     metrics,
     activity: new AgentActivity(),
+    rateLimits,
   };
   metrics.onScrape(() => agentGauges(context));
   let ready = false;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler(metrics, config.uploadBodyBytesMax));
+  app.setErrorHandler(errorHandler(metrics, config.uploadBodyBytesMax, rateLimits));
+  app.addHook('onRequest', rateLimits.onRequest);
   app.setNotFoundHandler(notFoundHandler(metrics));
   jsonParser(app);
   app.addHook('onResponse', async (request, reply) => {
@@ -148,7 +151,6 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     done();
   });
   await openApi(app);
-  await rateLimit(app, config);
   await app.register(healthRoutes(context, () => ready));
   await app.register(async (scope) => {
     await scope.register(agentRoutes(context));

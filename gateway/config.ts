@@ -42,9 +42,20 @@ export const GatewayConfig = z.strictObject({
    * timestamp leaves the skew window; when full, new requests get 503 rather than an early forget).
    */
   nonceCacheEntriesMax: z.number().int().min(1000).max(10_000_000).default(1_000_000),
-  /** Requests per agent (and source address) per rateWindowMs. */
+  /**
+   * Request budgets per rateWindowMs (gateway/http/rate-limits.ts). rateRequestsMax: per agent, counted once its
+   * signature verified (the name predates the other budgets; config files carry it).
+   */
   rateRequestsMax: z.number().int().min(1).max(1_000_000).default(600),
+  /** Per staff token, counted once the token is known (before its role is checked). */
+  rateStaffRequestsMax: z.number().int().min(1).max(1_000_000).default(600),
+  /** Per source address, for requests that authenticate as nobody (failed auth, /docs, /dashboard, unknown routes). */
+  rateAddressRequestsMax: z.number().int().min(1).max(1_000_000).default(120),
+  /** Per source address, for /healthz, /readyz and /metrics only. */
+  rateOpsRequestsMax: z.number().int().min(1).max(1_000_000).default(600),
   rateWindowMs: z.number().int().min(1000).max(3_600_000).default(60_000),
+  /** Counters kept per budget (least recently used dropped first: a dropped key starts a fresh window). */
+  rateKeysMax: z.number().int().min(100).max(10_000_000).default(100_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

@@ -33,6 +33,11 @@ export const gatewayErrors = {
     'Agent is unknown or revoked, or the path agent differs from the signing agent',
     403,
   ),
+  ERR_MEDIA_TYPE: defineError(
+    'EDC_ERR_MEDIA_TYPE',
+    'A request body is not sent as content-type application/json (UTF-8); nothing was read or checked',
+    415,
+  ),
   ERR_UPLOAD_FORK: defineError(
     'EDC_ERR_UPLOAD_FORK',
     'An uploaded entry differs from the entry the gateway holds at that seq (evidence kept, agent flagged)',
@@ -50,7 +55,8 @@ export const gatewayErrors = {
   ),
   ERR_RATE_LIMITED: defineError(
     'EDC_ERR_RATE_LIMITED',
-    'Too many requests from this agent; retry after Retry-After seconds',
+    'A request budget (of the agent, the staff token, the source address, or health and metrics) is spent; ' +
+      'retry after Retry-After seconds',
     429,
   ),
   ERR_UNAVAILABLE: defineError(
@@ -84,6 +90,11 @@ export const gatewayErrors = {
     'EDC_ERR_EXCEPTION_TRANSITION',
     'An exception state change is not allowed from its current state',
     409,
+  ),
+  ERR_TAHAP_UNKNOWN: defineError(
+    'EDC_ERR_TAHAP_UNKNOWN',
+    'No disbursement file was imported and no withdrawal received for that tahap (its figures would be all zero)',
+    404,
   ),
   ERR_NO_ENTITLEMENTS: defineError(
     'EDC_ERR_NO_ENTITLEMENTS',
@@ -126,6 +137,16 @@ export const gatewayErrors = {
     'Unknown command, unknown flag or bad flag value (exit status 2)',
     400,
   ),
+  ERR_LISTEN: defineError(
+    'EDC_ERR_LISTEN',
+    'serve could not listen on its host and port (in use by another process, not permitted, or no such address)',
+    503,
+  ),
+  ERR_OUTPUT: defineError(
+    'EDC_ERR_OUTPUT',
+    'A command could not write its output (a device error or a full disk); what it wrote is incomplete',
+    500,
+  ),
   ERR_IMPORT_FAILED: defineError(
     'EDC_ERR_IMPORT_FAILED',
     'A disbursement file could not be read or is not for the given bank and tahap',
@@ -139,6 +160,7 @@ export const gatewayErrorRegistry = errorRegistry(gatewayErrors, importErrors);
 export const {
   ERR_BODY_INVALID,
   ERR_BODY_TOO_LARGE,
+  ERR_MEDIA_TYPE,
   ERR_AUTH_SIGNATURE,
   ERR_AUTH_TIMESTAMP,
   ERR_AUTH_REPLAY,
@@ -154,6 +176,7 @@ export const {
   ERR_STAFF_UNAUTHENTICATED,
   ERR_STAFF_FORBIDDEN,
   ERR_EXCEPTION_TRANSITION,
+  ERR_TAHAP_UNKNOWN,
   ERR_NO_ENTITLEMENTS,
   ERR_STORE_LOCKED,
   ERR_STORE_CLOSED,
@@ -165,5 +188,7 @@ export const {
   ERR_CONFIG_INVALID,
   ERR_CONFIG_EXISTS,
   ERR_CLI_USAGE,
+  ERR_LISTEN,
+  ERR_OUTPUT,
   ERR_IMPORT_FAILED,
 } = gatewayErrors;

@@ -1,184 +1,159 @@
 /**
- * edc-gateway import disbursements FILE ... | import bundle FILE. The disbursement file is hashed
- * first (its fingerprint is stored with every row), then streamed through gateway/import in
- * chunks of importChunkRowsMax rows, each chunk one atomic store write.
+ * edc-gateway import disbursements FILE ... | import bundle FILE. A disbursement file is checked
+ * whole, then stored (import-disbursements.ts).
  */
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
-import type { Bank as BankName } from '../import/types.ts';
-import { ERR_CLI_USAGE, ERR_IMPORT_FAILED } from '../errors.ts';
-import {
-  parseDisbursements,
-  loadLayoutFile,
-  rejectsReportHeader,
-  rejectsReportLine,
-  type DisbursementRow,
-  type LayoutSpec,
-} from '../import/index.ts';
+import { ERR_IMPORT_FAILED } from '../errors.ts';
+import { bundleBodyBytesMax } from '../http/routes/staff-actions.ts';
+import { dateGraceDaysMax, loadLayoutFile } from '../import/index.ts';
 import { importBundle, parseBundle } from '../ingest/bundle.ts';
-import type { DisbursementStore, ExceptionAuditStore } from '../store/types.ts';
+import { importDisbursementsFile } from './import-disbursements.ts';
 import { withStore } from './open.ts';
-import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
-
-export const importChunkRowsMax = 1000;
+import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
 export const importDisbursementsSpec: CommandSpec = {
-  usage:
-    'edc-gateway import disbursements FILE --dir D --bank B --tahap T [--layout ID|FILE.json] [--rejects OUT.csv]\n' +
-    '  Imports a bank disbursement CSV. Prints accepted / duplicate / conflict / rejected counts;' +
-    ' rejects (line,code,reason)\n' +
-    '  go to --rejects. Re-importing the same file changes nothing.',
+  name: 'import disbursements',
+  usage: `edc-gateway import disbursements FILE --dir D --bank B --tahap T [--layout ID|FILE.json]
+    [--rejects OUT.csv] [--date-grace-days N]
+
+Mengimpor berkas penyaluran (CSV) sebuah bank. Berkas diperiksa utuh dahulu: bila judul kolom
+tidak sesuai tata letak bank, CSV rusak, atau bank/tahap pada berkas berbeda dengan --bank/--tahap
+(kolom bank atau tahap, atau tanggal di luar tahap), seluruh berkas ditolak dan tidak ada baris
+yang disimpan (keluar 1). Baris lain yang salah dilewati, sisanya disimpan, dan alasannya ditulis
+ke --rejects. Mengimpor ulang berkas yang sama tidak mengubah apa pun. / Imports a bank's
+disbursement CSV. The file is checked whole first: a header of another layout, broken CSV, or a
+bank or tahap other than --bank/--tahap (a bank or tahap column, or dates outside the tahap)
+refuses the whole file and stores no row (exit 1). Other bad rows are skipped, the rest stored,
+the reasons written to --rejects. Re-importing the same file changes nothing.
+
+  --dir D                folder gateway / gateway directory
+  --bank B               BNI | BRI | BTN | MANDIRI
+  --tahap T              tahap, e.g. 2026-IV
+  --layout L             tata letak / layout: bri-v1 | bni-v1 | generic-v1 | FILE.json (default: the bank's)
+  --rejects OUT.csv      laporan penolakan / rejects report: line,code,reason (RFC 4180)
+  --date-grace-days N    hari setelah akhir tahap yang masih diterima / days after the tahap's quarter
+                         a credited or failed row may be dated (0-366, default 0)
+
+Keluaran / output: JSON {file, bank, tahap, fileSha256, accepted, duplicates, conflicts, rejected,
+rejectedLines, rejectsByCode}.`,
   options: {
     dir: { type: 'string' },
     bank: { type: 'string' },
     tahap: { type: 'string' },
     layout: { type: 'string' },
     rejects: { type: 'string' },
+    'date-grace-days': { type: 'string' },
   },
   positionals: 1,
 };
 export const importBundleSpec: CommandSpec = {
-  usage:
-    'edc-gateway import bundle FILE --dir D\n' +
-    "  Ingests an agent's exported bundle (JSON): verifies the manifest signature and the chain," +
-    ' then stores it like uploads.',
+  name: 'import bundle',
+  usage: `edc-gateway import bundle FILE --dir D
+
+Memasukkan bundel agen (JSON dari edc-agent ledger export) yang dibawa tangan: tanda tangan
+manifest dan rantainya diperiksa, lalu disimpan seperti unggahan. / Ingests an agent's exported
+bundle (JSON from edc-agent ledger export): verifies the manifest signature and the chain, then
+stores it like uploads.
+
+  --dir D   folder gateway / gateway directory`,
   options: { dir: { type: 'string' } },
   positionals: 1,
 };
 
-async function fileSha256(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  try {
-    for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  } catch (cause) {
-    throw new ERR_IMPORT_FAILED(`Cannot read ${path}: ${(cause as Error).message}`, { path }, cause);
-  }
-  return hash.digest('hex');
+function partialWarning(lines: number, rejects: string | undefined): string {
+  const where = rejects === undefined ? 'tambahkan --rejects OUT.csv / add --rejects OUT.csv' : rejects;
+  return (
+    `Peringatan: ${lines} baris ditolak, baris lainnya disimpan (${where}); impor ulang berkas yang sudah ` +
+    `diperbaiki hanya menambah baris itu / Warning: ${lines} rows rejected, the other rows stored (${where}); ` +
+    're-importing the fixed file adds only those rows\n'
+  );
 }
 
-interface Totals {
-  accepted: number;
-  duplicates: number;
-  conflicts: number;
-  rejected: number;
-  rejectsByCode: Record<string, number>;
+function graceDays(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-9]{1,3}$/.test(text) || Number(text) > dateGraceDaysMax)
+    throw usageError(
+      `--date-grace-days harus 0 sampai ${dateGraceDaysMax} hari`,
+      `--date-grace-days: expected 0 to ${dateGraceDaysMax} days, found ${JSON.stringify(text.slice(0, 20))}`,
+      importDisbursementsSpec,
+    );
+  return Number(text);
 }
 
-async function runImport(
-  store: DisbursementStore & Pick<ExceptionAuditStore, 'appendAudit'>,
-  file: string,
-  options: { bank: BankName; tahap: string; layout: string | LayoutSpec | undefined; rejects: string | undefined },
-  io: CliIo,
-): Promise<Totals> {
-  const sha = await fileSha256(file);
-  const totals: Totals = { accepted: 0, duplicates: 0, conflicts: 0, rejected: 0, rejectsByCode: {} };
-  const rejectsOut = options.rejects === undefined ? undefined : createWriteStream(options.rejects);
-  rejectsOut?.write(rejectsReportHeader + '\r\n');
-  let chunk: DisbursementRow[] = [];
-  const storeChunk = async (rows: readonly DisbursementRow[]) => {
-    const out = await store.applyDisbursements(rows, { fileSha256: sha, now: io.now() });
-    totals.accepted += out.accepted;
-    totals.duplicates += out.duplicates;
-    totals.conflicts += out.conflicts;
-    for (const c of out.conflictList)
-      io.err(`conflict at line ${c.line}: KPM ${c.kpmId} reference ${c.reference}: ${c.reason}\n`);
-    if (io.errIsTty)
-      io.err(`\r${totals.accepted + totals.duplicates + totals.conflicts} rows stored, ${totals.rejected} rejected`);
-  };
-  // The file is parsed while the previous chunk is being written (at most one chunk in flight,
-  // stored in file order): parsing and the synced write overlap instead of taking turns.
-  let inFlight: Promise<void> = Promise.resolve();
-  const flush = async () => {
-    const rows = chunk;
-    chunk = [];
-    await inFlight;
-    inFlight = storeChunk(rows);
-    inFlight.catch(() => undefined); // awaited, and so thrown, by the next flush or the end
-  };
-  for await (const item of parseDisbursements(createReadStream(file), {
-    bank: options.bank,
-    tahap: options.tahap,
-    ...(options.layout === undefined ? {} : { layout: options.layout }),
-  })) {
-    if (item.ok) {
-      chunk.push(item.row);
-      if (chunk.length >= importChunkRowsMax) await flush();
-    } else {
-      totals.rejected += 1;
-      totals.rejectsByCode[item.reject.code] = (totals.rejectsByCode[item.reject.code] ?? 0) + 1;
-      rejectsOut?.write(rejectsReportLine(item.reject) + '\r\n');
-    }
-  }
-  if (chunk.length > 0) await flush();
-  await inFlight;
-  if (rejectsOut !== undefined) {
-    rejectsOut.end();
-    await finished(rejectsOut);
-  }
-  if (io.errIsTty) io.err('\n');
-  await store.appendAudit({
-    at: io.now(),
-    actor: 'cli',
-    action: 'import.disbursements',
-    details: { fileSha256: sha, bank: options.bank, tahap: options.tahap, ...totals },
+async function importDisbursementsCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const spec = importDisbursementsSpec;
+  const args = parse(spec, argv);
+  if (args.help) return (io.out(spec.usage + '\n'), 0);
+  const v = args.values;
+  const bank = oneOf(required(v, 'bank', spec), Bank.options, 'bank', spec);
+  const tahap = required(v, 'tahap', spec);
+  if (!Tahap.safeParse(tahap).success)
+    throw usageError(
+      '--tahap harus seperti 2026-IV',
+      `--tahap: expected a tahap such as 2026-IV, found ${JSON.stringify(tahap.slice(0, 20))}`,
+      spec,
+    );
+  const layoutArg = typeof v.layout === 'string' ? v.layout : undefined;
+  const layout = layoutArg?.endsWith('.json') === true ? await loadLayoutFile(layoutArg) : layoutArg;
+  const rejects = typeof v.rejects === 'string' ? v.rejects : undefined;
+  const dateGraceDays = graceDays(typeof v['date-grace-days'] === 'string' ? v['date-grace-days'] : undefined);
+  const file = args.positionals[0]!;
+  return withStore(required(v, 'dir', spec), async ({ store }) => {
+    const options = { bank, tahap, layout, rejects, ...(dateGraceDays === undefined ? {} : { dateGraceDays }) };
+    const totals = await importDisbursementsFile(store, file, options, io);
+    io.out(JSON.stringify({ file, bank, tahap, ...totals }) + '\n');
+    if (totals.rejectedLines > 0) io.err(partialWarning(totals.rejectedLines, rejects));
+    return 0;
   });
-  return totals;
+}
+
+async function readBundle(file: string): Promise<unknown> {
+  const size = await stat(file).then(
+    (info) => (info.isFile() ? info.size : -1),
+    () => -1,
+  );
+  if (size < 0 || size > bundleBodyBytesMax)
+    throw new ERR_IMPORT_FAILED(
+      `Bundel ${file} tidak ada atau terlalu besar / Cannot read bundle ${file}: expected a file of at most ` +
+        `${bundleBodyBytesMax} bytes, found ${size < 0 ? 'none' : `${size} bytes`}`,
+      { file },
+    );
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (cause) {
+    throw new ERR_IMPORT_FAILED(
+      `Bundel ${file} bukan JSON / Cannot read bundle ${file}: expected a JSON file`,
+      { file },
+      cause,
+    );
+  }
+}
+
+async function importBundleCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parse(importBundleSpec, argv);
+  if (args.help) return (io.out(importBundleSpec.usage + '\n'), 0);
+  const bundle = parseBundle(await readBundle(args.positionals[0]!));
+  return withStore(required(args.values, 'dir', importBundleSpec), async ({ store }) => {
+    const result = await importBundle(store, bundle, io.now());
+    const { agentId, bundleId } = bundle.manifest;
+    await store.appendAudit({
+      at: io.now(),
+      actor: 'cli',
+      action: 'import.bundle',
+      details: { agentId, bundleId, accepted: result.accepted, duplicates: result.duplicates },
+    });
+    const summary = { agentId, accepted: result.accepted, duplicates: result.duplicates, headSeq: result.head.seq };
+    io.out(JSON.stringify(summary) + '\n');
+    return 0;
+  });
 }
 
 export async function importCommand(sub: string | undefined, argv: readonly string[], io: CliIo): Promise<number> {
-  if (sub === 'disbursements') {
-    const args = parse(importDisbursementsSpec, argv);
-    if (args.help) return (io.out(importDisbursementsSpec.usage + '\n'), 0);
-    const v = args.values;
-    const bank = oneOf(required(v, 'bank', importDisbursementsSpec), Bank.options, 'bank');
-    const tahap = required(v, 'tahap', importDisbursementsSpec);
-    if (!Tahap.safeParse(tahap).success)
-      throw new ERR_CLI_USAGE(`--tahap: expected a tahap such as 2026-IV, found ${tahap}`);
-    const layoutArg = typeof v.layout === 'string' ? v.layout : undefined;
-    const layout = layoutArg?.endsWith('.json') === true ? await loadLayoutFile(layoutArg) : layoutArg;
-    const rejects = typeof v.rejects === 'string' ? v.rejects : undefined;
-    return withStore(required(v, 'dir', importDisbursementsSpec), async ({ store }) => {
-      const totals = await runImport(store, args.positionals[0]!, { bank, tahap, layout, rejects }, io);
-      io.out(JSON.stringify({ file: args.positionals[0], bank, tahap, ...totals }) + '\n');
-      return 0;
-    });
-  }
-  if (sub === 'bundle') {
-    const args = parse(importBundleSpec, argv);
-    if (args.help) return (io.out(importBundleSpec.usage + '\n'), 0);
-    let value: unknown;
-    try {
-      value = JSON.parse(await readFile(args.positionals[0]!, 'utf8')) as unknown;
-    } catch (cause) {
-      throw new ERR_IMPORT_FAILED(`Cannot read bundle ${args.positionals[0]}: expected a JSON file`, {}, cause);
-    }
-    const bundle = parseBundle(value);
-    return withStore(required(args.values, 'dir', importBundleSpec), async ({ store }) => {
-      const result = await importBundle(store, bundle, io.now());
-      await store.appendAudit({
-        at: io.now(),
-        actor: 'cli',
-        action: 'import.bundle',
-        details: {
-          agentId: bundle.manifest.agentId,
-          bundleId: bundle.manifest.bundleId,
-          accepted: result.accepted,
-          duplicates: result.duplicates,
-        },
-      });
-      io.out(
-        JSON.stringify({
-          agentId: bundle.manifest.agentId,
-          accepted: result.accepted,
-          duplicates: result.duplicates,
-          headSeq: result.head.seq,
-        }) + '\n',
-      );
-      return 0;
-    });
-  }
-  throw new ERR_CLI_USAGE(`Expected import disbursements|bundle, found ${sub ?? 'nothing'}`);
+  if (sub === 'disbursements') return importDisbursementsCommand(argv, io);
+  if (sub === 'bundle') return importBundleCommand(argv, io);
+  throw usageError(
+    `Subperintah import tidak dikenal: ${sub ?? '(kosong)'}; pilih disbursements atau bundle`,
+    `Expected import disbursements|bundle, found ${sub ?? 'nothing'}`,
+  );
 }

@@ -7,10 +7,16 @@ import { generateGatewayKeys } from '../keys.ts';
 import { parse, required, type CliIo, type CommandSpec } from './io.ts';
 
 export const initSpec: CommandSpec = {
-  usage:
-    'edc-gateway init --dir D\n' +
-    '  Makes D with keys.json (Ed25519 signing key, X25519 seal key, look-up key; mode 0600) and config.json,\n' +
-    '  and prints the signing public key agents must be configured with.',
+  name: 'init',
+  usage: `edc-gateway init --dir D
+
+Membuat folder D berisi keys.json (kunci tanda tangan Ed25519, kunci segel X25519, kunci
+pencarian; izin 0600) dan config.json, lalu mencetak kunci publik tanda tangan yang harus
+dipasang di setiap agen. Kunci yang sudah ada tidak pernah ditimpa. / Makes D with keys.json
+(Ed25519 signing key, X25519 seal key, look-up key; mode 0600) and config.json, and prints the
+signing public key every agent must be configured with. Existing keys are never overwritten.
+
+  --dir D   folder gateway / gateway directory (created; must not hold a gateway yet)`,
   options: { dir: { type: 'string' } },
 };
 
@@ -27,7 +33,7 @@ export async function initCommand(argv: readonly string[], io: CliIo): Promise<n
   const dir = required(args.values, 'dir', initSpec);
   if ((await exists(join(dir, keysFileName))) || (await exists(join(dir, configFileName)))) {
     throw new ERR_CONFIG_EXISTS(
-      `Cannot init ${dir}: expected no gateway there, ` +
+      `Gateway sudah ada di ${dir}; kunci tidak ditimpa / Cannot init ${dir}: expected no gateway there, ` +
         `found ${keysFileName} or ${configFileName} (keys are never overwritten)`,
       { dir },
     );
@@ -37,8 +43,14 @@ export async function initCommand(argv: readonly string[], io: CliIo): Promise<n
   await writeFile(join(dir, keysFileName), JSON.stringify(keys, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
   const config = GatewayConfig.parse({ v: 1 });
   await writeFile(join(dir, configFileName), JSON.stringify(config, null, 2) + '\n', { mode: 0o644, flag: 'wx' });
-  io.out(`Gateway initialised in ${dir}\n`);
-  io.out(`Signing public key (agents verify receipts and entitlement sets with it): ${keys.signingPublicKey}\n`);
-  io.out(`Seal public key (X25519; sent to agents inside entitlement sets): ${keys.sealPublicKey}\n`);
+  io.out(`Gateway dibuat di / initialised in ${dir}\n`);
+  io.out(
+    `Kunci publik tanda tangan (dipasang di agen: edc-agent init --gateway-public-key) / ` +
+      `Signing public key (agents verify receipts and entitlement sets with it): ${keys.signingPublicKey}\n`,
+  );
+  io.out(
+    `Kunci publik segel (dikirim ke agen dalam hak tarik) / ` +
+      `Seal public key (X25519; sent to agents inside entitlement sets): ${keys.sealPublicKey}\n`,
+  );
   return 0;
 }

@@ -1,23 +1,40 @@
 /** edc-gateway reconcile --tahap T and report --tahap T --format csv|json [--bank B] [--region R] */
 import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
-import { ERR_CLI_USAGE } from '../errors.ts';
-import { csvLine } from '../http/csv.ts';
+import { csvRecords, type CsvValue } from '../http/csv.ts';
+import { assertTahapKnown } from '../http/known-tahap.ts';
+import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
 import { isBalanced, settlementEntries, tahapEntries } from '../recon/counters.ts';
 import { withStore } from './open.ts';
-import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
+import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
 export const reconcileSpec: CommandSpec = {
-  usage:
-    'edc-gateway reconcile --dir D --tahap T\n' +
-    '  Recomputes the tahap from raw records (bounded memory), compares with the continuous state,' +
-    ' stores the result\n' +
-    '  with its input fingerprints. Exit status 0 when they agree, 1 when they differ (differences printed).',
+  name: 'reconcile',
+  usage: `edc-gateway reconcile --dir D --tahap T
+
+Menghitung ulang tahap dari catatan mentah (memori terbatas), membandingkannya dengan angka
+berjalan, dan menyimpan hasilnya bersama sidik jari masukannya. Keluar 0 bila cocok, 1 bila
+berbeda (perbedaan dicetak). Tahap yang belum dikenal: EDC_ERR_TAHAP_UNKNOWN. / Recomputes the
+tahap from raw records (bounded memory), compares it with the continuous figures and stores the
+result with its input fingerprints. Exit status 0 when they agree, 1 when they differ
+(differences printed). A tahap the gateway does not know: EDC_ERR_TAHAP_UNKNOWN.
+
+  --dir D     folder gateway / gateway directory
+  --tahap T   tahap, e.g. 2026-IV`,
   options: { dir: { type: 'string' }, tahap: { type: 'string' } },
 };
 export const reportSpec: CommandSpec = {
-  usage:
-    'edc-gateway report --dir D --tahap T --format csv|json [--bank B] [--region PREFIX]\n' +
-    '  Prints the tahap summary (counters) and per-agent settlement.',
+  name: 'report',
+  usage: `edc-gateway report --dir D --tahap T --format csv|json [--bank B] [--region PREFIX]
+
+Mencetak ringkasan tahap (angka per kategori, seimbang atau tidak) dan settlement per agen.
+Tahap yang belum dikenal: EDC_ERR_TAHAP_UNKNOWN. / Prints the tahap summary (counters, balanced
+or not) and per-agent settlement. A tahap the gateway does not know: EDC_ERR_TAHAP_UNKNOWN.
+
+  --dir D            folder gateway / gateway directory
+  --tahap T          tahap, e.g. 2026-IV
+  --format F         csv (RFC 4180: section,key,value) | json
+  --bank B           hanya bank ini / only this bank: BNI | BRI | BTN | MANDIRI
+  --region PREFIX    awalan kode wilayah / region code prefix: 2, 4, 6 or 10 digits`,
   options: {
     dir: { type: 'string' },
     tahap: { type: 'string' },
@@ -30,7 +47,11 @@ export const reportSpec: CommandSpec = {
 function tahapOf(values: Record<string, string | boolean | undefined>, spec: CommandSpec): string {
   const tahap = required(values, 'tahap', spec);
   if (!Tahap.safeParse(tahap).success)
-    throw new ERR_CLI_USAGE(`--tahap: expected a tahap such as 2026-IV, found ${tahap}`);
+    throw usageError(
+      '--tahap harus seperti 2026-IV',
+      `--tahap: expected a tahap such as 2026-IV, found ${JSON.stringify(tahap.slice(0, 20))}`,
+      spec,
+    );
   return tahap;
 }
 
@@ -39,6 +60,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   if (args.help) return (io.out(reconcileSpec.usage + '\n'), 0);
   const tahap = tahapOf(args.values, reconcileSpec);
   return withStore(required(args.values, 'dir', reconcileSpec), async ({ store }) => {
+    await assertTahapKnown(store, tahap);
     const result = await store.reconcile(tahap, io.now());
     await store.appendAudit({
       at: io.now(),
@@ -76,12 +98,17 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   if (args.help) return (io.out(reportSpec.usage + '\n'), 0);
   const v = args.values;
   const tahap = tahapOf(v, reportSpec);
-  const format = oneOf(required(v, 'format', reportSpec), ['csv', 'json'] as const, 'format');
-  const bank = typeof v.bank === 'string' ? oneOf(v.bank, Bank.options, 'bank') : undefined;
+  const format = oneOf(required(v, 'format', reportSpec), ['csv', 'json'] as const, 'format', reportSpec);
+  const bank = typeof v.bank === 'string' ? oneOf(v.bank, Bank.options, 'bank', reportSpec) : undefined;
   const region = typeof v.region === 'string' ? v.region : undefined;
-  if (region !== undefined && !/^[0-9]{2,10}$/.test(region))
-    throw new ERR_CLI_USAGE(`--region: expected 2-10 digits, found ${region}`);
+  if (region !== undefined && !regionPrefixPattern.test(region))
+    throw usageError(
+      '--region harus awalan kode wilayah 2, 4, 6 atau 10 angka',
+      `--region: ${regionPrefixRule}, found ${JSON.stringify(region.slice(0, 20))}`,
+      reportSpec,
+    );
   return withStore(required(v, 'dir', reportSpec), async ({ store }) => {
+    await assertTahapKnown(store, tahap);
     const counters = await store.summary(tahap, { bank, region });
     const settlements = await store.settlements(tahap);
     const balanced = isBalanced(counters);
@@ -89,11 +116,12 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       io.out(JSON.stringify({ tahap, filter: { bank, region }, balanced, counters, settlements }, null, 2) + '\n');
       return 0;
     }
-    io.out(csvLine(['section', 'key', 'value']));
-    for (const [key, value] of tahapEntries(counters)) io.out(csvLine(['summary', key, value]));
-    io.out(csvLine(['summary', 'balanced', String(balanced)]));
+    const records: CsvValue[][] = [['section', 'key', 'value']];
+    for (const [key, value] of tahapEntries(counters)) records.push(['summary', key, value]);
+    records.push(['summary', 'balanced', String(balanced)]);
     for (const [agentId, s] of Object.entries(settlements))
-      for (const [key, value] of settlementEntries(s)) io.out(csvLine([`settlement:${agentId}`, key, value]));
+      for (const [key, value] of settlementEntries(s)) records.push([`settlement:${agentId}`, key, value]);
+    io.out(csvRecords(records));
     return 0;
   });
 }

@@ -3,7 +3,8 @@
  * ±requestClockSkewMaxMs, a nonce used once, an Ed25519 signature by the enrolled agent over
  * method, path-with-query, timestamp, nonce and the SHA-256 of the exact body bytes, and the
  * path agent equal to the signing agent. Runs as a preValidation hook so an unauthenticated
- * request never reaches schema validation or the store.
+ * request never reaches schema validation or the store. Only then is the request charged to the
+ * agent's rate budget; a refused one is charged to its source address (rate-limits.ts).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
@@ -14,12 +15,15 @@ import {
 import { AgentId, Base64Signature } from '../../protocol/messages/schemas.ts';
 import { ERR_AUTH_AGENT, ERR_AUTH_REPLAY, ERR_AUTH_SIGNATURE, ERR_AUTH_TIMESTAMP, ERR_UNAVAILABLE } from '../errors.ts';
 import type { AgentStore, TokenNonceStore } from '../store/types.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 export interface AgentAuthOptions {
   /** Agents to authenticate against; the durable replay guard (claimNonce). */
   readonly store: Pick<AgentStore, 'getAgent'> & Pick<TokenNonceStore, 'claimNonce'>;
   readonly skewMaxMs: number;
   readonly now: () => number;
+  /** The agent's own budget is charged only here, once the request proved to be the agent's. */
+  readonly rateLimits: RateLimits;
 }
 
 function header(request: FastifyRequest, name: string): string | undefined {
@@ -84,6 +88,7 @@ export function agentAuthHook(options: AgentAuthOptions) {
     if (seen === 'replay') throw new ERR_AUTH_REPLAY(`Cannot accept request: nonce ${nonce} was already used`);
     if (seen === 'full')
       throw new ERR_UNAVAILABLE('Cannot accept request now: the replay guard is full', { retryAfterSeconds: 1 });
+    await options.rateLimits.chargeAgent(request, agentId);
     request.agent = agent;
   };
 }

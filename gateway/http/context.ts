@@ -1,8 +1,9 @@
-/** What routes share: store, keys, config, clock, ids, metrics. */
+/** What routes share: store, keys, config, clock, ids, metrics, agent activity, rate limits. */
 import type { GatewayConfig, GatewayKeys } from '../config.ts';
 import type { GatewayStore } from '../store/types.ts';
 import type { AgentActivity } from './agent-activity.ts';
 import type { Metrics } from './metrics.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 export interface GatewayContext {
   readonly store: GatewayStore;
@@ -13,6 +14,8 @@ export interface GatewayContext {
   readonly metrics: Metrics;
   /** Last successful request of each agent to this process (Agen screen, agent gauges). */
   readonly activity: AgentActivity;
+  /** Request budgets, charged once the requester is known (rate-limits.ts). */
+  readonly rateLimits: RateLimits;
 }
 
 /** The context as one route needs it: the whole context, but only the store interfaces it uses. */

@@ -1,20 +1,24 @@
 /**
- * CSV export of one category, streamed page by page so memory stays bounded whatever the size.
- * Fields are quoted when they hold a comma, quote or newline (RFC 4180); a field starting with
- * = + - @ is prefixed with ' so a spreadsheet does not run it as a formula.
+ * The gateway's CSV: RFC 4180 (CRLF after every record, a field quoted when it holds a comma,
+ * quote or line break), written by csv-stringify. A text cell starting with = + - @ (or a tab or
+ * CR) gets a leading ' so a spreadsheet shows it instead of running it as a formula; numbers are
+ * left as numbers. Staff open these files in spreadsheets, so every CSV the gateway emits goes
+ * through here (the import's rejects report uses the same options: gateway/import/rejects-report.ts).
+ *
+ * The staff export is streamed page by page, so memory stays bounded whatever the size.
  */
+import { stringify, type Options } from 'csv-stringify/sync';
 import type { KpmCategory, WithdrawalCategory } from '../recon/classify.ts';
 import { kpmCategories } from '../recon/classify.ts';
 import type { ReconStore } from '../store/types.ts';
 
-export function csvField(value: string | number): string {
-  let text = String(value);
-  if (/^[=+\-@]/.test(text) && typeof value === 'string') text = `'${text}`;
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+export const csvOptions: Options = { record_delimiter: 'windows', escape_formulas: true };
 
-export function csvLine(fields: readonly (string | number)[]): string {
-  return fields.map(csvField).join(',') + '\r\n';
+export type CsvValue = string | number;
+
+/** Records as CSV text, each ending in CRLF. */
+export function csvRecords(records: readonly (readonly CsvValue[])[]): string {
+  return stringify(records as CsvValue[][], csvOptions);
 }
 
 export const positionColumns = [
@@ -41,6 +45,8 @@ export const withdrawalColumns = [
   'regionCode',
 ] as const;
 
+export const exportPageItemsMax = 1000;
+
 export async function* exportCsv(
   store: Pick<ReconStore, 'positions' | 'withdrawals'>,
   tahap: string,
@@ -49,14 +55,15 @@ export async function* exportCsv(
 ): AsyncGenerator<string> {
   const isKpm = (kpmCategories as readonly string[]).includes(category);
   const columns = isKpm ? positionColumns : withdrawalColumns;
-  yield csvLine(columns);
+  yield csvRecords([columns]);
   let after: string | undefined;
   do {
+    const query = { ...filter, after, limit: exportPageItemsMax };
     const page = isKpm
-      ? await store.positions(tahap, category as KpmCategory, { ...filter, after, limit: 1000 })
-      : await store.withdrawals(tahap, category as WithdrawalCategory, { ...filter, after, limit: 1000 });
-    for (const item of page.items)
-      yield csvLine(columns.map((c) => (item as unknown as Record<string, string | number>)[c] ?? ''));
+      ? await store.positions(tahap, category as KpmCategory, query)
+      : await store.withdrawals(tahap, category as WithdrawalCategory, query);
+    const items = page.items as unknown as readonly Record<string, CsvValue | undefined>[];
+    if (items.length > 0) yield csvRecords(items.map((item) => columns.map((c) => item[c] ?? '')));
     after = page.next;
   } while (after !== undefined);
 }

@@ -7,12 +7,13 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import type { ErrorBody } from '../../protocol/messages/schemas.ts';
-import { ERR_BODY_INVALID, ERR_BODY_TOO_LARGE, ERR_INTERNAL, ERR_NOT_FOUND } from '../errors.ts';
+import { ERR_BODY_INVALID, ERR_BODY_TOO_LARGE, ERR_INTERNAL, ERR_MEDIA_TYPE, ERR_NOT_FOUND } from '../errors.ts';
 import type { Metrics } from './metrics.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 const issuesMax = 20;
 
-function toEdcError(error: unknown, bodyBytesMax: number): EdcError | undefined {
+function toEdcError(error: unknown, bodyBytesMax: number, contentType: string | undefined): EdcError | undefined {
   if (isEdcError(error)) return error;
   if (hasZodFastifySchemaValidationErrors(error)) {
     const issues = error.validation
@@ -32,8 +33,10 @@ function toEdcError(error: unknown, bodyBytesMax: number): EdcError | undefined 
     return new ERR_BODY_TOO_LARGE(`Cannot accept body: expected at most ${bodyBytesMax} bytes, found more`, {
       bodyBytesMax,
     });
-  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-    return new ERR_BODY_INVALID('Cannot accept body: expected content-type application/json', { issues: [] });
+  if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    const found = contentType === undefined ? 'none' : JSON.stringify(contentType.slice(0, 80));
+    return new ERR_MEDIA_TYPE(`Cannot read body: expected content-type application/json, found ${found}`);
+  }
   if (code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || code === 'FST_ERR_CTP_INVALID_JSON_BODY')
     return new ERR_BODY_INVALID('Cannot accept body: expected JSON, found none or malformed', { issues: [] });
   if (code === 'FST_ERR_VALIDATION')
@@ -46,9 +49,12 @@ export function errorBody(error: EdcError): ErrorBody {
   return Object.keys(error.details).length > 0 ? { ...body, details: { ...error.details } } : body;
 }
 
-export function errorHandler(metrics: Metrics, bodyBytesMax: number) {
-  return (error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply => {
-    let coded = toEdcError(error, bodyBytesMax);
+export function errorHandler(metrics: Metrics, bodyBytesMax: number, rateLimits: RateLimits) {
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    let coded = toEdcError(error, bodyBytesMax, request.headers['content-type']);
+    // Refused before any budget was charged (authentication failed, or the body before it): the
+    // source address pays, and over its budget the answer is 429 rather than the refusal.
+    coded = (await rateLimits.chargeRefused(request).catch(() => undefined)) ?? coded;
     if (coded === undefined) {
       request.log.error({ err: error }, 'unexpected failure');
       coded = new ERR_INTERNAL('Cannot complete the request: unexpected failure (see the gateway log)');

@@ -7,7 +7,7 @@ declare module 'fastify' {
     rawBody?: Buffer;
     /** The authenticated agent (agent routes). */
     agent?: AgentRecord;
-    /** The authenticated staff token (staff routes). */
+    /** The authenticated staff token (staff routes; set before its role is checked). */
     staff?: TokenRecord;
   }
 }

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERR_STAFF_FORBIDDEN, ERR_STAFF_UNAUTHENTICATED } from '../errors.ts';
 import type { Role, TokenNonceStore, TokenRecord } from '../store/types.ts';
+import type { RateLimits } from './rate-limits.ts';
 
 export const roles = ['viewer', 'reconciler', 'admin'] as const satisfies readonly Role[];
 
@@ -27,7 +28,7 @@ export function newToken(role: Role, name: string, now: number): { token: string
   return { token, record: { tokenSha256: tokenSha256(token), name, role, createdAt: now } };
 }
 
-export function staffAuthHook(store: Pick<TokenNonceStore, 'getToken'>) {
+export function staffAuthHook(store: Pick<TokenNonceStore, 'getToken'>, rateLimits: RateLimits) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header) : null;
@@ -37,6 +38,10 @@ export function staffAuthHook(store: Pick<TokenNonceStore, 'getToken'>) {
       );
     const record = await store.getToken(tokenSha256(match[1]!));
     if (record === undefined) throw new ERR_STAFF_UNAUTHENTICATED('Cannot authenticate: the staff token is unknown');
+    // The token's own budget, before its role is checked: a refusal for a role too low counts too.
+    await rateLimits.chargeStaff(request, record.tokenSha256);
+    // Known from here on (the audit names it even when its role is too low).
+    request.staff = record;
     const needed = request.routeOptions.config.role;
     if (needed === undefined || roles.indexOf(record.role) < roles.indexOf(needed)) {
       throw new ERR_STAFF_FORBIDDEN(
@@ -45,6 +50,5 @@ export function staffAuthHook(store: Pick<TokenNonceStore, 'getToken'>) {
         { needed: needed ?? 'admin', found: record.role },
       );
     }
-    request.staff = record;
   };
 }

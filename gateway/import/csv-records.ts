@@ -20,7 +20,14 @@ export interface CsvRecord {
 /** A failure of the CSV syntax itself; the stream cannot be read past it. */
 export interface CsvFailure {
   readonly kind: 'syntax' | 'too-long';
+  /**
+   * Where the failing record starts: the line after the last record read (an unclosed quote
+   * runs on into the lines after it, so the parser notices only later). Blank lines skipped in
+   * between make it the first of them.
+   */
   readonly line: number;
+  /** The line at which the parser noticed. */
+  readonly detectedLine: number;
   readonly message: string;
 }
 
@@ -39,11 +46,12 @@ function countLineBreaks(fields: readonly string[]): number {
   return count;
 }
 
-function toFailure(err: unknown): CsvFailure | undefined {
+function toFailure(err: unknown, lastRecordEndLine: number): CsvFailure | undefined {
   if (!(err instanceof CsvError)) return undefined;
-  const line =
+  const detectedLine =
     typeof (err as CsvError & { lines?: unknown }).lines === 'number' ? (err as CsvError & { lines: number }).lines : 0;
-  return { kind: err.code === 'CSV_MAX_RECORD_SIZE' ? 'too-long' : 'syntax', line, message: err.message };
+  const line = Math.min(lastRecordEndLine + 1, Math.max(detectedLine, 1));
+  return { kind: err.code === 'CSV_MAX_RECORD_SIZE' ? 'too-long' : 'syntax', line, detectedLine, message: err.message };
 }
 
 /**
@@ -56,6 +64,7 @@ export async function* readCsvRecords(
 ): AsyncGenerator<CsvItem> {
   const queue: CsvRecord[] = [];
   let parseError: Error | undefined;
+  let lastRecordEndLine = 0;
   const parser = parse({
     bom: true,
     delimiter: options.delimiter,
@@ -67,6 +76,7 @@ export async function* readCsvRecords(
     max_record_size: options.recordCharsMax,
     on_record: (fields: string[], context: { lines: number }) => {
       queue.push({ fields, line: context.lines - countLineBreaks(fields) });
+      lastRecordEndLine = context.lines;
       return null; // Nothing goes to the readable side: see the file comment.
     },
   });
@@ -89,7 +99,7 @@ export async function* readCsvRecords(
     source.destroy();
   }
   if (parseError !== undefined) {
-    const failure = toFailure(parseError);
+    const failure = toFailure(parseError, lastRecordEndLine);
     if (failure === undefined) throw parseError;
     yield { failure };
   }

@@ -86,7 +86,7 @@ export const importErrors = {
   ),
   ERR_IMPORT_TAHAP_MISMATCH: defineError(
     'EDC_ERR_IMPORT_TAHAP_MISMATCH',
-    "Reject: the row's tahap column names another tahap than the import's --tahap",
+    "Reject: the row's tahap column names another tahap than the import's --tahap, or its date lies outside that tahap",
   ),
   ERR_IMPORT_DUPLICATE: defineError(
     'EDC_ERR_IMPORT_DUPLICATE',
@@ -100,6 +100,17 @@ export const fatalImportCodes: ReadonlySet<string> = new Set([
   importErrors.ERR_IMPORT_CSV_SYNTAX.code,
   importErrors.ERR_IMPORT_RECORD_TOO_LONG.code,
   importErrors.ERR_IMPORT_TOO_MANY_ROWS.code,
+]);
+
+/**
+ * Reject codes that refuse a whole file in `edc-gateway import disbursements`: the fatal ones (the
+ * file cannot be read to its end) and those that say the file is not for the import's bank or
+ * tahap. The parser itself goes on after a mismatch; the importer decides.
+ */
+export const refusingImportCodes: ReadonlySet<string> = new Set([
+  ...fatalImportCodes,
+  importErrors.ERR_IMPORT_BANK_MISMATCH.code,
+  importErrors.ERR_IMPORT_TAHAP_MISMATCH.code,
 ]);
 
 export const {

@@ -1,9 +1,16 @@
 /** Bank disbursement import: the gateway's public entry to parse a bank's penyaluran file. */
 export type { Bank, DisbursementReject, DisbursementRow, DisbursementStatus, ParsedDisbursement } from './types.ts';
 export { parseDisbursements, resolveLayout, type ParseOptions } from './parse.ts';
-export { writeRejectsReport, rejectsReportHeader, rejectsReportLine, csvQuote } from './rejects-report.ts';
+export {
+  writeRejectsReport,
+  writeWithBackpressure,
+  rejectsReportColumns,
+  rejectsReportHeader,
+  rejectsReportLine,
+} from './rejects-report.ts';
 export { summarizeImport, ImportTally, type ImportSummary } from './summary.ts';
-export { importErrors, fatalImportCodes } from './errors.ts';
+export { importErrors, fatalImportCodes, refusingImportCodes } from './errors.ts';
+export { dateGraceDaysMax, tahapDateProblem, tahapDays } from './tahap-period.ts';
 export { LayoutSpecSchema, loadLayoutFile, validateLayout, type LayoutSpec, type LayoutSpecInput } from './layout.ts';
 export { builtinLayouts, defaultLayoutByBank, briV1, bniV1, genericV1 } from './layouts/builtin.ts';
 export { defaultImportLimits, type ImportLimits } from './limits.ts';

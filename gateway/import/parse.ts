@@ -17,6 +17,7 @@ import { builtinLayouts, defaultLayoutByBank } from './layouts/builtin.ts';
 import { defaultImportLimits, type ImportLimits } from './limits.ts';
 import { ReferenceSet } from './reference-set.ts';
 import { shown, statusVocabulary, validateRow, type RowContext } from './row.ts';
+import { dateGraceDaysMax } from './tahap-period.ts';
 import type { Bank, DisbursementReject, ParsedDisbursement } from './types.ts';
 
 export interface ParseOptions {
@@ -26,6 +27,11 @@ export interface ParseOptions {
   /** A built-in layout id, or a LayoutSpec (e.g. from loadLayoutFile). Default: the bank's layout. */
   readonly layout?: string | LayoutSpec;
   readonly limits?: Partial<ImportLimits>;
+  /**
+   * Days after the tahap's quarter a credited or failed row may be dated (0 to dateGraceDaysMax,
+   * default 0): for a bank that posted late. See tahap-period.ts.
+   */
+  readonly dateGraceDays?: number;
 }
 
 /** The layout an import uses: the given one, a built-in by id, or the bank's default. */
@@ -68,9 +74,14 @@ export function parseDisbursements(
     throw new ERR_IMPORT_OPTIONS(
       `Cannot import: expected a tahap such as 2026-IV, found ${shown(String(options.tahap))}`,
     );
+  const dateGraceDays = options.dateGraceDays ?? 0;
+  if (!Number.isSafeInteger(dateGraceDays) || dateGraceDays < 0 || dateGraceDays > dateGraceDaysMax)
+    throw new ERR_IMPORT_OPTIONS(
+      `Cannot import: expected dateGraceDays of 0 to ${dateGraceDaysMax}, found ${String(options.dateGraceDays)}`,
+    );
   const layout = resolveLayout(options.bank, options.layout);
   const limits = resolveLimits(options.limits);
-  return parseWith(input, { layout, limits, bank: options.bank, tahap: options.tahap });
+  return parseWith(input, { layout, limits, bank: options.bank, tahap: options.tahap, dateGraceDays });
 }
 
 interface Resolved {
@@ -78,6 +89,7 @@ interface Resolved {
   readonly limits: ImportLimits;
   readonly bank: Bank;
   readonly tahap: string;
+  readonly dateGraceDays: number;
 }
 
 function rejected(line: number, code: string, reason: string): ParsedDisbursement {
@@ -94,11 +106,12 @@ function failureReject(failure: CsvFailure, limits: ImportLimits): ParsedDisburs
   }
   // csv-parse's message names the quote problem and line, and echoes at most a short field value.
   const what = failure.message.split(':')[0] ?? 'malformed CSV';
+  const detected = failure.detectedLine > failure.line ? ` (detected at line ${failure.detectedLine})` : '';
   return rejected(
     failure.line,
     importErrors.ERR_IMPORT_CSV_SYNTAX.code,
     'expected well-formed CSV (quotes closed, nothing after a closing quote), ' +
-      `found ${what.toLowerCase()}; nothing after it was read`,
+      `found ${what.toLowerCase()} in the record starting here${detected}; nothing after it was read`,
   );
 }
 
@@ -134,6 +147,7 @@ async function* parseWith(
           tahap: resolved.tahap,
           limits,
           statusByWord: statusVocabulary(layout),
+          dateGraceDays: resolved.dateGraceDays,
         };
         width = header.width;
         continue;

@@ -1,20 +1,30 @@
 /**
  * The rejects report a bank officer fixes the file from: CSV with header `line,code,reason`,
- * one reject per line, RFC 4180 quoting. Written as the rejects arrive (streaming), honouring
- * the output's back-pressure. Reasons never hold a full NIK, card number or name.
+ * one reject per record, RFC 4180 (CRLF after every record, quoting where needed) written by
+ * csv-stringify, with formula cells neutralised (a reason starting with = + - @ gets a leading ')
+ * because the officer opens it in a spreadsheet. Written as the rejects arrive (streaming),
+ * honouring the output's back-pressure. Reasons never hold a full NIK, card number or name.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import { stringify } from 'csv-stringify/sync';
 import type { DisbursementReject } from './types.ts';
 
-export const rejectsReportHeader = 'line,code,reason';
+export const rejectsReportColumns = ['line', 'code', 'reason'] as const;
 
-export function csvQuote(value: string): string {
-  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+const options = { record_delimiter: 'windows', escape_formulas: true } as const;
+
+/** The header record, CRLF-terminated. */
+export const rejectsReportHeader: string = stringify([[...rejectsReportColumns]], options);
+
+/** One reject as a CRLF-terminated record. */
+export function rejectsReportLine(reject: DisbursementReject): string {
+  return stringify([[reject.line, reject.code, reject.reason]], options);
 }
 
-export function rejectsReportLine(reject: DisbursementReject): string {
-  return `${reject.line},${csvQuote(reject.code)},${csvQuote(reject.reason)}\n`;
+/** Writes text to `out`, waiting for 'drain' when its buffer is full. */
+export async function writeWithBackpressure(out: Writable | NodeJS.WritableStream, text: string): Promise<void> {
+  if (!out.write(text)) await once(out as Writable, 'drain');
 }
 
 /** Writes the report and returns how many rejects it holds. Does not end `out`. */
@@ -23,12 +33,9 @@ export async function writeRejectsReport(
   out: Writable | NodeJS.WritableStream,
 ): Promise<number> {
   let count = 0;
-  const write = async (text: string): Promise<void> => {
-    if (!out.write(text)) await once(out as Writable, 'drain');
-  };
-  await write(`${rejectsReportHeader}\n`);
+  await writeWithBackpressure(out, rejectsReportHeader);
   for await (const reject of rejects) {
-    await write(rejectsReportLine(reject));
+    await writeWithBackpressure(out, rejectsReportLine(reject));
     count++;
   }
   return count;

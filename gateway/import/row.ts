@@ -10,6 +10,7 @@ import type { ColumnIndex, Field } from './header.ts';
 import { checkNik, checkPan, checkRegionCode } from './identity.ts';
 import type { LayoutSpec } from './layout.ts';
 import type { ImportLimits } from './limits.ts';
+import { tahapDateProblem } from './tahap-period.ts';
 import type { Bank, DisbursementReject, DisbursementRow, DisbursementStatus } from './types.ts';
 
 export interface RowContext {
@@ -20,6 +21,8 @@ export interface RowContext {
   readonly limits: ImportLimits;
   /** Normalised status word -> status, built once per import. */
   readonly statusByWord: ReadonlyMap<string, DisbursementStatus>;
+  /** Days after the tahap's quarter a credited or failed row may be dated (tahap-period.ts). */
+  readonly dateGraceDays: number;
 }
 
 export type RowResult =
@@ -79,7 +82,7 @@ export function validateRow(fields: readonly string[], line: number, ctx: RowCon
       'expected a bank reference of 1-64 of A-Z, a-z, 0-9 and / _ . -, ' +
         `found ${reference === '' ? 'an empty field' : shown(reference)}`,
     );
-  checkContext(fields, ctx, fail);
+  checkContext(fields, ctx, status, fail);
 
   if (rejects.length > 0 || amount === undefined || status === undefined) return { ok: false, rejects };
   return {
@@ -132,16 +135,30 @@ function readStatus(
   return status;
 }
 
-/** The optional date, bank and tahap columns: checked, then dropped (the row carries the import's). */
-function checkContext(fields: readonly string[], ctx: RowContext, fail: (code: string, reason: string) => void): void {
+/**
+ * The optional date, bank and tahap columns: checked, then dropped (the row carries the import's).
+ * A date outside the import's tahap is a tahap mismatch like a tahap column naming another one.
+ */
+function checkContext(
+  fields: readonly string[],
+  ctx: RowContext,
+  status: DisbursementStatus | undefined,
+  fail: (code: string, reason: string) => void,
+): void {
   const { layout, index } = ctx;
   if (index.date !== undefined && layout.dateFormat !== undefined) {
     const text = field(fields, index, 'date');
-    if (parseDate(text, layout.dateFormat) === undefined)
+    const date = parseDate(text, layout.dateFormat);
+    if (date === undefined)
       fail(
         importErrors.ERR_IMPORT_DATE.code,
         `expected a date ${layout.dateFormat} (2000-2099), found ${text === '' ? 'an empty field' : shown(text)}`,
       );
+    const problem =
+      date === undefined || status === undefined
+        ? undefined
+        : tahapDateProblem(date, status, ctx.tahap, ctx.dateGraceDays);
+    if (problem !== undefined) fail(importErrors.ERR_IMPORT_TAHAP_MISMATCH.code, problem);
   }
   if (index.bank !== undefined) {
     const text = field(fields, index, 'bank');

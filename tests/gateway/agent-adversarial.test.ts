@@ -214,6 +214,34 @@ describe('agent API refuses bad requests with a coded 4xx and changes no state',
     expect((error.details!.issues as unknown[]).length).toBeGreaterThan(0);
   });
 
+  it('a body that is not application/json: 415 EDC_ERR_MEDIA_TYPE, never an auth failure', async () => {
+    const body = batch(agent, [withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 1000, pan: panOf('KPM-0001') })]);
+    for (const type of [
+      'text/plain',
+      'application/xml',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=iso-8859-1',
+    ]) {
+      const error = await expectRefusedWithoutChange(
+        () => post(agent, uploads(agent), body, { headers: { 'content-type': type } }),
+        415,
+        'EDC_ERR_MEDIA_TYPE',
+      );
+      expect(error.message, type).toContain('application/json');
+    }
+    const unlabelled = signedHeaders(agent, 'POST', uploads(agent), body, { now });
+    delete unlabelled['content-type'];
+    await expectRefusedWithoutChange(
+      () => app.inject({ method: 'POST', url: uploads(agent), payload: body, headers: unlabelled }),
+      415,
+      'EDC_ERR_MEDIA_TYPE',
+    );
+    const utf8 = await post(agent, uploads(agent), body, {
+      headers: { 'content-type': 'application/json; charset=UTF-8' },
+    });
+    expect(utf8.statusCode).toBe(200);
+  });
+
   it('too many requests: 429 EDC_ERR_RATE_LIMITED with Retry-After in whole seconds', async () => {
     await app.close();
     await build(testConfig({ rateRequestsMax: 2, rateWindowMs: 60_000 }));

@@ -53,9 +53,10 @@ describe('edc-gateway CLI', () => {
     expect(second.err).toContain('EDC_ERR_CONFIG_EXISTS');
   });
 
-  it('answers --help on every command with exit 0', async () => {
+  it('answers --help on every command with exit 0, Bahasa Indonesia first with English', async () => {
     for (const argv of [
       ['init'],
+      ['public-key'],
       ['serve'],
       ['agents', 'add'],
       ['agents', 'list'],
@@ -69,6 +70,38 @@ describe('edc-gateway CLI', () => {
       const res = await cli(...argv, '--help');
       expect(res.code, argv.join(' ')).toBe(0);
       expect(res.out).toContain(`edc-gateway ${argv.join(' ')}`);
+      expect(res.out, argv.join(' ')).toContain('folder gateway / gateway directory');
+      // The description: an Indonesian paragraph, then " / " and its English.
+      const indonesian =
+        /\n\n(Membuat|Mencetak|Menjalankan|Mendaftarkan|Satu|Mencabut|Mengimpor|Memasukkan|Menghitung) /;
+      expect(res.out, argv.join(' ')).toMatch(indonesian);
+      expect(res.out, argv.join(' ')).toMatch(/[.)]\s\/\s+[A-Z]/);
+    }
+    const top = await cli('--help');
+    expect(top.out).toContain('Pemakaian / Usage: edc-gateway');
+    expect(top.out).toContain('Setiap perintah menerima --help / every command accepts --help');
+  });
+
+  it('--version prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8'));
+    expect(await cli('--version')).toEqual({ code: 0, out: `edc-gateway ${version}\n`, err: '' });
+  });
+
+  it('prints every failure as one line: edc-gateway: EDC_ERR_X: Bahasa Indonesia / English', async () => {
+    const cases: [string[], string, number][] = [
+      [['launch'], 'EDC_ERR_CLI_USAGE: Perintah tidak dikenal: "launch" / Unknown command "launch"', 2],
+      [['init', '--dir', gw, '--bogus'], 'EDC_ERR_CLI_USAGE: Opsi tidak dikenal / Unknown option', 2],
+      [['reconcile', '--dir', gw], 'EDC_ERR_CLI_USAGE: Opsi --tahap wajib diisi / Missing --tahap', 2],
+      [['serve', '--dir', gw, '--port', '70000'], 'EDC_ERR_CLI_USAGE: --port harus 0-65535 / --port: expected', 2],
+      [['agents', 'list', '--dir', join(dir, 'nowhere')], 'EDC_ERR_CONFIG_INVALID: Folder gateway tidak ada', 1],
+      [['init', '--dir', gw], 'EDC_ERR_CONFIG_EXISTS: Gateway sudah ada di', 1],
+    ];
+    for (const [argv, expected, code] of cases) {
+      const res = await cli(...argv);
+      expect(res.code, argv.join(' ')).toBe(code);
+      expect(res.err.startsWith(`edc-gateway: ${expected}`), res.err).toBe(true);
+      expect(res.err.split('\n')).toEqual([expect.any(String), '']);
+      expect(res.err).toContain(' / ');
     }
   });
 
@@ -91,6 +124,8 @@ describe('edc-gateway CLI', () => {
         ['init', '--dir', gw, '--bogus'],
         ['reconcile', '--dir', gw],
         ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'xml'],
+        ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'json', '--region', '32010'],
+        ['report', '--dir', gw, '--tahap', '2026-IV', '--format', 'json', '--region', '320'],
         ['launch'],
       ]) {
         const res = await cli(...argv);
@@ -182,6 +217,46 @@ describe('edc-gateway CLI', () => {
     expect(again).toMatchObject({ accepted: 0, duplicates: lines.length - 1 });
   });
 
+  it('agents add warns, Bahasa Indonesia first, about KPMs without a credited row, and still enrols', async () => {
+    const creditedIds = (await readFile(csv, 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes(',BERHASIL,'))
+      .map((l) => l.split(',')[1]!);
+    const credited = creditedIds.slice(20, 22);
+    const unknown = Array.from({ length: 7 }, (_, i) => `KPM-99000000${String(i).padStart(2, '0')}`);
+    const key = generateSigningKeyPair().publicKey;
+    const add = (id: string, kpms: string[]) =>
+      cli(
+        'agents',
+        'add',
+        '--dir',
+        gw,
+        '--id',
+        id,
+        '--public-key',
+        key,
+        '--bank',
+        'BRI',
+        '--region',
+        '3273',
+        '--kpm',
+        kpms.join(','),
+      );
+    const res = await add('AGT-WARN', [...credited, ...unknown]);
+    expect(res.code, res.err).toBe(0);
+    expect(res.err.indexOf('Peringatan')).toBe(0);
+    expect(res.err).toContain('7 KPM');
+    expect(res.err).toContain('2026-IV');
+    for (const id of unknown.slice(0, 5)) expect(res.err).toContain(id);
+    expect(res.err).not.toContain(unknown[5]!);
+    expect(res.err).toContain('2 lainnya');
+    expect(res.err).toContain('Warning: 7 KPM');
+    const listed = (await cli('agents', 'list', '--dir', gw)).out;
+    expect(listed).toContain('AGT-WARN');
+    const quiet = await add('AGT-QUIET', creditedIds.slice(22, 24));
+    expect(quiet).toMatchObject({ code: 0, err: '' });
+  });
+
   it('reconcile agrees and report balances', async () => {
     const rec = await cli('reconcile', '--dir', gw, '--tahap', '2026-IV');
     expect(rec.code).toBe(0);
@@ -191,6 +266,19 @@ describe('edc-gateway CLI', () => {
     expect(report.counters.kpm).toBe(population.length);
     const csvReport = await cli('report', '--dir', gw, '--tahap', '2026-IV', '--format', 'csv', '--bank', 'BRI');
     expect(csvReport.out).toContain('summary,balanced,true');
+  });
+
+  it('report and reconcile of a tahap with nothing imported or withdrawn: EDC_ERR_TAHAP_UNKNOWN, exit 1', async () => {
+    for (const argv of [
+      ['report', '--dir', gw, '--tahap', '2030-I', '--format', 'json'],
+      ['report', '--dir', gw, '--tahap', '2030-I', '--format', 'csv'],
+      ['reconcile', '--dir', gw, '--tahap', '2030-I'],
+    ]) {
+      const res = await cli(...argv);
+      expect(res, argv.join(' ')).toMatchObject({ code: 1, out: '' });
+      expect(res.err).toContain('EDC_ERR_TAHAP_UNKNOWN');
+      expect(res.err).toContain('2026-IV');
+    }
   });
 
   it('tokens create prints a token once and stores only its hash', async () => {
@@ -213,7 +301,7 @@ describe('edc-gateway CLI', () => {
       // While another process (here: this handle) holds the store, writing commands say so clearly.
       const locked = await cli('agents', 'revoke', '--dir', gw, '--id', 'AGT-CLI');
       expect(locked.code).toBe(1);
-      expect(locked.err).toContain('EDC_ERR_STORE_LOCKED');
+      expect(locked.err).toContain('edc-gateway: EDC_ERR_STORE_LOCKED: Penyimpanan gateway sedang dipakai proses lain');
     } finally {
       await store.close();
     }

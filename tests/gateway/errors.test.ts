@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { gatewayErrors, gatewayErrorRegistry } from '../../gateway/errors.ts';
 import { importErrors } from '../../gateway/import/errors.ts';
+import { indonesianSummaries } from '../../gateway/cli/messages-id.ts';
 
 const readme = readFileSync(new URL('../../gateway/README.md', import.meta.url), 'utf8');
 const section = readme.slice(readme.indexOf('## Error codes'), readme.indexOf('## Benchmarks'));
@@ -24,10 +25,28 @@ describe('gateway error registry', () => {
     );
   });
 
+  it('has a Bahasa Indonesia summary for every code, for the command line (gateway/cli/messages-id.ts)', () => {
+    expect(Object.keys(indonesianSummaries).sort()).toEqual(Object.keys(gatewayErrorRegistry).sort());
+    for (const text of Object.values(indonesianSummaries)) expect(text).not.toContain(' / ');
+  });
+
   it('aggregates the import sub-area without a code defined twice', () => {
     expect(Object.keys(gatewayErrorRegistry).length).toBe(
       Object.keys(gatewayErrors).length + Object.keys(importErrors).length,
     );
+  });
+
+  it("protocol/README.md's table of HTTP answers names only gateway codes, each with its status", () => {
+    const protocol = readFileSync(new URL('../../protocol/README.md', import.meta.url), 'utf8');
+    const start = protocol.indexOf('### HTTP answers to agent requests');
+    const table = protocol.slice(start, protocol.indexOf('\n### ', start + 1));
+    const rows = [...table.matchAll(/^\| (\d{3}) \| ([^|]*) \|/gm)].map((m) => ({
+      status: Number(m[1]),
+      codes: m[2]!.match(/EDC_ERR_[A-Z0-9_]+/g) ?? [],
+    }));
+    const named = rows.flatMap((r) => r.codes.map((code) => ({ code, status: r.status })));
+    expect(named.map((n) => n.code)).toContain('EDC_ERR_MEDIA_TYPE');
+    for (const { code, status } of named) expect(gatewayErrorRegistry[code]?.statusCode, code).toBe(status);
   });
 
   it('uses the statuses the agent HTTP contract fixes', () => {
@@ -41,6 +60,7 @@ describe('gateway error registry', () => {
       EDC_ERR_UPLOAD_GAP: 409,
       EDC_ERR_UPLOAD_ENTRY_INVALID: 422,
       EDC_ERR_BODY_TOO_LARGE: 413,
+      EDC_ERR_MEDIA_TYPE: 415,
       EDC_ERR_RATE_LIMITED: 429,
       EDC_ERR_UNAVAILABLE: 503,
     });

@@ -19,6 +19,7 @@ import {
   type TestAgent,
 } from './helpers.ts';
 import { ingestSegment } from '../../gateway/ingest/upload.ts';
+import { observableState } from './store/observable.ts';
 
 let t: TempStore;
 let app: FastifyInstance;
@@ -145,6 +146,70 @@ describe('staff routes', () => {
     ).toMatchObject({ 'AGT-S1': { payable: 200_000, claimed: 200_000, disputed: 0 } });
   });
 
+  it('region filters take only the prefixes of a region code: 2, 4, 6 or 10 digits', async () => {
+    for (const region of ['32', '3201', '320101', '3201010001']) {
+      for (const path of ['summary?', 'positions?category=partial&', 'exceptions?', 'export.csv?category=partial&']) {
+        const res = await app.inject({
+          url: `/v1/staff/tahap/${tahap}/${path}region=${region}`,
+          headers: auth('viewer'),
+        });
+        expect(res.statusCode, `${path} ${region}`).toBe(200);
+      }
+    }
+    for (const region of ['3', '320', '32010', '3201010', '32010100', '320101000', '32010100011', '32a1']) {
+      for (const path of ['summary?', 'withdrawals?category=ok&', 'exceptions?', 'export.csv?category=partial&']) {
+        const res = await app.inject({
+          url: `/v1/staff/tahap/${tahap}/${path}region=${region}`,
+          headers: auth('viewer'),
+        });
+        expect(res.json(), `${path} ${region}`).toMatchObject({ statusCode: 400, code: 'EDC_ERR_BODY_INVALID' });
+        expect(res.json().message).toContain('2, 4, 6 or 10 digits');
+      }
+    }
+  });
+
+  it('a tahap with nothing imported or withdrawn is 404 EDC_ERR_TAHAP_UNKNOWN on every tahap route', async () => {
+    const paths = [
+      'summary',
+      'positions?category=matched',
+      'withdrawals?category=ok',
+      'settlements',
+      'exceptions',
+      'export.csv?category=unclaimed',
+      'reconciliations',
+    ];
+    const observed = async () => {
+      const { audit: _audit, ...rest } = await observableState(t.store, { tahaps: [tahap, '2030-I'] });
+      return rest;
+    };
+    const before = await observed();
+    for (const path of paths) {
+      const res = await app.inject({ url: `/v1/staff/tahap/2030-I/${path}`, headers: auth('admin') });
+      expect(res.json(), path).toMatchObject({ statusCode: 404, code: 'EDC_ERR_TAHAP_UNKNOWN' });
+      expect(res.json().message).toContain('2030-I');
+    }
+    const reconcile = await app.inject({
+      method: 'POST',
+      url: '/v1/staff/tahap/2030-I/reconcile',
+      headers: auth('reconciler'),
+      payload: {},
+    });
+    expect(reconcile.json()).toMatchObject({ statusCode: 404, code: 'EDC_ERR_TAHAP_UNKNOWN' });
+    expect(await observed()).toEqual(before);
+    // Known from a withdrawal alone (the bank file not imported yet): answered, not balanced by accident.
+    const early = newAgent('AGT-S2');
+    await enroll(t.store, early, ['KPM-0009']);
+    const entry = withdrawal(early, t.keys, {
+      kpmId: 'KPM-0009',
+      amount: 50_000,
+      pan: panOf('KPM-0009'),
+      tahap: '2027-I',
+    });
+    await ingestSegment(t.store, early.record!, [entry], 6);
+    const known = await app.inject({ url: '/v1/staff/tahap/2027-I/summary', headers: auth('viewer') });
+    expect(known.json()).toMatchObject({ tahap: '2027-I', counters: { disbursed: 0 } });
+  });
+
   it('a bad query is 400 EDC_ERR_BODY_INVALID and changes nothing', async () => {
     const res = await app.inject({ url: `/v1/staff/tahap/${tahap}/positions?category=nope`, headers: auth('viewer') });
     expect(res.json()).toMatchObject({ statusCode: 400, code: 'EDC_ERR_BODY_INVALID' });
@@ -177,6 +242,55 @@ describe('staff routes', () => {
       'staff-reconciler',
       'staff-reconciler',
     ]);
+  });
+
+  it('refused staff requests (401, 403) are audited with route, method, status, address, not the token', async () => {
+    const unknown = 'edcst_' + 'u'.repeat(43);
+    const refused = [
+      { url: `/v1/staff/tahap/${tahap}/summary`, headers: {} },
+      { url: `/v1/staff/tahap/${tahap}/summary`, headers: { authorization: `Bearer ${unknown}` } },
+      { url: '/v1/staff/agents', headers: { authorization: 'Basic c2l0aTpyYWhhc2lh' } },
+      { url: '/v1/staff/audit?limit=5', headers: auth('viewer') },
+    ];
+    const statuses = [];
+    for (const r of refused) statuses.push((await app.inject(r)).statusCode);
+    expect(statuses).toEqual([401, 401, 401, 403]);
+    const post = await app.inject({
+      method: 'POST',
+      url: '/v1/staff/agents/AGT-S1/revoke',
+      headers: auth('reconciler'),
+      payload: {},
+    });
+    expect(post.statusCode).toBe(403);
+    const audit = (await app.inject({ url: '/v1/staff/audit?limit=100', headers: auth('admin') })).json<{
+      items: { actor: string; action: string; details: Record<string, unknown> }[];
+    }>();
+    const rows = audit.items.filter((a) => [401, 403].includes(a.details.status as number));
+    expect(rows.map((a) => [a.actor, a.action, a.details.status, a.details.code])).toEqual([
+      ['unauthenticated', 'GET /v1/staff/tahap/:tahap/summary', 401, 'EDC_ERR_STAFF_UNAUTHENTICATED'],
+      ['unauthenticated', 'GET /v1/staff/tahap/:tahap/summary', 401, 'EDC_ERR_STAFF_UNAUTHENTICATED'],
+      ['unauthenticated', 'GET /v1/staff/agents', 401, 'EDC_ERR_STAFF_UNAUTHENTICATED'],
+      ['staff-viewer', 'GET /v1/staff/audit', 403, 'EDC_ERR_STAFF_FORBIDDEN'],
+      ['staff-reconciler', 'POST /v1/staff/agents/:agentId/revoke', 403, 'EDC_ERR_STAFF_FORBIDDEN'],
+    ]);
+    for (const a of rows) expect(a.details.address).toBe('127.0.0.1');
+    expect(rows[0]!.details.token).toBe('none');
+    expect(rows[1]!.details.token).toMatch(/^sha256:[0-9a-f]{12}$/);
+    expect(rows[3]!.details).toMatchObject({ role: 'viewer' });
+    const everything = JSON.stringify(await observableState(t.store, { tahaps: [tahap] }));
+    for (const secret of [unknown, 'c2l0aTpyYWhhc2lh', tokens.viewer, tokens.reconciler])
+      expect(everything).not.toContain(secret);
+    expect((await t.store.getAgent('AGT-S1'))?.status).toBe('active');
+  });
+
+  it('a staff body that is not application/json is 415 EDC_ERR_MEDIA_TYPE', async () => {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/staff/tokens',
+      headers: { ...auth('admin'), 'content-type': 'text/plain' },
+      payload: '{"role":"viewer","name":"budi"}',
+    });
+    expect(res.json()).toMatchObject({ statusCode: 415, code: 'EDC_ERR_MEDIA_TYPE' });
   });
 
   it('imports an agent bundle over HTTP (admin) and acknowledges a second import as duplicates', async () => {

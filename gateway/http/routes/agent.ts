@@ -180,6 +180,7 @@ export function agentRoutes(ctx: GatewayContext) {
         store: ctx.store,
         skewMaxMs: ctx.config.requestClockSkewMaxMs,
         now: ctx.now,
+        rateLimits: ctx.rateLimits,
       }),
     );
     uploadRoute(app, ctx);

@@ -4,12 +4,17 @@ import { Bank, ErrorBody, Tahap } from '../../../protocol/messages/schemas.ts';
 import { kpmCategories, withdrawalCategories } from '../../recon/classify.ts';
 
 export const TahapParams = z.strictObject({ tahap: Tahap });
+/**
+ * A region filter is a prefix of the 10-digit Kemendagri code at one of its levels: province (2
+ * digits), regency (4), district (6) or village (10). Any other length names no level.
+ */
+export const regionPrefixPattern = /^(?:[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{10})$/;
+export const regionPrefixRule =
+  'expected a region code prefix of 2, 4, 6 or 10 digits (province, regency, district, village)';
+export const RegionPrefix = z.string().regex(regionPrefixPattern, regionPrefixRule);
 export const Filter = {
   bank: Bank.optional(),
-  region: z
-    .string()
-    .regex(/^[0-9]{2,10}$/, 'expected a region code prefix of 2 to 10 digits')
-    .optional(),
+  region: RegionPrefix.optional(),
 };
 export const PageQuery = z.strictObject({
   ...Filter,

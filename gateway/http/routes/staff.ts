@@ -1,9 +1,12 @@
 /**
  * Staff API under /v1/staff: bearer tokens with roles, every request written to the append-only
- * audit log (actor, route, parameters, status) before it is answered.
+ * audit log (actor, route, parameters, status, address) before it is answered, refused ones
+ * (401, 403) included; see staff-audit.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import type { GatewayContext } from '../context.ts';
+import { assertTahapKnown } from '../known-tahap.ts';
+import { staffAuditRecord } from '../staff-audit.ts';
 import { staffAuthHook } from '../staff-auth.ts';
 import { staffReportRoutes } from './staff-reports.ts';
 import { staffActionRoutes } from './staff-actions.ts';
@@ -13,21 +16,17 @@ export function staffRoutes(ctx: GatewayContext) {
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(
       async (scope) => {
-        scope.addHook('preValidation', staffAuthHook(ctx.store));
+        scope.addHook('preValidation', staffAuthHook(ctx.store, ctx.rateLimits));
+        // A tahap the gateway does not know would read all zeros, "balanced": refused on every tahap route.
+        scope.addHook('preHandler', async (request) => {
+          const { tahap } = request.params as { tahap?: string };
+          if (tahap !== undefined) await assertTahapKnown(ctx.store, tahap);
+        });
         // onSend, not onResponse: the audit record is durable before the client sees the answer.
         scope.addHook('onSend', async (request, reply, payload) => {
-          if (request.staff === undefined) return payload;
-          await ctx.store.appendAudit({
-            at: ctx.now(),
-            actor: request.staff.name,
-            action: `${request.method} ${request.routeOptions.url ?? ''}`,
-            details: {
-              params: request.params,
-              query: request.query,
-              status: reply.statusCode,
-              role: request.staff.role,
-            },
-          });
+          if (reply.statusCode === 429) return payload;
+          await ctx.store.appendAudit(staffAuditRecord(request, reply.statusCode, payload, ctx.now()));
+          return payload;
         });
         await scope.register(staffReportRoutes(ctx));
         await scope.register(staffActionRoutes(ctx));

@@ -202,6 +202,20 @@ describe('parseDisbursements() on malformed BRI files', () => {
     },
   );
 
+  it('reports an unclosed quote at the line where its record starts, naming where it was detected', async () => {
+    const text = file(
+      briLine({ ref: 'R1' }),
+      briLine({ no: '2', ref: 'R2', name: '"SITI' }),
+      briLine({ no: '3', ref: 'R3' }),
+      briLine({ no: '4', ref: 'R4', name: '"AGUS ""UCOK"""' }),
+    );
+    const { rows, rejects } = await parseText(text, bri, 7);
+    expect(rows.map((r) => r.line)).toEqual([2]);
+    expect(rejects).toHaveLength(1);
+    expect(rejects[0]).toMatchObject({ line: 3, code: 'EDC_ERR_IMPORT_CSV_SYNTAX' });
+    expect(rejects[0]!.reason).toContain('detected at line 5');
+  });
+
   it('stops after rowsMax data rows with EDC_ERR_IMPORT_TOO_MANY_ROWS', async () => {
     const text = file(briLine({ ref: 'R1' }), briLine({ no: '2', ref: 'R2' }), briLine({ no: '3', ref: 'R3' }));
     const { rows, rejects } = await parseText(text, { ...bri, limits: { rowsMax: 2 } });
@@ -228,6 +242,41 @@ describe('parseDisbursements() on malformed BRI files', () => {
     ]);
   });
 
+  it("rejects a credited or failed row dated outside its tahap's quarter, a returned one dated before it", async () => {
+    const rows = [
+      briLine({ no: '1', ref: 'IN', date: '2026-10-01' }),
+      briLine({ no: '2', ref: 'LAST', date: '2026-12-31', status: 'GAGAL' }),
+      briLine({ no: '3', ref: 'BEFORE', date: '2026-09-30' }),
+      briLine({ no: '4', ref: 'AFTER', date: '2027-01-01', status: 'GAGAL' }),
+      briLine({ no: '5', ref: 'RET-LATE', date: '2027-06-30', status: 'RETUR' }),
+      briLine({ no: '6', ref: 'RET-EARLY', date: '2026-07-15', status: 'RETUR' }),
+    ];
+    const { rows: ok, rejects } = await parseText(file(...rows), bri);
+    expect(ok.map((r) => r.reference)).toEqual(['IN', 'LAST', 'RET-LATE']);
+    expect(rejects).toEqual([
+      {
+        line: 4,
+        code: 'EDC_ERR_IMPORT_TAHAP_MISMATCH',
+        reason: 'expected a date in tahap 2026-IV (2026-10-01 to 2026-12-31), found 2026-09-30',
+      },
+      {
+        line: 5,
+        code: 'EDC_ERR_IMPORT_TAHAP_MISMATCH',
+        reason: 'expected a date in tahap 2026-IV (2026-10-01 to 2026-12-31), found 2027-01-01',
+      },
+      {
+        line: 7,
+        code: 'EDC_ERR_IMPORT_TAHAP_MISMATCH',
+        reason: 'expected a returned row dated on or after the start of tahap 2026-IV (2026-10-01), found 2026-07-15',
+      },
+    ]);
+    const graced = await parseText(file(...rows), { ...bri, dateGraceDays: 1 });
+    expect(graced.rows.map((r) => r.reference)).toEqual(['IN', 'LAST', 'AFTER', 'RET-LATE']);
+    expect(graced.rejects[0]?.reason).toBe(
+      'expected a date in tahap 2026-IV (2026-10-01 to 2026-12-31, or up to 1 day after), found 2026-09-30',
+    );
+  });
+
   it('delivers a record with a quoted line break at the line where it starts', async () => {
     const text = file(briLine({ name: '"SITI\nRAHAYU"', ref: 'R1' }), briLine({ no: '2', ref: 'R2' }));
     const { rows, rejects } = await parseText(text, bri);
@@ -237,7 +286,7 @@ describe('parseDisbursements() on malformed BRI files', () => {
 });
 
 describe('writeRejectsReport()', () => {
-  it('writes line,code,reason CSV with quoting, readable back field for field', async () => {
+  it('writes line,code,reason CSV with RFC 4180 quoting and CRLF, readable back field for field', async () => {
     const { rejects } = await parseText(
       file(briLine({ amount: '"1,5"' }), briLine({ no: '2', ref: 'BRI2026IV-0000000001' })),
       bri,
@@ -248,10 +297,10 @@ describe('writeRejectsReport()', () => {
     const count = await writeRejectsReport(rejects, out);
     expect(count).toBe(2);
     expect(text).toBe(
-      'line,code,reason\n' +
-        '2,EDC_ERR_IMPORT_AMOUNT,"expected a positive whole rupiah amount like 750000, found ""1,5"""\n' +
+      'line,code,reason\r\n' +
+        '2,EDC_ERR_IMPORT_AMOUNT,"expected a positive whole rupiah amount like 750000, found ""1,5"""\r\n' +
         '3,EDC_ERR_IMPORT_DUPLICATE,"expected each reference once in a file,' +
-        ' found ""BRI2026IV-0000000001"" again (first on line 2)"\n',
+        ' found ""BRI2026IV-0000000001"" again (first on line 2)"\r\n',
     );
   });
 });

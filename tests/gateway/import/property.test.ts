@@ -69,6 +69,8 @@ const kpmId = fc
   )
   .map(([h, t]) => h + t.join(''));
 
+const quarterFirstMonth: Record<string, number> = { I: 1, II: 4, III: 7, IV: 10 };
+
 function recordArb(bank: Bank, tahap: string): fc.Arbitrary<Omit<DisbursementRecord, 'line' | 'reference'>> {
   return fc.record({
     tahap: fc.constant(tahap),
@@ -80,9 +82,10 @@ function recordArb(bank: Bank, tahap: string): fc.Arbitrary<Omit<DisbursementRec
     regionCode: region,
     amount: fc.integer({ min: 1, max: 10_000_000 }),
     status: fc.constantFrom('credited' as const, 'failed' as const, 'returned' as const),
+    // Any day of the tahap's quarter (a date outside it is a tahap mismatch).
     date: fc.record({
-      year: fc.integer({ min: 2000, max: 2099 }),
-      month: fc.integer({ min: 1, max: 12 }),
+      year: fc.constant(Number(tahap.slice(0, 4))),
+      month: fc.integer({ min: 0, max: 2 }).map((m) => quarterFirstMonth[tahap.slice(5)]! + m),
       day: fc.integer({ min: 1, max: 28 }),
     }),
   });
