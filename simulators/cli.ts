@@ -17,7 +17,7 @@ export const topUsage = `edc-sim <command> [options]   (every command takes --he
   bank population --seed S --size N --out FILE                           seeded KPMs (JSON lines)
   bank disbursements --seed S --size N --bank B --tahap T --out FILE     a bank's disbursement CSV
   signal --target URL [--outage FROM-TO]... [fault rates]                 village signal proxy
-  rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial] [--report FILE] [--preset P]
+  rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial [--baud B]] [--report FILE] [--preset P]
   demo [--seed S] [--report FILE]                                        the rig, preset demo
 `;
 

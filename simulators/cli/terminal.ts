@@ -11,7 +11,8 @@ import { createPrng, type Prng } from '../common/prng.ts';
 import { ERR_SIM_CONFIG, ERR_SIM_USAGE } from '../errors.ts';
 import { formatReceipt, type Exchange, type KksCard } from '../terminal/index.ts';
 import { RigTerminal, type LinkSpec } from '../rig/terminals.ts';
-import { hostPort, int, parse, rate, str, type CommandSpec, type Values } from './args.ts';
+import { serialBaudRates } from '../rig/options.ts';
+import { hostPort, int, oneOf, parse, rate, str, type CommandSpec, type Values } from './args.ts';
 import type { Io } from './io.ts';
 
 export const terminalSpec: CommandSpec = {
@@ -108,9 +109,9 @@ function linkOf(v: Values): LinkSpec {
   if ((tcp === undefined) === (serial === undefined))
     throw new ERR_SIM_USAGE('Expected exactly one of --tcp HOST:PORT and --serial PATH (see --help)');
   if (tcp !== undefined) return { kind: 'tcp', ...hostPort(tcp, 'tcp') };
-  if (int(v, 'baud', 1200, 115_200) !== undefined && int(v, 'baud', 1200, 115_200) !== 9600)
-    throw new ERR_SIM_USAGE('--baud: the terminal simulator speaks 9600 8N1, as the agent does by default');
-  return { kind: 'serial', path: serial! };
+  const baud = str(v, 'baud');
+  if (baud === undefined) return { kind: 'serial', path: serial! };
+  return { kind: 'serial', path: serial!, baudRate: Number(oneOf(baud, serialBaudRates.map(String), 'baud')) };
 }
 
 async function cardExchange(
