@@ -81,6 +81,7 @@ function print(f: FuzzFigures): void {
     `${f.target}: ${n(f.cases)} cases in ${(f.elapsedMs / 1000).toFixed(1)} s (${n(f.casesPerSecond)}/s), ` +
       `crashes ${f.crashes}, hangs ${f.hangs}, slowest case ${f.slowestCaseMs} ms\n  outcomes: ${outcomes}\n`,
   );
+  if (f.hangs > 0) process.stdout.write(`  slowest case: ${f.slowestCase}\n`);
   if (f.failure !== undefined)
     process.stdout.write(
       `  FAILED: ${f.failure.message}\n  input: ${f.failure.input}\n` +

@@ -30,6 +30,8 @@ export interface FuzzFigures {
   readonly crashes: number;
   readonly hangs: number;
   readonly slowestCaseMs: number;
+  /** The slowest case's input (as in a failure), to tell a slow input from a busy machine. */
+  readonly slowestCase: string;
   readonly outcomes: Record<string, number>;
   readonly failure: FuzzFailure | undefined;
 }
@@ -68,15 +70,19 @@ interface Tally {
   cases: number;
   hangs: number;
   slowestCaseMs: number;
+  slowestCase: unknown;
   failed: boolean;
   readonly outcomes: Record<string, number>;
 }
 
 function counted(tally: Tally, onProgress: ((cases: number) => void) | undefined) {
-  return (outcomes: readonly string[], ms: number): void => {
+  return (input: unknown, outcomes: readonly string[], ms: number): void => {
     if (tally.failed) return; // shrinking re-runs smaller cases: they are not part of the figures
     tally.cases++;
-    tally.slowestCaseMs = Math.max(tally.slowestCaseMs, ms);
+    if (ms > tally.slowestCaseMs) {
+      tally.slowestCaseMs = ms;
+      tally.slowestCase = input;
+    }
     if (ms > caseMsMax) tally.hangs++;
     for (const o of outcomes) tally.outcomes[o] = (tally.outcomes[o] ?? 0) + 1;
     if (onProgress !== undefined && tally.cases % 10_000 === 0) onProgress(tally.cases);
@@ -93,12 +99,12 @@ export async function fuzz<T>(
   check: (input: T) => readonly string[] | Promise<readonly string[]>,
   options: FuzzRunOptions,
 ): Promise<FuzzFigures> {
-  const tally: Tally = { cases: 0, hangs: 0, slowestCaseMs: 0, failed: false, outcomes: {} };
+  const tally: Tally = { cases: 0, hangs: 0, slowestCaseMs: 0, slowestCase: undefined, failed: false, outcomes: {} };
   const record = counted(tally, options.onProgress);
   const property = fc.asyncProperty(arbitrary, async (input) => {
     const start = performance.now();
     try {
-      record(await check(input), performance.now() - start);
+      record(input, await check(input), performance.now() - start);
     } catch (error) {
       tally.failed = true;
       throw error;
@@ -131,6 +137,7 @@ export async function fuzz<T>(
     crashes: failure === undefined ? 0 : 1,
     hangs: tally.hangs,
     slowestCaseMs: Math.round(tally.slowestCaseMs * 100) / 100,
+    slowestCase: describeInput(tally.slowestCase).slice(0, 300),
     outcomes: Object.fromEntries(Object.entries(tally.outcomes).sort(([a], [b]) => (a < b ? -1 : 1))),
     failure,
   };

@@ -296,6 +296,7 @@ const extraHeaders: fc.Arbitrary<Record<string, string>> = fc.oneof(
     weight: 1,
     arbitrary: fc.constant({ 'accept-encoding': 'gzip, br', 'content-encoding': 'gzip', expect: '100-continue' }),
   },
+  { weight: 1, arbitrary: fc.constant({ 'content-length': '5', 'transfer-encoding': 'chunked' }) },
 );
 
 export function adversarialRequests(entry: Record<string, unknown>, huge: Buffer): fc.Arbitrary<RequestSpec> {

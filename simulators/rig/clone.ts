@@ -13,6 +13,7 @@ import type { GatewayStore } from '../../gateway/store/types.ts';
 import { gatewayFlag, type AttackResult } from './attacks.ts';
 import { runStep, type StepOutcome } from './drive.ts';
 import { agentConfig, type RigAgent } from './fleet.ts';
+import type { Step } from './plan.ts';
 import { uploadEntries } from './signed-client.ts';
 import { RigTerminal } from './terminals.ts';
 
@@ -40,8 +41,15 @@ async function payOut(input: CloneInput, tcp: { host: string; port: number }): P
   const outcomes: StepOutcome[] = [];
   try {
     for (const card of input.cards) {
-      const step = { kind: 'withdraw', label: 'full', card, enteredPin: card.pin, amount: card.amount, fault: 'none' };
-      outcomes.push(await runStep(terminal, input.victim.index, step as Parameters<typeof runStep>[2], 'clone'));
+      const step: Step = {
+        kind: 'withdraw',
+        label: 'full',
+        card,
+        enteredPin: card.pin,
+        amount: card.amount,
+        fault: 'none',
+      };
+      outcomes.push(await runStep(terminal, input.victim.index, step, 'clone'));
     }
   } finally {
     await terminal.close();
@@ -66,7 +74,7 @@ export async function cloneAttack(
   let outcomes: StepOutcome[] = [];
   let answer: { status: number; code: string | undefined } = { status: 0, code: undefined };
   let entries: Awaited<ReturnType<typeof clone.core.unacknowledged>> = [];
-  let own;
+  let own: Awaited<ReturnType<typeof clone.forwarder.syncNow>> | undefined;
   try {
     await clone.core.installEntitlementSet(input.savedSet);
     outcomes = await payOut(input, clone.tcp!);
@@ -76,7 +84,12 @@ export async function cloneAttack(
   } finally {
     await clone.stop();
   }
-  const ownStop = own.ok ? 'forwarded (its own check did not stop it)' : `stopped by ${own.error.code}`;
+  const ownStop =
+    own === undefined
+      ? 'never ran'
+      : own.ok
+        ? 'forwarded (its own check did not stop it)'
+        : `stopped by ${own.error.code}`;
   const hashes = new Set(entries.map((e) => e.hash));
   const flag = await gatewayFlag(store, victim.keys.agentId, 'fork', (found) => hashes.has(found.hash));
   const approved = outcomes.filter((o) => o.toldApproved).length;
@@ -86,6 +99,7 @@ export async function cloneAttack(
     answer.code === 'EDC_ERR_UPLOAD_FORK' &&
     flag.flagged &&
     flag.evidence > 0 &&
+    own !== undefined &&
     !own.ok &&
     own.halted &&
     own.error.code === 'EDC_ERR_FORWARD_FORK';
