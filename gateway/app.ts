@@ -16,12 +16,13 @@ import type { GatewayContext } from './http/context.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { createLogger } from './http/logger.ts';
 import { Metrics } from './http/metrics.ts';
-import { NonceCache } from './http/nonce-cache.ts';
 import './http/request-types.ts';
 import { agentRoutes } from './http/routes/agent.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { staffRoutes } from './http/routes/staff.ts';
-import { dashboardRoute } from './http/routes/dashboard.ts';
+import { webAppRoutes } from './http/routes/web-app.ts';
+import { AgentActivity, agentRouteOf } from './http/agent-activity.ts';
+import { agentGauges } from './http/agents-overview.ts';
 
 export interface BuildGatewayOptions {
   readonly store: GatewayStore;
@@ -74,6 +75,38 @@ async function rateLimit(app: FastifyInstance, config: GatewayConfig): Promise<v
   });
 }
 
+/** jsonSchemaTransform, and every /v1/staff route declares the bearer scheme so /docs can try it. */
+const staffSecurityTransform: typeof jsonSchemaTransform = (input) => {
+  const out = jsonSchemaTransform(input);
+  if (!input.url.startsWith('/v1/staff/')) return out;
+  return { ...out, schema: { ...out.schema, security: [{ staffToken: [] }] } };
+};
+
+/** OpenAPI at /docs (UI) and /docs/json, with the staff bearer scheme. */
+async function openApi(app: FastifyInstance): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'EDC offline gateway',
+        description: 'Agent API (signed requests) and staff API (bearer tokens). See gateway/README.md.',
+        version: '1.0.0',
+      },
+      components: {
+        securitySchemes: {
+          staffToken: {
+            type: 'http',
+            scheme: 'bearer',
+            description:
+              'A staff token from `edc-gateway tokens create` or POST /v1/staff/tokens (role decides the routes)',
+          },
+        },
+      },
+    },
+    transform: staffSecurityTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+}
+
 export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
@@ -86,8 +119,9 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     now: options.now ?? Date.now,
     ulid: options.ulid ?? ulidFactory(),
     metrics,
-    nonces: new NonceCache(config.nonceCacheEntriesMax),
+    activity: new AgentActivity(),
   };
+  metrics.onScrape(() => agentGauges(context));
   let ready = false;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -101,6 +135,9 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
+    const agentRoute = agentRouteOf(request.routeOptions.url);
+    if (agentRoute !== undefined && reply.statusCode < 300 && request.agent !== undefined)
+      context.activity.record(request.agent.agentId, agentRoute, context.now());
   });
   app.addHook('onReady', (done) => {
     ready = true;
@@ -110,23 +147,13 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     ready = false;
     done();
   });
-  await app.register(fastifySwagger, {
-    openapi: {
-      info: {
-        title: 'EDC offline gateway',
-        description: 'Agent API (signed requests) and staff API (bearer tokens). See gateway/README.md.',
-        version: '1.0.0',
-      },
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  await openApi(app);
   await rateLimit(app, config);
   await app.register(healthRoutes(context, () => ready));
   await app.register(async (scope) => {
     await scope.register(agentRoutes(context));
   });
   await app.register(staffRoutes(context));
-  await app.register(dashboardRoute());
+  await app.register(webAppRoutes());
   return { app, context };
 }

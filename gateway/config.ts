@@ -38,8 +38,8 @@ export const GatewayConfig = z.strictObject({
     .max(60 * 60_000)
     .default(requestClockSkewMaxMs),
   /**
-   * Replay cache bound: nonces remembered at most (oldest dropped first, never before the skew window ends
-   * unless full).
+   * Replay guard bound: live agent request nonces the store holds at most (each until its request's
+   * timestamp leaves the skew window; when full, new requests get 503 rather than an early forget).
    */
   nonceCacheEntriesMax: z.number().int().min(1000).max(10_000_000).default(1_000_000),
   /** Requests per agent (and source address) per rateWindowMs. */

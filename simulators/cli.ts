@@ -3,29 +3,42 @@
  * success, 1 a coded failure or a rig that found a violation, 2 a usage error. Errors are one
  * line on stderr: `edc-sim: CODE: message`.
  */
+import { readFileSync } from 'node:fs';
 import { isEdcError } from '../protocol/errors.ts';
 import { bankCommand } from './cli/bank.ts';
+import { monitorCommand } from './cli/monitor.ts';
 import { processIo, type Io } from './cli/io.ts';
 import { demoCommand, rigCommand } from './cli/rig.ts';
 import { signalCommand } from './cli/signal.ts';
 import { terminalCommand } from './cli/terminal.ts';
 import { ERR_SIM_USAGE } from './errors.ts';
 
-export const topUsage = `edc-sim <command> [options]   (every command takes --help)
+export const topUsage = `edc-sim <command> [options]   (every command takes --help; edc-sim --version)
 
-  terminal (--tcp HOST:PORT | --serial PATH) [--script FILE] [fault flags]   an EDC terminal
+  terminal (--tcp HOST:PORT | --serial PATH) (--cards FILE | --card-pin PIN) [--script FILE]   an EDC terminal
+  monitor (--listen H:P --target H:P | --tap-terminal DEV --tap-agent DEV | --serial DEV | --read FILE)
+          [--json] [--record FILE]                                      line monitor: frames, LRC, ISO 8583 fields
   bank population --seed S --size N --out FILE                           seeded KPMs (JSON lines)
+  bank cards --seed S --size N [--bank B] --out FILE [--kpm-ids FILE]    KPM ids, card numbers and PINs (CSV)
   bank disbursements --seed S --size N --bank B --tahap T --out FILE     a bank's disbursement CSV
   signal --target URL [--outage FROM-TO]... [fault rates]                 village signal proxy
   rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial [--baud B]] [--report FILE] [--preset P]
   demo [--seed S] [--report FILE]                                        the rig, preset demo
 `;
 
+/** The package version (package.json), for --version. */
+export function simVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
 async function dispatch(argv: readonly string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'terminal':
       return terminalCommand(rest, io);
+    case 'monitor':
+      return monitorCommand(rest, io);
     case 'bank':
       return bankCommand(rest[0], rest.slice(1), io);
     case 'signal':
@@ -39,11 +52,17 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
     case 'help':
       io.out(topUsage);
       return 0;
+    case '--version':
+    case '-V':
+      io.out(`edc-sim ${simVersion()}\n`);
+      return 0;
     case undefined:
       io.err(topUsage);
       return 2;
     default:
-      throw new ERR_SIM_USAGE(`Unknown command ${command} (expected terminal, bank, signal, rig or demo)`);
+      throw new ERR_SIM_USAGE(
+        `Unknown command ${command} (expected terminal, monitor, bank, signal, rig or demo; see edc-sim --help)`,
+      );
   }
 }
 

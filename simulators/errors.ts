@@ -31,6 +31,19 @@ export const simulatorErrors = {
     "An output file cannot be written (for the rig's report: checked before the run)",
     500,
   ),
+  ERR_SIM_CARDS_FILE: defineError(
+    'EDC_ERR_SIM_CARDS_FILE',
+    'A cards file (edc-sim terminal --cards) cannot be read, or a row is malformed (details.line says which)',
+  ),
+  ERR_SIM_MONITOR_SOURCE: defineError(
+    'EDC_ERR_SIM_MONITOR_SOURCE',
+    'edc-sim monitor cannot open or keep its source: a tap device, the TCP listen address or target',
+    500,
+  ),
+  ERR_SIM_CAPTURE: defineError(
+    'EDC_ERR_SIM_CAPTURE',
+    'A monitor capture file is malformed or over its limits (details.line says where)',
+  ),
   ERR_SIM_UNEXPECTED: defineError(
     'EDC_ERR_SIM_UNEXPECTED',
     'An error without a code reached the edc-sim command line (a bug: please report it)',
@@ -45,6 +58,9 @@ export const {
   ERR_SIM_RIG_SETUP,
   ERR_SIM_RIG_STALLED,
   ERR_SIM_OUTPUT,
+  ERR_SIM_CARDS_FILE,
+  ERR_SIM_MONITOR_SOURCE,
+  ERR_SIM_CAPTURE,
   ERR_SIM_UNEXPECTED,
 } = simulatorErrors;
 export const simulatorErrorRegistry = errorRegistry(simulatorErrors);

@@ -5,7 +5,12 @@
  * checked by the card (55 failed, 12 not checked), then the amount (13, 61, 51, 05 cash).
  */
 import { keyedHash, seal } from '../../protocol/crypto/index.ts';
-import { agentCashExhaustedText, type IsoMessage, type ResponseCode } from '../../protocol/iso8583/index.ts';
+import {
+  agentCashExhaustedText,
+  type IsoFields,
+  type IsoMessage,
+  type ResponseCode,
+} from '../../protocol/iso8583/index.ts';
 import { LedgerEntry, signEntry, type WithdrawalBody } from '../../protocol/messages/index.ts';
 import { fingerprint, type EngineContext } from './context.ts';
 import { dedupeWindowMs } from './limits.ts';
@@ -30,6 +35,7 @@ interface Gate {
   readonly code: ResponseCode;
   readonly kpmId?: string;
   readonly text?: string;
+  readonly fields?: IsoFields;
 }
 
 /** The checks shared by 0100 and 0200: set usable, queue not full, card known, PIN verified. */
@@ -52,11 +58,13 @@ function isExpired(yymm: string, now: number): boolean {
   return now >= Date.UTC(year, month, 1);
 }
 
-function checkAmount(round: Round, kpmId: string, amount: number): { code: ResponseCode; text?: string } {
+function checkAmount(round: Round, kpmId: string, amount: number): Gate {
   const limits = round.base.set!.limits;
   if (!Number.isSafeInteger(amount) || amount <= 0) return { code: '13' };
   if (amount > limits.withdrawalAmountMax) return { code: '61' };
-  if (amount > remainingOf(round, kpmId)) return { code: '51' };
+  // A 51 tells the KPM what is left (the PIN was verified above), so the struk can show Sisa Bantuan.
+  const left = remainingOf(round, kpmId);
+  if (amount > left) return { code: '51', fields: { 54: balanceField(left) } };
   if (amount > round.floatLeft) return { code: '05', text: agentCashExhaustedText };
   return { code: '00' };
 }
@@ -87,7 +95,7 @@ export async function decideWithdrawal(
   const verdict =
     gate.code === '00' && gate.kpmId !== undefined ? checkAmount(round, gate.kpmId, request.amount) : gate;
   if (verdict.code !== '00' || gate.kpmId === undefined) {
-    const response = buildResponse(message, verdict.code, verdict.text === undefined ? {} : { text: verdict.text });
+    const response = buildResponse(message, verdict.code, { text: verdict.text, fields: verdict.fields });
     round.today.declinedByCode[verdict.code] = (round.today.declinedByCode[verdict.code] ?? 0) + 1;
     recordDecision(round, key, { at: round.now, fingerprint: print, response: storedResponse(response) });
     return response;

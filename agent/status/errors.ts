@@ -4,7 +4,7 @@ import { defineError } from '../../protocol/errors.ts';
 export const statusErrors = {
   ERR_STATUS_NOT_FOUND: defineError(
     'EDC_ERR_STATUS_NOT_FOUND',
-    'The status endpoint has no such route (GET /v1/status, POST /v1/sync, GET /healthz)',
+    'The status endpoint has no such route (GET /, GET /v1/status, POST /v1/sync, GET /healthz)',
     404,
   ),
   ERR_STATUS_FAILED: defineError(

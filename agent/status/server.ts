@@ -3,6 +3,7 @@
  *   GET  /v1/status  -> StatusReport
  *   POST /v1/sync    -> the outcome of one forwarding pass (joins a pass in flight)
  *   GET  /healthz    -> {"ok":true}
+ *   GET  /           -> the status page (web/agent), which reads /v1/status itself
  * Bound to loopback because it has no authentication: it is for the agent's own screen and
  * the `edc-agent` CLI on the same machine.
  */
@@ -10,6 +11,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { PassOutcome } from '../forward/forwarder.ts';
+import { assetOf, pageAssets, pageSecurityHeaders } from '../../web/bundle.ts';
 
 import { ERR_STATUS_NOT_FOUND, ERR_STATUS_FAILED, ERR_STATUS_LISTEN } from './errors.ts';
 import type { StatusReport } from './report.ts';
@@ -62,6 +64,7 @@ export class StatusServer {
       if (request.method === 'POST' && path === '/v1/sync')
         return send(response, 200, outcomeJson(await this.sources.sync()));
       if (request.method === 'GET' && path === '/healthz') return send(response, 200, { ok: true });
+      if (request.method === 'GET' && (await sendPage(response, path ?? ''))) return;
       const error = new ERR_STATUS_NOT_FOUND(`No route ${request.method ?? '?'} ${path ?? ''}`);
       send(response, 404, { statusCode: 404, code: error.code, message: error.message });
     } catch (err) {
@@ -80,6 +83,23 @@ export function outcomeJson(outcome: PassOutcome): Record<string, unknown> {
     retryAfterMs: outcome.retryAfterMs ?? null,
     error: { code: outcome.error.code, message: outcome.error.message },
   };
+}
+
+/** The status page and its two assets; false when `path` is none of them. */
+async function sendPage(response: http.ServerResponse, path: string): Promise<boolean> {
+  const assets = await pageAssets('agent', '/');
+  const asset = assetOf(path, '/', assets.version);
+  if (asset === undefined) return false;
+  const body = asset === 'html' ? assets.html : asset === 'js' ? assets.js : assets.css;
+  const type = { html: 'text/html', js: 'text/javascript', css: 'text/css' }[asset];
+  response.writeHead(200, {
+    ...pageSecurityHeaders,
+    'content-type': `${type}; charset=utf-8`,
+    'content-length': Buffer.byteLength(body),
+    'cache-control': asset === 'html' ? 'no-cache' : 'public, max-age=31536000, immutable',
+  });
+  response.end(body);
+  return true;
 }
 
 function send(response: http.ServerResponse, status: number, body: unknown): void {

@@ -21,7 +21,12 @@ import { ulid } from '../../protocol/ids.ts';
 import type { GatewayKeys } from '../../gateway/config.ts';
 import { Sealer } from '../../gateway/crypto/fast-seal.ts';
 import { classifyPosition, type PositionFacts } from '../../gateway/recon/classify.ts';
-import { emptyTahapCounters, tahapContribution, type Counters } from '../../gateway/recon/counters.ts';
+import {
+  addTahapCounters,
+  emptyTahapCounters,
+  tahapContribution,
+  type TahapCounters,
+} from '../../gateway/recon/counters.ts';
 import { k } from '../../gateway/store/level/keys.ts';
 import { LevelStore } from '../../gateway/store/level/store.ts';
 import { kpmAt, type Kpm } from '../../simulators/bank/index.ts';
@@ -72,7 +77,7 @@ interface Source extends Sealed {
 /** The counters key of one KPM shape, what one such KPM contributes, and how many KPMs share it. */
 interface Shape {
   ctrKey: string;
-  contribution: Counters;
+  contribution: TahapCounters;
   count: number;
 }
 
@@ -145,11 +150,15 @@ function countShape(shapes: Map<string, Shape>, position: PositionFacts): void {
 
 /** The counter records: each shape's contribution times the KPMs sharing it, summed per key. */
 function counterPuts(shapes: Map<string, Shape>): Put[] {
-  const counters = new Map<string, Counters>();
+  const counters = new Map<string, TahapCounters>();
+  const times = (c: TahapCounters, n: number): TahapCounters =>
+    JSON.parse(JSON.stringify(c), (_key, value: unknown) =>
+      typeof value === 'number' ? value * n : value,
+    ) as TahapCounters;
   for (const { ctrKey, contribution, count } of shapes.values()) {
     let ctr = counters.get(ctrKey);
     if (ctr === undefined) counters.set(ctrKey, (ctr = emptyTahapCounters()));
-    for (const [name, value] of Object.entries(contribution)) ctr[name] = (ctr[name] ?? 0) + value * count;
+    addTahapCounters(ctr, times(contribution, count));
   }
   return [...counters].map(([key, value]) => ({ type: 'put', key, value: JSON.stringify(value) }));
 }

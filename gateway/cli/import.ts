@@ -19,7 +19,7 @@ import {
   type LayoutSpec,
 } from '../import/index.ts';
 import { importBundle, parseBundle } from '../ingest/bundle.ts';
-import type { GatewayStore } from '../store/types.ts';
+import type { DisbursementStore, ExceptionAuditStore } from '../store/types.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
@@ -68,7 +68,7 @@ interface Totals {
 }
 
 async function runImport(
-  store: GatewayStore,
+  store: DisbursementStore & Pick<ExceptionAuditStore, 'appendAudit'>,
   file: string,
   options: { bank: BankName; tahap: string; layout: string | LayoutSpec | undefined; rejects: string | undefined },
   io: CliIo,

@@ -2,6 +2,7 @@
 import { Bank, Tahap } from '../../protocol/messages/schemas.ts';
 import { ERR_CLI_USAGE } from '../errors.ts';
 import { csvLine } from '../http/csv.ts';
+import { isBalanced, settlementEntries, tahapEntries } from '../recon/counters.ts';
 import { withStore } from './open.ts';
 import { oneOf, parse, required, type CliIo, type CommandSpec } from './io.ts';
 
@@ -83,18 +84,16 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   return withStore(required(v, 'dir', reportSpec), async ({ store }) => {
     const counters = await store.summary(tahap, { bank, region });
     const settlements = await store.settlements(tahap);
-    const balanced =
-      counters.disbursed ===
-      (counters.withdrawn ?? 0) + (counters.unclaimed ?? 0) + (counters.failed ?? 0) + (counters.returned ?? 0);
+    const balanced = isBalanced(counters);
     if (format === 'json') {
       io.out(JSON.stringify({ tahap, filter: { bank, region }, balanced, counters, settlements }, null, 2) + '\n');
       return 0;
     }
     io.out(csvLine(['section', 'key', 'value']));
-    for (const [key, value] of Object.entries(counters)) io.out(csvLine(['summary', key, value]));
+    for (const [key, value] of tahapEntries(counters)) io.out(csvLine(['summary', key, value]));
     io.out(csvLine(['summary', 'balanced', String(balanced)]));
     for (const [agentId, s] of Object.entries(settlements))
-      for (const [key, value] of Object.entries(s)) io.out(csvLine([`settlement:${agentId}`, key, value]));
+      for (const [key, value] of settlementEntries(s)) io.out(csvLine([`settlement:${agentId}`, key, value]));
     return 0;
   });
 }

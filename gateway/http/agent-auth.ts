@@ -13,12 +13,11 @@ import {
 } from '../../protocol/messages/request-signing.ts';
 import { AgentId, Base64Signature } from '../../protocol/messages/schemas.ts';
 import { ERR_AUTH_AGENT, ERR_AUTH_REPLAY, ERR_AUTH_SIGNATURE, ERR_AUTH_TIMESTAMP, ERR_UNAVAILABLE } from '../errors.ts';
-import type { GatewayStore } from '../store/types.ts';
-import type { NonceCache } from './nonce-cache.ts';
+import type { AgentStore, TokenNonceStore } from '../store/types.ts';
 
 export interface AgentAuthOptions {
-  readonly store: GatewayStore;
-  readonly nonces: NonceCache;
+  /** Agents to authenticate against; the durable replay guard (claimNonce). */
+  readonly store: Pick<AgentStore, 'getAgent'> & Pick<TokenNonceStore, 'claimNonce'>;
   readonly skewMaxMs: number;
   readonly now: () => number;
 }
@@ -81,10 +80,10 @@ export function agentAuthHook(options: AgentAuthOptions) {
         `Cannot authenticate agent ${agentId}: the signature does not verify with the enrolled key`,
       );
     }
-    const seen = options.nonces.check(`${agentId}:${nonce}`, timestamp + options.skewMaxMs, now);
+    const seen = await options.store.claimNonce(agentId, nonce, timestamp + options.skewMaxMs, now);
     if (seen === 'replay') throw new ERR_AUTH_REPLAY(`Cannot accept request: nonce ${nonce} was already used`);
     if (seen === 'full')
-      throw new ERR_UNAVAILABLE('Cannot accept request now: the replay cache is full', { retryAfterSeconds: 1 });
+      throw new ERR_UNAVAILABLE('Cannot accept request now: the replay guard is full', { retryAfterSeconds: 1 });
     request.agent = agent;
   };
 }

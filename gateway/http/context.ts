@@ -1,8 +1,8 @@
-/** What routes share: store, keys, config, clock, ids, metrics, replay cache. */
+/** What routes share: store, keys, config, clock, ids, metrics. */
 import type { GatewayConfig, GatewayKeys } from '../config.ts';
 import type { GatewayStore } from '../store/types.ts';
+import type { AgentActivity } from './agent-activity.ts';
 import type { Metrics } from './metrics.ts';
-import type { NonceCache } from './nonce-cache.ts';
 
 export interface GatewayContext {
   readonly store: GatewayStore;
@@ -11,5 +11,9 @@ export interface GatewayContext {
   readonly now: () => number;
   readonly ulid: () => string;
   readonly metrics: Metrics;
-  readonly nonces: NonceCache;
+  /** Last successful request of each agent to this process (Agen screen, agent gauges). */
+  readonly activity: AgentActivity;
 }
+
+/** The context as one route needs it: the whole context, but only the store interfaces it uses. */
+export type ContextWith<S> = Omit<GatewayContext, 'store'> & { readonly store: S };

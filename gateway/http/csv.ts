@@ -5,7 +5,7 @@
  */
 import type { KpmCategory, WithdrawalCategory } from '../recon/classify.ts';
 import { kpmCategories } from '../recon/classify.ts';
-import type { GatewayStore } from '../store/types.ts';
+import type { ReconStore } from '../store/types.ts';
 
 export function csvField(value: string | number): string {
   let text = String(value);
@@ -42,7 +42,7 @@ export const withdrawalColumns = [
 ] as const;
 
 export async function* exportCsv(
-  store: GatewayStore,
+  store: Pick<ReconStore, 'positions' | 'withdrawals'>,
   tahap: string,
   category: KpmCategory | WithdrawalCategory,
   filter: { bank?: string | undefined; region?: string | undefined },

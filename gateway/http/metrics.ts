@@ -1,85 +1,170 @@
 /**
- * Prometheus text exposition (version 0.0.4) of counters the gateway keeps itself: no client
- * library, because the set is small and fixed. Labels are bounded (codes, categories, routes),
- * never agent or KPM ids, so the series count cannot grow with traffic.
+ * Prometheus metrics through prom-client: one registry per gateway app (tests build many), plus
+ * the process metrics (CPU, memory, event loop lag, GC) collected once per process. Labels are
+ * bounded: codes, outcomes, routes, banks and fixed age buckets, never an agent or KPM id, and
+ * every labelled metric keeps at most seriesMax series (further label sets are dropped).
+ *
+ * Agent gauges (agents behind per bank, last-sync age buckets) are computed at scrape time by
+ * the collector the app installs (`onScrape`), so they are right at the moment they are read.
  */
-export const durationBucketsSeconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const seriesMax = 1000;
+import client from 'prom-client';
 
-interface Histogram {
-  buckets: number[];
-  sum: number;
-  count: number;
+export const durationBucketsSeconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Reconcile and import run for seconds to many minutes on a large tahap. */
+export const jobBucketsSeconds = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800];
+export const seriesMax = 1000;
+/** Age buckets of an agent's last successful contact, in order; `never` = none since this process started. */
+export const lastSyncAgeBuckets = ['lt_1h', '1h_6h', '6h_24h', '24h_72h', 'ge_72h', 'never'] as const;
+export type LastSyncAge = (typeof lastSyncAgeBuckets)[number];
+
+const hourMs = 3_600_000;
+export function lastSyncAgeOf(ageMs: number | undefined): LastSyncAge {
+  if (ageMs === undefined) return 'never';
+  if (ageMs < hourMs) return 'lt_1h';
+  if (ageMs < 6 * hourMs) return '1h_6h';
+  if (ageMs < 24 * hourMs) return '6h_24h';
+  return ageMs < 72 * hourMs ? '24h_72h' : 'ge_72h';
 }
 
-function labelText(labels: Readonly<Record<string, string>>): string {
-  const parts = Object.entries(labels).map(
-    ([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`,
-  );
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+/** Routes whose durations also feed the job histograms. */
+const jobRoutes: Readonly<Record<string, string>> = {
+  'POST /v1/staff/tahap/:tahap/reconcile': 'reconcile',
+  'POST /v1/staff/import/bundle': 'import_bundle',
+};
+
+let processRegistry: client.Registry | undefined;
+function processMetrics(): client.Registry {
+  if (processRegistry === undefined) {
+    processRegistry = new client.Registry();
+    client.collectDefaultMetrics({ register: processRegistry, prefix: 'edc_gateway_' });
+  }
+  return processRegistry;
+}
+
+function labelKey(labels: Readonly<Record<string, string>>): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** What the app's scrape collector sets: counts of agents by bank. */
+export interface AgentGaugeValues {
+  readonly behindByBank: ReadonlyMap<string, number>;
+  readonly byLastSync: ReadonlyMap<string, ReadonlyMap<LastSyncAge, number>>;
+  readonly flaggedByBank: ReadonlyMap<string, number>;
 }
 
 export class Metrics {
-  readonly #counters = new Map<string, { help: string; series: Map<string, number> }>();
-  readonly #histograms = new Map<string, Histogram>();
+  readonly registry = new client.Registry();
+  readonly #counters = new Map<string, client.Counter>();
+  readonly #series = new Map<string, Set<string>>();
+  readonly #requestDuration: client.Histogram;
+  readonly #jobDuration: client.Histogram;
+  readonly #behind: client.Gauge;
+  readonly #lastSync: client.Gauge;
+  readonly #flagged: client.Gauge;
+  #onScrape: (() => Promise<AgentGaugeValues>) | undefined;
 
   constructor() {
-    this.define('edc_gateway_uploads_total', 'Upload requests by outcome');
+    this.define('edc_gateway_uploads_total', 'Upload requests by outcome', ['outcome']);
     this.define('edc_gateway_entries_accepted_total', 'Ledger entries stored for the first time');
     this.define('edc_gateway_entries_duplicate_total', 'Ledger entries acknowledged again (same id and hash)');
     this.define('edc_gateway_forks_total', 'Uploads refused as a fork (evidence kept)');
-    this.define('edc_gateway_errors_total', 'Error responses by code');
+    this.define('edc_gateway_errors_total', 'Error responses by code', ['code']);
     this.define('edc_gateway_entitlement_sets_total', 'Entitlement sets issued');
+    const registers = [this.registry];
+    this.#requestDuration = new client.Histogram({
+      name: 'edc_gateway_request_duration_seconds',
+      help: 'Request durations by route, method and status',
+      labelNames: ['route', 'method', 'status'],
+      buckets: durationBucketsSeconds,
+      registers,
+    });
+    this.#jobDuration = new client.Histogram({
+      name: 'edc_gateway_job_duration_seconds',
+      help: 'Durations of reconcile (full recompute) and bundle import requests that succeeded',
+      labelNames: ['job'],
+      buckets: jobBucketsSeconds,
+      registers,
+    });
+    this.#behind = new client.Gauge({
+      name: 'edc_gateway_agents_behind',
+      help: 'Active agents per bank with no successful request for 24 h or more (since this process started)',
+      labelNames: ['bank'],
+      registers,
+    });
+    this.#lastSync = new client.Gauge({
+      name: 'edc_gateway_agents_last_sync',
+      help: "Active agents per bank by the age of their last successful request ('never': none since start)",
+      labelNames: ['bank', 'age'],
+      registers,
+    });
+    this.#flagged = new client.Gauge({
+      name: 'edc_gateway_agents_flagged',
+      help: 'Agents per bank flagged for a fork or a tampered upload',
+      labelNames: ['bank'],
+      registers,
+    });
   }
 
-  define(name: string, help: string): void {
-    if (!this.#counters.has(name)) this.#counters.set(name, { help, series: new Map() });
+  define(name: string, help: string, labelNames: readonly string[] = []): void {
+    if (this.#counters.has(name)) return;
+    this.#counters.set(name, new client.Counter({ name, help, labelNames, registers: [this.registry] }));
+    this.#series.set(name, new Set());
+  }
+
+  /** false when the metric already has seriesMax series and this label set is new (dropped). */
+  #admit(name: string, labels: Readonly<Record<string, string>>): boolean {
+    let seen = this.#series.get(name);
+    if (seen === undefined) this.#series.set(name, (seen = new Set()));
+    const key = labelKey(labels);
+    if (seen.has(key)) return true;
+    if (seen.size >= seriesMax) return false;
+    seen.add(key);
+    return true;
   }
 
   inc(name: string, labels: Readonly<Record<string, string>> = {}, by = 1): void {
     const counter = this.#counters.get(name);
     if (counter === undefined) throw new Error(`metric ${name} is not defined`);
-    const key = labelText(labels);
-    if (!counter.series.has(key) && counter.series.size >= seriesMax) return;
-    counter.series.set(key, (counter.series.get(key) ?? 0) + by);
+    if (by === 0 || !this.#admit(name, labels)) return;
+    counter.inc(labels, by);
   }
 
   observeDuration(route: string, method: string, status: number, seconds: number): void {
-    const key = labelText({ route, method, status: String(status) });
-    let h = this.#histograms.get(key);
-    if (h === undefined) {
-      if (this.#histograms.size >= seriesMax) return;
-      h = { buckets: durationBucketsSeconds.map(() => 0), sum: 0, count: 0 };
-      this.#histograms.set(key, h);
-    }
-    durationBucketsSeconds.forEach((le, i) => {
-      if (seconds <= le) h.buckets[i] = (h.buckets[i] ?? 0) + 1;
-    });
-    h.sum += seconds;
-    h.count += 1;
+    const labels = { route, method, status: String(status) };
+    if (this.#admit('edc_gateway_request_duration_seconds', labels)) this.#requestDuration.observe(labels, seconds);
+    const job = jobRoutes[`${method} ${route}`];
+    if (job !== undefined && status < 400) this.#jobDuration.observe({ job }, seconds);
   }
 
-  value(name: string, labels: Readonly<Record<string, string>> = {}): number {
-    return this.#counters.get(name)?.series.get(labelText(labels)) ?? 0;
+  /** The collector run before each scrape (the app's agent gauges). */
+  onScrape(collector: () => Promise<AgentGaugeValues>): void {
+    this.#onScrape = collector;
   }
 
-  text(): string {
-    const lines: string[] = [];
-    for (const [name, counter] of this.#counters) {
-      lines.push(`# HELP ${name} ${counter.help}`, `# TYPE ${name} counter`);
-      for (const [labels, v] of counter.series) lines.push(`${name}${labels} ${v}`);
-    }
-    const name = 'edc_gateway_request_duration_seconds';
-    lines.push(`# HELP ${name} Request durations by route, method and status`, `# TYPE ${name} histogram`);
-    for (const [labels, h] of this.#histograms) {
-      const inner = labels.slice(1, -1);
-      durationBucketsSeconds.forEach((le, i) => lines.push(`${name}_bucket{${inner},le="${le}"} ${h.buckets[i] ?? 0}`));
-      lines.push(
-        `${name}_bucket{${inner},le="+Inf"} ${h.count}`,
-        `${name}_sum${labels} ${h.sum}`,
-        `${name}_count${labels} ${h.count}`,
-      );
-    }
-    return lines.join('\n') + '\n';
+  async value(name: string, labels: Readonly<Record<string, string>> = {}): Promise<number> {
+    const metric = await this.#counters.get(name)?.get();
+    const want = labelKey(labels);
+    return metric?.values.find((v) => labelKey(v.labels as Record<string, string>) === want)?.value ?? 0;
+  }
+
+  async #collectAgents(): Promise<void> {
+    if (this.#onScrape === undefined) return;
+    const values = await this.#onScrape();
+    this.#behind.reset();
+    this.#lastSync.reset();
+    this.#flagged.reset();
+    for (const [bank, n] of values.behindByBank) this.#behind.set({ bank }, n);
+    for (const [bank, n] of values.flaggedByBank) this.#flagged.set({ bank }, n);
+    for (const [bank, ages] of values.byLastSync)
+      for (const age of lastSyncAgeBuckets) this.#lastSync.set({ bank, age }, ages.get(age) ?? 0);
+  }
+
+  async text(): Promise<string> {
+    await this.#collectAgents();
+    return client.Registry.merge([this.registry, processMetrics()]).metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
   }
 }

@@ -6,7 +6,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERR_STAFF_FORBIDDEN, ERR_STAFF_UNAUTHENTICATED } from '../errors.ts';
-import type { GatewayStore, Role, TokenRecord } from '../store/types.ts';
+import type { Role, TokenNonceStore, TokenRecord } from '../store/types.ts';
 
 export const roles = ['viewer', 'reconciler', 'admin'] as const satisfies readonly Role[];
 
@@ -27,7 +27,7 @@ export function newToken(role: Role, name: string, now: number): { token: string
   return { token, record: { tokenSha256: tokenSha256(token), name, role, createdAt: now } };
 }
 
-export function staffAuthHook(store: GatewayStore) {
+export function staffAuthHook(store: Pick<TokenNonceStore, 'getToken'>) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer ([A-Za-z0-9_-]{16,128})$/.exec(header) : null;

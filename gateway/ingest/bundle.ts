@@ -8,7 +8,7 @@
 import { Bundle, uploadEntriesMax } from '../../protocol/messages/schemas.ts';
 import { verifyBundleManifest } from '../../protocol/messages/signed.ts';
 import { ERR_AUTH_AGENT, ERR_BUNDLE_INVALID, ERR_BODY_INVALID } from '../errors.ts';
-import type { GatewayStore } from '../store/types.ts';
+import type { AgentStore, ChainStore } from '../store/types.ts';
 import { ingestSegment, type IngestResult } from './upload.ts';
 import { z } from 'zod';
 
@@ -22,7 +22,11 @@ export function parseBundle(value: unknown): Bundle {
   return parsed.data;
 }
 
-export async function importBundle(store: GatewayStore, bundle: Bundle, now: number): Promise<IngestResult> {
+export async function importBundle(
+  store: Pick<AgentStore, 'getAgent'> & ChainStore,
+  bundle: Bundle,
+  now: number,
+): Promise<IngestResult> {
   const { manifest, entries } = bundle;
   const agent = await store.getAgent(manifest.agentId);
   if (agent === undefined || agent.status !== 'active')

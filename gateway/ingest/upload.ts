@@ -8,7 +8,7 @@
 import { findChainBreak, type ChainHead } from '../../protocol/messages/signed.ts';
 import type { LedgerEntry } from '../../protocol/messages/schemas.ts';
 import { ERR_UPLOAD_ENTRY_INVALID, ERR_UPLOAD_FORK, ERR_UPLOAD_GAP } from '../errors.ts';
-import type { AgentRecord, GatewayStore } from '../store/types.ts';
+import type { AgentRecord, ChainStore } from '../store/types.ts';
 
 export interface IngestResult {
   readonly accepted: number;
@@ -31,7 +31,7 @@ function invalid(
 }
 
 export async function ingestSegment(
-  store: GatewayStore,
+  store: Pick<ChainStore, 'head' | 'ingest' | 'recordTampered'>,
   agent: AgentRecord,
   entries: readonly LedgerEntry[],
   receivedAt: number,

@@ -1,14 +1,74 @@
 /**
- * Counters are flat maps of name -> integer so that a change to one KPM is applied as
- * "subtract its old contribution, add its new one" to its bucket (tahap, bank, region) and to
- * each agent's settlement, and so that two results compare key by key.
+ * Reconciliation counters as typed records. A change to one KPM is applied as "subtract its old
+ * contribution, add its new one" (recon/project.ts) to its bucket (tahap, bank, region) and to
+ * each agent's settlement, so every operation here is a plain field-by-field sum. Two results
+ * compare field by field; a difference is named by its readable path (`w.late.amount`,
+ * `kpm.matched.count`), the same names the CSV report prints.
  */
 import { kpmCategories, withdrawalCategories, type Classification } from './classify.ts';
+import type { KpmCategory, WithdrawalCategory } from './classify.ts';
 
-export type Counters = Record<string, number>;
+export interface KpmTally {
+  count: number;
+  credited: number;
+}
 
-export function emptyTahapCounters(): Counters {
-  const c: Counters = {
+export interface WithdrawalTally {
+  count: number;
+  amount: number;
+}
+
+export type WithdrawalTallies = Record<WithdrawalCategory, WithdrawalTally>;
+
+/** One bucket's, or a whole tahap's, figures. Fields are mutable so sums need no copies. */
+export interface TahapCounters {
+  kpm: number;
+  disbursed: number;
+  credited: number;
+  failed: number;
+  returned: number;
+  drawn: number;
+  withdrawn: number;
+  unclaimed: number;
+  overdrawnExcess: number;
+  reversalsUnmatched: number;
+  kpmByCategory: Record<KpmCategory, KpmTally>;
+  withdrawalsByCategory: WithdrawalTallies;
+}
+
+/** What the bank owes one agent in one tahap. */
+export interface SettlementCounters {
+  claimed: number;
+  payable: number;
+  disputed: number;
+  withdrawalsByCategory: WithdrawalTallies;
+}
+
+/** The scalar fields of TahapCounters, in their fixed order. */
+export const tahapScalarFields = [
+  'kpm',
+  'disbursed',
+  'credited',
+  'failed',
+  'returned',
+  'drawn',
+  'withdrawn',
+  'unclaimed',
+  'overdrawnExcess',
+  'reversalsUnmatched',
+] as const;
+export const settlementScalarFields = ['claimed', 'payable', 'disputed'] as const;
+
+function emptyWithdrawalTallies(): WithdrawalTallies {
+  const out = {} as WithdrawalTallies;
+  for (const w of withdrawalCategories) out[w] = { count: 0, amount: 0 };
+  return out;
+}
+
+export function emptyTahapCounters(): TahapCounters {
+  const kpmByCategory = {} as Record<KpmCategory, KpmTally>;
+  for (const k of kpmCategories) kpmByCategory[k] = { count: 0, credited: 0 };
+  return {
     kpm: 0,
     disbursed: 0,
     credited: 0,
@@ -19,54 +79,116 @@ export function emptyTahapCounters(): Counters {
     unclaimed: 0,
     overdrawnExcess: 0,
     reversalsUnmatched: 0,
+    kpmByCategory,
+    withdrawalsByCategory: emptyWithdrawalTallies(),
   };
+}
+
+export function emptySettlementCounters(): SettlementCounters {
+  return { claimed: 0, payable: 0, disputed: 0, withdrawalsByCategory: emptyWithdrawalTallies() };
+}
+
+function addWithdrawalTallies(into: WithdrawalTallies, from: WithdrawalTallies, sign: 1 | -1): void {
+  for (const w of withdrawalCategories) {
+    into[w].count += sign * from[w].count;
+    into[w].amount += sign * from[w].amount;
+  }
+}
+
+/** into += sign * from, field by field. */
+export function addTahapCounters(into: TahapCounters, from: TahapCounters, sign: 1 | -1 = 1): void {
+  for (const f of tahapScalarFields) into[f] += sign * from[f];
   for (const k of kpmCategories) {
-    c[`kpm.${k}.count`] = 0;
-    c[`kpm.${k}.credited`] = 0;
+    into.kpmByCategory[k].count += sign * from.kpmByCategory[k].count;
+    into.kpmByCategory[k].credited += sign * from.kpmByCategory[k].credited;
+  }
+  addWithdrawalTallies(into.withdrawalsByCategory, from.withdrawalsByCategory, sign);
+}
+
+/** into += sign * from, field by field. */
+export function addSettlementCounters(into: SettlementCounters, from: SettlementCounters, sign: 1 | -1 = 1): void {
+  for (const f of settlementScalarFields) into[f] += sign * from[f];
+  addWithdrawalTallies(into.withdrawalsByCategory, from.withdrawalsByCategory, sign);
+}
+
+/** Every field of a TahapCounters as [readable path, value], in one fixed order. */
+export function tahapEntries(c: TahapCounters): [string, number][] {
+  const out: [string, number][] = tahapScalarFields.map((f) => [f, c[f]]);
+  for (const k of kpmCategories) {
+    out.push([`kpm.${k}.count`, c.kpmByCategory[k].count], [`kpm.${k}.credited`, c.kpmByCategory[k].credited]);
   }
   for (const w of withdrawalCategories) {
-    c[`w.${w}.count`] = 0;
-    c[`w.${w}.amount`] = 0;
+    const t = c.withdrawalsByCategory[w];
+    out.push([`w.${w}.count`, t.count], [`w.${w}.amount`, t.amount]);
   }
-  return c;
+  return out;
 }
 
-export function emptySettlement(): Counters {
-  const c: Counters = { claimed: 0, payable: 0, disputed: 0 };
+/** Every field of a SettlementCounters as [readable path, value], in one fixed order. */
+export function settlementEntries(c: SettlementCounters): [string, number][] {
+  const out: [string, number][] = settlementScalarFields.map((f) => [f, c[f]]);
   for (const w of withdrawalCategories) {
-    c[`w.${w}.count`] = 0;
-    c[`w.${w}.amount`] = 0;
+    const t = c.withdrawalsByCategory[w];
+    out.push([`w.${w}.count`, t.count], [`w.${w}.amount`, t.amount]);
   }
-  return c;
+  return out;
 }
 
-export function add(into: Counters, from: Counters, sign: 1 | -1 = 1): void {
-  for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + sign * v;
+function differingPaths(a: [string, number][], b: [string, number][]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < a.length; i++) if (a[i]![1] !== b[i]![1]) out.push(a[i]![0]);
+  return out.sort();
 }
 
-export function bucketOf(c: Classification): string {
-  return `${c.bank}/${c.regionCode}`;
+/** Paths whose values differ, sorted; empty when equal. */
+export function tahapDifferences(a: TahapCounters, b: TahapCounters): string[] {
+  return differingPaths(tahapEntries(a), tahapEntries(b));
+}
+
+/** Paths whose values differ, sorted; empty when equal. */
+export function settlementDifferences(a: SettlementCounters, b: SettlementCounters): string[] {
+  return differingPaths(settlementEntries(a), settlementEntries(b));
+}
+
+function isZeroWithdrawalTallies(t: WithdrawalTallies): boolean {
+  for (const w of withdrawalCategories) if (t[w].count !== 0 || t[w].amount !== 0) return false;
+  return true;
+}
+
+/** Field by field without allocating: every change asks it of every delta and stored record. */
+export function isZeroTahap(c: TahapCounters): boolean {
+  for (const f of tahapScalarFields) if (c[f] !== 0) return false;
+  for (const k of kpmCategories) if (c.kpmByCategory[k].count !== 0 || c.kpmByCategory[k].credited !== 0) return false;
+  return isZeroWithdrawalTallies(c.withdrawalsByCategory);
+}
+
+export function isZeroSettlement(c: SettlementCounters): boolean {
+  for (const f of settlementScalarFields) if (c[f] !== 0) return false;
+  return isZeroWithdrawalTallies(c.withdrawalsByCategory);
+}
+
+/** The balancing identity: disbursed = withdrawn + unclaimed + failed + returned, to the rupiah. */
+export function isBalanced(c: TahapCounters): boolean {
+  return c.disbursed === c.withdrawn + c.unclaimed + c.failed + c.returned;
 }
 
 /** What one KPM adds to its bucket's counters. */
-export function tahapContribution(c: Classification): Counters {
-  const out: Counters = {
-    kpm: 1,
-    disbursed: c.credited + c.failed + c.returned,
-    credited: c.credited,
-    failed: c.failed,
-    returned: c.returned,
-    drawn: c.drawn,
-    withdrawn: c.withdrawn,
-    unclaimed: c.unclaimed,
-    overdrawnExcess: c.overdrawnExcess,
-    reversalsUnmatched: c.reversalsUnmatched,
-    [`kpm.${c.category}.count`]: 1,
-    [`kpm.${c.category}.credited`]: c.credited,
-  };
+export function tahapContribution(c: Classification): TahapCounters {
+  const out = emptyTahapCounters();
+  out.kpm = 1;
+  out.disbursed = c.credited + c.failed + c.returned;
+  out.credited = c.credited;
+  out.failed = c.failed;
+  out.returned = c.returned;
+  out.drawn = c.drawn;
+  out.withdrawn = c.withdrawn;
+  out.unclaimed = c.unclaimed;
+  out.overdrawnExcess = c.overdrawnExcess;
+  out.reversalsUnmatched = c.reversalsUnmatched;
+  out.kpmByCategory[c.category] = { count: 1, credited: c.credited };
   for (const w of c.withdrawals) {
-    out[`w.${w.category}.count`] = (out[`w.${w.category}.count`] ?? 0) + 1;
-    out[`w.${w.category}.amount`] = (out[`w.${w.category}.amount`] ?? 0) + w.amount;
+    out.withdrawalsByCategory[w.category].count += 1;
+    out.withdrawalsByCategory[w.category].amount += w.amount;
   }
   return out;
 }
@@ -76,90 +198,19 @@ export function tahapContribution(c: Classification): Counters {
  * debits to the KPM and owes the agent) + disputed (unknown_card, duplicate: cash the agent says
  * it paid that no credited KPM account covers). reversed and fault are not claims.
  */
-export function settlementContributions(c: Classification): Map<string, Counters> {
-  const out = new Map<string, Counters>();
+export function settlementContributions(c: Classification): Map<string, SettlementCounters> {
+  const out = new Map<string, SettlementCounters>();
   for (const w of c.withdrawals) {
     let s = out.get(w.agentId);
     if (s === undefined) {
-      s = {};
+      s = emptySettlementCounters();
       out.set(w.agentId, s);
     }
-    s[`w.${w.category}.count`] = (s[`w.${w.category}.count`] ?? 0) + 1;
-    s[`w.${w.category}.amount`] = (s[`w.${w.category}.amount`] ?? 0) + w.amount;
-    if (w.category === 'ok' || w.category === 'late') s.payable = (s.payable ?? 0) + w.amount;
-    if (w.category === 'unknown_card' || w.category === 'duplicate') s.disputed = (s.disputed ?? 0) + w.amount;
-    if (w.category !== 'reversed' && w.category !== 'fault') s.claimed = (s.claimed ?? 0) + w.amount;
+    s.withdrawalsByCategory[w.category].count += 1;
+    s.withdrawalsByCategory[w.category].amount += w.amount;
+    if (w.category === 'ok' || w.category === 'late') s.payable += w.amount;
+    if (w.category === 'unknown_card' || w.category === 'duplicate') s.disputed += w.amount;
+    if (w.category !== 'reversed' && w.category !== 'fault') s.claimed += w.amount;
   }
-  return out;
-}
-
-/** Keys whose values differ (missing counts as 0); empty when equal. */
-export function differences(a: Counters, b: Counters): string[] {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => (a[k] ?? 0) !== (b[k] ?? 0)).sort();
-}
-
-export function isZero(c: Counters): boolean {
-  return Object.values(c).every((v) => v === 0);
-}
-
-/**
- * The same tahap counters as a fixed layout of numbers, for the full recompute: it accumulates
- * every KPM of a tahap into its bucket, and objects keyed by built strings cost an allocation
- * per KPM and ~1 KB per bucket. `addTahapContribution` adds exactly what `tahapContribution`
- * returns (a test holds them equal); doubles hold integers exactly up to 2^53 rupiah.
- */
-export const tahapCounterNames: readonly string[] = Object.keys(emptyTahapCounters());
-const slot = new Map(tahapCounterNames.map((name, i) => [name, i]));
-function slotOf(name: string): number {
-  const i = slot.get(name);
-  if (i === undefined) throw new Error(`no tahap counter named ${name} (bug)`);
-  return i;
-}
-const fixedSlots = {
-  kpm: slotOf('kpm'),
-  disbursed: slotOf('disbursed'),
-  credited: slotOf('credited'),
-  failed: slotOf('failed'),
-  returned: slotOf('returned'),
-  drawn: slotOf('drawn'),
-  withdrawn: slotOf('withdrawn'),
-  unclaimed: slotOf('unclaimed'),
-  overdrawnExcess: slotOf('overdrawnExcess'),
-  reversalsUnmatched: slotOf('reversalsUnmatched'),
-};
-const kpmSlots = new Map(
-  kpmCategories.map((k) => [k, { count: slotOf(`kpm.${k}.count`), credited: slotOf(`kpm.${k}.credited`) }]),
-);
-const withdrawalSlots = new Map(
-  withdrawalCategories.map((w) => [w, { count: slotOf(`w.${w}.count`), amount: slotOf(`w.${w}.amount`) }]),
-);
-
-export function addTahapContribution(into: Float64Array, offset: number, c: Classification): void {
-  const s = fixedSlots;
-  into[offset + s.kpm]! += 1;
-  into[offset + s.disbursed]! += c.credited + c.failed + c.returned;
-  into[offset + s.credited]! += c.credited;
-  into[offset + s.failed]! += c.failed;
-  into[offset + s.returned]! += c.returned;
-  into[offset + s.drawn]! += c.drawn;
-  into[offset + s.withdrawn]! += c.withdrawn;
-  into[offset + s.unclaimed]! += c.unclaimed;
-  into[offset + s.overdrawnExcess]! += c.overdrawnExcess;
-  into[offset + s.reversalsUnmatched]! += c.reversalsUnmatched;
-  const k = kpmSlots.get(c.category)!;
-  into[offset + k.count]! += 1;
-  into[offset + k.credited]! += c.credited;
-  for (const w of c.withdrawals) {
-    const ws = withdrawalSlots.get(w.category)!;
-    into[offset + ws.count]! += 1;
-    into[offset + ws.amount]! += w.amount;
-  }
-}
-
-/** The counters at `offset` as the object `emptyTahapCounters` + `add` would have built. */
-export function tahapCountersAt(from: Float64Array, offset: number): Counters {
-  const out: Counters = {};
-  for (let i = 0; i < tahapCounterNames.length; i++) out[tahapCounterNames[i]!] = from[offset + i]!;
   return out;
 }

@@ -18,7 +18,7 @@ export function formatProgress(p: RigProgress, elapsedMs: number): string {
 
 export interface ProgressDisplay {
   readonly listener: (p: RigProgress) => void;
-  /** Ends the status line (a TTY keeps the last state visible above the summary). */
+  /** Ends the status line once (a TTY keeps the last state visible above the summary). */
   readonly end: () => void;
 }
 
@@ -41,8 +41,10 @@ export function progressDisplay(
         show(p);
       },
       end: () => {
-        if (last !== undefined) show(last);
-        if (last !== undefined) write('\n');
+        if (last === undefined) return;
+        show(last);
+        write('\n');
+        last = undefined; // ended once; the listener would start a new line
       },
     };
   }

@@ -1,7 +1,16 @@
 /** edc-sim rig | demo: the field rig, its progress on stderr, its summary on stdout, its JSON report to a file. */
 import { writeFile } from 'node:fs/promises';
 import { ERR_SIM_OUTPUT, ERR_SIM_USAGE } from '../errors.ts';
-import { formatSummary, runRig, rigPresets, serialBaudRates, type RigOptionsInput } from '../rig/index.ts';
+import { newToken } from '../../gateway/http/staff-auth.ts';
+import {
+  formatSummary,
+  runRig,
+  rigPresets,
+  serialBaudRates,
+  type RigHooks,
+  type RigLive,
+  type RigOptionsInput,
+} from '../rig/index.ts';
 import { int, oneOf, parse, str, type CommandSpec, type Values } from './args.ts';
 import type { Io } from './io.ts';
 import { checkReportPath } from './rig-output.ts';
@@ -31,10 +40,12 @@ export const rigSpec: CommandSpec = {
 };
 export const demoSpec: CommandSpec = {
   usage:
-    'edc-sim demo [--seed S] [--report FILE]\n' +
+    'edc-sim demo [--seed S] [--report FILE] [--keep]\n' +
     '  The rig with preset demo (3 agents x 2 terminals, 300 KPM, outages, every attack) on TCP links,' +
-    ' with progress on stderr.',
-  options: { seed: { type: 'string' }, report: { type: 'string' } },
+    ' with progress on stderr.\n' +
+    '  --keep leaves the gateway and agents running after the summary, prints the staff dashboard URL, an admin\n' +
+    "  token and each agent's status page; Ctrl-C stops everything.",
+  options: { seed: { type: 'string' }, report: { type: 'string' }, keep: { type: 'boolean' } },
 };
 
 async function run(
@@ -42,17 +53,24 @@ async function run(
   reportPath: string | undefined,
   io: Io,
   progress: boolean,
+  hooks: RigHooks = {},
 ): Promise<number> {
   if (reportPath !== undefined) await checkReportPath(reportPath);
   const mode = io.errIsTty === true ? 'status-line' : progress ? 'lines' : 'quiet';
   const display = progressDisplay(io.err, mode);
+  const keep = hooks.keep;
   let report;
   try {
-    report = await runRig(options, display.listener);
+    // --keep prints below the progress: the status line ends first.
+    report = await runRig(
+      options,
+      display.listener,
+      keep === undefined ? hooks : { ...hooks, keep: (live) => (display.end(), keep(live)) },
+    );
   } finally {
     display.end();
   }
-  io.out(formatSummary(report));
+  if (keep === undefined) io.out(formatSummary(report));
   if (reportPath !== undefined) {
     await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n').catch((cause: unknown) => {
       throw new ERR_SIM_OUTPUT(
@@ -95,6 +113,27 @@ export async function rigCommand(argv: readonly string[], io: Io): Promise<numbe
   return run(withBaud, str(v, 'report'), io, v.progress === true || preset === 'demo');
 }
 
+/** `demo --keep`: the summary, then where to look, then wait for Ctrl-C (SIGINT) or SIGTERM. */
+function keepRunning(io: Io): (live: RigLive) => Promise<void> {
+  return async (live) => {
+    io.out(formatSummary(live.report));
+    const { token, record } = newToken('admin', 'demo', Date.now());
+    await live.gateway.store.putToken(record);
+    io.out(
+      `\nDasbor staf / staff dashboard: ${live.gateway.url}/dashboard\n` +
+        `Token staf (admin) / staff token: ${token}\n` +
+        `API docs: ${live.gateway.url}/docs\n` +
+        live.fleet.map((a) => `Agen ${a.keys.agentId}: http://127.0.0.1:${a.running?.statusPort ?? '?'}/\n`).join('') +
+        'Tekan Ctrl-C untuk berhenti / press Ctrl-C to stop\n',
+    );
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    io.err('edc-sim demo: stopping the gateway and agents\n');
+  };
+}
+
 export async function demoCommand(argv: readonly string[], io: Io): Promise<number> {
   const v = parse(demoSpec, argv);
   if (v === 'help') return (io.out(demoSpec.usage + '\n'), 0);
@@ -107,5 +146,6 @@ export async function demoCommand(argv: readonly string[], io: Io): Promise<numb
     str(v, 'report'),
     io,
     true,
+    v.keep === true ? { keep: keepRunning(io) } : {},
   );
 }

@@ -1,106 +1,62 @@
 /**
  * edc-sim terminal: one EDC terminal on a TCP or serial line to an agent, driven by a JSON
- * scenario (--script) or interactively (asks card number, PIN, amount), printing each struk in
- * Bahasa Indonesia. Seeded faults per request: lost ACK, corrupted frame, power loss.
+ * scenario (--script) or interactively (card or KPM id, PIN shown as ****, amount), printing the
+ * struk of each answer in Bahasa Indonesia (English with --lang en). Every simulated card has its
+ * own PIN (from --cards, --card-pin or the scenario's cardPin), checked by the card against the
+ * PIN typed. Seeded faults per request: lost ACK, corrupted frame, power loss.
  */
-import { readFile } from 'node:fs/promises';
-import { createInterface } from 'node:readline/promises';
-import { z } from 'zod';
-import { describeIssues } from '../../protocol/messages/parse.ts';
-import { createPrng, type Prng } from '../common/prng.ts';
-import { ERR_SIM_CONFIG, ERR_SIM_USAGE } from '../errors.ts';
-import { formatReceipt, type Exchange, type KksCard } from '../terminal/index.ts';
+import { createPrng } from '../common/prng.ts';
+import { readCardsFile, type CardBook } from '../bank/cards-file.ts';
+import { ERR_SIM_USAGE } from '../errors.ts';
 import { RigTerminal, type LinkSpec } from '../rig/terminals.ts';
 import { serialBaudRates } from '../rig/options.ts';
 import { hostPort, int, oneOf, parse, rate, str, type CommandSpec, type Values } from './args.ts';
 import type { Io } from './io.ts';
+import { interactive } from './terminal-interactive.ts';
+import { loadScript, Pin, type ScriptStep } from './terminal-script.ts';
+import { cardExchange, printOutcome, type Session } from './terminal-session.ts';
 
 export const terminalSpec: CommandSpec = {
   usage:
-    'edc-sim terminal (--tcp HOST:PORT | --serial PATH [--baud N]) [--script FILE] [--terminal-id ID]' +
-    ' [--merchant-id ID]\n' +
-    '                 [--timeout-ms N] [--lose-ack-rate R] [--corrupt-rate R] [--power-loss-rate R] [--seed S]\n' +
-    '  Without --script: asks for card number, PIN and amount (empty amount = balance inquiry; empty card = quit)\n' +
-    '  and prints the struk (receipt) in Bahasa Indonesia. The simulated card holds the PIN typed unless --card-pin.',
+    'edc-sim terminal (--tcp HOST:PORT | --serial PATH [--baud B]) (--cards FILE | --card-pin PIN)\n' +
+    '                 [--script FILE] [--terminal-id ID] [--merchant-id AGENT-ID] [--agent-name NAME]\n' +
+    '                 [--lang id|en] [--timeout-ms N] [--lose-ack-rate R] [--corrupt-rate R] [--power-loss-rate R]\n' +
+    '                 [--seed S] [--stan N]\n' +
+    '  Without --script: asks for a card number or KPM id, the PIN (shown as ****) and the amount (Rp 700.000,\n' +
+    '  700.000 or 700000; empty = balance inquiry; empty card = quit), and prints the struk. A simulated card\n' +
+    "  checks the PIN typed against its own: the card's row in --cards (edc-sim bank cards), else --card-pin.\n" +
+    '  --stan: the first STAN (default: 10 per second since local midnight, so a later run starts above an\n' +
+    "  earlier one's). Example: edc-sim terminal --tcp 127.0.0.1:9000 --cards bri-cards.csv --merchant-id AGT-BRI-0001",
   options: {
     tcp: { type: 'string' },
     serial: { type: 'string' },
     baud: { type: 'string' },
     script: { type: 'string' },
+    cards: { type: 'string' },
+    'card-pin': { type: 'string' },
     'terminal-id': { type: 'string' },
     'merchant-id': { type: 'string' },
+    'agent-name': { type: 'string' },
+    lang: { type: 'string' },
     'timeout-ms': { type: 'string' },
     'lose-ack-rate': { type: 'string' },
     'corrupt-rate': { type: 'string' },
     'power-loss-rate': { type: 'string' },
     seed: { type: 'string' },
-    'card-pin': { type: 'string' },
+    stan: { type: 'string' },
   },
 };
 
-const Pan = z.string().regex(/^[0-9]{12,19}$/);
-const Pin = z.string().regex(/^[0-9]{4,12}$/);
-const CardStep = {
-  pan: Pan,
-  pin: Pin,
-  cardPin: Pin.optional(),
-  expiry: z
-    .string()
-    .regex(/^[0-9]{4}$/)
-    .default('2912'),
-};
-export const TerminalScript = z.strictObject({
-  v: z.literal(1),
-  steps: z
-    .array(
-      z.discriminatedUnion('kind', [
-        z.strictObject({
-          kind: z.literal('withdraw'),
-          ...CardStep,
-          amount: z.number().int().min(1).max(1_000_000_000),
-        }),
-        z.strictObject({ kind: z.literal('balance'), ...CardStep }),
-        z.strictObject({ kind: z.literal('echo') }),
-        z.strictObject({ kind: z.literal('settle') }),
-      ]),
-    )
-    .min(1)
-    .max(10_000),
-});
-export type TerminalScript = z.infer<typeof TerminalScript>;
-type CardRequest = {
-  kind: 'withdraw' | 'balance';
-  pan: string;
-  pin: string;
-  cardPin?: string | undefined;
-  expiry: string;
-  amount?: number;
-};
-
-interface Faults {
-  readonly prng: Prng;
-  readonly loseAck: number;
-  readonly corrupt: number;
-  readonly powerLoss: number;
-}
-
-export async function loadScript(path: string): Promise<TerminalScript> {
-  let value: unknown;
-  try {
-    value = JSON.parse(await readFile(path, 'utf8')) as unknown;
-  } catch (cause) {
-    throw new ERR_SIM_CONFIG(
-      `Cannot read the scenario ${path}: expected a JSON file (${(cause as Error).message})`,
-      { issues: [] },
-      cause,
-    );
-  }
-  const parsed = TerminalScript.safeParse(value);
-  if (!parsed.success) {
-    const issues = describeIssues(parsed.error);
-    throw new ERR_SIM_CONFIG(`Cannot run the scenario ${path}: ${issues[0]?.path}: ${issues[0]?.message}`, { issues });
-  }
-  return parsed.data;
+/**
+ * The first STAN of a run when --stan is not given. A real terminal keeps its STAN across power
+ * cycles; the simulator starts from the clock instead: 10 per second since local midnight (at
+ * most 864 001), so a run started later the same day starts above the STANs of an earlier run
+ * that sent fewer than 10 requests per second. The agent keys requests by terminal id, STAN and
+ * local date: a reused STAN would get the earlier answer again (or 94), not a new transaction.
+ */
+export function clockStan(now: number, utcOffsetMinutes: number): number {
+  const localMs = now + utcOffsetMinutes * 60_000;
+  return 1 + Math.floor((localMs % 86_400_000) / 100);
 }
 
 function linkOf(v: Values): LinkSpec {
@@ -114,128 +70,81 @@ function linkOf(v: Values): LinkSpec {
   return { kind: 'serial', path: serial!, baudRate: Number(oneOf(baud, serialBaudRates.map(String), 'baud')) };
 }
 
-async function cardExchange(
-  t: RigTerminal,
-  step: CardRequest,
-  faults: Faults,
-): Promise<{ exchange: Exchange; note: string }> {
-  const card: KksCard = { pan: step.pan, pin: step.cardPin ?? step.pin, expiry: step.expiry, serviceCode: '201' };
-  if (faults.prng.chance(faults.loseAck)) t.transport.loseNextAck();
-  if (faults.prng.chance(faults.corrupt)) t.transport.corruptNextFrame();
-  const powerLoss = faults.prng.chance(faults.powerLoss);
-  const exchange =
-    step.kind === 'balance'
-      ? await t.terminal.balance(card, step.pin)
-      : await t.terminal.withdraw(card, step.pin, step.amount ?? 0);
-  t.noteStan(exchange.request.fields[11]);
-  if (!(powerLoss && step.kind === 'withdraw' && exchange.kind === 'response' && exchange.response.fields[39] === '00'))
-    return { exchange, note: '' };
-  await t.powerCycle();
-  const reversal = await t.terminal.reverse(exchange.request, card);
-  t.noteStan(reversal.request.fields[11]);
-  return {
-    exchange: reversal,
-    note: 'Listrik padam setelah persetujuan: transaksi dibatalkan (reversal) / Power lost after approval: reversed\n',
-  };
+/** An id padded with spaces to its field's width (protocol Part 2 §1.4): 41 is 8, 42 is 15. */
+function paddedId(v: Values, name: string, fallback: string, width: number): string {
+  const value = str(v, name) ?? fallback;
+  if (!new RegExp(`^[ -~]{1,${width}}$`).test(value) || value.trim() === '')
+    throw new ERR_SIM_USAGE(`--${name}: expected 1-${width} printable characters, found ${JSON.stringify(value)}`);
+  return value.padEnd(width, ' ');
 }
 
-function printOutcome(io: Io, step: CardRequest, result: { exchange: Exchange; note: string }): void {
-  const { exchange } = result;
-  io.out(result.note);
-  if (exchange.kind === 'timeout') {
-    const reversalSent = exchange.reversal === undefined ? '' : ' (pembatalan otomatis dikirim)';
-    io.out(`Tidak ada jawaban dari agen${reversalSent} / No answer from the agent\n`);
-    return;
-  }
-  const kind = exchange.response.mti === '0410' ? 'reversal' : step.kind === 'balance' ? 'balance' : 'withdrawal';
-  io.out(
-    formatReceipt({ kind, response: exchange.response, pan: step.pan, at: Date.now(), utcOffsetMinutes: 420 }) + '\n',
-  );
-}
-
-/**
- * Prompts and reads one line at a time. rl.question() drops lines that arrive before it is
- * called (piped or pasted input), so lines are taken from the interface's own queue instead;
- * end of input answers '' (which ends the session at the card prompt).
- */
-function lineAsker(rl: ReturnType<typeof createInterface>, io: Io): (prompt: string) => Promise<string> {
-  const lines = rl[Symbol.asyncIterator]();
-  return async (prompt) => {
-    io.err(prompt);
-    const next = await lines.next();
-    return next.done === true ? '' : String(next.value).trim();
-  };
-}
-
-async function interactive(t: RigTerminal, faults: Faults, cardPin: string | undefined, io: Io): Promise<void> {
-  const rl = createInterface({ input: process.stdin, terminal: false });
-  const ask = lineAsker(rl, io);
-  try {
-    for (;;) {
-      const pan = await ask('Nomor kartu (kosong = selesai): ');
-      if (pan === '') return;
-      const pin = await ask('PIN: ');
-      const amountText = (await ask('Jumlah Rp (kosong = cek saldo): ')).replaceAll('.', '');
-      const parsed = z.strictObject(CardStep).safeParse({ pan, pin, ...(cardPin === undefined ? {} : { cardPin }) });
-      if (!parsed.success || (amountText !== '' && !/^[1-9][0-9]{0,9}$/.test(amountText))) {
-        io.err('Masukan tidak valid: nomor kartu 12-19 digit, PIN 4-12 digit, jumlah bilangan bulat / Invalid input\n');
-        continue;
-      }
-      const step: CardRequest =
-        amountText === ''
-          ? { kind: 'balance', ...parsed.data }
-          : { kind: 'withdraw', ...parsed.data, amount: Number(amountText) };
-      printOutcome(io, step, await cardExchange(t, step, faults));
-    }
-  } finally {
-    rl.close();
-  }
-}
-
-export async function terminalCommand(argv: readonly string[], io: Io): Promise<number> {
-  const v = parse(terminalSpec, argv);
-  if (v === 'help') return (io.out(terminalSpec.usage + '\n'), 0);
-  const link = linkOf(v);
-  const faults: Faults = {
-    prng: createPrng(int(v, 'seed', 0, 0xffffffff) ?? 1),
-    loseAck: rate(v, 'lose-ack-rate') ?? 0,
-    corrupt: rate(v, 'corrupt-rate') ?? 0,
-    powerLoss: rate(v, 'power-loss-rate') ?? 0,
-  };
-  const script = str(v, 'script') === undefined ? undefined : await loadScript(str(v, 'script')!);
-  const terminalId = str(v, 'terminal-id') ?? 'EDCSIM01';
-  const merchantId = str(v, 'merchant-id') ?? 'AGENSIM00000001';
-  if (!/^[ -~]{8}$/.test(terminalId) || !/^[ -~]{15}$/.test(merchantId))
-    throw new ERR_SIM_USAGE('--terminal-id must be 8 and --merchant-id 15 printable characters');
-  const t = new RigTerminal(terminalId, merchantId, link, int(v, 'timeout-ms', 200, 120_000) ?? 10_000);
-  await t.open();
-  try {
-    const signOn = await t.terminal.signOn();
-    t.noteStan(signOn.request.fields[11]);
-    io.err(
-      signOn.kind === 'response'
-        ? `Terhubung ke agen / Signed on (${signOn.response.fields[39] ?? '-'})\n`
-        : 'Agen tidak menjawab sign-on / No answer to sign-on\n',
+async function cardSources(v: Values): Promise<{ book?: CardBook; cardPinOf: (pan: string) => string | undefined }> {
+  const flagPin = str(v, 'card-pin');
+  if (flagPin !== undefined && !Pin.safeParse(flagPin).success)
+    throw new ERR_SIM_USAGE(`--card-pin: expected a PIN of 4-12 digits, found ${flagPin.length} characters`);
+  const cardsPath = str(v, 'cards');
+  const book = cardsPath === undefined ? undefined : await readCardsFile(cardsPath);
+  if (book === undefined && flagPin === undefined && str(v, 'script') === undefined)
+    throw new ERR_SIM_USAGE(
+      'Expected --cards FILE or --card-pin PIN: a simulated card always has its own PIN, checked against the PIN typed',
     );
-    if (script === undefined) await interactive(t, faults, str(v, 'card-pin'), io);
-    else for (const step of script.steps) await scriptStep(t, step, faults, io);
-  } finally {
-    await t.close();
-  }
-  return 0;
+  return { ...(book === undefined ? {} : { book }), cardPinOf: (pan) => book?.find(pan)?.pin ?? flagPin };
 }
 
-async function scriptStep(
-  t: RigTerminal,
-  step: TerminalScript['steps'][number],
-  faults: Faults,
-  io: Io,
-): Promise<void> {
+async function scriptStep(session: Session, step: ScriptStep): Promise<void> {
+  const { t, io } = session;
   if (step.kind === 'echo' || step.kind === 'settle') {
     const exchange = step.kind === 'echo' ? await t.terminal.echo() : await t.terminal.settle();
     t.noteStan(exchange.request.fields[11]);
     io.out(`${step.kind}: ${exchange.kind === 'response' ? (exchange.response.fields[39] ?? '-') : 'timeout'}\n`);
     return;
   }
-  printOutcome(io, step, await cardExchange(t, step, faults));
+  const request = { ...step, cardPin: step.cardPin ?? session.cardPinOf(step.pan)! };
+  printOutcome(session, request, await cardExchange(session, request));
+}
+
+const signOnText = {
+  id: { ok: 'Terhubung ke agen', none: 'Agen tidak menjawab sign-on' },
+  en: { ok: 'Signed on to the agent', none: 'No answer to sign-on from the agent' },
+};
+
+async function signOn(session: Session): Promise<void> {
+  const { t, io } = session;
+  const exchange = await t.terminal.signOn();
+  t.noteStan(exchange.request.fields[11]);
+  const text = signOnText[session.language];
+  io.err(exchange.kind === 'response' ? `${text.ok} (${exchange.response.fields[39] ?? '-'})\n` : `${text.none}\n`);
+}
+
+export async function terminalCommand(argv: readonly string[], io: Io): Promise<number> {
+  const v = parse(terminalSpec, argv);
+  if (v === 'help') return (io.out(terminalSpec.usage + '\n'), 0);
+  const link = linkOf(v);
+  const faults = {
+    prng: createPrng(int(v, 'seed', 0, 0xffffffff) ?? 1),
+    loseAck: rate(v, 'lose-ack-rate') ?? 0,
+    corrupt: rate(v, 'corrupt-rate') ?? 0,
+    powerLoss: rate(v, 'power-loss-rate') ?? 0,
+  };
+  const terminalId = paddedId(v, 'terminal-id', 'EDCSIM01', 8);
+  const merchantId = paddedId(v, 'merchant-id', 'AGENSIM00000001', 15);
+  const agentName = str(v, 'agent-name');
+  if (agentName !== undefined && !/^[ -~]{1,40}$/.test(agentName))
+    throw new ERR_SIM_USAGE('--agent-name: expected 1-40 printable characters');
+  const language = oneOf(str(v, 'lang') ?? 'id', ['id', 'en'] as const, 'lang');
+  const { book, cardPinOf } = await cardSources(v);
+  const scriptPath = str(v, 'script');
+  const script = scriptPath === undefined ? undefined : await loadScript(scriptPath, cardPinOf);
+  const t = new RigTerminal(terminalId, merchantId, link, int(v, 'timeout-ms', 200, 120_000) ?? 10_000);
+  t.noteStan(String((int(v, 'stan', 1, 999_999) ?? clockStan(Date.now(), 420)) - 1));
+  await t.open();
+  const session: Session = { t, faults, io, language, cardPinOf, ...(agentName === undefined ? {} : { agentName }) };
+  try {
+    await signOn(session);
+    if (script === undefined) await interactive(session, book, io.stdin ?? process.stdin);
+    else for (const step of script.steps) await scriptStep(session, step);
+  } finally {
+    await t.close();
+  }
+  return 0;
 }

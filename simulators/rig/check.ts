@@ -4,7 +4,7 @@
  * violations (the first violationsListedMax); the rig fails when any list is non-empty.
  */
 import type { LedgerEntry } from '../../protocol/messages/index.ts';
-import type { Counters } from '../../gateway/recon/counters.ts';
+import type { TahapCounters } from '../../gateway/recon/counters.ts';
 import type { AttackResult } from './attacks.ts';
 import type { AgentRole } from './roles.ts';
 import type { StepOutcome } from './drive.ts';
@@ -36,7 +36,7 @@ export interface AgentView {
 export interface CheckInput {
   readonly outcomes: readonly StepOutcome[];
   readonly agents: readonly AgentView[];
-  readonly counters: Counters;
+  readonly counters: TahapCounters;
   readonly reconAgree: boolean;
   readonly bankTotals: BankTotals;
   readonly creditedOf: ReadonlyMap<string, number>;
@@ -166,13 +166,11 @@ export function checkOverdraw(input: CheckInput): InvariantResult {
   for (const [kpmId, amount] of drawn)
     if (amount > (input.creditedOf.get(kpmId) ?? 0))
       violations.push(`${kpmId}: terminals paid ${amount}, credited ${input.creditedOf.get(kpmId) ?? 0}`);
-  const overdrawn = input.counters['kpm.overdrawn.count'] ?? 0;
+  const overdrawn = input.counters.kpmByCategory.overdrawn.count;
   if (overdrawn > 0)
-    violations.push(
-      `gateway classifies ${overdrawn} KPM(s) as overdrawn (excess ${input.counters.overdrawnExcess ?? 0})`,
-    );
+    violations.push(`gateway classifies ${overdrawn} KPM(s) as overdrawn (excess ${input.counters.overdrawnExcess})`);
   const clone = input.attacks.find((a) => a.name === 'clonedKey');
-  if (clone !== undefined && (input.counters['w.fault.count'] ?? 0) === 0)
+  if (clone !== undefined && input.counters.withdrawalsByCategory.fault.count === 0)
     violations.push('the cloned agent paid out, yet no withdrawal is classified fault');
   return result(3, 'no KPM drew more than disbursed; injected double spends are flagged', drawn.size, violations);
 }
@@ -180,7 +178,7 @@ export function checkOverdraw(input: CheckInput): InvariantResult {
 /** 4: disbursed = withdrawn + unclaimed + failed + returned, equal to the banks' files and the terminals' tally. */
 export function checkTotals(input: CheckInput, expectedWithdrawn: number): InvariantResult {
   const c = input.counters;
-  const n = (k: string): number => c[k] ?? 0;
+  const n = (k: 'disbursed' | 'credited' | 'failed' | 'returned' | 'withdrawn' | 'unclaimed'): number => c[k];
   const violations: string[] = [];
   if (n('disbursed') !== n('withdrawn') + n('unclaimed') + n('failed') + n('returned'))
     violations.push(

@@ -6,9 +6,10 @@
  * clock. Each chain enters it as a fingerprint of what the clock does not decide.
  */
 import { createHash } from 'node:crypto';
-import type { Counters } from '../../gateway/recon/counters.ts';
+import { tahapScalarFields, type SettlementCounters, type TahapCounters } from '../../gateway/recon/counters.ts';
 import { kpmCategories, withdrawalCategories } from '../../gateway/recon/classify.ts';
 import type { ReconResult } from '../../gateway/store/types.ts';
+import { isResponseCode, responseCodes } from '../../protocol/iso8583/index.ts';
 import type { LedgerEntry } from '../../protocol/messages/index.ts';
 import type { SignalStats } from '../signal/proxy.ts';
 import { formatRupiah } from '../terminal/index.ts';
@@ -88,13 +89,13 @@ export interface ReportInput {
   readonly plan: Plan;
   readonly outcomes: readonly StepOutcome[];
   readonly views: readonly AgentView[];
-  readonly counters: Counters;
+  readonly counters: TahapCounters;
   readonly recon: ReconResult;
   readonly attacks: readonly AttackResult[];
   readonly probes: readonly ProbeResult[];
   readonly invariants: readonly InvariantResult[];
   readonly villages: readonly VillageRecord[];
-  readonly settlements: Record<string, Counters>;
+  readonly settlements: Record<string, SettlementCounters>;
   readonly run: RigReport['run'];
 }
 
@@ -139,35 +140,14 @@ function transactions(input: ReportInput): RigReport['result']['transactions'] {
 
 function reconciliation(input: ReportInput): RigReport['result']['reconciliation'] {
   const c = input.counters;
-  const n = (k: string): number => c[k] ?? 0;
   return {
     agree: input.recon.agree,
-    kpm: Object.fromEntries(
-      kpmCategories.map((k) => [k, { count: n(`kpm.${k}.count`), credited: n(`kpm.${k}.credited`) }]),
-    ),
-    withdrawals: Object.fromEntries(
-      withdrawalCategories.map((w) => [w, { count: n(`w.${w}.count`), amount: n(`w.${w}.amount`) }]),
-    ),
-    totals: Object.fromEntries(
-      [
-        'kpm',
-        'disbursed',
-        'credited',
-        'failed',
-        'returned',
-        'drawn',
-        'withdrawn',
-        'unclaimed',
-        'overdrawnExcess',
-        'reversalsUnmatched',
-      ].map((k) => [k, n(k)]),
-    ),
+    kpm: Object.fromEntries(kpmCategories.map((k) => [k, { ...c.kpmByCategory[k] }])),
+    withdrawals: Object.fromEntries(withdrawalCategories.map((w) => [w, { ...c.withdrawalsByCategory[w] }])),
+    totals: Object.fromEntries(tahapScalarFields.map((k) => [k, c[k]])),
     settlements: sorted(
       Object.fromEntries(
-        Object.entries(input.settlements).map(([id, s]) => [
-          id,
-          { payable: s.payable ?? 0, disputed: s.disputed ?? 0 },
-        ]),
+        Object.entries(input.settlements).map(([id, s]) => [id, { payable: s.payable, disputed: s.disputed }]),
       ),
     ),
   };
@@ -266,6 +246,17 @@ function faultCount(stats: SignalStats): number {
   return Object.values(stats.faults).reduce((n, f) => n + f, 0);
 }
 
+/** "Kartu tidak dikenali / invalid card number": a code's names from protocol/'s table. */
+export function codeNames(code: string): string {
+  if (code === 'timeout') return 'tidak ada jawaban / no answer';
+  return isResponseCode(code) ? `${responseCodes[code].id} / ${responseCodes[code].en}` : 'unknown code';
+}
+
+/** "14 (Kartu tidak dikenali / invalid card number)". */
+export function nameCode(code: string): string {
+  return `${code} (${codeNames(code)})`;
+}
+
 export function formatSummary(report: RigReport): string {
   const r = report.result;
   const t = r.transactions;
@@ -289,14 +280,17 @@ export function formatSummary(report: RigReport): string {
   lines.push('', 'Withdrawals');
   row('requests (planned)', t.planned);
   row('approved (told 00)', `${t.approved}  ${formatRupiah(t.approvedAmount)}`);
-  for (const [code, count] of Object.entries(t.declinedByCode)) row(`declined ${code}`, count);
-  for (const [code, count] of Object.entries(t.reversals)) row(`reversal answered ${code}`, count);
+  for (const [code, count] of Object.entries(t.declinedByCode)) row(`declined ${code}`, `${count}  ${codeNames(code)}`);
+  for (const [code, count] of Object.entries(t.reversals))
+    row(`reversal answered ${code}`, `${count}  ${codeNames(code)}`);
   for (const [fault, codes] of Object.entries(t.byFault))
     row(
       `fault ${fault}`,
+      // Sorted by code: an object lists integer-like keys ('55') before others ('00').
       Object.entries(codes)
-        .map(([c, n]) => `${c}:${n}`)
-        .join(' '),
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([c, n]) => `${n} x ${nameCode(c)}`)
+        .join(', '),
     );
   lines.push('', 'Entries forwarded (agent ledger -> gateway)');
   for (const e of r.entries)

@@ -1,7 +1,8 @@
 /**
- * Which agent plays which part. The first agent's key is cloned, the second's ledger is altered on
- * disk, the third's firmware records double spends in its own signed chain; every other agent is
- * honest. A role is given only when its attack is switched on.
+ * Which agent plays which part. The first agent is the compromised one: its key is cloned onto a
+ * second device, and its own device's firmware records double spends in its signed chain; the
+ * second agent's ledger is altered on disk; every other agent is honest (so any rig of three
+ * agents or more keeps at least one). A role is given only when its attack is switched on.
  */
 import type { RigOptions } from './options.ts';
 
@@ -9,11 +10,11 @@ export type AgentRole = 'honest' | 'cloned' | 'tampered' | 'doubleSpender';
 
 export const cloneVictimIndex = 0;
 export const tamperVictimIndex = 1;
-export const doubleSpenderIndex = 2;
+export const doubleSpenderIndex = 0;
 
 export function roleOf(index: number, options: Pick<RigOptions, 'attacks'>): AgentRole {
   if (index === cloneVictimIndex && options.attacks.clone) return 'cloned';
-  if (index === tamperVictimIndex && options.attacks.tamper) return 'tampered';
   if (index === doubleSpenderIndex && options.attacks.doubleSpend) return 'doubleSpender';
+  if (index === tamperVictimIndex && options.attacks.tamper) return 'tampered';
   return 'honest';
 }

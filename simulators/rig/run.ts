@@ -11,7 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LedgerEntry, SignedEntitlementSet } from '../../protocol/messages/index.ts';
-import type { Counters } from '../../gateway/recon/counters.ts';
+import type { TahapCounters } from '../../gateway/recon/counters.ts';
 import type { GatewayStore, ReconResult } from '../../gateway/store/types.ts';
 import { createPrng, type Prng } from '../common/prng.ts';
 import type { AttackResult } from './attacks.ts';
@@ -41,6 +41,17 @@ export interface RigHooks {
    * never counted as caught because the gateway could not be reached.
    */
   readonly unreachable?: boolean;
+  /**
+   * Called with the running gateway and agents after the report is built and before they are
+   * stopped (`edc-sim demo --keep`, the browser tests); the rig tears down when it resolves.
+   */
+  readonly keep?: (live: RigLive) => Promise<void>;
+}
+
+export interface RigLive {
+  readonly report: RigReport;
+  readonly gateway: RigGateway;
+  readonly fleet: readonly RigAgent[];
 }
 
 export interface RigRun {
@@ -190,7 +201,7 @@ interface FieldDay {
 interface Findings {
   readonly probes: Awaited<ReturnType<typeof runProbes>>;
   readonly recon: ReconResult;
-  readonly counters: Counters;
+  readonly counters: TahapCounters;
   readonly views: AgentView[];
 }
 
@@ -340,7 +351,13 @@ export async function runRig(
     const traces = await attacksPhase(run, day.savedSet, hooks);
     const findings = await probeAndReconcile(run, prng.fork('probes'), traces);
     const invariants = checkInvariants(run, findings);
-    return await report(run, day, findings, invariants, { startedAt, drainPasses });
+    const result = await report(run, day, findings, invariants, { startedAt, drainPasses });
+    if (hooks.keep !== undefined) {
+      // Kept running for people to look at, the agents forward on their own again, as in the field.
+      for (const agent of run.fleet) agent.running?.forwarder.start();
+      await hooks.keep({ report: result, gateway: run.gateway, fleet: run.fleet });
+    }
+    return result;
   } finally {
     await stopFleet(resources.fleet);
     await resources.gateway?.close();

@@ -16,7 +16,10 @@ export {
   formatRupiah,
   formatLocalDateTime,
   remainingFrom,
+  receiptColumns,
   type ReceiptInput,
   type ReceiptKind,
+  type ReceiptLanguage,
 } from './receipt.ts';
+export { parseRupiah, amountRupiahTypedMax, type ParsedAmount } from './amount.ts';
 export { localStamp, type Stamp } from './stamp.ts';

@@ -79,9 +79,8 @@ describe('POST /v1/agents/:agentId/uploads', () => {
       credited: 1_350_000,
       withdrawn: 850_000,
       unclaimed: 500_000,
-      'kpm.partial.count': 1,
-      'kpm.matched.count': 1,
-      'w.ok.count': 2,
+      kpmByCategory: { partial: { count: 1 }, matched: { count: 1 } },
+      withdrawalsByCategory: { ok: { count: 2 } },
     });
   });
 

@@ -8,6 +8,7 @@ import { runCli } from '../../gateway/cli/main.ts';
 import type { CliIo } from '../../gateway/cli/io.ts';
 import { loadGatewayDir } from '../../gateway/config.ts';
 import { LevelStore } from '../../gateway/store/level/store.ts';
+import { levelDump } from './store/level-dump.ts';
 import { generatePopulation, writeDisbursementFile } from '../../simulators/bank/index.ts';
 import { generateSigningKeyPair } from '../../protocol/crypto/ed25519.ts';
 
@@ -197,6 +198,9 @@ describe('edc-gateway CLI', () => {
     expect(res.code).toBe(0);
     const token = res.out.trim();
     expect(token).toMatch(/^edcst_[A-Za-z0-9_-]{43}$/);
+    const all = [...(await levelDump(join(gw, 'store')))].map(([k, v]) => k + v).join('\n');
+    expect(all).toContain('tokens.create'); // the dump reads the store the command wrote
+    expect(all).not.toContain(token);
     const { keys, config } = await loadGatewayDir(gw);
     const store = await LevelStore.open({
       path: join(gw, 'store'),
@@ -206,8 +210,6 @@ describe('edc-gateway CLI', () => {
       tahapClosesAt: config.tahapClosesAt,
     });
     try {
-      const all = [...(await store.snapshot())].map(([k, v]) => k + v).join('\n');
-      expect(all).not.toContain(token);
       // While another process (here: this handle) holds the store, writing commands say so clearly.
       const locked = await cli('agents', 'revoke', '--dir', gw, '--id', 'AGT-CLI');
       expect(locked.code).toBe(1);

@@ -2,12 +2,24 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { kpmCategories, withdrawalCategories, type Classification } from '../../gateway/recon/classify.ts';
 import {
-  add,
   addTahapContribution,
-  emptyTahapCounters,
-  tahapContribution,
-  tahapCounterNames,
+  tahapCounterPaths,
   tahapCountersAt,
+  tahapSlotCount,
+} from '../../gateway/recon/counter-slots.ts';
+import {
+  addSettlementCounters,
+  addTahapCounters,
+  emptySettlementCounters,
+  emptyTahapCounters,
+  isBalanced,
+  isZeroSettlement,
+  isZeroTahap,
+  settlementContributions,
+  settlementDifferences,
+  tahapContribution,
+  tahapDifferences,
+  tahapEntries,
 } from '../../gateway/recon/counters.ts';
 
 const amount = fc.integer({ min: 0, max: 5_000_000 });
@@ -40,15 +52,97 @@ describe('tahap counters as numbers', () => {
   it('addTahapContribution adds exactly what tahapContribution returns, for any sequence of KPMs', () => {
     fc.assert(
       fc.property(fc.array(classification, { maxLength: 20 }), (list) => {
-        const objects = emptyTahapCounters();
-        const numbers = new Float64Array(tahapCounterNames.length + 3);
+        const typed = emptyTahapCounters();
+        const numbers = new Float64Array(tahapSlotCount + 3);
         for (const c of list) {
-          add(objects, tahapContribution(c));
+          addTahapCounters(typed, tahapContribution(c));
           addTahapContribution(numbers, 3, c);
         }
-        expect(tahapCountersAt(numbers, 3)).toEqual(objects);
-        expect(Object.keys(tahapCountersAt(numbers, 3))).toEqual(Object.keys(objects));
+        expect(tahapCountersAt(numbers, 3)).toEqual(typed);
+        expect(tahapEntries(tahapCountersAt(numbers, 3)).map(([path]) => path)).toEqual(tahapCounterPaths);
       }),
     );
+  });
+
+  it('every field of the typed shape has one slot, named by its readable path', () => {
+    expect(tahapCounterPaths).toHaveLength(10 + 2 * kpmCategories.length + 2 * withdrawalCategories.length);
+    expect(new Set(tahapCounterPaths).size).toBe(tahapCounterPaths.length);
+    expect(tahapCounterPaths).toContain('w.late.amount');
+    expect(tahapCounterPaths).toContain('kpm.matched.credited');
+  });
+});
+
+describe('typed counters', () => {
+  it('adding then subtracting any contributions returns to zero; differences name the paths that differ', () => {
+    fc.assert(
+      fc.property(fc.array(classification, { minLength: 1, maxLength: 10 }), (list) => {
+        const tahap = emptyTahapCounters();
+        const settlement = emptySettlementCounters();
+        for (const c of list) {
+          addTahapCounters(tahap, tahapContribution(c));
+          for (const s of settlementContributions(c).values()) addSettlementCounters(settlement, s);
+        }
+        expect(isZeroTahap(tahap)).toBe(false); // every KPM counts in kpm
+        for (const c of list) {
+          addTahapCounters(tahap, tahapContribution(c), -1);
+          for (const s of settlementContributions(c).values()) addSettlementCounters(settlement, s, -1);
+        }
+        expect(isZeroTahap(tahap)).toBe(true);
+        expect(isZeroSettlement(settlement)).toBe(true);
+        expect(tahapDifferences(tahap, emptyTahapCounters())).toEqual([]);
+      }),
+    );
+  });
+
+  it('differences are readable paths, sorted', () => {
+    const a = emptyTahapCounters();
+    const b = emptyTahapCounters();
+    b.withdrawalsByCategory.late.amount = 5;
+    b.kpmByCategory.matched.count = 1;
+    b.drawn = 5;
+    expect(tahapDifferences(a, b)).toEqual(['drawn', 'kpm.matched.count', 'w.late.amount']);
+    const s = emptySettlementCounters();
+    s.payable = 1;
+    expect(settlementDifferences(emptySettlementCounters(), s)).toEqual(['payable']);
+  });
+
+  it('settlement: payable = ok + late, disputed = unknown_card + duplicate, claimed = both', () => {
+    const c: Classification = {
+      bank: 'BRI',
+      regionCode: '3201010001',
+      category: 'partial',
+      credited: 0,
+      failed: 0,
+      returned: 0,
+      drawn: 0,
+      withdrawn: 0,
+      unclaimed: 0,
+      overdrawnExcess: 0,
+      reversalsUnmatched: 0,
+      withdrawals: withdrawalCategories.map((category, i) => ({
+        agentId: 'A',
+        seq: i,
+        hash: 'h',
+        fault: category === 'fault',
+        amount: 10 ** i,
+        category,
+      })),
+    };
+    const s = settlementContributions(c).get('A')!;
+    // ok 1, late 10, unknown_card 100, duplicate 1000, reversed 10000, fault 100000
+    expect({ payable: s.payable, disputed: s.disputed, claimed: s.claimed }).toEqual({
+      payable: 11,
+      disputed: 1100,
+      claimed: 1111,
+    });
+    expect(s.withdrawalsByCategory.fault).toEqual({ count: 1, amount: 100_000 });
+  });
+
+  it('isBalanced holds the identity disbursed = withdrawn + unclaimed + failed + returned', () => {
+    const c = emptyTahapCounters();
+    Object.assign(c, { disbursed: 10, withdrawn: 3, unclaimed: 2, failed: 4, returned: 1 });
+    expect(isBalanced(c)).toBe(true);
+    c.returned = 2;
+    expect(isBalanced(c)).toBe(false);
   });
 });

@@ -211,8 +211,9 @@ describe('staff routes', () => {
     await app.inject({ url: '/v1/staff/agents' });
     const metrics = (await app.inject({ url: '/metrics' })).body;
     expect(metrics).toContain('edc_gateway_errors_total{code="EDC_ERR_STAFF_UNAUTHENTICATED"} 1');
+    // prom-client writes `le` first; the series is the same whatever the label order.
     expect(metrics).toContain(
-      'edc_gateway_request_duration_seconds_bucket{route="/healthz",method="GET",status="200",le="+Inf"} 1',
+      'edc_gateway_request_duration_seconds_bucket{le="+Inf",route="/healthz",method="GET",status="200"} 1',
     );
     expect((await app.inject({ url: '/docs/json' })).json().paths).toHaveProperty('/v1/agents/{agentId}/uploads');
     expect((await app.inject({ url: '/dashboard' })).headers['content-type']).toContain('text/html');

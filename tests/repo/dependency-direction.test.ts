@@ -10,11 +10,13 @@ import { describe, expect, it } from 'vitest';
 const root = resolve(import.meta.dirname, '..', '..');
 const allowed: Record<string, readonly string[]> = {
   protocol: [],
-  agent: ['protocol'],
-  gateway: ['protocol'],
+  // web/: browser pages and the bundler that serves them; the agent and the gateway import only web/bundle.ts.
+  web: [],
+  agent: ['protocol', 'web'],
+  gateway: ['protocol', 'web'],
   simulators: ['protocol', 'agent', 'gateway'],
   bench: ['protocol', 'agent', 'gateway', 'simulators'],
-  tests: ['protocol', 'agent', 'gateway', 'simulators', 'bench'],
+  tests: ['protocol', 'agent', 'gateway', 'simulators', 'bench', 'web'],
 };
 const parts = Object.keys(allowed);
 
@@ -30,7 +32,7 @@ function sourceFiles(dir: string): string[] {
     if (name === 'node_modules') continue;
     const path = join(dir, name);
     if (statSync(path).isDirectory()) out = out.concat(sourceFiles(path));
-    else if (/\.(ts|mts|js|mjs)$/.test(name)) out.push(path);
+    else if (/\.(ts|tsx|mts|js|mjs)$/.test(name)) out.push(path);
   }
   return out;
 }

@@ -13,8 +13,8 @@ import {
 import { signEntitlementSet, signReceipt, type ChainHead } from '../../../protocol/messages/signed.ts';
 import { ERR_AUTH_AGENT, ERR_NO_ENTITLEMENTS } from '../../errors.ts';
 import { ingestSegment } from '../../ingest/upload.ts';
-import type { AgentRecord } from '../../store/types.ts';
-import type { GatewayContext } from '../context.ts';
+import type { AgentRecord, ChainStore, DisbursementStore } from '../../store/types.ts';
+import type { ContextWith, GatewayContext } from '../context.ts';
 import { agentAuthHook } from '../agent-auth.ts';
 
 const AgentParams = z.strictObject({ agentId: AgentId });
@@ -30,7 +30,7 @@ const errors = {
 };
 
 function receipt(
-  ctx: GatewayContext,
+  ctx: Pick<GatewayContext, 'ulid' | 'keys'>,
   agentId: string,
   head: ChainHead,
   accepted: number,
@@ -53,7 +53,7 @@ function receipt(
 }
 
 async function storeUpload(
-  ctx: GatewayContext,
+  ctx: ContextWith<ChainStore>,
   agent: AgentRecord,
   batch: UploadBatch,
   log: FastifyBaseLogger,
@@ -86,7 +86,7 @@ async function storeUpload(
   }
 }
 
-function uploadRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function uploadRoute(app: FastifyInstance, ctx: ContextWith<ChainStore>): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/agents/:agentId/uploads',
     {
@@ -103,7 +103,7 @@ function uploadRoute(app: FastifyInstance, ctx: GatewayContext): void {
 }
 
 async function issueEntitlementSet(
-  ctx: GatewayContext,
+  ctx: ContextWith<DisbursementStore>,
   agent: AgentRecord,
   requestedTahap: string | undefined,
 ): Promise<SignedEntitlementSet> {
@@ -138,7 +138,7 @@ async function issueEntitlementSet(
   return signEntitlementSet(body, ctx.keys.signingSeed);
 }
 
-function entitlementsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function entitlementsRoute(app: FastifyInstance, ctx: ContextWith<DisbursementStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/v1/agents/:agentId/entitlements',
     {
@@ -154,7 +154,7 @@ function entitlementsRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function headRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function headRoute(app: FastifyInstance, ctx: ContextWith<ChainStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/v1/agents/:agentId/head',
     {
@@ -178,7 +178,6 @@ export function agentRoutes(ctx: GatewayContext) {
       'preValidation',
       agentAuthHook({
         store: ctx.store,
-        nonces: ctx.nonces,
         skewMaxMs: ctx.config.requestClockSkewMaxMs,
         now: ctx.now,
       }),

@@ -4,9 +4,10 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../../protocol/messages/schemas.ts';
 import { ERR_UNAVAILABLE } from '../../errors.ts';
-import type { GatewayContext } from '../context.ts';
+import type { ChainStore } from '../../store/types.ts';
+import type { ContextWith } from '../context.ts';
 
-export function healthRoutes(ctx: GatewayContext, ready: () => boolean) {
+export function healthRoutes(ctx: ContextWith<ChainStore>, ready: () => boolean) {
   return (app: FastifyInstance): Promise<void> => {
     const r = app.withTypeProvider<ZodTypeProvider>();
     r.get(
@@ -25,7 +26,7 @@ export function healthRoutes(ctx: GatewayContext, ready: () => boolean) {
       },
     );
     r.get('/metrics', { schema: { tags: ['ops'], hide: true } }, async (_request, reply) => {
-      return reply.type('text/plain; version=0.0.4').send(ctx.metrics.text());
+      return reply.type(ctx.metrics.contentType).send(await ctx.metrics.text());
     });
     return Promise.resolve();
   };

@@ -4,13 +4,14 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AgentId } from '../../../protocol/messages/schemas.ts';
 import { importBundle, parseBundle } from '../../ingest/bundle.ts';
-import type { GatewayContext } from '../context.ts';
+import type { AgentStore, ChainStore, ExceptionAuditStore, ReconStore, TokenNonceStore } from '../../store/types.ts';
+import type { ContextWith, GatewayContext } from '../context.ts';
 import { newToken } from '../staff-auth.ts';
 import { ExceptionState, ExceptionView, ResolutionReason, Role, TahapParams, staffErrors } from './staff-schemas.ts';
 
 export const bundleBodyBytesMax = 512 * 1024 * 1024;
 
-function exceptionTransitionRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function exceptionTransitionRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditStore>): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/exceptions/:id/transition',
     {
@@ -38,7 +39,7 @@ function exceptionTransitionRoute(app: FastifyInstance, ctx: GatewayContext): vo
   );
 }
 
-function reconcileRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function reconcileRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/tahap/:tahap/reconcile',
     {
@@ -53,7 +54,7 @@ function reconcileRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function agentRevokeRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function agentRevokeRoute(app: FastifyInstance, ctx: ContextWith<AgentStore>): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/agents/:agentId/revoke',
     {
@@ -71,7 +72,7 @@ function agentRevokeRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function agentEvidenceRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function agentEvidenceRoute(app: FastifyInstance, ctx: ContextWith<ChainStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/agents/:agentId/evidence',
     {
@@ -90,7 +91,7 @@ function agentEvidenceRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function tokenCreateRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function tokenCreateRoute(app: FastifyInstance, ctx: ContextWith<TokenNonceStore>): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/tokens',
     {
@@ -110,7 +111,7 @@ function tokenCreateRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function bundleImportRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function bundleImportRoute(app: FastifyInstance, ctx: ContextWith<AgentStore & ChainStore>): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/import/bundle',
     {

@@ -6,10 +6,12 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { GatewayContext } from '../context.ts';
+import type { AgentStore, ExceptionAuditStore, ReconStore } from '../../store/types.ts';
+import type { ContextWith, GatewayContext } from '../context.ts';
+import { isBalanced } from '../../recon/counters.ts';
 import { exportCsv } from '../csv.ts';
+import { SettlementCounters, TahapCounters } from './counter-schemas.ts';
 import {
-  Counters,
   ExceptionState,
   ExceptionView,
   Filter,
@@ -26,14 +28,14 @@ import {
 export const Summary = z.object({
   tahap: z.string(),
   filter: z.object({ bank: z.string().optional(), region: z.string().optional() }),
-  counters: Counters,
+  counters: TahapCounters,
   /** disbursed = withdrawn + unclaimed + failed + returned, to the rupiah. */
   balanced: z.boolean(),
 });
 
 const viewer = { role: 'viewer' as const };
 
-function summaryRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function summaryRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/tahap/:tahap/summary',
     {
@@ -48,16 +50,13 @@ function summaryRoute(app: FastifyInstance, ctx: GatewayContext): void {
     },
     async (request) => {
       const counters = await ctx.store.summary(request.params.tahap, request.query);
-      const balanced =
-        counters.disbursed ===
-        (counters.withdrawn ?? 0) + (counters.unclaimed ?? 0) + (counters.failed ?? 0) + (counters.returned ?? 0);
-      return { tahap: request.params.tahap, filter: request.query, counters, balanced };
+      return { tahap: request.params.tahap, filter: request.query, counters, balanced: isBalanced(counters) };
     },
   );
 }
 
 /** Positions and withdrawals: one category at a time, paginated. */
-function categoryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
+function categoryRoutes(app: FastifyInstance, ctx: ContextWith<ReconStore>): void {
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.get(
     '/tahap/:tahap/positions',
@@ -95,7 +94,7 @@ function categoryRoutes(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function settlementsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function settlementsRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/tahap/:tahap/settlements',
     {
@@ -104,14 +103,14 @@ function settlementsRoute(app: FastifyInstance, ctx: GatewayContext): void {
         tags: ['staff'],
         summary: 'Per-agent settlement: payable (ok + late), disputed (unknown_card + duplicate), claimed',
         params: TahapParams,
-        response: { 200: z.record(z.string(), Counters), ...staffErrors },
+        response: { 200: z.record(z.string(), SettlementCounters), ...staffErrors },
       },
     },
     async (request) => ctx.store.settlements(request.params.tahap),
   );
 }
 
-function exceptionsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function exceptionsRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/tahap/:tahap/exceptions',
     {
@@ -129,7 +128,7 @@ function exceptionsRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function exportCsvRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function exportCsvRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/tahap/:tahap/export.csv',
     {
@@ -151,7 +150,7 @@ function exportCsvRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function reconciliationsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function reconciliationsRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/tahap/:tahap/reconciliations',
     {
@@ -162,7 +161,7 @@ function reconciliationsRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function agentsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function agentsRoute(app: FastifyInstance, ctx: ContextWith<AgentStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/agents',
     {
@@ -183,7 +182,7 @@ function agentsRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
-function auditRoute(app: FastifyInstance, ctx: GatewayContext): void {
+function auditRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/audit',
     {

@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { Bank, ErrorBody, Tahap } from '../../../protocol/messages/schemas.ts';
 import { kpmCategories, withdrawalCategories } from '../../recon/classify.ts';
 
-export const Counters = z.record(z.string(), z.number().int());
 export const TahapParams = z.strictObject({ tahap: Tahap });
 export const Filter = {
   bank: Bank.optional(),

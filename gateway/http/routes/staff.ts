@@ -7,6 +7,7 @@ import type { GatewayContext } from '../context.ts';
 import { staffAuthHook } from '../staff-auth.ts';
 import { staffReportRoutes } from './staff-reports.ts';
 import { staffActionRoutes } from './staff-actions.ts';
+import { staffOverviewRoutes } from './staff-overview.ts';
 
 export function staffRoutes(ctx: GatewayContext) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -30,6 +31,7 @@ export function staffRoutes(ctx: GatewayContext) {
         });
         await scope.register(staffReportRoutes(ctx));
         await scope.register(staffActionRoutes(ctx));
+        await scope.register(staffOverviewRoutes(ctx));
       },
       { prefix: '/v1/staff' },
     );

@@ -1,20 +1,15 @@
 /**
  * The recompute's counters per bucket (bank x region code), as one growing array of numbers
- * (tahapCounterNames.length per bucket) beside a map from bucket name to slot: memory grows
+ * (tahapSlotCount per bucket) beside a map from bucket name to slot: memory grows
  * with the number of buckets (banks x villages that have KPMs), never with KPMs, and about
  * 0.4 KB per bucket instead of a ~1 KB object each for the recompute and again for the stored
  * counters it is compared with (those are now streamed: see compareCounters).
  */
 import type { Classification } from '../../recon/classify.ts';
-import {
-  addTahapContribution,
-  bucketOf,
-  tahapCounterNames,
-  tahapCountersAt,
-  type Counters,
-} from '../../recon/counters.ts';
+import { addTahapContribution, tahapCountersAt, tahapSlotCount } from '../../recon/counter-slots.ts';
+import type { TahapCounters } from '../../recon/counters.ts';
 
-const width = tahapCounterNames.length;
+const width = tahapSlotCount;
 
 export class BucketTable {
   readonly #slots = new Map<string, number>();
@@ -26,7 +21,7 @@ export class BucketTable {
   }
 
   add(c: Classification): void {
-    const name = bucketOf(c);
+    const name = `${c.bank}/${c.regionCode}`;
     let slot = this.#slots.get(name);
     if (slot === undefined) {
       slot = this.#slots.size;
@@ -42,7 +37,7 @@ export class BucketTable {
   }
 
   /** The counters of one bucket, undefined when no KPM fell in it. */
-  get(name: string): Counters | undefined {
+  get(name: string): TahapCounters | undefined {
     const slot = this.#slots.get(name);
     return slot === undefined ? undefined : tahapCountersAt(this.#values, slot * width);
   }
@@ -51,7 +46,7 @@ export class BucketTable {
     return this.#slots.keys();
   }
 
-  totalCounters(): Counters {
+  totalCounters(): TahapCounters {
     return tahapCountersAt(this.totals, 0);
   }
 }

@@ -11,7 +11,9 @@ import type { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { DisbursementOutcome, ImportedFile } from '../types.ts';
 import { k } from './keys.ts';
 import type { Tx } from './db.ts';
-import { updatePosition, type ReconEnv, type StoredRow } from './position.ts';
+import type { ReconEnv } from '../../recon/classify-raw.ts';
+import type { RawRow } from '../../recon/facts.ts';
+import { updatePosition } from './position.ts';
 
 export const conflictsListedMax = 1000;
 
@@ -82,7 +84,7 @@ async function applyRow(
   tx.put(k.kpm(row.kpmId), { sealed, panHmac, nikHmac, tahap: row.tahap });
   tx.put(k.panIndex(panHmac), row.kpmId);
   tx.put(k.nikIndex(nikHmac), row.kpmId);
-  const stored: StoredRow = {
+  const stored: RawRow = {
     bank: row.bank,
     reference: row.reference,
     regionCode: row.regionCode,
@@ -93,8 +95,8 @@ async function applyRow(
     panHmac,
     fileSha256,
   };
-  await updatePosition(tx, env, row.tahap, row.kpmId, (pos) => {
-    pos.rows.push(stored);
+  await updatePosition(tx, env, row.tahap, row.kpmId, (facts) => {
+    facts.rows.push(stored);
   });
   tally.accepted += 1;
 }

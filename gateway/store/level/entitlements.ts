@@ -9,7 +9,7 @@ import { genesisHead, type ChainHead } from '../../../protocol/messages/signed.t
 import type { AgentRecord, EntitlementSnapshot, PositionView } from '../types.ts';
 import { getJson, type Db } from './db.ts';
 import { k, range } from './keys.ts';
-import type { PanMatcher } from './pan.ts';
+import type { PanMatcher } from '../../crypto/pan-matcher.ts';
 import { kpmCategories } from '../../recon/classify.ts';
 import type { StoredPosition } from './position.ts';
 

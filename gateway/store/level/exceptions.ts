@@ -12,15 +12,10 @@ import type {
   ResolutionReason,
   WithdrawalView,
 } from '../types.ts';
+import { kpmExceptionKinds, withdrawalExceptionKinds } from '../../recon/exceptions.ts';
 import { k } from './keys.ts';
 import type { Tx } from './db.ts';
-import { exceptionView, kpmExceptionKinds, withdrawalExceptionKinds } from './queries.ts';
-
-export interface ExceptionRecord {
-  readonly id: string;
-  readonly state: ExceptionState;
-  readonly history: readonly ExceptionEvent[];
-}
+import { exceptionView, type ExceptionRecord } from './exception-view.ts';
 
 export const historyEventsMax = 1000;
 

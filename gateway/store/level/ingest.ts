@@ -7,11 +7,12 @@
  */
 import { genesisHead, type ChainHead } from '../../../protocol/messages/signed.ts';
 import type { LedgerEntry } from '../../../protocol/messages/schemas.ts';
-import { ERR_POSITION_FULL } from '../../errors.ts';
+import type { ReconEnv } from '../../recon/classify-raw.ts';
+import { addEntryFact, checkRoom, type EntitlementSetInfo } from '../../recon/facts.ts';
 import type { AgentRecord, EvidenceRecord, IngestOutcome } from '../types.ts';
 import { k } from './keys.ts';
 import type { Tx } from './db.ts';
-import { positionFactsMax, updatePosition, type ReconEnv, type StoredPosition } from './position.ts';
+import { updatePosition } from './position.ts';
 
 export interface ChainLink {
   readonly id: string;
@@ -27,21 +28,6 @@ export interface StoredEntry {
 
 export const evidencePerAgentMax = 10_000;
 
-export interface SetInfo {
-  readonly agentId: string;
-  readonly expiresAt: number;
-}
-
-function assertRoom(pos: StoredPosition): void {
-  const facts = pos.rows.length + pos.withdrawals.length + pos.reversals.length;
-  if (facts >= positionFactsMax) {
-    throw new ERR_POSITION_FULL(
-      `Cannot add to KPM ${pos.kpmId} in ${pos.tahap}: expected fewer than ${positionFactsMax} facts, found ${facts}`,
-      { kpmId: pos.kpmId, tahap: pos.tahap },
-    );
-  }
-}
-
 /** Adds one entry (accepted or evidence) to its KPM position. */
 export async function addEntryToPosition(
   tx: Tx,
@@ -51,36 +37,13 @@ export async function addEntryToPosition(
   receivedAt: number,
   fault: boolean,
 ): Promise<void> {
-  let set: SetInfo | undefined;
-  if (entry.kind === 'withdrawal') set = await tx.get<SetInfo>(k.entitlementSet(entry.entitlementSetId));
-  await updatePosition(tx, env, entry.tahap, entry.kpmId, (pos) => {
-    assertRoom(pos);
-    if (entry.kind === 'withdrawal') {
-      pos.withdrawals.push({
-        agentId: entry.agentId,
-        seq: entry.seq,
-        id: entry.id,
-        hash: entry.hash,
-        amount: entry.amount,
-        dupKey: `${entry.terminalId}|${entry.stan}|${entry.localDate}`,
-        receivedAt,
-        at: entry.at,
-        setExpiresAt: set !== undefined && set.agentId === entry.agentId ? set.expiresAt : undefined,
-        panHash: entry.panHash,
-        fault,
-        agentBank: agent.bank,
-        agentRegion: agent.regionCode,
-      });
-    } else {
-      pos.reversals.push({
-        agentId: entry.agentId,
-        seq: entry.seq,
-        reverses: entry.reverses,
-        reversesSeq: entry.reversesSeq,
-        amount: entry.amount,
-        fault,
-      });
-    }
+  const set =
+    entry.kind === 'withdrawal'
+      ? await tx.get<EntitlementSetInfo>(k.entitlementSet(entry.entitlementSetId))
+      : undefined;
+  await updatePosition(tx, env, entry.tahap, entry.kpmId, (facts) => {
+    checkRoom(facts);
+    addEntryFact(facts, entry, { receivedAt, fault, set, agent });
   });
 }
 

@@ -47,4 +47,6 @@ export const k = {
   audit: (id: string) => key('audit', id),
   token: (sha: string) => key('tok', sha),
   recon: (tahap: string, id: string) => key('recon', tahap, id),
+  /** id = agentId!nonce; expiry first so that expired nonces are one range. */
+  nonce: (expiresAt: number, id: string) => key('nonce', seq16(expiresAt), id),
 };

@@ -1,10 +1,25 @@
 /** Read-side queries over the continuous state: summaries, category pages, settlements, exceptions. */
 import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
-import { add, emptyTahapCounters, type Counters } from '../../recon/counters.ts';
-import type { ExceptionState, ExceptionView, Page, PageQuery, PositionView, WithdrawalView } from '../types.ts';
-import { getJson, parseJson, type Db } from './db.ts';
-import { k, range, sep } from './keys.ts';
-import type { ExceptionRecord } from './exceptions.ts';
+import {
+  addTahapCounters,
+  emptyTahapCounters,
+  type SettlementCounters,
+  type TahapCounters,
+} from '../../recon/counters.ts';
+import { kpmExceptionKinds, withdrawalExceptionKinds, type ExceptionKind } from '../../recon/exceptions.ts';
+import type {
+  ExceptionState,
+  ExceptionView,
+  Page,
+  PageQuery,
+  PositionView,
+  SummaryFilter,
+  WithdrawalView,
+} from '../types.ts';
+import { parseSettlementCounters, parseTahapCounters } from './counter-records.ts';
+import { parseJson, type Db } from './db.ts';
+import { exceptionView } from './exception-view.ts';
+import { range, sep } from './keys.ts';
 
 /** Most records one page request may scan when filters skip records. */
 export const pageScanRecordsMax = 100_000;
@@ -48,24 +63,11 @@ function matches(
   );
 }
 
-export async function buckets(db: Db, tahap: string): Promise<Map<string, Counters>> {
-  const out = new Map<string, Counters>();
-  for await (const [key, value] of db.iterator(range('ctr', tahap))) {
-    const [, , bank, region] = key.split(sep);
-    out.set(`${bank}/${region}`, parseJson<Counters>(key, value));
-  }
-  return out;
-}
-
-export async function summary(
-  db: Db,
-  tahap: string,
-  filter: { bank?: string | undefined; region?: string | undefined },
-): Promise<Counters> {
+export async function summary(db: Db, tahap: string, filter: SummaryFilter): Promise<TahapCounters> {
   const total = emptyTahapCounters();
   for await (const [key, value] of db.iterator(range('ctr', tahap))) {
     const [, , bank = '', regionCode = ''] = key.split(sep);
-    if (matches({ bank, regionCode }, filter)) add(total, parseJson<Counters>(key, value));
+    if (matches({ bank, regionCode }, filter)) addTahapCounters(total, parseTahapCounters(key, value));
   }
   return total;
 }
@@ -87,59 +89,11 @@ export function withdrawals(
   );
 }
 
-export async function settlements(db: Db, tahap: string): Promise<Record<string, Counters>> {
-  const out: Record<string, Counters> = {};
+export async function settlements(db: Db, tahap: string): Promise<Record<string, SettlementCounters>> {
+  const out: Record<string, SettlementCounters> = {};
   for await (const [key, value] of db.iterator(range('stl', tahap)))
-    out[key.split(sep)[2] ?? ''] = parseJson<Counters>(key, value);
+    out[key.split(sep)[2] ?? ''] = parseSettlementCounters(key, value);
   return out;
-}
-
-export const kpmExceptionKinds = [
-  'overdrawn',
-  'unclaimed',
-  'no_disbursement',
-] as const satisfies readonly KpmCategory[];
-export const withdrawalExceptionKinds = [
-  'unknown_card',
-  'duplicate',
-  'fault',
-  'late',
-] as const satisfies readonly WithdrawalCategory[];
-
-export function kpmExceptionId(tahap: string, kpmId: string): string {
-  return `K:${tahap}:${kpmId}`;
-}
-
-export function withdrawalExceptionId(tahap: string, w: { agentId: string; seq: number; hash: string }): string {
-  return `W:${tahap}:${w.agentId}:${w.seq}:${w.hash}`;
-}
-
-export async function exceptionView(
-  db: Db,
-  tahap: string,
-  kind: ExceptionView['kind'],
-  v: PositionView | WithdrawalView,
-): Promise<ExceptionView> {
-  const isWithdrawal = 'seq' in v;
-  const id = isWithdrawal ? withdrawalExceptionId(tahap, v) : kpmExceptionId(tahap, v.kpmId);
-  const record = await getJson<ExceptionRecord>(db, k.exception(id));
-  const amount = isWithdrawal
-    ? v.amount
-    : kind === 'overdrawn'
-      ? v.overdrawnExcess
-      : kind === 'unclaimed'
-        ? v.unclaimed
-        : v.failed + v.returned;
-  return {
-    id,
-    tahap,
-    kind,
-    kpmId: v.kpmId,
-    agentId: isWithdrawal ? v.agentId : undefined,
-    amount,
-    state: record?.state ?? 'open',
-    history: record?.history ?? [],
-  };
 }
 
 export function exceptions(
@@ -153,7 +107,7 @@ export function exceptions(
   ];
   return page<ExceptionView, PositionView | WithdrawalView>(db, ranges, q.after, q.limit, async (key, v) => {
     if (!matches(v, q)) return undefined;
-    const view = await exceptionView(db, tahap, key.split(sep)[2] as ExceptionView['kind'], v);
+    const view = await exceptionView(db, tahap, key.split(sep)[2] as ExceptionKind, v);
     return q.state === undefined || view.state === q.state ? view : undefined;
   });
 }

@@ -7,20 +7,29 @@
  * (one per agent). Everything is read from one snapshot, so the state cannot move under it.
  */
 import type { Snapshot } from 'classic-level';
-import type { Counters } from '../../recon/counters.ts';
-import { add, differences, emptySettlement, settlementContributions } from '../../recon/counters.ts';
 import type { Classification } from '../../recon/classify.ts';
-import type { AgentRecord } from '../types.ts';
+import { classifyRaw, type ReconEnv } from '../../recon/classify-raw.ts';
+import {
+  addSettlementCounters,
+  emptySettlementCounters,
+  emptyTahapCounters,
+  settlementContributions,
+  settlementDifferences,
+  tahapDifferences,
+  type SettlementCounters,
+} from '../../recon/counters.ts';
+import { addEntryFact, emptyFacts, factCount, type EntitlementSetInfo, type RawFacts } from '../../recon/facts.ts';
+import { sameFacts } from '../../recon/facts-equal.ts';
+import type { AgentRecord, EvidenceRecord } from '../types.ts';
+import { BucketTable } from './bucket-table.ts';
+import { parseSettlementCounters, parseTahapCounters } from './counter-records.ts';
+import { BatchCursor } from './cursor.ts';
 import type { Db } from './db.ts';
 import { parseJson } from './db.ts';
-import type { EvidenceRecord } from '../types.ts';
 import type { RowRecord } from './disbursements.ts';
-import type { SetInfo, StoredEntry } from './ingest.ts';
-import { BatchCursor } from './cursor.ts';
-import { BucketTable } from './bucket-table.ts';
-import { sameFacts } from './facts-equal.ts';
+import type { StoredEntry } from './ingest.ts';
 import { range, sep } from './keys.ts';
-import { classifyStored, emptyPosition, type ReconEnv, type StoredPosition } from './position.ts';
+import type { StoredPosition } from './position.ts';
 
 export const reconDifferencesMax = 100;
 const setCacheMax = 100_000;
@@ -31,13 +40,13 @@ const sources = ['drow', 'ent', 'evd', 'pos'] as const;
 export interface RecomputeOutput {
   kpmCount: number;
   buckets: BucketTable;
-  settlements: Map<string, Counters>;
+  settlements: Map<string, SettlementCounters>;
   differences: string[];
 }
 
 class RawReader {
   readonly #agents = new Map<string, AgentRecord | undefined>();
-  readonly #sets = new Map<string, SetInfo | undefined>();
+  readonly #sets = new Map<string, EntitlementSetInfo | undefined>();
   constructor(
     private readonly db: Db,
     private readonly snapshot: Snapshot | undefined,
@@ -53,54 +62,28 @@ class RawReader {
     return this.#agents.get(agentId);
   }
 
-  async set(setId: string): Promise<SetInfo | undefined> {
+  async set(setId: string): Promise<EntitlementSetInfo | undefined> {
     if (!this.#sets.has(setId)) {
       if (this.#sets.size >= setCacheMax) this.#sets.clear();
-      this.#sets.set(setId, await this.#get<SetInfo>(`eset${sep}${setId}`));
+      this.#sets.set(setId, await this.#get<EntitlementSetInfo>(`eset${sep}${setId}`));
     }
     return this.#sets.get(setId);
   }
 }
 
-async function addEntryFact(
-  pos: StoredPosition,
-  reader: RawReader,
-  stored: StoredEntry,
-  fault: boolean,
-): Promise<void> {
+async function addStoredEntry(facts: RawFacts, reader: RawReader, stored: StoredEntry, fault: boolean): Promise<void> {
   const e = stored.entry;
-  if (e.kind === 'reversal') {
-    pos.reversals.push({
-      agentId: e.agentId,
-      seq: e.seq,
-      reverses: e.reverses,
-      reversesSeq: e.reversesSeq,
-      amount: e.amount,
-      fault,
-    });
-    return;
-  }
-  const agent = await reader.agent(e.agentId);
-  const set = await reader.set(e.entitlementSetId);
-  pos.withdrawals.push({
-    agentId: e.agentId,
-    seq: e.seq,
-    id: e.id,
-    hash: e.hash,
-    amount: e.amount,
-    dupKey: `${e.terminalId}|${e.stan}|${e.localDate}`,
+  const withdrawal = e.kind === 'withdrawal';
+  addEntryFact(facts, e, {
     receivedAt: stored.receivedAt,
-    at: e.at,
-    setExpiresAt: set !== undefined && set.agentId === e.agentId ? set.expiresAt : undefined,
-    panHash: e.panHash,
     fault,
-    agentBank: agent?.bank ?? 'UNKNOWN',
-    agentRegion: agent?.regionCode ?? 'UNKNOWN',
+    set: withdrawal ? await reader.set(e.entitlementSetId) : undefined,
+    agent: withdrawal ? await reader.agent(e.agentId) : undefined,
   });
 }
 
 /** A disbursement row needs no look-ups, so the common KPM (rows only) is gathered without awaiting. */
-function addRow(pos: StoredPosition, key: string, value: string): void {
+function addRow(pos: RawFacts, key: string, value: string): void {
   const parts = key.split(sep);
   const r = parseJson<RowRecord>(key, value);
   const bank = parts[3] ?? '';
@@ -119,16 +102,16 @@ function addRow(pos: StoredPosition, key: string, value: string): void {
 }
 
 async function addEntry(
-  pos: StoredPosition,
+  pos: RawFacts,
   reader: RawReader,
   source: 'ent' | 'evd',
   key: string,
   value: string,
 ): Promise<void> {
-  if (source === 'ent') await addEntryFact(pos, reader, parseJson<StoredEntry>(key, value), false);
+  if (source === 'ent') await addStoredEntry(pos, reader, parseJson<StoredEntry>(key, value), false);
   else {
     const ev = parseJson<EvidenceRecord>(key, value);
-    await addEntryFact(pos, reader, { entry: ev.found, receivedAt: ev.receivedAt }, true);
+    await addStoredEntry(pos, reader, { entry: ev.found, receivedAt: ev.receivedAt }, true);
   }
 }
 
@@ -141,10 +124,10 @@ function accumulate(out: RecomputeOutput, c: Classification): void {
   for (const [agentId, delta] of settlementContributions(c)) {
     let s = out.settlements.get(agentId);
     if (s === undefined) {
-      s = emptySettlement();
+      s = emptySettlementCounters();
       out.settlements.set(agentId, s);
     }
-    add(s, delta);
+    addSettlementCounters(s, delta);
   }
   out.kpmCount += 1;
 }
@@ -164,7 +147,7 @@ function nextKpm(cursors: readonly BatchCursor[]): string | undefined {
 async function gather(
   cursors: readonly BatchCursor[],
   reader: RawReader,
-  pos: StoredPosition,
+  pos: RawFacts,
 ): Promise<StoredPosition | undefined> {
   let stored: StoredPosition | undefined;
   for (let i = 0; i < cursors.length; i++) {
@@ -193,12 +176,12 @@ export async function recompute(
   try {
     for (const c of cursors) await c.fill();
     for (let kpmId = nextKpm(cursors); kpmId !== undefined; kpmId = nextKpm(cursors)) {
-      const pos = emptyPosition(tahap, kpmId);
+      const pos = emptyFacts(tahap, kpmId);
       const stored = await gather(cursors, reader, pos);
-      const fresh = await classifyStored(pos, env);
-      if (pos.rows.length + pos.withdrawals.length + pos.reversals.length > 0) accumulate(out, fresh);
+      const fresh = await classifyRaw(pos, env);
+      if (factCount(pos) > 0) accumulate(out, fresh);
       if (stored === undefined) note(out, `position ${kpmId}: missing from the continuous state`);
-      else if (!sameFacts(stored, pos) && !sameClassification(await classifyStored(stored, env), fresh))
+      else if (!sameFacts(stored, pos) && !sameClassification(await classifyRaw(stored, env), fresh))
         note(out, `position ${kpmId}: continuous classification differs from recompute`);
     }
   } finally {
@@ -220,19 +203,22 @@ export async function compareCounters(
     const [, , bank, region] = key.split(sep);
     const bucket = `${bank}/${region}`;
     seen.add(bucket);
-    const diff = differences(out.buckets.get(bucket) ?? {}, parseJson<Counters>(key, value));
+    const diff = tahapDifferences(out.buckets.get(bucket) ?? emptyTahapCounters(), parseTahapCounters(key, value));
     if (diff.length > 0) note(out, `counters ${bucket}: ${diff.join(', ')}`);
   }
   for (const bucket of out.buckets.names()) {
     if (seen.has(bucket)) continue;
-    const diff = differences(out.buckets.get(bucket) ?? {}, {});
+    const diff = tahapDifferences(out.buckets.get(bucket) ?? emptyTahapCounters(), emptyTahapCounters());
     if (diff.length > 0) note(out, `counters ${bucket}: ${diff.join(', ')}`);
   }
-  const stored = new Map<string, Counters>();
+  const stored = new Map<string, SettlementCounters>();
   for await (const [key, value] of db.iterator({ ...range('stl', tahap), ...options }))
-    stored.set(key.split(sep)[2] ?? '', parseJson<Counters>(key, value));
+    stored.set(key.split(sep)[2] ?? '', parseSettlementCounters(key, value));
   for (const agentId of new Set([...out.settlements.keys(), ...stored.keys()])) {
-    const diff = differences(out.settlements.get(agentId) ?? {}, stored.get(agentId) ?? {});
+    const diff = settlementDifferences(
+      out.settlements.get(agentId) ?? emptySettlementCounters(),
+      stored.get(agentId) ?? emptySettlementCounters(),
+    );
     if (diff.length > 0) note(out, `settlement ${agentId}: ${diff.join(', ')}`);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The embedded LevelDB implementation of GatewayStore. One process owns the directory (LevelDB's
- * lock); all writes go through one write lock and one synced batch each.
+ * lock); all writes go through one write lock and one synced batch each, except nonce claims
+ * (nonces.ts: unsynced, outside the lock, on keys nothing else reads).
  */
 import type { ChainHead } from '../../../protocol/messages/signed.ts';
 import { genesisHead } from '../../../protocol/messages/signed.ts';
@@ -9,8 +10,10 @@ import { ulidFactory } from '../../../protocol/ids.ts';
 import { ERR_AGENT_UNKNOWN, ERR_STORE_CLOSED } from '../../errors.ts';
 import { Opener, Sealer } from '../../crypto/fast-seal.ts';
 import { KeyedHasher } from '../../crypto/keyed-hash.ts';
+import { PanMatcher } from '../../crypto/pan-matcher.ts';
 import type { DisbursementRow } from '../../import/types.ts';
-import type { Counters } from '../../recon/counters.ts';
+import type { ReconEnv } from '../../recon/classify-raw.ts';
+import type { SettlementCounters, TahapCounters } from '../../recon/counters.ts';
 import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
@@ -25,8 +28,7 @@ import {
   type ChainLink,
 } from './ingest.ts';
 import { k, range, sep } from './keys.ts';
-import { PanMatcher } from './pan.ts';
-import type { ReconEnv } from './position.ts';
+import { NonceLedger } from './nonces.ts';
 import * as Q from './queries.ts';
 import { compareCounters, recompute } from './recompute.ts';
 import { entitlementSnapshot } from './entitlements.ts';
@@ -39,10 +41,12 @@ export interface LevelStoreOptions {
   /** The gateway's HMAC key for PAN/NIK look-up hashes. */
   readonly lookupKey: string;
   readonly tahapClosesAt: Readonly<Record<string, number>>;
+  /** Live agent request nonces held at most (config nonceCacheEntriesMax); default 1,000,000. */
+  readonly nonceEntriesMax?: number;
   readonly ulid?: () => string;
 }
 
-export const snapshotRecordsMax = 1_000_000;
+export const nonceEntriesMaxDefault = 1_000_000;
 /** Most uploads committed together in one synced batch (group commit). */
 export const groupUploadsMax = 64;
 
@@ -64,8 +68,9 @@ export class LevelStore implements T.GatewayStore {
   readonly #lookupKeys = new Map<string, string | undefined>();
   readonly #pending: IngestJob[] = [];
   #draining = false;
-  /** Reconciles reading a snapshot outside the write lock; close() lets them finish. */
-  readonly #reading = new Set<Promise<unknown>>();
+  /** Work outside the write lock (reconciles reading a snapshot, nonce writes); close() lets it finish. */
+  readonly #running = new Set<Promise<unknown>>();
+  readonly #nonces: NonceLedger;
 
   private constructor(
     private readonly db: Db,
@@ -75,6 +80,7 @@ export class LevelStore implements T.GatewayStore {
     this.#hasher = new KeyedHasher(options.lookupKey);
     this.#opener = new Opener(options.sealSecretKey);
     this.#ulid = options.ulid ?? ulidFactory();
+    this.#nonces = new NonceLedger(db, options.nonceEntriesMax ?? nonceEntriesMaxDefault);
     const matcher = new PanMatcher(this.#opener);
     this.#env = {
       matcher,
@@ -96,7 +102,7 @@ export class LevelStore implements T.GatewayStore {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.#reading]);
+    await Promise.allSettled([...this.#running]);
     await this.#lock.run(() => this.db.close());
   }
 
@@ -259,20 +265,14 @@ export class LevelStore implements T.GatewayStore {
     return this.#lock.run(() => entitlementSnapshot(this.db, this.#env.matcher, agentId, tahap));
   }
 
-  recordEntitlementSet(set: {
-    setId: string;
-    agentId: string;
-    tahap: string;
-    issuedAt: number;
-    expiresAt: number;
-  }): Promise<void> {
+  recordEntitlementSet(set: T.EntitlementSetRecord): Promise<void> {
     return this.#write(async (tx) => {
       tx.put(k.entitlementSet(set.setId), set);
       return Promise.resolve();
     });
   }
 
-  summary(tahap: string, filter: { bank?: string | undefined; region?: string | undefined }): Promise<Counters> {
+  summary(tahap: string, filter: T.SummaryFilter): Promise<TahapCounters> {
     return Q.summary(this.db, tahap, filter);
   }
 
@@ -284,7 +284,7 @@ export class LevelStore implements T.GatewayStore {
     return Q.withdrawals(this.db, tahap, category, query);
   }
 
-  settlements(tahap: string): Promise<Record<string, Counters>> {
+  settlements(tahap: string): Promise<Record<string, SettlementCounters>> {
     return Q.settlements(this.db, tahap);
   }
 
@@ -295,10 +295,7 @@ export class LevelStore implements T.GatewayStore {
     return Q.exceptions(this.db, tahap, query);
   }
 
-  transitionException(
-    id: string,
-    change: { to: T.ExceptionState; reason: T.ResolutionReason | undefined; note: string; actor: string; now: number },
-  ): Promise<T.ExceptionView> {
+  transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {
     return this.#write((tx) => transitionIntoTx(tx, id, change, this.#ulid()));
   }
 
@@ -325,16 +322,24 @@ export class LevelStore implements T.GatewayStore {
     return getJson<T.TokenRecord>(this.db, k.token(tokenSha256));
   }
 
+  claimNonce(agentId: string, nonce: string, expiresAt: number, now: number): Promise<T.NonceClaim> {
+    return this.#track(this.#nonces.claim(agentId, nonce, expiresAt, now));
+  }
+
+  /** Lets close() wait for work running outside the write lock. */
+  #track<R>(run: Promise<R>): Promise<R> {
+    this.#running.add(run);
+    void run.finally(() => this.#running.delete(run)).catch(() => undefined);
+    return run;
+  }
+
   /**
    * Reads one LevelDB snapshot taken between two writes (under the write lock, so never inside a
    * batch): the recompute, the stored state it is compared with and the inputs it records all
    * describe that one moment, while uploads and imports go on. Only storing the result writes.
    */
   reconcile(tahap: string, now: number): Promise<T.ReconResult> {
-    const run = this.#reconcileAtSnapshot(tahap, now);
-    this.#reading.add(run);
-    void run.finally(() => this.#reading.delete(run)).catch(() => undefined);
-    return run;
+    return this.#track(this.#reconcileAtSnapshot(tahap, now));
   }
 
   async #reconcileAtSnapshot(tahap: string, now: number): Promise<T.ReconResult> {
@@ -378,13 +383,6 @@ export class LevelStore implements T.GatewayStore {
     const out: T.ReconResult[] = [];
     for await (const [key, value] of this.db.iterator({ ...range('recon', tahap), reverse: true, limit }))
       out.push(parseJson<T.ReconResult>(key, value));
-    return out;
-  }
-
-  async snapshot(): Promise<Map<string, string>> {
-    const out = new Map<string, string>();
-    for await (const [key, value] of this.db.iterator({ limit: snapshotRecordsMax + 1 })) out.set(key, value);
-    if (out.size > snapshotRecordsMax) throw new Error(`snapshot refused: more than ${snapshotRecordsMax} records`);
     return out;
   }
 }

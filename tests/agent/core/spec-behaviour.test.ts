@@ -91,6 +91,18 @@ describe('spec §10.3 order of the checks', () => {
     expect(code(await core.handle(withdrawal(card.pan, 200_000)))).toBe('05');
   });
 
+  it('answers 51 with the entitlement left in 54 (Sisa Bantuan), no 37 or 38; a retransmission the same', async () => {
+    await core.installEntitlementSet(signedSet());
+    await core.handle(withdrawal(card.pan, 500_000));
+    const request = withdrawal(card.pan, 300_000);
+    const declined = await core.handle(request);
+    expect(code(declined)).toBe('51');
+    expect(declined.fields[54]).toEqual([{ accountType: '00', amountType: '02', currency: '360', amount: 250_000 }]);
+    expect([declined.fields[37], declined.fields[38]]).toEqual([undefined, undefined]);
+    expect((await core.handle(request)).fields).toEqual(declined.fields);
+    expect(code(await core.handle(withdrawal(card.pan, 3_500_000)))).toBe('61');
+  });
+
   it('applies the PIN result to a 0100 too: failed 55, absent 12', async () => {
     await core.installEntitlementSet(signedSet());
     expect(code(await core.handle(balance(card.pan, { 55: pinFailed })))).toBe('55');

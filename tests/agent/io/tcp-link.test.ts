@@ -61,7 +61,7 @@ describe('TCP terminal link', () => {
         utcOffsetMinutes: 420,
       });
       expect(receipt).toContain('STRUK TARIK TUNAI');
-      expect(receipt).toContain('Jumlah       : Rp 750.000');
+      expect(receipt).toMatch(/^Jumlah +: Rp 750\.000$/m);
       expect(receipt).toContain('DISETUJUI');
       expect(receipt).toContain('Terima kasih');
       expect(receipt).not.toContain(card.pan);

@@ -84,10 +84,10 @@ describe('LevelStore.reconcile (full recompute)', () => {
     const upload = ingestSegment(store, agent.record!, [entry], 10);
     const [result] = await Promise.all([running, upload]);
     expect(result).toMatchObject({ agree: true, kpmCount: 2, inputs: { heads: {} } });
-    expect(result.totals['w.ok.count']).toBe(0);
+    expect(result.totals.withdrawalsByCategory.ok.count).toBe(0);
     const after = await store.reconcile(tahap, 6);
     expect(after).toMatchObject({ agree: true, inputs: { heads: { 'AGT-R': { seq: 1, hash: entry.hash } } } });
-    expect(after.totals['w.ok.count']).toBe(1);
+    expect(after.totals.withdrawalsByCategory.ok.count).toBe(1);
   });
 
   it(
@@ -106,7 +106,11 @@ describe('LevelStore.reconcile (full recompute)', () => {
         conflicts: 1,
         conflictList: [{ line: 9 }],
       });
-      expect(await store.summary(tahap, {})).toMatchObject({ kpm: 3, credited: 1_100_000, 'kpm.unclaimed.count': 3 });
+      expect(await store.summary(tahap, {})).toMatchObject({
+        kpm: 3,
+        credited: 1_100_000,
+        kpmByCategory: { unclaimed: { count: 3 } },
+      });
       expect((await store.reconcile(tahap, 5)).agree).toBe(true);
     },
   );

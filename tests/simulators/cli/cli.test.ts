@@ -24,14 +24,80 @@ async function sim(...argv: string[]): Promise<{ status: number; out: string; er
 }
 
 describe('edc-sim command line', () => {
-  it.each([['terminal'], ['bank', 'population'], ['bank', 'disbursements'], ['signal'], ['rig'], ['demo']])(
-    '%s %s --help prints usage and exits 0',
-    async (...command) => {
-      const result = await sim(...command.filter((c) => c !== undefined), '--help');
-      expect(result.status).toBe(0);
-      expect(result.out).toMatch(/^edc-sim /);
-    },
-  );
+  it.each([
+    ['terminal'],
+    ['bank'],
+    ['bank', 'population'],
+    ['bank', 'disbursements'],
+    ['bank', 'cards'],
+    ['signal'],
+    ['rig'],
+    ['demo'],
+  ])('%s %s --help prints usage and exits 0', async (...command) => {
+    const result = await sim(...command.filter((c) => c !== undefined), '--help');
+    expect(result.status).toBe(0);
+    expect(result.out).toMatch(/^edc-sim /);
+  });
+
+  it('--version prints the package version; bank with no subcommand lists them (exit 2)', async () => {
+    const version = await sim('--version');
+    expect(version).toEqual({ status: 0, out: 'edc-sim 0.1.0\n', err: '' });
+    const bank = await sim('bank');
+    expect(bank.status).toBe(2);
+    expect(bank.err).toContain('edc-sim bank cards --seed S --size N');
+  });
+
+  it('bank cards writes the KPM ids, card numbers and PINs of one bank, and the ids file for agents add', async () => {
+    const out = join(dir, 'bri-cards.csv');
+    const ids = join(dir, 'bri-kpm.txt');
+    const result = await sim(
+      'bank',
+      'cards',
+      '--seed',
+      '1',
+      '--size',
+      '40',
+      '--bank',
+      'BRI',
+      '--out',
+      out,
+      '--kpm-ids',
+      ids,
+    );
+    expect(result.status).toBe(0);
+    const rows = (await readFile(out, 'utf8')).trim().split('\n');
+    expect(rows[0]).toBe('kpm_id,bank,region_code,pan,pin,rupiah_per_tahap');
+    // Seed 1: the population's 9th KPM is the first of BRI (the README's walkthrough uses it).
+    expect(rows[1]).toBe('KPM-0000000009,BRI,1671112024,6032980000000085,691999,1350000');
+    expect(rows.slice(1).every((row) => /^KPM-[0-9]{10},BRI,[0-9]{10},[0-9]{16,19},[0-9]{6},[0-9]+$/.test(row))).toBe(
+      true,
+    );
+    expect((await readFile(ids, 'utf8')).trim().split('\n')).toEqual(rows.slice(1).map((row) => row.split(',')[0]));
+    const population = join(dir, 'kpm.jsonl');
+    await sim('bank', 'population', '--seed', '1', '--size', '40', '--out', population);
+    const bri = (await readFile(population, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kpmId: string; bank: string; pan: string; pin: string })
+      .filter((kpm) => kpm.bank === 'BRI');
+    expect(bri.map((k) => `${k.kpmId},${k.pan},${k.pin}`)).toEqual(
+      rows
+        .slice(1)
+        .map((row) => row.split(','))
+        .map((c) => `${c[0]},${c[3]},${c[4]}`),
+    );
+  });
+
+  it('bank cards refuses an existing --kpm-ids file before writing the cards file (exit 1)', async () => {
+    const out = join(dir, 'cards.csv');
+    const ids = join(dir, 'ids.txt');
+    await import('node:fs/promises').then((fs) => fs.writeFile(ids, 'keep\n'));
+    const result = await sim('bank', 'cards', '--seed', '1', '--size', '10', '--out', out, '--kpm-ids', ids);
+    expect(result.status).toBe(1);
+    expect(result.err).toMatch(/^edc-sim: EDC_ERR_SIM_OUTPUT: Cannot write .*ids\.txt: expected no file there/);
+    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+    expect(await readFile(ids, 'utf8')).toBe('keep\n');
+  });
 
   it.each([
     [['rig', '--agents', 'two']],

@@ -61,7 +61,7 @@ describe('--baud: every standard serial rate, end to end', () => {
         script,
       );
       expect(result).toMatchObject({ status: 0, out: 'echo: 00\n' });
-      expect(result.err).toMatch(/Signed on \(00\)/);
+      expect(result.err).toMatch(/Terhubung ke agen \(00\)/);
     },
   );
 

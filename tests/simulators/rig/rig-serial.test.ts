@@ -6,10 +6,10 @@ describe('field rig over serial (socat) and TCP links', () => {
     'runRig() with outages and every attack loses or duplicates no approved withdrawal,' +
       ' catches every attack by its own detection and balances the tahap',
     async () => {
-      const report = await runRig({ seed: 11, agents: 4, terminals: 2, kpm: 150, serialAgents: 1, outagesPerAgent: 2 });
+      const report = await runRig({ seed: 11, agents: 3, terminals: 2, kpm: 150, serialAgents: 1, outagesPerAgent: 2 });
       const r = report.result;
-      expect(r.links).toEqual({ tcpAgents: 3, serialAgents: 1 });
-      expect(r.outageWindows).toBe(8);
+      expect(r.links).toEqual({ tcpAgents: 2, serialAgents: 1 });
+      expect(r.outageWindows).toBe(6);
       expect(r.invariants.map((i) => [i.id, i.violations])).toEqual([1, 2, 3, 4, 5].map((id) => [id, []]));
       const attack = (name: string) => r.attacks.find((a) => a.name === name)!;
       expect(r.attacks.map((a) => [a.name, a.caught])).toEqual([
@@ -37,10 +37,10 @@ describe('field rig over serial (socat) and TCP links', () => {
       expect(attack('doubleSpendUpload')).toMatchObject({ gatewayStatus: 200, evidence: 2 });
       expect(r.reconciliation.withdrawals.duplicate!.count).toBe(1);
       expect(r.reconciliation.withdrawals.unknown_card!.count).toBe(1);
-      // Honest and double-spending agents: every ledger entry reached the gateway once, nothing more.
-      const whole = r.entries.filter((e) => e.role === 'honest' || e.role === 'doubleSpender');
-      expect(whole.map((e) => e.role)).toEqual(['doubleSpender', 'honest']);
-      for (const e of whole) expect(e.gateway).toBe(e.ledger);
+      // The honest agent, and the compromised one (its chain plus what its firmware appended):
+      // every ledger entry reached the gateway once, nothing more.
+      expect(r.entries.map((e) => e.role)).toEqual(['cloned', 'tampered', 'honest']);
+      for (const e of [r.entries[0]!, r.entries[2]!]) expect(e.gateway).toBe(e.ledger);
       expect(r.transactions.approved).toBeGreaterThan(50);
       const t = r.reconciliation.totals;
       expect(t.disbursed).toBe(t.withdrawn! + t.unclaimed! + t.failed! + t.returned!);

@@ -1,15 +1,16 @@
 /**
- * Whether a stored position holds exactly the facts the recompute rebuilt from raw records.
+ * Whether two sets of a KPM's raw facts are exactly equal (the recompute asks it of the stored
+ * continuous position and the facts it rebuilt from raw records).
  * Classification is a pure function of the facts (and of the environment, which is the same for
  * both), so equal facts have equal classifications: the recompute classifies the stored
  * position only when its facts differ, instead of classifying every KPM twice and comparing
  * serialised results. Field by field, in the same order; any difference (order included) sends
  * the KPM to the exact comparison of classifications.
  */
-import type { ReversalFact } from '../../recon/classify.ts';
-import type { StoredPosition, StoredRow, StoredWithdrawal } from './position.ts';
+import type { ReversalFact } from './classify.ts';
+import type { RawFacts, RawRow, RawWithdrawal } from './facts.ts';
 
-function sameRow(a: StoredRow, b: StoredRow): boolean {
+function sameRow(a: RawRow, b: RawRow): boolean {
   return (
     a.bank === b.bank &&
     a.reference === b.reference &&
@@ -23,7 +24,7 @@ function sameRow(a: StoredRow, b: StoredRow): boolean {
   );
 }
 
-function sameWithdrawal(a: StoredWithdrawal, b: StoredWithdrawal): boolean {
+function sameWithdrawal(a: RawWithdrawal, b: RawWithdrawal): boolean {
   return (
     a.agentId === b.agentId &&
     a.seq === b.seq &&
@@ -58,7 +59,7 @@ function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boo
   return true;
 }
 
-export function sameFacts(a: StoredPosition, b: StoredPosition): boolean {
+export function sameFacts(a: RawFacts, b: RawFacts): boolean {
   return (
     a.tahap === b.tahap &&
     a.kpmId === b.kpmId &&

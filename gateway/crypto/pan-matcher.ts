@@ -4,8 +4,8 @@
  * and hashing it per check would dominate ingest and recompute, so results are cached by
  * (agent, row panHmac), bounded.
  */
-import { keyedHash } from '../../../protocol/crypto/seal.ts';
-import type { Opener } from '../../crypto/fast-seal.ts';
+import { keyedHash } from '../../protocol/crypto/seal.ts';
+import type { Opener } from './fast-seal.ts';
 
 const cacheEntriesMax = 200_000;
 

@@ -1,0 +1,48 @@
+/**
+ * When each agent last reached this gateway process with a request that succeeded, and with
+ * what: the staff Agen screen and /metrics show it (last sync, agents behind). Kept in memory,
+ * one record per enrolled agent that called (bounded by agentsTrackedMax), so it starts empty
+ * after a restart and is per replica; the durable per-agent record belongs in the store.
+ */
+export const agentsTrackedMax = 100_000;
+
+export interface AgentContact {
+  /** Last 2xx answer to any agent route. */
+  readonly lastContactAt: number;
+  /** Last 2xx upload (entries acknowledged), undefined when none since start. */
+  readonly lastUploadAt: number | undefined;
+  /** Last entitlement set issued. */
+  readonly lastEntitlementAt: number | undefined;
+}
+
+export type AgentRoute = 'upload' | 'entitlements' | 'head';
+
+export class AgentActivity {
+  readonly #contacts = new Map<string, AgentContact>();
+
+  record(agentId: string, route: AgentRoute, at: number): void {
+    const old = this.#contacts.get(agentId);
+    if (old === undefined && this.#contacts.size >= agentsTrackedMax) return;
+    this.#contacts.set(agentId, {
+      lastContactAt: at,
+      lastUploadAt: route === 'upload' ? at : old?.lastUploadAt,
+      lastEntitlementAt: route === 'entitlements' ? at : old?.lastEntitlementAt,
+    });
+  }
+
+  get(agentId: string): AgentContact | undefined {
+    return this.#contacts.get(agentId);
+  }
+
+  all(): ReadonlyMap<string, AgentContact> {
+    return this.#contacts;
+  }
+}
+
+/** Which agent route a matched URL pattern is (undefined: not an agent route). */
+export function agentRouteOf(url: string | undefined): AgentRoute | undefined {
+  if (url === '/v1/agents/:agentId/uploads') return 'upload';
+  if (url === '/v1/agents/:agentId/entitlements') return 'entitlements';
+  if (url === '/v1/agents/:agentId/head') return 'head';
+  return undefined;
+}

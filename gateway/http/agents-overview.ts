@@ -1,0 +1,99 @@
+/**
+ * The Agen screen's rows and the agent gauges of /metrics: each enrolled agent with the head
+ * the gateway holds for its chain, its last successful request to this process (AgentActivity)
+ * and whether it is behind. An active agent is behind when its last contact is older than
+ * `behindAfterMs`; one never seen since this process started is `unknown`, not behind, because a
+ * restart would otherwise flag every agent at once.
+ */
+import type { AgentRecord, Page } from '../store/types.ts';
+import type { GatewayContext } from './context.ts';
+import { lastSyncAgeOf, type AgentGaugeValues, type LastSyncAge } from './metrics.ts';
+
+export const behindAfterMsDefault = 24 * 3_600_000;
+/** Most agents one scrape walks (the gauges then cover the first ones in id order). */
+export const agentsScannedMax = 100_000;
+
+export interface AgentOverview {
+  readonly agentId: string;
+  readonly bank: string;
+  readonly regionCode: string;
+  readonly status: AgentRecord['status'];
+  readonly flagged: boolean;
+  readonly flags: AgentRecord['flags'];
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+  /** The last entry of the agent's chain this gateway holds. */
+  readonly gatewayHeadSeq: number;
+  readonly lastContactAt: number | null;
+  readonly lastUploadAt: number | null;
+  readonly lastEntitlementAt: number | null;
+  readonly sync: 'ok' | 'behind' | 'unknown';
+}
+
+type Ctx = Pick<GatewayContext, 'store' | 'activity' | 'now'>;
+
+function syncOf(agent: AgentRecord, lastContactAt: number | undefined, now: number, behindAfterMs: number) {
+  if (agent.status !== 'active') return 'ok' as const;
+  if (lastContactAt === undefined) return 'unknown' as const;
+  return now - lastContactAt >= behindAfterMs ? ('behind' as const) : ('ok' as const);
+}
+
+export async function overviewOf(ctx: Ctx, agent: AgentRecord, behindAfterMs: number): Promise<AgentOverview> {
+  const contact = ctx.activity.get(agent.agentId);
+  const head = await ctx.store.head(agent.agentId);
+  return {
+    agentId: agent.agentId,
+    bank: agent.bank,
+    regionCode: agent.regionCode,
+    status: agent.status,
+    flagged: agent.flagged,
+    flags: agent.flags,
+    createdAt: agent.createdAt,
+    revokedAt: agent.revokedAt ?? null,
+    gatewayHeadSeq: head.seq,
+    lastContactAt: contact?.lastContactAt ?? null,
+    lastUploadAt: contact?.lastUploadAt ?? null,
+    lastEntitlementAt: contact?.lastEntitlementAt ?? null,
+    sync: syncOf(agent, contact?.lastContactAt, ctx.now(), behindAfterMs),
+  };
+}
+
+export async function agentsOverview(
+  ctx: Ctx,
+  query: { readonly after?: string | undefined; readonly limit: number; readonly behindAfterMs: number },
+): Promise<Page<AgentOverview>> {
+  const page = await ctx.store.listAgents({ after: query.after, limit: query.limit });
+  const items: AgentOverview[] = [];
+  for (const agent of page.items) items.push(await overviewOf(ctx, agent, query.behindAfterMs));
+  return { items, next: page.next };
+}
+
+function bump<K>(map: Map<K, number>, key: K): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+/** Counts for the agent gauges: active agents by bank (behind, last-sync age), flagged agents by bank. */
+export async function agentGauges(ctx: Ctx): Promise<AgentGaugeValues> {
+  const behindByBank = new Map<string, number>();
+  const flaggedByBank = new Map<string, number>();
+  const byLastSync = new Map<string, Map<LastSyncAge, number>>();
+  const now = ctx.now();
+  let after: string | undefined;
+  let scanned = 0;
+  do {
+    const page = await ctx.store.listAgents({ after, limit: 1000 });
+    for (const agent of page.items) {
+      if (agent.flagged) bump(flaggedByBank, agent.bank);
+      if (agent.status !== 'active') continue;
+      const last = ctx.activity.get(agent.agentId)?.lastContactAt;
+      const ages = byLastSync.get(agent.bank) ?? new Map<LastSyncAge, number>();
+      byLastSync.set(agent.bank, ages);
+      bump(ages, lastSyncAgeOf(last === undefined ? undefined : now - last));
+      behindByBank.set(agent.bank, behindByBank.get(agent.bank) ?? 0);
+      if (syncOf(agent, last, now, behindAfterMsDefault) === 'behind') bump(behindByBank, agent.bank);
+    }
+    scanned += page.items.length;
+    after = page.next;
+  } while (after !== undefined && scanned < agentsScannedMax);
+  return { behindByBank, byLastSync, flaggedByBank };
+}

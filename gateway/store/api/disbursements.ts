@@ -1,0 +1,56 @@
+/** Disbursements and entitlements: the banks' rows, imported files, and the sets issued to agents. */
+import type { Entitlement, Limits } from '../../../protocol/messages/schemas.ts';
+import type { DisbursementRow } from '../../import/types.ts';
+
+export interface DisbursementOutcome {
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly conflicts: number;
+  /** The first conflictsListedMax conflicts (no personal data). */
+  readonly conflictList: readonly {
+    readonly line: number;
+    readonly kpmId: string;
+    readonly reference: string;
+    readonly reason: string;
+  }[];
+}
+
+export interface ImportedFile {
+  readonly fileSha256: string;
+  readonly bank: string;
+  readonly tahap: string;
+  readonly firstImportedAt: number;
+}
+
+export interface EntitlementSnapshot {
+  readonly basedOnSeq: number;
+  readonly lookupKey: string;
+  readonly limits: Limits | undefined;
+  readonly entitlements: readonly Entitlement[];
+}
+
+export interface EntitlementSetRecord {
+  readonly setId: string;
+  readonly agentId: string;
+  readonly tahap: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+export interface DisbursementStore {
+  /**
+   * Stores rows atomically with their reconciliation effects: a row already held (bank + tahap +
+   * kpmId + reference) is a duplicate, or a conflict when its amount or status differs (not applied).
+   */
+  applyDisbursements(
+    rows: readonly DisbursementRow[],
+    options: { readonly fileSha256: string; readonly now: number },
+  ): Promise<DisbursementOutcome>;
+  /** Imported files, of one tahap or of all. */
+  importedFiles(tahap: string | undefined): Promise<ImportedFile[]>;
+  /** The latest tahap with imported rows or entries. */
+  latestTahap(): Promise<string | undefined>;
+  /** What the agent may pay out in the tahap, read together with its head. */
+  entitlementSnapshot(agentId: string, tahap: string): Promise<EntitlementSnapshot>;
+  recordEntitlementSet(set: EntitlementSetRecord): Promise<void>;
+}

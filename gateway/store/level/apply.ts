@@ -1,0 +1,43 @@
+/**
+ * Applies a projection's changes (recon/project.ts) into a LevelDB batch: category index records
+ * removed then put, and each counter and settlement delta added to the stored record (a bucket or
+ * settlement that sums to zero is deleted, so the key space holds only what has figures).
+ */
+import {
+  addSettlementCounters,
+  addTahapCounters,
+  emptySettlementCounters,
+  emptyTahapCounters,
+  isZeroSettlement,
+  isZeroTahap,
+} from '../../recon/counters.ts';
+import type { ReconChanges } from '../../recon/project.ts';
+import { checkSettlementCounters, checkTahapCounters } from './counter-records.ts';
+import type { Tx } from './db.ts';
+import { k } from './keys.ts';
+
+export async function applyChanges(tx: Tx, changes: ReconChanges): Promise<void> {
+  const { tahap } = changes;
+  for (const r of changes.kpmIndex.remove) tx.del(k.kpmCategory(tahap, r.category, r.kpmId));
+  for (const v of changes.kpmIndex.put) tx.put(k.kpmCategory(tahap, v.category, v.kpmId), v);
+  for (const r of changes.withdrawalIndex.remove)
+    tx.del(k.withdrawalCategory(tahap, r.category, r.agentId, r.seq, r.hash));
+  for (const v of changes.withdrawalIndex.put)
+    tx.put(k.withdrawalCategory(tahap, v.category, v.agentId, v.seq, v.hash), v);
+  for (const b of changes.counters) {
+    const key = k.counters(tahap, b.bank, b.regionCode);
+    const stored = await tx.get<unknown>(key);
+    const ctr = stored === undefined ? emptyTahapCounters() : checkTahapCounters(key, stored);
+    addTahapCounters(ctr, b.delta);
+    if (isZeroTahap(ctr)) tx.del(key);
+    else tx.put(key, ctr);
+  }
+  for (const s of changes.settlements) {
+    const key = k.settlement(tahap, s.agentId);
+    const stored = await tx.get<unknown>(key);
+    const stl = stored === undefined ? emptySettlementCounters() : checkSettlementCounters(key, stored);
+    addSettlementCounters(stl, s.delta);
+    if (isZeroSettlement(stl)) tx.del(key);
+    else tx.put(key, stl);
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * An exception as staff see it: the category view that makes it an exception (recon/exceptions.ts
+ * names it and its amount) joined with its workflow record (`exc!id`: state and history), which
+ * outlives a category change so history is kept. Both the exception pages (queries.ts) and the
+ * workflow (exceptions.ts) read it here.
+ */
+import { exceptionAmount, exceptionIdOf, type ExceptionKind } from '../../recon/exceptions.ts';
+import type { ExceptionEvent, ExceptionState, ExceptionView, PositionView, WithdrawalView } from '../types.ts';
+import { getJson, type Db } from './db.ts';
+import { k } from './keys.ts';
+
+export interface ExceptionRecord {
+  readonly id: string;
+  readonly state: ExceptionState;
+  readonly history: readonly ExceptionEvent[];
+}
+
+export async function exceptionView(
+  db: Db,
+  tahap: string,
+  kind: ExceptionKind,
+  v: PositionView | WithdrawalView,
+): Promise<ExceptionView> {
+  const id = exceptionIdOf(tahap, v);
+  const record = await getJson<ExceptionRecord>(db, k.exception(id));
+  return {
+    id,
+    tahap,
+    kind,
+    kpmId: v.kpmId,
+    agentId: 'seq' in v ? v.agentId : undefined,
+    amount: exceptionAmount(kind, v),
+    state: record?.state ?? 'open',
+    history: record?.history ?? [],
+  };
+}

@@ -1,0 +1,254 @@
+/**
+ * recon/project.ts: the pure projection every store applies. The property: applying the
+ * projected changes of every single change, in order, to an empty state gives exactly the state
+ * built from scratch from the final classifications (what a full recompute sums), whatever the
+ * order of rows, withdrawals, reversals and evidence; and each change's removes name records that
+ * exist, so a store never has to guess.
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  classifyPosition,
+  type Classification,
+  type PositionFacts,
+  type RowFact,
+  type WithdrawalFact,
+} from '../../../gateway/recon/classify.ts';
+import {
+  addSettlementCounters,
+  addTahapCounters,
+  emptySettlementCounters,
+  emptyTahapCounters,
+  isZeroSettlement,
+  isZeroTahap,
+  settlementContributions,
+  tahapContribution,
+  type SettlementCounters,
+  type TahapCounters,
+} from '../../../gateway/recon/counters.ts';
+import { projectChange, type ReconChanges } from '../../../gateway/recon/project.ts';
+import { positionView, withdrawalViews, type PositionView, type WithdrawalView } from '../../../gateway/recon/views.ts';
+
+const tahap = '2026-IV';
+
+/** The derived state as a store would hold it: buckets, settlements and the two indexes. */
+interface Model {
+  counters: Map<string, TahapCounters>;
+  settlements: Map<string, SettlementCounters>;
+  kpmIndex: Map<string, PositionView>;
+  withdrawalIndex: Map<string, WithdrawalView>;
+}
+
+const emptyModel = (): Model => ({
+  counters: new Map(),
+  settlements: new Map(),
+  kpmIndex: new Map(),
+  withdrawalIndex: new Map(),
+});
+const wKey = (w: { category: string; agentId: string; seq: number; hash: string }) =>
+  `${w.category}/${w.agentId}/${w.seq}/${w.hash}`;
+
+/** Applies changes as every store must: removes (which must exist) before puts, deltas added, zeros dropped. */
+function apply(model: Model, changes: ReconChanges): void {
+  for (const r of changes.kpmIndex.remove) expect(model.kpmIndex.delete(`${r.category}/${r.kpmId}`)).toBe(true);
+  for (const v of changes.kpmIndex.put) model.kpmIndex.set(`${v.category}/${v.kpmId}`, v);
+  for (const r of changes.withdrawalIndex.remove) expect(model.withdrawalIndex.delete(wKey(r))).toBe(true);
+  for (const v of changes.withdrawalIndex.put) model.withdrawalIndex.set(wKey(v), v);
+  for (const b of changes.counters) {
+    const key = `${b.bank}/${b.regionCode}`;
+    const c = model.counters.get(key) ?? emptyTahapCounters();
+    addTahapCounters(c, b.delta);
+    if (isZeroTahap(c)) model.counters.delete(key);
+    else model.counters.set(key, c);
+  }
+  for (const s of changes.settlements) {
+    const c = model.settlements.get(s.agentId) ?? emptySettlementCounters();
+    addSettlementCounters(c, s.delta);
+    if (isZeroSettlement(c)) model.settlements.delete(s.agentId);
+    else model.settlements.set(s.agentId, c);
+  }
+}
+
+/** The same state built from scratch: each KPM's final classification contributed once. */
+function fromScratch(final: Map<string, Classification>): Model {
+  const model = emptyModel();
+  for (const [kpmId, c] of final) {
+    const key = `${c.bank}/${c.regionCode}`;
+    const counters = model.counters.get(key) ?? emptyTahapCounters();
+    addTahapCounters(counters, tahapContribution(c));
+    model.counters.set(key, counters);
+    for (const [agentId, s] of settlementContributions(c)) {
+      const into = model.settlements.get(agentId) ?? emptySettlementCounters();
+      addSettlementCounters(into, s);
+      model.settlements.set(agentId, into);
+    }
+    model.kpmIndex.set(`${c.category}/${kpmId}`, positionView(kpmId, c));
+    for (const v of withdrawalViews(kpmId, c)) model.withdrawalIndex.set(wKey(v), v);
+  }
+  return model;
+}
+
+const kpmIds = ['KPM-1', 'KPM-2', 'KPM-3'];
+const rowArb = fc.record({
+  kind: fc.constant('row' as const),
+  kpm: fc.nat({ max: 2 }),
+  bank: fc.constantFrom('BRI', 'BNI'),
+  regionCode: fc.constantFrom('3201010001', '3301010001'),
+  amount: fc.integer({ min: 1, max: 5 }).map((n) => n * 100_000),
+  status: fc.constantFrom<RowFact['status']>('credited', 'credited', 'failed', 'returned'),
+});
+const withdrawalArb = fc.record({
+  kind: fc.constant('withdrawal' as const),
+  kpm: fc.nat({ max: 2 }),
+  agentId: fc.constantFrom('AGT-A', 'AGT-B'),
+  amount: fc.integer({ min: 1, max: 4 }).map((n) => n * 100_000),
+  dup: fc.nat({ max: 2 }),
+  panOk: fc.boolean(),
+  expired: fc.boolean(),
+  fault: fc.boolean(),
+});
+const reversalArb = fc.record({ kind: fc.constant('reversal' as const), kpm: fc.nat({ max: 2 }), pick: fc.nat() });
+const stepArb = fc.oneof(rowArb, withdrawalArb, reversalArb);
+type Step = typeof stepArb extends fc.Arbitrary<infer S> ? S : never;
+
+/** The KPM's facts after one more step (a new object: facts are never changed in place). */
+function grow(facts: PositionFacts, step: Step, i: number): PositionFacts {
+  if (step.kind === 'row') {
+    const row: RowFact = { ...step, reference: `R${i}` };
+    return { ...facts, rows: [...facts.rows, row] };
+  }
+  if (step.kind === 'withdrawal') {
+    const w: WithdrawalFact = {
+      agentId: step.agentId,
+      seq: i,
+      id: `W${i}`,
+      hash: `h${i}`,
+      amount: step.amount,
+      dupKey: `T|${step.dup}|1122`,
+      receivedAt: i,
+      at: 10,
+      setExpiresAt: step.expired ? 5 : 1_000,
+      panOk: step.panOk,
+      fault: step.fault,
+      agentBank: 'BRI',
+      agentRegion: '3201010001',
+    };
+    return { ...facts, withdrawals: [...facts.withdrawals, w] };
+  }
+  const target = facts.withdrawals[step.pick % Math.max(1, facts.withdrawals.length)];
+  if (target === undefined) return facts;
+  const reversal = {
+    agentId: target.agentId,
+    seq: 10_000 + i,
+    reverses: target.id,
+    reversesSeq: target.seq,
+    amount: target.amount,
+    fault: false,
+  };
+  return { ...facts, reversals: [...facts.reversals, reversal] };
+}
+
+describe('projectChange', () => {
+  it('applied change by change, equals the state built from the final classifications', () => {
+    fc.assert(
+      fc.property(fc.array(stepArb, { minLength: 1, maxLength: 30 }), (steps) => {
+        const facts = new Map<string, PositionFacts>();
+        const classified = new Map<string, Classification>();
+        const model = emptyModel();
+        steps.forEach((step, i) => {
+          const kpmId = kpmIds[step.kpm]!;
+          const before = facts.get(kpmId) ?? { tahap, kpmId, rows: [], withdrawals: [], reversals: [] };
+          const after = grow(before, step, i);
+          if (after === before) return;
+          facts.set(kpmId, after);
+          const next = classifyPosition(after, { closesAt: undefined });
+          apply(model, projectChange({ tahap, kpmId, before: classified.get(kpmId), after: next }));
+          classified.set(kpmId, next);
+        });
+        const expected = fromScratch(classified);
+        expect(Object.fromEntries(model.counters)).toEqual(Object.fromEntries(expected.counters));
+        expect(Object.fromEntries(model.settlements)).toEqual(Object.fromEntries(expected.settlements));
+        expect(Object.fromEntries(model.kpmIndex)).toEqual(Object.fromEntries(expected.kpmIndex));
+        expect(Object.fromEntries(model.withdrawalIndex)).toEqual(Object.fromEntries(expected.withdrawalIndex));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  const row = (amount: number, regionCode = '3201010001'): RowFact => ({
+    bank: 'BRI',
+    reference: `R${amount}${regionCode}`,
+    regionCode,
+    amount,
+    status: 'credited',
+  });
+  const facts = (rows: RowFact[], withdrawals: WithdrawalFact[] = []): PositionFacts => ({
+    tahap,
+    kpmId: 'KPM-1',
+    rows,
+    withdrawals,
+    reversals: [],
+  });
+  const drawn = (amount: number): WithdrawalFact => ({
+    agentId: 'AGT-A',
+    seq: 1,
+    id: 'W1',
+    hash: 'h1',
+    amount,
+    dupKey: 'T|1|1122',
+    receivedAt: 1,
+    at: 1,
+    setExpiresAt: 10,
+    panOk: true,
+    fault: false,
+    agentBank: 'BNI',
+    agentRegion: '3301010001',
+  });
+  const classify = (f: PositionFacts) => classifyPosition(f, { closesAt: undefined });
+
+  it('is deterministic and empty when nothing moves', () => {
+    const c = classify(facts([row(500_000)], [drawn(100_000)]));
+    const change = { tahap, kpmId: 'KPM-1', before: c, after: structuredClone(c) };
+    expect(projectChange(change)).toEqual({
+      tahap,
+      kpmId: 'KPM-1',
+      counters: [],
+      settlements: [],
+      kpmIndex: { remove: [], put: [] },
+      withdrawalIndex: { remove: [], put: [] },
+    });
+    const moved = { ...change, before: undefined };
+    expect(JSON.stringify(projectChange(moved))).toBe(JSON.stringify(projectChange(moved)));
+  });
+
+  it('a withdrawal moves the KPM from unclaimed to partial: index moved, one bucket delta, one settlement', () => {
+    const before = classify(facts([row(500_000)]));
+    const after = classify(facts([row(500_000)], [drawn(200_000)]));
+    const out = projectChange({ tahap, kpmId: 'KPM-1', before, after });
+    expect(out.kpmIndex.remove).toEqual([{ category: 'unclaimed', kpmId: 'KPM-1' }]);
+    expect(out.kpmIndex.put).toMatchObject([{ category: 'partial', drawn: 200_000, unclaimed: 300_000 }]);
+    expect(out.withdrawalIndex).toMatchObject({ remove: [], put: [{ category: 'ok', seq: 1, amount: 200_000 }] });
+    expect(out.counters).toHaveLength(1);
+    expect(out.counters[0]!.delta).toMatchObject({
+      kpm: 0,
+      drawn: 200_000,
+      withdrawn: 200_000,
+      unclaimed: -200_000,
+      kpmByCategory: { unclaimed: { count: -1, credited: -500_000 }, partial: { count: 1, credited: 500_000 } },
+      withdrawalsByCategory: { ok: { count: 1, amount: 200_000 } },
+    });
+    expect(out.settlements).toMatchObject([{ agentId: 'AGT-A', delta: { payable: 200_000, claimed: 200_000 } }]);
+  });
+
+  it("a first row moves a KPM known only from a withdrawal out of the agent's bucket into the row's", () => {
+    const before = classify(facts([], [drawn(100_000)]));
+    const after = classify(facts([row(500_000)], [drawn(100_000)]));
+    const out = projectChange({ tahap, kpmId: 'KPM-1', before, after });
+    expect(out.counters.map((b) => [b.bank, b.regionCode, b.delta.kpm])).toEqual([
+      ['BNI', '3301010001', -1],
+      ['BRI', '3201010001', 1],
+    ]);
+    expect(out.withdrawalIndex.remove).toEqual([{ category: 'unknown_card', agentId: 'AGT-A', seq: 1, hash: 'h1' }]);
+    expect(out.withdrawalIndex.put).toMatchObject([{ category: 'ok', bank: 'BRI', regionCode: '3201010001' }]);
+  });
+});

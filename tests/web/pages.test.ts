@@ -1,0 +1,269 @@
+/**
+ * The staff web app and the agent status page in real Chromium, against the field rig's own
+ * gateway and agents (demo preset, fewer KPM), kept running through runRig's keep hook: one rig
+ * and one browser for the whole file. Screenshots go to .tmp/screenshots (test artifacts).
+ */
+import { readFile } from 'node:fs/promises';
+import { parse } from 'csv-parse/sync';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newToken } from '../../gateway/http/staff-auth.ts';
+import type { Role } from '../../gateway/store/types.ts';
+import { rigPresets, runRig, type RigLive } from '../../simulators/rig/index.ts';
+import { count } from '../../web/shared/format.ts';
+import { staffText, type StaffTextKey } from '../../web/staff/text.ts';
+import { chromiumAvailable, desktop, documentWidth, launch, phone, shot } from './browser.ts';
+
+const enabled = chromiumAvailable();
+const tahap = '2026-IV';
+let live: RigLive;
+let release: () => void = () => undefined;
+let rigDone: Promise<unknown> = Promise.resolve();
+let browser: BrowserContext;
+let closeBrowser: () => Promise<void> = () => Promise.resolve();
+const tokens = {} as Record<Role, string>;
+
+async function startRig(): Promise<void> {
+  let ready!: (l: RigLive) => void;
+  const started = new Promise<RigLive>((r) => (ready = r));
+  const held = new Promise<void>((r) => (release = r));
+  rigDone = runRig({ ...rigPresets.demo, kpm: 120 }, undefined, {
+    keep: async (l) => {
+      ready(l);
+      await held;
+    },
+  });
+  live = await Promise.race([started, rigDone.then(() => Promise.reject(new Error('rig ended before keep')))]);
+  for (const role of ['viewer', 'reconciler', 'admin'] as const) {
+    const { token, record } = newToken(role, `ui-${role}`, Date.now());
+    await live.gateway.store.putToken(record);
+    tokens[role] = token;
+  }
+}
+
+async function staffApi<T>(path: string): Promise<T> {
+  const r = await fetch(`${live.gateway.url}/v1/staff${path}`, {
+    headers: { authorization: `Bearer ${tokens.admin}` },
+  });
+  return (await r.json()) as T;
+}
+
+/** Opens the staff app at `hash`, signs in with the keyboard (Tab to the field, Enter to submit). */
+async function signIn(role: Role, size = desktop, hash = ''): Promise<Page> {
+  const page = await browser.newPage();
+  await page.setViewportSize(size);
+  await page.goto(`${live.gateway.url}/dashboard${hash}`);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(tokens[role]);
+  await page.keyboard.press('Enter');
+  await page.getByTestId('who').waitFor();
+  return page;
+}
+
+function rp(n: number): string {
+  return `Rp ${String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.')}`;
+}
+
+describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
+  beforeAll(async () => {
+    await startRig();
+    ({ browser, close: closeBrowser } = await launch());
+  }, 180_000);
+
+  afterAll(async () => {
+    await closeBrowser();
+    release();
+    await rigDone;
+  }, 60_000);
+
+  it('refuses an unknown token with a coded error in the alert region', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${live.gateway.url}/dashboard`);
+    await page.getByLabel('Token staf').fill('edcst_not-a-real-token-at-all');
+    await page.getByRole('button', { name: 'Masuk' }).click();
+    await expect.poll(() => page.getByTestId('alert').textContent()).toContain('EDC_ERR_STAFF_UNAUTHENTICATED');
+    expect(await page.getByTestId('alert').getAttribute('aria-live')).toBe('assertive');
+    await shot(page, 'staff-signin-error');
+    await page.close();
+  });
+
+  it('Ringkasan shows the identity to the rupiah and drills down to the KPMs behind a figure', async () => {
+    type Tally = { count: number };
+    const { counters } = await staffApi<{
+      counters: Record<string, number> & { kpmByCategory: Record<string, Tally> };
+    }>(`/tahap/${tahap}/summary`);
+    const page = await signIn('reconciler');
+    await page.getByTestId('identity').waitFor();
+    expect(await page.getByTestId('balanced').textContent()).toBe('Seimbang sampai rupiah');
+    for (const k of ['withdrawn', 'unclaimed', 'failed', 'returned'])
+      expect(await page.getByTestId(`figure-${k}`).textContent()).toContain(rp(counters[k] ?? 0));
+    expect(counters.disbursed).toBe(
+      (counters.withdrawn ?? 0) + (counters.unclaimed ?? 0) + (counters.failed ?? 0) + (counters.returned ?? 0),
+    );
+    const table = page.getByTestId('kpm-categories');
+    for (const [category, tally] of Object.entries(counters.kpmByCategory)) {
+      const label = staffText[`cat_${category}` as StaffTextKey][0];
+      const row = table.locator('tbody tr').filter({ has: page.getByRole('button', { name: label, exact: true }) });
+      expect(await row.locator('td').first().textContent()).toBe(count(tally.count));
+    }
+    await page.getByTestId('chart-categories').locator('canvas').waitFor();
+    await shot(page, 'staff-ringkasan-desktop');
+    await page.getByTestId('figure-unclaimed').click();
+    const drill = page.getByTestId('drill-unclaimed');
+    await expect
+      .poll(() => drill.locator('tbody tr').count())
+      .toBe(Math.min(50, counters.kpmByCategory.unclaimed?.count ?? 0));
+    await shot(page, 'staff-ringkasan-drill');
+    await page.close();
+  });
+
+  it('Pengecualian: investigate, no resolve without a reason, resolve with one; history shows', async () => {
+    const page = await signIn('reconciler', desktop, '#/pengecualian');
+    const rows = page.getByTestId('exception-row');
+    await rows.first().waitFor();
+    const open = page.locator('[data-testid="exception-row"][data-state="open"]').first();
+    const kpm = await open.locator('td').nth(2).textContent();
+    await open.getByRole('button', { name: 'Selidiki' }).click();
+    await page.getByRole('textbox', { name: 'Catatan' }).fill('Cek ke agen');
+    await page.getByRole('button', { name: 'Simpan' }).click();
+    const row = page.locator('[data-testid="exception-row"]', { hasText: kpm! });
+    await expect.poll(() => row.first().getAttribute('data-state')).toBe('investigating');
+    await row.first().getByRole('button', { name: 'Selesaikan' }).click();
+    await page.getByRole('textbox', { name: 'Catatan' }).fill('Dana dikembalikan');
+    await page.getByRole('button', { name: 'Simpan' }).click();
+    expect(await page.getByTestId('move-problem').textContent()).toBe('Alasan wajib dipilih untuk menyelesaikan');
+    await page.getByLabel('Alasan').selectOption('returned_to_treasury');
+    await page.getByRole('button', { name: 'Simpan' }).click();
+    await expect.poll(() => row.first().getAttribute('data-state')).toBe('resolved');
+    await row.first().locator('summary').click();
+    expect(await row.first().locator('.history').textContent()).toContain('Dikembalikan ke kas negara');
+    await shot(page, 'staff-pengecualian-resolved');
+    await page.close();
+  });
+
+  it('Pengecualian: bulk investigate moves every selected exception', async () => {
+    const page = await signIn('reconciler', desktop, '#/pengecualian');
+    await page.getByTestId('state-filter').selectOption('open');
+    const open = page.locator('[data-testid="exception-row"][data-state="open"]');
+    await open.first().waitFor();
+    const ids = [];
+    for (const i of [0, 1]) {
+      const box = open.nth(i).getByRole('checkbox');
+      ids.push((await box.getAttribute('aria-label'))!.replace(/^Pilih /, ''));
+      await box.check();
+    }
+    await page
+      .getByRole('group', { name: 'Tindakan untuk yang dipilih' })
+      .getByRole('button', { name: 'Selidiki' })
+      .click();
+    await page.getByRole('textbox', { name: 'Catatan' }).fill('Periksa bersama');
+    await page.getByRole('button', { name: 'Simpan' }).click();
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Tersimpan: 2/2');
+    const listed = await staffApi<{ items: { id: string; state: string }[] }>(
+      `/tahap/${tahap}/exceptions?state=investigating&limit=1000`,
+    );
+    for (const id of ids) expect(listed.items.map((x) => x.id)).toContain(id);
+    await page.close();
+  });
+
+  it('a viewer on a 390 px phone sees exceptions without any action, and no NIK anywhere', async () => {
+    const page = await signIn('viewer', phone, '#/pengecualian');
+    await page.getByTestId('exception-row').first().waitFor();
+    expect(await page.getByRole('checkbox').count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Selesaikan' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Selidiki' }).count()).toBe(0);
+    const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    expect(text).not.toMatch(/\b\d{16}\b/);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'staff-pengecualian-viewer-390');
+    await page.goto(`${live.gateway.url}/dashboard#/ringkasan`);
+    await page.getByTestId('identity').waitFor();
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'staff-ringkasan-390');
+    await page.close();
+  });
+
+  it('Agen: the cloned and the tampered agents stand out with their flags', async () => {
+    const page = await signIn('viewer', desktop, '#/agen');
+    await page.getByTestId('agent-row').first().waitFor();
+    const flagged = page.locator('[data-testid="agent-row"].trouble');
+    expect(await flagged.count()).toBe(2);
+    expect(await page.locator('[data-agent="AGT-001"]').textContent()).toContain('fork');
+    expect(await page.locator('[data-agent="AGT-002"]').textContent()).toContain('buku besar diubah');
+    await shot(page, 'staff-agen-desktop');
+    await page.setViewportSize(phone);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'staff-agen-390');
+    await page.close();
+  });
+
+  it('Ekspor: a category CSV downloads with every row, evidence columns and no formula cell', async () => {
+    type Tally = { count: number };
+    const { counters } = await staffApi<{
+      counters: Record<string, number> & { kpmByCategory: Record<string, Tally> };
+    }>(`/tahap/${tahap}/summary`);
+    const page = await signIn('viewer', desktop, '#/ekspor');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-unclaimed').click()]);
+    const text = await readFile(await download.path(), 'utf8');
+    const records: Record<string, string>[] = parse(text, { columns: true });
+    expect(records).toHaveLength(counters.kpmByCategory.unclaimed?.count ?? -1);
+    expect(Object.keys(records[0] ?? {})).toEqual(expect.arrayContaining(['kpmId', 'bank', 'regionCode', 'credited']));
+    for (const r of records) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@]/);
+    await shot(page, 'staff-ekspor');
+    await page.close();
+  });
+
+  it('switches to English and back', async () => {
+    const page = await signIn('viewer');
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('link', { name: 'Tahap summary' }).waitFor();
+    expect(await page.evaluate<string>('document.documentElement.lang')).toBe('en');
+    await shot(page, 'staff-ringkasan-english');
+    await page.getByRole('button', { name: 'Bahasa Indonesia' }).click();
+    await page.getByRole('link', { name: 'Ringkasan tahap' }).waitFor();
+    await page.close();
+  });
+
+  async function agentPage(index: number, size: { width: number; height: number }): Promise<Page> {
+    const page = await browser.newPage();
+    await page.setViewportSize(size);
+    await page.goto(`http://127.0.0.1:${live.fleet[index]!.running!.statusPort}/`);
+    await page.getByTestId('signal').waitFor();
+    return page;
+  }
+
+  it('agent page, online: signal in large type, nothing to do, terminals listed', async () => {
+    const page = await agentPage(2, phone);
+    expect(await page.getByTestId('signal').getAttribute('data-signal')).toBe('online');
+    expect(await page.getByTestId('advice').textContent()).toContain('Semua baik');
+    expect(await page.getByTestId('link').count()).toBeGreaterThan(0);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'agent-online-390');
+    await page.setViewportSize(desktop);
+    await shot(page, 'agent-online-desktop');
+    await page.close();
+  });
+
+  it('agent page, halted (the tampered ledger): says why and to call the operator', async () => {
+    const page = await agentPage(1, phone);
+    expect(await page.getByTestId('signal').getAttribute('data-signal')).toBe('halted');
+    expect(await page.getByTestId('signal').textContent()).toContain('EDC_ERR_LEDGER_CORRUPT');
+    expect(await page.getByTestId('advice').textContent()).toContain('Hubungi operator bank');
+    await shot(page, 'agent-halted-390');
+    await page.close();
+  });
+
+  it('agent page, offline: a failed sync turns it to "Tidak ada sinyal" by itself, with what to do', async () => {
+    const agent = live.fleet[2]!;
+    const page = await agentPage(2, phone);
+    agent.proxy.setOnline(false);
+    await fetch(`http://127.0.0.1:${agent.running!.statusPort}/v1/sync`, { method: 'POST' });
+    await expect
+      .poll(() => page.getByTestId('signal').getAttribute('data-signal'), { timeout: 15_000 })
+      .toBe('offline');
+    expect(await page.getByTestId('advice').textContent()).toContain('Hubungkan ke sinyal untuk sinkron');
+    await shot(page, 'agent-offline-390');
+    agent.proxy.setOnline(null);
+    await page.close();
+  });
+});

@@ -1,0 +1,65 @@
+/** The agent page's words, Bahasa Indonesia first (glossary: shared/reference/glossary.md). */
+import type { Dictionary } from '../shared/dictionary.ts';
+
+export const agentText = {
+  title: ['Status Agen', 'Agent status'],
+  online: ['Terhubung', 'Online'],
+  offline: ['Tidak ada sinyal', 'No signal'],
+  halted: ['Pengiriman dihentikan', 'Forwarding halted'],
+  stopped: ['Agen tidak berjalan', 'Agent not running'],
+  unreachable: ['Agen tidak menjawab', 'The agent does not answer'],
+  unsent: ['Antrean transaksi belum terkirim', 'Unsent transactions'],
+  oldest: ['Tertua', 'Oldest'],
+  lastSync: ['Terakhir sinkron', 'Last synchronised'],
+  never: ['belum pernah', 'never'],
+  validUntil: ['Daftar bantuan berlaku sampai', 'Entitlements valid until'],
+  noEntitlements: ['belum ada', 'none installed'],
+  expired: ['KEDALUWARSA', 'EXPIRED'],
+  exposure: ['Transaksi belum terkirim (nilai)', 'Offline exposure (unsent amount)'],
+  cashFloat: ['Sisa batas uang tunai', 'Cash float left'],
+  today: ['Hari ini', 'Today'],
+  approved: ['tarik tunai disetujui', 'withdrawals approved'],
+  reversed: ['pembatalan', 'reversals'],
+  terminals: ['Terminal', 'Terminals'],
+  noLinks: ['Tidak ada terminal terhubung', 'No terminal connected'],
+  whatToDo: ['Yang perlu dilakukan', 'What to do'],
+  allGood: [
+    'Semua baik. Transaksi terkirim saat ada sinyal.',
+    'All good. Transactions go up whenever there is signal.',
+  ],
+  doConnect: [
+    'Hubungkan ke sinyal untuk sinkron. Tarik tunai tetap dilayani sampai daftar bantuan kedaluwarsa.',
+    'Connect to a signal to sync. Withdrawals are still served until the entitlements expire.',
+  ],
+  doSyncExpired: [
+    'Daftar bantuan kedaluwarsa: tarik tunai ditolak sampai agen sinkron. Cari sinyal sekarang.',
+    'Entitlements expired: withdrawals are declined until the agent syncs. Find a signal now.',
+  ],
+  doCallOperator: [
+    'Hubungi operator bank. Jangan hapus atau pindahkan data agen; transaksi tetap tersimpan.',
+    'Call the bank operator. Do not delete or move the agent data; transactions are kept.',
+  ],
+  doStart: ['Jalankan agen: edc-agent start', 'Start the agent: edc-agent start'],
+  doQueueFull: [
+    'Antrean hampir penuh: segera cari sinyal agar transaksi terkirim.',
+    'The queue is nearly full: find a signal soon so transactions can be sent.',
+  ],
+  doCheckTerminal: ['Periksa kabel dan daya terminal', 'Check the terminal cable and power'],
+  doWait: ['Menunggu agen menjawab…', 'Waiting for the agent to answer…'],
+  updated: ['Diperbarui', 'Updated'],
+  details: ['Detail teknis', 'Technical details'],
+  language: ['Bahasa', 'Language'],
+  requests: ['permintaan', 'requests'],
+  frameErrors: ['bingkai rusak', 'bad frames'],
+  silent: ['tanpa aktivitas', 'silent'],
+  lastError: ['Kesalahan terakhir', 'Last error'],
+  state_connected: ['terhubung', 'connected'],
+  state_listening: ['menunggu terminal', 'listening'],
+  state_opening: ['membuka port', 'opening'],
+  state_reconnecting: ['menyambung ulang', 'reconnecting'],
+  state_closed: ['tertutup', 'closed'],
+  reason: ['Alasan', 'Reason'],
+  agent: ['Agen', 'Agent'],
+} as const satisfies Dictionary<string>;
+
+export type AgentTextKey = keyof typeof agentText;

@@ -1,0 +1,319 @@
+/**
+ * Pengecualian: exceptions of a tahap, paged on the server, filtered by state, bank and region;
+ * each with its history. Reconcilers move them (investigate, reopen, resolve with a reason from
+ * the list and a note), one at a time or the selected ones together. Viewers only read.
+ */
+import type { Ref } from 'preact';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { count, dateTime, rupiah } from '../shared/format.ts';
+import type { ExceptionState, ExceptionView, Page, ResolutionReason } from './api.ts';
+import { categoryLabel, useApp, type AppContext } from './context.ts';
+import type { Filter } from './drill.tsx';
+import { usePaged } from './hooks.ts';
+import { FilterBar } from './summary.tsx';
+import { reasons } from './text.ts';
+
+type Move = { readonly to: ExceptionState; readonly ids: readonly string[] };
+
+const movesFrom: Record<ExceptionState, readonly ExceptionState[]> = {
+  open: ['investigating'],
+  investigating: ['resolved', 'open'],
+  resolved: [],
+};
+const verb: Record<ExceptionState, 'investigate' | 'reopen' | 'resolve'> = {
+  investigating: 'investigate',
+  open: 'reopen',
+  resolved: 'resolve',
+};
+
+function History({ x }: { x: ExceptionView }) {
+  const { t } = useApp();
+  return (
+    <details>
+      <summary>
+        {t('history')} ({x.history.length})
+      </summary>
+      {x.history.length === 0 ? (
+        <p class="muted">{t('noHistory')}</p>
+      ) : (
+        <ol class="history">
+          {x.history.map((e, i) => (
+            <li key={i}>
+              {dateTime(e.at)} · {e.actor}: {t(`state_${e.from}`)} → {t(`state_${e.to}`)}
+              {e.reason !== undefined && ` (${t(`reason_${e.reason}`)})`} — {e.note}
+            </li>
+          ))}
+        </ol>
+      )}
+    </details>
+  );
+}
+
+/** Applies one change to each exception in turn; stops at the first refusal. Returns how many were saved. */
+async function applyMove(ctx: AppContext, move: Move, note: string, reason: ResolutionReason | ''): Promise<number> {
+  let saved = 0;
+  for (const id of move.ids) {
+    try {
+      const body = { to: move.to, note, ...(reason === '' ? {} : { reason }) };
+      await ctx.api.post(`/exceptions/${encodeURIComponent(id)}/transition`, body);
+      saved++;
+    } catch (error) {
+      ctx.fail(error);
+      break;
+    }
+  }
+  return saved;
+}
+
+function ReasonField(props: { value: string; set: (r: ResolutionReason) => void; first: Ref<HTMLSelectElement> }) {
+  const { t } = useApp();
+  return (
+    <label>
+      {t('reason')}
+      <select
+        ref={props.first}
+        value={props.value}
+        onChange={(e) => props.set(e.currentTarget.value as ResolutionReason)}
+      >
+        <option value="">{t('chooseReason')}</option>
+        {reasons.map((r) => (
+          <option key={r} value={r}>
+            {t(`reason_${r}`)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function MoveForm({ move, onDone, onCancel }: { move: Move; onDone: () => void; onCancel: () => void }) {
+  const ctx = useApp();
+  const { t } = ctx;
+  const [reason, setReason] = useState<ResolutionReason | ''>('');
+  const [note, setNote] = useState('');
+  const [problem, setProblem] = useState('');
+  const [busy, setBusy] = useState(false);
+  const first = useRef<HTMLSelectElement & HTMLTextAreaElement>(null);
+  useEffect(() => first.current?.focus(), []);
+  const submit = async (): Promise<void> => {
+    if (move.to === 'resolved' && reason === '') return setProblem(t('reasonRequired'));
+    if (note.trim() === '') return setProblem(t('noteRequired'));
+    setBusy(true);
+    const saved = await applyMove(ctx, move, note.trim(), reason);
+    setBusy(false);
+    ctx.notify(`${t('done')}: ${saved}/${move.ids.length}`);
+    onDone();
+  };
+  return (
+    <form
+      class="panel move"
+      data-testid="move-form"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void submit();
+      }}
+    >
+      <h2>
+        {t(verb[move.to])} · {move.ids.length} {t('selected')}
+      </h2>
+      {move.to === 'resolved' && <ReasonField value={reason} set={setReason} first={first} />}
+      <label>
+        {t('note')}
+        <textarea
+          ref={move.to === 'resolved' ? undefined : first}
+          maxLength={2000}
+          rows={3}
+          value={note}
+          onInput={(e) => setNote(e.currentTarget.value)}
+        />
+      </label>
+      {problem !== '' && (
+        <p role="alert" class="bad-text" data-testid="move-problem">
+          {problem}
+        </p>
+      )}
+      <div class="row">
+        <button type="submit" class="primary" disabled={busy}>
+          {t('save')}
+        </button>
+        <button type="button" onClick={onCancel}>
+          {t('cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Row(props: {
+  x: ExceptionView;
+  canAct: boolean;
+  checked: boolean;
+  toggle: () => void;
+  act: (m: Move) => void;
+}) {
+  const { t } = useApp();
+  const { x } = props;
+  return (
+    <tr data-testid="exception-row" data-state={x.state}>
+      {props.canAct && (
+        <td>
+          <input
+            type="checkbox"
+            aria-label={`${t('select')} ${x.id}`}
+            checked={props.checked}
+            onChange={props.toggle}
+          />
+        </td>
+      )}
+      <td>{categoryLabel(t, x.kind)}</td>
+      <td>{x.kpmId}</td>
+      <td>{x.agentId ?? '-'}</td>
+      <td class="num">{rupiah(x.amount)}</td>
+      <td>
+        <span class={`badge state-${x.state}`}>{t(`state_${x.state}`)}</span>
+      </td>
+      <td>
+        <History x={x} />
+      </td>
+      {props.canAct && (
+        <td class="actions">
+          {movesFrom[x.state].map((to) => (
+            <button type="button" key={to} onClick={() => props.act({ to, ids: [x.id] })}>
+              {t(verb[to])}
+            </button>
+          ))}
+        </td>
+      )}
+    </tr>
+  );
+}
+
+function BulkBar({ selected, act }: { selected: readonly ExceptionView[]; act: (m: Move) => void }) {
+  const { t } = useApp();
+  const ids = selected.map((x) => x.id);
+  const all = (to: ExceptionState): boolean => selected.every((x) => movesFrom[x.state].includes(to));
+  return (
+    <div class="row bulk" role="group" aria-label={t('bulkAction')}>
+      <span>
+        {selected.length} {t('selected')}
+      </span>
+      {(['investigating', 'resolved', 'open'] as const).map((to) => (
+        <button type="button" key={to} disabled={selected.length === 0 || !all(to)} onClick={() => act({ to, ids })}>
+          {t(verb[to])}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+function ExceptionTable(props: {
+  items: readonly ExceptionView[];
+  canAct: boolean;
+  selected: ReadonlySet<string>;
+  setSelected: (s: ReadonlySet<string>) => void;
+  act: (m: Move) => void;
+}) {
+  const { t } = useApp();
+  const { items, canAct, selected, setSelected } = props;
+  const toggle = (id: string): void => {
+    const next = new Set(selected);
+    if (!next.delete(id)) next.add(id);
+    setSelected(next);
+  };
+  return (
+    <div class="table-wrap">
+      <table data-testid="exceptions-table">
+        <thead>
+          <tr>
+            {canAct && (
+              <th scope="col">
+                <input
+                  type="checkbox"
+                  aria-label={t('selectAll')}
+                  onChange={(e) => setSelected(e.currentTarget.checked ? new Set(items.map((x) => x.id)) : new Set())}
+                />
+              </th>
+            )}
+            {(['kind', 'kpm', 'agent', 'amount', 'state', 'history'] as const).map((h) => (
+              <th scope="col" key={h}>
+                {t(h)}
+              </th>
+            ))}
+            {canAct && <th scope="col">{t('bulkAction').split(' ')[0]}</th>}
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((x) => (
+            <Row
+              key={x.id}
+              x={x}
+              canAct={canAct}
+              checked={selected.has(x.id)}
+              toggle={() => toggle(x.id)}
+              act={props.act}
+            />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly string[]; setFilter: (f: Filter) => void }) {
+  const { t, api, me } = useApp();
+  const { filter } = props;
+  const canAct = me.role !== 'viewer';
+  const [state, setState] = useState<ExceptionState | ''>('');
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [move, setMove] = useState<Move | undefined>(undefined);
+  const path = `/tahap/${filter.tahap}/exceptions`;
+  const list = usePaged(
+    (after) =>
+      api.get<Page<ExceptionView>>(path, { state, bank: filter.bank, region: filter.region, after, limit: 50 }),
+    [path, state, filter.bank, filter.region],
+  );
+  const done = (): void => {
+    setMove(undefined);
+    setSelected(new Set());
+    list.reload();
+  };
+  return (
+    <>
+      <h1>
+        {t('exceptionsTitle')} {filter.tahap}
+      </h1>
+      <FilterBar filter={filter} tahaps={props.tahaps} onChange={props.setFilter} />
+      <div class="filters">
+        <label>
+          {t('state')}
+          <select
+            data-testid="state-filter"
+            value={state}
+            onChange={(e) => setState(e.currentTarget.value as ExceptionState | '')}
+          >
+            <option value="">{t('allStates')}</option>
+            {(['open', 'investigating', 'resolved'] as const).map((s) => (
+              <option key={s} value={s}>
+                {t(`state_${s}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {canAct && <BulkBar selected={list.items.filter((x) => selected.has(x.id))} act={setMove} />}
+      {move !== undefined && <MoveForm move={move} onDone={done} onCancel={() => setMove(undefined)} />}
+      <p class="muted" aria-live="polite">
+        {count(list.items.length)} {t('shown')}
+        {list.next === undefined && !list.loading ? ` · ${t('end')}` : ''}
+      </p>
+      <ExceptionTable items={list.items} canAct={canAct} selected={selected} setSelected={setSelected} act={setMove} />
+      {list.loading && <p>{t('loading')}</p>}
+      {list.next !== undefined && !list.loading && (
+        <button type="button" onClick={list.more}>
+          {t('more')}
+        </button>
+      )}
+    </>
+  );
+}
