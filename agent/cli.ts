@@ -3,6 +3,7 @@
  * commands in agent/cli/commands.ts and turns any error into one line on stderr: a coded error
  * prints "edc-agent: CODE: message" (exit 2 for usage, 1 otherwise), never a stack trace.
  */
+import { readFileSync } from 'node:fs';
 import { isEdcError } from '../protocol/errors.ts';
 import * as commands from './cli/commands.ts';
 import type { Command, Output } from './cli/commands.ts';
@@ -20,11 +21,21 @@ const table: Readonly<Record<string, Command>> = {
   'public-key': commands.publicKey,
 };
 
+const helpFlags = new Set(['--help', '-h', 'help']);
+
 export async function runCli(argv: readonly string[], io: Output): Promise<number> {
   const [first, second] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined || helpFlags.has(first)) {
     io.out(helpTexts.main ?? '');
     return first === undefined ? 2 : 0;
+  }
+  if (first === '--version' || first === '-V') {
+    io.out(packageVersion());
+    return 0;
+  }
+  if (first === 'ledger' && (second === undefined || helpFlags.has(second))) {
+    io.out(helpTexts.ledger ?? '');
+    return second === undefined ? 2 : 0;
   }
   const twoWords = second === undefined ? undefined : `${first} ${second}`;
   const name = twoWords !== undefined && table[twoWords] !== undefined ? twoWords : first;
@@ -46,6 +57,12 @@ export async function runCli(argv: readonly string[], io: Output): Promise<numbe
     io.err(`edc-agent: ${ERR_UNEXPECTED.code}: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }
+}
+
+/** The version in package.json, the one file every install carries. */
+function packageVersion(): string {
+  const text = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 const io: Output = {

@@ -14,7 +14,16 @@ Perintah / Commands:
   resume        Lanjutkan pengiriman yang dihentikan / clear a forwarding halt
   public-key    Tampilkan kunci publik agen / print the agent public key
 
-Setiap perintah menerima --help / every command accepts --help.`,
+Setiap perintah menerima --help / every command accepts --help.
+edc-agent --version mencetak versi / prints the version.`,
+  ledger: `edc-agent ledger <verify|export> --dir D [opsi/options]
+
+Perintah buku besar; agen harus berhenti. / Ledger commands; the agent must be stopped.
+
+  ledger verify --dir D                            periksa seluruh buku besar / verify the whole ledger
+  ledger export --dir D --out FILE [--from-seq N]  ekspor bundel bertanda tangan / export a signed bundle
+
+Rincian / details: edc-agent ledger verify --help, edc-agent ledger export --help`,
   init: `edc-agent init --dir D --agent-id ID --gateway URL --gateway-public-key KEY
                [--serial PATH[:BAUD]]... [--tcp HOST:PORT] [--status-port N]
 
@@ -69,9 +78,11 @@ bank after weeks without signal. The agent must be stopped; FILE must not exist.
   --from-seq N   mulai dari seq N / first seq (default: the first unacknowledged)`,
   resume: `edc-agent resume --dir D
 
-Menghapus alarm penghentian pengiriman (fork/gap/otorisasi/tanda terima buruk) setelah
-diperiksa operator. Agen harus berhenti. / Clears the forwarding halt after an operator has
-investigated. The agent must be stopped.
+Menghapus alarm penghentian pengiriman (fork/gap/otorisasi/unggahan ditolak/tanda terima buruk)
+setelah diperiksa operator; gangguan sementara (sinyal, gateway sibuk, jam) pulih sendiri tanpa
+perintah ini. Agen harus berhenti. / Clears the forwarding halt (fork, gap, auth, rejected upload,
+bad receipt) after an operator has investigated; transient causes (network, a busy gateway, the
+clock) heal without it. The agent must be stopped.
 
   --dir D   folder agen / agent folder`,
   'public-key': `edc-agent public-key --dir D

@@ -1,8 +1,8 @@
 /**
  * A running agent: the core (which takes the ledger's lock first, so a second agent on the same
  * folder stops before touching anything), the terminal links, the forwarder and the status
- * endpoint. stop() undoes it in reverse: no new requests, answers in flight finished, forward
- * pass cancelled, status closed, ledger closed.
+ * endpoint. stop() undoes it: no link reads another request, the requests already read are
+ * answered, links closed, forward pass cancelled, status closed, ledger closed.
  */
 import type { Logger } from 'pino';
 import { openAgentCore } from '../core/index.ts';
@@ -53,6 +53,11 @@ export function forwarderFor(core: AgentCore, options: StartOptions): ForwardLoo
   });
 }
 
+interface TerminalLink {
+  stopReading(): void;
+  close(): Promise<void>;
+}
+
 export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   const { config, logger } = options;
   const core = await openAgentCore({
@@ -65,25 +70,12 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   });
   const registry = new LinkRegistry(Date.now, config.link.silenceMaxMs);
   const forwarder = forwarderFor(core, options);
-  const closers: Array<() => Promise<void>> = [() => core.close()];
+  const links: TerminalLink[] = [];
+  let status: StatusServer | undefined;
+  const stop = (): Promise<void> => stopAgent({ links, forwarder, status, core }, logger);
   try {
-    const status = new StatusServer(
-      {
-        report: async () =>
-          buildReport({
-            core: await core.status(),
-            links: registry.list(),
-            forwarder: forwarder.snapshot(),
-            running: true,
-            now: Date.now(),
-            utcOffsetMinutes: config.utcOffsetMinutes,
-          }),
-        sync: () => forwarder.syncNow(),
-      },
-      logger,
-    );
+    status = statusServer(core, registry, forwarder, config, logger);
     const statusPort = await status.listen(config.statusPort);
-    closers.unshift(() => status.close());
     const context = { handler: core, logger, registry };
     let tcp: { host: string; port: number } | null = null;
     if (config.tcp !== null) {
@@ -96,36 +88,80 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
         },
         context,
       );
+      links.push(server);
       tcp = await server.listen();
-      closers.unshift(() => server.close());
     }
     for (const port of config.serial) {
       const link = new SerialTerminalLink(
         { ...serialLinkDefaults, ...port, requestsQueuedMax: config.link.requestsQueuedMax },
         context,
       );
+      links.push(link);
       link.start();
-      closers.unshift(() => link.close());
     }
     if (options.forward !== false) forwarder.start();
-    closers.unshift(() => forwarder.stop());
     logger.info(
       { agentId: config.agentId, tcp, serial: config.serial.map((p) => p.path), statusPort },
       'agent started',
     );
-    return { core, forwarder, registry, tcp, statusPort, stop: () => runClosers(closers, logger) };
+    return { core, forwarder, registry, tcp, statusPort, stop };
   } catch (err) {
-    await runClosers(closers, logger);
+    await stop();
     throw err;
   }
 }
 
-async function runClosers(closers: ReadonlyArray<() => Promise<void>>, logger: Logger): Promise<void> {
-  for (const close of closers) {
-    try {
-      await close();
-    } catch (err) {
-      logger.error({ err }, 'error while stopping');
-    }
+function statusServer(
+  core: AgentCore,
+  registry: LinkRegistry,
+  forwarder: ForwardLoop,
+  config: AgentConfig,
+  logger: Logger,
+): StatusServer {
+  return new StatusServer(
+    {
+      report: async () =>
+        buildReport({
+          core: await core.status(),
+          links: registry.list(),
+          forwarder: forwarder.snapshot(),
+          running: true,
+          now: Date.now(),
+          utcOffsetMinutes: config.utcOffsetMinutes,
+        }),
+      sync: () => forwarder.syncNow(),
+    },
+    logger,
+  );
+}
+
+interface Parts {
+  readonly links: readonly TerminalLink[];
+  readonly forwarder: ForwardLoop;
+  readonly status: StatusServer | undefined;
+  readonly core: AgentCore;
+}
+
+/**
+ * Shutdown keeps invariant 7 (every approval written was answered): every link stops reading
+ * first, all at once, so no new request is decided; then each link answers what it had read and
+ * closes; only then the forwarder, the status endpoint and the ledger stop.
+ */
+async function stopAgent(parts: Parts, logger: Logger): Promise<void> {
+  for (const link of parts.links) link.stopReading();
+  const steps: Array<() => Promise<void>> = [
+    async () => void (await Promise.all(parts.links.map((link) => guard(() => link.close(), logger)))),
+    () => parts.forwarder.stop(),
+    () => parts.status?.close() ?? Promise.resolve(),
+    () => parts.core.close(),
+  ];
+  for (const step of steps) await guard(step, logger);
+}
+
+async function guard(step: () => Promise<void>, logger: Logger): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    logger.error({ err }, 'error while stopping');
   }
 }

@@ -37,7 +37,7 @@ export async function buildBundle(
       ? genesisHash
       : (((await context.db.sub.entries.get(seqKey(from - 1))) as { hash?: string } | undefined)?.hash ?? '');
   const entries: LedgerEntry[] = [];
-  for await (const value of context.db.sub.entries.values({ gte: seqKey(from), lte: seqKey(to) })) {
+  for await (const [, value] of context.db.sub.entries.iterate({ gte: seqKey(from), lte: seqKey(to) })) {
     const parsed = LedgerEntry.safeParse(value);
     if (!parsed.success)
       throw new ERR_LEDGER_CORRUPT(

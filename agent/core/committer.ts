@@ -2,29 +2,40 @@
  * Write-ahead with group commit. Requests that write (0200, 0400, 0500) wait in a queue; one
  * drain loop takes every request waiting at that moment (at most groupCommitMax), decides them
  * in arrival order against the state as the earlier ones of the group left it, and writes ONE
- * synced batch holding the new entries, entitlement and float changes, indexes, dedupe records
- * and meta. Only after that batch is on disk, and its entries read back and re-checked, are the
- * responses released. So a terminal can never be told "approved" for a withdrawal a power cut
- * could still erase, and one fsync is shared by all requests of a group (the reason the
- * throughput grows with concurrent callers: see bench/agent-ledger.ts).
- * If the batch fails, every request of the group rejects (the caller sends nothing, the terminal
- * times out and reverses) and the in-memory state is reloaded from disk, so memory never holds a
- * decision the disk does not.
+ * synced batch holding the new entries, entitlement and exposure changes, indexes, dedupe
+ * records and meta. Only after that batch is on disk, its entries read back and re-checked, and
+ * the head record (head-record.ts) moved past them, are the responses released. So a terminal
+ * can never be told "approved" for a withdrawal a power cut could still erase, and one fsync is
+ * shared by all requests of a group (the reason the throughput grows with concurrent callers:
+ * see bench/agent-ledger.ts).
+ *
+ * If anything of that fails (a read while deciding, the batch, the read-back, the head record),
+ * every request of the group is answered 96 with a Bahasa Indonesia reason, nothing of the
+ * round reaches memory, and the failure goes to the core, which stops trusting the database
+ * handle and recovers (recovery.ts): the batch may be on disk in full, in part or not at all,
+ * and its approvals were never heard as approved, so recovery completes the batch and reverses
+ * them. While the core refuses (storage failure, damaged ledger) a group is answered at once
+ * from `refusal`, without touching the disk.
  */
-import { isEdcError } from '../../protocol/errors.ts';
+import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
 import { findChainBreak, LedgerEntry } from '../../protocol/messages/index.ts';
 import type { EngineContext } from './context.ts';
 import { decideReversal } from './decide-reversal.ts';
 import { decideSettlement } from './decide-settlement.ts';
 import { decideWithdrawal } from './decide-card.ts';
+import { decisionKey } from './decision-key.ts';
 import { ERR_LEDGER_CORRUPT, ERR_LEDGER_WRITE } from './errors.ts';
+import { RecentDecisions } from './recent-decisions.ts';
+import { replay } from './replay.ts';
 import type { CoreRequest } from './requests.ts';
-import { applyRound, closeRound, keyOf, openRound, prefetchDedupe, type Round } from './round.ts';
+import { buildResponse, storageFaultText } from './responses.ts';
+import { closeRound, keyOf, openRound, prefetchDedupe, type Round } from './round.ts';
 import type { SerialLock } from './serial.ts';
 import type { CoreState } from './state.ts';
 import { seqKey } from './store.ts';
-import type { BatchWriter, ChainPoint } from './types.ts';
+import type { ClockReading, TrustedTimes } from './trusted-clock.ts';
+import type { BatchOp, BatchWriter, ChainPoint } from './types.ts';
 
 export type WritingRequest = Extract<CoreRequest, { kind: 'withdrawal' | 'reversal' | 'settlement' }>;
 
@@ -35,19 +46,36 @@ interface Pending {
   readonly reject: (error: unknown) => void;
 }
 
+/** A round that failed: what may be on disk, and what its requests were told instead. */
+export interface CommitFailure {
+  readonly error: EdcError;
+  /** The batch, when it was handed to the disk (it may be there in full, in part or not at all). */
+  readonly ops: readonly BatchOp[] | undefined;
+  readonly round: Round | undefined;
+  /** 0200 dedupe key -> the 96 answer its terminal was given. */
+  readonly answered: ReadonlyMap<string, IsoMessage>;
+}
+
 export interface CommitterDeps {
   readonly context: EngineContext;
   readonly state: () => CoreState;
-  readonly reload: () => Promise<void>;
   readonly lock: SerialLock;
   readonly groupCommitMax: number;
   readonly writeBatch: BatchWriter;
-  readonly now: () => number;
+  readonly time: () => ClockReading;
+  readonly trustedTimes: () => TrustedTimes;
+  /** The answer while the core refuses to write (storage failure, damaged ledger), else undefined. */
+  readonly refusal: (message: IsoMessage) => IsoMessage | undefined;
+  /** After the batch is on disk and read back, before any answer: moves the head record past it. */
+  readonly afterWrite: (round: Round) => Promise<void>;
+  readonly committed: (round: Round) => void;
+  readonly failed: (failure: CommitFailure) => void;
 }
 
 export class GroupCommitter {
   private readonly queue: Pending[] = [];
-  private draining = false;
+  private readonly recent = new RecentDecisions();
+  private draining: Promise<void> | undefined;
   /** Batches written so far (status and benchmarks). */
   batches = 0;
 
@@ -56,60 +84,100 @@ export class GroupCommitter {
   submit(message: IsoMessage, request: WritingRequest): Promise<IsoMessage> {
     return new Promise<IsoMessage>((resolve, reject) => {
       this.queue.push({ message, request, resolve, reject });
-      if (!this.draining) void this.drain();
+      this.draining ??= this.drain();
     });
   }
 
+  /** Resolves when every request submitted so far has been answered. */
+  async idle(): Promise<void> {
+    while (this.draining !== undefined) await this.draining;
+  }
+
   private async drain(): Promise<void> {
-    this.draining = true;
     try {
       while (this.queue.length > 0) {
-        // The group is taken when the lock is granted, not before: everything that arrived
-        // while the previous batch was being written (or in the same tick) joins it.
-        await this.deps.lock.run(() => this.commit(this.queue.splice(0, this.deps.groupCommitMax)));
+        let group: Pending[] = [];
+        // The group is taken when the lock is granted, not before: everything that arrived while
+        // the previous batch was being written (or in the same tick) joins it. commit() answers
+        // every failure it knows of; the catch only keeps a bug from leaving a caller hanging.
+        await this.deps.lock
+          .run(() => this.commit((group = this.queue.splice(0, this.deps.groupCommitMax))))
+          .catch((error: unknown) => {
+            for (const pending of group) pending.reject(error);
+          });
       }
     } finally {
-      this.draining = false;
+      // In the same turn as the last emptiness check: a request submitted after it starts a new drain.
+      this.draining = undefined;
     }
   }
 
   private async commit(group: readonly Pending[]): Promise<void> {
-    let responses: IsoMessage[];
+    if (this.answerRefused(group)) return;
     let round: Round;
+    let responses: IsoMessage[];
     try {
       ({ round, responses } = await this.decideGroup(group));
     } catch (error) {
-      for (const pending of group) pending.reject(error);
-      return;
+      return this.fail(group, error, undefined, undefined);
     }
+    const ops = closeRound(round, this.deps.trustedTimes());
     try {
-      await this.deps.writeBatch(closeRound(round), (ops) => this.deps.context.db.write(ops));
+      await this.deps.writeBatch(ops, (written) => this.deps.context.db.write(written));
       this.batches += 1;
       await this.readBack(round.entries, round.base.head);
+      await this.deps.afterWrite(round);
     } catch (error) {
-      const failure = isEdcError(error)
-        ? error
-        : new ERR_LEDGER_WRITE(
-            `Cannot write the ledger batch of ${group.length} requests: ${message(error)}`,
-            { requests: group.length },
-            error,
-          );
-      this.deps.context.logger.error(
-        { err: failure, requests: group.length },
-        'ledger batch failed; no response sent for its requests',
-      );
-      await this.deps.reload().catch(() => undefined);
-      for (const pending of group) pending.reject(failure);
-      return;
+      return this.fail(group, error, round, ops);
     }
-    applyRound(this.deps.state(), round);
+    this.deps.committed(round);
+    for (const [key, record] of round.dedupe) this.recent.remember(key, record);
+    group.forEach((pending, i) => pending.resolve(responses[i]!));
+  }
+
+  /**
+   * While the core refuses, the disk is not read: a request is answered from the recent
+   * decisions when it retransmits one (its original answer), else with the refusal.
+   */
+  private answerRefused(group: readonly Pending[]): boolean {
+    const refused = group.map((pending) => this.deps.refusal(pending.message));
+    if (refused.every((response) => response === undefined)) return false;
+    group.forEach((pending, i) => {
+      const { key, print } = decisionKey(this.deps.context, pending.message, pending.request);
+      const previous = this.recent.get(key);
+      const answer = previous === undefined ? undefined : replay(pending.message, previous, print);
+      pending.resolve(answer ?? refused[i] ?? buildResponse(pending.message, '96'));
+    });
+    return true;
+  }
+
+  private fail(group: readonly Pending[], error: unknown, round: Round | undefined, ops: BatchOp[] | undefined): void {
+    const failure = isEdcError(error)
+      ? error
+      : new ERR_LEDGER_WRITE(
+          `Cannot commit the ledger batch of ${group.length} requests: ${String(error)}`,
+          { requests: group.length },
+          error,
+        );
+    const answered = new Map<string, IsoMessage>();
+    const responses = group.map((pending) => {
+      const response = buildResponse(pending.message, '96', { text: storageFaultText });
+      if (pending.request.kind === 'withdrawal') answered.set(keyOf('0200', pending.request.key), response);
+      return response;
+    });
+    this.deps.context.logger.error(
+      { err: failure, requests: group.length, written: ops !== undefined },
+      'ledger batch failed; its requests answered 96, the ledger is reopened before the next approval',
+    );
+    // The core refuses from here on, before any other request is decided.
+    this.deps.failed({ error: failure, ops, round, answered });
     group.forEach((pending, i) => pending.resolve(responses[i]!));
   }
 
   private async decideGroup(group: readonly Pending[]): Promise<{ round: Round; responses: IsoMessage[] }> {
     const { context } = this.deps;
     const state = this.deps.state();
-    const round = openRound(state, this.deps.now(), context.utcOffsetMinutes);
+    const round = openRound(state, this.deps.time(), context.utcOffsetMinutes);
     await prefetchDedupe(
       round,
       context.db,
@@ -145,9 +213,7 @@ export class GroupCommitter {
       throw new ERR_LEDGER_CORRUPT(
         `Cannot confirm the batch: entries ${entries[0]!.seq}..${entries.at(-1)!.seq} ` +
           'read back differ from those written',
-        {
-          fromSeq: entries[0]!.seq,
-        },
+        { fromSeq: entries[0]!.seq },
       );
     }
   }
@@ -157,8 +223,4 @@ function dedupeKeys(request: WritingRequest): string[] {
   if (request.kind === 'withdrawal') return [keyOf('0200', request.key)];
   if (request.kind === 'settlement') return [keyOf('0500', request.key)];
   return [keyOf('0400', request.key), keyOf('0200', request.original)];
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

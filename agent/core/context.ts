@@ -10,7 +10,8 @@ export interface EngineContext {
   readonly publicKey: string;
   readonly gatewayPublicKey: string;
   readonly newId: () => string;
-  readonly db: LedgerDb;
+  /** The open database handle; replaced when the ledger is reopened after a storage failure. */
+  db: LedgerDb;
   readonly logger: Logger;
   readonly utcOffsetMinutes: number;
   /** HMAC key for request fingerprints, derived from the seed so no PAN hash is guessable. */

@@ -1,24 +1,20 @@
 /**
  * Offline authorization of a card request (0200 withdrawal, 0100 balance) against the installed
  * entitlement set. Checks run in a fixed order so a terminal always sees the most actionable
- * reason first: must the agent sync (91), is the card known (14), expired (54), was the PIN
- * checked by the card (55 failed, 12 not checked), then the amount (13, 61, 51, 05 cash).
+ * reason first: must the agent sync or fix its clock (91), is the card known (14), expired (54),
+ * was the PIN checked by the card (55 failed, 12 not checked), then the amount (13, 61, 51, and
+ * 05 when the offline exposure would pass its limit).
  */
 import { keyedHash, seal } from '../../protocol/crypto/index.ts';
-import {
-  agentCashExhaustedText,
-  type IsoFields,
-  type IsoMessage,
-  type ResponseCode,
-} from '../../protocol/iso8583/index.ts';
+import type { IsoFields, IsoMessage, ResponseCode } from '../../protocol/iso8583/index.ts';
 import { LedgerEntry, signEntry, type WithdrawalBody } from '../../protocol/messages/index.ts';
-import { fingerprint, type EngineContext } from './context.ts';
+import type { EngineContext } from './context.ts';
+import { decisionKey } from './decision-key.ts';
 import { dedupeWindowMs } from './limits.ts';
 import type { CardData, CoreRequest } from './requests.ts';
-import { buildResponse } from './responses.ts';
+import { buildResponse, clockBehindText, offlineLimitText } from './responses.ts';
 import {
   appendEntry,
-  keyOf,
   readDedupe,
   recordDecision,
   remainingOf,
@@ -41,6 +37,8 @@ interface Gate {
 /** The checks shared by 0100 and 0200: set usable, queue not full, card known, PIN verified. */
 function checkCard(round: Round, card: CardData, withQueue: boolean): Gate {
   const set = round.base.set;
+  // A clock set back could otherwise stretch the set's offline age (trusted-clock.ts).
+  if (withQueue && round.clockBehind) return { code: '91', text: clockBehindText };
   if (set === null || round.now >= set.expiresAt) return { code: '91' };
   if (withQueue && round.head.seq - round.base.ack.seq >= set.limits.queueEntriesMax) return { code: '91' };
   const kpmId = round.base.panIndex.get(keyedHash(card.pan, set.lookupKey));
@@ -65,7 +63,7 @@ function checkAmount(round: Round, kpmId: string, amount: number): Gate {
   // A 51 tells the KPM what is left (the PIN was verified above), so the struk can show Sisa Bantuan.
   const left = remainingOf(round, kpmId);
   if (amount > left) return { code: '51', fields: { 54: balanceField(left) } };
-  if (amount > round.floatLeft) return { code: '05', text: agentCashExhaustedText };
+  if (round.exposure + amount > limits.cashFloat) return { code: '05', text: offlineLimitText };
   return { code: '00' };
 }
 
@@ -75,7 +73,8 @@ function balanceField(amount: number): IsoMessage['fields'][54] {
 
 export function decideBalance(round: Round, message: IsoMessage, request: Balance): IsoMessage {
   const gate = checkCard(round, request.card, false);
-  if (gate.kpmId === undefined || gate.code !== '00') return buildResponse(message, gate.code);
+  if (gate.kpmId === undefined || gate.code !== '00')
+    return buildResponse(message, gate.code, gate.text === undefined ? {} : { text: gate.text });
   const rrn = `BI${request.key.localDate}${request.key.stan}`;
   return buildResponse(message, '00', { fields: { 37: rrn, 54: balanceField(remainingOf(round, gate.kpmId)) } });
 }
@@ -86,11 +85,9 @@ export async function decideWithdrawal(
   message: IsoMessage,
   request: Withdrawal,
 ): Promise<IsoMessage> {
-  const key = keyOf('0200', request.key);
-  const print = fingerprint(context, ['0200', request.card.pan, request.amount, message.fields[3] ?? '']);
+  const { key, print } = decisionKey(context, message, request);
   const previous = await readDedupe(round, context.db, key);
-  if (previous !== undefined && round.now - previous.at < dedupeWindowMs)
-    return replay(round, message, previous, print);
+  if (previous !== undefined && round.now - previous.at < dedupeWindowMs) return replay(message, previous, print);
   const gate = checkCard(round, request.card, true);
   const verdict =
     gate.code === '00' && gate.kpmId !== undefined ? checkAmount(round, gate.kpmId, request.amount) : gate;
@@ -139,7 +136,7 @@ function approve(
   appendEntry(round, entry);
   const left = remainingOf(round, kpmId) - request.amount;
   round.remaining.set(kpmId, left);
-  round.floatLeft -= request.amount;
+  round.exposure += request.amount;
   round.today.approvedCount += 1;
   round.today.approvedAmount += request.amount;
   const totals = terminalOf(round, request.key.terminalId);

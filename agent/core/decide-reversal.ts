@@ -1,7 +1,7 @@
 /**
  * 0400 reversal of a cash withdrawal (the terminal did not pay out, or timed out waiting).
  *   original approved, not yet reversed  -> append a reversal entry, restore entitlement and
- *                                           cash float, answer 00
+ *                                           offline exposure, answer 00
  *   original already reversed            -> 00, no entry (idempotent: the goal already holds)
  *   original declined                    -> 00, no entry (nothing was debited)
  *   original never seen                  -> 00, no entry, and the original's key is marked so a
@@ -14,23 +14,16 @@
  * ever give money back.
  */
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
-import { LedgerEntry, signEntry, type ReversalBody } from '../../protocol/messages/index.ts';
-import { fingerprint, type EngineContext } from './context.ts';
+import { LedgerEntry } from '../../protocol/messages/index.ts';
+import type { EngineContext } from './context.ts';
+import { decisionKey } from './decision-key.ts';
 import { ERR_LEDGER_CORRUPT } from './errors.ts';
 import { dedupeWindowMs } from './limits.ts';
 import type { CoreRequest } from './requests.ts';
 import { buildResponse } from './responses.ts';
 import { replay } from './replay.ts';
-import {
-  appendEntry,
-  keyOf,
-  readDedupe,
-  recordDecision,
-  remainingOf,
-  storedResponse,
-  terminalOf,
-  type Round,
-} from './round.ts';
+import { appendReversalEntry } from './reversal-entry.ts';
+import { keyOf, readDedupe, recordDecision, storedResponse, terminalOf, type Round } from './round.ts';
 import { seqKey } from './store.ts';
 
 type Reversal = Extract<CoreRequest, { kind: 'reversal' }>;
@@ -41,11 +34,9 @@ export async function decideReversal(
   message: IsoMessage,
   request: Reversal,
 ): Promise<IsoMessage> {
-  const key = keyOf('0400', request.key);
-  const print = fingerprint(context, ['0400', request.original.stan, request.original.localDate, request.amount]);
+  const { key, print } = decisionKey(context, message, request);
   const previous = await readDedupe(round, context.db, key);
-  if (previous !== undefined && round.now - previous.at < dedupeWindowMs)
-    return replay(round, message, previous, print);
+  if (previous !== undefined && round.now - previous.at < dedupeWindowMs) return replay(message, previous, print);
   const answer = (response: IsoMessage, extra: { seq?: number; entryId?: string } = {}): IsoMessage => {
     recordDecision(round, key, { at: round.now, fingerprint: print, response: storedResponse(response), ...extra });
     return response;
@@ -70,7 +61,7 @@ export async function decideReversal(
   return answer(buildResponse(message, '00'), { seq: entry.seq, entryId: entry.id });
 }
 
-async function readWithdrawal(
+export async function readWithdrawal(
   context: EngineContext,
   seq: number,
 ): Promise<Extract<LedgerEntry, { kind: 'withdrawal' }>> {
@@ -90,33 +81,7 @@ function appendReversal(
   request: Reversal,
   withdrawal: Extract<LedgerEntry, { kind: 'withdrawal' }>,
 ): LedgerEntry {
-  const body: ReversalBody = {
-    v: 1,
-    id: context.newId(),
-    agentId: context.agentId,
-    seq: round.head.seq + 1,
-    prevHash: round.head.hash,
-    at: round.now,
-    tahap: withdrawal.tahap,
-    kpmId: withdrawal.kpmId,
-    amount: withdrawal.amount,
-    ...request.key,
-    kind: 'reversal',
-    reverses: withdrawal.id,
-    reversesSeq: withdrawal.seq,
-    reason: 'terminal_reversal',
-  };
-  const entry = LedgerEntry.parse(signEntry(body, context.seed));
-  appendEntry(round, entry);
-  round.reversals.set(withdrawal.id, entry.seq);
-  // Same arithmetic as installEntitlementSet and verifyLedger: remaining and float are the set's
-  // figures minus net withdrawals after basedOnSeq, so a reversal always adds back.
-  const set = round.base.set;
-  if (set !== null) {
-    if (round.base.remaining.has(withdrawal.kpmId))
-      round.remaining.set(withdrawal.kpmId, remainingOf(round, withdrawal.kpmId) + withdrawal.amount);
-    round.floatLeft += withdrawal.amount;
-  }
+  const entry = appendReversalEntry(context, round, withdrawal, request.key, 'terminal_reversal');
   round.today.reversedCount += 1;
   round.today.reversedAmount += withdrawal.amount;
   const totals = terminalOf(round, request.key.terminalId);

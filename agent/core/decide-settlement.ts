@@ -6,12 +6,13 @@
  * can see which side differs. A retransmitted 0500 gets its original answer.
  */
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
-import { fingerprint, type EngineContext } from './context.ts';
+import type { EngineContext } from './context.ts';
+import { decisionKey } from './decision-key.ts';
 import { dedupeWindowMs } from './limits.ts';
 import type { CoreRequest } from './requests.ts';
 import { buildResponse } from './responses.ts';
 import { replay } from './replay.ts';
-import { keyOf, readDedupe, recordDecision, storedResponse, terminalOf, type Round } from './round.ts';
+import { readDedupe, recordDecision, storedResponse, terminalOf, type Round } from './round.ts';
 
 type Settlement = Extract<CoreRequest, { kind: 'settlement' }>;
 
@@ -21,18 +22,10 @@ export async function decideSettlement(
   message: IsoMessage,
   request: Settlement,
 ): Promise<IsoMessage> {
-  const key = keyOf('0500', request.key);
+  const { key, print } = decisionKey(context, message, request);
   const t = request.totals;
-  const print = fingerprint(context, [
-    '0500',
-    t.withdrawalCount,
-    t.withdrawalAmount,
-    t.reversalCount,
-    t.reversalAmount,
-  ]);
   const previous = await readDedupe(round, context.db, key);
-  if (previous !== undefined && round.now - previous.at < dedupeWindowMs)
-    return replay(round, message, previous, print);
+  if (previous !== undefined && round.now - previous.at < dedupeWindowMs) return replay(message, previous, print);
   const ours = terminalOf(round, request.key.terminalId);
   const equal =
     ours.withdrawalCount === t.withdrawalCount &&

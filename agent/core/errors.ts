@@ -23,7 +23,23 @@ export const coreErrors = {
   ),
   ERR_LEDGER_WRITE: defineError(
     'EDC_ERR_LEDGER_WRITE',
-    'A synced ledger batch failed; none of its requests was answered, the caller sends nothing',
+    'A synced ledger batch or head record write failed; its requests were answered 96 and the ledger is reopened',
+    500,
+  ),
+  ERR_LEDGER_READ: defineError(
+    'EDC_ERR_LEDGER_READ',
+    'A ledger read failed (I/O error); requests waiting on it were answered 96 and the ledger is reopened',
+    500,
+  ),
+  ERR_LEDGER_RECOVERING: defineError(
+    'EDC_ERR_LEDGER_RECOVERING',
+    'The ledger is being reopened after a storage failure; nothing is authorized or written until it is verified',
+    503,
+  ),
+  ERR_LEDGER_ROLLBACK: defineError(
+    'EDC_ERR_LEDGER_ROLLBACK',
+    'The ledger holds less than its head record or the last gateway receipt (entries were lost); ' +
+      'it refuses to authorize until an operator restores it',
     500,
   ),
   ERR_LEDGER_CORRUPT: defineError(
@@ -33,12 +49,18 @@ export const coreErrors = {
   ),
   ERR_LEDGER_CLOSED: defineError(
     'EDC_ERR_LEDGER_CLOSED',
-    'The core was used after close() or after a failed reload',
+    'The core was used after close() (or while it is closing)',
     500,
+  ),
+  ERR_CLOCK_BEHIND: defineError(
+    'EDC_ERR_CLOCK_BEHIND',
+    'The agent clock is behind the highest time the agent has seen by more than the tolerance; ' +
+      'withdrawals are refused until the clock is fixed or the agent syncs with the gateway',
+    409,
   ),
   ERR_CORE_OPTIONS: defineError(
     'EDC_ERR_CORE_OPTIONS',
-    'openAgentCore() options are invalid (agent id, seed, gateway key, limits)',
+    'openAgentCore() options are invalid (agent id, seed, gateway key, limits, EDC_AGENT_STORAGE_FAULTS)',
   ),
   ERR_CORE_ARGUMENT: defineError(
     'EDC_ERR_CORE_ARGUMENT',
@@ -93,7 +115,11 @@ export const {
   ERR_LEDGER_OPEN,
   ERR_LEDGER_IDENTITY,
   ERR_LEDGER_WRITE,
+  ERR_LEDGER_READ,
+  ERR_LEDGER_RECOVERING,
+  ERR_LEDGER_ROLLBACK,
   ERR_LEDGER_CORRUPT,
+  ERR_CLOCK_BEHIND,
   ERR_LEDGER_CLOSED,
   ERR_CORE_OPTIONS,
   ERR_CORE_ARGUMENT,

@@ -1,74 +1,101 @@
 /**
  * The agent's core: the LevelDB ledger, offline authorization and write-ahead group commit,
  * receipts, entitlement sets, verification and export. Public entry point of agent/core.
+ *
+ * The core authorizes only while its ledger is known good (authorization.ts): on open it loads
+ * and verifies the ledger against its head record (load.ts); after a storage failure it answers
+ * 96 and recovers on a new handle (recovery.ts); a damaged ledger refuses until an operator
+ * acts. Time comes from a clock that cannot be set back (trusted-clock.ts).
  */
 import { publicKeyFromSeed } from '../../protocol/crypto/index.ts';
+import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import { ulidFactory } from '../../protocol/ids.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
-import {
-  findChainBreak,
-  LedgerEntry,
-  type SignedEntitlementSet,
-  type SignedReceipt,
-} from '../../protocol/messages/index.ts';
+import type { LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
 import { silentLogger } from '../logger.ts';
+import { authorizedState, refusedState } from './authorization.ts';
 import { buildBundle } from './bundle.ts';
-import { GroupCommitter } from './committer.ts';
+import { GroupCommitter, type CommitFailure } from './committer.ts';
 import { fingerprintKeyOf, type EngineContext } from './context.ts';
 import { decideBalance } from './decide-card.ts';
-import { ERR_CORE_ARGUMENT, ERR_LEDGER_CLOSED, ERR_LEDGER_CORRUPT, ERR_LEDGER_IDENTITY } from './errors.ts';
+import { ERR_CORE_ARGUMENT, ERR_LEDGER_CLOSED, ERR_LEDGER_IDENTITY, ERR_LEDGER_RECOVERING } from './errors.ts';
+import { storageFaultsFromEnv, storageFaultsEnv } from './faulty-db.ts';
+import { checkHeadRecord } from './head-check.ts';
+import { encodeHeadRecord } from './head-record.ts';
 import { applyInstall, checkSet, installOps } from './install-set.ts';
-import { haltReasonCharsMax, unacknowledgedLimitMax } from './limits.ts';
+import { haltReasonCharsMax } from './limits.ts';
+import { loadChecked } from './load.ts';
 import { checkOptions } from './options.ts';
-import { nextAck, checkReceipt } from './receipts.ts';
+import { receiptOps } from './receipts.ts';
+import { Recovery } from './recovery.ts';
 import { parseRequest } from './requests.ts';
-import { buildResponse } from './responses.ts';
-import { openRound } from './round.ts';
+import { buildResponse, ledgerDamagedText, storageFaultText } from './responses.ts';
+import { applyRound, openRound, type Round } from './round.ts';
 import { SerialLock } from './serial.ts';
-import { loadState, localDay, type CoreState } from './state.ts';
+import { localDay, type CoreState } from './state.ts';
 import { buildStatus } from './status.ts';
-import { openLedgerDb, seqKey, type LedgerDb } from './store.ts';
+import { diskStorage, type LedgerDb, type LedgerStorage } from './store.ts';
+import { TrustedClock } from './trusted-clock.ts';
 import type {
   AgentCore,
   AgentCoreOptions,
   AgentCoreStatus,
+  AuthorizationState,
   BatchOp,
   Bundle,
   ChainPoint,
   LedgerVerification,
 } from './types.ts';
+import { unacknowledgedEntries } from './unacknowledged.ts';
 import { verifyLedger } from './verify.ts';
 
 export type * from './types.ts';
 export { coreErrors } from './errors.ts';
+export { createStorageFaults, storageFaultsEnv, type StorageFaults, type StorageFaultPlan } from './faulty-db.ts';
+export { diskStorage, type LedgerStorage } from './store.ts';
 
 export async function openAgentCore(options: AgentCoreOptions): Promise<AgentCore> {
-  const { groupCommitMax, utcOffsetMinutes } = checkOptions(options);
+  const checked = checkOptions(options);
   const now = options.now ?? Date.now;
-  const db = await openLedgerDb(options.dir);
+  const logger = (options.logger ?? silentLogger()).child({ component: 'agent-core' });
+  const storage = options.storage ?? faultsFromEnv(logger) ?? diskStorage;
+  const db = await storage.open(options.dir);
+  const context: EngineContext = {
+    agentId: options.agentId,
+    seed: options.seed,
+    publicKey: publicKeyFromSeed(options.seed),
+    gatewayPublicKey: options.gatewayPublicKey,
+    newId: ulidFactory({ now }),
+    db,
+    logger,
+    utcOffsetMinutes: checked.utcOffsetMinutes,
+    fingerprintKey: fingerprintKeyOf(options.seed),
+  };
   try {
-    const context: EngineContext = {
-      agentId: options.agentId,
-      seed: options.seed,
-      publicKey: publicKeyFromSeed(options.seed),
-      gatewayPublicKey: options.gatewayPublicKey,
-      newId: ulidFactory({ now }),
-      db,
-      logger: (options.logger ?? silentLogger()).child({ component: 'agent-core' }),
-      utcOffsetMinutes,
-      fingerprintKey: fingerprintKeyOf(options.seed),
-    };
     await checkIdentity(db, context);
-    const state = await loadState(db, options.gatewayPublicKey, localDay(now(), utcOffsetMinutes));
-    return new Core(context, state, {
-      groupCommitMax,
+    const loaded = await loadChecked(storage, context, localDay(now(), checked.utcOffsetMinutes), 'refuse');
+    const monotonic = options.monotonicNow ?? (() => performance.now());
+    const clock = new TrustedClock(now, monotonic, loaded.state, checked.clockToleranceMs);
+    const core = new Core(context, loaded.state, {
+      ...checked,
       now,
+      clock,
+      storage,
       writeBatch: options.writeBatch ?? ((ops, write) => write(ops)),
     });
+    await core.start(loaded.problem);
+    return core;
   } catch (error) {
-    await db.close().catch(() => undefined);
+    await context.db.close().catch(() => undefined);
     throw error;
   }
+}
+
+function faultsFromEnv(logger: EngineContext['logger']): LedgerStorage | undefined {
+  const faults = storageFaultsFromEnv();
+  if (faults === undefined) return undefined;
+  logger.warn({ env: storageFaultsEnv }, 'STORAGE FAULT INJECTION IS ON (testing only): writes and reads will fail');
+  return faults.storage;
 }
 
 /** A ledger is bound to one agent id and key on first open; any other is refused. */
@@ -90,14 +117,22 @@ async function checkIdentity(db: LedgerDb, context: EngineContext): Promise<void
 
 interface CoreDeps {
   readonly groupCommitMax: number;
+  readonly utcOffsetMinutes: number;
   readonly now: () => number;
+  readonly clock: TrustedClock;
+  readonly storage: LedgerStorage;
   readonly writeBatch: NonNullable<AgentCoreOptions['writeBatch']>;
 }
 
 class Core implements AgentCore {
   private readonly lock = new SerialLock();
   private readonly committer: GroupCommitter;
+  private readonly recovery: Recovery;
+  private authorization: AuthorizationState = authorizedState;
+  /** The coded error behind a refusal, thrown again to callers that need the ledger. */
+  private refusalCause: EdcError | undefined;
   private closed = false;
+  private closing = false;
 
   constructor(
     private readonly context: EngineContext,
@@ -107,12 +142,44 @@ class Core implements AgentCore {
     this.committer = new GroupCommitter({
       context,
       state: () => this.state,
-      reload: () => this.reload(),
       lock: this.lock,
       groupCommitMax: deps.groupCommitMax,
       writeBatch: deps.writeBatch,
-      now: deps.now,
+      time: () => deps.clock.read(),
+      trustedTimes: () => deps.clock.times(),
+      refusal: (message) => this.refusal(message),
+      afterWrite: (round) => this.writeHeadRecord(round.head, round.now),
+      committed: (round) => this.committed(round),
+      failed: (failure) => this.commitFailed(failure),
     });
+    this.recovery = new Recovery({
+      context,
+      storage: deps.storage,
+      lock: this.lock,
+      state: () => this.state,
+      setState: (state) => void (this.state = state),
+      time: () => deps.clock.read(),
+      trustedTimes: () => deps.clock.times(),
+      load: () => loadChecked(deps.storage, context, this.today(), 'throw'),
+      writeHeadRecord: () => this.writeHeadRecord(),
+      stillFailing: (error) => this.refuse('storage-failed', error),
+      damaged: (error) => this.refuse('ledger-damaged', error),
+      recovered: () => {
+        this.authorization = authorizedState;
+        this.refusalCause = undefined;
+      },
+      closing: () => this.closing,
+    });
+  }
+
+  /**
+   * After open: refuse a damaged ledger, or bring the head record up to the ledger (which may
+   * be ahead of it after a crash between a batch and its record). A failure here fails the
+   * open: nothing has been decided yet, so a supervisor's restart loses nothing.
+   */
+  async start(problem: EdcError | undefined): Promise<void> {
+    if (problem !== undefined) return this.refuse('ledger-damaged', problem);
+    await this.lock.run(() => this.writeHeadRecord());
   }
 
   async handle(message: IsoMessage): Promise<IsoMessage> {
@@ -122,7 +189,9 @@ class Core implements AgentCore {
     if (request.kind === 'invalid') response = buildResponse(message, request.code);
     else if (request.kind === 'network') response = buildResponse(message, '00');
     else if (request.kind === 'balance')
-      response = decideBalance(openRound(this.state, this.deps.now(), this.context.utcOffsetMinutes), message, request);
+      response =
+        (this.authorization.state === 'ledger-damaged' ? this.refusal(message) : undefined) ??
+        decideBalance(openRound(this.state, this.deps.clock.read(), this.deps.utcOffsetMinutes), message, request);
     else response = await this.committer.submit(message, request);
     this.context.logger.info(
       {
@@ -145,64 +214,42 @@ class Core implements AgentCore {
     return { ...this.state.ack };
   }
 
+  /**
+   * Works on a damaged ledger too: the intact entries before the damage were paid out and the
+   * agent is owed them; the damaged one stops the forwarder loudly (unacknowledged.ts).
+   */
   async unacknowledged(limit: number): Promise<LedgerEntry[]> {
     this.assertOpen();
-    if (!Number.isSafeInteger(limit) || limit < 1 || limit > unacknowledgedLimitMax) {
-      throw new ERR_CORE_ARGUMENT(
-        `Cannot list unacknowledged entries: expected limit 1..${unacknowledgedLimitMax}, found ${String(limit)}`,
-        { limit },
-      );
-    }
-    const ack = this.state.ack;
-    const values = await this.context.db.sub.entries.values({ gt: seqKey(ack.seq), limit }).all();
-    const entries: LedgerEntry[] = [];
-    for (const value of values) {
-      const parsed = LedgerEntry.safeParse(value);
-      if (!parsed.success) break;
-      entries.push(parsed.data);
-    }
-    // Paired with the commit-time assertion: what leaves for the gateway is an intact chain. The
-    // intact entries before a break still go (that cash was paid out and the agent is owed it);
-    // the forwarder halts loudly when the broken entry is the next to go.
-    const broken = findChainBreak(entries, ack, this.context.publicKey);
-    const intact = broken === undefined ? entries.length : broken.index;
-    if (intact === 0 && values.length > 0) {
-      const seq = ack.seq + 1;
-      const problem =
-        broken === undefined ? 'does not match the LedgerEntry schema' : `breaks the chain (${broken.kind})`;
-      throw new ERR_LEDGER_CORRUPT(`Cannot forward: entry ${seq} ${problem}`, {
-        seq,
-        ...(broken ?? { kind: 'schema' }),
-      });
-    }
-    return entries.slice(0, intact);
+    this.assertReadable();
+    return unacknowledgedEntries(this.context, this.state.ack, limit);
   }
 
   applyReceipt(receipt: SignedReceipt): Promise<'advanced' | 'unchanged'> {
     this.assertOpen();
     return this.lock.run(async () => {
-      const checked = await checkReceipt(receipt, this.state, this.context);
-      const next = nextAck(checked, this.state.ack);
-      const at = this.deps.now();
-      const ops: BatchOp[] = [{ type: 'put', sublevel: 'meta', key: 'lastSyncAt', value: at }];
-      if (next !== undefined) ops.push({ type: 'put', sublevel: 'meta', key: 'ack', value: next });
-      await this.context.db.write(ops);
-      this.state.lastSyncAt = at;
-      if (next === undefined) return 'unchanged';
-      this.state.ack = next;
-      this.context.logger.info({ ackSeq: next.seq }, 'acknowledged cursor advanced');
-      return 'advanced';
+      this.assertReadable();
+      const change = await receiptOps(receipt, this.state, this.context, this.deps.now(), (at) =>
+        this.deps.clock.observeGateway(at),
+      );
+      await this.write([...change.ops, ...this.timeOps()]);
+      Object.assign(this.state, change.next);
+      await this.writeHeadRecordOrFail();
+      if (change.advanced) this.context.logger.info({ ackSeq: this.state.ack.seq }, 'acknowledged cursor advanced');
+      return change.advanced ? 'advanced' : 'unchanged';
     });
   }
 
   installEntitlementSet(set: SignedEntitlementSet): Promise<void> {
     this.assertOpen();
     return this.lock.run(async () => {
-      const at = this.deps.now();
+      this.assertUsable();
+      const at = this.deps.clock.read().at;
       const checked = checkSet(set, this.state, this.context, at);
-      const { ops, remaining, floatLeft } = await installOps(checked, this.state, this.context, at);
-      await this.context.db.write(ops);
-      applyInstall(this.state, checked, remaining, floatLeft, at);
+      this.deps.clock.observeGateway(checked.issuedAt);
+      const { ops, remaining } = await installOps(checked, this.state, this.context, at, this.deps.clock.times());
+      await this.write(ops);
+      applyInstall(this.state, checked, remaining, at);
+      await this.writeHeadRecordOrFail();
       this.context.logger.info(
         { setId: checked.setId, kpms: checked.entitlements.length, basedOnSeq: checked.basedOnSeq },
         'entitlement set installed',
@@ -218,34 +265,58 @@ class Core implements AgentCore {
       );
     }
     return this.lock.run(async () => {
-      await this.context.db.write([{ type: 'put', sublevel: 'meta', key: 'halt', value: reason }]);
+      this.assertReadable();
+      // LevelDB stores no null: clearing the halt deletes it.
+      const op: BatchOp =
+        reason === null
+          ? { type: 'del', sublevel: 'meta', key: 'halt' }
+          : { type: 'put', sublevel: 'meta', key: 'halt', value: reason };
+      await this.write([op]);
       this.state.halt = reason;
-      this.context.logger.warn(
-        { haltReason: reason },
-        reason === null ? 'forwarding halt cleared' : 'forwarding halted',
-      );
+      if (reason === null) this.context.logger.info('forwarding halt cleared');
+      else this.context.logger.warn({ haltReason: reason }, 'forwarding halted');
     });
   }
 
   status(): Promise<AgentCoreStatus> {
     this.assertOpen();
-    return buildStatus(this.state, this.context, this.deps.now());
+    const reading = this.deps.clock.read();
+    const times = this.deps.clock.times();
+    return buildStatus(this.state, this.context, reading.wall, {
+      authorization: reading.behind && this.authorization.state === 'ok' ? this.clockRefusal() : this.authorization,
+      clock: { ...times, behindMs: reading.behindMs },
+      readable: this.authorization.state !== 'storage-failed',
+    });
   }
 
+  /** Everything the ledger claims, and that it is not behind its head record or the last receipt. */
   verifyLedger(): Promise<LedgerVerification> {
     this.assertOpen();
-    return this.lock.run(() => verifyLedger(this.context));
+    return this.lock.run(async () => {
+      this.assertReadable();
+      const result = await verifyLedger(this.context);
+      const { problem } = await checkHeadRecord(this.deps.storage, this.context, { head: result.head });
+      if (problem === undefined) return result;
+      return { ...result, ok: false, problems: [`${problem.code}: ${problem.message}`, ...result.problems] };
+    });
   }
 
   exportBundle(fromSeq?: number): Promise<Bundle> {
     this.assertOpen();
-    return this.lock.run(() => buildBundle(fromSeq, this.state, this.context, this.deps.now()));
+    return this.lock.run(() => {
+      this.assertReadable();
+      return buildBundle(fromSeq, this.state, this.context, this.deps.clock.read().at);
+    });
   }
 
+  /** Answers every request already submitted, ends recovery, then closes the ledger. */
   async close(): Promise<void> {
-    if (this.closed) return;
+    if (this.closing) return;
+    this.closing = true;
+    await this.committer.idle();
+    await this.recovery.stop();
+    await this.lock.run(() => this.context.db.close().catch(() => undefined));
     this.closed = true;
-    await this.lock.run(() => this.context.db.close());
   }
 
   /** Batches written so far (tests and benchmarks count group commits with it). */
@@ -253,24 +324,120 @@ class Core implements AgentCore {
     return this.committer.batches;
   }
 
-  private async reload(): Promise<void> {
+  private today(): string {
+    return localDay(this.deps.clock.read().at, this.deps.utcOffsetMinutes);
+  }
+
+  private timeOps(): BatchOp[] {
+    const times = this.deps.clock.times();
+    return [
+      { type: 'put', sublevel: 'meta', key: 'timeHigh', value: times.timeHigh },
+      { type: 'put', sublevel: 'meta', key: 'gatewayTimeHigh', value: times.gatewayTimeHigh },
+    ];
+  }
+
+  private refusal(message: IsoMessage): IsoMessage | undefined {
+    if (this.authorization.state === 'storage-failed') return buildResponse(message, '96', { text: storageFaultText });
+    if (this.authorization.state === 'ledger-damaged') return buildResponse(message, '96', { text: ledgerDamagedText });
+    return undefined;
+  }
+
+  private clockRefusal(): AuthorizationState {
+    const reading = this.deps.clock.read();
+    return refusedState(
+      'clock-behind',
+      {
+        code: 'EDC_ERR_CLOCK_BEHIND',
+        message:
+          `The agent clock is ${Math.round(reading.behindMs / 1000)} s behind the highest time it has seen ` +
+          `(${new Date(reading.at).toISOString()}): withdrawals are refused until it is fixed or the agent syncs`,
+      },
+      reading.wall,
+    );
+  }
+
+  private refuse(state: 'storage-failed' | 'ledger-damaged', error: EdcError): void {
+    if (this.authorization.state === 'ledger-damaged') return;
+    const since = this.authorization.state === state ? this.authorization.since : this.deps.now();
+    this.authorization = { ...refusedState(state, error, since ?? this.deps.now()) };
+    this.refusalCause = error;
+    if (state === 'ledger-damaged')
+      this.context.logger.error({ err: error }, 'ledger damaged: authorization refused until an operator acts');
+  }
+
+  private committed(round: Round): void {
+    applyRound(this.state, round);
+    this.deps.clock.observe(round.now);
+  }
+
+  private commitFailed(failure: CommitFailure): void {
+    this.refuse('storage-failed', failure.error);
+    const unheard = failure.round === undefined ? undefined : { round: failure.round, answered: failure.answered };
+    this.recovery.failed(failure.ops, unheard);
+  }
+
+  /** Any other write or read of the ledger that failed: the same fail-stop as a failed round. */
+  private storageFailed(error: unknown, ops?: readonly BatchOp[]): never {
+    const coded = isEdcError(error) ? error : new ERR_LEDGER_RECOVERING(String(error));
+    this.refuse('storage-failed', coded);
+    this.recovery.failed(ops, undefined);
+    throw coded;
+  }
+
+  private async write(ops: readonly BatchOp[]): Promise<void> {
     try {
-      this.state = await loadState(
-        this.context.db,
-        this.context.gatewayPublicKey,
-        localDay(this.deps.now(), this.context.utcOffsetMinutes),
-      );
+      await this.context.db.write(ops);
     } catch (error) {
-      // Memory can no longer be trusted to match disk: refuse everything until reopened.
-      this.closed = true;
-      throw error;
+      this.storageFailed(error, ops);
     }
   }
 
+  private async writeHeadRecordOrFail(): Promise<void> {
+    try {
+      await this.writeHeadRecord();
+    } catch (error) {
+      this.storageFailed(error);
+    }
+  }
+
+  /** The head record after a change; it never names a head the ledger does not hold durably. */
+  private async writeHeadRecord(head: ChainPoint = this.state.head, at = 0): Promise<void> {
+    const times = this.deps.clock.times();
+    const version = this.state.headRecordVersion + 1;
+    const text = encodeHeadRecord({
+      v: 1,
+      version,
+      agentId: this.context.agentId,
+      head,
+      timeHigh: Math.max(times.timeHigh, at),
+      gatewayTimeHigh: times.gatewayTimeHigh,
+      receipt: this.state.receipt,
+    });
+    await this.deps.storage.writeHeadRecordSlot(this.context.db.dir, version % 2 === 0 ? 0 : 1, text);
+    this.state.headRecordVersion = version;
+  }
+
   private assertOpen(): void {
-    if (this.closed)
-      throw new ERR_LEDGER_CLOSED(
-        'Cannot use the agent core: it is closed (or failed to reload after a write error); reopen it',
-      );
+    if (this.closed || this.closing)
+      throw new ERR_LEDGER_CLOSED('Cannot use the agent core: it is closed or closing; reopen it');
+  }
+
+  /** A new entitlement set's arithmetic needs a ledger that is known good. */
+  private assertUsable(): void {
+    this.assertOpen();
+    this.assertReadable();
+    if (this.authorization.state === 'ledger-damaged') throw this.refusalError();
+  }
+
+  /** Reads need a handle that has not failed. */
+  private assertReadable(): void {
+    if (this.authorization.state === 'storage-failed') throw this.refusalError();
+  }
+
+  private refusalError(): EdcError {
+    const { state, code, message } = this.authorization;
+    if (state === 'storage-failed')
+      return new ERR_LEDGER_RECOVERING(`Cannot use the ledger now: it is being reopened after ${code}: ${message}`);
+    return this.refusalCause ?? new ERR_LEDGER_RECOVERING(`Cannot use the ledger now: ${message}`);
   }
 }

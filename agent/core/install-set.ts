@@ -1,11 +1,12 @@
 /**
- * installEntitlementSet: verify, then replace the installed set, every KPM's remaining figure
- * and the cash float in one synced batch. Refused (coded error, nothing changed) when the set is
- * malformed, not signed by the gateway, for another agent, already expired, older than the one
- * installed, or based on entries this ledger does not have.
+ * installEntitlementSet: verify, then replace the installed set and every KPM's remaining figure
+ * in one synced batch. Refused (coded error, nothing changed) when the set is malformed, not
+ * signed by the gateway, for another agent, already expired, older than the one installed, or
+ * based on entries this ledger does not have. The offline exposure is not touched: it counts
+ * what the gateway has not acknowledged, whatever set is installed.
  */
 import { SignedEntitlementSet, verifyEntitlementSet } from '../../protocol/messages/index.ts';
-import { expectedFloat, expectedRemaining, netSince } from './arithmetic.ts';
+import { expectedRemaining, netSince } from './arithmetic.ts';
 import type { EngineContext } from './context.ts';
 import {
   ERR_ENTITLEMENT_AGENT,
@@ -80,30 +81,34 @@ function checkNotOlder(set: SignedEntitlementSet, current: SignedEntitlementSet 
   }
 }
 
-export async function installOps(set: SignedEntitlementSet, state: CoreState, context: EngineContext, now: number) {
+export async function installOps(
+  set: SignedEntitlementSet,
+  state: CoreState,
+  context: EngineContext,
+  now: number,
+  times: { timeHigh: number; gatewayTimeHigh: number },
+) {
   const net = await netSince(context.db, set.basedOnSeq);
   const remaining = expectedRemaining(set, net);
-  const floatLeft = expectedFloat(set, net);
   const ops: BatchOp[] = [];
   for (const kpmId of state.remaining.keys())
     if (!remaining.has(kpmId)) ops.push({ type: 'del', sublevel: 'kpm', key: kpmId });
   for (const [kpmId, value] of remaining) ops.push({ type: 'put', sublevel: 'kpm', key: kpmId, value });
   ops.push({ type: 'put', sublevel: 'sets', key: 'current', value: set });
-  ops.push({ type: 'put', sublevel: 'meta', key: 'float', value: floatLeft });
   ops.push({ type: 'put', sublevel: 'meta', key: 'lastSyncAt', value: now });
-  return { ops, remaining, floatLeft };
+  ops.push({ type: 'put', sublevel: 'meta', key: 'timeHigh', value: times.timeHigh });
+  ops.push({ type: 'put', sublevel: 'meta', key: 'gatewayTimeHigh', value: times.gatewayTimeHigh });
+  return { ops, remaining };
 }
 
 export function applyInstall(
   state: CoreState,
   set: SignedEntitlementSet,
   remaining: Map<string, number>,
-  floatLeft: number,
   now: number,
 ): void {
   state.set = set;
   state.panIndex = new Map(set.entitlements.map((e) => [e.panHash, e.kpmId]));
   state.remaining = remaining;
-  state.floatLeft = floatLeft;
   state.lastSyncAt = now;
 }

@@ -7,3 +7,18 @@ export const dedupeWindowMs = 180 * 24 * 60 * 60_000;
 export const unacknowledgedLimitMax = 100_000;
 export const haltReasonCharsMax = 500;
 export const verifyProblemsMax = 100;
+/** Newest entries whose signatures and indexes are checked on every open (all entries get schema, link, hash). */
+export const openVerifySignedEntries = 256;
+/**
+ * How far the wall clock may fall behind the trusted time before withdrawals stop: small steps
+ * (NTP corrections) are absorbed by stamping at the trusted time; the same figure as the
+ * gateway's request clock skew (requestClockSkewMaxMs), so a clock the gateway accepts is one
+ * the agent accepts.
+ */
+export const clockToleranceMsDefault = 5 * 60_000;
+export const clockToleranceMsMax = 24 * 60 * 60_000;
+/** Waits between attempts to reopen the ledger after a storage failure (full jitter). */
+export const recoveryBackoffBaseMs = 200;
+export const recoveryBackoffCapMs = 30_000;
+/** Committed decisions kept in memory to answer retransmissions during a storage failure. */
+export const recentDecisionsMax = 1024;

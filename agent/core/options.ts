@@ -2,10 +2,16 @@
 import { key32FromBase64 } from '../../protocol/crypto/index.ts';
 import { AgentId } from '../../protocol/messages/index.ts';
 import { ERR_CORE_OPTIONS } from './errors.ts';
-import { groupCommitMaxDefault, groupCommitMaxLimit } from './limits.ts';
+import { clockToleranceMsDefault, clockToleranceMsMax, groupCommitMaxDefault, groupCommitMaxLimit } from './limits.ts';
 import type { AgentCoreOptions } from './types.ts';
 
-export function checkOptions(options: AgentCoreOptions): { groupCommitMax: number; utcOffsetMinutes: number } {
+export interface CheckedOptions {
+  readonly groupCommitMax: number;
+  readonly utcOffsetMinutes: number;
+  readonly clockToleranceMs: number;
+}
+
+export function checkOptions(options: AgentCoreOptions): CheckedOptions {
   if (typeof options.dir !== 'string' || options.dir.length === 0)
     throw new ERR_CORE_OPTIONS('Cannot open agent core: expected dir to be a folder path, found none');
   if (!AgentId.safeParse(options.agentId).success) {
@@ -39,5 +45,11 @@ export function checkOptions(options: AgentCoreOptions): { groupCommitMax: numbe
       `Cannot open agent core: expected utcOffsetMinutes -840..840, found ${String(utcOffsetMinutes)}`,
     );
   }
-  return { groupCommitMax, utcOffsetMinutes };
+  const clockToleranceMs = options.clockToleranceMs ?? clockToleranceMsDefault;
+  if (!Number.isSafeInteger(clockToleranceMs) || clockToleranceMs < 0 || clockToleranceMs > clockToleranceMsMax) {
+    throw new ERR_CORE_OPTIONS(
+      `Cannot open agent core: expected clockToleranceMs 0..${clockToleranceMsMax}, found ${String(clockToleranceMs)}`,
+    );
+  }
+  return { groupCommitMax, utcOffsetMinutes, clockToleranceMs };
 }

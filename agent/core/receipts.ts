@@ -2,13 +2,17 @@
  * applyReceipt: the acknowledged cursor moves only on a gateway-signed receipt whose ackHash is
  * this ledger's own hash at ackSeq; never backwards, never past the head. A receipt that does
  * not match the agent's own chain is a fork (EDC_ERR_RECEIPT_FORK): the forwarder stops loudly.
+ * Moving the cursor lowers the offline exposure by what the gateway now holds; the newest
+ * receipt is kept (meta and head record) so a later open can tell a ledger behind it; and its
+ * signed receivedAt is a gateway time for the trusted clock.
  */
 import { genesisHash, SignedReceipt, verifyReceipt } from '../../protocol/messages/index.ts';
+import { exposureReleased } from './arithmetic.ts';
 import type { EngineContext } from './context.ts';
 import { ERR_LEDGER_CORRUPT, ERR_RECEIPT_FORK, ERR_RECEIPT_INVALID, ERR_RECEIPT_SIGNATURE } from './errors.ts';
 import type { CoreState } from './state.ts';
 import { seqKey } from './store.ts';
-import type { ChainPoint } from './types.ts';
+import type { BatchOp, ChainPoint } from './types.ts';
 
 export async function checkReceipt(input: unknown, state: CoreState, context: EngineContext): Promise<SignedReceipt> {
   const parsed = SignedReceipt.safeParse(input);
@@ -64,6 +68,31 @@ async function ownHash(seq: number, context: EngineContext): Promise<string> {
   return entry.hash;
 }
 
-export function nextAck(receipt: SignedReceipt, current: ChainPoint): ChainPoint | undefined {
-  return receipt.ackSeq > current.seq ? { seq: receipt.ackSeq, hash: receipt.ackHash } : undefined;
+export interface ReceiptChange {
+  readonly ops: BatchOp[];
+  readonly next: Partial<CoreState>;
+  readonly advanced: boolean;
+}
+
+export async function receiptOps(
+  input: unknown,
+  state: CoreState,
+  context: EngineContext,
+  now: number,
+  observeGateway: (at: number) => void,
+): Promise<ReceiptChange> {
+  const receipt = await checkReceipt(input, state, context);
+  observeGateway(receipt.receivedAt);
+  const ops: BatchOp[] = [{ type: 'put', sublevel: 'meta', key: 'lastSyncAt', value: now }];
+  const next: Partial<CoreState> = { lastSyncAt: now };
+  if (state.receipt === null || receipt.ackSeq >= state.receipt.ackSeq) {
+    ops.push({ type: 'put', sublevel: 'meta', key: 'receipt', value: receipt });
+    next.receipt = receipt;
+  }
+  if (receipt.ackSeq <= state.ack.seq) return { ops, next, advanced: false };
+  const exposure = state.exposure - (await exposureReleased(context.db, state.ack.seq, receipt.ackSeq));
+  const ack: ChainPoint = { seq: receipt.ackSeq, hash: receipt.ackHash };
+  ops.push({ type: 'put', sublevel: 'meta', key: 'ack', value: ack });
+  ops.push({ type: 'put', sublevel: 'meta', key: 'exposure', value: exposure });
+  return { ops, next: { ...next, ack, exposure }, advanced: true };
 }

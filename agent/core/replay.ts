@@ -6,9 +6,9 @@
  */
 import { swapTpdu, type IsoMessage } from '../../protocol/iso8583/index.ts';
 import { buildResponse } from './responses.ts';
-import type { DedupeRecord, Round } from './round.ts';
+import type { DedupeRecord } from './round.ts';
 
-export function replay(_round: Round, message: IsoMessage, previous: DedupeRecord, print: string): IsoMessage {
+export function replay(message: IsoMessage, previous: DedupeRecord, print: string): IsoMessage {
   if (previous.reversedBeforeSeen === true) return buildResponse(message, '12');
   if (previous.fingerprint !== print || previous.response === undefined) return buildResponse(message, '94');
   return { tpdu: swapTpdu(message.tpdu), mti: previous.response.mti, fields: previous.response.fields };

@@ -7,7 +7,7 @@
  * so handle() can always answer.
  */
 import {
-  agentCashExhaustedText,
+  agentRefusalTexts,
   responseCodes,
   responseMti,
   swapTpdu,
@@ -105,4 +105,8 @@ function safeTpdu(tpdu: Tpdu | undefined): Tpdu {
   return { destination: 0, source: 0 };
 }
 
-export { agentCashExhaustedText };
+/** Field 62 texts of the agent's own refusals (protocol/README.md Part 2 §10), from protocol's table. */
+export const offlineLimitText = agentRefusalTexts.offlineLimit.id;
+export const clockBehindText = agentRefusalTexts.clockBehind.id;
+export const storageFaultText = agentRefusalTexts.storageFault.id;
+export const ledgerDamagedText = agentRefusalTexts.ledgerDamaged.id;

@@ -25,10 +25,13 @@ export interface DedupeRecord {
 }
 
 export interface Round {
+  /** The trusted time the round decides and stamps by (trusted-clock.ts). */
   readonly now: number;
+  /** The wall clock is behind the trusted time by more than the tolerance: no withdrawals. */
+  readonly clockBehind: boolean;
   readonly base: CoreState;
   head: ChainPoint;
-  floatLeft: number;
+  exposure: number;
   today: DayTotals;
   readonly remaining: Map<string, number>;
   readonly terminals: Map<string, TerminalTotals>;
@@ -41,13 +44,18 @@ export interface Round {
   readonly stored: Map<string, DedupeRecord | undefined>;
 }
 
-export function openRound(base: CoreState, now: number, utcOffsetMinutes: number): Round {
-  const date = localDay(now, utcOffsetMinutes);
+export function openRound(
+  base: CoreState,
+  time: { readonly at: number; readonly behind: boolean },
+  utcOffsetMinutes: number,
+): Round {
+  const date = localDay(time.at, utcOffsetMinutes);
   return {
-    now,
+    now: time.at,
+    clockBehind: time.behind,
     base,
     head: { ...base.head },
-    floatLeft: base.floatLeft,
+    exposure: base.exposure,
     today: base.today.date === date ? structuredClone(base.today) : emptyDay(date),
     remaining: new Map(),
     terminals: new Map(),
@@ -103,7 +111,7 @@ export function appendEntry(round: Round, entry: LedgerEntry): void {
 }
 
 /** The ops that carry the overlay: dedupe records, kpm, terminals, reversals and meta. */
-export function closeRound(round: Round): BatchOp[] {
+export function closeRound(round: Round, times: { timeHigh: number; gatewayTimeHigh: number }): BatchOp[] {
   const ops = [...round.ops];
   for (const [key, value] of round.dedupe) ops.push({ type: 'put', sublevel: 'dedupe', key, value });
   for (const [id, seq] of round.reversals) ops.push({ type: 'put', sublevel: 'reversals', key: id, value: seq });
@@ -111,15 +119,18 @@ export function closeRound(round: Round): BatchOp[] {
   for (const [terminalId, value] of round.terminals)
     ops.push({ type: 'put', sublevel: 'terminals', key: terminalId, value });
   ops.push({ type: 'put', sublevel: 'meta', key: 'head', value: round.head });
-  ops.push({ type: 'put', sublevel: 'meta', key: 'float', value: round.floatLeft });
+  ops.push({ type: 'put', sublevel: 'meta', key: 'exposure', value: round.exposure });
   ops.push({ type: 'put', sublevel: 'meta', key: 'today', value: round.today });
+  ops.push({ type: 'put', sublevel: 'meta', key: 'timeHigh', value: Math.max(times.timeHigh, round.now) });
+  ops.push({ type: 'put', sublevel: 'meta', key: 'gatewayTimeHigh', value: times.gatewayTimeHigh });
   return ops;
 }
 
 /** Called only after the round's batch is on disk. */
 export function applyRound(state: CoreState, round: Round): void {
   state.head = round.head;
-  state.floatLeft = round.floatLeft;
+  state.exposure = round.exposure;
+  state.timeHigh = Math.max(state.timeHigh, round.now);
   state.today = round.today;
   for (const [kpmId, value] of round.remaining) state.remaining.set(kpmId, value);
   for (const [terminalId, value] of round.terminals) state.terminals.set(terminalId, value);

@@ -1,9 +1,11 @@
 /**
  * The agent core's public types: the interface the agent's links, forwarder, status page and
- * CLI program against (see the AGENT CORE <-> AGENT I/O contract). Members may be added here,
- * never removed or changed.
+ * CLI program against (see the AGENT CORE <-> AGENT I/O contract). Members may be added here;
+ * one was replaced: cashFloatLeft (a float that reset with every entitlement set) became
+ * offlineExposure (what is paid out and not yet acknowledged, against its limit).
  */
 import type { Logger } from 'pino';
+import type { LedgerStorage } from './store.ts';
 import type { IsoMessage } from '../../protocol/iso8583/types.ts';
 import type { Bundle, LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
 
@@ -15,8 +17,21 @@ export interface AgentCoreOptions {
   seed: string;
   /** The gateway's Ed25519 public key, base64: verifies receipts and entitlement sets. */
   gatewayPublicKey: string;
-  /** Injectable clock (ms since the epoch). */
+  /** Injectable wall clock (ms since the epoch). */
   now?: () => number;
+  /**
+   * Injectable monotonic clock (ms, any origin; default performance.now): it keeps running
+   * forward when the wall clock is set back, which is how such a set-back is noticed.
+   */
+  monotonicNow?: () => number;
+  /** How far the wall clock may fall behind the highest time seen before withdrawals stop (default 5 min). */
+  clockToleranceMs?: number;
+  /**
+   * Where the ledger lives (default: the disk). Tests and the soak simulation pass a
+   * fault-injecting storage (faulty-db.ts); without this option, EDC_AGENT_STORAGE_FAULTS in the
+   * environment turns one on.
+   */
+  storage?: LedgerStorage;
   logger?: Logger;
   /** Most requests decided and written in one synced batch (default 256). */
   groupCommitMax?: number;
@@ -37,8 +52,9 @@ export interface ChainPoint {
 export interface AgentCore {
   /**
    * 0800 -> 0810, 0100 -> 0110, 0200 -> 0210, 0400 -> 0410, 0500 -> 0510. A decision that
-   * moves money is in a synced LevelDB batch before the promise resolves. Never rejects for bad
-   * input (answers 30/12/...); rejects only when the ledger itself fails.
+   * moves money is in a synced LevelDB batch (and the head record moved past it) before the
+   * promise resolves. Never rejects for bad input (answers 30/12/...) nor for a failing or
+   * damaged ledger (answers 96); rejects only once close() has begun (EDC_ERR_LEDGER_CLOSED).
    */
   handle(request: IsoMessage): Promise<IsoMessage>;
   head(): ChainPoint;
@@ -91,10 +107,30 @@ export interface AgentCoreStatus {
     expired: boolean;
     kpmCount: number;
   } | null;
-  /** Cash the agent may still pay out under the set, rupiah, or null without a set. */
-  cashFloatLeft: number | null;
+  /**
+   * Offline exposure: rupiah of approved withdrawals the gateway has not yet acknowledged (net
+   * of reversals of those same withdrawals), against the set's limits.cashFloat; a withdrawal
+   * that would take it above the limit is declined until the agent syncs.
+   */
+  offlineExposure: { amount: number; max: number | null };
   today: DayTotals;
   haltReason: string | null;
+  /** Whether the core authorizes now, and if not, why (Bahasa Indonesia line first). */
+  authorization: AuthorizationState;
+  clock: { timeHigh: number; gatewayTimeHigh: number; behindMs: number };
+}
+
+export type AuthorizationStateName = 'ok' | 'clock-behind' | 'storage-failed' | 'ledger-damaged';
+
+export interface AuthorizationState {
+  state: AuthorizationStateName;
+  /** The coded error behind a refusal, or null when ok. */
+  code: string | null;
+  message: string | null;
+  /** One status line for the agent (Bahasa Indonesia) and one in English, or null when ok. */
+  id: string | null;
+  en: string | null;
+  since: number | null;
 }
 
 /** One operation of a LevelDB batch, as the core builds them (values are JSON). */

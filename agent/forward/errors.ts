@@ -35,7 +35,13 @@ export const forwardErrors = {
   ),
   ERR_FORWARD_AUTH: defineError(
     'EDC_ERR_FORWARD_AUTH',
-    'The gateway refused the agent (401/403: unknown or revoked agent, bad signature, clock skew); forwarding halts',
+    'The gateway refused the agent (401/403: unknown or revoked agent, bad signature); forwarding halts',
+    401,
+  ),
+  ERR_FORWARD_CLOCK_SKEW: defineError(
+    'EDC_ERR_FORWARD_CLOCK_SKEW',
+    'The gateway refused a request for clock skew (401 EDC_ERR_AUTH_TIMESTAMP); retried with backoff, so ' +
+      'forwarding resumes by itself once the agent clock is fixed',
     401,
   ),
   ERR_FORWARD_REJECTED: defineError(
@@ -68,7 +74,8 @@ export const forwardErrors = {
   ),
   ERR_FORWARD_HALTED: defineError(
     'EDC_ERR_FORWARD_HALTED',
-    'Forwarding is halted (fork, gap, auth or bad receipt) until an operator clears it with `edc-agent resume`',
+    'Forwarding is halted (fork, gap, auth, rejected upload, bad receipt, damaged ledger) until an operator ' +
+      'clears it with `edc-agent resume`',
     409,
   ),
   ERR_FORWARD_OPTIONS: defineError(
@@ -84,6 +91,7 @@ export const {
   ERR_FORWARD_FORK,
   ERR_FORWARD_GAP,
   ERR_FORWARD_AUTH,
+  ERR_FORWARD_CLOCK_SKEW,
   ERR_FORWARD_REJECTED,
   ERR_FORWARD_BAD_RECEIPT,
   ERR_FORWARD_RESPONSE_INVALID,

@@ -5,9 +5,11 @@
  *   2. drains core.unacknowledged() in bounded batches, in order, moving the cursor only through
  *      core.applyReceipt (which verifies the gateway's signature and the ackHash),
  *   3. refreshes the entitlement set (GET entitlements -> core.installEntitlementSet).
- * A fork, gap, 401/403, rejected upload or bad receipt stops forwarding loudly through the
- * core's persisted halt; everything else backs off with full jitter and tries again. Nothing is
- * ever deleted here: the forwarder only reads entries and moves the cursor forward.
+ * A fork, gap, 401/403 (but clock skew and replay), rejected upload, bad receipt or damaged
+ * ledger stops forwarding loudly through the core's persisted halt, until `edc-agent resume`;
+ * everything else backs off with full jitter and tries again, so a transient cause never leaves
+ * a permanent halt. Nothing is ever deleted here: the forwarder only reads entries and moves the
+ * cursor forward.
  */
 import type { Logger } from 'pino';
 import type { LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
@@ -22,6 +24,12 @@ import {
   ERR_FORWARD_LEDGER,
 } from './errors.ts';
 import { checkBatchOrder, haltingCodes, toForwardError, toForwardSetError } from './pass-checks.ts';
+
+/** The core refuses longer halt reasons (agent/core limits haltReasonCharsMax). */
+const haltReasonCharsMax = 500;
+
+/** A halt an earlier version stored for a 401 that retrying cures (classify.ts). */
+const transientHalt = /^EDC_ERR_FORWARD_AUTH: .*\b401 EDC_ERR_AUTH_(?:TIMESTAMP|REPLAY)\b/;
 
 export interface ForwardingCore {
   head(): { seq: number; hash: string };
@@ -70,7 +78,13 @@ export class ForwardPass {
   ) {}
 
   async run(cancel?: AbortSignal): Promise<PassOutcome> {
-    const halt = await this.options.readHalt();
+    let halt = await this.options.readHalt();
+    if (halt !== null && transientHalt.test(halt)) {
+      // Stored by an agent that halted on clock skew or a replayed nonce, which now heal.
+      await this.core.setForwardingHalt(null);
+      this.options.logger.warn({ haltReason: halt }, 'halt from a transient cause cleared; forwarding resumes');
+      halt = null;
+    }
     if (halt !== null) {
       const error = new ERR_FORWARD_HALTED(
         `Forwarding is halted: ${halt}. Run \`edc-agent resume\` after investigating.`,
@@ -164,8 +178,11 @@ export class ForwardPass {
         );
     const halted = haltingCodes.has(error.code);
     if (halted) {
-      const reason = `${error.code}: ${error.message}`;
-      await this.core.setForwardingHalt(reason);
+      const reason = `${error.code}: ${error.message}`.slice(0, haltReasonCharsMax);
+      // A damaged ledger or one being reopened cannot store the halt; the pass still reports it.
+      await this.core
+        .setForwardingHalt(reason)
+        .catch((err: unknown) => this.options.logger.error({ err }, 'forwarding halt could not be stored'));
       this.options.logger.error({ err: error }, 'forwarding halted');
     } else {
       // After any failure the gateway may hold more than the receipt we saw: ask it first next time.

@@ -95,10 +95,10 @@ async function send(options: GatewayClientOptions, base: URL, request: OutgoingR
   const text = await readLimited(response, options.responseBytesMax, signal, options.requestTimeoutMs);
   if (response.status === 200) return text;
   throw classifyErrorResponse(
-    response.status,
-    response.headers.get('retry-after'),
+    { status: response.status, retryAfter: response.headers.get('retry-after'), date: response.headers.get('date') },
     parseErrorBody(text),
     `${method} ${url.pathname}`,
+    (options.now ?? Date.now)(),
   );
 }
 

@@ -15,11 +15,14 @@ import {
 
 /**
  * Codes that stop forwarding until an operator resumes it. A corrupt ledger (an entry whose hash,
- * signature or link no longer checks: tampering or disk damage) is among them: retrying cannot
- * repair it, and uploading around it would hide it, so it must be loud.
+ * signature or link no longer checks: tampering or disk damage) and a rolled-back one (it lost
+ * entries it once had) are among them: retrying cannot repair them, and uploading around them
+ * would hide them, so they must be loud. Everything else (network, 5xx, clock skew, a ledger
+ * being reopened after a storage failure) heals by itself and is retried with backoff.
  */
 export const haltingCodes: ReadonlySet<string> = new Set([
   'EDC_ERR_LEDGER_CORRUPT',
+  'EDC_ERR_LEDGER_ROLLBACK',
   ERR_FORWARD_FORK.code,
   ERR_FORWARD_GAP.code,
   ERR_FORWARD_AUTH.code,

@@ -1,8 +1,9 @@
 /**
  * One request payload in, one response payload out (or none), the same for serial and TCP:
  * decode, core.handle(), encode. A payload that does not decode is answered with response code
- * 30 when it can be addressed (see format-error.ts). When core.handle() rejects, the ledger
- * failed and the contract says nothing is sent: the terminal's timeout and reversal cover it.
+ * 30 when it can be addressed (see format-error.ts). The core answers its own failures (96); it
+ * rejects only once it is closing, and then nothing is sent: nothing was decided, and the
+ * terminal's timeout and reversal cover it.
  * Only the MTI, STAN, terminal id and response code are logged, never card data.
  */
 import type { Logger } from 'pino';
@@ -21,6 +22,8 @@ export interface AnswerContext {
   readonly logger: Logger;
   /** The link's name for logs and status, e.g. "tcp:127.0.0.1:53122" or "serial:/dev/ttyS0". */
   readonly link: string;
+  /** Called with every request that decodes, before it is decided (the link notes field 41). */
+  readonly onRequest?: (request: IsoMessage) => void;
 }
 
 export async function answerPayload(payload: Uint8Array, context: AnswerContext): Promise<Uint8Array | undefined> {
@@ -42,6 +45,7 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     );
     return response;
   }
+  context.onRequest?.(request);
   let response: IsoMessage;
   try {
     response = await context.handler.handle(request);

@@ -55,6 +55,11 @@ export class LinkRegistry {
     return record;
   }
 
+  /** The terminal id (field 41) of a request seen on the link; printable, at most 8 characters. */
+  identify(record: LinkRecord, terminalId: unknown): void {
+    if (typeof terminalId === 'string' && /^[\x20-\x7e]{1,8}$/.test(terminalId)) record.terminalId = terminalId;
+  }
+
   touch(record: LinkRecord): void {
     record.lastActivityAt = this.now();
   }

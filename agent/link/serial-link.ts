@@ -80,9 +80,19 @@ export class SerialTerminalLink {
     this.open();
   }
 
-  async close(): Promise<void> {
+  /** The first step of close(), on its own so an agent can stop every link reading at once. */
+  stopReading(): void {
     this.stopped = true;
     if (this.reopenTimer !== undefined) clearTimeout(this.reopenTimer);
+  }
+
+  /**
+   * Shutdown: no request frame is taken after this call (one that arrives is ACKed by the link
+   * layer but never decided, so its terminal times out and reverses nothing); every request
+   * already taken is answered (its response sent and ACKed or given up), then the port closes.
+   */
+  async close(): Promise<void> {
+    this.stopReading();
     await this.chain;
     this.session?.close();
     const port = this.port;
@@ -141,6 +151,10 @@ export class SerialTerminalLink {
   }
 
   private enqueue(payload: Uint8Array): void {
+    if (this.stopped) {
+      this.context.logger.warn({ link: this.id }, 'request frame arrived during shutdown; not decided, not answered');
+      return;
+    }
     if (this.queued >= this.options.requestsQueuedMax) {
       this.onLinkError(
         new ERR_LINK_BACKLOG(
@@ -158,6 +172,7 @@ export class SerialTerminalLink {
         handler: this.context.handler,
         logger: this.context.logger,
         link: this.id,
+        onRequest: (request) => this.context.registry.identify(this.record, request.fields[41]),
       });
       this.queued--;
       if (answer === undefined || session === undefined || session.closed) return;

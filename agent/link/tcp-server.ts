@@ -34,10 +34,14 @@ export interface TcpLinkContext {
 
 export const tcpLinkDefaults = Object.freeze({ terminalsMax: 64, idleTimeoutMs: 5 * 60_000, requestsQueuedMax: 8 });
 
+/** How long a shutdown waits for a terminal to close its side after the agent ended its own. */
+const endGraceMs = 2_000;
+
 export class TcpTerminalServer {
   private readonly server: net.Server;
   private readonly connections = new Set<TcpConnection>();
   private listener: LinkRecord | undefined;
+  private closed: Promise<void> | undefined;
 
   constructor(
     private readonly options: TcpLinkOptions,
@@ -83,15 +87,27 @@ export class TcpTerminalServer {
     });
   }
 
-  /** Stops accepting, lets answers in progress finish, then closes every connection. */
+  /**
+   * Shutdown, in the order that keeps every written approval answered: stop accepting
+   * connections and stop reading every connection (a frame not yet read is never decided, so
+   * its terminal times out and reverses nothing), answer every request already read, then end
+   * the connections.
+   */
   async close(): Promise<void> {
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.stopReading();
     await Promise.all([...this.connections].map((connection) => connection.end()));
-    await closed;
+    await this.closed;
     if (this.listener !== undefined) this.context.registry.setState(this.listener, 'closed');
   }
 
+  /** The first step of close(), on its own so an agent can stop every link reading at once. */
+  stopReading(): void {
+    this.closed ??= new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const connection of this.connections) connection.stopReading();
+  }
+
   private accept(socket: net.Socket): void {
+    if (this.closed !== undefined) return void socket.destroy();
     const id = `tcp:${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const connection = new TcpConnection(socket, id, this.options, this.context);
     this.connections.add(connection);
@@ -122,6 +138,7 @@ class TcpConnection {
   private queued = 0;
   private chain: Promise<void> = Promise.resolve();
   private deadline: NodeJS.Timeout | undefined;
+  private reading = true;
 
   constructor(
     private readonly socket: net.Socket,
@@ -149,13 +166,28 @@ class TcpConnection {
     context.logger.info({ link: id }, 'terminal connected');
   }
 
-  /** Graceful end: wait for queued answers, then half-close. */
+  /** No frame after this one is read: what arrives now is left unread, and never decided. */
+  stopReading(): void {
+    this.reading = false;
+    this.socket.pause();
+    if (this.deadline !== undefined) clearTimeout(this.deadline);
+  }
+
+  /** Graceful end: wait for the answers of every request read, then half-close. */
   async end(): Promise<void> {
+    this.stopReading();
     await this.chain;
-    if (!this.socket.destroyed) this.socket.end();
+    if (this.socket.destroyed) return;
+    const gone = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+    this.socket.end();
+    // A terminal that never closes its side must not hold the agent's shutdown.
+    const timer = setTimeout(() => this.socket.destroy(), endGraceMs);
+    await gone;
+    clearTimeout(timer);
   }
 
   private onData(chunk: Buffer): void {
+    if (!this.reading) return;
     this.context.registry.touch(this.record);
     this.handle(this.decoder.push(chunk));
     this.armDeadline();
@@ -163,7 +195,7 @@ class TcpConnection {
 
   private handle(events: readonly TcpDecodeEvent[]): void {
     for (const event of events) {
-      if (this.socket.destroyed) return;
+      if (this.socket.destroyed || !this.reading) return;
       if (event.type === 'error') {
         this.record.frameErrors++;
         this.drop(event.error);
@@ -191,6 +223,7 @@ class TcpConnection {
         handler: this.context.handler,
         logger: this.context.logger,
         link: this.id,
+        onRequest: (request) => this.context.registry.identify(this.record, request.fields[41]),
       });
       this.queued--;
       if (answer !== undefined && !this.socket.destroyed && this.socket.writable)

@@ -22,7 +22,10 @@ export interface StatusReport {
   };
   readonly lastSyncAt: number | null;
   readonly entitlement: AgentCoreStatus['entitlementSet'];
-  readonly cashFloatLeft: number | null;
+  /** Approved and not yet acknowledged by the gateway, against the set's limit (left = max - amount). */
+  readonly offlineExposure: { readonly amount: number; readonly max: number | null; readonly left: number | null };
+  readonly authorization: AgentCoreStatus['authorization'];
+  readonly clock: AgentCoreStatus['clock'];
   readonly today: AgentCoreStatus['today'];
   readonly haltReason: string | null;
   readonly ledger: { readonly head: AgentCoreStatus['head']; readonly ackHead: AgentCoreStatus['ackHead'] };
@@ -60,7 +63,12 @@ export function buildReport(input: ReportInput): StatusReport {
     },
     lastSyncAt: core.lastSyncAt,
     entitlement: core.entitlementSet,
-    cashFloatLeft: core.cashFloatLeft,
+    offlineExposure: {
+      ...core.offlineExposure,
+      left: core.offlineExposure.max === null ? null : core.offlineExposure.max - core.offlineExposure.amount,
+    },
+    authorization: core.authorization,
+    clock: core.clock,
     today: core.today,
     haltReason: core.haltReason,
     ledger: { head: core.head, ackHead: core.ackHead },
@@ -90,26 +98,41 @@ function summarize(input: ReportInput, online: boolean): { id: string[]; en: str
   const tz = input.utcOffsetMinutes;
   const connected = input.links.filter((link) => link.state === 'connected' && link.kind !== 'tcp-listener');
   const silent = connected.filter((link) => link.silent).length;
-  const validUntil = core.entitlementSet === null ? undefined : when(core.entitlementSet.expiresAt, tz, '-');
-  const expired = core.entitlementSet?.expired === true;
+  const set = core.entitlementSet;
+  const validUntil = set === null ? undefined : when(set.expiresAt, tz, '-');
+  const expired = set?.expired === true;
+  const exposure = core.offlineExposure;
+  const limit = exposure.max === null ? '' : ` / batas ${rupiah(exposure.max)}`;
+  const limitEn = exposure.max === null ? '' : ` / limit ${rupiah(exposure.max)}`;
+  const noKpm = set?.kpmCount === 0;
   const id = [
     `Status agen ${core.agentId}: ${input.running ? 'berjalan' : 'tidak berjalan'}`,
+    ...(core.authorization.id === null ? [] : [`PERHATIAN: ${core.authorization.id}`]),
     `Gateway: ${online ? 'Terhubung' : 'Tidak ada sinyal'}`,
+    ...skewLine(input, 'id'),
     `Terminal terhubung: ${connected.length}${silent > 0 ? ` (${silent} tanpa aktivitas)` : ''}`,
     `Antrean transaksi belum terkirim: ${core.queueDepth} (tertua ${age(core.oldestUnacknowledgedAgeMs)})`,
+    `Transaksi belum terkirim (nilai): ${rupiah(exposure.amount)}${limit}`,
     `Terakhir sinkron: ${when(core.lastSyncAt, tz, 'belum pernah')}`,
-    `Daftar bantuan berlaku sampai: ${validUntil ?? 'belum ada'}${expired ? ' (KEDALUWARSA, perlu sinkronisasi)' : ''}`,
-    `Sisa uang tunai agen: ${core.cashFloatLeft === null ? '-' : rupiah(core.cashFloatLeft)}`,
+    set === null
+      ? 'Daftar bantuan: belum ada'
+      : `Daftar bantuan: ${set.kpmCount} KPM${noKpm ? ' (periksa pendaftaran agen di gateway)' : ''}, ` +
+        `berlaku sampai ${validUntil}${expired ? ' (KEDALUWARSA, perlu sinkronisasi)' : ''}`,
     `Hari ini: ${core.today.approvedCount} tarik tunai disetujui, ${rupiah(core.today.approvedAmount)}`,
   ];
   const en = [
     `Agent ${core.agentId}: ${input.running ? 'running' : 'not running'}`,
+    ...(core.authorization.en === null ? [] : [`ATTENTION: ${core.authorization.en}`]),
     `Gateway: ${online ? 'online' : 'offline'}`,
+    ...skewLine(input, 'en'),
     `Terminals connected: ${connected.length}${silent > 0 ? ` (${silent} silent)` : ''}`,
     `Unsent transactions queued: ${core.queueDepth} (oldest ${age(core.oldestUnacknowledgedAgeMs)})`,
+    `Unsent transactions (amount): ${rupiah(exposure.amount)}${limitEn}`,
     `Last synchronised: ${when(core.lastSyncAt, tz, 'never')}`,
-    `Entitlements valid until: ${validUntil ?? 'none installed'}${expired ? ' (EXPIRED, sync needed)' : ''}`,
-    `Agent cash float left: ${core.cashFloatLeft === null ? '-' : rupiah(core.cashFloatLeft)}`,
+    set === null
+      ? 'Entitlements: none installed'
+      : `Entitlements: ${set.kpmCount} KPM${noKpm ? " (check the agent's enrolment at the gateway)" : ''}, ` +
+        `valid until ${validUntil}${expired ? ' (EXPIRED, sync needed)' : ''}`,
     `Today: ${core.today.approvedCount} withdrawals approved, ${rupiah(core.today.approvedAmount)}`,
   ];
   if (core.haltReason !== null) {
@@ -117,4 +140,12 @@ function summarize(input: ReportInput, online: boolean): { id: string[]; en: str
     en.push(`FORWARDING HALTED: ${core.haltReason} — call an operator`);
   }
   return { id, en };
+}
+
+/** A clock the gateway refuses heals by itself once fixed, but the agent must know to fix it. */
+function skewLine(input: ReportInput, language: 'id' | 'en'): string[] {
+  if (input.forwarder?.lastError?.code !== 'EDC_ERR_FORWARD_CLOCK_SKEW') return [];
+  return language === 'id'
+    ? ['Jam agen berbeda dengan jam gateway - perbaiki jam komputer; pengiriman dicoba lagi otomatis']
+    : ['Agent clock differs from the gateway clock - fix the clock; sending is retried by itself'];
 }

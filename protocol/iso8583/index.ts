@@ -26,7 +26,8 @@ export { isMti, isRequestMti, responseMti } from './mti.ts';
 export { swapTpdu, tpduId } from './tpdu.ts';
 export { networkCodes, networkManagementKind, type NetworkManagementKind } from './network.ts';
 export {
-  agentCashExhaustedText,
+  agentRefusalTexts,
+  agentRefusalOf,
   isApproved,
   isResponseCode,
   responseCodes,

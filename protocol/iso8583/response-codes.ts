@@ -27,10 +27,28 @@ export const responseCodes = {
 export type ResponseCode = keyof typeof responseCodes;
 
 /**
- * Receipt text for the one decline the standard list has no code for: the agent's cash float
- * cannot cover the amount. The agent answers 05 and puts this text in field 62.
+ * Field 62 texts of the agent's own refusals (Part 2 §10), which the standard codes alone do not
+ * explain: the agent sends the Bahasa Indonesia text; a terminal that prints in English shows
+ * `en` for it. Each is printable ASCII of at most 120 characters.
  */
-export const agentCashExhaustedText = 'Uang tunai agen tidak mencukupi';
+export const agentRefusalTexts = {
+  /** 05: the offline exposure (approved, not yet acknowledged) would pass its limit. */
+  offlineLimit: {
+    id: 'Batas transaksi offline agen tercapai, perlu sinkronisasi',
+    en: 'Agent offline limit reached, sync needed',
+  },
+  /** 91: the agent's clock runs behind the highest time it has seen. */
+  clockBehind: { id: 'Jam agen mundur, perlu sinkronisasi', en: "Agent's clock is behind, sync needed" },
+  /** 96: a ledger write failed; the agent is recovering. */
+  storageFault: { id: 'Gangguan penyimpanan agen, coba lagi nanti', en: 'Agent storage fault, try again later' },
+  /** 96: the ledger lost entries or fails verification; an operator must act. */
+  ledgerDamaged: { id: 'Buku besar agen rusak, hubungi teknisi', en: "Agent's ledger is damaged, call a technician" },
+} as const satisfies Record<string, { readonly id: string; readonly en: string }>;
+
+/** The refusal whose Bahasa Indonesia text a field 62 carries, if it is one of the agent's own. */
+export function agentRefusalOf(text: string | undefined): { readonly id: string; readonly en: string } | undefined {
+  return Object.values(agentRefusalTexts).find((r) => r.id === text);
+}
 
 export function isResponseCode(value: unknown): value is ResponseCode {
   return typeof value === 'string' && Object.hasOwn(responseCodes, value);

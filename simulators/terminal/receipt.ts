@@ -10,7 +10,7 @@
  * on an approved withdrawal, where it is the agent's ledger sequence number; a balance inquiry's
  * 37 (`BI` + date + STAN) names no record and repeats across terminals, so it is not printed.
  */
-import { agentCashExhaustedText, isResponseCode, maskPan, responseCodes } from '../../protocol/iso8583/index.ts';
+import { agentRefusalOf, isResponseCode, maskPan, responseCodes } from '../../protocol/iso8583/index.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
 
 export type ReceiptKind = 'withdrawal' | 'balance' | 'reversal';
@@ -54,7 +54,6 @@ const text = {
     authCode: 'Kode Otorisasi',
     remaining: 'Sisa Bantuan',
     offlineNote: 'Diteruskan ke bank saat ada sinyal',
-    cashExhausted: agentCashExhaustedText,
     thanks: 'Terima kasih',
   },
   en: {
@@ -74,7 +73,6 @@ const text = {
     authCode: 'Approval Code',
     remaining: 'Remaining aid',
     offlineNote: 'Sent on to the bank when online',
-    cashExhausted: 'Agent cash exhausted',
     thanks: 'Thank you',
   },
 } as const;
@@ -149,16 +147,17 @@ function labeller(t: Texts): (label: string, value: string) => string {
       .join('\n');
 }
 
-/** The decline reason, once: the code's text, or field 62 when the agent explains it (05: cash). */
+/** The decline reason, once: the code's text, or the agent's own refusal when field 62 names one. */
 function declineLines(response: IsoMessage, t: Texts, language: ReceiptLanguage): [string, string][] {
   const code = response.fields[39];
   const note = response.fields[62];
   if (code === undefined || !isResponseCode(code)) return [[t.reason, note ?? '-']];
   const known = responseCodes[code];
-  const reason = note === agentCashExhaustedText ? t.cashExhausted : language === 'id' ? known.id : known.en;
+  const refusal = agentRefusalOf(note);
+  const reason = (refusal ?? known)[language];
   const lines: [string, string][] = [[t.reason, `${reason} (${code})`]];
   // Field 62 is printed only when it says more than the code's own text (§4.3 of the protocol).
-  if (note !== undefined && note !== known.id && note !== agentCashExhaustedText) lines.push([t.note, note]);
+  if (note !== undefined && note !== known.id && refusal === undefined) lines.push([t.note, note]);
   return lines;
 }
 

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { unseal } from '../../../protocol/crypto/index.ts';
-import { agentCashExhaustedText, encode } from '../../../protocol/iso8583/index.ts';
+import { encode } from '../../../protocol/iso8583/index.ts';
+import { offlineLimitText } from '../../../agent/core/responses.ts';
 import type { AgentCore } from '../../../agent/core/index.ts';
 import {
   balance,
@@ -8,6 +9,7 @@ import {
   code,
   echo,
   pinFailed,
+  receipt,
   sealKeys,
   settlement,
   signedSet,
@@ -106,16 +108,27 @@ describe('core.handle() authorization of 0200', () => {
     },
   );
 
-  it('answers 05 with the agent-cash-exhausted text when the cash float cannot cover the amount', async () => {
-    await core.installEntitlementSet(
-      signedSet({ limits: { withdrawalAmountMax: 1_000_000, cashFloat: 200_000, queueEntriesMax: 100 } }),
-    );
-    expect(code(await core.handle(withdrawal(card.pan, 150_000)))).toBe('00');
-    const response = await core.handle(withdrawal(cards[1]!.pan, 100_000));
-    expect(code(response)).toBe('05');
-    expect(response.fields[62]).toBe(agentCashExhaustedText);
-    expect((await core.status()).cashFloatLeft).toBe(50_000);
-  });
+  it(
+    'answers 05 with the offline-limit text when the unacknowledged amount would pass limits.cashFloat,' +
+      ' keeps that amount across a new set, and frees it only on a receipt',
+    async () => {
+      const limits = { withdrawalAmountMax: 1_000_000, cashFloat: 200_000, queueEntriesMax: 100 };
+      await core.installEntitlementSet(signedSet({ limits }));
+      expect(code(await core.handle(withdrawal(card.pan, 150_000)))).toBe('00');
+      const response = await core.handle(withdrawal(cards[1]!.pan, 100_000));
+      expect(code(response)).toBe('05');
+      expect(response.fields[62]).toBe(offlineLimitText);
+      expect((await core.status()).offlineExposure).toEqual({ amount: 150_000, max: 200_000 });
+      // A new set (the old float reset here) does not make the unacknowledged cash disappear.
+      await core.installEntitlementSet(signedSet({ limits, issuedAt: startMs }));
+      expect((await core.status()).offlineExposure.amount).toBe(150_000);
+      expect(code(await core.handle(withdrawal(cards[1]!.pan, 100_000)))).toBe('05');
+      await core.applyReceipt(receipt(1, core.head().hash));
+      expect((await core.status()).offlineExposure.amount).toBe(0);
+      expect(code(await core.handle(withdrawal(cards[1]!.pan, 100_000)))).toBe('00');
+      expect((await core.verifyLedger()).ok).toBe(true);
+    },
+  );
 
   it('answers 91 when the unacknowledged queue is full', async () => {
     await core.installEntitlementSet(

@@ -161,6 +161,8 @@ export async function tempLedger(): Promise<TempLedger> {
         seed: agentKeys.seed,
         gatewayPublicKey: gatewayKeys.publicKey,
         now: () => clock.now,
+        // The fake clock stands for real time too, unless a test sets the wall clock apart.
+        monotonicNow: () => clock.now,
         ...extra,
       }),
     cleanup: () => rm(dir, { recursive: true, force: true }),

@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { verifyBundleManifest, genesisHash } from '../../../protocol/messages/index.ts';
 import { isEdcError } from '../../../protocol/errors.ts';
 import { createAgentLogger } from '../../../agent/logger.ts';
-import type { AgentCore, BatchOp } from '../../../agent/core/index.ts';
+import { createStorageFaults, type AgentCore, type BatchOp } from '../../../agent/core/index.ts';
+import { ledgerDamagedText, storageFaultText } from '../../../agent/core/responses.ts';
 import {
   agentKeys,
   cards,
@@ -42,21 +43,53 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('write-ahead and group commit', () => {
-  it('answers nothing approved when the synced batch fails, and keeps memory equal to disk', async () => {
-    let fail = false;
-    core = await ledger.open({
-      writeBatch: (ops, write) => (fail ? Promise.reject(new Error('disk full')) : write(ops)),
-    });
+  it(
+    'answers 96 when the synced batch fails, reopens the ledger, reverses the approval nobody heard,' +
+      ' and approves again with memory equal to disk',
+    async () => {
+      let fail = false;
+      core = await ledger.open({
+        writeBatch: (ops, write) => (fail ? Promise.reject(new Error('disk full')) : write(ops)),
+      });
+      await core.installEntitlementSet(signedSet());
+      fail = true;
+      const refused = await core.handle(withdrawal(card.pan, 100_000));
+      expect([code(refused), refused.fields[62]]).toEqual(['96', storageFaultText]);
+      expect(refused.fields[38]).toBeUndefined();
+      fail = false;
+      // Waits for the recovery the failure started (it holds the lock) and is decided after it.
+      const response = await core.handle(withdrawal(card.pan, 100_000));
+      expect(code(response)).toBe('00');
+      expect(response.fields[54]?.[0]?.amount).toBe(650_000);
+      const entries = await core.unacknowledged(10);
+      expect(entries.map((e) => [e.seq, e.kind, e.kind === 'reversal' ? e.reason : ''])).toEqual([
+        [1, 'withdrawal', ''],
+        [2, 'reversal', 'response_timeout'],
+        [3, 'withdrawal', ''],
+      ]);
+      expect((await core.status()).authorization.state).toBe('ok');
+      expect((await core.verifyLedger()).ok).toBe(true);
+    },
+  );
+
+  it('while the disk is full a retransmission still gets its original 00, anything new 96; then it heals', async () => {
+    const faults = createStorageFaults();
+    core = await ledger.open({ storage: faults.storage });
     await core.installEntitlementSet(signedSet());
-    fail = true;
-    const error = await rejection(core.handle(withdrawal(card.pan, 100_000)));
-    expect(isEdcError(error, 'EDC_ERR_LEDGER_WRITE')).toBe(true);
-    expect(core.head().seq).toBe(0);
-    fail = false;
-    const response = await core.handle(withdrawal(card.pan, 100_000));
-    expect(code(response)).toBe('00');
-    expect(response.fields[54]?.[0]?.amount).toBe(650_000);
-    expect((await core.verifyLedger()).ok).toBe(true);
+    const request = withdrawal(card.pan, 100_000);
+    const original = await core.handle(request);
+    faults.diskFull = true;
+    expect(code(await core.handle(withdrawal(cards[1]!.pan, 1000)))).toBe('96');
+    expect((await core.status()).authorization).toMatchObject({
+      state: 'storage-failed',
+      code: 'EDC_ERR_LEDGER_WRITE',
+    });
+    expect(await core.handle(request)).toMatchObject({ mti: '0210', fields: original.fields });
+    expect(code(await core.handle(withdrawal(cards[2]!.pan, 1000)))).toBe('96');
+    faults.diskFull = false;
+    await expect.poll(async () => (await core.status()).authorization.state, { timeout: 10_000 }).toBe('ok');
+    expect(code(await core.handle(withdrawal(cards[2]!.pan, 1000)))).toBe('00');
+    expect(faults.stats.writesOnPoisonedHandle).toBe(0);
   });
 
   it('resolves a response only after its batch has been written', async () => {
@@ -130,7 +163,8 @@ describe('duplicates and reversals', () => {
   });
 
   it(
-    'reverses once, restoring entitlement and float,' + ' and answers a repeated reversal 00 without an entry',
+    'reverses once, restoring entitlement and offline exposure,' +
+      ' and answers a repeated reversal 00 without an entry',
     async () => {
       const original = withdrawal(card.pan, 300_000);
       await core.handle(original);
@@ -141,7 +175,7 @@ describe('duplicates and reversals', () => {
       expect(core.head().seq).toBe(2);
       const [, entry] = await core.unacknowledged(10);
       expect(entry).toMatchObject({ kind: 'reversal', reversesSeq: 1, amount: 300_000 });
-      expect((await core.status()).cashFloatLeft).toBe(5_000_000);
+      expect((await core.status()).offlineExposure.amount).toBe(0);
       expect(code(await core.handle(withdrawal(card.pan, 750_000)))).toBe('00');
     },
   );
@@ -187,7 +221,8 @@ describe('entitlement sets', () => {
     const response = await core.handle(withdrawal(card.pan, 600_001));
     expect(code(response)).toBe('51');
     expect(code(await core.handle(withdrawal(card.pan, 600_000)))).toBe('00');
-    expect((await core.status()).cashFloatLeft).toBe(5_000_000 - 50_000 - 600_000);
+    // Nothing is acknowledged: every approval not reversed is exposure, whatever set is installed.
+    expect((await core.status()).offlineExposure.amount).toBe(100_000 + 50_000 + 600_000);
     expect((await core.verifyLedger()).ok).toBe(true);
   });
 
@@ -269,8 +304,8 @@ describe('verification, export, persistence', () => {
   });
 
   it(
-    'unacknowledged() hands out the intact entries before a tampered one,' +
-      ' then refuses with EDC_ERR_LEDGER_CORRUPT',
+    'a ledger with a tampered entry refuses withdrawals (96), yet unacknowledged() hands out the intact' +
+      ' entries before it, then refuses with EDC_ERR_LEDGER_CORRUPT',
     async () => {
       core = await ledger.open();
       await core.installEntitlementSet(signedSet());
@@ -281,6 +316,13 @@ describe('verification, export, persistence', () => {
       await raw.put(key, (await raw.get(key))!.replace('"amount":100000', '"amount":10000'));
       await raw.close();
       core = await ledger.open();
+      expect((await core.status()).authorization).toMatchObject({
+        state: 'ledger-damaged',
+        code: 'EDC_ERR_LEDGER_CORRUPT',
+        id: 'Buku besar rusak - hubungi teknisi',
+      });
+      const refused = await core.handle(withdrawal(cards[3]!.pan, 1000));
+      expect([code(refused), refused.fields[62]]).toEqual(['96', ledgerDamagedText]);
       const intact = await core.unacknowledged(10);
       expect(intact.map((e) => e.seq)).toEqual([1, 2]);
       await core.applyReceipt(receipt(2, intact[1]!.hash));
@@ -291,6 +333,13 @@ describe('verification, export, persistence', () => {
   );
 
   it('refuses, with EDC_ERR_LEDGER_CORRUPT and never a ZodError, entries that no longer match the schema', async () => {
+    const damaged = async (): Promise<void> => {
+      expect((await core.status()).authorization).toMatchObject({
+        state: 'ledger-damaged',
+        code: 'EDC_ERR_LEDGER_CORRUPT',
+      });
+      expect(code(await core.handle(withdrawal(cards[2]!.pan, 1000)))).toBe('96');
+    };
     core = await ledger.open();
     await core.installEntitlementSet(signedSet());
     await core.handle(withdrawal(card.pan, 100_000));
@@ -300,13 +349,16 @@ describe('verification, export, persistence', () => {
     const last = (await raw.get('!entries!0000000000000002'))!;
     await raw.put('!entries!0000000000000002', '{"v":1,"garbage":true}');
     await raw.close();
-    expect(await rejection(ledger.open())).toMatchObject({ code: 'EDC_ERR_LEDGER_CORRUPT' });
+    core = await ledger.open();
+    await damaged();
+    await core.close();
 
     const again = new ClassicLevel<string, string>(join(ledger.dir, 'ledger'), { valueEncoding: 'utf8' });
     await again.put('!entries!0000000000000002', last);
     await again.put('!entries!0000000000000001', '{"v":1,"garbage":true}');
     await again.close();
     core = await ledger.open();
+    await damaged();
     expect(await rejection(core.unacknowledged(10))).toMatchObject({
       code: 'EDC_ERR_LEDGER_CORRUPT',
       details: { seq: 1, kind: 'schema' },

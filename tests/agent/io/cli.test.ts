@@ -1,10 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSigningKeyPair } from '../../../protocol/crypto/index.ts';
 import { runCli } from '../../../agent/cli.ts';
+import type { StatusReport } from '../../../agent/status/report.ts';
+import { FakeGateway } from './support/fake-gateway.ts';
 
 const bin = resolve(import.meta.dirname, '../../../bin/edc-agent.mjs');
 const gatewayKey = generateSigningKeyPair().publicKey;
@@ -175,5 +177,115 @@ describe('edc-agent start (child processes)', () => {
       const verify = await cli('ledger', 'verify', '--dir', dir);
       expect(verify.code).toBe(0);
     },
+  );
+});
+
+describe('edc-agent --version and ledger --help', () => {
+  it('prints the package version, in process and through bin/edc-agent.mjs', async () => {
+    const pkg = JSON.parse(await readFile(resolve(import.meta.dirname, '../../../package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(await cli('--version')).toEqual({ code: 0, out: [pkg.version], err: [] });
+    const child = spawnSync(process.execPath, [bin, '--version'], { encoding: 'utf8', timeout: 15_000 });
+    expect([child.status, child.stdout.trim()]).toEqual([0, pkg.version]);
+  });
+
+  it('prints the ledger commands for `ledger --help` (exit 0) and for a bare `ledger` (exit 2)', async () => {
+    const help = await cli('ledger', '--help');
+    expect(help.code).toBe(0);
+    expect(help.out.join('\n')).toMatch(/ledger verify --dir D[\s\S]*ledger export --dir D --out FILE/);
+    expect((await cli('ledger')).code).toBe(2);
+  });
+});
+
+/** An agent folder whose gateway is `url`, TCP and status on free ports, quick retries. */
+async function agentFolder(name: string, url: string, gatewayPublicKey: string): Promise<{ dir: string; key: string }> {
+  const dir = join(root, name);
+  const made = await cli(
+    'init',
+    '--dir',
+    dir,
+    '--agent-id',
+    'AGT-001',
+    '--gateway',
+    url,
+    '--gateway-public-key',
+    gatewayPublicKey,
+    '--tcp',
+    '127.0.0.1:0',
+  );
+  expect(made.code).toBe(0);
+  const config = JSON.parse(await readFile(join(dir, 'agent.json'), 'utf8')) as Record<string, unknown>;
+  const forward = { intervalMs: 1_000, backoffBaseMs: 50, backoffCapMs: 200, requestTimeoutMs: 2_000 };
+  await writeFile(join(dir, 'agent.json'), JSON.stringify({ ...config, statusPort: 0, logLevel: 'warn', forward }));
+  return { dir, key: made.out[1]! };
+}
+
+interface Started {
+  readonly status: () => Promise<StatusReport>;
+  stop(): Promise<number | null>;
+}
+
+async function startChild(dir: string): Promise<Started> {
+  const child = spawn(process.execPath, [bin, 'start', '--dir', dir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  await expect.poll(() => stderr, { timeout: 20_000 }).toMatch(/status: http:\/\/127\.0\.0\.1:\d+/);
+  const url = /status: (http:\/\/127\.0\.0\.1:\d+\/v1\/status)/.exec(stderr)![1]!;
+  return {
+    status: async () => (await (await fetch(url)).json()) as StatusReport,
+    stop: () => {
+      const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
+
+describe('halts that heal and edc-agent resume (child processes, a gateway on loopback)', () => {
+  it(
+    'a revoked agent stays halted until `edc-agent resume`, which clears it; a clock the gateway refuses' +
+      ' (401 EDC_ERR_AUTH_TIMESTAMP) never halts and heals once the clock is right',
+    async () => {
+      const gateway = new FakeGateway('AGT-001');
+      const served = await gateway.listen();
+      try {
+        const { dir, key } = await agentFolder('resume', served.url, gateway.keys.publicKey);
+        gateway.agentPublicKey = key;
+        gateway.refusal = { status: 403, code: 'EDC_ERR_AUTH_AGENT' };
+        let agent = await startChild(dir);
+        await expect.poll(async () => (await agent.status()).haltReason, { timeout: 20_000 }).toMatch(/AUTH_AGENT/);
+        expect(await agent.stop()).toBe(0);
+        gateway.refusal = undefined;
+        const resume = spawnSync(process.execPath, [bin, 'resume', '--dir', dir], {
+          encoding: 'utf8',
+          timeout: 20_000,
+        });
+        expect([resume.status, resume.stderr]).toEqual([
+          0,
+          expect.stringMatching(/^Alarm dihapus \/ Halt cleared \(was: EDC_ERR_FORWARD_AUTH/),
+        ]);
+        const stopped = spawnSync(process.execPath, [bin, 'status', '--dir', dir, '--json'], { encoding: 'utf8' });
+        expect((JSON.parse(stopped.stdout) as StatusReport).haltReason).toBeNull();
+
+        gateway.skewMaxMs = 300_000;
+        gateway.now = () => Date.now() - 10 * 60_000; // the agent's clock is 10 minutes fast
+        agent = await startChild(dir);
+        await expect
+          .poll(async () => (await agent.status()).forwarder?.lastError?.code, { timeout: 20_000 })
+          .toBe('EDC_ERR_FORWARD_CLOCK_SKEW');
+        const skewed = await agent.status();
+        expect([skewed.haltReason, skewed.forwarder?.state]).toEqual([null, 'backoff']);
+        expect(skewed.summary.id).toContain(
+          'Jam agen berbeda dengan jam gateway - perbaiki jam komputer; pengiriman dicoba lagi otomatis',
+        );
+        gateway.now = Date.now;
+        await expect.poll(async () => (await agent.status()).online, { timeout: 20_000 }).toBe(true);
+        expect(await agent.stop()).toBe(0);
+      } finally {
+        await served.close();
+      }
+    },
+    90_000,
   );
 });

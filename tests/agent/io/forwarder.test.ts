@@ -196,6 +196,61 @@ describe('forwarder pass', () => {
     expect(core.halt).toContain('EDC_ERR_AUTH_AGENT');
   });
 
+  it(
+    'does not halt on 401 EDC_ERR_AUTH_TIMESTAMP (clock skew): it names the skew from the Date header,' +
+      ' backs off, and resumes by itself once the clock is right',
+    async () => {
+      core.append();
+      let skewed = true;
+      const fastMs = 10 * 60_000;
+      server.use(
+        http.get(`${base}/head`, () =>
+          skewed
+            ? HttpResponse.json(errorBody(401, 'EDC_ERR_AUTH_TIMESTAMP'), {
+                status: 401,
+                headers: { date: new Date(Date.now() - fastMs).toUTCString() },
+              })
+            : HttpResponse.json(gateway.receipt()),
+        ),
+      );
+      const loop = forwarder({ backoff: { baseMs: 10, capMs: 20 } });
+      loop.start();
+      await expect.poll(() => loop.snapshot().consecutiveFailures, { timeout: 5_000 }).toBeGreaterThanOrEqual(3);
+      const snapshot = loop.snapshot();
+      expect([snapshot.state === 'halted', snapshot.lastError?.code]).toEqual([false, 'EDC_ERR_FORWARD_CLOCK_SKEW']);
+      expect(snapshot.lastError?.message).toMatch(/ahead of the gateway by about 10 min/);
+      expect(core.halt).toBeNull();
+      skewed = false;
+      await expect.poll(() => core.ackHead().seq, { timeout: 5_000 }).toBe(1);
+      expect(loop.snapshot().lastError).toBeNull();
+      await loop.stop();
+    },
+  );
+
+  it('clears a halt an earlier agent stored for clock skew, and forwards', async () => {
+    core.append();
+    core.halt = `EDC_ERR_FORWARD_AUTH: Gateway refused GET /v1/agents/${agentId}/head: 401 EDC_ERR_AUTH_TIMESTAMP: x`;
+    expect((await forwarder().syncNow()).ok).toBe(true);
+    expect([core.halt, core.ackHead().seq]).toEqual([null, 1]);
+    core.halt = 'EDC_ERR_FORWARD_AUTH: Gateway refused GET /head: 403 EDC_ERR_AUTH_AGENT: revoked';
+    const outcome = await forwarder().syncNow();
+    expect(outcome.ok ? null : outcome.error.code).toBe('EDC_ERR_FORWARD_HALTED');
+  });
+
+  it('retries a 401 EDC_ERR_AUTH_REPLAY (a nonce seen before) instead of halting', async () => {
+    core.append();
+    server.use(
+      http.get(`${base}/head`, () => HttpResponse.json(errorBody(401, 'EDC_ERR_AUTH_REPLAY'), { status: 401 }), {
+        once: true,
+      }),
+    );
+    const loop = forwarder();
+    const first = await loop.syncNow();
+    expect(first.ok ? null : [first.error.code, first.halted]).toEqual(['EDC_ERR_FORWARD_RETRYABLE', false]);
+    expect((await loop.syncNow()).ok).toBe(true);
+    expect(core.halt).toBeNull();
+  });
+
   it('halts when GET head reports a head beyond the agent own ledger (fork alarm)', async () => {
     core.append();
     server.use(http.get(`${base}/head`, () => HttpResponse.json(gateway.receipt(0, 0, {}))));

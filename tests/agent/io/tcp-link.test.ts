@@ -152,13 +152,14 @@ describe('TCP terminal link', () => {
     },
   );
 
-  it('serves several terminals at once and reports each connection in the link registry', async () => {
+  it('serves several terminals at once and reports each connection and its terminal id in the registry', async () => {
     const terminals = await Promise.all(['TERM0001', 'TERM0002', 'TERM0003'].map((id) => terminal(id)));
     const results = await Promise.all(
       terminals.map((t, i) => t.withdraw(fixture.cards[i]!, fixture.cards[i]!.pin, 50_000)),
     );
     expect(results.map((r) => r.kind === 'response' && r.response.fields[39])).toEqual(['00', '00', '00']);
-    expect(registry.list().filter((l) => l.kind === 'tcp' && l.state === 'connected')).toHaveLength(3);
+    const connected = registry.list().filter((l) => l.kind === 'tcp' && l.state === 'connected');
+    expect(connected.map((l) => l.terminalId).sort()).toEqual(['TERM0001', 'TERM0002', 'TERM0003']);
     await Promise.all(terminals.map((t) => t.transport.close()));
   });
 

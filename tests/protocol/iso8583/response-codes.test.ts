@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
-  agentCashExhaustedText,
+  agentRefusalTexts,
   isApproved,
   isResponseCode,
   networkManagementKind,
@@ -21,14 +22,23 @@ describe('responseCodes', () => {
     expect(responseCodes['55'].id).toBe('PIN salah');
     expect(responseCodes['61'].id).toBe('Melebihi batas transaksi');
     expect(responseCodes['91'].id).toBe('Perlu sinkronisasi terlebih dahulu');
-    expect(agentCashExhaustedText).toBe('Uang tunai agen tidak mencukupi');
   });
 
   it('keeps every text printable ASCII that fits field 62', () => {
-    for (const { en, id } of Object.values(responseCodes)) {
+    for (const { en, id } of [...Object.values(responseCodes), ...Object.values(agentRefusalTexts)]) {
       expect(id).toMatch(/^[\x20-\x7e]{1,120}$/);
       expect(en.length).toBeGreaterThan(0);
     }
+  });
+
+  it("lists the agent's own refusal texts in protocol/README.md Part 2 §10.7, with their English forms", () => {
+    const readme = readFileSync(new URL('../../../protocol/README.md', import.meta.url), 'utf8');
+    const section = readme.split('#### 10.7')[1]?.split('\n## ')[0] ?? '';
+    const rows = [...section.matchAll(/^\| \d\d \| `([^`]+)` \| ([^|]+) \|$/gm)].map((m) => ({
+      id: m[1],
+      en: m[2]!.trim(),
+    }));
+    expect(rows).toEqual(Object.values(agentRefusalTexts).map(({ id, en }) => ({ id, en })));
   });
 
   it('only 00 approves; isResponseCode() knows only the table', () => {

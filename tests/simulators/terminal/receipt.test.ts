@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IsoMessage } from '../../../protocol/iso8583/index.ts';
+import { agentRefusalTexts, type IsoMessage } from '../../../protocol/iso8583/index.ts';
 import { formatReceipt, receiptColumns, type ReceiptInput } from '../../../simulators/terminal/index.ts';
 
 const pan = '6032980000000085';
@@ -22,7 +22,7 @@ function struk(input: Partial<ReceiptInput> & Pick<ReceiptInput, 'response'>): s
   return formatReceipt({ kind: 'withdrawal', pan, at, utcOffsetMinutes: 420, authorizedOffline: true, ...input });
 }
 /** The struk with wrapped values joined back onto their label's line. */
-const flat = (text: string): string => text.replace(/\n {16}/g, ' ');
+const flat = (text: string): string => text.replace(/\n {15,16}(?=\S)/g, ' '); // a value wrapped under its label
 const approved = response('0210', { 37: '000000000007', 38: '41FQ5B', 39: '00', 54: sisa(650_000), 62: 'Disetujui' });
 
 describe('formatReceipt() prints the struk', () => {
@@ -59,11 +59,11 @@ describe('formatReceipt() prints the struk', () => {
     expect(text).not.toContain('Kode Otorisasi');
   });
 
-  it("a 05 gives the agent's own reason once (cash exhausted), in English too; other 62 text is a note", () => {
-    const cash = response('0210', { 39: '05', 62: 'Uang tunai agen tidak mencukupi' });
-    expect(flat(struk({ response: cash })).match(/Uang tunai agen tidak mencukupi/g)).toHaveLength(1);
-    expect(struk({ response: cash }).match(/Ditolak|Keterangan/g)).toBeNull();
-    expect(flat(struk({ response: cash, language: 'en' }))).toMatch(/^Reason +: Agent cash exhausted \(05\)$/m);
+  it("a 05 gives the agent's own reason once (offline limit), in English too; other 62 text is a note", () => {
+    const limit = response('0210', { 39: '05', 62: agentRefusalTexts.offlineLimit.id });
+    expect(flat(struk({ response: limit })).match(/Batas transaksi offline agen tercapai/g)).toHaveLength(1);
+    expect(struk({ response: limit }).match(/Ditolak|Keterangan/g)).toBeNull();
+    expect(flat(struk({ response: limit, language: 'en' }))).toContain('Agent offline limit reached, sync needed (05)');
     const noted = flat(struk({ response: response('0210', { 39: '91', 62: 'Sinkron dulu di kantor cabang' }) }));
     expect(noted).toMatch(/^Alasan +: Perlu sinkronisasi terlebih dahulu \(91\)$/m);
     expect(noted).toMatch(/^Keterangan +: Sinkron dulu di kantor cabang$/m);

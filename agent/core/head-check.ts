@@ -1,0 +1,92 @@
+/**
+ * Compares the ledger with its head record (head-record.ts) and the last gateway receipt kept
+ * there. The ledger may be ahead of the record (a crash between the batch and the record: those
+ * entries were never answered), never behind it: a ledger behind its record, or behind a seq
+ * the gateway acknowledged, lost entries it once had, and its next approvals would reuse their
+ * sequence numbers (EDC_ERR_LEDGER_ROLLBACK). A record that names another entry at its seq,
+ * or that is itself damaged, means the files were replaced or rewritten (EDC_ERR_LEDGER_CORRUPT).
+ */
+import { verifyReceipt, type SignedReceipt } from '../../protocol/messages/index.ts';
+import type { EdcError } from '../../protocol/errors.ts';
+import type { EngineContext } from './context.ts';
+import { ERR_LEDGER_CORRUPT, ERR_LEDGER_ROLLBACK } from './errors.ts';
+import { pickHeadRecord, type HeadRecord } from './head-record.ts';
+import type { CoreState } from './state.ts';
+import { seqKey, type LedgerStorage } from './store.ts';
+
+export interface HeadCheck {
+  readonly record: HeadRecord | undefined;
+  readonly problem: EdcError | undefined;
+}
+
+/** `state.head` is the ledger's actual head (its last entry). */
+export async function checkHeadRecord(
+  storage: LedgerStorage,
+  context: EngineContext,
+  state: Pick<CoreState, 'head'>,
+): Promise<HeadCheck> {
+  const dir = context.db.dir;
+  const picked = pickHeadRecord(await storage.readHeadRecordSlots(dir));
+  if (picked.kind === 'none') {
+    if (state.head.seq === 0) return { record: undefined, problem: undefined };
+    const problem = new ERR_LEDGER_ROLLBACK(
+      `The ledger at ${dir} holds ${state.head.seq} entries but its head record is missing: ` +
+        'it cannot show that no newer entries were lost (restored from an older copy?)',
+      { dir, headSeq: state.head.seq },
+    );
+    return { record: undefined, problem };
+  }
+  if (picked.kind === 'damaged') {
+    const problem = new ERR_LEDGER_CORRUPT(`The head record of the ledger at ${dir} is damaged: ${picked.reason}`, {
+      dir,
+    });
+    return { record: undefined, problem };
+  }
+  const record = picked.record;
+  if (record.agentId !== context.agentId) {
+    const problem = new ERR_LEDGER_CORRUPT(
+      `The head record at ${dir} belongs to agent ${record.agentId}, this agent is ${context.agentId}`,
+      { dir },
+    );
+    return { record: undefined, problem };
+  }
+  const problem =
+    (await behind(context, state, record.head.seq, record.head.hash, 'its head record')) ??
+    (record.receipt === null ? undefined : await behindReceipt(context, state, record.receipt));
+  return { record, problem };
+}
+
+async function behind(
+  context: EngineContext,
+  state: Pick<CoreState, 'head'>,
+  seq: number,
+  hash: string,
+  what: string,
+): Promise<EdcError | undefined> {
+  if (seq > state.head.seq) {
+    return new ERR_LEDGER_ROLLBACK(
+      `The ledger lost entries it once had: ${what} names seq ${seq}, the ledger ends at seq ${state.head.seq} ` +
+        `(entries ${state.head.seq + 1}..${seq} are gone; their sequence numbers must not be reused)`,
+      { recordSeq: seq, headSeq: state.head.seq },
+    );
+  }
+  if (seq === 0) return undefined;
+  const entry = (await context.db.sub.entries.get(seqKey(seq))) as { hash?: unknown } | undefined;
+  if (entry?.hash === hash) return undefined;
+  return new ERR_LEDGER_CORRUPT(
+    `The ledger's entry ${seq} is not the one ${what} names (hash ${hash.slice(0, 12)}..): ` +
+      'the ledger was replaced or rewritten',
+    { seq },
+  );
+}
+
+async function behindReceipt(
+  context: EngineContext,
+  state: Pick<CoreState, 'head'>,
+  receipt: SignedReceipt,
+): Promise<EdcError | undefined> {
+  if (!verifyReceipt(receipt, context.gatewayPublicKey)) {
+    return new ERR_LEDGER_CORRUPT('The receipt kept in the head record does not verify with the gateway key', {});
+  }
+  return behind(context, state, receipt.ackSeq, receipt.ackHash, 'the last gateway receipt');
+}

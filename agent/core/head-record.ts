@@ -1,0 +1,85 @@
+/**
+ * The head record: the ledger's independent memory of itself, in a small file beside the
+ * LevelDB files (edc-head.bin, which LevelDB leaves alone), written after every batch that moves
+ * the chain, the acknowledged cursor or the time the agent trusts, and before any answer of
+ * that batch leaves. LevelDB can lose its newest writes without reporting it (a truncated or
+ * damaged log is silently cut at the damage when the database is opened); then the ledger alone
+ * would look whole with fewer entries, and the next approvals would reuse sequence numbers
+ * already paid out. With the record, a ledger behind its own record, or behind the last receipt
+ * the gateway signed for it, is a rollback and refuses to authorize (EDC_ERR_LEDGER_ROLLBACK).
+ *
+ * File layout: two slots of headRecordSlotBytes each, the record written alternately to slot
+ * version % 2 in place, then fdatasync. Each slot holds one JSON record whose `sum` is the
+ * SHA-256 hex of the canonical JSON (protocol Canonical bytes) of its other members, padded with
+ * zero bytes. A read takes the valid slot with the highest version: a write torn by a power cut
+ * spoils only the slot being written, and the other still holds the previous record, which is
+ * never ahead of the ledger. This costs one data sync per round; a temp file, rename and folder
+ * fsync (the usual atomic replace) costs three journal commits on ext4 and tripled the latency
+ * of an approval on the test machine (about 7 ms -> 20-26 ms per round).
+ */
+import { z } from 'zod';
+import { canonicalJson } from '../../protocol/crypto/canonical.ts';
+import { AgentId, EpochMs, Hex64, SignedReceipt, sha256Hex } from '../../protocol/messages/index.ts';
+
+export const headRecordSlotBytes = 4096;
+
+const Point = z.strictObject({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), hash: Hex64 });
+
+export const HeadRecord = z.strictObject({
+  v: z.literal(1),
+  /** Counts writes; the slot is version % 2 and the newest valid version wins. */
+  version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  agentId: AgentId,
+  /** The chain's head after the last batch whose answers may have been sent. */
+  head: Point,
+  /** The highest time the agent trusts (trusted-clock.ts), ms since the epoch. */
+  timeHigh: EpochMs,
+  /** The newest gateway-signed time seen (receipt receivedAt, set issuedAt). */
+  gatewayTimeHigh: EpochMs,
+  /** The last verified gateway receipt: the gateway holds every entry up to its ackSeq. */
+  receipt: SignedReceipt.nullable(),
+});
+export type HeadRecord = z.infer<typeof HeadRecord>;
+
+const HeadRecordSlot = HeadRecord.extend({ sum: Hex64 });
+
+export function encodeHeadRecord(record: HeadRecord): string {
+  const body = HeadRecord.parse(record);
+  const text = JSON.stringify({ ...body, sum: sha256Hex(canonicalJson(body)) });
+  // Assertion before the write: a record that does not fit its slot would overwrite the other.
+  if (Buffer.byteLength(text) > headRecordSlotBytes)
+    throw new Error(`Cannot encode head record: ${Buffer.byteLength(text)} bytes, slot is ${headRecordSlotBytes}`);
+  return text;
+}
+
+export type PickedHeadRecord =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'ok'; readonly record: HeadRecord }
+  | { readonly kind: 'damaged'; readonly reason: string };
+
+/** The newest valid record of the two slots (each the slot's text up to its zero padding). */
+export function pickHeadRecord(slots: readonly string[]): PickedHeadRecord {
+  const used = slots.filter((slot) => slot.length > 0);
+  if (used.length === 0) return { kind: 'none' };
+  const decoded = used.map(decodeSlot);
+  const valid = decoded.flatMap((d) => (d.ok ? [d.record] : []));
+  if (valid.length === 0) return { kind: 'damaged', reason: decoded.map((d) => (d.ok ? '' : d.reason)).join('; ') };
+  return { kind: 'ok', record: valid.reduce((a, b) => (b.version > a.version ? b : a)) };
+}
+
+function decodeSlot(text: string): { ok: true; record: HeadRecord } | { ok: false; reason: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: 'a slot is not JSON (torn or overwritten)' };
+  }
+  const parsed = HeadRecordSlot.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, reason: `a slot fails its schema at ${issue?.path.join('.') ?? '?'}: ${issue?.message ?? ''}` };
+  }
+  const { sum, ...record } = parsed.data;
+  if (sha256Hex(canonicalJson(record)) !== sum) return { ok: false, reason: 'a slot checksum does not match' };
+  return { ok: true, record };
+}
