@@ -22,7 +22,7 @@ export const topUsage = `edc-sim <command> [options]   (every command takes --he
   bank cards --seed S --size N [--bank B] --out FILE [--kpm-ids FILE]    KPM ids, card numbers and PINs (CSV)
   bank disbursements --seed S --size N --bank B --tahap T --out FILE     a bank's disbursement CSV
   signal --target URL [--outage FROM-TO]... [fault rates]                 village signal proxy
-  rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial] [--report FILE] [--preset P]
+  rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial [--baud B]] [--report FILE] [--preset P]
   demo [--seed S] [--report FILE]                                        the rig, preset demo
 `;
 

@@ -22,10 +22,15 @@ export const simulatorErrors = {
   ),
   ERR_SIM_RIG_STALLED: defineError(
     'EDC_ERR_SIM_RIG_STALLED',
-    "An agent did not drain its queue to the gateway within the rig's sync attempts",
+    'A rig part stopped answering: an agent did not drain within the sync attempts or halted,' +
+      ' or an exchange had no answer within answerWaitMs',
     500,
   ),
-  ERR_SIM_OUTPUT: defineError('EDC_ERR_SIM_OUTPUT', 'An output file could not be written', 500),
+  ERR_SIM_OUTPUT: defineError(
+    'EDC_ERR_SIM_OUTPUT',
+    "An output file cannot be written (for the rig's report: checked before the run)",
+    500,
+  ),
   ERR_SIM_CARDS_FILE: defineError(
     'EDC_ERR_SIM_CARDS_FILE',
     'A cards file (edc-sim terminal --cards) cannot be read, or a row is malformed (details.line says which)',

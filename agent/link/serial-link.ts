@@ -134,6 +134,8 @@ export class SerialTerminalLink {
       onError: (error) => this.onLinkError(error),
       ackWaitMs: this.options.ackWaitMs,
       interByteTimeoutMs: this.options.interByteTimeoutMs,
+      // 8N1: ten bits per byte, so the ACK wait allows for the frame's own time on the line at this baud.
+      lineBytesPerSecond: this.options.baudRate / 10,
     });
     this.session = session;
     port.on('data', (chunk: Buffer) => {

@@ -4,6 +4,8 @@ import type { Readable } from 'node:stream';
 export interface Io {
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
+  /** stderr is a terminal: long commands (the rig) keep a status line there. */
+  readonly errIsTty?: boolean;
   /** Resolves when the user or the OS asks a long-running command (signal proxy, monitor) to stop. */
   readonly stopped: () => Promise<void>;
   /** What the interactive terminal reads typed lines from (default process.stdin). */
@@ -35,6 +37,7 @@ export const processIo: Io = {
     if (!stdoutGone) process.stdout.write(text);
   },
   err: (text) => void process.stderr.write(text),
+  errIsTty: process.stderr.isTTY === true,
   stopped: () =>
     new Promise((resolve) => {
       watchStdout();

@@ -1,27 +1,41 @@
-/** edc-sim rig | demo: the field rig, its summary on stdout, its JSON report to a file. */
+/** edc-sim rig | demo: the field rig, its progress on stderr, its summary on stdout, its JSON report to a file. */
 import { writeFile } from 'node:fs/promises';
-import { ERR_SIM_OUTPUT } from '../errors.ts';
+import { ERR_SIM_OUTPUT, ERR_SIM_USAGE } from '../errors.ts';
 import { newToken } from '../../gateway/http/staff-auth.ts';
-import { formatSummary, runRig, rigPresets, type RigHooks, type RigLive, type RigOptionsInput } from '../rig/index.ts';
-import { int, oneOf, parse, str, type CommandSpec } from './args.ts';
+import {
+  formatSummary,
+  runRig,
+  rigPresets,
+  serialBaudRates,
+  type RigHooks,
+  type RigLive,
+  type RigOptionsInput,
+} from '../rig/index.ts';
+import { int, oneOf, parse, str, type CommandSpec, type Values } from './args.ts';
 import type { Io } from './io.ts';
+import { checkReportPath } from './rig-output.ts';
+import { progressDisplay } from './rig-progress.ts';
 
 export const rigSpec: CommandSpec = {
   usage:
-    'edc-sim rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial] [--report FILE]' +
-    ' [--preset demo|ci|large]\n' +
+    'edc-sim rig [--seed S] [--agents N] [--terminals M] [--kpm K] [--serial [--baud B]] [--report FILE]' +
+    ' [--preset demo|ci|large] [--progress]\n' +
     '  Gateway + N agents x M terminals + bank + signal, seeded; injects faults and attacks, reconciles, checks the\n' +
-    '  invariants. Summary on stdout, JSON report to FILE. Exit 0 when every invariant holds and every attack is\n' +
-    "  caught, 1 otherwise. --serial links the last agent's terminals over socat pseudo-terminals." +
-    ' Flags override the preset.',
+    '  invariants. Summary on stdout, JSON report to FILE (its folder is checked before the run). Exit 0 when every\n' +
+    "  invariant holds and every attack is caught, 1 otherwise. --serial links the last agent's terminals over\n" +
+    `  socat pseudo-terminals at --baud B (${serialBaudRates.join(', ')}; default 9600).\n` +
+    '  Progress on stderr: a status line when stderr is a terminal, otherwise nothing unless --progress (then one\n' +
+    '  line per phase and per tenth of the steps). Flags override the preset.',
   options: {
     seed: { type: 'string' },
     agents: { type: 'string' },
     terminals: { type: 'string' },
     kpm: { type: 'string' },
     serial: { type: 'boolean' },
+    baud: { type: 'string' },
     report: { type: 'string' },
     preset: { type: 'string' },
+    progress: { type: 'boolean' },
   },
 };
 export const demoSpec: CommandSpec = {
@@ -41,15 +55,22 @@ async function run(
   progress: boolean,
   hooks: RigHooks = {},
 ): Promise<number> {
-  const startedAt = Date.now();
-  const report = await runRig(
-    options,
-    progress
-      ? (text) => io.err(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)} s] ${text}\n`)
-      : undefined,
-    hooks,
-  );
-  if (hooks.keep === undefined) io.out(formatSummary(report));
+  if (reportPath !== undefined) await checkReportPath(reportPath);
+  const mode = io.errIsTty === true ? 'status-line' : progress ? 'lines' : 'quiet';
+  const display = progressDisplay(io.err, mode);
+  const keep = hooks.keep;
+  let report;
+  try {
+    // --keep prints below the progress: the status line ends first.
+    report = await runRig(
+      options,
+      display.listener,
+      keep === undefined ? hooks : { ...hooks, keep: (live) => (display.end(), keep(live)) },
+    );
+  } finally {
+    display.end();
+  }
+  if (keep === undefined) io.out(formatSummary(report));
   if (reportPath !== undefined) {
     await writeFile(reportPath, JSON.stringify(report, null, 2) + '\n').catch((cause: unknown) => {
       throw new ERR_SIM_OUTPUT(
@@ -60,6 +81,16 @@ async function run(
     });
   }
   return report.ok ? 0 : 1;
+}
+
+/** --baud B: one of the standard rates, and only where a serial link exists to run at it. */
+function baudOf(v: Values, serialAgents: number): RigOptionsInput {
+  const text = str(v, 'baud');
+  if (text === undefined) return {};
+  const rate = oneOf(text, serialBaudRates.map(String), 'baud');
+  if (serialAgents === 0)
+    throw new ERR_SIM_USAGE('--baud sets the speed of serial links: add --serial (or --preset ci), found none');
+  return { baudRate: Number(rate) as (typeof serialBaudRates)[number] };
 }
 
 export async function rigCommand(argv: readonly string[], io: Io): Promise<number> {
@@ -78,7 +109,8 @@ export async function rigCommand(argv: readonly string[], io: Io): Promise<numbe
     ...(v.kpm === undefined ? {} : { kpm: int(v, 'kpm', 30, 50_000) }),
     ...(v.serial === true ? { serialAgents: 1 } : {}),
   };
-  return run(options, str(v, 'report'), io, preset === 'demo');
+  const withBaud = { ...options, ...baudOf(v, options.serialAgents ?? 0) };
+  return run(withBaud, str(v, 'report'), io, v.progress === true || preset === 'demo');
 }
 
 /** `demo --keep`: the summary, then where to look, then wait for Ctrl-C (SIGINT) or SIGTERM. */

@@ -9,6 +9,7 @@ import { createPrng } from '../common/prng.ts';
 import { readCardsFile, type CardBook } from '../bank/cards-file.ts';
 import { ERR_SIM_USAGE } from '../errors.ts';
 import { RigTerminal, type LinkSpec } from '../rig/terminals.ts';
+import { serialBaudRates } from '../rig/options.ts';
 import { hostPort, int, oneOf, parse, rate, str, type CommandSpec, type Values } from './args.ts';
 import type { Io } from './io.ts';
 import { interactive } from './terminal-interactive.ts';
@@ -17,7 +18,7 @@ import { cardExchange, printOutcome, type Session } from './terminal-session.ts'
 
 export const terminalSpec: CommandSpec = {
   usage:
-    'edc-sim terminal (--tcp HOST:PORT | --serial PATH [--baud 9600]) (--cards FILE | --card-pin PIN)\n' +
+    'edc-sim terminal (--tcp HOST:PORT | --serial PATH [--baud B]) (--cards FILE | --card-pin PIN)\n' +
     '                 [--script FILE] [--terminal-id ID] [--merchant-id AGENT-ID] [--agent-name NAME]\n' +
     '                 [--lang id|en] [--timeout-ms N] [--lose-ack-rate R] [--corrupt-rate R] [--power-loss-rate R]\n' +
     '                 [--seed S] [--stan N]\n' +
@@ -64,9 +65,9 @@ function linkOf(v: Values): LinkSpec {
   if ((tcp === undefined) === (serial === undefined))
     throw new ERR_SIM_USAGE('Expected exactly one of --tcp HOST:PORT and --serial PATH (see --help)');
   if (tcp !== undefined) return { kind: 'tcp', ...hostPort(tcp, 'tcp') };
-  if (int(v, 'baud', 1200, 115_200) !== undefined && int(v, 'baud', 1200, 115_200) !== 9600)
-    throw new ERR_SIM_USAGE('--baud: the terminal simulator speaks 9600 8N1, as the agent does by default');
-  return { kind: 'serial', path: serial! };
+  const baud = str(v, 'baud');
+  if (baud === undefined) return { kind: 'serial', path: serial! };
+  return { kind: 'serial', path: serial!, baudRate: Number(oneOf(baud, serialBaudRates.map(String), 'baud')) };
 }
 
 /** An id padded with spaces to its field's width (protocol Part 2 §1.4): 41 is 8, 42 is 15. */

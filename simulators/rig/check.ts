@@ -6,6 +6,7 @@
 import type { LedgerEntry } from '../../protocol/messages/index.ts';
 import type { TahapCounters } from '../../gateway/recon/counters.ts';
 import type { AttackResult } from './attacks.ts';
+import type { AgentRole } from './roles.ts';
 import type { StepOutcome } from './drive.ts';
 import type { ProbeResult } from './probes.ts';
 import type { BankTotals, ImportResult } from './setup.ts';
@@ -23,8 +24,11 @@ export interface InvariantResult {
 export interface AgentView {
   readonly agentId: string;
   /** tampered: its gateway chain may stop short and its later approvals may be missing (it must be flagged instead). */
-  readonly role: 'honest' | 'tampered' | 'cloned';
+  readonly role: AgentRole;
+  /** The agent's chain as its device signed it: its ledger, plus what firmware appended (`injected`). */
   readonly ledger: readonly LedgerEntry[];
+  /** Entries no terminal asked for, appended by the double-spending firmware (they must be classified, not paid). */
+  readonly injected: readonly LedgerEntry[];
   readonly gateway: readonly LedgerEntry[];
   readonly flagged: boolean;
 }
@@ -59,6 +63,12 @@ function withdrawalsByKey(entries: readonly LedgerEntry[]): Map<string, LedgerEn
   return map;
 }
 
+function withoutInjected(a: AgentView, entries: readonly LedgerEntry[]): readonly LedgerEntry[] {
+  if (a.injected.length === 0) return entries;
+  const injected = new Set(a.injected.map((e) => e.seq));
+  return entries.filter((e) => !injected.has(e.seq));
+}
+
 function reversedIds(entries: readonly LedgerEntry[]): Set<string> {
   return new Set(entries.flatMap((e) => (e.kind === 'reversal' ? [e.reverses] : [])));
 }
@@ -72,8 +82,9 @@ export function checkApprovals(input: CheckInput): InvariantResult {
       a.agentId,
       {
         a,
-        ledger: withdrawalsByKey(a.ledger),
-        gw: withdrawalsByKey(a.gateway),
+        // What firmware appended is judged by its attack (it must be classified, not paid), not matched to terminals.
+        ledger: withdrawalsByKey(withoutInjected(a, a.ledger)),
+        gw: withdrawalsByKey(withoutInjected(a, a.gateway)),
         ledgerRev: reversedIds(a.ledger),
         gwRev: reversedIds(a.gateway),
       },
@@ -109,7 +120,7 @@ export function checkApprovals(input: CheckInput): InvariantResult {
       violations.push(`${agentId} ${key}: reversal never reached the gateway`);
   }
   for (const a of input.agents) {
-    for (const e of a.gateway)
+    for (const e of withoutInjected(a, a.gateway))
       if (e.kind === 'withdrawal' && !told.has(`${a.agentId}|${keyOf(e.terminalId, e.stan, e.localDate)}`))
         violations.push(`${a.agentId} seq ${e.seq}: gateway holds a withdrawal no terminal asked for`);
   }
@@ -132,7 +143,7 @@ export function checkChains(input: CheckInput): InvariantResult {
     });
     if (a.role !== 'tampered' && a.gateway.length !== a.ledger.length)
       violations.push(`${a.agentId}: ledger holds ${a.ledger.length} entries, gateway ${a.gateway.length}`);
-    if (a.role !== 'honest' && !a.flagged)
+    if ((a.role === 'tampered' || a.role === 'cloned') && !a.flagged)
       violations.push(`${a.agentId}: attacked (${a.role}) but not flagged at the gateway`);
     if (a.role === 'honest' && a.flagged) violations.push(`${a.agentId}: honest agent flagged`);
   }
@@ -207,7 +218,7 @@ export function checkTypedErrors(input: CheckInput): InvariantResult {
         ` (${Object.keys(bad.rejectsByCode).join(', ')})`,
     );
   for (const a of input.attacks)
-    if (a.gatewayCode === undefined || !a.gatewayCode.startsWith('EDC_ERR_'))
+    if (a.gatewayStatus >= 400 && (a.gatewayCode === undefined || !a.gatewayCode.startsWith('EDC_ERR_')))
       violations.push(`${a.name}: gateway answered ${a.gatewayStatus} without a code`);
   const untyped = input.outcomes.filter((o) => o.code !== 'timeout' && !/^[0-9A-Z]{2}$/.test(o.code));
   for (const o of untyped) violations.push(`${o.terminalId} stan ${o.stan}: response code ${o.code}`);

@@ -1,8 +1,9 @@
 /**
- * Runs planned steps on rig terminals and records what each terminal was told. A step's fault
+ * Runs one planned step on a rig terminal and records what the terminal was told. A step's fault
  * is armed just before its request: a corrupted frame, a lost ACK (serial), a response the
- * terminal never sees (its timer fires and it reverses the 0200), or power lost after the
- * approval reached the terminal but before the cash was paid (on boot it reverses).
+ * terminal never sees (it gives up on it when it arrives and reverses the 0200), or power lost
+ * after the approval reached the terminal but before the cash was paid (on boot it reverses).
+ * Every exchange waits for its answer (see terminals.ts): none ends on the wall clock.
  */
 import type { Exchange, KksCard } from '../terminal/index.ts';
 import type { Step, StepLabel, TerminalFault } from './plan.ts';
@@ -37,7 +38,7 @@ function codeOf(exchange: Exchange): string {
 function arm(terminal: RigTerminal, fault: TerminalFault): void {
   if (fault === 'lostAck') terminal.transport.loseNextAck();
   if (fault === 'corrupt') terminal.transport.corruptNextFrame();
-  if (fault === 'responseTimeout') terminal.transport.dropNextResponse();
+  if (fault === 'responseTimeout') terminal.transport.hideNextResponse();
 }
 
 export async function runStep(
@@ -53,17 +54,20 @@ export async function runStep(
       ? await terminal.terminal.balance(card, step.enteredPin)
       : await terminal.terminal.withdraw(card, step.enteredPin, step.amount);
   terminal.noteStan(exchange.request.fields[11]);
+  terminal.assertAnswered();
   const code = codeOf(exchange);
   let reversal: StepOutcome['reversal'];
   if (exchange.kind === 'timeout' && exchange.reversal !== undefined) {
     terminal.noteStan(exchange.reversal.request.fields[11]);
     reversal = { code: codeOf(exchange.reversal) };
+    terminal.assertAnswered();
   }
   if (step.fault === 'powerLoss' && step.kind === 'withdraw' && exchange.kind === 'response' && code === '00') {
     // The approval arrived but the terminal died before paying: after boot it reverses.
     await terminal.powerCycle();
     const reversed = await terminal.terminal.reverse(exchange.request, card);
     terminal.noteStan(reversed.request.fields[11]);
+    terminal.assertAnswered();
     reversal = { code: codeOf(reversed) };
   }
   return {
@@ -80,19 +84,4 @@ export async function runStep(
     toldApproved: step.kind === 'withdraw' && code === '00',
     reversal,
   };
-}
-
-/** Runs a terminal's queue in order; reports progress after each step. */
-export async function runQueue(
-  terminal: RigTerminal,
-  agent: number,
-  steps: readonly Step[],
-  onStep: () => void,
-): Promise<StepOutcome[]> {
-  const outcomes: StepOutcome[] = [];
-  for (const step of steps) {
-    outcomes.push(await runStep(terminal, agent, step));
-    onStep();
-  }
-  return outcomes;
 }

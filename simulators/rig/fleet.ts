@@ -1,11 +1,12 @@
 /**
  * The village fleet: per agent, its own signal proxy (so each village has its own blankspot
  * windows), the agent itself in-process through the agent's public startAgent(), and its
- * terminals over TCP or over socat serial pairs.
+ * terminals over TCP or over socat serial pairs. The agents run without their background
+ * forwarding loop: the rig runs every forwarding pass itself, at planned steps, and waits for it
+ * (a loop on a timer would race the terminals and make the run depend on the machine's speed).
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pino from 'pino';
 import { AgentConfig } from '../../agent/config.ts';
 import { startAgent, type RunningAgent } from '../../agent/cli/runtime.ts';
@@ -29,6 +30,8 @@ export interface RigAgent {
 
 /** Sync passes the rig tries before it calls an agent stalled (each pass is retried at once). */
 export const drainPassesMax = 400;
+/** Entries per upload: several batches per village, so batch boundaries are exercised. */
+export const rigBatchEntriesMax = 100;
 
 export function terminalIdOf(agent: number, terminal: number): string {
   return `EDC${String(agent + 1).padStart(3, '0')}${String(terminal + 1).padStart(2, '0')}`;
@@ -38,12 +41,20 @@ function merchantIdOf(agent: number): string {
   return `AGEN${String(agent + 1).padStart(11, '0')}`;
 }
 
+/**
+ * Each gateway request may take this long. No rig request can hang (the signal proxy resets or
+ * answers at once), so the only effect of a short limit would be a slow machine aborting a
+ * request the gateway then acts on: a different run.
+ */
+export const rigRequestTimeoutMs = 120_000;
+
 export function agentConfig(
   keys: AgentKeys,
   gatewayUrl: string,
   gatewayPublicKey: string,
   ledgerDir: string,
   serialPaths: readonly string[],
+  baudRate: RigOptions['baudRate'] = 9600,
 ): AgentConfig {
   return AgentConfig.parse({
     v: 1,
@@ -51,11 +62,17 @@ export function agentConfig(
     gatewayUrl,
     gatewayPublicKey,
     ledgerDir,
-    serial: serialPaths.map((path) => ({ path, baudRate: 9600 })),
+    serial: serialPaths.map((path) => ({ path, baudRate })),
     tcp: serialPaths.length > 0 ? null : { host: '127.0.0.1', port: 0 },
     statusPort: 0,
     logLevel: 'silent',
-    forward: { batchEntriesMax: 100, requestTimeoutMs: 3_000, intervalMs: 1_000, backoffBaseMs: 20, backoffCapMs: 500 },
+    forward: {
+      batchEntriesMax: rigBatchEntriesMax,
+      requestTimeoutMs: rigRequestTimeoutMs,
+      intervalMs: 1_000,
+      backoffBaseMs: 20,
+      backoffCapMs: 500,
+    },
   });
 }
 
@@ -65,6 +82,7 @@ export async function startRigAgent(agent: RigAgent): Promise<void> {
     config: agent.config,
     seed: agent.keys.seed,
     logger: pino({ level: 'silent' }),
+    forward: false,
   });
 }
 
@@ -92,6 +110,7 @@ export async function startFleet(
       gatewayPublicKey,
       join(agentDir, 'ledger'),
       ptys.map((p) => p.agentPath),
+      options.baudRate,
     );
     const agent: RigAgent = { index, keys, dir: agentDir, config, proxy, ptys, terminals: [], running: undefined };
     fleet.push(agent);
@@ -105,14 +124,16 @@ export async function connectTerminals(agent: RigAgent, options: RigOptions): Pr
   for (let t = 0; t < options.terminals; t++) {
     const link: LinkSpec =
       agent.ptys.length > 0
-        ? { kind: 'serial', path: agent.ptys[t]!.terminalPath }
+        ? { kind: 'serial', path: agent.ptys[t]!.terminalPath, baudRate: options.baudRate }
         : { kind: 'tcp', host: tcp!.host, port: tcp!.port };
-    // Serial: the agent resends an un-ACKed response after 2 s, which can hold the next answer back.
-    const timeoutMs = link.kind === 'serial' ? Math.max(options.responseTimeoutMs, 5_000) : options.responseTimeoutMs;
-    const terminal = new RigTerminal(terminalIdOf(agent.index, t), merchantIdOf(agent.index), link, timeoutMs);
+    const terminal = new RigTerminal(terminalIdOf(agent.index, t), merchantIdOf(agent.index), link, {
+      responseTimeoutMs: options.answerWaitMs,
+      answerWaitMs: options.answerWaitMs,
+    });
     await terminal.open();
     const signOn = await terminal.terminal.signOn();
     terminal.noteStan(signOn.request.fields[11]);
+    terminal.assertAnswered();
     if (signOn.kind !== 'response')
       throw new ERR_SIM_RIG_SETUP(`Cannot sign on terminal ${terminal.terminalId}: no answer over ${link.kind}`, {
         terminalId: terminal.terminalId,
@@ -133,7 +154,6 @@ export async function drainAgent(agent: RigAgent): Promise<number> {
         { agentId: agent.keys.agentId, code: outcome.error.code },
       );
     }
-    await sleep(10);
   }
   throw new ERR_SIM_RIG_STALLED(
     `Agent ${agent.keys.agentId} did not drain in ${drainPassesMax} passes:` +

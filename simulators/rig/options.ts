@@ -12,6 +12,10 @@ export const rigKpmMax = 50_000;
 
 const rate = z.number().min(0).max(1);
 
+/** The standard rates an EDC serial port runs at; the agent's config accepts the same list. */
+export const serialBaudRates = [1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200] as const;
+export type SerialBaudRate = (typeof serialBaudRates)[number];
+
 export const RigOptions = z.strictObject({
   seed: z.number().int().min(0).max(0xffffffff).default(1),
   agents: z.number().int().min(3).max(rigAgentsMax).default(3),
@@ -55,8 +59,14 @@ export const RigOptions = z.strictObject({
       clone: z.boolean().default(true),
     })
     .prefault({}),
-  /** Terminal response timeout, ms (a 0200 unanswered this long is reversed). */
-  responseTimeoutMs: z.number().int().min(200).max(60_000).default(1500),
+  /**
+   * How long the rig waits for any one answer (terminal, agent, gateway) before it stops with
+   * EDC_ERR_SIM_RIG_STALLED. A watchdog, not a timeout: every exchange waits for its answer, and
+   * a response the plan hides is given up on when it arrives, so no outcome depends on this value.
+   */
+  answerWaitMs: z.number().int().min(1_000).max(600_000).default(60_000),
+  /** Line speed of the serial links (agent port and terminal), 8N1. */
+  baudRate: z.literal(serialBaudRates).default(9600),
 });
 export type RigOptionsInput = z.input<typeof RigOptions>;
 export type RigOptions = z.output<typeof RigOptions>;

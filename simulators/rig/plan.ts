@@ -1,9 +1,11 @@
 /**
  * The seeded scenario: which KPMs come to which terminal, in what order, asking for what, with
- * which terminal fault. Everything here is a pure function of the seed and the population, and
- * each KPM's steps stay in one terminal's queue in order, so every decision the agents take is
- * the same on every run (terminals run concurrently, but no two of them touch the same KPM,
- * except the deliberate concurrent double-spend pairs, whose result is counted, not ordered).
+ * which terminal fault, and each village's day in logical steps (which terminal acts at each
+ * step, the blankspot windows, the sync interval). Everything here is a pure function of the
+ * seed and the population. Each KPM's steps stay in one terminal's queue in order, and a village
+ * serves one request at a time in the planned order, so every decision and every ledger position
+ * is the same on every run (the deliberate concurrent double-spend pairs excepted: their result
+ * is counted, not ordered).
  */
 import type { Kpm } from '../bank/index.ts';
 import type { DisbursementStatus } from '../../gateway/import/index.ts';
@@ -37,11 +39,34 @@ export interface DoubleSpendPair {
   readonly amount: number;
 }
 
+/** A blankspot window in a village's logical time: steps fromStep..toStep-1 run with no signal. */
+export interface OutageWindow {
+  readonly fromStep: number;
+  readonly toStep: number;
+}
+
+/**
+ * One village's day in logical steps, so that nothing in it depends on the wall clock: which
+ * terminal acts at each step (a seeded merge of the terminal queues, one request at a time, so
+ * the agent's ledger order is the seed's), when the signal is out, and how often the agent runs
+ * a forwarding pass (its sync interval, counted in steps).
+ */
+export interface Village {
+  readonly turns: readonly number[];
+  readonly outages: readonly OutageWindow[];
+  readonly syncEverySteps: number;
+}
+
 export interface Plan {
   /** queues[agent][terminal] */
   readonly queues: Step[][][];
   readonly doubleSpend: DoubleSpendPair[];
+  /** villages[agent] */
+  readonly villages: Village[];
 }
+
+/** A forwarding pass every 8..24 steps: several passes per village day, some inside its outages. */
+export const syncEveryStepsRange = { min: 8, max: 24 } as const;
 
 /** Above the gateway's default withdrawalAmountMax (3 000 000): answered 61 by the agent. */
 export const overLimitAmount = 3_500_000;
@@ -149,7 +174,32 @@ export function buildPlan(
   if (options.attacks.doubleSpend) planDoubleSpend(prng, options, population, statusOf, idle, visits, doubleSpend);
   for (const visit of shuffle(prng, visits))
     queues[visit.agent]![prng.int(0, options.terminals - 1)]!.push(...visit.steps);
-  return { queues, doubleSpend };
+  const villages = queues.map((terminalQueues) => buildVillage(prng, options, terminalQueues));
+  return { queues, doubleSpend, villages };
+}
+
+/**
+ * The order the terminals act in (each terminal's own queue stays in order: a uniform shuffle of
+ * the multiset of terminal indices), the blankspot windows (each starts in the first half of the
+ * day and lasts a tenth to a half of it) and the sync interval.
+ */
+function buildVillage(prng: Prng, options: RigOptions, terminalQueues: readonly Step[][]): Village {
+  const turns = shuffle(
+    prng,
+    terminalQueues.flatMap((queue, terminal) => queue.map(() => terminal)),
+  );
+  const n = turns.length;
+  const outages: OutageWindow[] = [];
+  for (let w = 0; w < options.outagesPerAgent; w++) {
+    const fromStep = prng.int(0, Math.floor(n / 2));
+    const length = prng.int(Math.ceil(n / 10), Math.max(Math.ceil(n / 10), Math.ceil(n / 2)));
+    outages.push({ fromStep, toStep: Math.min(n, fromStep + length) });
+  }
+  return { turns, outages, syncEverySteps: prng.int(syncEveryStepsRange.min, syncEveryStepsRange.max) };
+}
+
+export function inOutage(village: Village, step: number): boolean {
+  return village.outages.some((w) => step >= w.fromStep && step < w.toStep);
 }
 
 /** (a) a card presented at an agent that does not serve its KPM; a cloned card used at two terminals at once. */

@@ -1,20 +1,23 @@
 /**
  * The rig's report: a JSON document whose `result` part is a pure function of the seed and
- * options (same seed, same bytes) and whose `run` part holds what is not (wall time, ports,
- * temporary paths, signal proxy counters that depend on timing); and the summary table printed
- * on stdout.
+ * options (same seed, same bytes, whatever the machine's load) and whose `run` part holds what
+ * is truly wall-clock (wall time, ports, temporary paths); and the summary table printed on
+ * stdout. Entry ids, timestamps, hashes and signatures never enter `result`: they depend on the
+ * clock. Each chain enters it as a fingerprint of what the clock does not decide.
  */
+import { createHash } from 'node:crypto';
 import { tahapScalarFields, type SettlementCounters, type TahapCounters } from '../../gateway/recon/counters.ts';
 import { kpmCategories, withdrawalCategories } from '../../gateway/recon/classify.ts';
 import type { ReconResult } from '../../gateway/store/types.ts';
 import { isResponseCode, responseCodes } from '../../protocol/iso8583/index.ts';
+import type { LedgerEntry } from '../../protocol/messages/index.ts';
 import type { SignalStats } from '../signal/proxy.ts';
 import { formatRupiah } from '../terminal/index.ts';
 import type { AttackResult } from './attacks.ts';
 import type { AgentView, InvariantResult } from './check.ts';
 import type { StepOutcome } from './drive.ts';
 import type { RigOptions } from './options.ts';
-import type { Plan } from './plan.ts';
+import type { OutageWindow, Plan } from './plan.ts';
 import type { ProbeResult } from './probes.ts';
 import type { Field } from './setup.ts';
 
@@ -30,6 +33,7 @@ export interface RigReport {
       readonly malformedImport: Field['malformedImport'];
     };
     readonly outageWindows: number;
+    readonly villages: readonly VillageRecord[];
     readonly transactions: {
       readonly planned: number;
       readonly byLabel: Record<string, Record<string, number>>;
@@ -47,6 +51,8 @@ export interface RigReport {
       readonly withdrawals: number;
       readonly reversals: number;
       readonly flagged: boolean;
+      /** SHA-256 over the gateway chain's seq, kind, KPM, amount and reversed seq (see chainFingerprint). */
+      readonly chain: string;
     }[];
     readonly reconciliation: {
       readonly agree: boolean;
@@ -63,9 +69,18 @@ export interface RigReport {
     readonly wallMs: number;
     readonly dir: string;
     readonly gatewayUrl: string;
-    readonly drainPasses: Record<string, number>;
-    readonly proxies: Record<string, SignalStats>;
   };
+}
+
+/** One village's logical day and its signal, as planned and as its proxy counted it. */
+export interface VillageRecord {
+  readonly agentId: string;
+  readonly steps: number;
+  readonly outages: readonly OutageWindow[];
+  readonly syncEverySteps: number;
+  readonly syncPasses: number;
+  readonly drainPasses: number;
+  readonly signal: SignalStats;
 }
 
 export interface ReportInput {
@@ -79,7 +94,7 @@ export interface ReportInput {
   readonly attacks: readonly AttackResult[];
   readonly probes: readonly ProbeResult[];
   readonly invariants: readonly InvariantResult[];
-  readonly outageWindows: number;
+  readonly villages: readonly VillageRecord[];
   readonly settlements: Record<string, SettlementCounters>;
   readonly run: RigReport['run'];
 }
@@ -138,6 +153,21 @@ function reconciliation(input: ReportInput): RigReport['result']['reconciliation
   };
 }
 
+/**
+ * A chain's fingerprint: what decides the money, in chain order, without what the clock decides
+ * (ids, times, hashes, signatures) and without which of two terminals won a concurrent double
+ * spend (terminal and STAN: the attack's order is not the seed's, its outcome is).
+ */
+export function chainFingerprint(entries: readonly LedgerEntry[]): string {
+  const seqOf = new Map(entries.map((e) => [e.id, e.seq]));
+  const hash = createHash('sha256');
+  for (const e of entries) {
+    const reverses = e.kind === 'reversal' ? (seqOf.get(e.reverses) ?? e.reversesSeq) : 0;
+    hash.update(`${e.seq}|${e.kind}|${e.kpmId}|${e.amount}|${reverses}\n`);
+  }
+  return hash.digest('hex');
+}
+
 export function buildReport(input: ReportInput): RigReport {
   const entries = input.views.map((v) => ({
     agentId: v.agentId,
@@ -147,6 +177,7 @@ export function buildReport(input: ReportInput): RigReport {
     withdrawals: v.gateway.filter((e) => e.kind === 'withdrawal').length,
     reversals: v.gateway.filter((e) => e.kind === 'reversal').length,
     flagged: v.flagged,
+    chain: chainFingerprint(v.gateway),
   }));
   const serialAgents = input.options.serialAgents;
   return {
@@ -160,7 +191,8 @@ export function buildReport(input: ReportInput): RigReport {
         imports: input.field.imports,
         malformedImport: input.field.malformedImport,
       },
-      outageWindows: input.outageWindows,
+      outageWindows: input.villages.reduce((n, v) => n + v.outages.length, 0),
+      villages: input.villages,
       transactions: transactions(input),
       entries,
       reconciliation: reconciliation(input),
@@ -172,7 +204,12 @@ export function buildReport(input: ReportInput): RigReport {
   };
 }
 
-/** (a) double spends are judged from the terminals' own answers. */
+/**
+ * The offline double spends are the agent's to stop, so they are judged from the terminals' own
+ * answers, each by the decline it is meant to get: a card at an agent that does not serve its KPM
+ * gets 14 (no entitlement for the card), and of one card at two terminals at once the write-ahead
+ * ledger lets one through and answers the other 51 (its entitlement is spent).
+ */
 function doubleSpendResults(input: ReportInput): AttackResult[] {
   const other = input.outcomes.filter((o) => o.label === 'otherAgent');
   const pairs = input.outcomes.filter((o) => o.label === 'doubleSpend');
@@ -180,34 +217,33 @@ function doubleSpendResults(input: ReportInput): AttackResult[] {
   for (const o of pairs)
     if (o.toldApproved && o.reversal === undefined) byCard.set(o.kpmId!, (byCard.get(o.kpmId!) ?? 0) + 1);
   const overdrawn = [...byCard.values()].filter((n) => n > 1).length;
+  const offline = { agentId: '*', gatewayStatus: 0, gatewayCode: undefined, flagged: false, evidence: 0 };
   const results: AttackResult[] = [];
   if (other.length > 0)
     results.push({
+      ...offline,
       name: 'cardAtOtherAgent',
-      agentId: '*',
+      expected: 'every one declined offline with 14',
       agentSide:
         `${other.length} presented, ${other.filter((o) => o.toldApproved).length} approved,` +
         ` codes ${[...new Set(other.map((o) => o.code))].sort().join('/')}`,
-      gatewayStatus: 0,
-      gatewayCode: undefined,
-      flagged: false,
-      evidence: 0,
-      caught: other.every((o) => !o.toldApproved),
+      caught: other.every((o) => o.code === '14'),
     });
   if (pairs.length > 0)
     results.push({
+      ...offline,
       name: 'clonedCardConcurrent',
-      agentId: '*',
+      expected: 'per card one approval at most, every other answer 51',
       agentSide:
         `${pairs.length / 2} card(s) at two terminals at once:` +
         ` ${pairs.filter((o) => o.toldApproved).length} approved, ${overdrawn} overdrawn`,
-      gatewayStatus: 0,
-      gatewayCode: undefined,
-      flagged: false,
-      evidence: 0,
-      caught: overdrawn === 0,
+      caught: overdrawn === 0 && pairs.every((o) => o.toldApproved || o.code === '51'),
     });
   return results;
+}
+
+function faultCount(stats: SignalStats): number {
+  return Object.values(stats.faults).reduce((n, f) => n + f, 0);
 }
 
 /** "Kartu tidak dikenali / invalid card number": a code's names from protocol/'s table. */
@@ -235,6 +271,12 @@ export function formatSummary(report: RigReport): string {
     `links: ${r.links.tcpAgents} agent(s) on TCP, ${r.links.serialAgents} on serial (socat pseudo-terminals)` +
       `  outage windows: ${r.outageWindows}`,
   );
+  for (const v of r.villages)
+    row(
+      `village ${v.agentId}`,
+      `${v.steps} steps, outages ${v.outages.map((w) => `${w.fromStep}-${w.toStep}`).join(' ') || 'none'},` +
+        ` ${v.syncPasses} sync + ${v.drainPasses} drain passes, signal faults ${faultCount(v.signal)}`,
+    );
   lines.push('', 'Withdrawals');
   row('requests (planned)', t.planned);
   row('approved (told 00)', `${t.approved}  ${formatRupiah(t.approvedAmount)}`);
@@ -269,6 +311,7 @@ export function formatSummary(report: RigReport): string {
       `${a.name}${a.agentId === '*' ? '' : ` (${a.agentId})`}`,
       `${a.caught ? 'CAUGHT' : 'MISSED'}  ${a.agentSide}${gatewaySide}`,
     );
+    if (!a.caught) lines.push(`        expected: ${a.expected}`);
   }
   lines.push('', 'Invariants');
   for (const i of r.invariants) {

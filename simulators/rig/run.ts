@@ -1,31 +1,46 @@
 /**
  * runRig: the whole field day, seeded. Setup (bank files, gateway, enrolment), agents and their
- * villages' signal, the terminal queues with faults and outages, the double spends, the drain,
- * the tampered ledger, the cloned key, bad requests, reconciliation, then the invariant checks
- * and the report. Every phase is its own function; progress goes to an optional callback.
+ * villages' signal, the terminal queues with faults and outages in logical steps, the double
+ * spends, the drain, the tampered ledger, the double spend recorded in a chain, the cloned key,
+ * bad requests, reconciliation, then the invariant checks and the report. Nothing in the run
+ * waits on the wall clock (see village.ts and terminals.ts), so the report's `result` is a
+ * function of the options whatever the machine's load. Every phase is its own function.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SignedEntitlementSet } from '../../protocol/messages/index.ts';
+import type { LedgerEntry, SignedEntitlementSet } from '../../protocol/messages/index.ts';
 import type { TahapCounters } from '../../gateway/recon/counters.ts';
 import type { GatewayStore, ReconResult } from '../../gateway/store/types.ts';
 import { createPrng, type Prng } from '../common/prng.ts';
-import { cloneAttack, tamperAttack, type AttackResult } from './attacks.ts';
+import type { AttackResult } from './attacks.ts';
 import { checkAll, type AgentView, type InvariantResult } from './check.ts';
-import { runQueue, runStep, type StepOutcome } from './drive.ts';
+import { cloneAttack } from './clone.ts';
+import { doubleSpendAttack } from './double-spend.ts';
+import type { StepOutcome } from './drive.ts';
 import { connectTerminals, drainAgent, startFleet, stopFleet, type RigAgent } from './fleet.ts';
 import { startRigGateway, type RigGateway } from './gateway.ts';
 import { parseRigOptions, type RigOptions, type RigOptionsInput } from './options.ts';
 import { buildPlan, type Plan } from './plan.ts';
 import { runProbes } from './probes.ts';
-import { buildReport, type RigReport } from './report.ts';
+import { ProgressTracker, type ProgressListener } from './progress.ts';
+import { buildReport, type RigReport, type VillageRecord } from './report.ts';
+import { cloneVictimIndex, doubleSpenderIndex, roleOf, tamperVictimIndex } from './roles.ts';
 import { setUpField, type Field } from './setup.ts';
 import { signedRequest } from './signed-client.ts';
+import { tamperAttack } from './tamper.ts';
+import { runVillage } from './village.ts';
 
 export interface RigHooks {
   /** Test only: wraps the gateway store (e.g. to hide an acknowledged entry and see the checker fail). */
   readonly wrapStore?: (store: GatewayStore) => GatewayStore;
+  /**
+   * Test only: during the attacks the attackers reach no gateway (their uploads go to a port
+   * nothing listens on) and the tampered village gets no signal back, to show that an attack is
+   * never counted as caught because the gateway could not be reached.
+   */
+  readonly unreachable?: boolean;
   /**
    * Called with the running gateway and agents after the report is built and before they are
    * stopped (`edc-sim demo --keep`, the browser tests); the rig tears down when it resolves.
@@ -48,72 +63,13 @@ export interface RigRun {
   readonly fleet: RigAgent[];
   readonly outcomes: StepOutcome[];
   readonly attacks: AttackResult[];
-  readonly progress: (text: string) => void;
+  readonly tracker: ProgressTracker;
 }
-
-/** Roles: the first agent's key is cloned, the second's ledger is tampered with. */
-export const cloneVictimIndex = 0;
-export const tamperVictimIndex = 1;
 
 async function initialSync(fleet: readonly RigAgent[]): Promise<void> {
   for (const agent of fleet) {
     agent.proxy.setOnline(true);
     await drainAgent(agent);
-    agent.proxy.setOnline(null);
-  }
-}
-
-/** Blankspot windows per village, from the seed; the tampered agent's village has no signal all day. */
-function scheduleOutages(run: RigRun): { timers: NodeJS.Timeout[]; windows: number } {
-  const timers: NodeJS.Timeout[] = [];
-  let windows = 0;
-  for (const agent of run.fleet) {
-    if (agent.index === tamperVictimIndex && run.options.attacks.tamper) {
-      agent.proxy.setOnline(false);
-      continue;
-    }
-    for (let w = 0; w < run.options.outagesPerAgent; w++) {
-      const from = run.prng.int(0, 1500);
-      const length = run.prng.int(500, 2500);
-      timers.push(
-        setTimeout(() => agent.proxy.setOnline(false), from),
-        setTimeout(() => agent.proxy.setOnline(null), from + length),
-      );
-      windows++;
-    }
-  }
-  return { timers, windows };
-}
-
-async function runQueues(run: RigRun, plan: Plan): Promise<void> {
-  const total = plan.queues.flat(2).length;
-  let done = 0;
-  const tick = (): void => {
-    done++;
-    if (done % 50 === 0 || done === total) run.progress(`transactions ${done}/${total}`);
-  };
-  const results = await Promise.all(
-    run.fleet.flatMap((agent) =>
-      agent.terminals.map((terminal, t) => runQueue(terminal, agent.index, plan.queues[agent.index]![t]!, tick)),
-    ),
-  );
-  run.outcomes.push(...results.flat());
-  for (const pair of plan.doubleSpend) {
-    const [a, b] = run.fleet[pair.agent]!.terminals;
-    const step = {
-      kind: 'withdraw' as const,
-      label: 'full' as const,
-      card: pair.card,
-      enteredPin: pair.card.pin,
-      amount: pair.amount,
-      fault: 'none' as const,
-    };
-    run.outcomes.push(
-      ...(await Promise.all([
-        runStep(a!, pair.agent, step, 'doubleSpend'),
-        runStep(b!, pair.agent, step, 'doubleSpend'),
-      ])),
-    );
   }
 }
 
@@ -140,20 +96,50 @@ function cloneCards(run: RigRun): { pan: string; pin: string; kpmId: string; amo
   });
 }
 
+/** A URL nothing answers on: a port bound and released at once. */
+async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** What the attacks leave for the views: ledgers as they were before tampering, entries firmware added. */
+interface AttackTraces {
+  readonly ledgers: Map<number, readonly LedgerEntry[]>;
+  readonly injected: Map<number, readonly LedgerEntry[]>;
+}
+
 async function attacksPhase(
   run: RigRun,
   savedSet: SignedEntitlementSet | undefined,
-): Promise<Map<number, AgentView['ledger']>> {
-  const ledgers = new Map<number, AgentView['ledger']>();
-  const { store, url } = run.gateway;
-  if (run.options.attacks.tamper) {
-    run.progress('attack: altering an unacknowledged ledger entry on disk');
-    const { result, ledgerBefore } = await tamperAttack(run.fleet[tamperVictimIndex]!, url, store);
+  hooks: RigHooks,
+): Promise<AttackTraces> {
+  const traces: AttackTraces = { ledgers: new Map(), injected: new Map() };
+  const { store } = run.gateway;
+  const url = hooks.unreachable === true ? await deadUrl() : run.gateway.url;
+  const { attacks } = run.options;
+  if (attacks.tamper) {
+    run.tracker.enter('attacks', 'altering an unacknowledged ledger entry on disk');
+    const victim = run.fleet[tamperVictimIndex]!;
+    const { result, ledgerBefore } = await tamperAttack(
+      { victim, gatewayUrl: url, signalBack: hooks.unreachable !== true },
+      store,
+    );
     run.attacks.push(result);
-    ledgers.set(tamperVictimIndex, ledgerBefore);
+    traces.ledgers.set(tamperVictimIndex, ledgerBefore);
+  }
+  if (attacks.doubleSpend) {
+    run.tracker.enter('attacks', 'firmware recording a double spend in its own chain');
+    const agent = run.fleet[doubleSpenderIndex]!;
+    const input = { agent, field: run.field, agents: run.options.agents, tahap: run.options.tahap, gatewayUrl: url };
+    const { result, injected } = await doubleSpendAttack(run.prng.fork('doubleSpend'), input, store);
+    run.attacks.push(result);
+    traces.injected.set(doubleSpenderIndex, injected);
   }
   if (savedSet !== undefined) {
-    run.progress('attack: a cloned agent key paying out from a fresh ledger');
+    run.tracker.enter('attacks', 'a cloned agent key paying out from a fresh ledger');
     const { result, outcomes } = await cloneAttack(
       {
         victim: run.fleet[cloneVictimIndex]!,
@@ -161,14 +147,14 @@ async function attacksPhase(
         cards: cloneCards(run),
         gatewayUrl: url,
         gatewayPublicKey: run.gateway.gw.keys.signingPublicKey,
-        responseTimeoutMs: run.options.responseTimeoutMs,
+        answerWaitMs: run.options.answerWaitMs,
       },
       store,
     );
     run.attacks.push(result);
     run.outcomes.push(...outcomes);
   }
-  return ledgers;
+  return traces;
 }
 
 async function gatewayEntries(store: GatewayStore, agentId: string): Promise<AgentView['gateway']> {
@@ -180,21 +166,17 @@ async function gatewayEntries(store: GatewayStore, agentId: string): Promise<Age
   }
 }
 
-async function agentViews(run: RigRun, ledgers: Map<number, AgentView['ledger']>): Promise<AgentView[]> {
+async function agentViews(run: RigRun, traces: AttackTraces): Promise<AgentView[]> {
   const views: AgentView[] = [];
   for (const agent of run.fleet) {
-    const role =
-      agent.index === tamperVictimIndex && run.options.attacks.tamper
-        ? 'tampered'
-        : agent.index === cloneVictimIndex && run.options.attacks.clone
-          ? 'cloned'
-          : 'honest';
-    const ledger = ledgers.get(agent.index) ?? (await agent.running!.core.exportBundle(1)).entries;
+    const injected = traces.injected.get(agent.index) ?? [];
+    const own = traces.ledgers.get(agent.index) ?? (await agent.running!.core.exportBundle(1)).entries;
     const record = await run.gateway.store.getAgent(agent.keys.agentId);
     views.push({
       agentId: agent.keys.agentId,
-      role,
-      ledger,
+      role: roleOf(agent.index, run.options),
+      ledger: [...own, ...injected],
+      injected,
       gateway: await gatewayEntries(run.gateway.store, agent.keys.agentId),
       flagged: record?.flagged === true,
     });
@@ -212,7 +194,7 @@ interface RigResources {
 interface FieldDay {
   readonly plan: Plan;
   readonly savedSet: SignedEntitlementSet | undefined;
-  readonly outageWindows: number;
+  readonly syncPasses: Record<string, number>;
 }
 
 /** What the gateway says after the probes and reconciliation, and each agent's ledger beside it. */
@@ -229,10 +211,10 @@ async function setUp(
   prng: Prng,
   dir: string,
   resources: RigResources,
-  progress: (text: string) => void,
+  tracker: ProgressTracker,
   hooks: RigHooks,
 ): Promise<RigRun> {
-  progress(`setting up ${options.kpm} KPM, ${rigBankCount} bank files, gateway and ${options.agents} agents`);
+  tracker.enter('setup', `${options.kpm} KPM, ${rigBankCount} bank files, gateway and ${options.agents} agents`);
   const field = await setUpField(prng.fork('field'), options, dir, join(dir, 'gateway'));
   const gateway = await startRigGateway(join(dir, 'gateway'), hooks.wrapStore);
   resources.gateway = gateway;
@@ -241,47 +223,55 @@ async function setUp(
     proxyPrng.int(0, 0xffffffff),
   );
   resources.fleet = fleet;
-  return { options, prng: prng.fork('run'), dir, field, gateway, fleet, outcomes: [], attacks: [], progress };
+  return { options, prng: prng.fork('run'), dir, field, gateway, fleet, outcomes: [], attacks: [], tracker };
 }
 
-/** Run the field: the first sync, the terminals, then every queue and double spend under the outages. */
+/** Run the field: the first sync, the terminals, then every village's day side by side. */
 async function runField(run: RigRun, planPrng: Prng): Promise<FieldDay> {
   await initialSync(run.fleet);
   const savedSet = await captureSet(run);
   for (const agent of run.fleet) await connectTerminals(agent, run.options);
   const plan = buildPlan(planPrng, run.options, run.field.population, run.field.statusOf);
-  const outages = scheduleOutages(run);
-  await runQueues(run, plan);
-  outages.timers.forEach(clearTimeout);
-  return { plan, savedSet, outageWindows: outages.windows };
+  run.tracker.stepsPlanned = plan.queues.flat(2).length + plan.doubleSpend.length * 2;
+  run.tracker.enter('field', 'terminals at work');
+  const days = await Promise.all(
+    run.fleet.map((agent) =>
+      runVillage(agent, plan, roleOf(agent.index, run.options) === 'tampered', (o) => run.tracker.step(o.toldApproved)),
+    ),
+  );
+  const syncPasses: Record<string, number> = {};
+  days.forEach((day, i) => {
+    run.outcomes.push(...day.outcomes);
+    syncPasses[run.fleet[i]!.keys.agentId] = day.passes;
+  });
+  return { plan, savedSet, syncPasses };
 }
 
 /** Drain: signal back in every village but the tampered one; each agent uploads until it has nothing left. */
 async function drainAll(run: RigRun): Promise<Record<string, number>> {
-  run.progress('signal back: draining every agent to the gateway');
+  run.tracker.enter('drain', 'signal back: every agent uploads its queue');
   const drainPasses: Record<string, number> = {};
   for (const agent of run.fleet) {
-    if (agent.index === tamperVictimIndex && run.options.attacks.tamper) continue;
+    if (roleOf(agent.index, run.options) === 'tampered') continue;
     agent.proxy.setOnline(true);
     drainPasses[agent.keys.agentId] = await drainAgent(agent);
   }
   return drainPasses;
 }
 
-/** Bad requests at the gateway (from an honest agent), then reconciliation, then every agent's view. */
-async function probeAndReconcile(
-  run: RigRun,
-  probesPrng: Prng,
-  ledgers: Map<number, AgentView['ledger']>,
-): Promise<Findings> {
-  run.progress('bad requests at the gateway, then reconciliation');
+/** Bad requests at the gateway (from an agent whose chain is whole), then reconciliation, then every agent's view. */
+async function probeAndReconcile(run: RigRun, probesPrng: Prng, traces: AttackTraces): Promise<Findings> {
+  run.tracker.enter('checks', 'bad requests at the gateway, then reconciliation');
   const { fleet, gateway, options } = run;
-  const honest = fleet.find((a) => a.index !== tamperVictimIndex && a.index !== cloneVictimIndex) ?? fleet[0]!;
+  const prober =
+    fleet.find((a) => roleOf(a.index, options) === 'honest') ??
+    fleet.find((a) => roleOf(a.index, options) === 'doubleSpender') ??
+    fleet[0]!;
   const agentIds = run.field.agents.map((a) => a.agentId);
-  const probes = await runProbes(probesPrng, gateway.url, gateway.store, options.tahap, honest.keys, agentIds);
+  const probes = await runProbes(probesPrng, gateway.url, gateway.store, options.tahap, prober.keys, agentIds);
   const recon = await gateway.store.reconcile(options.tahap, Date.now());
   const counters = await gateway.store.summary(options.tahap, {});
-  const views = await agentViews(run, ledgers);
+  const views = await agentViews(run, traces);
   return { probes, recon, counters, views };
 }
 
@@ -305,7 +295,19 @@ function checkInvariants(run: RigRun, findings: Findings): InvariantResult[] {
   });
 }
 
-/** Report: the seeded result, then the run's timing-dependent part. */
+function villageRecords(run: RigRun, day: FieldDay, drainPasses: Record<string, number>): VillageRecord[] {
+  return run.fleet.map((agent) => ({
+    agentId: agent.keys.agentId,
+    steps: day.plan.villages[agent.index]!.turns.length,
+    outages: day.plan.villages[agent.index]!.outages,
+    syncEverySteps: day.plan.villages[agent.index]!.syncEverySteps,
+    syncPasses: day.syncPasses[agent.keys.agentId] ?? 0,
+    drainPasses: drainPasses[agent.keys.agentId] ?? 0,
+    signal: { ...agent.proxy.stats, faults: { ...agent.proxy.stats.faults } },
+  }));
+}
+
+/** Report: the seeded result, then the run's wall-clock part. */
 async function report(
   run: RigRun,
   day: FieldDay,
@@ -313,7 +315,7 @@ async function report(
   invariants: InvariantResult[],
   runPart: { readonly startedAt: number; readonly drainPasses: Record<string, number> },
 ): Promise<RigReport> {
-  const { options, gateway, fleet } = run;
+  const { options, gateway } = run;
   return buildReport({
     options,
     field: run.field,
@@ -325,21 +327,15 @@ async function report(
     attacks: run.attacks,
     probes: findings.probes.probes,
     invariants,
-    outageWindows: day.outageWindows,
+    villages: villageRecords(run, day, runPart.drainPasses),
     settlements: await gateway.store.settlements(options.tahap),
-    run: {
-      wallMs: Date.now() - runPart.startedAt,
-      dir: run.dir,
-      gatewayUrl: gateway.url,
-      drainPasses: runPart.drainPasses,
-      proxies: Object.fromEntries(fleet.map((a) => [a.keys.agentId, a.proxy.stats])),
-    },
+    run: { wallMs: Date.now() - runPart.startedAt, dir: run.dir, gatewayUrl: gateway.url },
   });
 }
 
 export async function runRig(
   input: RigOptionsInput,
-  progress: (text: string) => void = () => undefined,
+  progress: ProgressListener = () => undefined,
   hooks: RigHooks = {},
 ): Promise<RigReport> {
   const options = parseRigOptions(input);
@@ -347,15 +343,20 @@ export async function runRig(
   const dir = await mkdtemp(join(tmpdir(), 'edc-rig-'));
   const prng = createPrng(options.seed);
   const resources: RigResources = { fleet: [] };
+  const tracker = new ProgressTracker(progress, () => resources.fleet);
   try {
-    const run = await setUp(options, prng, dir, resources, progress, hooks);
+    const run = await setUp(options, prng, dir, resources, tracker, hooks);
     const day = await runField(run, prng.fork('plan'));
     const drainPasses = await drainAll(run);
-    const ledgers = await attacksPhase(run, day.savedSet);
-    const findings = await probeAndReconcile(run, prng.fork('probes'), ledgers);
+    const traces = await attacksPhase(run, day.savedSet, hooks);
+    const findings = await probeAndReconcile(run, prng.fork('probes'), traces);
     const invariants = checkInvariants(run, findings);
     const result = await report(run, day, findings, invariants, { startedAt, drainPasses });
-    if (hooks.keep !== undefined) await hooks.keep({ report: result, gateway: run.gateway, fleet: run.fleet });
+    if (hooks.keep !== undefined) {
+      // Kept running for people to look at, the agents forward on their own again, as in the field.
+      for (const agent of run.fleet) agent.running?.forwarder.start();
+      await hooks.keep({ report: result, gateway: run.gateway, fleet: run.fleet });
+    }
     return result;
   } finally {
     await stopFleet(resources.fleet);

@@ -26,12 +26,19 @@ export async function signedRequest(
 ): Promise<SignedAnswer> {
   const bytes = body ?? '';
   const headers = signRequest({ method, path, body: bytes }, { agentId: who.agentId, seed: who.seed });
-  const response = await fetch(baseUrl + path, {
-    method,
-    headers: { ...headers, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
-    ...(method === 'POST' ? { body: bytes } : {}),
-  });
-  const text = await response.text();
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(baseUrl + path, {
+      method,
+      headers: { ...headers, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body: bytes } : {}),
+    });
+    text = await response.text();
+  } catch {
+    // No answer (nothing listens, connection reset): status 0, which no check accepts as a catch.
+    return { status: 0, code: undefined, body: undefined };
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text) as unknown;

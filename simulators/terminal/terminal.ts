@@ -26,6 +26,12 @@ export interface TerminalOptions {
   /** First STAN used (1..999999); the rig sets it to continue a terminal's numbering. */
   readonly stanStart?: number;
   readonly batchNumber?: string;
+  /**
+   * Arms the wait for a request's response: call expire() to give up on it; returns a cancel.
+   * Default: a timer of responseTimeoutMs. The rig replaces it so that a response it hid times
+   * out on that event rather than on the wall clock (a rig run must not depend on the machine's speed).
+   */
+  readonly responseDeadline?: (request: IsoMessage, expire: () => void) => () => void;
 }
 
 export type Exchange =
@@ -109,12 +115,14 @@ export class EdcTerminal {
   async exchange(request: IsoMessage): Promise<Exchange> {
     const expected = String(Number(request.mti) + 10).padStart(4, '0') as Mti;
     const stan = request.fields[11] ?? '';
+    let cancel: () => void = () => undefined;
     const answered = new Promise<IsoMessage | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting = undefined;
+      const waiting = { mti: expected, stan, resolve: (message: IsoMessage) => (cancel(), resolve(message)) };
+      this.waiting = waiting;
+      cancel = this.armDeadline(request, () => {
+        if (this.waiting === waiting) this.waiting = undefined;
         resolve(undefined);
-      }, this.options.responseTimeoutMs);
-      this.waiting = { mti: expected, stan, resolve: (message) => (clearTimeout(timer), resolve(message)) };
+      });
     });
     try {
       await this.options.transport.send(encode(request));
@@ -123,6 +131,12 @@ export class EdcTerminal {
     }
     const response = await answered;
     return response === undefined ? { kind: 'timeout', request } : { kind: 'response', request, response };
+  }
+
+  private armDeadline(request: IsoMessage, expire: () => void): () => void {
+    if (this.options.responseDeadline !== undefined) return this.options.responseDeadline(request, expire);
+    const timer = setTimeout(expire, this.options.responseTimeoutMs);
+    return () => clearTimeout(timer);
   }
 
   private receive(payload: Uint8Array): void {

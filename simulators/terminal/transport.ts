@@ -116,6 +116,8 @@ function serialTransport(port: SerialPort, options: SerialTerminalOptions): Term
     onMessage: (payload) => receiver(payload),
     onError: (error) => options.onLinkError?.(error),
     ackWaitMs: options.ackWaitMs,
+    // 8N1: ten bits per byte, so the ACK wait allows for the frame's own time on the line.
+    lineBytesPerSecond: (options.baudRate ?? serialPortDefaults.baudRate) / 10,
   });
   port.on('data', (chunk: Buffer) => session.receive(chunk));
   port.on('error', () => undefined);

@@ -8,6 +8,7 @@ function report(transactions: Record<string, unknown>): RigReport {
     options: { seed: 1, agents: 3, terminals: 2, kpm: 300, tahap: '2026-IV' },
     links: { tcpAgents: 3, serialAgents: 0 },
     outageWindows: 0,
+    villages: [],
     transactions: { planned: 10, approved: 5, approvedAmount: 500_000, ...transactions },
     entries: [],
     reconciliation: { agree: true, kpm: {}, withdrawals: {}, totals: {} },
