@@ -75,6 +75,11 @@ export const gatewayErrors = {
     'A KPM position would exceed positionFactsMax entries in one tahap',
     422,
   ),
+  ERR_EVIDENCE_FULL: defineError(
+    'EDC_ERR_EVIDENCE_FULL',
+    'An agent would exceed evidenceEntriesPerAgentMax kept fork and tampered entries (nothing of the upload is kept)',
+    409,
+  ),
   // ---- Staff ----
   ERR_STAFF_UNAUTHENTICATED: defineError(
     'EDC_ERR_STAFF_UNAUTHENTICATED',
@@ -173,6 +178,7 @@ export const {
   ERR_NOT_FOUND,
   ERR_INTERNAL,
   ERR_POSITION_FULL,
+  ERR_EVIDENCE_FULL,
   ERR_STAFF_UNAUTHENTICATED,
   ERR_STAFF_FORBIDDEN,
   ERR_EXCEPTION_TRANSITION,

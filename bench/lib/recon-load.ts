@@ -118,7 +118,7 @@ function kpmRecords(i: number, source: Source): { puts: Put[]; position: Positio
   const line = i + 2;
   const row = { line, amount, status, regionCode, fileSha256, sealed, panHmac, nikHmac };
   const rows = [{ bank: 'BRI', reference, regionCode, amount, status, line, panSealed: sealed, panHmac, fileSha256 }];
-  const position = { tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [] };
+  const position = { tahap: reconTahap, kpmId, rows, withdrawals: [], reversals: [], resolutions: [] };
   return {
     puts: [
       { type: 'put', key: k.row(reconTahap, kpmId, 'BRI', reference), value: JSON.stringify(row) },

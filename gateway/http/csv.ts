@@ -43,6 +43,9 @@ export const withdrawalColumns = [
   'category',
   'bank',
   'regionCode',
+  'source',
+  'settlement',
+  'ref',
 ] as const;
 
 export const exportPageItemsMax = 1000;

@@ -3,11 +3,13 @@
  * be signed by the enrolled agent and describe exactly the entries it carries (fromSeq..toSeq in
  * order, the last hash = headHash); then the entries go in like uploads, in chunks of
  * uploadEntriesMax, each chunk atomic, so a bundle that overlaps what was already uploaded is
- * acknowledged as duplicates.
+ * acknowledged as duplicates. A bundle that forks from the chain the gateway holds goes on after
+ * the forking chunk (its later chunks continue the kept branch), then answers the fork.
  */
 import { Bundle, uploadEntriesMax } from '../../protocol/messages/schemas.ts';
 import { verifyBundleManifest } from '../../protocol/messages/signed.ts';
-import { ERR_AUTH_AGENT, ERR_BUNDLE_INVALID, ERR_BODY_INVALID } from '../errors.ts';
+import { isEdcError } from '../../protocol/errors.ts';
+import { ERR_AUTH_AGENT, ERR_BUNDLE_INVALID, ERR_BODY_INVALID, ERR_UPLOAD_FORK } from '../errors.ts';
 import type { AgentStore, ChainStore } from '../store/types.ts';
 import { ingestSegment, type IngestResult } from './upload.ts';
 import { z } from 'zod';
@@ -53,13 +55,21 @@ export async function importBundle(
   if (last !== undefined && last.hash !== manifest.headHash)
     throw new ERR_BUNDLE_INVALID('Cannot import bundle: the last entry hash differs from the manifest headHash');
   let result: IngestResult = { accepted: 0, duplicates: 0, head: await store.head(agent.agentId) };
+  let fork: Error | undefined;
   for (let i = 0; i < entries.length; i += uploadEntriesMax) {
-    const chunk = await ingestSegment(store, agent, entries.slice(i, i + uploadEntriesMax), now);
-    result = {
-      accepted: result.accepted + chunk.accepted,
-      duplicates: result.duplicates + chunk.duplicates,
-      head: chunk.head,
-    };
+    try {
+      const chunk = await ingestSegment(store, agent, entries.slice(i, i + uploadEntriesMax), now);
+      result = {
+        accepted: result.accepted + chunk.accepted,
+        duplicates: result.duplicates + chunk.duplicates,
+        head: chunk.head,
+      };
+    } catch (error) {
+      // A fork's later chunks continue its branch: they are kept too, so every payout shows.
+      if (!isEdcError(error, ERR_UPLOAD_FORK.code)) throw error;
+      fork ??= error as Error;
+    }
   }
+  if (fork !== undefined) throw fork;
   return result;
 }

@@ -1,7 +1,8 @@
 /**
  * Reconciliation categories, as pure functions of one KPM's facts in one tahap. The continuous
- * path (every upload and import) and the full recompute both call `classifyPosition`, so they
- * can only disagree if their facts differ, which is exactly what `reconcile` looks for.
+ * path (every upload, import and resolution) and the full recompute both call
+ * `classifyPosition`, so they can only disagree if their facts differ, which is exactly what
+ * `reconcile` looks for.
  *
  * Per KPM (exactly one):
  *   no_disbursement  credited = 0 (rows all failed/returned, or no row at all: gagal transfer)
@@ -9,26 +10,20 @@
  *   partial          0 < drawn < credited
  *   matched          drawn = credited
  *   overdrawn        drawn > credited
- * Per withdrawal (exactly one, first rule that applies):
- *   fault        kept as evidence of a fork or tampered upload, never accepted into the chain
- *   duplicate    same kpmId+terminalId+stan+localDate as an earlier accepted withdrawal
- *                (earlier = smaller receivedAt, then agentId, then seq) under a different id
- *   reversed     an accepted reversal from the same agent names it (id, seq, amount)
- *   unknown_card the KPM has no credited row in the tahap, or the entry's panHash is not
- *                HMAC(agent lookupKey, PAN) of any credited row of that KPM
- *   late         authorized after its entitlement set expired (or under a set this gateway never
- *                issued to that agent), or received after the tahap's closing time
- *   ok           everything else
- * drawn = sum of ok + late amounts. Balancing identity, per KPM and so per tahap:
+ * Per withdrawal: see withdrawal-rules.ts (first rule that applies, from fault to ok).
+ * drawn = sum of the withdrawals in drawnCategories (categories.ts): cash that reached the KPM's
+ * own card and no other record counts. Balancing identity, per KPM and so per tahap:
  *   disbursed (all rows) = withdrawn + unclaimed + failed + returned
  *   where withdrawn = min(drawn, credited) and unclaimed = credited - withdrawn;
  *   overdrawnExcess = drawn - withdrawn is cash paid beyond the credit, reported beside it.
  */
+import { drawnCategories, type KpmCategory, type ResolutionReason } from './categories.ts';
+import type { SettlementTreatment, WithdrawalCategory } from './categories.ts';
+import type { WithdrawalSource } from './evidence.ts';
+import { classifyWithdrawals } from './withdrawal-rules.ts';
 
-export const kpmCategories = ['matched', 'partial', 'unclaimed', 'overdrawn', 'no_disbursement'] as const;
-export type KpmCategory = (typeof kpmCategories)[number];
-export const withdrawalCategories = ['ok', 'late', 'unknown_card', 'duplicate', 'reversed', 'fault'] as const;
-export type WithdrawalCategory = (typeof withdrawalCategories)[number];
+export { kpmCategories, withdrawalCategories } from './categories.ts';
+export type { KpmCategory, WithdrawalCategory } from './categories.ts';
 
 export interface RowFact {
   readonly bank: string;
@@ -38,21 +33,37 @@ export interface RowFact {
   readonly status: 'credited' | 'failed' | 'returned';
 }
 
+/** The entitlement set a withdrawal names, as the gateway issued it to that agent for that tahap. */
+export interface SetFact {
+  readonly setId: string;
+  /** Earliest `at` an honest agent stamps under the set: issuedAt minus the request clock skew allowed. */
+  readonly notBefore: number;
+  readonly expiresAt: number;
+  /** The agent's entries up to this seq were already subtracted from `remaining`. */
+  readonly basedOnSeq: number;
+  readonly withdrawalAmountMax: number;
+  /** What the set let this KPM draw; undefined when the set does not list the KPM. */
+  readonly remaining: number | undefined;
+}
+
 export interface WithdrawalFact {
   readonly agentId: string;
   /** seq in the agent's chain; for evidence, the seq the entry claimed. */
   readonly seq: number;
   readonly id: string;
+  /** The entry's hash field (for a tampered entry: what it claims, not what its bytes hash to). */
   readonly hash: string;
+  readonly source: WithdrawalSource;
+  /** Set for evidence: SHA-256 of the entry as received (recon/evidence.ts). */
+  readonly evidenceHash?: string | undefined;
   readonly amount: number;
   readonly dupKey: string;
   readonly receivedAt: number;
   readonly at: number;
-  /** expiresAt of the entitlement set it names, undefined when that set was not issued to this agent. */
-  readonly setExpiresAt: number | undefined;
+  /** The set it names; undefined when the gateway never issued that set to this agent for this tahap. */
+  readonly set: SetFact | undefined;
   /** entry panHash equals HMAC(agent lookupKey, PAN) of a credited row of this KPM. */
   readonly panOk: boolean;
-  readonly fault: boolean;
   readonly agentBank: string;
   readonly agentRegion: string;
 }
@@ -63,7 +74,13 @@ export interface ReversalFact {
   readonly reverses: string;
   readonly reversesSeq: number;
   readonly amount: number;
-  readonly fault: boolean;
+  readonly source: WithdrawalSource;
+}
+
+/** A reconciler resolved the exception of the withdrawal with this ref (recon/evidence.ts). */
+export interface ResolutionFact {
+  readonly ref: string;
+  readonly reason: ResolutionReason;
 }
 
 export interface PositionFacts {
@@ -72,15 +89,19 @@ export interface PositionFacts {
   readonly rows: readonly RowFact[];
   readonly withdrawals: readonly WithdrawalFact[];
   readonly reversals: readonly ReversalFact[];
+  readonly resolutions: readonly ResolutionFact[];
 }
 
 export interface ClassifiedWithdrawal {
   readonly agentId: string;
   readonly seq: number;
   readonly hash: string;
-  readonly fault: boolean;
+  readonly source: WithdrawalSource;
+  /** Unique among the KPM's withdrawals (recon/evidence.ts withdrawalRef). */
+  readonly ref: string;
   readonly amount: number;
   readonly category: WithdrawalCategory;
+  readonly settlement: SettlementTreatment;
 }
 
 export interface Classification {
@@ -101,59 +122,6 @@ export interface Classification {
 export interface ClassifyContext {
   /** Entries received after this are late (the tahap's closing time), undefined when open. */
   readonly closesAt: number | undefined;
-}
-
-function compareWithdrawals(a: WithdrawalFact, b: WithdrawalFact): number {
-  if (a.receivedAt !== b.receivedAt) return a.receivedAt - b.receivedAt;
-  if (a.agentId !== b.agentId) return a.agentId < b.agentId ? -1 : 1;
-  return a.seq - b.seq;
-}
-
-function reversedKeys(facts: PositionFacts): { matched: Set<string>; unmatched: number } {
-  const matched = new Set<string>();
-  let unmatched = 0;
-  for (const r of facts.reversals) {
-    if (r.fault) continue;
-    const target = facts.withdrawals.find(
-      (w) =>
-        !w.fault && w.agentId === r.agentId && w.seq === r.reversesSeq && w.id === r.reverses && w.amount === r.amount,
-    );
-    const key = `${r.agentId}/${r.reversesSeq}`;
-    if (target === undefined || matched.has(key)) unmatched += 1;
-    else matched.add(key);
-  }
-  return { matched, unmatched };
-}
-
-function withdrawalCategory(w: WithdrawalFact, credited: number, ctx: ClassifyContext): WithdrawalCategory {
-  if (credited === 0 || !w.panOk) return 'unknown_card';
-  const expired = w.setExpiresAt === undefined || w.at > w.setExpiresAt;
-  const afterClose = ctx.closesAt !== undefined && w.receivedAt > ctx.closesAt;
-  return expired || afterClose ? 'late' : 'ok';
-}
-
-function classifyWithdrawals(
-  facts: PositionFacts,
-  credited: number,
-  ctx: ClassifyContext,
-): { list: ClassifiedWithdrawal[]; unmatched: number } {
-  const { matched, unmatched } = reversedKeys(facts);
-  const seenDupKeys = new Map<string, string>();
-  const list: ClassifiedWithdrawal[] = [];
-  for (const w of [...facts.withdrawals].sort(compareWithdrawals)) {
-    let category: WithdrawalCategory;
-    if (w.fault) category = 'fault';
-    else {
-      const first = seenDupKeys.get(w.dupKey);
-      if (first !== undefined && first !== w.id) category = 'duplicate';
-      else {
-        if (first === undefined) seenDupKeys.set(w.dupKey, w.id);
-        category = matched.has(`${w.agentId}/${w.seq}`) ? 'reversed' : withdrawalCategory(w, credited, ctx);
-      }
-    }
-    list.push({ agentId: w.agentId, seq: w.seq, hash: w.hash, fault: w.fault, amount: w.amount, category });
-  }
-  return { list, unmatched };
 }
 
 /**
@@ -201,7 +169,7 @@ export function classifyPosition(facts: PositionFacts, ctx: ClassifyContext): Cl
       ? { list: [], unmatched: 0 }
       : classifyWithdrawals(facts, credited, ctx);
   let drawn = 0;
-  for (const w of list) if (w.category === 'ok' || w.category === 'late') drawn += w.amount;
+  for (const w of list) if (drawnCategories.has(w.category)) drawn += w.amount;
   const withdrawn = Math.min(drawn, credited);
   const place = placeOf(facts);
   return {

@@ -36,11 +36,18 @@ export interface TahapCounters {
   withdrawalsByCategory: WithdrawalTallies;
 }
 
-/** What the bank owes one agent in one tahap. */
+/**
+ * What the bank owes one agent in one tahap: claimed = payable + disputed + refused, every
+ * withdrawal the agent reports it paid except reversed and fault ones (categories.ts).
+ */
 export interface SettlementCounters {
   claimed: number;
+  /** Owed: ok and late withdrawals, and held ones a reconciler resolved as confirmed. */
   payable: number;
+  /** Held until a reconciler resolves them (every other exception category). */
   disputed: number;
+  /** Resolved with a reason other than confirmed: the bank does not owe it. */
+  refused: number;
   withdrawalsByCategory: WithdrawalTallies;
 }
 
@@ -57,7 +64,7 @@ export const tahapScalarFields = [
   'overdrawnExcess',
   'reversalsUnmatched',
 ] as const;
-export const settlementScalarFields = ['claimed', 'payable', 'disputed'] as const;
+export const settlementScalarFields = ['claimed', 'payable', 'disputed', 'refused'] as const;
 
 function emptyWithdrawalTallies(): WithdrawalTallies {
   const out = {} as WithdrawalTallies;
@@ -85,7 +92,7 @@ export function emptyTahapCounters(): TahapCounters {
 }
 
 export function emptySettlementCounters(): SettlementCounters {
-  return { claimed: 0, payable: 0, disputed: 0, withdrawalsByCategory: emptyWithdrawalTallies() };
+  return { claimed: 0, payable: 0, disputed: 0, refused: 0, withdrawalsByCategory: emptyWithdrawalTallies() };
 }
 
 function addWithdrawalTallies(into: WithdrawalTallies, from: WithdrawalTallies, sign: 1 | -1): void {
@@ -194,9 +201,9 @@ export function tahapContribution(c: Classification): TahapCounters {
 }
 
 /**
- * What one KPM adds to each agent's settlement: claimed = payable (ok, late: cash the bank
- * debits to the KPM and owes the agent) + disputed (unknown_card, duplicate: cash the agent says
- * it paid that no credited KPM account covers). reversed and fault are not claims.
+ * What one KPM adds to each agent's settlement: each withdrawal's amount goes where its
+ * settlement treatment says (categories.ts settlementTreatment: payable, disputed, refused),
+ * and into claimed unless it is no claim (reversed, fault).
  */
 export function settlementContributions(c: Classification): Map<string, SettlementCounters> {
   const out = new Map<string, SettlementCounters>();
@@ -208,9 +215,9 @@ export function settlementContributions(c: Classification): Map<string, Settleme
     }
     s.withdrawalsByCategory[w.category].count += 1;
     s.withdrawalsByCategory[w.category].amount += w.amount;
-    if (w.category === 'ok' || w.category === 'late') s.payable += w.amount;
-    if (w.category === 'unknown_card' || w.category === 'duplicate') s.disputed += w.amount;
-    if (w.category !== 'reversed' && w.category !== 'fault') s.claimed += w.amount;
+    if (w.settlement === 'none') continue;
+    s[w.settlement] += w.amount;
+    s.claimed += w.amount;
   }
   return out;
 }

@@ -7,7 +7,7 @@
  * serialised results. Field by field, in the same order; any difference (order included) sends
  * the KPM to the exact comparison of classifications.
  */
-import type { ReversalFact } from './classify.ts';
+import type { ResolutionFact, ReversalFact, SetFact } from './classify.ts';
 import type { RawFacts, RawRow, RawWithdrawal } from './facts.ts';
 
 function sameRow(a: RawRow, b: RawRow): boolean {
@@ -24,19 +24,32 @@ function sameRow(a: RawRow, b: RawRow): boolean {
   );
 }
 
+function sameSet(a: SetFact | undefined, b: SetFact | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return (
+    a.setId === b.setId &&
+    a.notBefore === b.notBefore &&
+    a.expiresAt === b.expiresAt &&
+    a.basedOnSeq === b.basedOnSeq &&
+    a.withdrawalAmountMax === b.withdrawalAmountMax &&
+    a.remaining === b.remaining
+  );
+}
+
 function sameWithdrawal(a: RawWithdrawal, b: RawWithdrawal): boolean {
   return (
     a.agentId === b.agentId &&
     a.seq === b.seq &&
     a.id === b.id &&
     a.hash === b.hash &&
+    a.source === b.source &&
+    a.evidenceHash === b.evidenceHash &&
     a.amount === b.amount &&
     a.dupKey === b.dupKey &&
     a.receivedAt === b.receivedAt &&
     a.at === b.at &&
-    a.setExpiresAt === b.setExpiresAt &&
+    sameSet(a.set, b.set) &&
     a.panHash === b.panHash &&
-    a.fault === b.fault &&
     a.agentBank === b.agentBank &&
     a.agentRegion === b.agentRegion
   );
@@ -49,8 +62,12 @@ function sameReversal(a: ReversalFact, b: ReversalFact): boolean {
     a.reverses === b.reverses &&
     a.reversesSeq === b.reversesSeq &&
     a.amount === b.amount &&
-    a.fault === b.fault
+    a.source === b.source
   );
+}
+
+function sameResolution(a: ResolutionFact, b: ResolutionFact): boolean {
+  return a.ref === b.ref && a.reason === b.reason;
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[], same: (x: T, y: T) => boolean): boolean {
@@ -65,6 +82,7 @@ export function sameFacts(a: RawFacts, b: RawFacts): boolean {
     a.kpmId === b.kpmId &&
     sameList(a.rows, b.rows, sameRow) &&
     sameList(a.withdrawals, b.withdrawals, sameWithdrawal) &&
-    sameList(a.reversals, b.reversals, sameReversal)
+    sameList(a.reversals, b.reversals, sameReversal) &&
+    sameList(a.resolutions, b.resolutions, sameResolution)
   );
 }

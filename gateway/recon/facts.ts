@@ -1,7 +1,9 @@
 /**
  * A KPM's raw facts in one tahap, as a store keeps them: its disbursement rows (with the sealed
- * PAN that matching a withdrawal's card needs), withdrawals (with the panHash the entry carried)
- * and reversals. `resolveFacts` turns them into classify's PositionFacts once the caller has
+ * PAN that matching a withdrawal's card needs), withdrawals, accepted or kept as evidence (with
+ * the panHash the entry carried and the entitlement set it names, as issued: setFactOf),
+ * reversals, and reconcilers' resolutions of its withdrawals' exceptions (gateway/README.md lists
+ * them for every store). `resolveFacts` turns them into classify's PositionFacts once the caller has
  * decided, per withdrawal, whether its panHash names a credited card of the KPM (panOk): that
  * needs the agent's look-up key and opening sealed PANs, which the caller owns. Building facts
  * from a ledger entry is here too, so that the continuous path and every recompute build them
@@ -9,7 +11,8 @@
  */
 import type { LedgerEntry } from '../../protocol/messages/schemas.ts';
 import { ERR_POSITION_FULL } from '../errors.ts';
-import type { PositionFacts, ReversalFact, RowFact, WithdrawalFact } from './classify.ts';
+import type { PositionFacts, ResolutionFact, ReversalFact, RowFact, SetFact, WithdrawalFact } from './classify.ts';
+import type { WithdrawalSource } from './evidence.ts';
 
 export type RawRow = RowFact & {
   readonly line: number;
@@ -26,23 +29,36 @@ export interface RawFacts {
   rows: RawRow[];
   withdrawals: RawWithdrawal[];
   reversals: ReversalFact[];
+  /** Sorted by ref (so a position and its recompute hold them in one order). */
+  resolutions: ResolutionFact[];
 }
 
-/** The entitlement set a withdrawal names, as recorded when it was issued. */
-export interface EntitlementSetInfo {
+/** An entitlement set as the gateway recorded it when it issued it (what a SetFact is built from). */
+export interface IssuedSet {
+  readonly setId: string;
   readonly agentId: string;
+  readonly tahap: string;
+  readonly notBefore: number;
   readonly expiresAt: number;
+  readonly basedOnSeq: number;
+  readonly withdrawalAmountMax: number;
 }
 
-/** Most facts (rows + withdrawals + reversals) one KPM may hold in one tahap. */
+/** Most facts (rows + withdrawals + reversals + resolutions) one KPM may hold in one tahap. */
 export const positionFactsMax = 10_000;
 
 export function emptyFacts(tahap: string, kpmId: string): RawFacts {
-  return { tahap, kpmId, rows: [], withdrawals: [], reversals: [] };
+  return { tahap, kpmId, rows: [], withdrawals: [], reversals: [], resolutions: [] };
+}
+
+/** A stored position from before resolutions were facts reads as one with none. */
+export function normalizeFacts(facts: RawFacts): RawFacts {
+  if (facts.resolutions === undefined) facts.resolutions = [];
+  return facts;
 }
 
 export function factCount(facts: RawFacts): number {
-  return facts.rows.length + facts.withdrawals.length + facts.reversals.length;
+  return facts.rows.length + facts.withdrawals.length + facts.reversals.length + facts.resolutions.length;
 }
 
 /** Refuses a fact beyond positionFactsMax (EDC_ERR_POSITION_FULL). */
@@ -57,12 +73,35 @@ export function checkRoom(facts: RawFacts): void {
   }
 }
 
+/**
+ * The SetFact of a withdrawal: the set it names counts only if the gateway issued it to the
+ * entry's own agent for the entry's tahap; `remaining` is what that set granted the KPM
+ * (undefined: the set does not list it).
+ */
+export function setFactOf(
+  entry: { readonly agentId: string; readonly tahap: string },
+  set: IssuedSet | undefined,
+  remaining: number | undefined,
+): SetFact | undefined {
+  if (set === undefined || set.agentId !== entry.agentId || set.tahap !== entry.tahap) return undefined;
+  return {
+    setId: set.setId,
+    notBefore: set.notBefore,
+    expiresAt: set.expiresAt,
+    basedOnSeq: set.basedOnSeq,
+    withdrawalAmountMax: set.withdrawalAmountMax,
+    remaining,
+  };
+}
+
 export interface EntryContext {
   readonly receivedAt: number;
-  /** Kept as evidence (fork or tampered), never accepted into the chain. */
-  readonly fault: boolean;
-  /** The set the withdrawal names, undefined when the gateway never issued it. */
-  readonly set: EntitlementSetInfo | undefined;
+  /** chain: accepted; fork, tampered: kept as evidence (recon/evidence.ts). */
+  readonly source: WithdrawalSource;
+  /** The evidence hash, for evidence. */
+  readonly evidenceHash: string | undefined;
+  /** The set the withdrawal names, as setFactOf gives it. */
+  readonly set: SetFact | undefined;
   /** The entry's agent; undefined when it is not enrolled (its place is then UNKNOWN). */
   readonly agent: { readonly bank: string; readonly regionCode: string } | undefined;
 }
@@ -76,7 +115,7 @@ export function addEntryFact(facts: RawFacts, entry: LedgerEntry, ctx: EntryCont
       reverses: entry.reverses,
       reversesSeq: entry.reversesSeq,
       amount: entry.amount,
-      fault: ctx.fault,
+      source: ctx.source,
     });
     return;
   }
@@ -85,16 +124,24 @@ export function addEntryFact(facts: RawFacts, entry: LedgerEntry, ctx: EntryCont
     seq: entry.seq,
     id: entry.id,
     hash: entry.hash,
+    source: ctx.source,
+    evidenceHash: ctx.source === 'chain' ? undefined : ctx.evidenceHash,
     amount: entry.amount,
     dupKey: `${entry.terminalId}|${entry.stan}|${entry.localDate}`,
     receivedAt: ctx.receivedAt,
     at: entry.at,
-    setExpiresAt: ctx.set !== undefined && ctx.set.agentId === entry.agentId ? ctx.set.expiresAt : undefined,
+    set: ctx.set,
     panHash: entry.panHash,
-    fault: ctx.fault,
     agentBank: ctx.agent?.bank ?? 'UNKNOWN',
     agentRegion: ctx.agent?.regionCode ?? 'UNKNOWN',
   });
+}
+
+/** Adds a reconciler's resolution of one withdrawal's exception, keeping the list sorted by ref. */
+export function addResolutionFact(facts: RawFacts, resolution: ResolutionFact): void {
+  if (facts.resolutions.some((r) => r.ref === resolution.ref)) return;
+  facts.resolutions.push(resolution);
+  facts.resolutions.sort((x, y) => (x.ref < y.ref ? -1 : x.ref > y.ref ? 1 : 0));
 }
 
 /** classify's input, with panOk decided by the caller for each withdrawal. */
@@ -108,5 +155,6 @@ export function resolveFacts(raw: RawFacts, panOk: (w: RawWithdrawal) => boolean
       return { ...fact, panOk: panOk(w) };
     }),
     reversals: raw.reversals,
+    resolutions: raw.resolutions ?? [],
   };
 }

@@ -53,11 +53,12 @@ export interface KpmIndexKey {
   readonly kpmId: string;
 }
 
+/** A withdrawal index record: by category, then agent and seq (for paging), then its unique ref. */
 export interface WithdrawalIndexKey {
   readonly category: WithdrawalCategory;
   readonly agentId: string;
   readonly seq: number;
-  readonly hash: string;
+  readonly ref: string;
 }
 
 export interface ReconChanges {
@@ -126,7 +127,7 @@ function kpmIndexChanges(kpmId: string, before: Classification | undefined, afte
   return { remove, put };
 }
 
-const withdrawalKey = (w: WithdrawalIndexKey): string => `${w.category}/${w.agentId}/${w.seq}/${w.hash}`;
+const withdrawalKey = (w: WithdrawalIndexKey): string => `${w.category}/${w.ref}`;
 
 function withdrawalIndexChanges(kpmId: string, before: Classification | undefined, after: Classification | undefined) {
   const old = new Map((before === undefined ? [] : withdrawalViews(kpmId, before)).map((v) => [withdrawalKey(v), v]));
@@ -134,7 +135,7 @@ function withdrawalIndexChanges(kpmId: string, before: Classification | undefine
   const remove: WithdrawalIndexKey[] = [];
   const put: WithdrawalView[] = [];
   for (const [key, v] of old)
-    if (!next.has(key)) remove.push({ category: v.category, agentId: v.agentId, seq: v.seq, hash: v.hash });
+    if (!next.has(key)) remove.push({ category: v.category, agentId: v.agentId, seq: v.seq, ref: v.ref });
   for (const [key, v] of next) {
     const was = old.get(key);
     if (was === undefined || !sameWithdrawalView(was, v)) put.push(v);

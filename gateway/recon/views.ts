@@ -2,7 +2,9 @@
  * The category indexes' records: what staff read per KPM (its position) and per withdrawal,
  * derived from a Classification alone, so every store derives the same views.
  */
+import type { SettlementTreatment } from './categories.ts';
 import type { Classification, WithdrawalCategory } from './classify.ts';
+import type { WithdrawalSource } from './evidence.ts';
 
 /** A KPM's reconciled position: its classification's figures without the per-withdrawal detail. */
 export type PositionView = { readonly kpmId: string } & Pick<
@@ -20,12 +22,18 @@ export type PositionView = { readonly kpmId: string } & Pick<
 >;
 
 export interface WithdrawalView {
+  /** Unique per withdrawal record: {agentId}:{seq}:{hash}, or for evidence {agentId}:{seq}:{kind}:{evidenceHash}. */
+  readonly ref: string;
+  readonly source: WithdrawalSource;
   readonly agentId: string;
   readonly seq: number;
+  /** The entry's hash field (a tampered entry's claims the genuine one's: tell them apart by ref). */
   readonly hash: string;
   readonly kpmId: string;
   readonly amount: number;
   readonly category: WithdrawalCategory;
+  /** What the bank owes the agent for it now (moves when a reconciler resolves its exception). */
+  readonly settlement: SettlementTreatment;
   readonly bank: string;
   readonly regionCode: string;
 }
@@ -48,12 +56,15 @@ export function positionView(kpmId: string, c: Classification): PositionView {
 
 export function withdrawalViews(kpmId: string, c: Classification): WithdrawalView[] {
   return c.withdrawals.map((w) => ({
+    ref: w.ref,
+    source: w.source,
     agentId: w.agentId,
     seq: w.seq,
     hash: w.hash,
     kpmId,
     amount: w.amount,
     category: w.category,
+    settlement: w.settlement,
     bank: c.bank,
     regionCode: c.regionCode,
   }));
@@ -77,12 +88,15 @@ export function samePositionView(a: PositionView, b: PositionView): boolean {
 
 export function sameWithdrawalView(a: WithdrawalView, b: WithdrawalView): boolean {
   return (
+    a.ref === b.ref &&
+    a.source === b.source &&
     a.agentId === b.agentId &&
     a.seq === b.seq &&
     a.hash === b.hash &&
     a.kpmId === b.kpmId &&
     a.amount === b.amount &&
     a.category === b.category &&
+    a.settlement === b.settlement &&
     a.bank === b.bank &&
     a.regionCode === b.regionCode
   );

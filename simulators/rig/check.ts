@@ -166,12 +166,20 @@ export function checkOverdraw(input: CheckInput): InvariantResult {
   for (const [kpmId, amount] of drawn)
     if (amount > (input.creditedOf.get(kpmId) ?? 0))
       violations.push(`${kpmId}: terminals paid ${amount}, credited ${input.creditedOf.get(kpmId) ?? 0}`);
+  // The clone pays KPMs the victim already paid: those (and only those) may be overdrawn, and
+  // every payout it was approved for must be counted as a fork withdrawal.
+  const clonePaid = input.outcomes.filter((o) => o.label === 'clone' && o.toldApproved && o.reversal?.code !== '00');
+  const cloneKpms = new Set(clonePaid.map((o) => o.kpmId));
   const overdrawn = input.counters.kpmByCategory.overdrawn.count;
-  if (overdrawn > 0)
+  if (overdrawn > cloneKpms.size)
     violations.push(`gateway classifies ${overdrawn} KPM(s) as overdrawn (excess ${input.counters.overdrawnExcess})`);
-  const clone = input.attacks.find((a) => a.name === 'clonedKey');
-  if (clone !== undefined && input.counters.withdrawalsByCategory.fault.count === 0)
-    violations.push('the cloned agent paid out, yet no withdrawal is classified fault');
+  const fork = input.counters.withdrawalsByCategory.fork;
+  const cloneAmount = clonePaid.reduce((n, o) => n + o.amount, 0);
+  if (fork.count !== clonePaid.length || fork.amount !== cloneAmount)
+    violations.push(
+      `the cloned key paid ${clonePaid.length} withdrawal(s) (Rp ${cloneAmount}),` +
+        ` the gateway counts ${fork.count} fork withdrawal(s) (Rp ${fork.amount})`,
+    );
   return result(3, 'no KPM drew more than disbursed; injected double spends are flagged', drawn.size, violations);
 }
 
@@ -232,20 +240,16 @@ export function checkTypedErrors(input: CheckInput): InvariantResult {
 
 /**
  * What the gateway should count as withdrawn: the terminals' own tally at agents whose ledgers
- * reached it, plus, for a tampered agent, the intact prefix of its chain the gateway accepted
- * (its own forwarder uploads whole intact batches before the altered one).
+ * reached it (the cloned key's device included: its branch is kept and counted), plus, for a
+ * tampered agent, the intact prefix of its chain the gateway accepted (its own forwarder uploads
+ * whole intact batches before the altered one).
  */
 export function expectedWithdrawnOf(input: CheckInput): number {
   const perKpm = new Map<string, number>();
   const add = (kpmId: string, amount: number): void => void perKpm.set(kpmId, (perKpm.get(kpmId) ?? 0) + amount);
   for (const o of input.outcomes) {
-    if (
-      o.label === 'clone' ||
-      !o.toldApproved ||
-      o.kpmId === null ||
-      o.reversal?.code === '00' ||
-      input.agents[o.agent]!.role === 'tampered'
-    )
+    // The clone's payouts reached the KPMs' cards: drawn from them like the victim's (capped at the credit).
+    if (!o.toldApproved || o.kpmId === null || o.reversal?.code === '00' || input.agents[o.agent]!.role === 'tampered')
       continue;
     add(o.kpmId, o.amount);
   }

@@ -285,9 +285,11 @@ describe('forks and tampered entries are refused and kept only as evidence', () 
       const [evidence] = await t.store.evidence(agent.agentId, 10);
       expect(evidence).toMatchObject({ kind: 'fork', found: forked, stored: e1 });
       expect((await t.store.getAgent(agent.agentId))?.flagged).toBe(true);
+      // Both were paid by a device holding the key: the chain's entry (under no set issued: unallocated)
+      // and the fork's, each counted once.
       expect(await t.store.summary('2026-IV', {})).toMatchObject({
-        withdrawalsByCategory: { fault: { count: 1, amount: 2000 }, ok: { count: 0 }, late: { count: 1 } },
-        drawn: 1000,
+        withdrawalsByCategory: { fork: { count: 1, amount: 2000 }, ok: { count: 0 }, unallocated: { count: 1 } },
+        drawn: 3000,
       });
     },
   );

@@ -190,9 +190,31 @@ export function signedHeaders(
   };
 }
 
-/** Records an entitlement set for the agent (as the entitlements route does) and returns its id. */
-export async function issueSet(store: LevelStore, agent: TestAgent, expiresAt = 10_000_000): Promise<string> {
+export const testLimits = { withdrawalAmountMax: 3_000_000, cashFloat: 50_000_000, queueEntriesMax: 5000 };
+
+/**
+ * Records an entitlement set for the agent (as the entitlements route does) and returns its id:
+ * by default one granting each of the agent's allocated KPMs far more than any test draws.
+ */
+export async function issueSet(
+  store: LevelStore,
+  agent: TestAgent,
+  expiresAt = 10_000_000,
+  options: { kpmIds?: readonly string[]; remaining?: number; basedOnSeq?: number; withdrawalAmountMax?: number } = {},
+): Promise<string> {
   const setId = ulid();
-  await store.recordEntitlementSet({ setId, agentId: agent.agentId, tahap, issuedAt: 1_000, expiresAt });
+  const kpmIds: string[] = [...(options.kpmIds ?? [])];
+  if (options.kpmIds === undefined) for await (const kpmId of store.agentKpms(agent.agentId)) kpmIds.push(kpmId);
+  await store.recordEntitlementSet({
+    setId,
+    agentId: agent.agentId,
+    tahap,
+    issuedAt: 1_000,
+    notBefore: 0,
+    expiresAt,
+    basedOnSeq: options.basedOnSeq ?? 0,
+    limits: { ...testLimits, withdrawalAmountMax: options.withdrawalAmountMax ?? testLimits.withdrawalAmountMax },
+    entitlements: kpmIds.map((kpmId) => ({ kpmId, remaining: options.remaining ?? 100_000_000 })),
+  });
   return setId;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { kpmCategories, withdrawalCategories, type Classification } from '../../gateway/recon/classify.ts';
+import { settlementTreatment } from '../../gateway/recon/categories.ts';
 import {
   addTahapContribution,
   tahapCounterPaths,
@@ -35,14 +36,21 @@ const classification: fc.Arbitrary<Classification> = fc.record({
   unclaimed: amount,
   overdrawnExcess: amount,
   withdrawals: fc.array(
-    fc.record({
-      agentId: fc.constantFrom('A', 'B'),
-      seq: fc.nat(),
-      hash: fc.constant('h'),
-      fault: fc.boolean(),
-      amount,
-      category: fc.constantFrom(...withdrawalCategories),
-    }),
+    fc
+      .record({
+        agentId: fc.constantFrom('A', 'B'),
+        seq: fc.nat(),
+        hash: fc.constant('h'),
+        source: fc.constantFrom('chain' as const, 'fork' as const, 'tampered' as const),
+        amount,
+        category: fc.constantFrom(...withdrawalCategories),
+        resolution: fc.constantFrom(undefined, 'confirmed' as const, 'recovered_from_agent' as const),
+      })
+      .map(({ resolution, ...w }) => ({
+        ...w,
+        ref: `${w.agentId}:${w.seq}:h`,
+        settlement: settlementTreatment(w.category, resolution),
+      })),
     { maxLength: 6 },
   ),
   reversalsUnmatched: fc.nat({ max: 3 }),
@@ -106,37 +114,59 @@ describe('typed counters', () => {
     expect(settlementDifferences(emptySettlementCounters(), s)).toEqual(['payable']);
   });
 
-  it('settlement: payable = ok + late, disputed = unknown_card + duplicate, claimed = both', () => {
-    const c: Classification = {
-      bank: 'BRI',
-      regionCode: '3201010001',
-      category: 'partial',
-      credited: 0,
-      failed: 0,
-      returned: 0,
-      drawn: 0,
-      withdrawn: 0,
-      unclaimed: 0,
-      overdrawnExcess: 0,
-      reversalsUnmatched: 0,
-      withdrawals: withdrawalCategories.map((category, i) => ({
-        agentId: 'A',
-        seq: i,
-        hash: 'h',
-        fault: category === 'fault',
-        amount: 10 ** i,
-        category,
-      })),
-    };
-    const s = settlementContributions(c).get('A')!;
-    // ok 1, late 10, unknown_card 100, duplicate 1000, reversed 10000, fault 100000
-    expect({ payable: s.payable, disputed: s.disputed, claimed: s.claimed }).toEqual({
-      payable: 11,
-      disputed: 1100,
-      claimed: 1111,
-    });
-    expect(s.withdrawalsByCategory.fault).toEqual({ count: 1, amount: 100_000 });
-  });
+  it(
+    'settlement: payable = ok + late, disputed = every other claim until resolved, reversed and fault no claim;' +
+      ' a resolution moves a claim to payable (confirmed) or refused',
+    () => {
+      const classified = (resolve: (category: string) => 'confirmed' | 'recovered_from_agent' | undefined) =>
+        withdrawalCategories.map((category, i) => ({
+          agentId: 'A',
+          seq: i,
+          hash: 'h',
+          source:
+            category === 'fault' ? ('tampered' as const) : category === 'fork' ? ('fork' as const) : ('chain' as const),
+          ref: `A:${i}:h`,
+          amount: 10 ** i,
+          category,
+          settlement: settlementTreatment(category, resolve(category)),
+        }));
+      const c: Classification = {
+        bank: 'BRI',
+        regionCode: '3201010001',
+        category: 'partial',
+        credited: 0,
+        failed: 0,
+        returned: 0,
+        drawn: 0,
+        withdrawn: 0,
+        unclaimed: 0,
+        overdrawnExcess: 0,
+        reversalsUnmatched: 0,
+        withdrawals: classified(() => undefined),
+      };
+      // ok 1, late 10, clock 100 ... duplicate 10^8, reversed 10^9, fault 10^10
+      const s = settlementContributions(c).get('A')!;
+      expect({ payable: s.payable, disputed: s.disputed, refused: s.refused, claimed: s.claimed }).toEqual({
+        payable: 11,
+        disputed: 111_111_100,
+        refused: 0,
+        claimed: 111_111_111,
+      });
+      expect(s.withdrawalsByCategory.fault).toEqual({ count: 1, amount: 10 ** 10 });
+      const fork = settlementContributions({
+        ...c,
+        withdrawals: classified((k) =>
+          k === 'fork' ? 'confirmed' : k === 'clock' ? 'recovered_from_agent' : undefined,
+        ),
+      }).get('A')!;
+      expect({ payable: fork.payable, disputed: fork.disputed, refused: fork.refused, claimed: fork.claimed }).toEqual({
+        payable: 1_000_011,
+        disputed: 110_111_000,
+        refused: 100,
+        claimed: 111_111_111,
+      });
+    },
+  );
 
   it('isBalanced holds the identity disbursed = withdrawn + unclaimed + failed + returned', () => {
     const c = emptyTahapCounters();

@@ -48,11 +48,25 @@ const opArb = fc.oneof(
   }),
   fc.record({ op: fc.constant('fork' as const), agent: fc.integer({ min: 0, max: 1 }), pick: fc.nat() }),
   fc.record({ op: fc.constant('reimport' as const), pick: fc.nat() }),
+  // A device holding the agent's key that shares its chain up to a point, then pays on its own.
+  fc.record({
+    op: fc.constant('clone' as const),
+    agent: fc.integer({ min: 0, max: 1 }),
+    pick: fc.nat(),
+    items: fc.array(itemArb, { minLength: 1, maxLength: 3 }),
+  }),
+  fc.record({ op: fc.constant('tamper' as const), agent: fc.integer({ min: 0, max: 1 }), pick: fc.nat() }),
+  fc.record({
+    op: fc.constant('resolve' as const),
+    pick: fc.nat(),
+    reason: fc.constantFrom('confirmed' as const, 'recovered_from_agent' as const, 'other' as const),
+  }),
 );
 
 describe('reconciliation property', () => {
   it(
-    'for random sequences of imports, uploads, forks and re-imports:' + ' continuous = recompute, and totals balance',
+    'for random sequences of imports, uploads, forks, clones, tampering, resolutions and re-imports:' +
+      ' continuous = recompute, totals balance, every withdrawal counted once, settlements add up',
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 10 }), async (ops) => {
@@ -61,7 +75,9 @@ describe('reconciliation property', () => {
             const agents: TestAgent[] = [newAgent('AGT-P0'), newAgent('AGT-P1')];
             await enroll(t.store, agents[0]!, [0, 1, 2, 3, 4].map(kpm));
             await enroll(t.store, agents[1]!, [5, 6, 7, 8, 9].map(kpm), '3301010001');
-            const sets = [await issueSet(t.store, agents[0]!), await issueSet(t.store, agents[1]!)];
+            // Tight sets: 300 000 a withdrawal, 500 000 a KPM, so over_limit and over_entitlement happen.
+            const tight = { remaining: 500_000, withdrawalAmountMax: 300_000 };
+            const sets = [await issueSet(t.store, agents[0]!, 10_000_000, tight), await issueSet(t.store, agents[1]!)];
             const sent: LedgerEntry[][] = [[], []];
             const imports: DisbursementRow[][] = [];
             const facts = new Map<string, DisbursementRow>();
@@ -74,6 +90,11 @@ describe('reconciliation property', () => {
               }
               await t.store.applyDisbursements(rows, { fileSha256: file.repeat(64), now: 1 });
             };
+            // Most KPMs start credited, so that withdrawals meet every rule, not only unknown_card.
+            await apply(
+              [0, 1, 2, 3, 4, 5, 6].map((i) => row(kpm(i), 500_000, { reference: `BASE-${i}` })),
+              'a',
+            );
             for (const op of ops) {
               if (op.op === 'import') {
                 const rows = op.rows.map((r, i) =>
@@ -113,6 +134,46 @@ describe('reconciliation property', () => {
                 }
                 await ingestSegment(t.store, a.record!, entries, 10 + sent[op.agent]!.length);
                 sent[op.agent]!.push(...entries);
+              } else if (op.op === 'clone' && sent[op.agent]!.length > 0) {
+                const a = agents[op.agent]!;
+                const shared = op.pick % sent[op.agent]!.length;
+                const clone: TestAgent = {
+                  ...a,
+                  seq: shared,
+                  head: shared === 0 ? a.head : sent[op.agent]![shared - 1]!.hash,
+                };
+                if (shared === 0) clone.head = '0'.repeat(64);
+                const branch = op.items.map((item) =>
+                  withdrawal(clone, t.keys, {
+                    kpmId: kpm(item.kpm),
+                    amount: item.amount * 100_000,
+                    pan: panOf(kpm(item.kpm)),
+                    setId: sets[op.agent]!,
+                    terminalId: 'CLONE001',
+                    stan: String(item.stan).padStart(6, '0'),
+                  }),
+                );
+                await expect(ingestSegment(t.store, a.record!, branch, 200)).rejects.toMatchObject({
+                  code: 'EDC_ERR_UPLOAD_FORK',
+                });
+                withdrawalsSeen += branch.length;
+              } else if (op.op === 'tamper' && sent[op.agent]!.length > 0) {
+                const a = agents[op.agent]!;
+                const victim = sent[op.agent]![op.pick % sent[op.agent]!.length]!;
+                const copy = { ...victim, amount: victim.amount + 7 } as LedgerEntry;
+                await t.store.recordTampered(a.agentId, [copy], 'hash', 300);
+                if (copy.kind === 'withdrawal' && !evidence.has(`t${copy.hash}`)) withdrawalsSeen += 1;
+                evidence.add(`t${copy.hash}`);
+              } else if (op.op === 'resolve') {
+                const open = (await t.store.exceptions(tahap, { state: 'open', limit: 1000 })).items.filter((x) =>
+                  x.id.startsWith('W:'),
+                );
+                const x = open[op.pick % Math.max(1, open.length)];
+                if (x !== undefined) {
+                  const change = { reason: undefined, note: 'n', actor: 'prop', now: 400 };
+                  await t.store.transitionException(x.id, { ...change, to: 'investigating' });
+                  await t.store.transitionException(x.id, { ...change, to: 'resolved', reason: op.reason });
+                }
               } else if (op.op === 'fork' && sent[op.agent]!.length > 0) {
                 const a = agents[op.agent]!;
                 const victim = sent[op.agent]![op.pick % sent[op.agent]!.length]!;
@@ -137,6 +198,12 @@ describe('reconciliation property', () => {
             const model = { credited: 0, failed: 0, returned: 0 };
             for (const r of facts.values()) model[r.status] += r.amount;
             expect({ credited: sum.credited, failed: sum.failed, returned: sum.returned }).toEqual(model);
+            const settlements = await t.store.settlements(tahap);
+            for (const s of Object.values(settlements)) expect(s.claimed).toBe(s.payable + s.disputed + s.refused);
+            for (const c of withdrawalCategories)
+              expect(Object.values(settlements).reduce((n, s) => n + s.withdrawalsByCategory[c].amount, 0)).toBe(
+                sum.withdrawalsByCategory[c].amount,
+              );
             const bri = await t.store.summary(tahap, { bank: 'BRI' });
             const bni = await t.store.summary(tahap, { bank: 'BNI' });
             expect(bri.disbursed + bni.disbursed).toBe(sum.disbursed);

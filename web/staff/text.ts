@@ -124,15 +124,32 @@ export const staffText = {
   cat_no_disbursement: ['Tidak ada penyaluran', 'No disbursement'],
   cat_ok: ['Sah', 'OK'],
   cat_late: ['Terlambat', 'Late'],
+  cat_clock: ['Jam tidak sah', 'Outside the set’s validity (clock)'],
+  cat_unallocated: ['KPM bukan alokasi agen', 'KPM not allocated to the agent'],
+  cat_over_limit: ['Melebihi batas transaksi', 'Above the withdrawal limit'],
+  cat_over_entitlement: ['Melebihi sisa bantuan', 'Beyond the entitlement'],
+  cat_fork: ['Perangkat ganda (fork)', 'Conflicting device (fork)'],
   cat_unknown_card: ['Kartu tidak dikenali', 'Unknown card'],
   cat_duplicate: ['Ganda', 'Duplicate'],
   cat_reversed: ['Dibatalkan', 'Reversed'],
-  cat_fault: ['Bermasalah (fork/diubah)', 'Fault (fork/tampered)'],
+  cat_fault: ['Diubah (tidak sah)', 'Tampered (does not verify)'],
 } as const satisfies Dictionary<string>;
 
 export type StaffTextKey = keyof typeof staffText;
 
 export const kpmCategories = ['matched', 'partial', 'unclaimed', 'overdrawn', 'no_disbursement'] as const;
-export const withdrawalCategories = ['ok', 'late', 'unknown_card', 'duplicate', 'reversed', 'fault'] as const;
+export const withdrawalCategories = [
+  'ok',
+  'late',
+  'clock',
+  'unallocated',
+  'over_limit',
+  'over_entitlement',
+  'fork',
+  'unknown_card',
+  'duplicate',
+  'reversed',
+  'fault',
+] as const;
 export const banks = ['BNI', 'BRI', 'BTN', 'MANDIRI'] as const;
 export const reasons = ['returned_to_treasury', 'recovered_from_agent', 'confirmed', 'other'] as const;

@@ -127,12 +127,17 @@ async function issueEntitlementSet(
     limits: snapshot.limits ?? ctx.config.limits,
     entitlements: [...snapshot.entitlements],
   };
+  // Recorded whole: reconciliation checks every withdrawal against the set it names.
   await ctx.store.recordEntitlementSet({
     setId: body.setId,
     agentId: agent.agentId,
     tahap,
     issuedAt,
+    notBefore: issuedAt - ctx.config.requestClockSkewMaxMs,
     expiresAt: body.expiresAt,
+    basedOnSeq: body.basedOnSeq,
+    limits: body.limits,
+    entitlements: body.entitlements,
   });
   ctx.metrics.inc('edc_gateway_entitlement_sets_total');
   return signEntitlementSet(body, ctx.keys.signingSeed);

@@ -34,5 +34,6 @@ export const SettlementCounters = z.strictObject({
   claimed: Rupiah,
   payable: Rupiah,
   disputed: Rupiah,
+  refused: Rupiah,
   withdrawalsByCategory: WithdrawalTallies,
 });

@@ -101,7 +101,9 @@ function settlementsRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): v
       config: viewer,
       schema: {
         tags: ['staff'],
-        summary: 'Per-agent settlement: payable (ok + late), disputed (unknown_card + duplicate), claimed',
+        summary:
+          'Per-agent settlement: payable (ok, late, confirmed), disputed (held until resolved),' +
+          ' refused (resolved otherwise), claimed',
         params: TahapParams,
         response: { 200: z.record(z.string(), SettlementCounters), ...staffErrors },
       },
@@ -117,8 +119,7 @@ function exceptionsRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditSt
       config: viewer,
       schema: {
         tags: ['staff'],
-        summary:
-          'Exceptions (overdrawn, unclaimed, no_disbursement, unknown_card, duplicate, fault, late) with their state',
+        summary: 'Exceptions (every KPM or withdrawal category but matched, partial, ok, reversed) with their state',
         params: TahapParams,
         querystring: PageQuery.extend({ state: ExceptionState.optional() }),
         response: { 200: pageOf(ExceptionView), ...staffErrors },

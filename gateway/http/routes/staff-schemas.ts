@@ -1,7 +1,7 @@
 /** Schemas of the staff API (responses are plain data, no personal data). */
 import { z } from 'zod';
 import { Bank, ErrorBody, Tahap } from '../../../protocol/messages/schemas.ts';
-import { kpmCategories, withdrawalCategories } from '../../recon/classify.ts';
+import { kpmCategories, resolutionReasons, withdrawalCategories } from '../../recon/categories.ts';
 
 export const TahapParams = z.strictObject({ tahap: Tahap });
 /**
@@ -36,7 +36,7 @@ export const staffErrors = {
   503: ErrorBody,
 };
 export const ExceptionState = z.enum(['open', 'investigating', 'resolved']);
-export const ResolutionReason = z.enum(['returned_to_treasury', 'recovered_from_agent', 'confirmed', 'other']);
+export const ResolutionReason = z.enum(resolutionReasons);
 
 export const PositionView = z.object({
   kpmId: z.string(),
@@ -52,12 +52,15 @@ export const PositionView = z.object({
   overdrawnExcess: z.number(),
 });
 export const WithdrawalView = z.object({
+  ref: z.string(),
+  source: z.enum(['chain', 'fork', 'tampered']),
   agentId: z.string(),
   seq: z.number(),
   hash: z.string(),
   kpmId: z.string(),
   amount: z.number(),
   category: WithdrawalCategory,
+  settlement: z.enum(['payable', 'disputed', 'refused', 'none']),
   bank: z.string(),
   regionCode: z.string(),
 });

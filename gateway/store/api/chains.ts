@@ -10,9 +10,13 @@ export type IngestOutcome =
 
 export interface EvidenceRecord {
   readonly agentId: string;
+  /** fork: verifies with the agent's key but conflicts with the chain held; tampered: does not verify. */
   readonly kind: 'fork' | 'tampered';
+  /** SHA-256 of `found` as received (recon/evidence.ts): the record's identity. */
+  readonly evidenceHash: string;
   readonly receivedAt: number;
   readonly found: LedgerEntry;
+  /** The chain's entry at found.seq, when the chain reaches that seq. */
   readonly stored: LedgerEntry | undefined;
   readonly reason: string;
 }
@@ -22,11 +26,18 @@ export interface ChainStore {
   head(agentId: string): Promise<ChainHead>;
   /**
    * Stores entries that already passed schema, agentId, order, hash and signature checks as one
-   * chain segment: duplicates acknowledged, a fork recorded as evidence (agent flagged), a gap or
-   * a prevHash break refused, new entries appended with their reconciliation effects, atomically.
+   * chain segment, atomically (gateway/ingest/plan.ts decides): duplicates acknowledged; new
+   * entries appended with their reconciliation effects; a fork (an entry that differs from the
+   * chain's at a held seq, or one that continues a kept fork branch) keeps the whole conflicting
+   * branch from that entry on as fork evidence, counted in reconciliation, and flags the agent;
+   * a gap or a prevHash break is refused. Evidence beyond the per-agent bound is refused with
+   * EDC_ERR_EVIDENCE_FULL and changes nothing.
    */
   ingest(agentId: string, entries: readonly LedgerEntry[], receivedAt: number): Promise<IngestOutcome>;
-  /** Records entries of a tampered upload (bad hash or signature) as evidence; flags the agent. */
+  /**
+   * Records entries of a tampered upload (bad hash or signature) as evidence (each once, by its
+   * evidence hash); flags the agent. Beyond the per-agent bound: EDC_ERR_EVIDENCE_FULL, nothing kept.
+   */
   recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void>;
   /** Accepted entries from fromSeq on, in seq order, at most limit. */
   entries(agentId: string, fromSeq: number, limit: number): Promise<LedgerEntry[]>;

@@ -29,12 +29,24 @@ export interface EntitlementSnapshot {
   readonly entitlements: readonly Entitlement[];
 }
 
+/**
+ * An entitlement set as issued: what the reconciliation rules check a withdrawal naming it
+ * against (gateway/README.md, Reconciliation): whom and which tahap it was for, its validity,
+ * its per-withdrawal maximum and what it let each KPM draw.
+ */
 export interface EntitlementSetRecord {
   readonly setId: string;
   readonly agentId: string;
   readonly tahap: string;
   readonly issuedAt: number;
+  /** Earliest `at` an honest agent stamps under it: issuedAt minus the request clock skew allowed. */
+  readonly notBefore: number;
   readonly expiresAt: number;
+  /** The agent's entries up to this seq were already subtracted from each remaining. */
+  readonly basedOnSeq: number;
+  readonly limits: Limits;
+  /** At most entitlementsPerSetMax; a KPM listed twice counts once (the last). */
+  readonly entitlements: readonly { readonly kpmId: string; readonly remaining: number }[];
 }
 
 export interface DisbursementStore {
@@ -52,5 +64,6 @@ export interface DisbursementStore {
   latestTahap(): Promise<string | undefined>;
   /** What the agent may pay out in the tahap, read together with its head. */
   entitlementSnapshot(agentId: string, tahap: string): Promise<EntitlementSnapshot>;
+  /** Records a set as issued (a set id already recorded is left as it is). */
   recordEntitlementSet(set: EntitlementSetRecord): Promise<void>;
 }

@@ -1,12 +1,16 @@
 /** Exceptions and audit: the exception workflow over the reconciliation's exception categories, and the audit log. */
-import type { ExceptionKind } from '../../recon/exceptions.ts';
+import type { ExceptionKind, ResolutionReason } from '../../recon/exceptions.ts';
 import type { Page, PageQuery } from './page.ts';
 
 export type ExceptionState = 'open' | 'investigating' | 'resolved';
-export type ResolutionReason = 'returned_to_treasury' | 'recovered_from_agent' | 'confirmed' | 'other';
+export type { ResolutionReason } from '../../recon/exceptions.ts';
 
 export interface ExceptionView {
-  /** K:{tahap}:{kpmId} for a KPM, W:{tahap}:{agentId}:{seq}:{hash} for a withdrawal. */
+  /**
+   * K:{tahap}:{kpmId} for a KPM; W:{tahap}:{ref} for a withdrawal (recon/evidence.ts):
+   * W:{tahap}:{agentId}:{seq}:{hash} for a chain entry, W:{tahap}:{agentId}:{seq}:{fork|tampered}:{evidenceHash}
+   * for evidence.
+   */
   readonly id: string;
   readonly tahap: string;
   readonly kind: ExceptionKind;
@@ -47,7 +51,11 @@ export interface ExceptionAuditStore {
     tahap: string,
     query: PageQuery & { readonly state?: ExceptionState | undefined },
   ): Promise<Page<ExceptionView>>;
-  /** Moves a current exception, writing its audit record in the same transaction. */
+  /**
+   * Moves a current exception, writing its audit record in the same transaction. Resolving a
+   * withdrawal's exception records the resolution as a fact of its KPM and applies what it moves
+   * in the settlement (confirmed: to payable; any other reason: to refused) in that transaction.
+   */
   transitionException(id: string, change: ExceptionChange): Promise<ExceptionView>;
   appendAudit(record: Omit<AuditRecord, 'id'>): Promise<AuditRecord>;
   /** The audit log, oldest first. */

@@ -21,9 +21,9 @@ export async function applyChanges(tx: Tx, changes: ReconChanges): Promise<void>
   for (const r of changes.kpmIndex.remove) tx.del(k.kpmCategory(tahap, r.category, r.kpmId));
   for (const v of changes.kpmIndex.put) tx.put(k.kpmCategory(tahap, v.category, v.kpmId), v);
   for (const r of changes.withdrawalIndex.remove)
-    tx.del(k.withdrawalCategory(tahap, r.category, r.agentId, r.seq, r.hash));
+    tx.del(k.withdrawalCategory(tahap, r.category, r.agentId, r.seq, r.ref));
   for (const v of changes.withdrawalIndex.put)
-    tx.put(k.withdrawalCategory(tahap, v.category, v.agentId, v.seq, v.hash), v);
+    tx.put(k.withdrawalCategory(tahap, v.category, v.agentId, v.seq, v.ref), v);
   for (const b of changes.counters) {
     const key = k.counters(tahap, b.bank, b.regionCode);
     const stored = await tx.get<unknown>(key);

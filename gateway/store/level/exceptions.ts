@@ -2,20 +2,25 @@
  * Exception workflow: open -> investigating -> resolved (with a reason), every change with a
  * note, written together with its audit record. An exception exists while its KPM or withdrawal
  * is in an exception category; its state record outlives a category change so history is kept.
+ * Resolving a withdrawal's exception is also a fact of its KPM (`res!T!kpm!ref`, and in the
+ * position): the projection then moves its amount in the agent's settlement, in the same batch.
  */
 import { ERR_EXCEPTION_TRANSITION, ERR_NOT_FOUND } from '../../errors.ts';
+import type { ReconEnv } from '../../recon/classify-raw.ts';
+import { addResolutionFact } from '../../recon/facts.ts';
 import type {
+  ExceptionChange,
   ExceptionEvent,
   ExceptionState,
   ExceptionView,
   PositionView,
-  ResolutionReason,
   WithdrawalView,
 } from '../types.ts';
-import { kpmExceptionKinds, withdrawalExceptionKinds } from '../../recon/exceptions.ts';
+import { kpmExceptionKinds, parseExceptionId, withdrawalExceptionKinds } from '../../recon/exceptions.ts';
 import { k } from './keys.ts';
 import type { Tx } from './db.ts';
 import { exceptionView, type ExceptionRecord } from './exception-view.ts';
+import { updatePosition } from './position.ts';
 
 export const historyEventsMax = 1000;
 
@@ -29,37 +34,25 @@ async function findCurrent(
   tx: Tx,
   id: string,
 ): Promise<{ tahap: string; kind: ExceptionView['kind']; view: PositionView | WithdrawalView } | undefined> {
-  const parts = id.split(':');
-  const [type, tahap = ''] = parts;
-  if (type === 'K' && parts.length === 3) {
+  const parsed = parseExceptionId(id);
+  if (parsed?.type === 'K') {
     for (const kind of kpmExceptionKinds) {
-      const view = await tx.get<PositionView>(k.kpmCategory(tahap, kind, parts[2] ?? ''));
-      if (view !== undefined) return { tahap, kind, view };
+      const view = await tx.get<PositionView>(k.kpmCategory(parsed.tahap, kind, parsed.kpmId));
+      if (view !== undefined) return { tahap: parsed.tahap, kind, view };
     }
   }
-  if (type === 'W' && parts.length === 5) {
+  if (parsed?.type === 'W') {
     for (const kind of withdrawalExceptionKinds) {
       const view = await tx.get<WithdrawalView>(
-        k.withdrawalCategory(tahap, kind, parts[2] ?? '', Number(parts[3]), parts[4] ?? ''),
+        k.withdrawalCategory(parsed.tahap, kind, parsed.agentId, parsed.seq, parsed.ref),
       );
-      if (view !== undefined) return { tahap, kind, view };
+      if (view !== undefined) return { tahap: parsed.tahap, kind, view };
     }
   }
   return undefined;
 }
 
-export async function transitionIntoTx(
-  tx: Tx,
-  id: string,
-  change: { to: ExceptionState; reason: ResolutionReason | undefined; note: string; actor: string; now: number },
-  auditId: string,
-): Promise<ExceptionView> {
-  const current = await findCurrent(tx, id);
-  if (current === undefined)
-    throw new ERR_NOT_FOUND(`Cannot change exception ${id}: expected a current exception with that id, found none`, {
-      id,
-    });
-  const record = (await tx.get<ExceptionRecord>(k.exception(id))) ?? { id, state: 'open', history: [] };
+function checkTransition(id: string, record: ExceptionRecord, change: ExceptionChange): void {
   if (!allowed[record.state].includes(change.to)) {
     throw new ERR_EXCEPTION_TRANSITION(
       `Cannot move exception ${id} from ${record.state} to ${change.to}: ` +
@@ -74,6 +67,30 @@ export async function transitionIntoTx(
     throw new ERR_EXCEPTION_TRANSITION(`Cannot change exception ${id}: history is full (${historyEventsMax} events)`, {
       id,
     });
+}
+
+/** A resolved withdrawal: its resolution becomes a fact of its KPM, and the settlement moves with it. */
+async function recordResolution(tx: Tx, env: ReconEnv, tahap: string, view: WithdrawalView, event: ExceptionEvent) {
+  if (event.reason === undefined) return;
+  const resolution = { ref: view.ref, reason: event.reason };
+  tx.put(k.resolution(tahap, view.kpmId, view.ref), { ...resolution, at: event.at });
+  await updatePosition(tx, env, tahap, view.kpmId, (facts) => addResolutionFact(facts, resolution));
+}
+
+export async function transitionIntoTx(
+  tx: Tx,
+  env: ReconEnv,
+  id: string,
+  change: ExceptionChange,
+  auditId: string,
+): Promise<ExceptionView> {
+  const current = await findCurrent(tx, id);
+  if (current === undefined)
+    throw new ERR_NOT_FOUND(`Cannot change exception ${id}: expected a current exception with that id, found none`, {
+      id,
+    });
+  const record = (await tx.get<ExceptionRecord>(k.exception(id))) ?? { id, state: 'open', history: [] };
+  checkTransition(id, record, change);
   const event: ExceptionEvent = {
     at: change.now,
     actor: change.actor,
@@ -90,6 +107,8 @@ export async function transitionIntoTx(
     action: 'exception.transition',
     details: { exceptionId: id, from: record.state, to: change.to, reason: event.reason, note: change.note },
   });
+  if (change.to === 'resolved' && 'seq' in current.view)
+    await recordResolution(tx, env, current.tahap, current.view, event);
   const view = await exceptionView(tx.db, current.tahap, current.kind, current.view);
   return { ...view, state: change.to, history: [...record.history, event] };
 }

@@ -27,9 +27,15 @@ export const k = {
   head: (agentId: string) => key('head', agentId),
   chain: (agentId: string, seq: number) => key('chain', agentId, seq16(seq)),
   entry: (tahap: string, kpmId: string, agentId: string, seq: number) => key('ent', tahap, kpmId, agentId, seq16(seq)),
-  evidence: (tahap: string, kpmId: string, agentId: string, hash: string) => key('evd', tahap, kpmId, agentId, hash),
-  evidenceByAgent: (agentId: string, hash: string) => key('evda', agentId, hash),
+  /** Evidence by its evidence hash (recon/evidence.ts), never by the hash the entry claims. */
+  evidence: (tahap: string, kpmId: string, agentId: string, evidenceHash: string) =>
+    key('evd', tahap, kpmId, agentId, evidenceHash),
+  evidenceByAgent: (agentId: string, evidenceHash: string) => key('evda', agentId, evidenceHash),
   evidenceCount: (agentId: string) => key('evdn', agentId),
+  /** A kept fork entry (valid hash) by seq: what a branch's next upload links to. */
+  forkEntry: (agentId: string, seq: number, hash: string) => key('evdf', agentId, seq16(seq), hash),
+  /** A reconciler's resolution of a withdrawal's exception: a fact of its KPM (recompute reads it). */
+  resolution: (tahap: string, kpmId: string, ref: string) => key('res', tahap, kpmId, ref),
   row: (tahap: string, kpmId: string, bank: string, reference: string) => key('drow', tahap, kpmId, bank, reference),
   kpm: (kpmId: string) => key('kpm', kpmId),
   panIndex: (hmac: string) => key('panh', hmac),
@@ -37,12 +43,18 @@ export const k = {
   file: (sha: string) => key('file', sha),
   tahap: (tahap: string) => key('tahap', tahap),
   entitlementSet: (setId: string) => key('eset', setId),
+  /** Sets issued to the agent so far (each set's ordinal). */
+  setOrdinal: (agentId: string) => key('esn', agentId),
+  /** What a set granted a KPM, written only when it changes: the latest at or before a set's ordinal holds. */
+  setHistory: (agentId: string, kpmId: string, ordinal: number) => key('esh', agentId, kpmId, seq16(ordinal)),
+  /** What the agent's latest set granted each KPM it lists. */
+  setCurrent: (agentId: string, kpmId: string) => key('escur', agentId, kpmId),
   position: (tahap: string, kpmId: string) => key('pos', tahap, kpmId),
   counters: (tahap: string, bank: string, region: string) => key('ctr', tahap, bank, region),
   settlement: (tahap: string, agentId: string) => key('stl', tahap, agentId),
   kpmCategory: (tahap: string, category: string, kpmId: string) => key('kcat', tahap, category, kpmId),
-  withdrawalCategory: (tahap: string, category: string, agentId: string, seq: number, hash: string) =>
-    key('wcat', tahap, category, agentId, seq16(seq), hash),
+  withdrawalCategory: (tahap: string, category: string, agentId: string, seq: number, ref: string) =>
+    key('wcat', tahap, category, agentId, seq16(seq), ref),
   exception: (id: string) => key('exc', id),
   audit: (id: string) => key('audit', id),
   token: (sha: string) => key('tok', sha),

@@ -5,7 +5,7 @@
  * (recon/project.ts) into the caller's batch.
  */
 import { classifyRaw, type ReconEnv } from '../../recon/classify-raw.ts';
-import { emptyFacts, type RawFacts } from '../../recon/facts.ts';
+import { emptyFacts, normalizeFacts, type RawFacts } from '../../recon/facts.ts';
 import { projectChange } from '../../recon/project.ts';
 import { applyChanges } from './apply.ts';
 import type { Tx } from './db.ts';
@@ -23,7 +23,8 @@ export async function updatePosition(
   change: (facts: RawFacts) => void,
 ): Promise<void> {
   const key = k.position(tahap, kpmId);
-  const before = await tx.get<StoredPosition>(key);
+  const stored = await tx.get<StoredPosition>(key);
+  const before = stored === undefined ? undefined : normalizeFacts(stored);
   const facts = before === undefined ? emptyFacts(tahap, kpmId) : structuredClone(before);
   change(facts);
   tx.put(key, facts);

@@ -1,8 +1,9 @@
 /**
  * Full recompute of a tahap from raw records, in one pass over sorted keys with bounded memory:
- * disbursement rows (drow!T!kpm!...), accepted entries (ent!T!kpm!...) and evidence
- * (evd!T!kpm!...) are all keyed by kpmId first, so a k-way merge yields one KPM's raw facts at a
- * time; the stored position (pos!T!kpm) is read in the same order and compared. Memory holds
+ * disbursement rows (drow!T!kpm!...), accepted entries (ent!T!kpm!...), evidence
+ * (evd!T!kpm!...) and resolutions (res!T!kpm!...) are all keyed by kpmId first, so a k-way merge
+ * yields one KPM's raw facts at a time; the stored position (pos!T!kpm) is read in the same
+ * order and compared. A withdrawal's set facts come from the issued sets (entitlement-sets.ts). Memory holds
  * one KPM, the counter buckets (bank x region, as numbers: bucket-table.ts) and the settlements
  * (one per agent). Everything is read from one snapshot, so the state cannot move under it.
  */
@@ -18,7 +19,10 @@ import {
   tahapDifferences,
   type SettlementCounters,
 } from '../../recon/counters.ts';
-import { addEntryFact, emptyFacts, factCount, type EntitlementSetInfo, type RawFacts } from '../../recon/facts.ts';
+import type { ResolutionFact, SetFact } from '../../recon/classify.ts';
+import { evidenceHash } from '../../recon/evidence.ts';
+import { addEntryFact, addResolutionFact, emptyFacts, factCount, normalizeFacts } from '../../recon/facts.ts';
+import { setFactOf, type RawFacts } from '../../recon/facts.ts';
 import { sameFacts } from '../../recon/facts-equal.ts';
 import type { AgentRecord, EvidenceRecord } from '../types.ts';
 import { BucketTable } from './bucket-table.ts';
@@ -26,16 +30,17 @@ import { parseSettlementCounters, parseTahapCounters } from './counter-records.t
 import { BatchCursor } from './cursor.ts';
 import type { Db } from './db.ts';
 import { parseJson } from './db.ts';
+import { grantOf, type StoredSet } from './entitlement-sets.ts';
 import type { RowRecord } from './disbursements.ts';
-import type { StoredEntry } from './ingest.ts';
+import type { StoredEntry, StoredEvidence } from './ingest.ts';
 import { range, sep } from './keys.ts';
 import type { StoredPosition } from './position.ts';
 
 export const reconDifferencesMax = 100;
 const setCacheMax = 100_000;
 
-type Source = 'drow' | 'ent' | 'evd' | 'pos';
-const sources = ['drow', 'ent', 'evd', 'pos'] as const;
+type Source = 'drow' | 'ent' | 'evd' | 'res' | 'pos';
+const sources = ['drow', 'ent', 'evd', 'res', 'pos'] as const;
 
 export interface RecomputeOutput {
   kpmCount: number;
@@ -46,7 +51,7 @@ export interface RecomputeOutput {
 
 class RawReader {
   readonly #agents = new Map<string, AgentRecord | undefined>();
-  readonly #sets = new Map<string, EntitlementSetInfo | undefined>();
+  readonly #sets = new Map<string, StoredSet | undefined>();
   constructor(
     private readonly db: Db,
     private readonly snapshot: Snapshot | undefined,
@@ -62,22 +67,37 @@ class RawReader {
     return this.#agents.get(agentId);
   }
 
-  async set(setId: string): Promise<EntitlementSetInfo | undefined> {
+  async #set(setId: string): Promise<StoredSet | undefined> {
     if (!this.#sets.has(setId)) {
       if (this.#sets.size >= setCacheMax) this.#sets.clear();
-      this.#sets.set(setId, await this.#get<EntitlementSetInfo>(`eset${sep}${setId}`));
+      this.#sets.set(setId, await this.#get<StoredSet>(`eset${sep}${setId}`));
     }
     return this.#sets.get(setId);
   }
+
+  /** The set a withdrawal names, as a fact (what it granted the KPM read at the snapshot). */
+  async setFact(entry: { agentId: string; tahap: string; kpmId: string; entitlementSetId: string }) {
+    const set = await this.#set(entry.entitlementSetId);
+    if (set === undefined || setFactOf(entry, set, undefined) === undefined) return undefined;
+    return setFactOf(entry, set, await grantOf(this.db, set, entry.kpmId, this.snapshot));
+  }
 }
 
-async function addStoredEntry(facts: RawFacts, reader: RawReader, stored: StoredEntry, fault: boolean): Promise<void> {
+async function addStoredEntry(
+  facts: RawFacts,
+  reader: RawReader,
+  stored: StoredEntry,
+  evidence: EvidenceRecord | undefined,
+): Promise<void> {
   const e = stored.entry;
   const withdrawal = e.kind === 'withdrawal';
+  let set: SetFact | undefined = stored.set ?? undefined;
+  if (withdrawal && stored.set === undefined) set = await reader.setFact(e);
   addEntryFact(facts, e, {
     receivedAt: stored.receivedAt,
-    fault,
-    set: withdrawal ? await reader.set(e.entitlementSetId) : undefined,
+    source: evidence?.kind ?? 'chain',
+    evidenceHash: evidence === undefined ? undefined : (evidence.evidenceHash ?? evidenceHash(evidence.found)),
+    set,
     agent: withdrawal ? await reader.agent(e.agentId) : undefined,
   });
 }
@@ -108,10 +128,10 @@ async function addEntry(
   key: string,
   value: string,
 ): Promise<void> {
-  if (source === 'ent') await addStoredEntry(pos, reader, parseJson<StoredEntry>(key, value), false);
+  if (source === 'ent') await addStoredEntry(pos, reader, parseJson<StoredEntry>(key, value), undefined);
   else {
-    const ev = parseJson<EvidenceRecord>(key, value);
-    await addStoredEntry(pos, reader, { entry: ev.found, receivedAt: ev.receivedAt }, true);
+    const ev = parseJson<StoredEvidence>(key, value);
+    await addStoredEntry(pos, reader, { entry: ev.found, receivedAt: ev.receivedAt, set: ev.set }, ev);
   }
 }
 
@@ -154,9 +174,12 @@ async function gather(
     const c = cursors[i]!;
     const source: Source = sources[i]!;
     while (c.key !== undefined && c.kpmId === pos.kpmId) {
-      if (source === 'pos') stored = parseJson<StoredPosition>(c.key, c.value);
+      if (source === 'pos') stored = normalizeFacts(parseJson<StoredPosition>(c.key, c.value));
       else if (source === 'drow') addRow(pos, c.key, c.value);
-      else await addEntry(pos, reader, source, c.key, c.value);
+      else if (source === 'res') {
+        const r = parseJson<ResolutionFact>(c.key, c.value);
+        addResolutionFact(pos, { ref: r.ref, reason: r.reason });
+      } else await addEntry(pos, reader, source, c.key, c.value);
       c.advance();
       if (c.needsFill) await c.fill();
     }

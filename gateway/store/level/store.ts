@@ -19,14 +19,10 @@ import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
 import { getJson, openDb, parseJson, Tx, WriteLock, type Db } from './db.ts';
 import { applyRowsIntoTx } from './disbursements.ts';
-import {
-  evidencePerAgentMax,
-  flagAgent,
-  ingestIntoTx,
-  keepEvidence,
-  type StoredEntry,
-  type ChainLink,
-} from './ingest.ts';
+import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
+import { recordSetIntoTx } from './entitlement-sets.ts';
+import { flagAgent, ingestIntoTx, keepEvidence, type IngestEnv, type StoredEntry } from './ingest.ts';
+import type { ChainLink, StoredEvidence } from './ingest.ts';
 import { k, range, sep } from './keys.ts';
 import { NonceLedger } from './nonces.ts';
 import * as Q from './queries.ts';
@@ -43,6 +39,8 @@ export interface LevelStoreOptions {
   readonly tahapClosesAt: Readonly<Record<string, number>>;
   /** Live agent request nonces held at most (config nonceCacheEntriesMax); default 1,000,000. */
   readonly nonceEntriesMax?: number;
+  /** Evidence entries (fork branches, tampered entries) kept per agent; default 10,000. */
+  readonly evidenceEntriesPerAgentMax?: number | undefined;
   readonly ulid?: () => string;
 }
 
@@ -61,6 +59,7 @@ interface IngestJob {
 export class LevelStore implements T.GatewayStore {
   readonly #lock = new WriteLock();
   readonly #env: ReconEnv;
+  readonly #ingestEnv: IngestEnv;
   readonly #sealer: Sealer;
   readonly #hasher: KeyedHasher;
   readonly #opener: Opener;
@@ -90,6 +89,10 @@ export class LevelStore implements T.GatewayStore {
         return this.#lookupKeys.get(agentId);
       },
       closesAt: (tahap) => options.tahapClosesAt[tahap],
+    };
+    this.#ingestEnv = {
+      recon: this.#env,
+      evidenceEntriesPerAgentMax: options.evidenceEntriesPerAgentMax ?? evidenceEntriesPerAgentMaxDefault,
     };
   }
 
@@ -172,7 +175,7 @@ export class LevelStore implements T.GatewayStore {
         const agent = await tx.get<T.AgentRecord>(k.agent(job.agentId));
         if (agent === undefined)
           throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${job.agentId}: expected an enrolled agent, found none`);
-        const outcome = await ingestIntoTx(tx, this.#env, agent, job.entries, job.receivedAt);
+        const outcome = await ingestIntoTx(tx, this.#ingestEnv, agent, job.entries, job.receivedAt);
         if (outcome.kind !== 'accepted' && outcome.kind !== 'fork') tx.rollback(mark);
         settled.push({ job, outcome });
       } catch (error) {
@@ -194,19 +197,10 @@ export class LevelStore implements T.GatewayStore {
 
   recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void> {
     return this.#write(async (tx) => {
-      let agent = await tx.get<T.AgentRecord>(k.agent(agentId));
+      const agent = await tx.get<T.AgentRecord>(k.agent(agentId));
       if (agent === undefined)
         throw new ERR_AGENT_UNKNOWN(`Cannot record evidence for ${agentId}: expected an enrolled agent, found none`);
-      for (const found of entries)
-        await keepEvidence(tx, this.#env, agent, {
-          agentId,
-          kind: 'tampered',
-          receivedAt,
-          found,
-          stored: undefined,
-          reason,
-        });
-      agent = (await tx.get<T.AgentRecord>(k.agent(agentId))) ?? agent;
+      await keepEvidence(tx, this.#ingestEnv, agent, 'tampered', entries, { receivedAt, reason });
       flagAgent(tx, agent, 'tampered', entries[0]?.seq ?? 0, receivedAt);
     });
   }
@@ -230,10 +224,12 @@ export class LevelStore implements T.GatewayStore {
     const out: T.EvidenceRecord[] = [];
     for await (const [, pointer] of this.db.iterator({
       ...range('evda', agentId),
-      limit: Math.min(limit, evidencePerAgentMax),
+      limit: Math.min(limit, this.#ingestEnv.evidenceEntriesPerAgentMax),
     })) {
-      const record = await getJson<T.EvidenceRecord>(this.db, parseJson<string>('evda', pointer));
-      if (record !== undefined) out.push(record);
+      const record = await getJson<StoredEvidence>(this.db, parseJson<string>('evda', pointer));
+      if (record === undefined) continue;
+      const { set: _set, ...evidence } = record;
+      out.push(evidence);
     }
     return out;
   }
@@ -266,10 +262,7 @@ export class LevelStore implements T.GatewayStore {
   }
 
   recordEntitlementSet(set: T.EntitlementSetRecord): Promise<void> {
-    return this.#write(async (tx) => {
-      tx.put(k.entitlementSet(set.setId), set);
-      return Promise.resolve();
-    });
+    return this.#write((tx) => recordSetIntoTx(tx, set));
   }
 
   summary(tahap: string, filter: T.SummaryFilter): Promise<TahapCounters> {
@@ -296,7 +289,7 @@ export class LevelStore implements T.GatewayStore {
   }
 
   transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {
-    return this.#write((tx) => transitionIntoTx(tx, id, change, this.#ulid()));
+    return this.#write((tx) => transitionIntoTx(tx, this.#env, id, change, this.#ulid()));
   }
 
   appendAudit(record: Omit<T.AuditRecord, 'id'>): Promise<T.AuditRecord> {

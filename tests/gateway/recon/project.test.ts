@@ -11,9 +11,13 @@ import {
   classifyPosition,
   type Classification,
   type PositionFacts,
+  type ReversalFact,
   type RowFact,
+  type SetFact,
   type WithdrawalFact,
 } from '../../../gateway/recon/classify.ts';
+import type { ResolutionReason } from '../../../gateway/recon/categories.ts';
+import { withdrawalRef, type WithdrawalSource } from '../../../gateway/recon/evidence.ts';
 import {
   addSettlementCounters,
   addTahapCounters,
@@ -45,8 +49,7 @@ const emptyModel = (): Model => ({
   kpmIndex: new Map(),
   withdrawalIndex: new Map(),
 });
-const wKey = (w: { category: string; agentId: string; seq: number; hash: string }) =>
-  `${w.category}/${w.agentId}/${w.seq}/${w.hash}`;
+const wKey = (w: { category: string; ref: string }) => `${w.category}/${w.ref}`;
 
 /** Applies changes as every store must: removes (which must exist) before puts, deltas added, zeros dropped. */
 function apply(model: Model, changes: ReconChanges): void {
@@ -104,12 +107,36 @@ const withdrawalArb = fc.record({
   amount: fc.integer({ min: 1, max: 4 }).map((n) => n * 100_000),
   dup: fc.nat({ max: 2 }),
   panOk: fc.boolean(),
-  expired: fc.boolean(),
-  fault: fc.boolean(),
+  source: fc.constantFrom<WithdrawalSource>('chain', 'chain', 'chain', 'fork', 'tampered'),
+  set: fc.constantFrom('granted', 'granted', 'none', 'unlisted', 'expired', 'basedLater'),
 });
-const reversalArb = fc.record({ kind: fc.constant('reversal' as const), kpm: fc.nat({ max: 2 }), pick: fc.nat() });
-const stepArb = fc.oneof(rowArb, withdrawalArb, reversalArb);
+const reversalArb = fc.record({
+  kind: fc.constant('reversal' as const),
+  kpm: fc.nat({ max: 2 }),
+  pick: fc.nat(),
+  sameSide: fc.boolean(),
+});
+const resolutionArb = fc.record({
+  kind: fc.constant('resolution' as const),
+  kpm: fc.nat({ max: 2 }),
+  pick: fc.nat(),
+  reason: fc.constantFrom<ResolutionReason>('confirmed', 'recovered_from_agent', 'other'),
+});
+const stepArb = fc.oneof(rowArb, withdrawalArb, reversalArb, resolutionArb);
 type Step = typeof stepArb extends fc.Arbitrary<infer S> ? S : never;
+
+/** The set facts a generated withdrawal names: granted 600 000 with a 300 000 maximum, or broken one way. */
+function setFact(kind: string): SetFact | undefined {
+  if (kind === 'none') return undefined;
+  return {
+    setId: 'S',
+    notBefore: 0,
+    expiresAt: kind === 'expired' ? 5 : 1_000,
+    basedOnSeq: kind === 'basedLater' ? 15 : 0,
+    withdrawalAmountMax: 300_000,
+    remaining: kind === 'unlisted' ? undefined : 600_000,
+  };
+}
 
 /** The KPM's facts after one more step (a new object: facts are never changed in place). */
 function grow(facts: PositionFacts, step: Step, i: number): PositionFacts {
@@ -123,13 +150,14 @@ function grow(facts: PositionFacts, step: Step, i: number): PositionFacts {
       seq: i,
       id: `W${i}`,
       hash: `h${i}`,
+      source: step.source,
+      evidenceHash: step.source === 'chain' ? undefined : `e${i}`,
       amount: step.amount,
       dupKey: `T|${step.dup}|1122`,
       receivedAt: i,
       at: 10,
-      setExpiresAt: step.expired ? 5 : 1_000,
+      set: setFact(step.set),
       panOk: step.panOk,
-      fault: step.fault,
       agentBank: 'BRI',
       agentRegion: '3201010001',
     };
@@ -137,13 +165,18 @@ function grow(facts: PositionFacts, step: Step, i: number): PositionFacts {
   }
   const target = facts.withdrawals[step.pick % Math.max(1, facts.withdrawals.length)];
   if (target === undefined) return facts;
-  const reversal = {
+  if (step.kind === 'resolution') {
+    const ref = withdrawalRef(target);
+    if (facts.resolutions.some((r) => r.ref === ref)) return facts;
+    return { ...facts, resolutions: [...facts.resolutions, { ref, reason: step.reason }] };
+  }
+  const reversal: ReversalFact = {
     agentId: target.agentId,
     seq: 10_000 + i,
     reverses: target.id,
     reversesSeq: target.seq,
     amount: target.amount,
-    fault: false,
+    source: step.sameSide ? target.source : target.source === 'chain' ? 'fork' : 'chain',
   };
   return { ...facts, reversals: [...facts.reversals, reversal] };
 }
@@ -157,7 +190,14 @@ describe('projectChange', () => {
         const model = emptyModel();
         steps.forEach((step, i) => {
           const kpmId = kpmIds[step.kpm]!;
-          const before = facts.get(kpmId) ?? { tahap, kpmId, rows: [], withdrawals: [], reversals: [] };
+          const before = facts.get(kpmId) ?? {
+            tahap,
+            kpmId,
+            rows: [],
+            withdrawals: [],
+            reversals: [],
+            resolutions: [],
+          };
           const after = grow(before, step, i);
           if (after === before) return;
           facts.set(kpmId, after);
@@ -188,19 +228,20 @@ describe('projectChange', () => {
     rows,
     withdrawals,
     reversals: [],
+    resolutions: [],
   });
   const drawn = (amount: number): WithdrawalFact => ({
     agentId: 'AGT-A',
     seq: 1,
     id: 'W1',
     hash: 'h1',
+    source: 'chain',
     amount,
     dupKey: 'T|1|1122',
     receivedAt: 1,
     at: 1,
-    setExpiresAt: 10,
+    set: { setId: 'S', notBefore: 0, expiresAt: 10, basedOnSeq: 0, withdrawalAmountMax: 500_000, remaining: 500_000 },
     panOk: true,
-    fault: false,
     agentBank: 'BNI',
     agentRegion: '3301010001',
   });
@@ -248,7 +289,9 @@ describe('projectChange', () => {
       ['BNI', '3301010001', -1],
       ['BRI', '3201010001', 1],
     ]);
-    expect(out.withdrawalIndex.remove).toEqual([{ category: 'unknown_card', agentId: 'AGT-A', seq: 1, hash: 'h1' }]);
+    expect(out.withdrawalIndex.remove).toEqual([
+      { category: 'unknown_card', agentId: 'AGT-A', seq: 1, ref: 'AGT-A:1:h1' },
+    ]);
     expect(out.withdrawalIndex.put).toMatchObject([{ category: 'ok', bank: 'BRI', regionCode: '3201010001' }]);
   });
 });

@@ -14,10 +14,11 @@ import { generateGatewayKeys } from '../../../gateway/keys.ts';
 import type { GatewayStore } from '../../../gateway/store/types.ts';
 import { ingestSegment } from '../../../gateway/ingest/upload.ts';
 import { signEntry, entryBody } from '../../../protocol/messages/signed.ts';
-import { newAgent, panOf, reversal, row, tahap, withdrawal, type TestAgent } from '../helpers.ts';
+import { newAgent, panOf, reversal, row, tahap, testLimits, withdrawal, type TestAgent } from '../helpers.ts';
 import { randomBytes } from 'node:crypto';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
 import { observableState } from './observable.ts';
+import { describeMoneyConformance } from './conformance-money.ts';
 
 export interface StoreOptions {
   /** The gateway keys the store seals to and hashes with. */
@@ -25,6 +26,8 @@ export interface StoreOptions {
   readonly tahapClosesAt: Readonly<Record<string, number>>;
   /** The replay guard's bound of live nonces. */
   readonly nonceEntriesMax: number;
+  /** Most evidence entries (fork branches and tampered entries) kept per agent. */
+  readonly evidenceEntriesPerAgentMax?: number;
 }
 
 export interface StoreHandle {
@@ -43,6 +46,7 @@ export type StoreFactory = (options: StoreOptions) => Promise<StoreHandle>;
 export const conformanceNonceEntriesMax = 3;
 
 export function describeStoreConformance(name: string, open: StoreFactory): void {
+  describeMoneyConformance(name, open);
   describe(`${name} conforms to the GatewayStore interfaces`, () => {
     let h: StoreHandle;
     let keys: GatewayKeys;
@@ -68,7 +72,17 @@ export function describeStoreConformance(name: string, open: StoreFactory): void
       await enroll(a, ['KPM-0001', 'KPM-0002', 'KPM-0003']);
       await enroll(b, ['KPM-0004']);
       setA = 'SETA0000000000000000000001';
-      await store().recordEntitlementSet({ setId: setA, agentId: 'AGT-A', tahap, issuedAt: 1, expiresAt: 1_000_000 });
+      await store().recordEntitlementSet({
+        setId: setA,
+        agentId: 'AGT-A',
+        tahap,
+        issuedAt: 1,
+        notBefore: 0,
+        expiresAt: 1_000_000,
+        basedOnSeq: 0,
+        limits: testLimits,
+        entitlements: ['KPM-0001', 'KPM-0002', 'KPM-0003'].map((kpmId) => ({ kpmId, remaining: 100_000_000 })),
+      });
     });
     afterEach(async () => h.destroy());
 
@@ -267,49 +281,52 @@ export function describeStoreConformance(name: string, open: StoreFactory): void
       },
     );
 
-    it(
-      'classifies withdrawals: duplicate, reversed,' + ' unknown card by PAN, late by expired set and by closing time',
-      async () => {
-        await store().applyDisbursements([row('KPM-0001', 900_000), row('KPM-0002', 900_000)], {
-          fileSha256: 'f'.repeat(64),
-          now: 1,
-        });
-        const first = w(a, 'KPM-0001', 100_000, { stan: '000777' });
-        const dup = w(a, 'KPM-0001', 100_000, { stan: '000777' });
-        const rev = w(a, 'KPM-0002', 50_000);
-        const undo = reversal(a, rev);
-        const wrongCard = withdrawal(a, keys, {
-          kpmId: 'KPM-0002',
-          amount: 10_000,
-          pan: '6032999999999999',
-          setId: setA,
-        });
-        const expired = w(a, 'KPM-0002', 20_000, { at: 2_000_000 });
-        await ingestSegment(store(), a.record!, [first, dup, rev, undo, wrongCard, expired], 10);
-        const sum = await store().summary(tahap, {});
-        expect(sum).toMatchObject({
-          withdrawalsByCategory: {
-            ok: { count: 1 },
-            duplicate: { count: 1 },
-            reversed: { count: 1 },
-            unknown_card: { count: 1 },
-            late: { count: 1 },
-          },
-          drawn: 120_000,
-        });
-        expect((await store().settlements(tahap))['AGT-A']).toMatchObject({
-          payable: 120_000,
-          disputed: 110_000,
-          claimed: 230_000,
-        });
-        const dups = await store().withdrawals(tahap, 'duplicate', { limit: 10 });
-        expect(dups.items).toMatchObject([{ agentId: 'AGT-A', seq: dup.seq, kpmId: 'KPM-0001', amount: 100_000 }]);
-        await h.restart({ tahapClosesAt: { [tahap]: 5 } });
-        const result = await store().reconcile(tahap, 100);
-        expect(result.agree).toBe(false); // the closing time moved: the stored state is stale and recompute says so
-        expect(result.totals.withdrawalsByCategory).toMatchObject({ late: { count: 2 }, ok: { count: 0 } });
-      },
-    );
+    it('classifies withdrawals: duplicate, reversed, unknown card, clock by expiry, late by closing', async () => {
+      await store().applyDisbursements([row('KPM-0001', 900_000), row('KPM-0002', 900_000)], {
+        fileSha256: 'f'.repeat(64),
+        now: 1,
+      });
+      const first = w(a, 'KPM-0001', 100_000, { stan: '000777' });
+      const dup = w(a, 'KPM-0001', 100_000, { stan: '000777' });
+      const rev = w(a, 'KPM-0002', 50_000);
+      const undo = reversal(a, rev);
+      const wrongCard = withdrawal(a, keys, {
+        kpmId: 'KPM-0002',
+        amount: 10_000,
+        pan: '6032999999999999',
+        setId: setA,
+      });
+      const expired = w(a, 'KPM-0002', 20_000, { at: 2_000_000 });
+      await ingestSegment(store(), a.record!, [first, dup, rev, undo, wrongCard, expired], 10);
+      const sum = await store().summary(tahap, {});
+      expect(sum).toMatchObject({
+        withdrawalsByCategory: {
+          ok: { count: 1 },
+          duplicate: { count: 1 },
+          reversed: { count: 1 },
+          unknown_card: { count: 1 },
+          clock: { count: 1, amount: 20_000 },
+          late: { count: 0 },
+        },
+        drawn: 120_000,
+      });
+      expect((await store().settlements(tahap))['AGT-A']).toMatchObject({
+        payable: 100_000,
+        disputed: 130_000,
+        refused: 0,
+        claimed: 230_000,
+      });
+      const dups = await store().withdrawals(tahap, 'duplicate', { limit: 10 });
+      expect(dups.items).toMatchObject([{ agentId: 'AGT-A', seq: dup.seq, kpmId: 'KPM-0001', amount: 100_000 }]);
+      await h.restart({ tahapClosesAt: { [tahap]: 5 } });
+      const result = await store().reconcile(tahap, 100);
+      expect(result.agree).toBe(false); // the closing time moved: the stored state is stale and recompute says so
+      expect(result.totals.withdrawalsByCategory).toMatchObject({
+        late: { count: 1 },
+        clock: { count: 1 },
+        ok: { count: 0 },
+      });
+    });
 
     it('reconcile agrees with the continuous state, stores the result with its input fingerprints', async () => {
       await store().applyDisbursements([row('KPM-0001', 500_000), row('KPM-0004', 300_000)], {

@@ -19,6 +19,7 @@ async function openLevel(options: StoreOptions): Promise<StoreHandle> {
       lookupKey: options.keys.lookupKey,
       tahapClosesAt,
       nonceEntriesMax: options.nonceEntriesMax,
+      evidenceEntriesPerAgentMax: options.evidenceEntriesPerAgentMax,
     });
   let store = await openAt(options.tahapClosesAt);
   return {
