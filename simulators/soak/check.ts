@@ -30,6 +30,9 @@ export interface LedgerCheck {
   readonly approvalsChecked: number;
   readonly lost: number;
   readonly duplicated: number;
+  /** Keys of the approvals lost and of the withdrawals written twice (the run counts each once). */
+  readonly lostKeys: string[];
+  readonly duplicatedKeys: string[];
   readonly violations: Violation[];
 }
 
@@ -41,10 +44,10 @@ export function checkLedger(agentId: string, heard: readonly Heard[], entries: r
   const withdrawals = new Map<string, LedgerEntry[]>();
   const reversed = new Set<string>();
   const seqs = new Set<number>();
-  let duplicated = 0;
+  const duplicatedKeys: string[] = [];
   for (const entry of entries) {
     if (seqs.has(entry.seq)) {
-      duplicated += 1;
+      duplicatedKeys.push(`${agentId}/seq ${entry.seq}`);
       violations.push({ invariant: 'noDuplicate', detail: `${agentId}: seq ${entry.seq} twice in the ledger` });
     }
     seqs.add(entry.seq);
@@ -53,10 +56,10 @@ export function checkLedger(agentId: string, heard: readonly Heard[], entries: r
   }
   for (const [key, found] of withdrawals) {
     if (found.length < 2) continue;
-    duplicated += 1;
+    duplicatedKeys.push(key);
     violations.push({ invariant: 'noDuplicate', detail: `${agentId}: withdrawal ${key} ${found.length} times` });
   }
-  let lost = 0;
+  const lostKeys: string[] = [];
   let approvalsChecked = 0;
   for (const approval of heard) {
     if (approval.code !== '00') continue;
@@ -65,7 +68,7 @@ export function checkLedger(agentId: string, heard: readonly Heard[], entries: r
       (e) => e.amount === approval.amount && e.kpmId === approval.kpmId && !reversed.has(e.id),
     );
     if (found.length > 0) continue;
-    lost += 1;
+    lostKeys.push(approval.key);
     violations.push({
       invariant: 'heardInLedger',
       detail:
@@ -73,7 +76,14 @@ export function checkLedger(agentId: string, heard: readonly Heard[], entries: r
         ' heard 00, not in the ledger',
     });
   }
-  return { approvalsChecked, lost, duplicated, violations };
+  return {
+    approvalsChecked,
+    lost: lostKeys.length,
+    duplicated: duplicatedKeys.length,
+    lostKeys,
+    duplicatedKeys,
+    violations,
+  };
 }
 
 export interface ChainPoint {

@@ -70,8 +70,8 @@ export function buildSoakReport(result: SoakResult): SoakReport {
       approvedAmount: approvals.reduce((sum, h) => sum + h.amount, 0),
       byCode,
     },
-    lost: state.lost,
-    duplicated: state.duplicated,
+    lost: state.lost.size,
+    duplicated: state.duplicated.size,
     detected: {
       storageFailures: agents.reduce((sum, a) => sum + a.logs.storageFailures, 0),
       storageRecoveries: agents.reduce((sum, a) => sum + a.logs.storageRecoveries, 0),

@@ -43,8 +43,9 @@ export interface SoakState {
   /** Storage faults armed whose write failure the agent logged. */
   storageFaultsHit: number;
   continuousChecks: number;
-  lost: number;
-  duplicated: number;
+  /** Approvals found lost and withdrawals found twice, each counted once however often it is seen. */
+  readonly lost: Set<string>;
+  readonly duplicated: Set<string>;
   readonly clockOffsets: number[];
   readonly ledgerSnapshots: Map<string, ChainPoint[]>;
   readonly gatewaySnapshots: Map<string, ChainPoint[]>;
@@ -66,8 +67,8 @@ async function checkAgentDown(state: SoakState, agent: SoakAgent): Promise<void>
     read.entries,
   );
   state.violations.push(...result.violations);
-  state.lost = Math.max(state.lost, result.lost);
-  state.duplicated = Math.max(state.duplicated, result.duplicated);
+  for (const key of result.lostKeys) state.lost.add(key);
+  for (const key of result.duplicatedKeys) state.duplicated.add(key);
   const ledger = points(read.entries);
   state.violations.push(...checkGatewayInLedger(agentId, state.gatewaySnapshots.get(agentId) ?? [], ledger, true));
   state.ledgerSnapshots.set(agentId, ledger);
@@ -213,8 +214,8 @@ async function finalCheck(state: SoakState, hooks: SoakHooks): Promise<FinalFigu
       entries,
     );
     state.violations.push(...result.violations);
-    state.lost = Math.max(state.lost, result.lost);
-    state.duplicated = Math.max(state.duplicated, result.duplicated);
+    for (const key of result.lostKeys) state.lost.add(key);
+    for (const key of result.duplicatedKeys) state.duplicated.add(key);
   }
   const chains = await readGatewayChains(field.gatewayDir, [...ledgers.keys()]);
   for (const [agentId, entries] of ledgers)
@@ -295,8 +296,8 @@ function newState(options: SoakOptions, field: SoakField): SoakState {
     injected: Object.fromEntries(faultKinds.map((k) => [k, 0])) as Record<FaultKind, number>,
     storageFaultsHit: 0,
     continuousChecks: 0,
-    lost: 0,
-    duplicated: 0,
+    lost: new Set(),
+    duplicated: new Set(),
     clockOffsets: field.agents.map(() => 0),
     ledgerSnapshots: new Map(),
     gatewaySnapshots: new Map(),
