@@ -8,6 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { isEdcError } from '../../protocol/errors.ts';
 import { int, parse, str, type CommandSpec } from '../cli/args.ts';
 import { processIo, type Io } from '../cli/io.ts';
+import { checkReportPath } from '../cli/rig-output.ts';
 import { ERR_SIM_OUTPUT, ERR_SIM_USAGE } from '../errors.ts';
 import { parseSoakOptions, soakMinutesMax, type SoakOptionsInput } from './options.ts';
 import { buildSoakReport, formatSoakSummary, replayCommand } from './report.ts';
@@ -34,7 +35,8 @@ command that replays the seed), 2 on a bad flag.
   --terminals T       terminal per agen / terminals per agent, 1..4 (default 2)
   --kpm K             KPM, 60..20000 (default 600)
   --fault-every-ms MS jeda rata-rata antargangguan / mean wait between faults, 500..600000 (default 4000)
-  --report FILE       tulis laporan JSON / write the JSON report to FILE
+  --report FILE       tulis laporan JSON / write the JSON report to FILE (checked before the run:
+                      EDC_ERR_SIM_OUTPUT, exit 1, nothing run)
 `,
   options: {
     seed: { type: 'string' },
@@ -79,6 +81,7 @@ export async function soakCommand(argv: readonly string[], io: Io = processIo): 
       return 0;
     }
     const options = parseSoakOptions(flags.input);
+    if (flags.report !== undefined) await checkReportPath(flags.report);
     replay = replayCommand(options);
     const result = await runSoak(options, { progress: (line) => io.err(`${line}\n`) });
     const report = buildSoakReport(result);

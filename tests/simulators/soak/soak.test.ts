@@ -50,6 +50,13 @@ describe('npm run soak: flags', () => {
     expect(lines[0]).toMatch(/^soak: EDC_ERR_SIM_USAGE: /);
     expect(lines[0]).toMatch(message);
   });
+
+  it('refuses a --report path it cannot write before running anything, exit 1', async () => {
+    const io = capture();
+    expect(await soakCommand(['--report', '/nonexistent-folder/soak.json'], io)).toBe(1);
+    expect(io.stdout).toBe('');
+    expect(io.stderr.trim().split('\n')[0]).toMatch(/^soak: EDC_ERR_SIM_OUTPUT: /);
+  });
 });
 
 describe('soak schedule', () => {
