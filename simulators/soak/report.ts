@@ -23,12 +23,14 @@ export interface SoakReport {
   readonly lost: number;
   readonly duplicated: number;
   /**
-   * Faults the system itself detected and said so: storage failures the agents logged and
-   * recovered from, withdrawals refused for a clock set back (91).
+   * Faults the system itself detected and said so: storage faults armed that the agent recovered
+   * from (its log: ledger reopened and verified), batches it answered 96 for a failed write,
+   * withdrawals refused for a clock set back (91).
    */
   readonly detected: {
-    readonly storageFailures: number;
-    readonly storageRecoveries: number;
+    readonly storageFaults: number;
+    readonly storageFaultsArmed: number;
+    readonly storageBatchesAnswered96: number;
     readonly clockRefusals: number;
   };
   readonly checks: { readonly continuous: number; readonly violations: number };
@@ -73,8 +75,9 @@ export function buildSoakReport(result: SoakResult): SoakReport {
     lost: state.lost.size,
     duplicated: state.duplicated.size,
     detected: {
-      storageFailures: agents.reduce((sum, a) => sum + a.logs.storageFailures, 0),
-      storageRecoveries: agents.reduce((sum, a) => sum + a.logs.storageRecoveries, 0),
+      storageFaults: state.storageFaultsHit,
+      storageFaultsArmed: state.injected.storageFail + state.injected.storageTorn,
+      storageBatchesAnswered96: agents.reduce((sum, a) => sum + a.logs.storageFailures, 0),
       clockRefusals: byCode['91'] ?? 0,
     },
     checks: { continuous: state.continuousChecks, violations: state.violations.length },
@@ -98,8 +101,8 @@ export function formatSoakSummary(report: SoakReport): string {
       `${rupiah(report.traffic.approvedAmount)}; codes ${JSON.stringify(report.traffic.byCode)}`,
     `  lost           ${report.lost}`,
     `  duplicated     ${report.duplicated}`,
-    `  detected       storage failures ${report.detected.storageFailures}` +
-      ` (recovered ${report.detected.storageRecoveries}), ` +
+    `  detected       storage faults ${report.detected.storageFaults} of ${report.detected.storageFaultsArmed}` +
+      ` armed (batches answered 96: ${report.detected.storageBatchesAnswered96}), ` +
       `clock refusals (91) ${report.detected.clockRefusals}`,
     `  checks         ${report.checks.continuous} continuous, ${report.checks.violations} violations`,
   ];

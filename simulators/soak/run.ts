@@ -40,7 +40,7 @@ export interface SoakState {
   readonly heard: Heard[];
   readonly violations: Violation[];
   readonly injected: Record<FaultKind, number>;
-  /** Storage faults armed whose write failure the agent logged. */
+  /** Storage faults armed that the agent detected and recovered from (its log says it reopened the ledger). */
   storageFaultsHit: number;
   continuousChecks: number;
   /** Approvals found lost and withdrawals found twice, each counted once however often it is seen. */
@@ -96,7 +96,6 @@ async function restartAgent(state: SoakState, agent: SoakAgent, signal: 'SIGKILL
 
 /** Restart with one batch write armed to fail or tear; once the agent has recovered, kill and restart it clean. */
 async function storageFault(state: SoakState, agent: SoakAgent, fault: Fault): Promise<void> {
-  const before = agent.process.logs.storageFailures;
   const recoveredBefore = agent.process.logs.storageRecoveries;
   await agent.process.stop('SIGTERM');
   await checkAgentDown(state, agent);
@@ -106,7 +105,7 @@ async function storageFault(state: SoakState, agent: SoakAgent, fault: Fault): P
   });
   const deadline = performance.now() + fault.durationMs + 10_000;
   while (performance.now() < deadline && agent.process.logs.storageRecoveries === recoveredBefore) await sleep(100);
-  if (agent.process.logs.storageFailures > before) state.storageFaultsHit += 1;
+  if (agent.process.logs.storageRecoveries > recoveredBefore) state.storageFaultsHit += 1;
   await restartAgent(state, agent, 'SIGKILL', 100);
 }
 

@@ -126,8 +126,8 @@ describe('soak: real processes, seeded faults', () => {
     expect(report.lost).toBe(0);
     expect(report.duplicated).toBe(0);
     expect(report.traffic.approvals).toBeGreaterThan(0);
-    expect(report.detected.storageFailures).toBeGreaterThan(0);
-    expect(report.detected.storageRecoveries).toBe(report.detected.storageFailures);
+    expect(report.detected.storageFaults).toBeGreaterThan(0);
+    expect(report.detected.storageFaults).toBeLessThanOrEqual(report.detected.storageFaultsArmed);
     expect(report.runs.gatewayProcesses).toBeGreaterThan(1);
     expect(report.runs.agentProcesses).toBeGreaterThan(3);
     expect(report.checks.continuous).toBeGreaterThan(0);
