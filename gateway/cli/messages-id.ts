@@ -22,6 +22,7 @@ export const indonesianSummaries: Readonly<Record<string, string>> = {
   EDC_ERR_POSITION_FULL: 'Posisi KPM sudah penuh untuk tahap ini',
   EDC_ERR_STAFF_UNAUTHENTICATED: 'Token staf tidak ada atau tidak dikenal',
   EDC_ERR_STAFF_FORBIDDEN: 'Peran token staf tidak cukup',
+  EDC_ERR_EVIDENCE_FULL: 'Agen akan melebihi batas entri bukti (fork dan rusak) yang disimpan; unggahan tidak disimpan',
   EDC_ERR_EXCEPTION_TRANSITION: 'Perubahan status pengecualian tidak diizinkan',
   EDC_ERR_TAHAP_UNKNOWN: 'Tahap tidak dikenal',
   EDC_ERR_NO_ENTITLEMENTS: 'Belum ada tahap untuk hak tarik',
