@@ -21,7 +21,13 @@ import { keyOf } from './terminals.ts';
 
 export interface Violation {
   readonly invariant:
-    'heardInLedger' | 'noDuplicate' | 'gatewayInLedger' | 'gatewayEqualsLedgers' | 'figures' | 'process';
+    | 'heardInLedger'
+    | 'noDuplicate'
+    | 'ledgerVerifies'
+    | 'gatewayInLedger'
+    | 'gatewayEqualsLedgers'
+    | 'figures'
+    | 'process';
   readonly detail: string;
 }
 

@@ -60,7 +60,7 @@ async function checkAgentDown(state: SoakState, agent: SoakAgent): Promise<void>
   const { agentId } = agent.keys;
   const read = await readLedger(agent, state.field.gatewayPublicKey);
   for (const problem of read.problems)
-    state.violations.push({ invariant: 'heardInLedger', detail: `${agentId}: ${problem}` });
+    state.violations.push({ invariant: 'ledgerVerifies', detail: `${agentId}: ${problem}` });
   const result = checkLedger(
     agentId,
     state.heard.filter((h) => h.agent === agent.index),
