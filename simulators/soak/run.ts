@@ -205,6 +205,8 @@ async function finalCheck(state: SoakState, hooks: SoakHooks): Promise<FinalFigu
   const ledgers = new Map<string, LedgerEntry[]>();
   for (const agent of field.agents) {
     const read = await readLedger(agent, field.gatewayPublicKey);
+    for (const problem of read.problems)
+      state.violations.push({ invariant: 'ledgerVerifies', detail: `${agent.keys.agentId}: ${problem}` });
     const entries = hooks.ledgerAsRead?.(agent.keys.agentId, read.entries) ?? read.entries;
     ledgers.set(agent.keys.agentId, entries);
     const result = checkLedger(
