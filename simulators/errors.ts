@@ -26,6 +26,11 @@ export const simulatorErrors = {
       ' or an exchange had no answer within answerWaitMs',
     500,
   ),
+  ERR_SIM_SOAK_PROCESS: defineError(
+    'EDC_ERR_SIM_SOAK_PROCESS',
+    'A soak process (agent or gateway) did not start, or the final drain did not finish in time',
+    500,
+  ),
   ERR_SIM_OUTPUT: defineError(
     'EDC_ERR_SIM_OUTPUT',
     "An output file cannot be written (for the rig's report: checked before the run)",
@@ -57,6 +62,7 @@ export const {
   ERR_SIM_USAGE,
   ERR_SIM_RIG_SETUP,
   ERR_SIM_RIG_STALLED,
+  ERR_SIM_SOAK_PROCESS,
   ERR_SIM_OUTPUT,
   ERR_SIM_CARDS_FILE,
   ERR_SIM_MONITOR_SOURCE,

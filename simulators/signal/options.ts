@@ -32,8 +32,18 @@ export const SignalOptions = z.strictObject({
       truncate: rate.default(0),
       /** A 502/503/504 from the middlebox, the gateway never sees the request. */
       error5xx: rate.default(0),
+      /**
+       * Request forwarded, and a copy forwarded again reorderDelayMs later, after requests sent
+       * since: old traffic arriving out of order (drawn from its own stream, so the other faults of
+       * a seed stay as they were).
+       */
+      reorder: rate.default(0),
     })
-    .default({ drop: 0, lostResponse: 0, duplicate: 0, truncate: 0, error5xx: 0 }),
+    .default({ drop: 0, lostResponse: 0, duplicate: 0, truncate: 0, error5xx: 0, reorder: 0 }),
+  reorderDelayMs: z
+    .strictObject({ min: z.number().int().min(0), max: z.number().int().min(0).max(120_000) })
+    .refine((l) => l.max >= l.min, 'max must be >= min')
+    .default({ min: 500, max: 3_000 }),
   requestBodyBytesMax: z
     .number()
     .int()

@@ -7,11 +7,11 @@
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createPrng, type Prng } from '../common/prng.ts';
+import { createPrng, mixSeed, tag, type Prng } from '../common/prng.ts';
 import { parseSignalOptions, type SignalOptions, type SignalOptionsInput } from './options.ts';
 
 export type SignalFault =
-  'outage' | 'drop' | 'error5xx' | 'lostResponse' | 'duplicate' | 'truncate' | 'tooLarge' | 'upstreamError';
+  'outage' | 'drop' | 'error5xx' | 'lostResponse' | 'duplicate' | 'truncate' | 'reorder' | 'tooLarge' | 'upstreamError';
 
 export interface SignalStats {
   requests: number;
@@ -26,6 +26,8 @@ export interface SignalProxy {
   /** Overrides the schedule: false = blankspot now, true = signal now, null = follow the schedule. */
   setOnline(online: boolean | null): void;
   isOnline(): boolean;
+  /** Replaces the fault rates and latency from now on (the soak's seeded fault windows). */
+  setFaults(faults: Pick<SignalOptionsInput, 'rates' | 'latencyMs' | 'reorderDelayMs'>): void;
   close(): Promise<void>;
 }
 
@@ -36,9 +38,11 @@ interface Decision {
   readonly duplicate: boolean;
   readonly truncate: boolean;
   readonly delayMs: number;
+  /** undefined: not reordered; else the delay before the late copy is sent. */
+  readonly reorderMs: number | undefined;
 }
 
-function decide(prng: Prng, options: SignalOptions): Decision {
+function decide(prng: Prng, reorderPrng: Prng, options: SignalOptions): Decision {
   // Every draw is taken on every request, so one request's fault never shifts another's.
   const { rates, latencyMs } = options;
   return {
@@ -48,6 +52,9 @@ function decide(prng: Prng, options: SignalOptions): Decision {
     duplicate: prng.chance(rates.duplicate),
     truncate: prng.chance(rates.truncate),
     delayMs: prng.int(latencyMs.min, latencyMs.max),
+    reorderMs: reorderPrng.chance(rates.reorder)
+      ? reorderPrng.int(options.reorderDelayMs.min, options.reorderDelayMs.max)
+      : undefined,
   };
 }
 
@@ -63,6 +70,7 @@ function emptyStats(): SignalStats {
       lostResponse: 0,
       duplicate: 0,
       truncate: 0,
+      reorder: 0,
       tooLarge: 0,
       upstreamError: 0,
     },
@@ -71,7 +79,7 @@ function emptyStats(): SignalStats {
 
 /** What the request handlers share: the options, the counters, and the delay timers still pending. */
 interface Relay {
-  readonly options: SignalOptions;
+  options: SignalOptions;
   readonly stats: SignalStats;
   readonly timers: Set<NodeJS.Timeout>;
 }
@@ -119,6 +127,21 @@ function forward(relay: Relay, req: IncomingMessage, res: ServerResponse, body: 
         res.writeHead(502, { 'content-type': 'text/plain' }).end('signal simulator: upstream unreachable');
     });
   };
+  if (decision.reorderMs !== undefined) {
+    stats.faults.reorder += 1;
+    const timer = setTimeout(() => {
+      relay.timers.delete(timer);
+      stats.forwarded += 1;
+      upstream(
+        options.target,
+        req,
+        body,
+        () => undefined,
+        () => void (stats.faults.upstreamError += 1),
+      );
+    }, decision.reorderMs);
+    relay.timers.add(timer);
+  }
   send((status, headers, payload) => {
     if (decision.duplicate) {
       stats.faults.duplicate += 1;
@@ -143,6 +166,7 @@ function forward(relay: Relay, req: IncomingMessage, res: ServerResponse, body: 
 export async function startSignalProxy(input: SignalOptionsInput, now: () => number = Date.now): Promise<SignalProxy> {
   const options = parseSignalOptions(input);
   const prng = createPrng(options.seed);
+  const reorderPrng = createPrng(mixSeed(options.seed, tag('reorder')));
   const startedAt = now();
   let override: boolean | null = null;
   const relay: Relay = { options, stats: emptyStats(), timers: new Set() };
@@ -159,7 +183,7 @@ export async function startSignalProxy(input: SignalOptionsInput, now: () => num
       req.socket.destroy();
       return;
     }
-    handle(relay, req, res, decide(prng, options));
+    handle(relay, req, res, decide(prng, reorderPrng, relay.options));
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -174,6 +198,9 @@ export async function startSignalProxy(input: SignalOptionsInput, now: () => num
       override = online;
     },
     isOnline,
+    setFaults: (faults) => {
+      relay.options = parseSignalOptions({ ...relay.options, ...faults });
+    },
     close: async () => {
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();

@@ -126,6 +126,32 @@ describe('signal proxy', () => {
     });
   });
 
+  it('a reordered request reaches the gateway again later, after requests sent since', async () => {
+    await withProxy(
+      { target: targetUrl, rates: { reorder: 1 }, reorderDelayMs: { min: 300, max: 300 } },
+      async (proxy) => {
+        received.length = 0;
+        expect(await post(proxy, 'old')).toMatchObject({ status: 200 });
+        proxy.setFaults({ rates: { reorder: 0 } });
+        expect(await post(proxy, 'new')).toMatchObject({ status: 200 });
+        await expect.poll(() => received.length).toBe(3);
+        expect(received).toEqual(['old', 'new', 'old']);
+        expect(proxy.stats.faults.reorder).toBe(1);
+      },
+    );
+  });
+
+  it('setFaults() changes the rates and latency from the next request on', async () => {
+    await withProxy({ target: targetUrl }, async (proxy) => {
+      expect(await post(proxy, 'through')).toMatchObject({ status: 200 });
+      proxy.setFaults({ rates: { drop: 1 } });
+      expect(await post(proxy, 'lost')).toBe('failed');
+      proxy.setFaults({ rates: { drop: 0 }, latencyMs: { min: 0, max: 0 } });
+      expect(await post(proxy, 'through again')).toMatchObject({ status: 200 });
+      expect(() => proxy.setFaults({ rates: { drop: 2 } })).toThrow(/EDC_ERR_SIM_CONFIG|rates/);
+    });
+  });
+
   it('refuses invalid options with EDC_ERR_SIM_CONFIG naming the field', async () => {
     await expect(startSignalProxy({ target: 'ftp://x', rates: { drop: 2 } })).rejects.toMatchObject({
       code: 'EDC_ERR_SIM_CONFIG',
