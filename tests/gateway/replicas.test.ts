@@ -7,7 +7,7 @@
  * is stored twice, `edc-gateway reconcile` agrees, and a cloned key's two branches sent at the
  * same moment to two replicas are one chain and one fork with evidence, the agent flagged.
  *
- * A replacement takes a few seconds to start on a loaded machine, so two wait ready beside the
+ * A replacement takes a few seconds to start on a loaded machine, so three wait ready beside the
  * three serving ones (standbys): the kill rate is what makes the test's wall time, not start-up.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -34,7 +34,7 @@ const seed = Number(process.env.EDC_REPLICAS_SEED ?? 20261130);
 const killsTarget = Number(process.env.EDC_REPLICAS_KILLS ?? 30);
 const agentsCount = 4;
 const kpmsPerAgent = 5;
-const standbysCount = 2;
+const standbysCount = 3;
 
 let dir: string;
 let gw: string;
@@ -120,16 +120,16 @@ async function setUpAgents(store: PgStore): Promise<SimAgent[]> {
   return out;
 }
 
-/** Appends 1-3 withdrawals and forwards, until told to stop; a halt fails the test. */
+/** Appends 1-2 withdrawals and forwards, until told to stop; a halt fails the test. */
 async function runAgent(a: SimAgent, running: () => boolean, failures: string[]): Promise<void> {
   while (running()) {
-    for (let n = a.prng.int(1, 3); n > 0; n--) {
+    for (let n = a.prng.int(1, 2); n > 0; n--) {
       const kpmId = a.prng.pick(a.kpmIds);
       a.core.entries.push(withdrawal(a.agent, keys, { kpmId, amount: 10_000 * a.prng.int(1, 20), pan: panOf(kpmId) }));
     }
     const outcome = await a.loop.syncNow();
     if (!outcome.ok && outcome.halted) failures.push(`${a.agent.agentId}: ${outcome.error.code}`);
-    await sleep(outcome.ok ? 50 : 150);
+    await sleep(outcome.ok ? 300 : 150);
   }
 }
 
