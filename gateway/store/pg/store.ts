@@ -61,8 +61,6 @@ const nonceEntriesMaxDefault = 1_000_000;
 /** Serialization failure, deadlock, and a unique key another transaction took first. */
 const retryableCodes = new Set(['40001', '40P01', '23505']);
 
-type Client = pg.PoolClient;
-
 function retryable(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return !isEdcError(error) && typeof code === 'string' && retryableCodes.has(code);
@@ -72,8 +70,9 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class PgStore implements T.GatewayStore {
   readonly #pool: pg.Pool;
-  readonly #env: ReconEnv;
-  readonly #ingestEnv: IngestEnv;
+  readonly #matcher: PanMatcher;
+  readonly #closesAt: Readonly<Record<string, number>>;
+  readonly #evidenceMax: number;
   readonly #sealer: Sealer;
   readonly #hasher: KeyedHasher;
   readonly #ulid: () => string;
@@ -96,15 +95,26 @@ export class PgStore implements T.GatewayStore {
     this.#retriesMax = options.transactionRetriesMax ?? transactionRetriesMaxDefault;
     this.#kv = new PgKv(pool, () => this.#open);
     this.#nonces = new PgNonces(pool, options.nonceEntriesMax ?? nonceEntriesMaxDefault);
-    this.#env = {
-      matcher: new PanMatcher(new Opener(options.sealSecretKey)),
-      lookupKey: (agentId) => this.#agentLookupKey(agentId),
-      closesAt: (tahap) => options.tahapClosesAt[tahap],
+    this.#matcher = new PanMatcher(new Opener(options.sealSecretKey));
+    this.#closesAt = options.tahapClosesAt;
+    this.#evidenceMax = options.evidenceEntriesPerAgentMax ?? evidenceEntriesPerAgentMaxDefault;
+  }
+
+  /**
+   * What classification needs, reading agents' look-up keys through `kv`: the connection of the
+   * transaction or snapshot in progress. Taking a second pool connection there would deadlock
+   * once every pooled connection holds a transaction that waits for one.
+   */
+  #envOn(kv: PgKv): ReconEnv {
+    return {
+      matcher: this.#matcher,
+      lookupKey: (agentId) => this.#agentLookupKey(kv, agentId),
+      closesAt: (tahap) => this.#closesAt[tahap],
     };
-    this.#ingestEnv = {
-      recon: this.#env,
-      evidenceEntriesPerAgentMax: options.evidenceEntriesPerAgentMax ?? evidenceEntriesPerAgentMaxDefault,
-    };
+  }
+
+  #ingestEnvOn(kv: PgKv): IngestEnv {
+    return { recon: this.#envOn(kv), evidenceEntriesPerAgentMax: this.#evidenceMax };
   }
 
   /** Opens a pool on the URL's schema; refuses a schema not at this code's version (EDC_ERR_STORE_SCHEMA). */
@@ -131,11 +141,11 @@ export class PgStore implements T.GatewayStore {
     return new PgStore(pool, schema, options);
   }
 
-  async #agentLookupKey(agentId: string): Promise<string | undefined> {
+  async #agentLookupKey(kv: PgKv, agentId: string): Promise<string | undefined> {
     // Only known keys are kept: another replica may enrol the agent a moment later.
     const held = this.#lookupKeys.get(agentId);
     if (held !== undefined) return held;
-    const agent = await getJson<T.AgentRecord>(this.#kv, k.agent(agentId));
+    const agent = await getJson<T.AgentRecord>(kv, k.agent(agentId));
     if (agent !== undefined) this.#lookupKeys.set(agentId, agent.lookupKey);
     return agent?.lookupKey;
   }
@@ -180,7 +190,7 @@ export class PgStore implements T.GatewayStore {
    * failure runs `fn` again from the start, at most transactionRetriesMax times (then
    * EDC_ERR_STORE_CONFLICT, nothing changed). Any other error is thrown as it is (fail-stop).
    */
-  #write<R>(fn: (tx: Tx, client: Client) => Promise<R>, commit: (result: R) => boolean = () => true): Promise<R> {
+  #write<R>(fn: (tx: Tx, kv: PgKv) => Promise<R>, commit: (result: R) => boolean = () => true): Promise<R> {
     return this.#track(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -199,14 +209,15 @@ export class PgStore implements T.GatewayStore {
     });
   }
 
-  async #attempt<R>(fn: (tx: Tx, client: Client) => Promise<R>, commit: (result: R) => boolean): Promise<R> {
+  async #attempt<R>(fn: (tx: Tx, kv: PgKv) => Promise<R>, commit: (result: R) => boolean): Promise<R> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
       const sink = new ShardSink();
-      const tx = new Tx(new PgKv(client, () => this.#open), (ops) => flushOps(client, ops), sink);
-      const result = await fn(tx, client);
+      const kv = new PgKv(client, () => this.#open);
+      const tx = new Tx(kv, (ops) => flushOps(client, ops), sink);
+      const result = await fn(tx, kv);
       if (commit(result)) {
         await tx.commit();
         await sink.flush(client);
@@ -250,24 +261,24 @@ export class PgStore implements T.GatewayStore {
   /** One transaction per upload; its agent's row and head row locked first, so uploads of one agent take turns. */
   ingest(agentId: string, entries: readonly LedgerEntry[], receivedAt: number): Promise<T.IngestOutcome> {
     return this.#write(
-      async (tx, client) => {
-        const locked = await client.query('SELECT key FROM kv WHERE key = $1 FOR UPDATE', [k.agent(agentId)]);
+      async (tx, kv) => {
+        const locked = await kv.query('SELECT key FROM kv WHERE key = $1 FOR UPDATE', [k.agent(agentId)]);
         if (locked.rowCount !== 1)
           throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${agentId}: expected an enrolled agent, found none`);
-        await client.query('SELECT key FROM chain_head WHERE agent_id = $1 FOR UPDATE', [agentId]);
+        await kv.query('SELECT key FROM chain_head WHERE agent_id = $1 FOR UPDATE', [agentId]);
         const agent = (await tx.get<T.AgentRecord>(k.agent(agentId)))!;
-        return ingestIntoTx(tx, this.#ingestEnv, agent, entries, receivedAt);
+        return ingestIntoTx(tx, this.#ingestEnvOn(kv), agent, entries, receivedAt);
       },
       (outcome) => outcome.kind === 'accepted' || outcome.kind === 'fork',
     );
   }
 
   recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void> {
-    return this.#write(async (tx) => {
+    return this.#write(async (tx, kv) => {
       const agent = await tx.get<T.AgentRecord>(k.agent(agentId));
       if (agent === undefined)
         throw new ERR_AGENT_UNKNOWN(`Cannot record evidence for ${agentId}: expected an enrolled agent, found none`);
-      await keepEvidence(tx, this.#ingestEnv, agent, 'tampered', entries, { receivedAt, reason });
+      await keepEvidence(tx, this.#ingestEnvOn(kv), agent, 'tampered', entries, { receivedAt, reason });
       flagAgent(tx, agent, 'tampered', entries[0]?.seq ?? 0, receivedAt);
     });
   }
@@ -290,7 +301,7 @@ export class PgStore implements T.GatewayStore {
   evidence(agentId: string, limit: number): Promise<T.EvidenceRecord[]> {
     return this.#read(async (kv) => {
       const pointers: string[] = [];
-      const max = Math.min(limit, this.#ingestEnv.evidenceEntriesPerAgentMax);
+      const max = Math.min(limit, this.#evidenceMax);
       for await (const [, p] of kv.iterator({ ...range('evda', agentId), limit: max }))
         pointers.push(parseJson<string>('evda', p));
       const values = pointers.length === 0 ? [] : await kv.getMany(pointers);
@@ -306,8 +317,8 @@ export class PgStore implements T.GatewayStore {
     rows: readonly DisbursementRow[],
     options: { fileSha256: string; now: number },
   ): Promise<T.DisbursementOutcome> {
-    return this.#write((tx) =>
-      applyRowsIntoTx(tx, this.#env, { sealer: this.#sealer, hasher: this.#hasher }, rows, options),
+    return this.#write((tx, kv) =>
+      applyRowsIntoTx(tx, this.#envOn(kv), { sealer: this.#sealer, hasher: this.#hasher }, rows, options),
     );
   }
 
@@ -328,7 +339,7 @@ export class PgStore implements T.GatewayStore {
   }
 
   entitlementSnapshot(agentId: string, tahap: string): Promise<T.EntitlementSnapshot> {
-    return this.#read((kv) => entitlementSnapshot(kv, this.#env.matcher, agentId, tahap));
+    return this.#read((kv) => entitlementSnapshot(kv, this.#matcher, agentId, tahap));
   }
 
   recordEntitlementSet(set: T.EntitlementSetRecord): Promise<void> {
@@ -359,7 +370,7 @@ export class PgStore implements T.GatewayStore {
   }
 
   transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {
-    return this.#write((tx) => transitionIntoTx(tx, this.#env, id, change, this.#ulid()));
+    return this.#write((tx, kv) => transitionIntoTx(tx, this.#envOn(kv), id, change, this.#ulid()));
   }
 
   appendAudit(record: Omit<T.AuditRecord, 'id'>): Promise<T.AuditRecord> {
@@ -392,7 +403,7 @@ export class PgStore implements T.GatewayStore {
   /** The recompute, the stored figures it is compared with and the inputs it records: one snapshot. */
   async reconcile(tahap: string, now: number): Promise<T.ReconResult> {
     const result = await this.#read(async (kv): Promise<T.ReconResult> => {
-      const out = await recompute(kv, this.#env, tahap, undefined);
+      const out = await recompute(kv, this.#envOn(kv), tahap, undefined);
       await compareCounters(kv, out, tahap, undefined);
       const heads: Record<string, ChainHead> = {};
       for await (const [key, value] of kv.iterator(range('head')))

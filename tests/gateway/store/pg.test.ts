@@ -10,6 +10,9 @@ import { knownSchemaVersion, migrate, quoteIdent } from '../../../gateway/store/
 import { PgStore } from '../../../gateway/store/pg/store.ts';
 import { pgForTests, uniqueSchemaName } from '../../support/pg.ts';
 import { describeStoreConformance, type StoreHandle, type StoreOptions } from './conformance.ts';
+import { randomBytes } from 'node:crypto';
+import { toBase64 } from '../../../protocol/crypto/encoding.ts';
+import { newAgent, panOf, tahap, withdrawal } from '../helpers.ts';
 
 const db = await pgForTests('pg-store');
 afterAll(() => db.drop());
@@ -61,6 +64,44 @@ async function openPg(options: StoreOptions): Promise<StoreHandle> {
 
 describe.skipIf(!db.available)('PgStore', () => {
   describeStoreConformance('PgStore', openPg);
+
+  it('more concurrent writes than pooled connections all finish (no transaction waits for a second one)', async () => {
+    const keys = generateGatewayKeys();
+    const h = await openPg({ keys, tahapClosesAt: {}, nonceEntriesMax: 1000 });
+    const narrow = await PgStore.open({
+      url: urlFor((h.store as PgStore).schema),
+      ...keys,
+      tahapClosesAt: {},
+      poolConnectionsMax: 2,
+    });
+    try {
+      const agents = Array.from({ length: 6 }, (_, i) => newAgent(`AGT-P${i}`));
+      for (const a of agents) {
+        a.record = await narrow.addAgent(
+          {
+            agentId: a.agentId,
+            publicKey: a.publicKey,
+            bank: 'BRI',
+            regionCode: '3201010001',
+            kpmIds: [`KPM-P${a.agentId}`],
+          },
+          { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) },
+        );
+      }
+      const outcomes = await Promise.all(
+        agents.map((a) => {
+          const kpmId = `KPM-P${a.agentId}`;
+          const entries = [1, 2].map(() => withdrawal(a, keys, { kpmId, amount: 50_000, pan: panOf(kpmId) }));
+          return narrow.ingest(a.agentId, entries, 10);
+        }),
+      );
+      expect(outcomes.map((o) => o.kind)).toEqual(agents.map(() => 'accepted'));
+      expect((await narrow.summary(tahap, {})).withdrawalsByCategory).toBeDefined();
+    } finally {
+      await narrow.close();
+      await h.destroy();
+    }
+  });
 
   describe('PgStore migrations and schema version', () => {
     const keys = generateGatewayKeys();
