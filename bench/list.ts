@@ -7,6 +7,7 @@ export const benchmarks = [
   'agent-auth',
   'import-parse',
   'gateway-ingest',
+  'pg-ingest',
   'drain',
   'herd',
   'gateway-recon',

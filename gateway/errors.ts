@@ -114,6 +114,17 @@ export const gatewayErrors = {
   ),
   ERR_STORE_CLOSED: defineError('EDC_ERR_STORE_CLOSED', 'The gateway store was used after it was closed', 503),
   ERR_STORE_CORRUPT: defineError('EDC_ERR_STORE_CORRUPT', 'A stored record is not valid JSON when read back', 500),
+  ERR_STORE_SCHEMA: defineError(
+    'EDC_ERR_STORE_SCHEMA',
+    'The PostgreSQL schema is not at the version this gateway knows (run "edc-gateway migrate")',
+    503,
+  ),
+  ERR_STORE_CONFLICT: defineError(
+    'EDC_ERR_STORE_CONFLICT',
+    'A write kept conflicting with other replicas past transactionRetriesMax; nothing was changed',
+    503,
+  ),
+  ERR_STORE_URL: defineError('EDC_ERR_STORE_URL', 'The store location is not a postgres:// URL or a directory', 400),
   ERR_AGENT_EXISTS: defineError('EDC_ERR_AGENT_EXISTS', 'An agent with that id is already enrolled', 409),
   ERR_AGENT_UNKNOWN: defineError('EDC_ERR_AGENT_UNKNOWN', 'No agent is enrolled with that id', 404),
   ERR_KPM_ALLOCATED: defineError(
@@ -187,6 +198,9 @@ export const {
   ERR_STORE_LOCKED,
   ERR_STORE_CLOSED,
   ERR_STORE_CORRUPT,
+  ERR_STORE_SCHEMA,
+  ERR_STORE_CONFLICT,
+  ERR_STORE_URL,
   ERR_AGENT_EXISTS,
   ERR_AGENT_UNKNOWN,
   ERR_KPM_ALLOCATED,

@@ -1,6 +1,8 @@
 /**
- * A real gateway in its own process for benchmarks (LevelDB store in a temp folder, fastify on
- * 127.0.0.1, silent logs), so its CPU and peak RSS are its own, not the load generator's.
+ * A real gateway in its own process for benchmarks (LevelDB store in a temp folder, or the
+ * PostgreSQL store at spec.store, one of N replicas; fastify on 127.0.0.1, silent logs), so its
+ * CPU and peak RSS are its own, not the load generator's. With spec.enroll false (a second
+ * replica on one schema) it enrols nothing: the first replica did.
  *   node --import tsx bench/lib/gateway-child.ts <spec.json>
  * Prints `READY {"url":...}` once listening; on a `stop` line on stdin it closes, sums the
  * stored heads of the enrolled agents and prints `DONE {"storedEntries":N,"peakRssMiB":M}`.
@@ -12,25 +14,29 @@ import { buildGateway } from '../../gateway/app.ts';
 import { GatewayConfig, GatewayKeys } from '../../gateway/config.ts';
 import type { DisbursementRow } from '../../gateway/import/index.ts';
 import { LevelStore } from '../../gateway/store/level/store.ts';
+import { PgStore } from '../../gateway/store/pg/store.ts';
 import type { GatewaySpec } from './gateway-proc.ts';
 
 const spec = JSON.parse(await readFile(process.argv[2]!, 'utf8')) as GatewaySpec;
 const keys = GatewayKeys.parse(spec.keys);
 const config = GatewayConfig.parse({ v: 1, logLevel: 'silent', activeTahap: '2026-IV', ...spec.config });
-const store = await LevelStore.open({
-  path: join(spec.dir, 'store'),
+const common = {
   sealPublicKey: keys.sealPublicKey,
   sealSecretKey: keys.sealSecretKey,
   lookupKey: keys.lookupKey,
   tahapClosesAt: {},
-});
-for (const a of spec.agents) {
+};
+const store =
+  spec.store === undefined
+    ? await LevelStore.open({ path: join(spec.dir, 'store'), ...common })
+    : await PgStore.open({ url: spec.store, ...common });
+for (const a of spec.enroll === false ? [] : spec.agents) {
   await store.addAgent(
     { agentId: a.agentId, publicKey: a.publicKey, bank: 'BRI', regionCode: '3273010001', kpmIds: a.kpmIds },
     { move: false, now: Date.now(), lookupKey: a.lookupKey },
   );
 }
-const rows = (spec.rows ?? []) as DisbursementRow[];
+const rows = (spec.enroll === false ? [] : (spec.rows ?? [])) as DisbursementRow[];
 for (let i = 0; i < rows.length; i += 1000)
   await store.applyDisbursements(rows.slice(i, i + 1000), { fileSha256: 'b'.repeat(64), now: 1 });
 const { app } = await buildGateway({ store, keys, config });

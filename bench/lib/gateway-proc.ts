@@ -18,6 +18,10 @@ export interface GatewaySpec {
     readonly kpmIds: readonly string[];
   }[];
   readonly rows?: readonly unknown[];
+  /** A postgres:// URL (migrated schema): the PostgreSQL store instead of a LevelDB folder. */
+  readonly store?: string;
+  /** false: enrol no agent and import no row (another replica on the same schema did). */
+  readonly enroll?: boolean;
 }
 
 export interface GatewayProcess {

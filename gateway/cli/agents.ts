@@ -5,10 +5,10 @@ import { toBase64 } from '../../protocol/crypto/encoding.ts';
 import { AgentId, Bank, Base64Key32, KpmId } from '../../protocol/messages/schemas.ts';
 import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
 import type { DisbursementStore } from '../store/types.ts';
-import { withStore } from './open.ts';
+import { withStore, withStoreOption } from './open.ts';
 import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
-export const agentsAddSpec: CommandSpec = {
+export const agentsAddSpec: CommandSpec = withStoreOption({
   name: 'agents add',
   usage: `edc-gateway agents add --dir D --id ID --public-key KEY --bank BNI|BRI|BTN|MANDIRI --region CODE
     (--kpm ID[,ID...] | --kpm-file F) [--move]
@@ -38,8 +38,8 @@ credited row in the entitlement tahap get a warning (the agent is enrolled all t
     'kpm-file': { type: 'string' },
     move: { type: 'boolean' },
   },
-};
-export const agentsListSpec: CommandSpec = {
+});
+export const agentsListSpec: CommandSpec = withStoreOption({
   name: 'agents list',
   usage: `edc-gateway agents list --dir D
 
@@ -48,8 +48,8 @@ JSON line per agent (id, bank, region, status, flags; never its look-up key).
 
   --dir D   folder gateway / gateway directory`,
   options: { dir: { type: 'string' } },
-};
-export const agentsRevokeSpec: CommandSpec = {
+});
+export const agentsRevokeSpec: CommandSpec = withStoreOption({
   name: 'agents revoke',
   usage: `edc-gateway agents revoke --dir D --id ID
 
@@ -60,7 +60,7 @@ another agent.
   --dir D   folder gateway / gateway directory
   --id ID   id agen / agent id`,
   options: { dir: { type: 'string' }, id: { type: 'string' } },
-};
+});
 
 export const kpmFileBytesMax = 16 * 1024 * 1024;
 
@@ -163,7 +163,7 @@ async function agentsAdd(argv: readonly string[], io: CliIo): Promise<number> {
       agentsAddSpec,
     );
   const kpmIds = await kpmList(v);
-  return withStore(required(v, 'dir', agentsAddSpec), async ({ gw, store }) => {
+  return withStore(v, agentsAddSpec, async ({ gw, store }) => {
     const record = await store.addAgent(
       { agentId, publicKey, bank, regionCode: region, kpmIds },
       { move: v.move === true, now: io.now(), lookupKey: toBase64(randomBytes(32)) },
@@ -189,7 +189,7 @@ export async function agentsCommand(sub: string | undefined, argv: readonly stri
   if (sub === 'list') {
     const args = parse(agentsListSpec, argv);
     if (args.help) return (io.out(agentsListSpec.usage + '\n'), 0);
-    return withStore(required(args.values, 'dir', agentsListSpec), async ({ store }) => {
+    return withStore(args.values, agentsListSpec, async ({ store }) => {
       let after: string | undefined;
       do {
         const page = await store.listAgents({ after, limit: 1000 });
@@ -203,7 +203,7 @@ export async function agentsCommand(sub: string | undefined, argv: readonly stri
     const args = parse(agentsRevokeSpec, argv);
     if (args.help) return (io.out(agentsRevokeSpec.usage + '\n'), 0);
     const agentId = check(AgentId, required(args.values, 'id', agentsRevokeSpec), '--id', agentsRevokeSpec);
-    return withStore(required(args.values, 'dir', agentsRevokeSpec), async ({ store }) => {
+    return withStore(args.values, agentsRevokeSpec, async ({ store }) => {
       await store.revokeAgent(agentId, io.now());
       await store.appendAudit({ at: io.now(), actor: 'cli', action: 'agents.revoke', details: { agentId } });
       io.out(`Agen ${agentId} dicabut / Agent ${agentId} revoked\n`);

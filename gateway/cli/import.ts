@@ -9,10 +9,10 @@ import { bundleBodyBytesMax } from '../http/routes/staff-actions.ts';
 import { dateGraceDaysMax, loadLayoutFile } from '../import/index.ts';
 import { importBundle, parseBundle } from '../ingest/bundle.ts';
 import { importDisbursementsFile } from './import-disbursements.ts';
-import { withStore } from './open.ts';
+import { withStore, withStoreOption } from './open.ts';
 import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
-export const importDisbursementsSpec: CommandSpec = {
+export const importDisbursementsSpec: CommandSpec = withStoreOption({
   name: 'import disbursements',
   usage: `edc-gateway import disbursements FILE --dir D --bank B --tahap T [--layout ID|FILE.json]
     [--rejects OUT.csv] [--date-grace-days N]
@@ -46,8 +46,8 @@ rejectedLines, rejectsByCode}.`,
     'date-grace-days': { type: 'string' },
   },
   positionals: 1,
-};
-export const importBundleSpec: CommandSpec = {
+});
+export const importBundleSpec: CommandSpec = withStoreOption({
   name: 'import bundle',
   usage: `edc-gateway import bundle FILE --dir D
 
@@ -59,7 +59,7 @@ stores it like uploads.
   --dir D   folder gateway / gateway directory`,
   options: { dir: { type: 'string' } },
   positionals: 1,
-};
+});
 
 function partialWarning(lines: number, rejects: string | undefined): string {
   const where = rejects === undefined ? 'tambahkan --rejects OUT.csv / add --rejects OUT.csv' : rejects;
@@ -99,7 +99,7 @@ async function importDisbursementsCommand(argv: readonly string[], io: CliIo): P
   const rejects = typeof v.rejects === 'string' ? v.rejects : undefined;
   const dateGraceDays = graceDays(typeof v['date-grace-days'] === 'string' ? v['date-grace-days'] : undefined);
   const file = args.positionals[0]!;
-  return withStore(required(v, 'dir', spec), async ({ store }) => {
+  return withStore(v, spec, async ({ store }) => {
     const options = { bank, tahap, layout, rejects, ...(dateGraceDays === undefined ? {} : { dateGraceDays }) };
     const totals = await importDisbursementsFile(store, file, options, io);
     io.out(JSON.stringify({ file, bank, tahap, ...totals }) + '\n');
@@ -134,7 +134,7 @@ async function importBundleCommand(argv: readonly string[], io: CliIo): Promise<
   const args = parse(importBundleSpec, argv);
   if (args.help) return (io.out(importBundleSpec.usage + '\n'), 0);
   const bundle = parseBundle(await readBundle(args.positionals[0]!));
-  return withStore(required(args.values, 'dir', importBundleSpec), async ({ store }) => {
+  return withStore(args.values, importBundleSpec, async ({ store }) => {
     const result = await importBundle(store, bundle, io.now());
     const { agentId, bundleId } = bundle.manifest;
     await store.appendAudit({

@@ -9,6 +9,7 @@ import { ERR_CLI_USAGE, ERR_INTERNAL } from '../errors.ts';
 import { agentsAddSpec, agentsCommand, agentsListSpec, agentsRevokeSpec } from './agents.ts';
 import { importBundleSpec, importCommand, importDisbursementsSpec } from './import.ts';
 import { initCommand } from './init.ts';
+import { migrateCommand } from './migrate.ts';
 import { OutputClosed, outputFailed, processIo, usageError, type CliIo } from './io.ts';
 import { bilingualMessage } from './messages-id.ts';
 import { publicKeyCommand } from './public-key.ts';
@@ -37,6 +38,11 @@ Perintah / Commands:
                                      ringkasan dan settlement / summary and settlement
   serve --dir D [--host H] [--port N]
                                      jalankan gateway HTTP / run the HTTP gateway (holds the store)
+  migrate --store postgres://...     siapkan skema PostgreSQL / bring a PostgreSQL schema up to date
+
+Perintah yang membuka penyimpanan menerima --store postgres://... atau folder (juga
+$EDC_GATEWAY_STORE, "store" di config.json) / commands that open the store take --store
+postgres://... or a folder (also $EDC_GATEWAY_STORE, "store" in config.json).
 
 Setiap perintah menerima --help / every command accepts --help. --version: versi / version.
 `;
@@ -61,6 +67,7 @@ const commands: Readonly<Record<string, (rest: readonly string[], io: CliIo) => 
   init: (rest, io) => initCommand(rest, io),
   'public-key': (rest, io) => publicKeyCommand(rest, io),
   serve: (rest, io) => serveCommand(rest, io),
+  migrate: (rest, io) => migrateCommand(rest, io),
   agents: (rest, io) =>
     isHelp(rest[0]) ? Promise.resolve(groupHelp('agents', io)) : agentsCommand(rest[0], rest.slice(1), io),
   tokens: (rest, io) =>

@@ -4,10 +4,10 @@ import { csvRecords, type CsvValue } from '../http/csv.ts';
 import { assertTahapKnown } from '../http/known-tahap.ts';
 import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
 import { isBalanced, settlementEntries, tahapEntries } from '../recon/counters.ts';
-import { withStore } from './open.ts';
+import { withStore, withStoreOption } from './open.ts';
 import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
-export const reconcileSpec: CommandSpec = {
+export const reconcileSpec: CommandSpec = withStoreOption({
   name: 'reconcile',
   usage: `edc-gateway reconcile --dir D --tahap T
 
@@ -21,8 +21,8 @@ result with its input fingerprints. Exit status 0 when they agree, 1 when they d
   --dir D     folder gateway / gateway directory
   --tahap T   tahap, e.g. 2026-IV`,
   options: { dir: { type: 'string' }, tahap: { type: 'string' } },
-};
-export const reportSpec: CommandSpec = {
+});
+export const reportSpec: CommandSpec = withStoreOption({
   name: 'report',
   usage: `edc-gateway report --dir D --tahap T --format csv|json [--bank B] [--region PREFIX]
 
@@ -42,7 +42,7 @@ or not) and per-agent settlement. A tahap the gateway does not know: EDC_ERR_TAH
     bank: { type: 'string' },
     region: { type: 'string' },
   },
-};
+});
 
 function tahapOf(values: Record<string, string | boolean | undefined>, spec: CommandSpec): string {
   const tahap = required(values, 'tahap', spec);
@@ -59,7 +59,7 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const args = parse(reconcileSpec, argv);
   if (args.help) return (io.out(reconcileSpec.usage + '\n'), 0);
   const tahap = tahapOf(args.values, reconcileSpec);
-  return withStore(required(args.values, 'dir', reconcileSpec), async ({ store }) => {
+  return withStore(args.values, reconcileSpec, async ({ store }) => {
     await assertTahapKnown(store, tahap);
     const result = await store.reconcile(tahap, io.now());
     await store.appendAudit({
@@ -107,7 +107,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       `--region: ${regionPrefixRule}, found ${JSON.stringify(region.slice(0, 20))}`,
       reportSpec,
     );
-  return withStore(required(v, 'dir', reportSpec), async ({ store }) => {
+  return withStore(v, reportSpec, async ({ store }) => {
     await assertTahapKnown(store, tahap);
     const counters = await store.summary(tahap, { bank, region });
     const settlements = await store.settlements(tahap);

@@ -1,26 +1,28 @@
 /** edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]: runs the HTTP gateway until SIGINT/SIGTERM. */
 import { buildGateway } from '../app.ts';
 import { ERR_LISTEN } from '../errors.ts';
-import { openGateway } from './open.ts';
+import { openGateway, withStoreOption } from './open.ts';
 import { parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
-export const serveSpec: CommandSpec = {
+export const serveSpec: CommandSpec = withStoreOption({
   name: 'serve',
   usage: `edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]
 
 Menjalankan gateway HTTP sampai SIGINT/SIGTERM (Ctrl-C): API agen, API staf, /docs,
 /dashboard, /healthz, /readyz dan /metrics. Selama berjalan, serve memegang kunci
 penyimpanan: perintah agents, tokens, import, reconcile dan report menunggu sampai serve
-dihentikan (pakai rute HTTP staf selama itu). / Serves the agent API, staff API, /docs,
+dihentikan (pakai rute HTTP staf selama itu). Dengan --store postgres://... kunci itu tidak ada:
+beberapa serve (replika) dan semua perintah itu boleh berjalan bersamaan. / Serves the agent API, staff API, /docs,
 /dashboard, /healthz, /readyz and /metrics until SIGINT/SIGTERM (Ctrl-C). While it runs it holds
 the store lock: agents, tokens, import, reconcile and report fail with EDC_ERR_STORE_LOCKED until
-it stops (use the staff HTTP routes meanwhile).
+it stops (use the staff HTTP routes meanwhile). With --store postgres://... there is no such lock:
+several serve processes (replicas) and all those commands may run at once.
 
   --dir D      folder gateway / gateway directory
   --host H     alamat / address to listen on (default 127.0.0.1)
   --port N     port (0-65535, default 8080; 0: any free port)`,
   options: { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
-};
+});
 
 const listenProblems: Readonly<Record<string, readonly [string, string]>> = {
   EADDRINUSE: ['port sudah dipakai proses lain', 'the port is in use by another process'],
@@ -50,7 +52,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       `--port: expected 0-65535, found ${JSON.stringify(portText.slice(0, 20))}`,
       serveSpec,
     );
-  const { gw, store } = await openGateway(dir);
+  const { gw, store } = await openGateway(dir, args.values.store);
   const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config });
   let address: string;
   try {

@@ -1,11 +1,11 @@
 /** edc-gateway tokens create --dir D --role viewer|reconciler|admin [--name N] */
 import { newToken, roles } from '../http/staff-auth.ts';
-import { withStore } from './open.ts';
+import { withStore, withStoreOption } from './open.ts';
 import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
 export const tokenNameCharsMax = 100;
 
-export const tokensCreateSpec: CommandSpec = {
+export const tokensCreateSpec: CommandSpec = withStoreOption({
   name: 'tokens create',
   usage: `edc-gateway tokens create --dir D --role viewer|reconciler|admin [--name N]
 
@@ -19,7 +19,7 @@ works exceptions and reconciles, admin also reads the audit log, makes tokens, r
   --role R    viewer | reconciler | admin
   --name N    nama pemegang / holder's name, shown in the audit log (default: the role; at most 100 characters)`,
   options: { dir: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } },
-};
+});
 
 export async function tokensCommand(sub: string | undefined, argv: readonly string[], io: CliIo): Promise<number> {
   if (sub !== 'create')
@@ -38,7 +38,7 @@ export async function tokensCommand(sub: string | undefined, argv: readonly stri
       `--name: expected at most ${tokenNameCharsMax} characters, found ${name.length}`,
       tokensCreateSpec,
     );
-  return withStore(required(args.values, 'dir', tokensCreateSpec), async ({ store }) => {
+  return withStore(args.values, tokensCreateSpec, async ({ store }) => {
     const { token, record } = newToken(role, name, io.now());
     await store.putToken(record);
     await store.appendAudit({ at: io.now(), actor: 'cli', action: 'tokens.create', details: { role, name } });

@@ -38,6 +38,7 @@ const expected: Record<BenchmarkName, readonly string[]> = {
     'HTTP ingest, 256 concurrent agent',
     'gateway peak RSS, ingest with 256 agent',
   ],
+  'pg-ingest': ['HTTP ingest, LevelDB store, 1 gateway'],
   drain: [
     'Ed25519 verifies, node:crypto',
     'queued entries to fully acknowledged',

@@ -1,7 +1,8 @@
 /**
  * Applies a projection's changes (recon/project.ts) into a LevelDB batch: category index records
  * removed then put, and each counter and settlement delta added to the stored record (a bucket or
- * settlement that sums to zero is deleted, so the key space holds only what has figures).
+ * settlement that sums to zero is deleted, so the key space holds only what has figures), or handed
+ * to the transaction's counter sink when its store keeps counters apart (store/pg/).
  */
 import {
   addSettlementCounters,
@@ -26,6 +27,10 @@ export async function applyChanges(tx: Tx, changes: ReconChanges): Promise<void>
     tx.put(k.withdrawalCategory(tahap, v.category, v.agentId, v.seq, v.ref), v);
   for (const b of changes.counters) {
     const key = k.counters(tahap, b.bank, b.regionCode);
+    if (tx.counterSink !== undefined) {
+      tx.counterSink.addTahap(key, b.delta);
+      continue;
+    }
     const stored = await tx.get<unknown>(key);
     const ctr = stored === undefined ? emptyTahapCounters() : checkTahapCounters(key, stored);
     addTahapCounters(ctr, b.delta);
@@ -34,6 +39,10 @@ export async function applyChanges(tx: Tx, changes: ReconChanges): Promise<void>
   }
   for (const s of changes.settlements) {
     const key = k.settlement(tahap, s.agentId);
+    if (tx.counterSink !== undefined) {
+      tx.counterSink.addSettlement(key, s.delta);
+      continue;
+    }
     const stored = await tx.get<unknown>(key);
     const stl = stored === undefined ? emptySettlementCounters() : checkSettlementCounters(key, stored);
     addSettlementCounters(stl, s.delta);

@@ -4,12 +4,56 @@
  * reads positions and counters and writes them back: two interleaved read-modify-writes would
  * lose an update. Reads need no lock (LevelDB reads see whole batches or nothing).
  */
-import { ClassicLevel } from 'classic-level';
+import { ClassicLevel, type Snapshot } from 'classic-level';
 import { ERR_STORE_CLOSED, ERR_STORE_CORRUPT, ERR_STORE_LOCKED } from '../../errors.ts';
+import type { SettlementCounters, TahapCounters } from '../../recon/counters.ts';
 
-export type Db = ClassicLevel<string, string>;
+/** The LevelDB handle itself (LevelStore owns it). */
+export type LevelDb = ClassicLevel<string, string>;
 
-export async function openDb(path: string): Promise<Db> {
+export interface KvRangeOptions {
+  readonly gt?: string;
+  readonly gte?: string;
+  readonly lt?: string;
+  readonly lte?: string;
+  readonly reverse?: boolean;
+  readonly limit?: number;
+  readonly snapshot?: Snapshot;
+  readonly highWaterMarkBytes?: number;
+}
+
+export interface KvIterator<T> extends AsyncIterable<T> {
+  nextv(size: number): Promise<T[]>;
+  close(): Promise<void>;
+}
+
+/**
+ * The ordered key-value reads the record modules (agents, ingest, positions, queries, recompute)
+ * make: LevelDB answers them natively; the PostgreSQL store (store/pg/) answers them from its
+ * tables, inside the transaction or snapshot the caller runs in.
+ */
+export interface Db {
+  readonly status: string;
+  get(key: string, options?: { readonly snapshot?: Snapshot }): Promise<string | undefined>;
+  getMany(keys: string[]): Promise<(string | undefined)[]>;
+  iterator(options: KvRangeOptions): KvIterator<[string, string]>;
+  keys(options: KvRangeOptions): AsyncIterable<string> & { all(): Promise<string[]> };
+  values(options: KvRangeOptions): AsyncIterable<string>;
+}
+
+/** Writes a transaction's operations (null: delete), all or none. */
+export type Flush = (ops: ReadonlyMap<string, string | null>) => Promise<void>;
+
+/**
+ * Where counter and settlement deltas go when a store keeps them apart from the other records
+ * (PostgreSQL: sharded rows summed on read, no hot row); absent, apply.ts reads and writes the record.
+ */
+export interface CounterSink {
+  addTahap(key: string, delta: TahapCounters): void;
+  addSettlement(key: string, delta: SettlementCounters): void;
+}
+
+export async function openDb(path: string): Promise<LevelDb> {
   const db = new ClassicLevel<string, string>(path, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
   try {
     await db.open();
@@ -55,7 +99,11 @@ export class Tx {
    * transaction because it runs under the write lock: only its own ops (checked first) differ.
    */
   readonly #read = new Map<string, string | undefined>();
-  constructor(readonly db: Db) {}
+  constructor(
+    readonly db: Db,
+    private readonly flush: Flush,
+    readonly counterSink?: CounterSink,
+  ) {}
 
   async get<T>(key: string): Promise<T | undefined> {
     const pending = this.ops.get(key);
@@ -95,16 +143,22 @@ export class Tx {
     for (const [key, value] of mark) this.ops.set(key, value);
   }
 
-  /**
-   * One synced write. A chained batch, because abstract-level's array form clones and
-   * re-validates every operation (measured here: ~20 us per op against ~6 us chained), which was
-   * most of an import's time.
-   */
   async commit(): Promise<void> {
     if (this.ops.size === 0) return;
-    const batch = this.db.batch();
+    await this.flush(this.ops);
+  }
+}
+
+/**
+ * One synced LevelDB write. A chained batch, because abstract-level's array form clones and
+ * re-validates every operation (measured here: ~20 us per op against ~6 us chained), which was
+ * most of an import's time.
+ */
+export function levelFlush(db: LevelDb): Flush {
+  return async (ops) => {
+    const batch = db.batch();
     try {
-      for (const [key, value] of this.ops) {
+      for (const [key, value] of ops) {
         if (value === null) batch.del(key);
         else batch.put(key, value);
       }
@@ -113,7 +167,7 @@ export class Tx {
       throw error;
     }
     await batch.write({ sync: true });
-  }
+  };
 }
 
 export class WriteLock {

@@ -18,7 +18,7 @@
  */
 import { ERR_STORE_CLOSED } from '../../errors.ts';
 import type { NonceClaim } from '../types.ts';
-import type { Db } from './db.ts';
+import type { LevelDb } from './db.ts';
 import { k, range, sep } from './keys.ts';
 
 /** Expired nonces one claim deletes at most (memory and store). */
@@ -34,7 +34,7 @@ export class NonceLedger {
   #loaded: Promise<void> | undefined;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: LevelDb,
     private readonly entriesMax: number,
   ) {}
 

@@ -17,7 +17,7 @@ import type { SettlementCounters, TahapCounters } from '../../recon/counters.ts'
 import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
-import { getJson, openDb, parseJson, Tx, WriteLock, type Db } from './db.ts';
+import { getJson, levelFlush, openDb, parseJson, Tx, WriteLock, type LevelDb } from './db.ts';
 import { applyRowsIntoTx } from './disbursements.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import { recordSetIntoTx } from './entitlement-sets.ts';
@@ -72,7 +72,7 @@ export class LevelStore implements T.GatewayStore {
   readonly #nonces: NonceLedger;
 
   private constructor(
-    private readonly db: Db,
+    private readonly db: LevelDb,
     private readonly options: LevelStoreOptions,
   ) {
     this.#sealer = new Sealer(options.sealPublicKey);
@@ -111,7 +111,7 @@ export class LevelStore implements T.GatewayStore {
 
   #write<R>(fn: (tx: Tx) => Promise<R>, commit: (result: R) => boolean = () => true): Promise<R> {
     return this.#lock.run(async () => {
-      const tx = new Tx(this.db);
+      const tx = new Tx(this.db, levelFlush(this.db));
       const result = await fn(tx);
       if (commit(result)) await tx.commit();
       return result;
@@ -167,7 +167,7 @@ export class LevelStore implements T.GatewayStore {
   }
 
   async #ingestGroup(jobs: readonly IngestJob[]): Promise<void> {
-    const tx = new Tx(this.db);
+    const tx = new Tx(this.db, levelFlush(this.db));
     const settled: { job: IngestJob; outcome?: T.IngestOutcome; error?: unknown }[] = [];
     for (const job of jobs) {
       const mark = tx.mark();

@@ -1,0 +1,141 @@
+/**
+ * The PostgreSQL store against the same conformance suites as the LevelDB store (a second
+ * factory: each store a fresh schema of its own), and its own rules: migrations under an
+ * advisory lock, the schema version checked at open.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { generateGatewayKeys } from '../../../gateway/keys.ts';
+import { knownSchemaVersion, migrate, quoteIdent } from '../../../gateway/store/pg/migrate.ts';
+import { PgStore } from '../../../gateway/store/pg/store.ts';
+import { pgForTests, uniqueSchemaName } from '../../support/pg.ts';
+import { describeStoreConformance, type StoreHandle, type StoreOptions } from './conformance.ts';
+import { randomBytes } from 'node:crypto';
+import { toBase64 } from '../../../protocol/crypto/encoding.ts';
+import { newAgent, panOf, tahap, withdrawal } from '../helpers.ts';
+
+const db = await pgForTests('pg-store');
+afterAll(() => db.drop());
+
+function urlFor(schema: string): string {
+  const url = new URL(db.url);
+  url.searchParams.set('schema', schema);
+  return url.toString();
+}
+
+async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+async function openPg(options: StoreOptions): Promise<StoreHandle> {
+  const schema = uniqueSchemaName('conf');
+  await withClient((c) => migrate(c, schema));
+  const openAt = (tahapClosesAt: Readonly<Record<string, number>>) =>
+    PgStore.open({
+      url: urlFor(schema),
+      sealPublicKey: options.keys.sealPublicKey,
+      sealSecretKey: options.keys.sealSecretKey,
+      lookupKey: options.keys.lookupKey,
+      tahapClosesAt,
+      nonceEntriesMax: options.nonceEntriesMax,
+      evidenceEntriesPerAgentMax: options.evidenceEntriesPerAgentMax,
+    });
+  let store = await openAt(options.tahapClosesAt);
+  return {
+    get store() {
+      return store;
+    },
+    restart: async ({ tahapClosesAt }) => {
+      await store.close();
+      store = await openAt(tahapClosesAt);
+    },
+    destroy: async () => {
+      await store.close().catch(() => undefined);
+      await withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
+    },
+  };
+}
+
+describe.skipIf(!db.available)('PgStore', () => {
+  describeStoreConformance('PgStore', openPg);
+
+  it('more concurrent writes than pooled connections all finish (no transaction waits for a second one)', async () => {
+    const keys = generateGatewayKeys();
+    const h = await openPg({ keys, tahapClosesAt: {}, nonceEntriesMax: 1000 });
+    const narrow = await PgStore.open({
+      url: urlFor((h.store as PgStore).schema),
+      ...keys,
+      tahapClosesAt: {},
+      poolConnectionsMax: 2,
+    });
+    try {
+      const agents = Array.from({ length: 6 }, (_, i) => newAgent(`AGT-P${i}`));
+      for (const a of agents) {
+        a.record = await narrow.addAgent(
+          {
+            agentId: a.agentId,
+            publicKey: a.publicKey,
+            bank: 'BRI',
+            regionCode: '3201010001',
+            kpmIds: [`KPM-P${a.agentId}`],
+          },
+          { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) },
+        );
+      }
+      const outcomes = await Promise.all(
+        agents.map((a) => {
+          const kpmId = `KPM-P${a.agentId}`;
+          const entries = [1, 2].map(() => withdrawal(a, keys, { kpmId, amount: 50_000, pan: panOf(kpmId) }));
+          return narrow.ingest(a.agentId, entries, 10);
+        }),
+      );
+      expect(outcomes.map((o) => o.kind)).toEqual(agents.map(() => 'accepted'));
+      expect((await narrow.summary(tahap, {})).withdrawalsByCategory).toBeDefined();
+    } finally {
+      await narrow.close();
+      await h.destroy();
+    }
+  });
+
+  describe('PgStore migrations and schema version', () => {
+    const keys = generateGatewayKeys();
+    const open = (schema: string) => PgStore.open({ url: urlFor(schema), ...keys, tahapClosesAt: {} });
+
+    it('concurrent migrations apply each version once (advisory lock)', async () => {
+      const schema = uniqueSchemaName('mig');
+      try {
+        const applied = await Promise.all([1, 2, 3].map(() => withClient((c) => migrate(c, schema))));
+        expect(applied.flat().sort()).toEqual([...Array(knownSchemaVersion()).keys()].map((i) => i + 1));
+        const rows = await withClient((c) => c.query(`SELECT version FROM ${quoteIdent(schema)}.schema_migrations`));
+        expect(rows.rowCount).toBe(knownSchemaVersion());
+        await (await open(schema)).close();
+      } finally {
+        await withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
+      }
+    });
+
+    it('refuses a schema never migrated, an older and a newer one with EDC_ERR_STORE_SCHEMA', async () => {
+      const schema = uniqueSchemaName('ver');
+      try {
+        await expect(open(schema)).rejects.toMatchObject({ code: 'EDC_ERR_STORE_SCHEMA' });
+        await withClient((c) => migrate(c, schema));
+        const table = `${quoteIdent(schema)}.schema_migrations`;
+        await withClient((c) => c.query(`INSERT INTO ${table} (version, name) VALUES (9999, 'future')`));
+        await expect(open(schema)).rejects.toMatchObject({
+          code: 'EDC_ERR_STORE_SCHEMA',
+          message: expect.stringContaining('found 9999') as unknown,
+        });
+        await withClient((c) => c.query(`DELETE FROM ${table} WHERE version >= $1`, [knownSchemaVersion()]));
+        await expect(open(schema)).rejects.toMatchObject({ code: 'EDC_ERR_STORE_SCHEMA' });
+      } finally {
+        await withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
+      }
+    });
+  });
+});
