@@ -20,7 +20,6 @@ export const indonesianSummaries: Readonly<Record<string, string>> = {
   EDC_ERR_NOT_FOUND: 'Tidak ditemukan',
   EDC_ERR_INTERNAL: 'Kesalahan tak terduga (lihat log)',
   EDC_ERR_POSITION_FULL: 'Posisi KPM sudah penuh untuk tahap ini',
-  EDC_ERR_EVIDENCE_FULL: 'Bukti agen (fork/rusak) sudah mencapai batas per agen; tidak ada yang disimpan',
   EDC_ERR_STAFF_UNAUTHENTICATED: 'Token staf tidak ada atau tidak dikenal',
   EDC_ERR_STAFF_FORBIDDEN: 'Peran token staf tidak cukup',
   EDC_ERR_EVIDENCE_FULL: 'Agen akan melebihi batas entri bukti (fork dan rusak) yang disimpan; unggahan tidak disimpan',
