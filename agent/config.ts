@@ -58,7 +58,7 @@ export const AgentConfig = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   forward: z
     .strictObject({
-      batchEntriesMax: z.number().int().min(1).max(uploadEntriesMax).default(200),
+      batchEntriesMax: z.number().int().min(1).max(uploadEntriesMax).default(uploadEntriesMax),
       requestTimeoutMs: z.number().int().min(100).max(300_000).default(15_000),
       intervalMs: z.number().int().min(1_000).max(86_400_000).default(60_000),
       backoffBaseMs: z.number().int().min(10).max(60_000).default(500),

@@ -105,6 +105,8 @@ async function approve(t: EdcTerminal, card: KksCard): Promise<void> {
 }
 
 interface LoadRun {
+  /** Process CPU (agent, link and emulators, every thread) per authorization, microseconds. */
+  cpuUs: number;
   p50: number;
   p99: number;
   rate: number;
@@ -117,6 +119,7 @@ async function loadRun(cards: KksCard[], terminalsCount: number): Promise<LoadRu
     const perTerminal = requestsPerTerminal[terminalsCount]!;
     const latencies: number[] = [];
     const rss = new RssSampler().start();
+    const cpu = process.cpuUsage();
     const start = performance.now();
     await Promise.all(
       terminals.map(async (t, i) => {
@@ -128,10 +131,12 @@ async function loadRun(cards: KksCard[], terminalsCount: number): Promise<LoadRu
       }),
     );
     const seconds = (performance.now() - start) / 1000;
+    const used = process.cpuUsage(cpu);
     const rssMiB = rss.stopMiB();
     await Promise.all(terminals.map((t) => t.transport.close()));
     latencies.sort((a, b) => a - b);
     return {
+      cpuUs: (used.user + used.system) / latencies.length,
       p50: percentile(latencies, 0.5),
       p99: percentile(latencies, 0.99),
       rate: latencies.length / seconds,
@@ -195,6 +200,11 @@ for (const n of loads) {
         list.map((x) => x.rate),
       ),
       rawFigure,
+    ),
+    summarize(
+      `process CPU per authorization, ${label} (core + link + emulators, all threads)`,
+      'us',
+      list.map((x) => x.cpuUs),
     ),
     summarize(
       `agent process peak RSS, ${label} (core + link + emulators)`,

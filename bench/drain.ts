@@ -1,8 +1,9 @@
 /**
  * Drain: the time for one agent with a backlog of queued entries (10,000 in a full run) to be
  * fully acknowledged by a real gateway on loopback: the real agent core (LevelDB ledger) and
- * its real forwarder (agent/forward: signed uploads of 200 entries, receipts verified, cursor
- * moved in synced writes), against a real gateway in its own process.
+ * its real forwarder (agent/forward: signed uploads of 500 entries, its default batchEntriesMax;
+ * receipts verified, cursor moved in synced writes), against a real gateway in its own process
+ * (verifying on one worker thread per core, as `edc-gateway serve` does).
  *   npx tsx bench/drain.ts [--quick]
  * The backlog is made once through core.handle() (the 0200 path) and copied for each repeat, so
  * every repeat drains the same ledger into a fresh gateway. Beside it, measured in this run: the

@@ -24,7 +24,7 @@ import { generateGatewayKeys } from '../gateway/keys.ts';
 import { LevelStore } from '../gateway/store/level/store.ts';
 import { iteratePopulation, writeDisbursementFile } from '../simulators/bank/index.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
-import { bulkLoad, reconTahap } from './lib/recon-load.ts';
+import { bulkLoad, describeMix, reconTahap } from './lib/recon-load.ts';
 
 const importRows = sized(50_000, 5_000, 1_000);
 const sizes = sized([100_000, 1_000_000, 10_000_000], [20_000, 100_000], [2_000]);
@@ -128,6 +128,9 @@ async function measure(path: string, keysPath: string, runs: number): Promise<Ch
   return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
 }
 
+/** Each loaded store's category mix, printed beside its figures (notes of the result). */
+const mixNotes: string[] = [];
+
 async function sizeFigures(size: number): Promise<Figure[]> {
   const dir = await mkdtemp(join(tmpdir(), 'edc-gw-recon-'));
   const keys = generateGatewayKeys();
@@ -135,11 +138,14 @@ async function sizeFigures(size: number): Promise<Figure[]> {
     const keysPath = join(dir, 'keys.json');
     await writeFile(keysPath, JSON.stringify(keys));
     const loadStart = performance.now();
-    const { withdrawals } = await bulkLoad(join(dir, 'store'), size, keys);
+    const { withdrawals, mix } = await bulkLoad(join(dir, 'store'), size, keys);
     const loadSeconds = (performance.now() - loadStart) / 1000;
+    const label = `${size.toLocaleString('en-US')} KPM`;
+    mixNotes.push(`category mix of the loaded store, ${label}: ${describeMix(mix)}`);
+    console.log(mixNotes.at(-1));
+    const ok = mix.withdrawals.ok ?? 0;
     const m = await measure(join(dir, 'store'), keysPath, runsFor(size));
     if (m.kpm !== size) throw new Error(`bench recon: summary counts ${m.kpm} KPM, expected ${size}`);
-    const label = `${size.toLocaleString('en-US')} KPM`;
     const scan = summarize(
       `raw LevelDB scan of recompute's records, ${label} (${(m.scanned.bytes / 2 ** 20).toFixed(0)} MiB)`,
       's',
@@ -158,6 +164,7 @@ async function sizeFigures(size: number): Promise<Figure[]> {
         m.peakAnonRssMiB,
       ]),
       summarize(`continuous summary read, ${label}`, 'ms', m.reads),
+      summarize(`share of the loaded withdrawals classified ok, ${label}`, '%', [(100 * ok) / withdrawals]),
     ];
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -174,5 +181,6 @@ finish(
     'stores above the import size are bulk-loaded by bench/lib/recon-load.ts ' +
       '(store record formats written directly, withdrawals through store.ingest); ' +
       'reconcile() agreeing with the continuous state proves the load',
+    ...mixNotes,
   ],
 );

@@ -8,6 +8,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { inlineVerifier, VerifyPool } from './crypto/verify-pool.ts';
 import { ulidFactory } from '../protocol/ids.ts';
 import type { GatewayConfig, GatewayKeys } from './config.ts';
 import { ERR_BODY_INVALID, ERR_MEDIA_TYPE } from './errors.ts';
@@ -32,6 +33,11 @@ export interface BuildGatewayOptions {
   readonly logger?: Logger;
   readonly now?: () => number;
   readonly ulid?: () => string;
+  /**
+   * Worker threads that verify uploaded entries' signatures (gateway/crypto/verify-pool.ts);
+   * 0 (the default) verifies on the event loop. `edc-gateway serve` uses one per core.
+   */
+  readonly verifyWorkers?: number;
 }
 
 export interface Gateway {
@@ -122,6 +128,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     metrics,
     activity: new AgentActivity(),
     rateLimits,
+    verifier: (options.verifyWorkers ?? 0) > 0 ? new VerifyPool({ workers: options.verifyWorkers }) : inlineVerifier,
   };
   metrics.onScrape(() => agentGauges(context));
   let ready = false;
@@ -146,9 +153,9 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     ready = true;
     done();
   });
-  app.addHook('onClose', (_instance, done) => {
+  app.addHook('onClose', async () => {
     ready = false;
-    done();
+    await context.verifier.close();
   });
   await openApi(app);
   await app.register(healthRoutes(context, () => ready));

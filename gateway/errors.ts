@@ -61,7 +61,7 @@ export const gatewayErrors = {
   ),
   ERR_UNAVAILABLE: defineError(
     'EDC_ERR_UNAVAILABLE',
-    'The gateway cannot serve the request now (store closed or not ready)',
+    'The gateway cannot serve the request now (store closed or not ready, or the upload verification queue is full)',
     503,
   ),
   ERR_NOT_FOUND: defineError('EDC_ERR_NOT_FOUND', 'No route, or no record with that id', 404),

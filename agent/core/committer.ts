@@ -7,7 +7,15 @@
  * the head record (head-record.ts) moved past them, are the responses released. So a terminal
  * can never be told "approved" for a withdrawal a power cut could still erase, and one fsync is
  * shared by all requests of a group (the reason the throughput grows with concurrent callers:
- * see bench/agent-ledger.ts).
+ * see bench/agent-ledger.ts). At most pendingRequestsMax requests wait; one more is answered 96
+ * at once (logged as EDC_ERR_CORE_BUSY) instead of growing the queue without bound.
+ *
+ * The pair assertion around the write costs one signature check per batch, not two per entry:
+ * before the write every new entry must link (seq, prevHash), hash to its own signing bytes and
+ * the batch's last entry must verify under the agent's key (every entry is signed by the same
+ * key and code, so a wrong key or a broken signer shows on it; on open the newest entries are
+ * verified one by one, load.ts); after the write each entry read back must be, field for field
+ * in the same order, the entry that was checked (compared as JSON text).
  *
  * If anything of that fails (a read while deciding, the batch, the read-back, the head record),
  * every request of the group is answered 96 with a Bahasa Indonesia reason, nothing of the
@@ -19,23 +27,30 @@
  */
 import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
-import { findChainBreak, LedgerEntry } from '../../protocol/messages/index.ts';
+import {
+  entryBody,
+  entryHash,
+  verifyEntry,
+  type ChainBreak,
+  type ChainHead,
+  type LedgerEntry,
+} from '../../protocol/messages/index.ts';
 import type { EngineContext } from './context.ts';
 import { decideReversal } from './decide-reversal.ts';
 import { decideSettlement } from './decide-settlement.ts';
 import { decideWithdrawal } from './decide-card.ts';
 import { decisionKey } from './decision-key.ts';
-import { ERR_LEDGER_CORRUPT, ERR_LEDGER_WRITE } from './errors.ts';
+import { ERR_CORE_BUSY, ERR_LEDGER_CORRUPT, ERR_LEDGER_WRITE } from './errors.ts';
 import { RecentDecisions } from './recent-decisions.ts';
 import { replay } from './replay.ts';
 import type { CoreRequest } from './requests.ts';
-import { buildResponse, storageFaultText } from './responses.ts';
+import { buildResponse, busyText, storageFaultText } from './responses.ts';
 import { closeRound, keyOf, openRound, prefetchDedupe, type Round } from './round.ts';
 import type { SerialLock } from './serial.ts';
 import type { CoreState } from './state.ts';
 import { seqKey } from './store.ts';
 import type { ClockReading, TrustedTimes } from './trusted-clock.ts';
-import type { BatchOp, BatchWriter, ChainPoint } from './types.ts';
+import type { BatchOp, BatchWriter } from './types.ts';
 
 export type WritingRequest = Extract<CoreRequest, { kind: 'withdrawal' | 'reversal' | 'settlement' }>;
 
@@ -61,6 +76,8 @@ export interface CommitterDeps {
   readonly state: () => CoreState;
   readonly lock: SerialLock;
   readonly groupCommitMax: number;
+  /** Requests waiting for a batch, across every terminal; one more is answered 96 at once. */
+  readonly pendingRequestsMax: number;
   readonly writeBatch: BatchWriter;
   readonly time: () => ClockReading;
   readonly trustedTimes: () => TrustedTimes;
@@ -78,14 +95,29 @@ export class GroupCommitter {
   private draining: Promise<void> | undefined;
   /** Batches written so far (status and benchmarks). */
   batches = 0;
+  /** Requests answered 96 at once because pendingRequestsMax were already waiting. */
+  refusedBusy = 0;
 
   constructor(private readonly deps: CommitterDeps) {}
 
   submit(message: IsoMessage, request: WritingRequest): Promise<IsoMessage> {
+    if (this.queue.length >= this.deps.pendingRequestsMax) return Promise.resolve(this.refuseBusy(message));
     return new Promise<IsoMessage>((resolve, reject) => {
       this.queue.push({ message, request, resolve, reject });
       this.draining ??= this.drain();
     });
+  }
+
+  private refuseBusy(message: IsoMessage): IsoMessage {
+    this.refusedBusy += 1;
+    const error = new ERR_CORE_BUSY(
+      `Cannot queue ${message.mti} STAN ${String(message.fields[11])}: ` +
+        `${this.queue.length} requests already wait for the ledger, ` +
+        `pendingRequestsMax is ${this.deps.pendingRequestsMax}`,
+      { pending: this.queue.length, pendingRequestsMax: this.deps.pendingRequestsMax },
+    );
+    this.deps.context.logger.warn({ err: error, terminalId: message.fields[41] }, 'request refused: ledger queue full');
+    return buildResponse(message, '96', { text: busyText });
   }
 
   /** Resolves when every request submitted so far has been answered. */
@@ -125,7 +157,7 @@ export class GroupCommitter {
     try {
       await this.deps.writeBatch(ops, (written) => this.deps.context.db.write(written));
       this.batches += 1;
-      await this.readBack(round.entries, round.base.head);
+      await this.readBack(round.entries);
       await this.deps.afterWrite(round);
     } catch (error) {
       return this.fail(group, error, round, ops);
@@ -190,7 +222,7 @@ export class GroupCommitter {
       else responses.push(await decideSettlement(context, round, message, request));
     }
     // Assertion before the write: the new entries continue the chain from the committed head.
-    const broken = findChainBreak(round.entries, state.head, context.publicKey);
+    const broken = findNewEntryBreak(round.entries, state.head, context.publicKey);
     if (broken !== undefined) {
       throw new ERR_LEDGER_CORRUPT(`Cannot commit: new entry ${broken.index} breaks the chain (${broken.kind})`, {
         ...broken,
@@ -199,24 +231,42 @@ export class GroupCommitter {
     return { round, responses };
   }
 
-  /** Assertion after the write, paired with the one before: what is on disk is what was built. */
-  private async readBack(entries: readonly LedgerEntry[], from: ChainPoint): Promise<void> {
+  /** Assertion after the write, paired with the one before: what is on disk is what was checked. */
+  private async readBack(entries: readonly LedgerEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const stored = await this.deps.context.db.sub.entries.getMany(entries.map((e) => seqKey(e.seq)));
-    const parsed = stored.map((value) => LedgerEntry.safeParse(value));
-    const readBack = parsed.flatMap((p) => (p.success ? [p.data] : []));
-    const broken =
-      readBack.length === entries.length
-        ? findChainBreak(readBack, from, this.deps.context.publicKey)
-        : { kind: 'missing' };
-    if (broken !== undefined || readBack.some((entry, i) => entry.hash !== entries[i]?.hash)) {
+    const differs = entries.findIndex((entry, i) => JSON.stringify(stored[i]) !== JSON.stringify(entry));
+    if (differs >= 0) {
       throw new ERR_LEDGER_CORRUPT(
-        `Cannot confirm the batch: entries ${entries[0]!.seq}..${entries.at(-1)!.seq} ` +
-          'read back differ from those written',
-        { fromSeq: entries[0]!.seq },
+        `Cannot confirm the batch: entry ${entries[differs]!.seq} read back differs from the one written ` +
+          `(batch ${entries[0]!.seq}..${entries.at(-1)!.seq})`,
+        { fromSeq: entries[0]!.seq, seq: entries[differs]!.seq },
       );
     }
   }
+}
+
+/**
+ * The first new entry that does not continue the chain from `from`: a seq that is not the next,
+ * a prevHash that is not the previous hash, a hash that is not that of its signing bytes, or (for
+ * the last entry) a signature that does not verify.
+ */
+export function findNewEntryBreak(
+  entries: readonly LedgerEntry[],
+  from: ChainHead,
+  publicKey: string,
+): ChainBreak | undefined {
+  let head = from;
+  for (const [index, entry] of entries.entries()) {
+    if (entry.seq !== head.seq + 1) return { index, kind: 'gap', expectedSeq: head.seq + 1, foundSeq: entry.seq };
+    if (entry.prevHash !== head.hash)
+      return { index, kind: 'prevHash', expectedPrevHash: head.hash, foundPrevHash: entry.prevHash };
+    if (entryHash(entryBody(entry)) !== entry.hash) return { index, kind: 'hash' };
+    head = { seq: entry.seq, hash: entry.hash };
+  }
+  const last = entries.length - 1;
+  const check = last < 0 ? undefined : verifyEntry(entries[last]!, publicKey);
+  return check === undefined || check.ok ? undefined : { index: last, kind: check.reason };
 }
 
 function dedupeKeys(request: WritingRequest): string[] {

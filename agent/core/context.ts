@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { keyedHash } from '../../protocol/crypto/index.ts';
+import type { SealedPans } from './sealed-pans.ts';
 import type { LedgerDb } from './store.ts';
 
 export interface EngineContext {
@@ -16,6 +17,8 @@ export interface EngineContext {
   readonly utcOffsetMinutes: number;
   /** HMAC key for request fingerprints, derived from the seed so no PAN hash is guessable. */
   readonly fingerprintKey: string;
+  /** Each card's sealed PAN under the installed set, reused by its approvals. */
+  readonly sealedPans: SealedPans;
 }
 
 export function fingerprintKeyOf(seed: string): string {

@@ -5,7 +5,7 @@
  * was the PIN checked by the card (55 failed, 12 not checked), then the amount (13, 61, 51, and
  * 05 when the offline exposure would pass its limit).
  */
-import { keyedHash, seal } from '../../protocol/crypto/index.ts';
+import { keyedHash } from '../../protocol/crypto/index.ts';
 import type { IsoFields, IsoMessage, ResponseCode } from '../../protocol/iso8583/index.ts';
 import { LedgerEntry, signEntry, type WithdrawalBody } from '../../protocol/messages/index.ts';
 import type { EngineContext } from './context.ts';
@@ -30,6 +30,8 @@ type Balance = Extract<CoreRequest, { kind: 'balance' }>;
 interface Gate {
   readonly code: ResponseCode;
   readonly kpmId?: string;
+  /** The card's keyed hash under the set, once the card is known. */
+  readonly panHash?: string;
   readonly text?: string;
   readonly fields?: IsoFields;
 }
@@ -41,12 +43,13 @@ function checkCard(round: Round, card: CardData, withQueue: boolean): Gate {
   if (withQueue && round.clockBehind) return { code: '91', text: clockBehindText };
   if (set === null || round.now >= set.expiresAt) return { code: '91' };
   if (withQueue && round.head.seq - round.base.ack.seq >= set.limits.queueEntriesMax) return { code: '91' };
-  const kpmId = round.base.panIndex.get(keyedHash(card.pan, set.lookupKey));
+  const panHash = keyedHash(card.pan, set.lookupKey);
+  const kpmId = round.base.panIndex.get(panHash);
   if (kpmId === undefined) return { code: '14' };
   if (card.expiry !== undefined && isExpired(card.expiry, round.now)) return { code: '54' };
   if (card.pinResult === 'failed') return { code: '55' };
   if (card.pinResult !== 'verified') return { code: '12' };
-  return { code: '00', kpmId };
+  return { code: '00', kpmId, panHash };
 }
 
 /** A card is valid through the last day of its expiry month (YYMM, 20YY). */
@@ -91,13 +94,13 @@ export async function decideWithdrawal(
   const gate = checkCard(round, request.card, true);
   const verdict =
     gate.code === '00' && gate.kpmId !== undefined ? checkAmount(round, gate.kpmId, request.amount) : gate;
-  if (verdict.code !== '00' || gate.kpmId === undefined) {
+  if (verdict.code !== '00' || gate.kpmId === undefined || gate.panHash === undefined) {
     const response = buildResponse(message, verdict.code, { text: verdict.text, fields: verdict.fields });
     round.today.declinedByCode[verdict.code] = (round.today.declinedByCode[verdict.code] ?? 0) + 1;
     recordDecision(round, key, { at: round.now, fingerprint: print, response: storedResponse(response) });
     return response;
   }
-  return approve(context, round, message, request, gate.kpmId, { key, print });
+  return approve(context, round, message, request, { kpmId: gate.kpmId, panHash: gate.panHash }, { key, print });
 }
 
 function approve(
@@ -105,7 +108,7 @@ function approve(
   round: Round,
   message: IsoMessage,
   request: Withdrawal,
-  kpmId: string,
+  { kpmId, panHash }: { kpmId: string; panHash: string },
   dedupe: { key: string; print: string },
 ): IsoMessage {
   const set = round.base.set!;
@@ -123,8 +126,8 @@ function approve(
     amount: request.amount,
     ...request.key,
     kind: 'withdrawal',
-    panHash: keyedHash(request.card.pan, set.lookupKey),
-    sealedPan: seal(request.card.pan, set.sealKey),
+    panHash,
+    sealedPan: context.sealedPans.sealed(set.setId, set.sealKey, panHash, request.card.pan),
     // RRN: the entry's seq, unique within this agent's chain and findable in it.
     rrn: String(seq).padStart(12, '0'),
     // Auth code: the last 6 characters of the entry's ULID (its random part).

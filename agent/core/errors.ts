@@ -66,6 +66,12 @@ export const coreErrors = {
     'EDC_ERR_CORE_ARGUMENT',
     'An argument of a core method is out of range (limit, fromSeq, halt reason)',
   ),
+  ERR_CORE_BUSY: defineError(
+    'EDC_ERR_CORE_BUSY',
+    'pendingRequestsMax writing requests already wait for a ledger batch; one more was answered 96 ' +
+      '(logged, not thrown)',
+    503,
+  ),
   ERR_RECEIPT_INVALID: defineError(
     'EDC_ERR_RECEIPT_INVALID',
     'A receipt does not match the SignedReceipt schema or names another agent',
@@ -123,6 +129,7 @@ export const {
   ERR_LEDGER_CLOSED,
   ERR_CORE_OPTIONS,
   ERR_CORE_ARGUMENT,
+  ERR_CORE_BUSY,
   ERR_RECEIPT_INVALID,
   ERR_RECEIPT_SIGNATURE,
   ERR_RECEIPT_FORK,

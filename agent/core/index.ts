@@ -31,6 +31,7 @@ import { Recovery } from './recovery.ts';
 import { parseRequest } from './requests.ts';
 import { buildResponse, ledgerDamagedText, storageFaultText } from './responses.ts';
 import { applyRound, openRound, type Round } from './round.ts';
+import { SealedPans } from './sealed-pans.ts';
 import { SerialLock } from './serial.ts';
 import { localDay, type CoreState } from './state.ts';
 import { buildStatus } from './status.ts';
@@ -70,6 +71,7 @@ export async function openAgentCore(options: AgentCoreOptions): Promise<AgentCor
     logger,
     utcOffsetMinutes: checked.utcOffsetMinutes,
     fingerprintKey: fingerprintKeyOf(options.seed),
+    sealedPans: new SealedPans(),
   };
   try {
     await checkIdentity(db, context);
@@ -117,6 +119,7 @@ async function checkIdentity(db: LedgerDb, context: EngineContext): Promise<void
 
 interface CoreDeps {
   readonly groupCommitMax: number;
+  readonly pendingRequestsMax: number;
   readonly utcOffsetMinutes: number;
   readonly now: () => number;
   readonly clock: TrustedClock;
@@ -144,6 +147,7 @@ class Core implements AgentCore {
       state: () => this.state,
       lock: this.lock,
       groupCommitMax: deps.groupCommitMax,
+      pendingRequestsMax: deps.pendingRequestsMax,
       writeBatch: deps.writeBatch,
       time: () => deps.clock.read(),
       trustedTimes: () => deps.clock.times(),
@@ -193,7 +197,14 @@ class Core implements AgentCore {
         (this.authorization.state === 'ledger-damaged' ? this.refusal(message) : undefined) ??
         decideBalance(openRound(this.state, this.deps.clock.read(), this.deps.utcOffsetMinutes), message, request);
     else response = await this.committer.submit(message, request);
-    this.context.logger.info(
+    // One line per answer at info is the link's (agent/link/answer.ts); the core's is for debugging.
+    if (request.kind === 'invalid' || this.context.logger.isLevelEnabled('debug'))
+      this.logAnswer(message, request, response);
+    return response;
+  }
+
+  private logAnswer(message: IsoMessage, request: ReturnType<typeof parseRequest>, response: IsoMessage): void {
+    this.context.logger[request.kind === 'invalid' ? 'info' : 'debug'](
       {
         mti: message.mti,
         stan: message.fields?.[11],
@@ -203,7 +214,6 @@ class Core implements AgentCore {
       },
       request.kind === 'invalid' ? `request refused: ${request.reason}` : 'request answered',
     );
-    return response;
   }
 
   head(): ChainPoint {

@@ -1,6 +1,15 @@
 /** The core's limits, units last. */
 export const groupCommitMaxDefault = 256;
 export const groupCommitMaxLimit = 4096;
+/**
+ * Writing requests (0200, 0400, 0500) waiting for a group commit, across every terminal; one
+ * more is answered 96 at once (EDC_ERR_CORE_BUSY in the log) rather than queued without bound.
+ * 16 batches of the default group size: a disk that stalls for seconds is not hidden.
+ */
+export const pendingRequestsMaxDefault = 4096;
+export const pendingRequestsMaxLimit = 65_536;
+/** Cards whose sealed PAN is kept for reuse within one entitlement set (sealed-pans.ts). */
+export const sealedPansMax = 200_000;
 /** A retransmission arrives within minutes; a dedupe record older than this is a new request
  * that reuses (terminal, STAN, MMDD), which recurs at the earliest a year later. */
 export const dedupeWindowMs = 180 * 24 * 60 * 60_000;

@@ -2,11 +2,19 @@
 import { key32FromBase64 } from '../../protocol/crypto/index.ts';
 import { AgentId } from '../../protocol/messages/index.ts';
 import { ERR_CORE_OPTIONS } from './errors.ts';
-import { clockToleranceMsDefault, clockToleranceMsMax, groupCommitMaxDefault, groupCommitMaxLimit } from './limits.ts';
+import {
+  clockToleranceMsDefault,
+  clockToleranceMsMax,
+  groupCommitMaxDefault,
+  groupCommitMaxLimit,
+  pendingRequestsMaxDefault,
+  pendingRequestsMaxLimit,
+} from './limits.ts';
 import type { AgentCoreOptions } from './types.ts';
 
 export interface CheckedOptions {
   readonly groupCommitMax: number;
+  readonly pendingRequestsMax: number;
   readonly utcOffsetMinutes: number;
   readonly clockToleranceMs: number;
 }
@@ -39,6 +47,17 @@ export function checkOptions(options: AgentCoreOptions): CheckedOptions {
       `Cannot open agent core: expected groupCommitMax 1..${groupCommitMaxLimit}, found ${String(groupCommitMax)}`,
     );
   }
+  const pendingRequestsMax = options.pendingRequestsMax ?? pendingRequestsMaxDefault;
+  if (
+    !Number.isSafeInteger(pendingRequestsMax) ||
+    pendingRequestsMax < 1 ||
+    pendingRequestsMax > pendingRequestsMaxLimit
+  ) {
+    throw new ERR_CORE_OPTIONS(
+      `Cannot open agent core: expected pendingRequestsMax 1..${pendingRequestsMaxLimit}, ` +
+        `found ${String(pendingRequestsMax)}`,
+    );
+  }
   const utcOffsetMinutes = options.utcOffsetMinutes ?? 420;
   if (!Number.isSafeInteger(utcOffsetMinutes) || Math.abs(utcOffsetMinutes) > 14 * 60) {
     throw new ERR_CORE_OPTIONS(
@@ -51,5 +70,5 @@ export function checkOptions(options: AgentCoreOptions): CheckedOptions {
       `Cannot open agent core: expected clockToleranceMs 0..${clockToleranceMsMax}, found ${String(clockToleranceMs)}`,
     );
   }
-  return { groupCommitMax, utcOffsetMinutes, clockToleranceMs };
+  return { groupCommitMax, pendingRequestsMax, utcOffsetMinutes, clockToleranceMs };
 }

@@ -110,3 +110,4 @@ export const offlineLimitText = agentRefusalTexts.offlineLimit.id;
 export const clockBehindText = agentRefusalTexts.clockBehind.id;
 export const storageFaultText = agentRefusalTexts.storageFault.id;
 export const ledgerDamagedText = agentRefusalTexts.ledgerDamaged.id;
+export const busyText = agentRefusalTexts.busy.id;

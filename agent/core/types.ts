@@ -35,6 +35,11 @@ export interface AgentCoreOptions {
   logger?: Logger;
   /** Most requests decided and written in one synced batch (default 256). */
   groupCommitMax?: number;
+  /**
+   * Most writing requests (0200, 0400, 0500 of all terminals) waiting for a batch (default
+   * 4,096); one more is answered 96 "Agen sedang sibuk, coba lagi" (EDC_ERR_CORE_BUSY in the log).
+   */
+  pendingRequestsMax?: number;
   /** Offset of the agent's local day from UTC, minutes, for "today's totals" (default 420, WIB). */
   utcOffsetMinutes?: number;
   /**

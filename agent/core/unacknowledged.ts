@@ -3,8 +3,15 @@
  * Paired with the commit-time assertion: what leaves for the gateway is an intact chain. The
  * intact entries before a break still go (that cash was paid out and the agent is owed it);
  * the forwarder halts loudly when the broken entry is the next to go.
+ *
+ * Every entry's schema, seq, link and hash are checked (any change to what was signed shows),
+ * and the signature of the last entry handed out (findNewEntryBreak, as at commit): checking
+ * all 10,000 signatures of a backlog cost the agent as much CPU as the gateway's own check of
+ * the same entries, in series with it. A damaged signature byte alone is caught by the gateway
+ * (422 signature, which halts the forwarder) or here once it is the last of a batch.
  */
-import { findChainBreak, LedgerEntry } from '../../protocol/messages/index.ts';
+import { LedgerEntry } from '../../protocol/messages/index.ts';
+import { findNewEntryBreak } from './committer.ts';
 import type { EngineContext } from './context.ts';
 import { ERR_CORE_ARGUMENT, ERR_LEDGER_CORRUPT } from './errors.ts';
 import { unacknowledgedLimitMax } from './limits.ts';
@@ -29,7 +36,7 @@ export async function unacknowledgedEntries(
     if (!parsed.success) break;
     entries.push(parsed.data);
   }
-  const broken = findChainBreak(entries, ack, context.publicKey);
+  const broken = findNewEntryBreak(entries, ack, context.publicKey);
   const intact = broken === undefined ? entries.length : broken.index;
   if (intact === 0 && values.length > 0) {
     const seq = ack.seq + 1;

@@ -31,7 +31,7 @@ export interface ForwarderSettings {
 
 export const forwarderDefaults: ForwarderSettings = Object.freeze({
   gatewayUrl: '',
-  batchEntriesMax: 200,
+  batchEntriesMax: uploadEntriesMax,
   batchesPerPassMax: 50,
   requestTimeoutMs: 15_000,
   responseBytesMax: 64 * 1024 * 1024,

@@ -8,6 +8,7 @@
  * stored heads of the enrolled agents and prints `DONE {"storedEntries":N,"peakRssMiB":M}`.
  */
 import { readFile, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildGateway } from '../../gateway/app.ts';
@@ -39,7 +40,8 @@ for (const a of spec.enroll === false ? [] : spec.agents) {
 const rows = (spec.enroll === false ? [] : (spec.rows ?? [])) as DisbursementRow[];
 for (let i = 0; i < rows.length; i += 1000)
   await store.applyDisbursements(rows.slice(i, i + 1000), { fileSha256: 'b'.repeat(64), now: 1 });
-const { app } = await buildGateway({ store, keys, config });
+// As `edc-gateway serve` runs it: entry verification on one worker thread per core.
+const { app } = await buildGateway({ store, keys, config, verifyWorkers: availableParallelism() });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
 console.log(`READY ${JSON.stringify({ url })}`);
 

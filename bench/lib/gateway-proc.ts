@@ -39,7 +39,16 @@ export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<Gate
   await writeFile(specPath, JSON.stringify({ ...spec, dir }));
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(new URL('./gateway-child.ts', import.meta.url)), specPath],
+    [
+      // BENCH_GATEWAY_PROFILE_DIR=D writes the gateway's CPU profile (main thread) to D.
+      ...(process.env.BENCH_GATEWAY_PROFILE_DIR
+        ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_GATEWAY_PROFILE_DIR]
+        : []),
+      '--import',
+      'tsx',
+      fileURLToPath(new URL('./gateway-child.ts', import.meta.url)),
+      specPath,
+    ],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();

@@ -196,21 +196,48 @@ async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<
   await db.close();
 }
 
-/** Real signed withdrawals for every withdrawalEvery-th KPM, through addAgent and ingest. */
+/**
+ * Real signed withdrawals for every withdrawalEvery-th KPM whose row was credited, as an honest
+ * agent makes them: the agent is enrolled with those KPMs allocated, the gateway records the
+ * entitlement set it issued (what the entitlements route does), and every withdrawal names that
+ * set and stays within it. So reconciliation classifies them by its real rules (mostly `ok`), not
+ * all `unallocated`/`late` as when the set id named no recorded set. Failed and returned rows
+ * draw nothing (an agent's set grants them nothing).
+ */
 async function loadWithdrawals(store: LevelStore, size: number, keys: GatewayKeys): Promise<number> {
   const sealer = new Sealer(keys.sealPublicKey);
   let count = 0;
   for (let first = 0; first < size; first += kpmPerAgent) {
     const pair = generateSigningKeyPair();
     const agentId = `AGT-${String(first / kpmPerAgent).padStart(6, '0')}`;
+    const drawing: Kpm[] = [];
+    for (let i = first; i < Math.min(size, first + kpmPerAgent); i += withdrawalEvery)
+      if (statusOf(i) === 'credited') drawing.push(kpmAt(i, population));
     const record = await store.addAgent(
-      { agentId, publicKey: pair.publicKey, bank: 'BRI', regionCode: '3273010001', kpmIds: [] },
+      {
+        agentId,
+        publicKey: pair.publicKey,
+        bank: 'BRI',
+        regionCode: '3273010001',
+        kpmIds: drawing.map((k) => k.kpmId),
+      },
       { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) },
     );
+    const setId = ulid();
+    await store.recordEntitlementSet({
+      setId,
+      agentId,
+      tahap: reconTahap,
+      issuedAt: 2,
+      notBefore: 0,
+      expiresAt: 1_000,
+      basedOnSeq: 0,
+      limits: { withdrawalAmountMax: 2_000_000, cashFloat: 1_000_000_000, queueEntriesMax: 100_000 },
+      entitlements: drawing.map((kpm) => ({ kpmId: kpm.kpmId, remaining: kpm.rupiahPerTahap })),
+    });
     const entries: LedgerEntry[] = [];
     let prevHash = genesisHash;
-    for (let i = first; i < Math.min(size, first + kpmPerAgent); i += withdrawalEvery) {
-      const kpm = kpmAt(i, population);
+    for (const kpm of drawing) {
       const seq = entries.length + 1;
       const entry = signEntry(
         {
@@ -229,9 +256,9 @@ async function loadWithdrawals(store: LevelStore, size: number, keys: GatewayKey
           localDate: '1122',
           panHash: keyedHash(kpm.card.pan, record.lookupKey),
           sealedPan: sealer.seal(kpm.card.pan),
-          rrn: '000000000001',
+          rrn: String(seq).padStart(12, '0'),
           authCode: 'A1B2C3',
-          entitlementSetId: ulid(),
+          entitlementSetId: setId,
         },
         pair.seed,
       );
@@ -245,7 +272,33 @@ async function loadWithdrawals(store: LevelStore, size: number, keys: GatewayKey
   return count;
 }
 
-export async function bulkLoad(path: string, size: number, keys: GatewayKeys): Promise<{ withdrawals: number }> {
+/** How the loaded store classifies its KPMs and withdrawals (the staff summary's counts). */
+export interface CategoryMix {
+  readonly kpm: Readonly<Record<string, number>>;
+  readonly withdrawals: Readonly<Record<string, number>>;
+}
+
+export function describeMix(mix: CategoryMix): string {
+  const list = (counts: Readonly<Record<string, number>>): string =>
+    Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([category, n]) => `${category} ${n.toLocaleString('en-US')}`)
+      .join(', ');
+  return `KPM: ${list(mix.kpm)}; withdrawals: ${list(mix.withdrawals)}`;
+}
+
+async function categoryMix(store: LevelStore): Promise<CategoryMix> {
+  const summary = await store.summary(reconTahap, {});
+  const counts = (byCategory: Readonly<Record<string, { readonly count: number }>>): Record<string, number> =>
+    Object.fromEntries(Object.entries(byCategory).map(([category, { count }]) => [category, count]));
+  return { kpm: counts(summary.kpmByCategory), withdrawals: counts(summary.withdrawalsByCategory) };
+}
+
+export async function bulkLoad(
+  path: string,
+  size: number,
+  keys: GatewayKeys,
+): Promise<{ withdrawals: number; mix: CategoryMix }> {
   await loadRows(path, size, keys);
   const store = await LevelStore.open({
     path,
@@ -255,7 +308,8 @@ export async function bulkLoad(path: string, size: number, keys: GatewayKeys): P
     tahapClosesAt: {},
   });
   try {
-    return { withdrawals: await loadWithdrawals(store, size, keys) };
+    const withdrawals = await loadWithdrawals(store, size, keys);
+    return { withdrawals, mix: await categoryMix(store) };
   } finally {
     await store.close();
   }

@@ -1,4 +1,5 @@
 /** edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]: runs the HTTP gateway until SIGINT/SIGTERM. */
+import { availableParallelism } from 'node:os';
 import { buildGateway } from '../app.ts';
 import { ERR_LISTEN } from '../errors.ts';
 import { openGateway, withStoreOption } from './open.ts';
@@ -53,7 +54,12 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       serveSpec,
     );
   const { gw, store } = await openGateway(dir, args.values.store);
-  const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config });
+  const { app } = await buildGateway({
+    store,
+    keys: gw.keys,
+    config: gw.config,
+    verifyWorkers: availableParallelism(),
+  });
   let address: string;
   try {
     address = await app.listen({ host, port: Number(portText) });

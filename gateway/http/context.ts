@@ -1,5 +1,6 @@
 /** What routes share: store, keys, config, clock, ids, metrics, agent activity, rate limits. */
 import type { GatewayConfig, GatewayKeys } from '../config.ts';
+import type { ChainVerifier } from '../crypto/verify-pool.ts';
 import type { GatewayStore } from '../store/types.ts';
 import type { AgentActivity } from './agent-activity.ts';
 import type { Metrics } from './metrics.ts';
@@ -16,6 +17,8 @@ export interface GatewayContext {
   readonly activity: AgentActivity;
   /** Request budgets, charged once the requester is known (rate-limits.ts). */
   readonly rateLimits: RateLimits;
+  /** Checks uploaded entries' links, hashes and signatures (on worker threads in `serve`). */
+  readonly verifier: ChainVerifier;
 }
 
 /** The context as one route needs it: the whole context, but only the store interfaces it uses. */

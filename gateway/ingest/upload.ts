@@ -1,13 +1,15 @@
 /**
  * Verifying and storing one chain segment from an agent (an HTTP upload or a chunk of a bundle).
  * Cheap structural checks first, then every entry's hash and signature (outside the store's
- * write lock: this is the CPU-heavy part), then the store decides duplicate / fork / gap /
- * append against the head it holds. Anything refused throws the coded error of the contract;
- * only a fork and a tampered entry leave a trace (evidence and a flag on the agent).
+ * write lock: this is the CPU-heavy part, spread over worker threads by `verifier`), then the
+ * store decides duplicate / fork / gap / append against the head it holds. Anything refused
+ * throws the coded error of the contract; only a fork and a tampered entry leave a trace
+ * (evidence and a flag on the agent).
  */
-import { findChainBreak, type ChainHead } from '../../protocol/messages/signed.ts';
+import type { ChainHead } from '../../protocol/messages/signed.ts';
 import type { LedgerEntry } from '../../protocol/messages/schemas.ts';
 import { ERR_UPLOAD_ENTRY_INVALID, ERR_UPLOAD_FORK, ERR_UPLOAD_GAP } from '../errors.ts';
+import { inlineVerifier, type ChainVerifier } from '../crypto/verify-pool.ts';
 import type { AgentRecord, ChainStore } from '../store/types.ts';
 
 export interface IngestResult {
@@ -35,13 +37,18 @@ export async function ingestSegment(
   agent: AgentRecord,
   entries: readonly LedgerEntry[],
   receivedAt: number,
+  verifier: ChainVerifier = inlineVerifier,
 ): Promise<IngestResult> {
   entries.forEach((entry, index) => {
     if (entry.agentId !== agent.agentId) invalid(index, entry, 'agentId', agent.agentId, entry.agentId);
   });
   const first = entries[0];
   if (first === undefined) return { accepted: 0, duplicates: 0, head: await store.head(agent.agentId) };
-  const chainBreak = findChainBreak(entries, { seq: first.seq - 1, hash: first.prevHash }, agent.publicKey);
+  const chainBreak = await verifier.findChainBreak(
+    entries,
+    { seq: first.seq - 1, hash: first.prevHash },
+    agent.publicKey,
+  );
   if (chainBreak !== undefined) {
     const entry = entries[chainBreak.index];
     if (chainBreak.kind === 'gap')

@@ -63,9 +63,17 @@ export function x25519PrivateKeyObject(raw: Uint8Array): KeyObject {
   return createPrivateKey({ key: Buffer.concat([x25519Pkcs8Prefix, raw]), format: 'der', type: 'pkcs8' });
 }
 
+/**
+ * The raw 32 bytes of an X25519 key's public half. Exported as JWK (its `x` is the raw key in
+ * base64url): about 1 us, where OpenSSL's DER encoder costs about 90 us per call, which was
+ * half the cost of a seal.
+ */
 export function x25519PublicKeyBytes(key: KeyObject): Uint8Array {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  return publicKey.export({ format: 'der', type: 'spki' }).subarray(x25519SpkiPrefix.length);
+  const { x } = publicKey.export({ format: 'jwk' });
+  const raw = x === undefined ? undefined : Buffer.from(x, 'base64url');
+  if (raw?.length !== 32) throw new ERR_KEY_FORMAT('Cannot read an X25519 public key: its JWK has no 32-byte x');
+  return raw;
 }
 
 /**
@@ -128,8 +136,10 @@ function recipientKeyObject(publicKey: string): KeyObject {
  * random bytes as a PKCS#8 key, so it is used unless the caller injected a random source (seeded
  * simulations), which must then determine the key.
  */
-function ephemeralPrivateKey(random: (n: number) => Uint8Array): KeyObject {
-  return random === randomBytes ? generateKeyPairSync('x25519').privateKey : x25519PrivateKeyObject(random(32));
+function ephemeralKeyPair(random: (n: number) => Uint8Array): { privateKey: KeyObject; publicKey: KeyObject } {
+  if (random === randomBytes) return generateKeyPairSync('x25519');
+  const privateKey = x25519PrivateKeyObject(random(32));
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 export function seal(
@@ -138,10 +148,11 @@ export function seal(
   random: (n: number) => Uint8Array = randomBytes,
 ): string {
   const recipient = recipientKeyObject(recipientPublicKey);
-  const ephemeral = ephemeralPrivateKey(random);
-  const key = boxKey(ephemeral, recipient);
+  const ephemeral = ephemeralKeyPair(random);
+  const key = boxKey(ephemeral.privateKey, recipient);
   const nonce = random(24);
-  return packSealed(x25519PublicKeyBytes(ephemeral), nonce, nacl.secretbox(encoder.encode(plaintext), nonce, key));
+  const box = nacl.secretbox(encoder.encode(plaintext), nonce, key);
+  return packSealed(x25519PublicKeyBytes(ephemeral.publicKey), nonce, box);
 }
 
 /** Reference implementation (tweetnacl only): same inputs, byte-identical output to `seal`. */

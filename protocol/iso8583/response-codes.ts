@@ -41,6 +41,8 @@ export const agentRefusalTexts = {
   clockBehind: { id: 'Jam agen mundur, perlu sinkronisasi', en: "Agent's clock is behind, sync needed" },
   /** 96: a ledger write failed; the agent is recovering. */
   storageFault: { id: 'Gangguan penyimpanan agen, coba lagi nanti', en: 'Agent storage fault, try again later' },
+  /** 96: too many requests already wait for the agent's ledger; nothing was decided. */
+  busy: { id: 'Agen sedang sibuk, coba lagi', en: 'Agent busy, try again' },
   /** 96: the ledger lost entries or fails verification; an operator must act. */
   ledgerDamaged: { id: 'Buku besar agen rusak, hubungi teknisi', en: "Agent's ledger is damaged, call a technician" },
 } as const satisfies Record<string, { readonly id: string; readonly en: string }>;

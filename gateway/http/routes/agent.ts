@@ -64,7 +64,7 @@ async function storeUpload(
     );
   const now = ctx.now();
   try {
-    const result = await ingestSegment(ctx.store, agent, batch.entries, now);
+    const result = await ingestSegment(ctx.store, agent, batch.entries, now, ctx.verifier);
     ctx.metrics.inc('edc_gateway_uploads_total', { outcome: 'accepted' });
     ctx.metrics.inc('edc_gateway_entries_accepted_total', {}, result.accepted);
     ctx.metrics.inc('edc_gateway_entries_duplicate_total', {}, result.duplicates);

@@ -69,6 +69,21 @@ describe('core.handle() authorization of 0200', () => {
     expect(entry!.kind === 'withdrawal' && unseal(entry!.sealedPan, sealKeys.secretKey)).toBe(card.pan);
   });
 
+  it("reuses a card's sealed PAN within one entitlement set and seals it afresh under the next", async () => {
+    await core.installEntitlementSet(signedSet({ issuedAt: startMs - 60_000 }));
+    await core.handle(withdrawal(card.pan, 10_000));
+    await core.handle(withdrawal(card.pan, 20_000));
+    await core.handle(withdrawal(cards[1]!.pan, 10_000));
+    await core.installEntitlementSet(signedSet({ issuedAt: startMs - 30_000, basedOnSeq: 3 }));
+    await core.handle(withdrawal(card.pan, 30_000));
+    const sealed = (await core.unacknowledged(10)).map((e) => (e.kind === 'withdrawal' ? e.sealedPan : ''));
+    expect(sealed).toHaveLength(4);
+    expect(sealed[1]).toBe(sealed[0]);
+    expect(sealed[2]).not.toBe(sealed[0]);
+    expect(sealed[3]).not.toBe(sealed[0]);
+    expect(sealed.map((s) => unseal(s, sealKeys.secretKey))).toEqual([card.pan, card.pan, cards[1]!.pan, card.pan]);
+  });
+
   it('reads the PAN from track 2 when field 2 is absent', async () => {
     await core.installEntitlementSet(signedSet());
     const request = withdrawal(card.pan, 50_000, { 35: `${card.pan}D2912101` });

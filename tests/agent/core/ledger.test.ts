@@ -6,7 +6,7 @@ import { verifyBundleManifest, genesisHash } from '../../../protocol/messages/in
 import { isEdcError } from '../../../protocol/errors.ts';
 import { createAgentLogger } from '../../../agent/logger.ts';
 import { createStorageFaults, type AgentCore, type BatchOp } from '../../../agent/core/index.ts';
-import { ledgerDamagedText, storageFaultText } from '../../../agent/core/responses.ts';
+import { busyText, ledgerDamagedText, storageFaultText } from '../../../agent/core/responses.ts';
 import {
   agentKeys,
   cards,
@@ -120,6 +120,41 @@ describe('write-ahead and group commit', () => {
     expect(batches).toHaveLength(1);
     expect(batches[0]!.filter((op) => op.sublevel === 'entries')).toHaveLength(cards.length);
     expect(core.head().seq).toBe(cards.length);
+  });
+
+  it('answers 96 "Agen sedang sibuk" at once beyond pendingRequestsMax, deciding nothing for it', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let writes = 0;
+    core = await ledger.open({
+      groupCommitMax: 1,
+      pendingRequestsMax: 2,
+      writeBatch: async (ops, write) => {
+        if (++writes === 1) await held; // the first approval's batch waits
+        return write(ops);
+      },
+    });
+    await core.installEntitlementSet(signedSet());
+    const first = core.handle(withdrawal(cards[0]!.pan, 10_000));
+    await expect.poll(() => writes).toBe(1);
+    const waiting = [1, 2].map((i) => core.handle(withdrawal(cards[i]!.pan, 10_000)));
+    const refused = await core.handle(withdrawal(cards[3]!.pan, 10_000));
+    expect([code(refused), refused.fields[62], refused.fields[38]]).toEqual(['96', busyText, undefined]);
+    release();
+    expect([await first, ...(await Promise.all(waiting))].map(code)).toEqual(['00', '00', '00']);
+    expect(core.head().seq).toBe(3);
+    expect((await core.unacknowledged(10)).map((e) => e.kind === 'withdrawal' && e.kpmId)).toEqual(
+      [0, 1, 2].map((i) => cards[i]!.kpmId),
+    );
+    expect(code(await core.handle(withdrawal(cards[3]!.pan, 10_000)))).toBe('00');
+  });
+
+  it('refuses a pendingRequestsMax outside 1..65,536 with EDC_ERR_CORE_OPTIONS', async () => {
+    core = await ledger.open();
+    for (const pendingRequestsMax of [0, 65_537, 1.5]) {
+      const error = await rejection(ledger.open({ pendingRequestsMax }));
+      expect(isEdcError(error) && error.code).toBe('EDC_ERR_CORE_OPTIONS');
+    }
   });
 
   it('splits a larger burst into groups of at most groupCommitMax', async () => {
