@@ -32,6 +32,8 @@ export interface BuildGatewayOptions {
   readonly logger?: Logger;
   readonly now?: () => number;
   readonly ulid?: () => string;
+  /** PEM certificate chain and key: the server speaks HTTPS only (serve --tls-cert/--tls-key). */
+  readonly https?: { readonly cert: string; readonly key: string };
 }
 
 export interface Gateway {
@@ -107,7 +109,10 @@ async function openApi(app: FastifyInstance): Promise<void> {
 export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
-  const app = Fastify({ loggerInstance: logger, bodyLimit: config.uploadBodyBytesMax, trustProxy: false });
+  const base = { loggerInstance: logger, bodyLimit: config.uploadBodyBytesMax, trustProxy: false };
+  // One app type whatever the transport: routes never look at the socket.
+  const app: FastifyInstance =
+    options.https === undefined ? Fastify(base) : Fastify({ ...base, https: { ...options.https } });
   const metrics = new Metrics();
   // The plugin only provides the counters (createRateLimit); which budget a request is charged
   // to is decided after authentication (http/rate-limits.ts).

@@ -56,6 +56,11 @@ export const GatewayConfig = z.strictObject({
   rateWindowMs: z.number().int().min(1000).max(3_600_000).default(60_000),
   /** Counters kept per budget (least recently used dropped first: a dropped key starts a fresh window). */
   rateKeysMax: z.number().int().min(100).max(10_000_000).default(100_000),
+  /**
+   * HTTPS for serve: PEM certificate chain and unencrypted PEM private key, paths relative to the
+   * gateway directory unless absolute (serve --tls-cert/--tls-key override both).
+   */
+  tls: z.strictObject({ certFile: z.string().min(1).max(4096), keyFile: z.string().min(1).max(4096) }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

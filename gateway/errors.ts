@@ -147,6 +147,16 @@ export const gatewayErrors = {
     'serve could not listen on its host and port (in use by another process, not permitted, or no such address)',
     503,
   ),
+  ERR_TLS_FILE: defineError(
+    'EDC_ERR_TLS_FILE',
+    'serve cannot read its TLS certificate or key file, or it holds no PEM certificate / unencrypted PEM key',
+    400,
+  ),
+  ERR_TLS_MISMATCH: defineError(
+    'EDC_ERR_TLS_MISMATCH',
+    "serve's TLS private key does not belong to its certificate",
+    400,
+  ),
   ERR_OUTPUT: defineError(
     'EDC_ERR_OUTPUT',
     'A command could not write its output (a device error or a full disk); what it wrote is incomplete',
@@ -195,6 +205,8 @@ export const {
   ERR_CONFIG_EXISTS,
   ERR_CLI_USAGE,
   ERR_LISTEN,
+  ERR_TLS_FILE,
+  ERR_TLS_MISMATCH,
   ERR_OUTPUT,
   ERR_IMPORT_FAILED,
 } = gatewayErrors;

@@ -1,12 +1,18 @@
-/** edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]: runs the HTTP gateway until SIGINT/SIGTERM. */
+/**
+ * edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080] [--tls-cert FILE --tls-key FILE]:
+ * runs the HTTP(S) gateway until SIGINT/SIGTERM.
+ */
+import { isAbsolute, resolve } from 'node:path';
 import { buildGateway } from '../app.ts';
+import { loadGatewayDir } from '../config.ts';
 import { ERR_LISTEN } from '../errors.ts';
+import { loadTls, type TlsFiles, type TlsMaterial } from '../tls.ts';
 import { openGateway } from './open.ts';
 import { parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
 export const serveSpec: CommandSpec = {
   name: 'serve',
-  usage: `edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]
+  usage: `edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080] [--tls-cert FILE --tls-key FILE]
 
 Menjalankan gateway HTTP sampai SIGINT/SIGTERM (Ctrl-C): API agen, API staf, /docs,
 /dashboard, /healthz, /readyz dan /metrics. Selama berjalan, serve memegang kunci
@@ -18,9 +24,43 @@ it stops (use the staff HTTP routes meanwhile).
 
   --dir D      folder gateway / gateway directory
   --host H     alamat / address to listen on (default 127.0.0.1)
-  --port N     port (0-65535, default 8080; 0: any free port)`,
-  options: { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
+  --port N     port (0-65535, default 8080; 0: any free port)
+  --tls-cert F sertifikat PEM (rantai) untuk HTTPS / PEM certificate chain: HTTPS on the same port
+  --tls-key F  kunci privat PEM tanpa sandi / unencrypted PEM private key (with --tls-cert)
+               (tanpa opsi ini: config.json "tls" bila ada / without them: config.json "tls" if set)`,
+  options: {
+    dir: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+  },
 };
+
+/** --tls-cert and --tls-key: both (relative to the working directory) or neither. */
+function tlsFlags(values: Record<string, string | boolean | undefined>): TlsFiles | undefined {
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if (typeof cert === 'string' && typeof key === 'string') return { certFile: resolve(cert), keyFile: resolve(key) };
+  if (cert === undefined && key === undefined) return undefined;
+  throw usageError(
+    '--tls-cert dan --tls-key harus diisi berdua',
+    'Expected both --tls-cert and --tls-key, or neither',
+    serveSpec,
+  );
+}
+
+/** The flags' TLS files, else config.json tls (relative to the gateway directory), read and checked. */
+async function tlsOf(flags: TlsFiles | undefined, dir: string): Promise<TlsMaterial | undefined> {
+  const fromConfig = flags === undefined ? (await loadGatewayDir(dir)).config.tls : undefined;
+  const inDir = (path: string) => (isAbsolute(path) ? path : resolve(dir, path));
+  const files =
+    flags ??
+    (fromConfig === undefined
+      ? undefined
+      : { certFile: inDir(fromConfig.certFile), keyFile: inDir(fromConfig.keyFile) });
+  return files === undefined ? undefined : loadTls(files);
+}
 
 const listenProblems: Readonly<Record<string, readonly [string, string]>> = {
   EADDRINUSE: ['port sudah dipakai proses lain', 'the port is in use by another process'],
@@ -50,8 +90,11 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       `--port: expected 0-65535, found ${JSON.stringify(portText.slice(0, 20))}`,
       serveSpec,
     );
+  // Checked before the store is opened: a bad file leaves nothing to undo.
+  const tls = await tlsOf(tlsFlags(args.values), dir);
   const { gw, store } = await openGateway(dir);
-  const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config });
+  const https = tls === undefined ? undefined : { cert: tls.cert, key: tls.key };
+  const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config, https });
   let address: string;
   try {
     address = await app.listen({ host, port: Number(portText) });
