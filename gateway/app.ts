@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { ulidFactory } from '../protocol/ids.ts';
 import type { GatewayConfig, GatewayKeys } from './config.ts';
 import { ERR_BODY_INVALID, ERR_MEDIA_TYPE } from './errors.ts';
-import type { GatewayStore } from './store/types.ts';
+import type { GatewayStore, TokenRecord } from './store/types.ts';
 import type { GatewayContext } from './http/context.ts';
 import { clientErrorHandler } from './http/client-errors.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
@@ -33,6 +33,11 @@ export interface BuildGatewayOptions {
   readonly logger?: Logger;
   readonly now?: () => number;
   readonly ulid?: () => string;
+  /**
+   * Staff tokens that exist only in this process's memory (serve's token for local commands,
+   * cli/local-server.ts), accepted beside the store's.
+   */
+  readonly localTokens?: readonly TokenRecord[];
   /** PEM certificate chain and key: the server speaks HTTPS only (serve --tls-cert/--tls-key). */
   readonly https?: { readonly cert: string; readonly key: string };
 }
@@ -176,7 +181,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
   await app.register(async (scope) => {
     await scope.register(agentRoutes(context));
   });
-  await app.register(staffRoutes(context));
+  await app.register(staffRoutes(context, options.localTokens ?? []));
   await app.register(webAppRoutes());
   return { app, context };
 }

@@ -7,6 +7,7 @@ import { buildGateway } from '../app.ts';
 import { loadGatewayDir } from '../config.ts';
 import { ERR_LISTEN } from '../errors.ts';
 import { loadTls, type TlsFiles, type TlsMaterial } from '../tls.ts';
+import { localToken, openLocalEndpoint, serveFileName, type LocalEndpoint } from './local-server.ts';
 import { openGateway } from './open.ts';
 import { parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
@@ -16,11 +17,13 @@ export const serveSpec: CommandSpec = {
 
 Menjalankan gateway HTTP sampai SIGINT/SIGTERM (Ctrl-C): API agen, API staf, /docs,
 /dashboard, /healthz, /readyz dan /metrics. Selama berjalan, serve memegang kunci
-penyimpanan: perintah agents, tokens, import, reconcile dan report menunggu sampai serve
+penyimpanan: report, reconcile dan agents list bertanya ke serve (lewat D/serve.json,
+127.0.0.1 saja); agents add/revoke, tokens dan import gagal EDC_ERR_STORE_LOCKED sampai serve
 dihentikan (pakai rute HTTP staf selama itu). / Serves the agent API, staff API, /docs,
 /dashboard, /healthz, /readyz and /metrics until SIGINT/SIGTERM (Ctrl-C). While it runs it holds
-the store lock: agents, tokens, import, reconcile and report fail with EDC_ERR_STORE_LOCKED until
-it stops (use the staff HTTP routes meanwhile).
+the store lock: report, reconcile and agents list ask the running server (through D/serve.json,
+127.0.0.1 only); agents add/revoke, tokens and import fail with EDC_ERR_STORE_LOCKED until it
+stops (use the staff HTTP routes meanwhile).
 
   --dir D      folder gateway / gateway directory
   --host H     alamat / address to listen on (default 127.0.0.1)
@@ -94,14 +97,28 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const tls = await tlsOf(tlsFlags(args.values), dir);
   const { gw, store } = await openGateway(dir);
   const https = tls === undefined ? undefined : { cert: tls.cert, key: tls.key };
-  const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config, https });
+  const local = localToken(Date.now());
+  const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config, https, localTokens: [local.record] });
   let address: string;
+  let endpoint: LocalEndpoint;
   try {
     address = await app.listen({ host, port: Number(portText) });
   } catch (cause) {
     await app.close();
     await store.close();
     throw listenError(host, Number(portText), cause);
+  }
+  try {
+    endpoint = await openLocalEndpoint(app, dir, local.token);
+  } catch (cause) {
+    await app.close();
+    await store.close();
+    throw new ERR_LISTEN(
+      `Tidak dapat membuka titik lokal atau menulis ${serveFileName} / ` +
+        `Cannot open the local endpoint or write ${serveFileName}: ${(cause as Error).message}`,
+      { host: '127.0.0.1', port: 0 },
+      cause,
+    );
   }
   io.err(
     `edc-gateway mendengarkan di / listening on ${address} ` +
@@ -112,6 +129,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await endpoint.close();
   await app.close();
   await store.close();
   return 0;
