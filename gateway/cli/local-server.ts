@@ -67,28 +67,37 @@ async function writeServeFile(dir: string, content: ServeFile): Promise<void> {
   await rename(temp, path);
 }
 
-/** serve's side: the loopback listener and serve.json; close() removes both. */
-export async function openLocalEndpoint(app: FastifyInstance, dir: string, token: string): Promise<LocalEndpoint> {
+/**
+ * serve's side: the loopback listener and serve.json; close() removes both (the file only while
+ * it is still this process's). When the folder is not writable (a hardened replica whose store is
+ * PostgreSQL) there is no local endpoint: the answer is the reason, and serve runs on.
+ */
+export async function openLocalEndpoint(
+  app: FastifyInstance,
+  dir: string,
+  token: string,
+): Promise<LocalEndpoint | { readonly unavailable: string }> {
   const server: Server = createServer((req, res) => app.routing(req, res));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => resolve());
+    });
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     await writeServeFile(dir, { v: 1, pid: process.pid, url, token, startedAt: Date.now() });
+    return {
+      url,
+      close: async () => {
+        const still = await readServeFile(dir);
+        if (still?.pid === process.pid) await rm(join(dir, serveFileName), { force: true });
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      },
+    };
   } catch (error) {
     server.close();
-    throw error;
+    return { unavailable: (error as Error).message };
   }
-  return {
-    url,
-    close: async () => {
-      await rm(join(dir, serveFileName), { force: true });
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
 }
 
 export interface LocalServer {

@@ -100,7 +100,6 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
   const local = localToken(Date.now());
   const { app } = await buildGateway({ store, keys: gw.keys, config: gw.config, https, localTokens: [local.record] });
   let address: string;
-  let endpoint: LocalEndpoint;
   try {
     address = await app.listen({ host, port: Number(portText) });
   } catch (cause) {
@@ -108,18 +107,14 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     await store.close();
     throw listenError(host, Number(portText), cause);
   }
-  try {
-    endpoint = await openLocalEndpoint(app, dir, local.token);
-  } catch (cause) {
-    await app.close();
-    await store.close();
-    throw new ERR_LISTEN(
-      `Tidak dapat membuka titik lokal atau menulis ${serveFileName} / ` +
-        `Cannot open the local endpoint or write ${serveFileName}: ${(cause as Error).message}`,
-      { host: '127.0.0.1', port: 0 },
-      cause,
+  const opened = await openLocalEndpoint(app, dir, local.token);
+  if ('unavailable' in opened)
+    io.err(
+      `Peringatan: ${serveFileName} tidak dapat ditulis; report, reconcile dan agents list tidak dapat bertanya ` +
+        `ke serve ini / Warning: cannot write ${serveFileName} (${opened.unavailable}); report, reconcile and ` +
+        'agents list cannot ask this server\n',
     );
-  }
+  const endpoint: LocalEndpoint | undefined = 'unavailable' in opened ? undefined : opened;
   io.err(
     `edc-gateway mendengarkan di / listening on ${address} ` +
       `(docs: ${address}/docs, dasbor / dashboard: ${address}/dashboard); Ctrl-C untuk berhenti / to stop\n`,
@@ -129,7 +124,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  await endpoint.close();
+  await endpoint?.close();
   await app.close();
   await store.close();
   return 0;
