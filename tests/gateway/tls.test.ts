@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli as runAgentCli } from '../../agent/cli.ts';
 import { forwarderFor } from '../../agent/cli/runtime.ts';
 import { loadConfig, readGatewayCa } from '../../agent/config.ts';
 import { openAgentCore, type AgentCore } from '../../agent/core/index.ts';
@@ -178,6 +179,40 @@ describe('serve --tls-cert/--tls-key with an agent pinning the gateway CA', () =
     expect(() => readGatewayCa(agent, config)).toThrow(/EDC_ERR_GATEWAY_CA|holds no PEM certificate/);
     await rm(join(agent, 'gateway-ca.pem'));
     expect(() => readGatewayCa(agent, config)).toThrow(/Cannot read gatewayCa/);
+  });
+});
+
+describe('edc-agent init --gateway-ca', () => {
+  async function agentInit(dirName: string, gateway: string, caFile: string) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const argv = ['init', '--dir', join(dir, dirName), '--agent-id', 'AGT-009', '--gateway', gateway];
+    const gatewayPublicKey = generateSigningKeyPair().publicKey;
+    argv.push('--gateway-public-key', gatewayPublicKey, '--gateway-ca', caFile);
+    const code = await runAgentCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) });
+    return { code, out, err: err.join('\n') };
+  }
+
+  it('writes gatewayCa as an absolute path the forwarder then reads', async () => {
+    const res = await agentInit('init-ok', 'https://127.0.0.1:8443', ca.certFile);
+    expect(res.code).toBe(0);
+    const config = await loadConfig(join(dir, 'init-ok'));
+    expect(config.gatewayCa).toBe(ca.certFile);
+    expect(readGatewayCa(join(dir, 'init-ok'), config)).toBe(await readFile(ca.certFile, 'utf8'));
+  });
+
+  it('a CA file that is not there: EDC_ERR_GATEWAY_CA, exit 1, nothing written', async () => {
+    const res = await agentInit('init-missing', 'https://127.0.0.1:8443', join(dir, 'absent.pem'));
+    expect(res.code).toBe(1);
+    expect(res.err).toContain('EDC_ERR_GATEWAY_CA');
+    await expect(readFile(join(dir, 'init-missing', 'agent.json'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('a pinned CA with an http:// gateway: EDC_ERR_CONFIG_INVALID naming gatewayCa', async () => {
+    const res = await agentInit('init-http', 'http://127.0.0.1:8080', ca.certFile);
+    expect(res.code).toBe(1);
+    expect(res.err).toContain('EDC_ERR_CONFIG_INVALID');
+    expect(res.err).toContain('gatewayCa: a pinned gateway CA needs an https:// gatewayUrl');
   });
 });
 
