@@ -26,7 +26,17 @@ export const configErrors = {
     'EDC_ERR_KEY_PERMISSIONS',
     'agent.key is readable or writable by group or others (must be 0600)',
   ),
+  ERR_GATEWAY_CA: defineError(
+    'EDC_ERR_GATEWAY_CA',
+    'agent.json gatewayCa names a file that cannot be read or holds no PEM certificate',
+  ),
 } as const;
 
-export const { ERR_CONFIG_MISSING, ERR_CONFIG_EXISTS, ERR_CONFIG_INVALID, ERR_KEY_INVALID, ERR_KEY_PERMISSIONS } =
-  configErrors;
+export const {
+  ERR_CONFIG_MISSING,
+  ERR_CONFIG_EXISTS,
+  ERR_CONFIG_INVALID,
+  ERR_KEY_INVALID,
+  ERR_KEY_PERMISSIONS,
+  ERR_GATEWAY_CA,
+} = configErrors;

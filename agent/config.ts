@@ -4,8 +4,8 @@
  * created 0600; a key readable by others is refused, because whoever has it can sign entries
  * and requests as this agent.
  */
-import { randomBytes } from 'node:crypto';
-import { constants as fsConstants } from 'node:fs';
+import { X509Certificate, randomBytes } from 'node:crypto';
+import { constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import { open, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -17,6 +17,7 @@ import {
   ERR_KEY_INVALID,
   ERR_KEY_PERMISSIONS,
   ERR_CONFIG_EXISTS,
+  ERR_GATEWAY_CA,
 } from './config-errors.ts';
 
 export const configFileName = 'agent.json';
@@ -41,39 +42,49 @@ export const SerialPortConfig = z.strictObject({
     .default(9600),
 });
 
-export const AgentConfig = z.strictObject({
-  v: z.literal(1),
-  agentId: AgentId,
-  gatewayUrl: GatewayUrl,
-  gatewayPublicKey: Base64Key32,
-  /** Ledger folder, relative to the agent folder unless absolute. */
-  ledgerDir: z.string().min(1).default('ledger'),
-  serial: z.array(SerialPortConfig).max(16).default([]),
-  tcp: z
-    .strictObject({ host: z.string().min(1).max(255), port: Port })
-    .nullable()
-    .default(null),
-  statusPort: Port.default(7420),
-  utcOffsetMinutes: z.number().int().min(-720).max(840).default(420),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  forward: z
-    .strictObject({
-      batchEntriesMax: z.number().int().min(1).max(uploadEntriesMax).default(uploadEntriesMax),
-      requestTimeoutMs: z.number().int().min(100).max(300_000).default(15_000),
-      intervalMs: z.number().int().min(1_000).max(86_400_000).default(60_000),
-      backoffBaseMs: z.number().int().min(10).max(60_000).default(500),
-      backoffCapMs: z.number().int().min(100).max(3_600_000).default(60_000),
-    })
-    .prefault({}),
-  link: z
-    .strictObject({
-      terminalsMax: z.number().int().min(1).max(1024).default(64),
-      idleTimeoutMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
-      silenceMaxMs: z.number().int().min(1_000).max(86_400_000).default(180_000),
-      requestsQueuedMax: z.number().int().min(1).max(256).default(8),
-    })
-    .prefault({}),
-});
+export const AgentConfig = z
+  .strictObject({
+    v: z.literal(1),
+    agentId: AgentId,
+    gatewayUrl: GatewayUrl,
+    /**
+     * PEM file of the CA that signed the gateway's HTTPS certificate (relative to the agent folder
+     * unless absolute). When set the forwarder trusts only this CA, and gatewayUrl must be https.
+     */
+    gatewayCa: z.string().min(1).max(4096).nullable().default(null),
+    gatewayPublicKey: Base64Key32,
+    /** Ledger folder, relative to the agent folder unless absolute. */
+    ledgerDir: z.string().min(1).default('ledger'),
+    serial: z.array(SerialPortConfig).max(16).default([]),
+    tcp: z
+      .strictObject({ host: z.string().min(1).max(255), port: Port })
+      .nullable()
+      .default(null),
+    statusPort: Port.default(7420),
+    utcOffsetMinutes: z.number().int().min(-720).max(840).default(420),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    forward: z
+      .strictObject({
+        batchEntriesMax: z.number().int().min(1).max(uploadEntriesMax).default(uploadEntriesMax),
+        requestTimeoutMs: z.number().int().min(100).max(300_000).default(15_000),
+        intervalMs: z.number().int().min(1_000).max(86_400_000).default(60_000),
+        backoffBaseMs: z.number().int().min(10).max(60_000).default(500),
+        backoffCapMs: z.number().int().min(100).max(3_600_000).default(60_000),
+      })
+      .prefault({}),
+    link: z
+      .strictObject({
+        terminalsMax: z.number().int().min(1).max(1024).default(64),
+        idleTimeoutMs: z.number().int().min(1_000).max(86_400_000).default(300_000),
+        silenceMaxMs: z.number().int().min(1_000).max(86_400_000).default(180_000),
+        requestsQueuedMax: z.number().int().min(1).max(256).default(8),
+      })
+      .prefault({}),
+  })
+  .refine((config) => config.gatewayCa === null || config.gatewayUrl.startsWith('https:'), {
+    path: ['gatewayCa'],
+    message: 'a pinned gateway CA needs an https:// gatewayUrl',
+  });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 export type AgentConfigInput = z.input<typeof AgentConfig>;
 
@@ -108,6 +119,40 @@ export async function loadConfig(dir: string): Promise<AgentConfig> {
     });
   }
   return parseConfig(json, path);
+}
+
+/** A CA file larger than this holds no certificate bundle an agent needs (refused unread). */
+export const gatewayCaBytesMax = 1024 * 1024;
+
+/**
+ * The pinned gateway CA (PEM text), or undefined when gatewayCa is null. Read once when the
+ * forwarder is built: a missing, unreadable or non-PEM file stops the command with
+ * EDC_ERR_GATEWAY_CA rather than forwarding with the system's CAs.
+ */
+export function readGatewayCa(dir: string, config: AgentConfig): string | undefined {
+  if (config.gatewayCa === null) return undefined;
+  const path = resolve(dir, config.gatewayCa);
+  let text: string;
+  try {
+    const size = statSync(path).size;
+    if (size > gatewayCaBytesMax) throw new Error(`larger than ${gatewayCaBytesMax} bytes`);
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ERR_GATEWAY_CA(
+      `Berkas CA gateway tidak dapat dibaca / Cannot read gatewayCa ${path}: ${(err as Error).message}`,
+      { path },
+    );
+  }
+  try {
+    new X509Certificate(text);
+  } catch {
+    throw new ERR_GATEWAY_CA(
+      `Berkas CA gateway bukan sertifikat PEM / gatewayCa ${path} holds no PEM certificate ` +
+        '("-----BEGIN CERTIFICATE-----")',
+      { path },
+    );
+  }
+  return text;
 }
 
 export function ledgerPath(dir: string, config: AgentConfig): string {

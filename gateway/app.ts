@@ -5,15 +5,16 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyRateLimit from '@fastify/rate-limit';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { inlineVerifier, VerifyPool } from './crypto/verify-pool.ts';
 import { ulidFactory } from '../protocol/ids.ts';
 import type { GatewayConfig, GatewayKeys } from './config.ts';
 import { ERR_BODY_INVALID, ERR_MEDIA_TYPE } from './errors.ts';
-import type { GatewayStore } from './store/types.ts';
+import type { GatewayStore, TokenRecord } from './store/types.ts';
 import type { GatewayContext } from './http/context.ts';
+import { clientErrorHandler } from './http/client-errors.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { createLogger } from './http/logger.ts';
 import { Metrics } from './http/metrics.ts';
@@ -38,6 +39,13 @@ export interface BuildGatewayOptions {
    * 0 (the default) verifies on the event loop. `edc-gateway serve` uses one per core.
    */
   readonly verifyWorkers?: number;
+  /**
+   * Staff tokens that exist only in this process's memory (serve's token for local commands,
+   * cli/local-server.ts), accepted beside the store's.
+   */
+  readonly localTokens?: readonly TokenRecord[];
+  /** PEM certificate chain and key: the server speaks HTTPS only (serve --tls-cert/--tls-key). */
+  readonly https?: { readonly cert: string; readonly key: string };
 }
 
 export interface Gateway {
@@ -113,8 +121,25 @@ async function openApi(app: FastifyInstance): Promise<void> {
 export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
-  const app = Fastify({ loggerInstance: logger, bodyLimit: config.uploadBodyBytesMax, trustProxy: false });
   const metrics = new Metrics();
+  // The router's refusals (bad percent-escape, parameter too long) go through the one error
+  // handler, set once the app exists; the parser's are answered on the socket (http/client-errors.ts).
+  const late: {
+    handleError?: (error: unknown, request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+  } = {};
+  const base = {
+    loggerInstance: logger,
+    bodyLimit: config.uploadBodyBytesMax,
+    trustProxy: false,
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
+      void late.handleError!(error, request, reply),
+    clientErrorHandler: clientErrorHandler((refusal) =>
+      metrics.inc('edc_gateway_errors_total', { code: refusal.code }),
+    ),
+  };
+  // One app type whatever the transport: routes never look at the socket.
+  const app: FastifyInstance =
+    options.https === undefined ? Fastify(base) : Fastify({ ...base, https: { ...options.https } });
   // The plugin only provides the counters (createRateLimit); which budget a request is charged
   // to is decided after authentication (http/rate-limits.ts).
   await app.register(fastifyRateLimit, { global: false });
@@ -134,7 +159,8 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
   let ready = false;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler(errorHandler(metrics, config.uploadBodyBytesMax, rateLimits));
+  late.handleError = errorHandler(metrics, config.uploadBodyBytesMax, rateLimits);
+  app.setErrorHandler(late.handleError);
   app.addHook('onRequest', rateLimits.onRequest);
   app.setNotFoundHandler(notFoundHandler(metrics));
   jsonParser(app);
@@ -162,7 +188,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
   await app.register(async (scope) => {
     await scope.register(agentRoutes(context));
   });
-  await app.register(staffRoutes(context));
+  await app.register(staffRoutes(context, options.localTokens ?? []));
   await app.register(webAppRoutes());
   return { app, context };
 }

@@ -61,6 +61,11 @@ export const GatewayConfig = z.strictObject({
    * (optionally ?schema=name) or a LevelDB folder (relative to the gateway directory); default store/.
    */
   store: z.string().min(1).max(2048).optional(),
+  /**
+   * HTTPS for serve: PEM certificate chain and unencrypted PEM private key, paths relative to the
+   * gateway directory unless absolute (serve --tls-cert/--tls-key override both).
+   */
+  tls: z.strictObject({ certFile: z.string().min(1).max(4096), keyFile: z.string().min(1).max(4096) }).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

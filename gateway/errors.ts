@@ -13,6 +13,27 @@ export const gatewayErrors = {
     400,
   ),
   ERR_BODY_TOO_LARGE: defineError('EDC_ERR_BODY_TOO_LARGE', 'A request body is larger than uploadBodyBytesMax', 413),
+  ERR_PATH_TOO_LONG: defineError(
+    'EDC_ERR_PATH_TOO_LONG',
+    'A path parameter (an agent id, a tahap, an id) is longer than 100 characters',
+    414,
+  ),
+  ERR_HTTP_MALFORMED: defineError(
+    'EDC_ERR_HTTP_MALFORMED',
+    'The HTTP request itself cannot be parsed (e.g. both content-length and transfer-encoding, a bad header); ' +
+      'answered before any route, then the connection is closed',
+    400,
+  ),
+  ERR_HEADERS_TOO_LARGE: defineError(
+    'EDC_ERR_HEADERS_TOO_LARGE',
+    'The request line and headers exceed the server limit (16 KiB); the connection is closed',
+    431,
+  ),
+  ERR_REQUEST_TIMEOUT: defineError(
+    'EDC_ERR_REQUEST_TIMEOUT',
+    'The request was not received completely in time; the connection is closed',
+    408,
+  ),
   ERR_AUTH_SIGNATURE: defineError(
     'EDC_ERR_AUTH_SIGNATURE',
     'Agent request signature headers are missing, malformed or do not verify',
@@ -158,6 +179,16 @@ export const gatewayErrors = {
     'serve could not listen on its host and port (in use by another process, not permitted, or no such address)',
     503,
   ),
+  ERR_TLS_FILE: defineError(
+    'EDC_ERR_TLS_FILE',
+    'serve cannot read its TLS certificate or key file, or it holds no PEM certificate / unencrypted PEM key',
+    400,
+  ),
+  ERR_TLS_MISMATCH: defineError(
+    'EDC_ERR_TLS_MISMATCH',
+    "serve's TLS private key does not belong to its certificate",
+    400,
+  ),
   ERR_OUTPUT: defineError(
     'EDC_ERR_OUTPUT',
     'A command could not write its output (a device error or a full disk); what it wrote is incomplete',
@@ -177,6 +208,10 @@ export const {
   ERR_BODY_INVALID,
   ERR_BODY_TOO_LARGE,
   ERR_MEDIA_TYPE,
+  ERR_PATH_TOO_LONG,
+  ERR_HTTP_MALFORMED,
+  ERR_HEADERS_TOO_LARGE,
+  ERR_REQUEST_TIMEOUT,
   ERR_AUTH_SIGNATURE,
   ERR_AUTH_TIMESTAMP,
   ERR_AUTH_REPLAY,
@@ -209,6 +244,8 @@ export const {
   ERR_CONFIG_EXISTS,
   ERR_CLI_USAGE,
   ERR_LISTEN,
+  ERR_TLS_FILE,
+  ERR_TLS_MISMATCH,
   ERR_OUTPUT,
   ERR_IMPORT_FAILED,
 } = gatewayErrors;

@@ -3,11 +3,11 @@
  * and returns the exit status; errors are thrown as coded EdcErrors and printed by cli.ts.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { publicKeyFromSeed } from '../../protocol/crypto/index.ts';
 import { openAgentCore } from '../core/index.ts';
 import type { AgentCore } from '../core/index.ts';
-import { configFileName, createKey, ledgerPath, loadConfig, loadSeed, parseConfig } from '../config.ts';
+import { configFileName, createKey, ledgerPath, loadConfig, loadSeed, parseConfig, readGatewayCa } from '../config.ts';
 import type { AgentConfig } from '../config.ts';
 import { createAgentLogger } from '../logger.ts';
 import { buildReport } from '../status/report.ts';
@@ -40,6 +40,7 @@ export const init: Command = async (argv, io) => {
     'agent-id': { type: 'string' },
     gateway: { type: 'string' },
     'gateway-public-key': { type: 'string' },
+    'gateway-ca': { type: 'string' },
     serial: { type: 'string', multiple: true },
     tcp: { type: 'string' },
     'status-port': { type: 'string' },
@@ -53,12 +54,15 @@ export const init: Command = async (argv, io) => {
       agentId: requireString('init', values, 'agent-id'),
       gatewayUrl: requireString('init', values, 'gateway'),
       gatewayPublicKey: requireString('init', values, 'gateway-public-key'),
+      // Kept absolute: agent.json names it relative to D, the flag relative to where init runs.
+      ...(typeof values['gateway-ca'] === 'string' ? { gatewayCa: resolve(values['gateway-ca']) } : {}),
       serial: ((values.serial as string[] | undefined) ?? []).map(parseSerialFlag),
       tcp: typeof values.tcp === 'string' ? parseTcpFlag(values.tcp) : null,
       ...(statusPort === undefined ? {} : { statusPort }),
     },
     'flags',
   );
+  readGatewayCa(dir, config); // a pinned CA that cannot be read or is no PEM: refused before anything is written
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const configPath = join(dir, configFileName);
   try {

@@ -25,7 +25,7 @@ Perintah buku besar; agen harus berhenti. / Ledger commands; the agent must be s
 
 Rincian / details: edc-agent ledger verify --help, edc-agent ledger export --help`,
   init: `edc-agent init --dir D --agent-id ID --gateway URL --gateway-public-key KEY
-               [--serial PATH[:BAUD]]... [--tcp HOST:PORT] [--status-port N]
+               [--gateway-ca FILE] [--serial PATH[:BAUD]]... [--tcp HOST:PORT] [--status-port N]
 
 Membuat D/agent.json dan kunci Ed25519 di D/agent.key (izin 0600), lalu mencetak kunci publik
 untuk didaftarkan di gateway. / Creates D/agent.json and the Ed25519 key D/agent.key (mode
@@ -35,6 +35,8 @@ untuk didaftarkan di gateway. / Creates D/agent.json and the Ed25519 key D/agent
   --agent-id ID            id agen / agent id (3-32 of A-Z 0-9 -)
   --gateway URL            alamat gateway / gateway base URL (http or https)
   --gateway-public-key KEY kunci publik gateway / gateway Ed25519 public key, base64
+  --gateway-ca FILE        CA (PEM) sertifikat HTTPS gateway: hanya CA ini dipercaya / PEM CA of the
+                           gateway's HTTPS certificate: the only CA trusted (needs an https URL)
   --serial PATH[:BAUD]     port serial terminal, boleh berulang / terminal serial port, repeatable (baud default 9600)
   --tcp HOST:PORT          dengarkan terminal TCP / listen for TCP terminals (e.g. 127.0.0.1:7400)
   --status-port N          port status lokal / local status port (default 7420)`,

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { openAgentCore } from '../core/index.ts';
 import type { AgentCore } from '../core/index.ts';
 import type { AgentConfig } from '../config.ts';
-import { ledgerPath } from '../config.ts';
+import { ledgerPath, readGatewayCa } from '../config.ts';
 import { createForwarder, forwarderDefaults } from '../forward/index.ts';
 import type { ForwardLoop } from '../forward/index.ts';
 import { LinkRegistry } from '../link/registry.ts';
@@ -35,7 +35,12 @@ export interface StartOptions {
   readonly forward?: boolean;
 }
 
-export function forwarderFor(core: AgentCore, options: StartOptions): ForwardLoop {
+/** gatewayCa: the pinned CA's PEM, read from agent.json's gatewayCa unless given. */
+export function forwarderFor(
+  core: AgentCore,
+  options: StartOptions,
+  gatewayCa = readGatewayCa(options.dir, options.config),
+): ForwardLoop {
   const { config } = options;
   return createForwarder({
     core,
@@ -45,6 +50,7 @@ export function forwarderFor(core: AgentCore, options: StartOptions): ForwardLoo
     settings: {
       ...forwarderDefaults,
       gatewayUrl: config.gatewayUrl,
+      gatewayCa,
       batchEntriesMax: config.forward.batchEntriesMax,
       requestTimeoutMs: config.forward.requestTimeoutMs,
       intervalMs: config.forward.intervalMs,
@@ -60,6 +66,8 @@ interface TerminalLink {
 
 export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   const { config, logger } = options;
+  // Before the ledger opens: a bad CA file stops the start with nothing to undo.
+  const gatewayCa = readGatewayCa(options.dir, config);
   const core = await openAgentCore({
     dir: ledgerPath(options.dir, config),
     agentId: config.agentId,
@@ -69,7 +77,7 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
     utcOffsetMinutes: config.utcOffsetMinutes,
   });
   const registry = new LinkRegistry(Date.now, config.link.silenceMaxMs);
-  const forwarder = forwarderFor(core, options);
+  const forwarder = forwarderFor(core, options, gatewayCa);
   const links: TerminalLink[] = [];
   let status: StatusServer | undefined;
   const stop = (): Promise<void> => stopAgent({ links, forwarder, status, core }, logger);

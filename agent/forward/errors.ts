@@ -11,6 +11,12 @@ export const forwardErrors = {
     'The gateway could not be reached (connection refused, DNS, reset); retried with backoff',
     503,
   ),
+  ERR_FORWARD_TLS: defineError(
+    'EDC_ERR_FORWARD_TLS',
+    "The gateway's TLS certificate is not signed by the trusted CA (gatewayCa when pinned) or does not name " +
+      "the gateway's host; nothing was sent; retried with backoff",
+    502,
+  ),
   ERR_FORWARD_TIMEOUT: defineError(
     'EDC_ERR_FORWARD_TIMEOUT',
     'The gateway did not answer within requestTimeoutMs; the outcome is unknown, ' +
@@ -86,6 +92,7 @@ export const forwardErrors = {
 
 export const {
   ERR_FORWARD_UNREACHABLE,
+  ERR_FORWARD_TLS,
   ERR_FORWARD_TIMEOUT,
   ERR_FORWARD_RETRYABLE,
   ERR_FORWARD_FORK,

@@ -4,12 +4,14 @@
  * answer mapped to either a parsed body or one coded forwarder error. It holds no state: the
  * forward loop decides what to retry.
  */
+import { Agent } from 'undici';
 import { ErrorBody, SignedEntitlementSet, SignedReceipt, signRequest } from '../../protocol/messages/index.ts';
 import type { UploadBatch } from '../../protocol/messages/index.ts';
 import type { EdcError } from '../../protocol/errors.ts';
 import {
   ERR_FORWARD_OPTIONS,
   ERR_FORWARD_TIMEOUT,
+  ERR_FORWARD_TLS,
   ERR_FORWARD_UNREACHABLE,
   ERR_FORWARD_RESPONSE_INVALID,
   ERR_FORWARD_BAD_RECEIPT,
@@ -23,8 +25,13 @@ export interface GatewayClientOptions {
   readonly requestTimeoutMs: number;
   /** Largest response body read, in bytes (an entitlement set of 200 000 KPMs is about 40 MB). */
   readonly responseBytesMax: number;
+  /** PEM CA certificate(s): when set, HTTPS trusts only these (not the system's CAs). */
+  readonly ca?: string;
   readonly now?: () => number;
 }
+
+/** fetch's dispatcher option (undici's; Node's fetch is undici's). */
+type Dispatcher = NonNullable<RequestInit extends { dispatcher?: infer D } ? D : never>;
 
 /** Every call takes an optional signal that cancels it early (agent shutdown). */
 export interface GatewayClient {
@@ -35,9 +42,14 @@ export interface GatewayClient {
 
 export function createGatewayClient(options: GatewayClientOptions): GatewayClient {
   const base = parseBase(options.gatewayUrl);
+  if (options.ca !== undefined && base.protocol !== 'https:')
+    throw new ERR_FORWARD_OPTIONS(`Cannot pin a gateway CA: expected an https: gateway URL, found ${base.protocol}`);
+  // One connection pool per client; the pinned CA replaces the system's trust store for it.
+  const dispatcher =
+    options.ca === undefined ? undefined : (new Agent({ connect: { ca: options.ca } }) as unknown as Dispatcher);
   const agentPath = `/v1/agents/${encodeURIComponent(options.agentId)}`;
   const call = (method: 'GET' | 'POST', path: string, body: string, cancel: AbortSignal | undefined) =>
-    send(options, base, { method, path: agentPath + path, body, cancel });
+    send(options, base, { method, path: agentPath + path, body, cancel, dispatcher });
   return {
     async upload(batch, cancel) {
       const text = await call('POST', '/uploads', JSON.stringify(batch), cancel);
@@ -72,6 +84,7 @@ interface OutgoingRequest {
   readonly path: string;
   readonly body: string;
   readonly cancel: AbortSignal | undefined;
+  readonly dispatcher: Dispatcher | undefined;
 }
 
 async function send(options: GatewayClientOptions, base: URL, request: OutgoingRequest): Promise<string> {
@@ -88,7 +101,8 @@ async function send(options: GatewayClientOptions, base: URL, request: OutgoingR
   const signal = request.cancel === undefined ? timeout : AbortSignal.any([timeout, request.cancel]);
   let response: Response;
   try {
-    response = await fetch(url, { method, headers, signal, ...(method === 'POST' ? { body } : {}) });
+    const init: RequestInit = { method, headers, signal, ...(method === 'POST' ? { body } : {}) };
+    response = await fetch(url, request.dispatcher === undefined ? init : { ...init, dispatcher: request.dispatcher });
   } catch (err) {
     throw networkError(err, method, url, options.requestTimeoutMs);
   }
@@ -102,6 +116,20 @@ async function send(options: GatewayClientOptions, base: URL, request: OutgoingR
   );
 }
 
+/** OpenSSL's answers when the peer's certificate does not chain to a trusted CA or names another host. */
+const tlsTrustCodes: ReadonlySet<string> = new Set([
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
 function networkError(err: unknown, method: string, url: URL, timeoutMs: number): EdcError {
   const name = err instanceof Error ? err.name : '';
   if (name === 'TimeoutError' || name === 'AbortError') {
@@ -112,6 +140,13 @@ function networkError(err: unknown, method: string, url: URL, timeoutMs: number)
     );
   }
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+  const causeCode = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined)?.code : undefined;
+  if (causeCode !== undefined && tlsTrustCodes.has(causeCode))
+    return new ERR_FORWARD_TLS(
+      `Cannot trust gateway at ${url.origin} for ${method} ${url.pathname}: ${cause} (${causeCode})`,
+      { retryable: true, cause: causeCode },
+      err,
+    );
   return new ERR_FORWARD_UNREACHABLE(
     `Cannot reach gateway at ${url.origin} for ${method} ${url.pathname}: ${cause}`,
     { retryable: true },

@@ -20,6 +20,8 @@ export { parseRetryAfterMs } from './classify.ts';
 
 export interface ForwarderSettings {
   readonly gatewayUrl: string;
+  /** Pinned gateway CA, PEM (agent.json gatewayCa, read): HTTPS trusts only it. */
+  readonly gatewayCa?: string;
   readonly batchEntriesMax: number;
   readonly batchesPerPassMax: number;
   readonly requestTimeoutMs: number;
@@ -71,6 +73,7 @@ export function createForwarder(options: CreateForwarderOptions): ForwardLoop {
     seed: options.seed,
     requestTimeoutMs: settings.requestTimeoutMs,
     responseBytesMax: settings.responseBytesMax,
+    ca: settings.gatewayCa,
     now: options.now,
   });
   const logger = options.logger.child({ part: 'forward' });

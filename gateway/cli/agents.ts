@@ -5,6 +5,7 @@ import { toBase64 } from '../../protocol/crypto/encoding.ts';
 import { AgentId, Bank, Base64Key32, KpmId } from '../../protocol/messages/schemas.ts';
 import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
 import type { DisbursementStore } from '../store/types.ts';
+import { withStoreOrServer } from './local-server.ts';
 import { withStore, withStoreOption } from './open.ts';
 import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
@@ -61,6 +62,11 @@ another agent.
   --id ID   id agen / agent id`,
   options: { dir: { type: 'string' }, id: { type: 'string' } },
 });
+
+interface AgentsPage {
+  readonly items: readonly object[];
+  readonly next?: string;
+}
 
 export const kpmFileBytesMax = 16 * 1024 * 1024;
 
@@ -189,15 +195,33 @@ export async function agentsCommand(sub: string | undefined, argv: readonly stri
   if (sub === 'list') {
     const args = parse(agentsListSpec, argv);
     if (args.help) return (io.out(agentsListSpec.usage + '\n'), 0);
-    return withStore(args.values, agentsListSpec, async ({ store }) => {
-      let after: string | undefined;
-      do {
-        const page = await store.listAgents({ after, limit: 1000 });
-        for (const { lookupKey: _secret, ...agent } of page.items) io.out(JSON.stringify(agent) + '\n');
-        after = page.next;
-      } while (after !== undefined);
-      return 0;
-    });
+    const print = (items: readonly object[]) => {
+      for (const agent of items) io.out(JSON.stringify(agent) + '\n');
+    };
+    return withStoreOrServer(
+      args.values,
+      agentsListSpec,
+      async ({ store }) => {
+        let after: string | undefined;
+        do {
+          const page = await store.listAgents({ after, limit: 1000 });
+          print(page.items.map(({ lookupKey: _secret, ...agent }) => agent));
+          after = page.next;
+        } while (after !== undefined);
+        return 0;
+      },
+      // The staff route pages the same way and never sends the look-up key.
+      async (server) => {
+        let after: string | undefined;
+        do {
+          const query = `limit=1000${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`;
+          const page = (await server.request('GET', `/v1/staff/agents?${query}`)) as AgentsPage;
+          print(page.items);
+          after = page.next;
+        } while (after !== undefined);
+        return 0;
+      },
+    );
   }
   if (sub === 'revoke') {
     const args = parse(agentsRevokeSpec, argv);

@@ -36,8 +36,9 @@ Perintah / Commands:
   reconcile --dir D --tahap T        hitung ulang dan bandingkan / full recompute, compare, store
   report --dir D --tahap T --format csv|json [--bank B] [--region R]
                                      ringkasan dan settlement / summary and settlement
-  serve --dir D [--host H] [--port N]
-                                     jalankan gateway HTTP / run the HTTP gateway (holds the store)
+  serve --dir D [--host H] [--port N] [--tls-cert F --tls-key F]
+                                     jalankan gateway HTTP(S) / run the HTTP(S) gateway (holds the store;
+                                     report, reconcile, agents list ask it meanwhile)
   migrate --store postgres://...     siapkan skema PostgreSQL / bring a PostgreSQL schema up to date
 
 Perintah yang membuka penyimpanan menerima --store postgres://... atau folder (juga

@@ -4,7 +4,10 @@ import { csvRecords, type CsvValue } from '../http/csv.ts';
 import { assertTahapKnown } from '../http/known-tahap.ts';
 import { regionPrefixPattern, regionPrefixRule } from '../http/routes/staff-schemas.ts';
 import { isBalanced, settlementEntries, tahapEntries } from '../recon/counters.ts';
-import { withStore, withStoreOption } from './open.ts';
+import type { SettlementCounters, TahapCounters } from '../recon/counters.ts';
+import type { ReconResult } from '../store/types.ts';
+import { withStoreOrServer } from './local-server.ts';
+import { withStoreOption } from './open.ts';
 import { oneOf, parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
 export const reconcileSpec: CommandSpec = withStoreOption({
@@ -59,38 +62,46 @@ export async function reconcileCommand(argv: readonly string[], io: CliIo): Prom
   const args = parse(reconcileSpec, argv);
   if (args.help) return (io.out(reconcileSpec.usage + '\n'), 0);
   const tahap = tahapOf(args.values, reconcileSpec);
-  return withStore(args.values, reconcileSpec, async ({ store }) => {
-    await assertTahapKnown(store, tahap);
-    const result = await store.reconcile(tahap, io.now());
-    await store.appendAudit({
-      at: io.now(),
-      actor: 'cli',
-      action: 'reconcile',
-      details: { tahap, agree: result.agree, resultId: result.id },
-    });
-    const t = result.totals;
-    io.out(
-      JSON.stringify({
-        tahap,
-        agree: result.agree,
-        kpm: result.kpmCount,
-        disbursed: t.disbursed,
-        withdrawn: t.withdrawn,
-        unclaimed: t.unclaimed,
-        failed: t.failed,
-        returned: t.returned,
-        overdrawnExcess: t.overdrawnExcess,
-        resultId: result.id,
-        differences: result.differences,
-      }) + '\n',
-    );
-    io.err(
-      result.agree
-        ? `Rekonsiliasi cocok / reconciliation agrees (${result.kpmCount} KPM)\n`
-        : `Rekonsiliasi TIDAK cocok / reconciliation DIFFERS: ${result.differences.length} difference(s)\n`,
-    );
-    return result.agree ? 0 : 1;
-  });
+  const path = `/v1/staff/tahap/${encodeURIComponent(tahap)}/reconcile`;
+  const result = await withStoreOrServer(
+    args.values,
+    reconcileSpec,
+    async ({ store }) => {
+      await assertTahapKnown(store, tahap);
+      const done = await store.reconcile(tahap, io.now());
+      await store.appendAudit({
+        at: io.now(),
+        actor: 'cli',
+        action: 'reconcile',
+        details: { tahap, agree: done.agree, resultId: done.id },
+      });
+      return done;
+    },
+    // The server recomputes, stores the result and audits it (actor: its local CLI token).
+    async (server) => (await server.request('POST', path)) as ReconResult,
+  );
+  const t = result.totals;
+  io.out(
+    JSON.stringify({
+      tahap,
+      agree: result.agree,
+      kpm: result.kpmCount,
+      disbursed: t.disbursed,
+      withdrawn: t.withdrawn,
+      unclaimed: t.unclaimed,
+      failed: t.failed,
+      returned: t.returned,
+      overdrawnExcess: t.overdrawnExcess,
+      resultId: result.id,
+      differences: result.differences,
+    }) + '\n',
+  );
+  io.err(
+    result.agree
+      ? `Rekonsiliasi cocok / reconciliation agrees (${result.kpmCount} KPM)\n`
+      : `Rekonsiliasi TIDAK cocok / reconciliation DIFFERS: ${result.differences.length} difference(s)\n`,
+  );
+  return result.agree ? 0 : 1;
 }
 
 export async function reportCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -107,21 +118,34 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
       `--region: ${regionPrefixRule}, found ${JSON.stringify(region.slice(0, 20))}`,
       reportSpec,
     );
-  return withStore(v, reportSpec, async ({ store }) => {
-    await assertTahapKnown(store, tahap);
-    const counters = await store.summary(tahap, { bank, region });
-    const settlements = await store.settlements(tahap);
-    const balanced = isBalanced(counters);
-    if (format === 'json') {
-      io.out(JSON.stringify({ tahap, filter: { bank, region }, balanced, counters, settlements }, null, 2) + '\n');
-      return 0;
-    }
-    const records: CsvValue[][] = [['section', 'key', 'value']];
-    for (const [key, value] of tahapEntries(counters)) records.push(['summary', key, value]);
-    records.push(['summary', 'balanced', String(balanced)]);
-    for (const [agentId, s] of Object.entries(settlements))
-      for (const [key, value] of settlementEntries(s)) records.push([`settlement:${agentId}`, key, value]);
-    io.out(csvRecords(records));
+  const query = new URLSearchParams({ ...(bank ? { bank } : {}), ...(region ? { region } : {}) }).toString();
+  const base = `/v1/staff/tahap/${encodeURIComponent(tahap)}`;
+  const { counters, settlements } = await withStoreOrServer(
+    v,
+    reportSpec,
+    async ({ store }) => {
+      await assertTahapKnown(store, tahap);
+      return { counters: await store.summary(tahap, { bank, region }), settlements: await store.settlements(tahap) };
+    },
+    async (server) => ({
+      counters: ((await server.request('GET', `${base}/summary${query ? `?${query}` : ''}`)) as Summary).counters,
+      settlements: (await server.request('GET', `${base}/settlements`)) as Record<string, SettlementCounters>,
+    }),
+  );
+  const balanced = isBalanced(counters);
+  if (format === 'json') {
+    io.out(JSON.stringify({ tahap, filter: { bank, region }, balanced, counters, settlements }, null, 2) + '\n');
     return 0;
-  });
+  }
+  const records: CsvValue[][] = [['section', 'key', 'value']];
+  for (const [key, value] of tahapEntries(counters)) records.push(['summary', key, value]);
+  records.push(['summary', 'balanced', String(balanced)]);
+  for (const [agentId, s] of Object.entries(settlements))
+    for (const [key, value] of settlementEntries(s)) records.push([`settlement:${agentId}`, key, value]);
+  io.out(csvRecords(records));
+  return 0;
+}
+
+interface Summary {
+  readonly counters: TahapCounters;
 }

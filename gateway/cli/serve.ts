@@ -1,29 +1,72 @@
-/** edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]: runs the HTTP gateway until SIGINT/SIGTERM. */
+/**
+ * edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080] [--tls-cert FILE --tls-key FILE]:
+ * runs the HTTP(S) gateway until SIGINT/SIGTERM.
+ */
 import { availableParallelism } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import { buildGateway } from '../app.ts';
+import { loadGatewayDir } from '../config.ts';
 import { ERR_LISTEN } from '../errors.ts';
+import { loadTls, type TlsFiles, type TlsMaterial } from '../tls.ts';
+import { localToken, openLocalEndpoint, serveFileName, type LocalEndpoint } from './local-server.ts';
 import { openGateway, withStoreOption } from './open.ts';
 import { parse, required, usageError, type CliIo, type CommandSpec } from './io.ts';
 
 export const serveSpec: CommandSpec = withStoreOption({
   name: 'serve',
-  usage: `edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080]
+  usage: `edc-gateway serve --dir D [--host 127.0.0.1] [--port 8080] [--tls-cert FILE --tls-key FILE]
 
 Menjalankan gateway HTTP sampai SIGINT/SIGTERM (Ctrl-C): API agen, API staf, /docs,
 /dashboard, /healthz, /readyz dan /metrics. Selama berjalan, serve memegang kunci
-penyimpanan: perintah agents, tokens, import, reconcile dan report menunggu sampai serve
+penyimpanan: report, reconcile dan agents list bertanya ke serve (lewat D/serve.json,
+127.0.0.1 saja); agents add/revoke, tokens dan import gagal EDC_ERR_STORE_LOCKED sampai serve
 dihentikan (pakai rute HTTP staf selama itu). Dengan --store postgres://... kunci itu tidak ada:
-beberapa serve (replika) dan semua perintah itu boleh berjalan bersamaan. / Serves the agent API, staff API, /docs,
+beberapa serve (replika) dan semua perintah boleh berjalan bersamaan. / Serves the agent API, staff API, /docs,
 /dashboard, /healthz, /readyz and /metrics until SIGINT/SIGTERM (Ctrl-C). While it runs it holds
-the store lock: agents, tokens, import, reconcile and report fail with EDC_ERR_STORE_LOCKED until
-it stops (use the staff HTTP routes meanwhile). With --store postgres://... there is no such lock:
-several serve processes (replicas) and all those commands may run at once.
+the store lock: report, reconcile and agents list ask the running server (through D/serve.json,
+127.0.0.1 only); agents add/revoke, tokens and import fail with EDC_ERR_STORE_LOCKED until it
+stops (use the staff HTTP routes meanwhile). With --store postgres://... there is no such lock:
+several serve processes (replicas) and every command may run at once.
 
   --dir D      folder gateway / gateway directory
   --host H     alamat / address to listen on (default 127.0.0.1)
-  --port N     port (0-65535, default 8080; 0: any free port)`,
-  options: { dir: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' } },
+  --port N     port (0-65535, default 8080; 0: any free port)
+  --tls-cert F sertifikat PEM (rantai) untuk HTTPS / PEM certificate chain: HTTPS on the same port
+  --tls-key F  kunci privat PEM tanpa sandi / unencrypted PEM private key (with --tls-cert)
+               (tanpa opsi ini: config.json "tls" bila ada / without them: config.json "tls" if set)`,
+  options: {
+    dir: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+  },
 });
+
+/** --tls-cert and --tls-key: both (relative to the working directory) or neither. */
+function tlsFlags(values: Record<string, string | boolean | undefined>): TlsFiles | undefined {
+  const cert = values['tls-cert'];
+  const key = values['tls-key'];
+  if (typeof cert === 'string' && typeof key === 'string') return { certFile: resolve(cert), keyFile: resolve(key) };
+  if (cert === undefined && key === undefined) return undefined;
+  throw usageError(
+    '--tls-cert dan --tls-key harus diisi berdua',
+    'Expected both --tls-cert and --tls-key, or neither',
+    serveSpec,
+  );
+}
+
+/** The flags' TLS files, else config.json tls (relative to the gateway directory), read and checked. */
+async function tlsOf(flags: TlsFiles | undefined, dir: string): Promise<TlsMaterial | undefined> {
+  const fromConfig = flags === undefined ? (await loadGatewayDir(dir)).config.tls : undefined;
+  const inDir = (path: string) => (isAbsolute(path) ? path : resolve(dir, path));
+  const files =
+    flags ??
+    (fromConfig === undefined
+      ? undefined
+      : { certFile: inDir(fromConfig.certFile), keyFile: inDir(fromConfig.keyFile) });
+  return files === undefined ? undefined : loadTls(files);
+}
 
 const listenProblems: Readonly<Record<string, readonly [string, string]>> = {
   EADDRINUSE: ['port sudah dipakai proses lain', 'the port is in use by another process'],
@@ -53,11 +96,17 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
       `--port: expected 0-65535, found ${JSON.stringify(portText.slice(0, 20))}`,
       serveSpec,
     );
+  // Checked before the store is opened: a bad file leaves nothing to undo.
+  const tls = await tlsOf(tlsFlags(args.values), dir);
   const { gw, store } = await openGateway(dir, args.values.store);
+  const https = tls === undefined ? undefined : { cert: tls.cert, key: tls.key };
+  const local = localToken(Date.now());
   const { app } = await buildGateway({
     store,
     keys: gw.keys,
     config: gw.config,
+    https,
+    localTokens: [local.record],
     verifyWorkers: availableParallelism(),
   });
   let address: string;
@@ -68,6 +117,14 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     await store.close();
     throw listenError(host, Number(portText), cause);
   }
+  const opened = await openLocalEndpoint(app, dir, local.token);
+  if ('unavailable' in opened)
+    io.err(
+      `Peringatan: ${serveFileName} tidak dapat ditulis; report, reconcile dan agents list tidak dapat bertanya ` +
+        `ke serve ini / Warning: cannot write ${serveFileName} (${opened.unavailable}); report, reconcile and ` +
+        'agents list cannot ask this server\n',
+    );
+  const endpoint: LocalEndpoint | undefined = 'unavailable' in opened ? undefined : opened;
   io.err(
     `edc-gateway mendengarkan di / listening on ${address} ` +
       `(docs: ${address}/docs, dasbor / dashboard: ${address}/dashboard); Ctrl-C untuk berhenti / to stop\n`,
@@ -77,6 +134,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await endpoint?.close();
   await app.close();
   await store.close();
   return 0;

@@ -8,6 +8,7 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import type { ErrorBody } from '../../protocol/messages/schemas.ts';
 import { ERR_BODY_INVALID, ERR_BODY_TOO_LARGE, ERR_INTERNAL, ERR_MEDIA_TYPE, ERR_NOT_FOUND } from '../errors.ts';
+import { frameworkRefusal } from './client-errors.ts';
 import type { Metrics } from './metrics.ts';
 import type { RateLimits } from './rate-limits.ts';
 
@@ -41,7 +42,7 @@ function toEdcError(error: unknown, bodyBytesMax: number, contentType: string | 
     return new ERR_BODY_INVALID('Cannot accept body: expected JSON, found none or malformed', { issues: [] });
   if (code === 'FST_ERR_VALIDATION')
     return new ERR_BODY_INVALID(`Cannot accept request: ${(error as FastifyError).message}`, { issues: [] });
-  return undefined;
+  return frameworkRefusal(code);
 }
 
 export function errorBody(error: EdcError): ErrorBody {

@@ -4,6 +4,7 @@
  * (401, 403) included; see staff-audit.ts.
  */
 import type { FastifyInstance } from 'fastify';
+import type { TokenRecord } from '../../store/types.ts';
 import type { GatewayContext } from '../context.ts';
 import { assertTahapKnown } from '../known-tahap.ts';
 import { staffAuditRecord } from '../staff-audit.ts';
@@ -12,11 +13,16 @@ import { staffReportRoutes } from './staff-reports.ts';
 import { staffActionRoutes } from './staff-actions.ts';
 import { staffOverviewRoutes } from './staff-overview.ts';
 
-export function staffRoutes(ctx: GatewayContext) {
+/** localTokens: tokens held in this process's memory only (serve's for local commands), checked first. */
+export function staffRoutes(ctx: GatewayContext, localTokens: readonly TokenRecord[] = []) {
+  const inMemory = new Map(localTokens.map((record) => [record.tokenSha256, record]));
+  const tokens = {
+    getToken: async (sha256: string) => inMemory.get(sha256) ?? ctx.store.getToken(sha256),
+  };
   return async (app: FastifyInstance): Promise<void> => {
     await app.register(
       async (scope) => {
-        scope.addHook('preValidation', staffAuthHook(ctx.store, ctx.rateLimits));
+        scope.addHook('preValidation', staffAuthHook(tokens, ctx.rateLimits));
         // A tahap the gateway does not know would read all zeros, "balanced": refused on every tahap route.
         scope.addHook('preHandler', async (request) => {
           const { tahap } = request.params as { tahap?: string };
