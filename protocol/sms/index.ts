@@ -1,0 +1,3 @@
+export * from './checkpoint.ts';
+export * from './pdu.ts';
+export { smsErrors } from './errors.ts';
