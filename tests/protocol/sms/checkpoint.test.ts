@@ -145,7 +145,7 @@ describe('checkpoint validation', () => {
     );
     for (const offset of [25, 30, 36, 41, 50, 100]) {
       const copy = new Uint8Array(good);
-      copy[offset] ^= 0x01;
+      copy[offset] = copy[offset]! ^ 0x01;
       expect(() => sms.verifyCheckpoint(copy, keys.publicKey)).toThrow(
         expect.objectContaining({ code: 'EDC_ERR_CHECKPOINT_SIGNATURE' }),
       );
