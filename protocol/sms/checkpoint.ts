@@ -80,7 +80,7 @@ function readUint(bytes: Uint8Array, offset: number, width: number): number {
   return value;
 }
 
-function packAgentId(agentId: string, out: Uint8Array, offset: number): void {
+export function packAgentId(agentId: string, out: Uint8Array, offset: number): void {
   const symbols = [...agentId].map((c) => alphabet.indexOf(c));
   while (symbols.length < agentIdSymbols) symbols.push(0);
   for (let g = 0; g < agentIdSymbols / 3; g += 1) {
@@ -93,7 +93,7 @@ function formatError(problem: string, details: Record<string, unknown> = {}): ne
   throw new ERR_CHECKPOINT_FORMAT(`Cannot decode checkpoint: ${problem}`, details);
 }
 
-function unpackAgentId(bytes: Uint8Array, offset: number): string {
+export function unpackAgentId(bytes: Uint8Array, offset: number): string {
   const symbols: number[] = [];
   for (let g = 0; g < agentIdSymbols / 3; g += 1) {
     const value = readUint(bytes, offset + 2 * g, 2);
