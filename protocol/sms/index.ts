@@ -1,4 +1,4 @@
 export * from './checkpoint.ts';
 export * from './pdu.ts';
-export { smsErrors } from './errors.ts';
+export * from './errors.ts';
 export * from './at-client.ts';

@@ -205,6 +205,39 @@ export class LevelStore implements T.GatewayStore {
     });
   }
 
+  putCheckpoint(record: T.CheckpointRecord): Promise<T.CheckpointPut> {
+    return this.#write(async (tx) => {
+      if ((await tx.get<T.AgentRecord>(k.agent(record.agentId))) === undefined)
+        throw new ERR_AGENT_UNKNOWN(
+          `Cannot store checkpoint of ${record.agentId}: expected an enrolled agent, found none`,
+        );
+      const held = await tx.get<T.CheckpointRecord>(k.checkpoint(record.agentId, record.seq));
+      if (held !== undefined)
+        return held.headHash === record.headHash ? { kind: 'duplicate' } : { kind: 'conflict', held };
+      tx.put(k.checkpoint(record.agentId, record.seq), record);
+      return { kind: 'stored' };
+    });
+  }
+
+  checkpointAt(agentId: string, seq: number): Promise<T.CheckpointRecord | undefined> {
+    return getJson<T.CheckpointRecord>(this.db, k.checkpoint(agentId, seq));
+  }
+
+  async lastCheckpoint(agentId: string): Promise<T.CheckpointRecord | undefined> {
+    for await (const [key, value] of this.db.iterator({ ...range('ckpt', agentId), reverse: true, limit: 1 }))
+      return parseJson<T.CheckpointRecord>(key, value);
+    return undefined;
+  }
+
+  async checkpointsFrom(agentId: string, fromSeq: number, limit: number): Promise<T.CheckpointRecord[]> {
+    const out: T.CheckpointRecord[] = [];
+    const bounded = Math.max(1, Math.min(1000, Math.trunc(limit)));
+    const lt = range('ckpt', agentId).lt;
+    for await (const [key, value] of this.db.iterator({ gte: k.checkpoint(agentId, fromSeq), lt, limit: bounded }))
+      out.push(parseJson<T.CheckpointRecord>(key, value));
+    return out;
+  }
+
   async entries(agentId: string, fromSeq: number, limit: number): Promise<LedgerEntry[]> {
     const out: LedgerEntry[] = [];
     for await (const [key, value] of this.db.iterator({
