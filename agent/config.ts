@@ -72,6 +72,21 @@ export const AgentConfig = z
         backoffCapMs: z.number().int().min(100).max(3_600_000).default(60_000),
       })
       .prefault({}),
+    /** Signed checkpoints over SMS while uploads fail (protocol/README.md); null: none. */
+    sms: z
+      .strictObject({
+        modemPath: z.string().min(1).max(256),
+        gatewayNumber: z.string().regex(/^\+?[0-9]{3,20}$/),
+        baudRate: z
+          .union(baudRates.map((rate) => z.literal(rate)) as [z.ZodLiteral<9600>, ...Array<z.ZodLiteral<number>>])
+          .default(115200),
+        intervalMs: z.number().int().min(1_000).max(86_400_000).default(900_000),
+        attemptsMax: z.number().int().min(1).max(10).default(3),
+        retryDelayMs: z.number().int().min(100).max(3_600_000).default(30_000),
+        commandTimeoutMs: z.number().int().min(100).max(60_000).default(5_000),
+      })
+      .nullable()
+      .default(null),
     link: z
       .strictObject({
         terminalsMax: z.number().int().min(1).max(1024).default(64),

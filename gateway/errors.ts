@@ -158,6 +158,32 @@ export const gatewayErrors = {
     "A bundle's manifest signature, entry range or head hash does not verify",
     422,
   ),
+  // ---- Struk verification (edc-gateway receipt verify) ----
+  ERR_RECEIPT_MALFORMED: defineError(
+    'EDC_ERR_RECEIPT_MALFORMED',
+    'A struk code or struk QR text is not in its documented form (protocol/README.md, struk proof and struk code)',
+    400,
+  ),
+  ERR_RECEIPT_UNKNOWN: defineError(
+    'EDC_ERR_RECEIPT_UNKNOWN',
+    'A struk names an agent that is not enrolled, or an entry the gateway has not received (yet)',
+    404,
+  ),
+  ERR_RECEIPT_FORGED: defineError(
+    'EDC_ERR_RECEIPT_FORGED',
+    'A struk the agent did not make: a QR signature that fails on no held entry, or a wrong code tag',
+    422,
+  ),
+  ERR_RECEIPT_ALTERED: defineError(
+    'EDC_ERR_RECEIPT_ALTERED',
+    "A struk QR of a real entry whose fields were changed: the signature fails, the entry hash is the agent's",
+    422,
+  ),
+  ERR_RECEIPT_CONFLICT: defineError(
+    'EDC_ERR_RECEIPT_CONFLICT',
+    'A struk QR the agent signed names another entry than the gateway holds at that seq (a fork: evidence)',
+    409,
+  ),
   // ---- Configuration and CLI ----
   ERR_CONFIG_INVALID: defineError(
     'EDC_ERR_CONFIG_INVALID',
@@ -240,6 +266,11 @@ export const {
   ERR_AGENT_UNKNOWN,
   ERR_KPM_ALLOCATED,
   ERR_BUNDLE_INVALID,
+  ERR_RECEIPT_MALFORMED,
+  ERR_RECEIPT_UNKNOWN,
+  ERR_RECEIPT_FORGED,
+  ERR_RECEIPT_ALTERED,
+  ERR_RECEIPT_CONFLICT,
   ERR_CONFIG_INVALID,
   ERR_CONFIG_EXISTS,
   ERR_CLI_USAGE,

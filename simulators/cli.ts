@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { isEdcError } from '../protocol/errors.ts';
 import { bankCommand } from './cli/bank.ts';
+import { modemCommand } from './cli/modem.ts';
 import { monitorCommand } from './cli/monitor.ts';
 import { processIo, type Io } from './cli/io.ts';
 import { demoCommand, rigCommand } from './cli/rig.ts';
@@ -18,6 +19,8 @@ export const topUsage = `edc-sim <command> [options]   (every command takes --he
   terminal (--tcp HOST:PORT | --serial PATH) (--cards FILE | --card-pin PIN) [--script FILE]   an EDC terminal
   monitor (--listen H:P --target H:P | --tap-terminal DEV --tap-agent DEV | --serial DEV | --read FILE)
           [--json] [--record FILE]                                      line monitor: frames, LRC, ISO 8583 fields
+  modem --modem NUMBER=PATH... [--seed S] [--delay MIN-MAX] [--loss R] [--duplicate R] [--reorder R]
+                                                                         simulated GSM modems and SMS network
   bank population --seed S --size N --out FILE                           seeded KPMs (JSON lines)
   bank cards --seed S --size N [--bank B] --out FILE [--kpm-ids FILE]    KPM ids, card numbers and PINs (CSV)
   bank disbursements --seed S --size N --bank B --tahap T --out FILE     a bank's disbursement CSV
@@ -39,6 +42,8 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       return terminalCommand(rest, io);
     case 'monitor':
       return monitorCommand(rest, io);
+    case 'modem':
+      return modemCommand(rest, io);
     case 'bank':
       return bankCommand(rest[0], rest.slice(1), io);
     case 'signal':
@@ -61,7 +66,7 @@ async function dispatch(argv: readonly string[], io: Io): Promise<number> {
       return 2;
     default:
       throw new ERR_SIM_USAGE(
-        `Unknown command ${command} (expected terminal, monitor, bank, signal, rig or demo; see edc-sim --help)`,
+        `Unknown command ${command} (expected terminal, monitor, modem, bank, signal, rig or demo; see edc-sim --help)`,
       );
   }
 }

@@ -49,6 +49,11 @@ export const simulatorErrors = {
     'EDC_ERR_SIM_CAPTURE',
     'A monitor capture file is malformed or over its limits (details.line says where)',
   ),
+  ERR_SIM_MODEM: defineError(
+    'EDC_ERR_SIM_MODEM',
+    'edc-sim modem cannot make or open a pseudo-terminal for a simulated modem (socat, device path)',
+    500,
+  ),
   ERR_SIM_UNEXPECTED: defineError(
     'EDC_ERR_SIM_UNEXPECTED',
     'An error without a code reached the edc-sim command line (a bug: please report it)',
@@ -67,6 +72,7 @@ export const {
   ERR_SIM_CARDS_FILE,
   ERR_SIM_MONITOR_SOURCE,
   ERR_SIM_CAPTURE,
+  ERR_SIM_MODEM,
   ERR_SIM_UNEXPECTED,
 } = simulatorErrors;
 export const simulatorErrorRegistry = errorRegistry(simulatorErrors);

@@ -16,10 +16,13 @@ import { SerialTerminalLink, serialLinkDefaults } from '../link/serial-link.ts';
 import { TcpTerminalServer } from '../link/tcp-server.ts';
 import { buildReport } from '../status/report.ts';
 import { StatusServer } from '../status/server.ts';
+import { Checkpointer } from '../sms/checkpointer.ts';
 
 export interface RunningAgent {
   readonly core: AgentCore;
   readonly forwarder: ForwardLoop;
+  /** Checkpoints over SMS, when the config names a modem. */
+  readonly checkpointer: Checkpointer | null;
   readonly registry: LinkRegistry;
   readonly tcp: { host: string; port: number } | null;
   readonly statusPort: number;
@@ -59,6 +62,23 @@ export function forwarderFor(
   });
 }
 
+/** The SMS checkpointer of config.sms (null when unset); it sends only while uploads fail. */
+export function checkpointerFor(core: AgentCore, forwarder: ForwardLoop, options: StartOptions): Checkpointer | null {
+  const sms = options.config.sms;
+  if (sms === null) return null;
+  return new Checkpointer({
+    core,
+    agentId: options.config.agentId,
+    seed: options.seed,
+    logger: options.logger,
+    uploading: () => {
+      const snapshot = forwarder.snapshot();
+      return snapshot.state !== 'halted' && snapshot.consecutiveFailures === 0;
+    },
+    settings: { ...sms, path: sms.modemPath },
+  });
+}
+
 interface TerminalLink {
   stopReading(): void;
   close(): Promise<void>;
@@ -78,9 +98,10 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
   });
   const registry = new LinkRegistry(Date.now, config.link.silenceMaxMs);
   const forwarder = forwarderFor(core, options, gatewayCa);
+  const checkpointer = checkpointerFor(core, forwarder, options);
   const links: TerminalLink[] = [];
   let status: StatusServer | undefined;
-  const stop = (): Promise<void> => stopAgent({ links, forwarder, status, core }, logger);
+  const stop = (): Promise<void> => stopAgent({ links, forwarder, checkpointer, status, core }, logger);
   try {
     status = statusServer(core, registry, forwarder, config, logger);
     const statusPort = await status.listen(config.statusPort);
@@ -108,11 +129,12 @@ export async function startAgent(options: StartOptions): Promise<RunningAgent> {
       link.start();
     }
     if (options.forward !== false) forwarder.start();
+    checkpointer?.start();
     logger.info(
       { agentId: config.agentId, tcp, serial: config.serial.map((p) => p.path), statusPort },
       'agent started',
     );
-    return { core, forwarder, registry, tcp, statusPort, stop };
+    return { core, forwarder, checkpointer, registry, tcp, statusPort, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -146,6 +168,7 @@ function statusServer(
 interface Parts {
   readonly links: readonly TerminalLink[];
   readonly forwarder: ForwardLoop;
+  readonly checkpointer: Checkpointer | null;
   readonly status: StatusServer | undefined;
   readonly core: AgentCore;
 }
@@ -160,6 +183,7 @@ async function stopAgent(parts: Parts, logger: Logger): Promise<void> {
   const steps: Array<() => Promise<void>> = [
     async () => void (await Promise.all(parts.links.map((link) => guard(() => link.close(), logger)))),
     () => parts.forwarder.stop(),
+    () => parts.checkpointer?.stop() ?? Promise.resolve(),
     () => parts.status?.close() ?? Promise.resolve(),
     () => parts.core.close(),
   ];

@@ -8,6 +8,7 @@
 import { keyedHash } from '../../protocol/crypto/index.ts';
 import type { IsoFields, IsoMessage, ResponseCode } from '../../protocol/iso8583/index.ts';
 import { LedgerEntry, signEntry, type WithdrawalBody } from '../../protocol/messages/index.ts';
+import { encodeStrukProof } from '../../protocol/struk/index.ts';
 import type { EngineContext } from './context.ts';
 import { decisionKey } from './decision-key.ts';
 import { dedupeWindowMs } from './limits.ts';
@@ -135,7 +136,7 @@ function approve(
     entitlementSetId: set.setId,
   };
   // Assertion before the write: the entry is exactly what the gateway will accept.
-  const entry = LedgerEntry.parse(signEntry(body, context.seed));
+  const entry = LedgerEntry.parse(signEntry(body, context.seed)) as LedgerEntry & { kind: 'withdrawal' };
   appendEntry(round, entry);
   const left = remainingOf(round, kpmId) - request.amount;
   round.remaining.set(kpmId, left);
@@ -146,7 +147,7 @@ function approve(
   totals.withdrawalCount += 1;
   totals.withdrawalAmount += request.amount;
   const response = buildResponse(message, '00', {
-    fields: { 37: body.rrn, 38: body.authCode, 54: balanceField(left) },
+    fields: { 37: body.rrn, 38: body.authCode, 54: balanceField(left), 61: strukProofOf(entry, context.seed) },
   });
   recordDecision(round, dedupe.key, {
     at: round.now,
@@ -156,4 +157,21 @@ function approve(
     entryId: id,
   });
   return response;
+}
+
+/** Field 61 of an approved 0210: the agent-signed struk proof the terminal prints as a QR. */
+function strukProofOf(entry: LedgerEntry & { kind: 'withdrawal' }, seed: string): string {
+  return encodeStrukProof(
+    {
+      agentId: entry.agentId,
+      seq: entry.seq,
+      at: entry.at,
+      amount: entry.amount,
+      terminalId: entry.terminalId,
+      stan: entry.stan,
+      kpmId: entry.kpmId,
+      entryHash: entry.hash,
+    },
+    seed,
+  );
 }

@@ -13,6 +13,7 @@ import { migrateCommand } from './migrate.ts';
 import { OutputClosed, outputFailed, processIo, usageError, type CliIo } from './io.ts';
 import { bilingualMessage } from './messages-id.ts';
 import { publicKeyCommand } from './public-key.ts';
+import { receiptCommand, receiptVerifySpec } from './receipt.ts';
 import { reconcileCommand, reportCommand } from './reconcile.ts';
 import { serveCommand } from './serve.ts';
 import { tokensCommand, tokensCreateSpec } from './tokens.ts';
@@ -33,6 +34,8 @@ Perintah / Commands:
   import bundle FILE --dir D         masukkan bundel agen / ingest an agent's exported bundle
   agents add|list|revoke --dir D ... daftarkan agen dan alokasikan KPM / enrol agents, allocate KPMs
   tokens create --dir D --role R     buat token staf (sekali tampil) / create a staff token (shown once)
+  receipt verify CODE|QR-TEXT --dir D
+                                     periksa keaslian struk KPM / check a KPM's struk is genuine
   reconcile --dir D --tahap T        hitung ulang dan bandingkan / full recompute, compare, store
   report --dir D --tahap T --format csv|json [--bank B] [--region R]
                                      ringkasan dan settlement / summary and settlement
@@ -53,6 +56,7 @@ const groupUsages = {
   agents: [agentsAddSpec, agentsListSpec, agentsRevokeSpec],
   tokens: [tokensCreateSpec],
   import: [importDisbursementsSpec, importBundleSpec],
+  receipt: [receiptVerifySpec],
 } as const;
 
 function isHelp(arg: string | undefined): boolean {
@@ -75,6 +79,8 @@ const commands: Readonly<Record<string, (rest: readonly string[], io: CliIo) => 
     isHelp(rest[0]) ? Promise.resolve(groupHelp('tokens', io)) : tokensCommand(rest[0], rest.slice(1), io),
   import: (rest, io) =>
     isHelp(rest[0]) ? Promise.resolve(groupHelp('import', io)) : importCommand(rest[0], rest.slice(1), io),
+  receipt: (rest, io) =>
+    isHelp(rest[0]) ? Promise.resolve(groupHelp('receipt', io)) : receiptCommand(rest[0], rest.slice(1), io),
   reconcile: (rest, io) => reconcileCommand(rest, io),
   report: (rest, io) => reportCommand(rest, io),
 };

@@ -26,6 +26,15 @@ export interface AgentOverview {
   readonly gatewayHeadSeq: number;
   readonly lastContactAt: number | null;
   readonly lastUploadAt: number | null;
+  /** The agent's last signed checkpoint received over SMS (highest seq), beside its last upload. */
+  readonly lastCheckpoint: {
+    readonly seq: number;
+    readonly at: number;
+    readonly receivedAt: number;
+    readonly withdrawn: number;
+    readonly reversed: number;
+    readonly sender: string;
+  } | null;
   readonly lastEntitlementAt: number | null;
   readonly sync: 'ok' | 'behind' | 'unknown';
 }
@@ -41,6 +50,7 @@ function syncOf(agent: AgentRecord, lastContactAt: number | undefined, now: numb
 export async function overviewOf(ctx: Ctx, agent: AgentRecord, behindAfterMs: number): Promise<AgentOverview> {
   const contact = ctx.activity.get(agent.agentId);
   const head = await ctx.store.head(agent.agentId);
+  const checkpoint = await ctx.store.lastCheckpoint(agent.agentId);
   return {
     agentId: agent.agentId,
     bank: agent.bank,
@@ -53,6 +63,17 @@ export async function overviewOf(ctx: Ctx, agent: AgentRecord, behindAfterMs: nu
     gatewayHeadSeq: head.seq,
     lastContactAt: contact?.lastContactAt ?? null,
     lastUploadAt: contact?.lastUploadAt ?? null,
+    lastCheckpoint:
+      checkpoint === undefined
+        ? null
+        : {
+            seq: checkpoint.seq,
+            at: checkpoint.at,
+            receivedAt: checkpoint.receivedAt,
+            withdrawn: checkpoint.withdrawn,
+            reversed: checkpoint.reversed,
+            sender: checkpoint.sender,
+          },
     lastEntitlementAt: contact?.lastEntitlementAt ?? null,
     sync: syncOf(agent, contact?.lastContactAt, ctx.now(), behindAfterMs),
   };

@@ -10,7 +10,7 @@ import type { ChainHead } from '../../protocol/messages/signed.ts';
 import type { LedgerEntry } from '../../protocol/messages/schemas.ts';
 import { ERR_UPLOAD_ENTRY_INVALID, ERR_UPLOAD_FORK, ERR_UPLOAD_GAP } from '../errors.ts';
 import { inlineVerifier, type ChainVerifier } from '../crypto/verify-pool.ts';
-import type { AgentRecord, ChainStore } from '../store/types.ts';
+import type { AgentRecord, ChainStore, CheckpointStore } from '../store/types.ts';
 
 export interface IngestResult {
   readonly accepted: number;
@@ -32,8 +32,41 @@ function invalid(
   );
 }
 
+/**
+ * A held SMS checkpoint inside the segment whose head hash is not the uploaded entry's: the agent
+ * rewrote history after signing it. The entry is kept as evidence (the agent is flagged) and the
+ * upload refused as a fork, the checkpoint in the details.
+ */
+async function checkAgainstCheckpoints(
+  store: Pick<ChainStore, 'recordTampered'> & Partial<Pick<CheckpointStore, 'checkpointsFrom'>>,
+  agentId: string,
+  entries: readonly LedgerEntry[],
+  receivedAt: number,
+): Promise<void> {
+  if (store.checkpointsFrom === undefined) return;
+  const first = entries[0]!.seq;
+  const last = entries[entries.length - 1]!.seq;
+  for (let from = first; from <= last;) {
+    const held = await store.checkpointsFrom(agentId, from, 1000);
+    const inside = held.filter((c) => c.seq <= last);
+    for (const checkpoint of inside) {
+      const entry = entries[checkpoint.seq - first]!;
+      if (entry.hash === checkpoint.headHash) continue;
+      await store.recordTampered(agentId, [entry], 'checkpoint', receivedAt);
+      throw new ERR_UPLOAD_FORK(
+        `Cannot accept upload: entry at seq ${checkpoint.seq} has hash ${entry.hash.slice(0, 12)}.., ` +
+          `the agent's signed checkpoint (SMS from ${checkpoint.sender}) says ` +
+          `${checkpoint.headHash.slice(0, 12)}.. (fork; evidence kept)`,
+        { seq: checkpoint.seq, foundHash: entry.hash, checkpoint },
+      );
+    }
+    if (held.length < 1000 || inside.length < held.length) return;
+    from = held[held.length - 1]!.seq + 1;
+  }
+}
+
 export async function ingestSegment(
-  store: Pick<ChainStore, 'head' | 'ingest' | 'recordTampered'>,
+  store: Pick<ChainStore, 'head' | 'ingest' | 'recordTampered'> & Partial<Pick<CheckpointStore, 'checkpointsFrom'>>,
   agent: AgentRecord,
   entries: readonly LedgerEntry[],
   receivedAt: number,
@@ -70,6 +103,7 @@ export async function ingestSegment(
       `one that does not verify with the enrolled key`,
     );
   }
+  await checkAgainstCheckpoints(store, agent.agentId, entries, receivedAt);
   const outcome = await store.ingest(agent.agentId, entries, receivedAt);
   switch (outcome.kind) {
     case 'accepted':

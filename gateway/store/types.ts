@@ -9,6 +9,7 @@
  */
 import type { AgentStore } from './api/agents.ts';
 import type { ChainStore } from './api/chains.ts';
+import type { CheckpointStore } from './api/checkpoints.ts';
 import type { DisbursementStore } from './api/disbursements.ts';
 import type { ExceptionAuditStore } from './api/exceptions.ts';
 import type { ReconStore } from './api/recon.ts';
@@ -16,6 +17,7 @@ import type { TokenNonceStore } from './api/access.ts';
 
 export type * from './api/agents.ts';
 export type * from './api/chains.ts';
+export type * from './api/checkpoints.ts';
 export type * from './api/disbursements.ts';
 export type * from './api/exceptions.ts';
 export type * from './api/recon.ts';
@@ -24,7 +26,7 @@ export type * from './api/page.ts';
 export type { PositionView, WithdrawalView } from '../recon/views.ts';
 
 export interface GatewayStore
-  extends AgentStore, ChainStore, DisbursementStore, ReconStore, ExceptionAuditStore, TokenNonceStore {
+  extends AgentStore, ChainStore, CheckpointStore, DisbursementStore, ReconStore, ExceptionAuditStore, TokenNonceStore {
   /** Waits for running work (a reconcile in progress), then releases the store; later calls fail. */
   close(): Promise<void>;
 }

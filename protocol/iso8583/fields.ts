@@ -58,6 +58,7 @@ const specList: readonly FieldSpec[] = [
   variable(54, 'additional amounts', 'an', 'LLLVAR', 20, 120),
   variable(55, 'ICC data (EMV TLV)', 'b', 'LLLVAR', 1, 255),
   variable(60, 'batch number or original transaction', 'ans', 'LLLVAR', 6, 20),
+  variable(61, 'struk proof', 'ans', 'LLLVAR', 1, 300),
   variable(62, 'invoice number or message text', 'ans', 'LLLVAR', 1, 120),
   variable(63, 'settlement totals', 'ans', 'LLLVAR', 32, 32),
   fixed(70, 'network management information code', 'n', 3),

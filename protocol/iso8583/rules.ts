@@ -44,7 +44,7 @@ export const mtiRules: Readonly<Record<Mti, MtiRule>> = {
   },
   '0210': {
     required: [3, 4, 11, 12, 13, 39, 41, 42],
-    optional: [2, 24, 37, 38, 54, 60, 62],
+    optional: [2, 24, 37, 38, 54, 60, 61, 62],
     requiredWhenApproved: [37, 38],
     transactionType: '01',
     field62: 'text',

@@ -98,6 +98,8 @@ export interface IsoFields {
   readonly 55?: Uint8Array;
   readonly 60?: Field60;
   /** Invoice number (requests) or message text (responses). */
+  /** Struk proof (0210 only): `EDC1.` + base64url, protocol/README.md Part 3b. */
+  readonly 61?: string;
   readonly 62?: string;
   readonly 63?: SettlementTotals;
   readonly 70?: NetworkCode;

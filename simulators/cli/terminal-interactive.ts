@@ -106,7 +106,7 @@ async function oneTransaction(session: Session, asker: Asker, book: CardBook | u
     amount === 'balance'
       ? { kind: 'balance', pan: card.pan, pin, cardPin: card.cardPin, expiry: '2912' }
       : { kind: 'withdraw', pan: card.pan, pin, cardPin: card.cardPin, expiry: '2912', amount };
-  printOutcome(session, step, await cardExchange(session, step));
+  await printOutcome(session, step, await cardExchange(session, step));
   return true;
 }
 

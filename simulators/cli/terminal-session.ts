@@ -5,6 +5,8 @@
 import type { Prng } from '../common/prng.ts';
 import type { RigTerminal } from '../rig/terminals.ts';
 import { formatReceipt, type Exchange, type KksCard, type ReceiptLanguage } from '../terminal/index.ts';
+import { strukCodeOf, writeQrPng } from '../terminal/struk-qr.ts';
+import { ERR_SIM_OUTPUT } from '../errors.ts';
 import type { Io } from './io.ts';
 
 export interface CardRequest {
@@ -31,6 +33,8 @@ export interface Session {
   readonly io: Io;
   readonly language: ReceiptLanguage;
   readonly agentName?: string;
+  /** --qr-out: the PNG file the QR of each approved withdrawal's struk proof is written to. */
+  readonly qrOut?: string;
   /** The card's own PIN for a card number: from --cards, else --card-pin; undefined when unknown. */
   readonly cardPinOf: (pan: string) => string | undefined;
 }
@@ -63,7 +67,11 @@ export async function cardExchange(session: Session, step: CardRequest): Promise
   return { exchange: reversal, note: powerLossNote[session.language] };
 }
 
-export function printOutcome(session: Session, step: CardRequest, result: { exchange: Exchange; note: string }): void {
+export async function printOutcome(
+  session: Session,
+  step: CardRequest,
+  result: { exchange: Exchange; note: string },
+): Promise<void> {
   const { exchange } = result;
   const { io } = session;
   io.out(result.note);
@@ -83,4 +91,14 @@ export function printOutcome(session: Session, step: CardRequest, result: { exch
     ...(session.agentName === undefined ? {} : { agentName: session.agentName }),
   });
   io.out(receipt + '\n');
+  const proof = exchange.response.fields[61];
+  if (session.qrOut !== undefined && kind === 'withdrawal' && strukCodeOf(proof) !== undefined) {
+    await writeQrPng(session.qrOut, proof!).catch((cause: Error) => {
+      throw new ERR_SIM_OUTPUT(
+        `Cannot write the QR to ${session.qrOut}: ${cause.message}`,
+        { path: session.qrOut },
+        cause,
+      );
+    });
+  }
 }

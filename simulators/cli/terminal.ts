@@ -5,9 +5,11 @@
  * own PIN (from --cards, --card-pin or the scenario's cardPin), checked by the card against the
  * PIN typed. Seeded faults per request: lost ACK, corrupted frame, power loss.
  */
+import { access, constants } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { createPrng } from '../common/prng.ts';
 import { readCardsFile, type CardBook } from '../bank/cards-file.ts';
-import { ERR_SIM_USAGE } from '../errors.ts';
+import { ERR_SIM_OUTPUT, ERR_SIM_USAGE } from '../errors.ts';
 import { RigTerminal, type LinkSpec } from '../rig/terminals.ts';
 import { serialBaudRates } from '../rig/options.ts';
 import { hostPort, int, oneOf, parse, rate, str, type CommandSpec, type Values } from './args.ts';
@@ -21,12 +23,14 @@ export const terminalSpec: CommandSpec = {
     'edc-sim terminal (--tcp HOST:PORT | --serial PATH [--baud B]) (--cards FILE | --card-pin PIN)\n' +
     '                 [--script FILE] [--terminal-id ID] [--merchant-id AGENT-ID] [--agent-name NAME]\n' +
     '                 [--lang id|en] [--timeout-ms N] [--lose-ack-rate R] [--corrupt-rate R] [--power-loss-rate R]\n' +
-    '                 [--seed S] [--stan N]\n' +
+    '                 [--seed S] [--stan N] [--qr-out FILE.png]\n' +
     '  Without --script: asks for a card number or KPM id, the PIN (shown as ****) and the amount (Rp 700.000,\n' +
     '  700.000 or 700000; empty = balance inquiry; empty card = quit), and prints the struk. A simulated card\n' +
     "  checks the PIN typed against its own: the card's row in --cards (edc-sim bank cards), else --card-pin.\n" +
     '  --stan: the first STAN (default: 10 per second since local midnight, so a later run starts above an\n' +
-    "  earlier one's). Example: edc-sim terminal --tcp 127.0.0.1:9000 --cards bri-cards.csv --merchant-id AGT-BRI-0001",
+    "  earlier one's). An approved withdrawal's struk shows its struk code and the agent-signed QR (text art);\n" +
+    '  --qr-out FILE.png also writes that QR as a PNG (each approval overwrites it).\n' +
+    '  Example: edc-sim terminal --tcp 127.0.0.1:9000 --cards bri-cards.csv --merchant-id AGT-BRI-0001',
   options: {
     tcp: { type: 'string' },
     serial: { type: 'string' },
@@ -44,6 +48,7 @@ export const terminalSpec: CommandSpec = {
     'power-loss-rate': { type: 'string' },
     seed: { type: 'string' },
     stan: { type: 'string' },
+    'qr-out': { type: 'string' },
   },
 };
 
@@ -100,7 +105,7 @@ async function scriptStep(session: Session, step: ScriptStep): Promise<void> {
     return;
   }
   const request = { ...step, cardPin: step.cardPin ?? session.cardPinOf(step.pan)! };
-  printOutcome(session, request, await cardExchange(session, request));
+  await printOutcome(session, request, await cardExchange(session, request));
 }
 
 const signOnText = {
@@ -138,7 +143,17 @@ export async function terminalCommand(argv: readonly string[], io: Io): Promise<
   const t = new RigTerminal(terminalId, merchantId, link, int(v, 'timeout-ms', 200, 120_000) ?? 10_000);
   t.noteStan(String((int(v, 'stan', 1, 999_999) ?? clockStan(Date.now(), 420)) - 1));
   await t.open();
-  const session: Session = { t, faults, io, language, cardPinOf, ...(agentName === undefined ? {} : { agentName }) };
+  const qrOut = str(v, 'qr-out');
+  if (qrOut !== undefined) await checkWritable(qrOut);
+  const session: Session = {
+    t,
+    faults,
+    io,
+    language,
+    cardPinOf,
+    ...(agentName === undefined ? {} : { agentName }),
+    ...(qrOut === undefined ? {} : { qrOut }),
+  };
   try {
     await signOn(session);
     if (script === undefined) await interactive(session, book, io.stdin ?? process.stdin);
@@ -147,4 +162,13 @@ export async function terminalCommand(argv: readonly string[], io: Io): Promise<
     await t.close();
   }
   return 0;
+}
+
+/** --qr-out is checked before any transaction: its folder must exist and be writable. */
+async function checkWritable(path: string): Promise<void> {
+  try {
+    await access(dirname(resolve(path)), constants.W_OK);
+  } catch (cause) {
+    throw new ERR_SIM_OUTPUT(`--qr-out: cannot write in the folder of ${path}`, { path }, cause);
+  }
 }

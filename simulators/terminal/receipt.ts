@@ -12,6 +12,7 @@
  */
 import { agentRefusalOf, isResponseCode, maskPan, responseCodes } from '../../protocol/iso8583/index.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
+import { qrTextArt, strukCodeOf } from './struk-qr.ts';
 
 export type ReceiptKind = 'withdrawal' | 'balance' | 'reversal';
 export type ReceiptLanguage = 'id' | 'en';
@@ -30,6 +31,8 @@ export interface ReceiptInput {
    * never asks the bank per transaction). An approval is then marked OFFLINE.
    */
   readonly authorizedOffline?: boolean;
+  /** Print the struk proof (field 61) as QR text art under the struk (default true). */
+  readonly qr?: boolean;
   readonly language?: ReceiptLanguage;
 }
 
@@ -54,6 +57,8 @@ const text = {
     authCode: 'Kode Otorisasi',
     remaining: 'Sisa Bantuan',
     offlineNote: 'Diteruskan ke bank saat ada sinyal',
+    strukCode: 'Kode struk (untuk pengaduan):',
+    qrNote: 'Pindai QR untuk memeriksa keaslian struk',
     thanks: 'Terima kasih',
   },
   en: {
@@ -73,6 +78,8 @@ const text = {
     authCode: 'Approval Code',
     remaining: 'Remaining aid',
     offlineNote: 'Sent on to the bank when online',
+    strukCode: 'Struk code (for complaints):',
+    qrNote: 'Scan the QR to check this struk is genuine',
     thanks: 'Thank you',
   },
 } as const;
@@ -179,6 +186,15 @@ function bodyLines(input: ReceiptInput, t: Texts, language: ReceiptLanguage): [s
   return lines;
 }
 
+/** The struk code and, when asked, the QR of an approved withdrawal's proof (field 61). */
+function proofLines(input: ReceiptInput, t: Texts): string[] {
+  const proof = input.response.fields[61];
+  const code = input.kind === 'withdrawal' && input.response.fields[39] === '00' ? strukCodeOf(proof) : undefined;
+  if (code === undefined || proof === undefined) return [];
+  const qr = input.qr === false ? [] : [qrTextArt(proof), centered(t.qrNote)];
+  return [centered(t.strukCode), centered(code), ...qr, ''];
+}
+
 export function formatReceipt(input: ReceiptInput): string {
   const language = input.language ?? 'id';
   const t = text[language];
@@ -194,6 +210,7 @@ export function formatReceipt(input: ReceiptInput): string {
     '',
     ...bodyLines(input, t, language).map(([l, v]) => label(l, v)),
     '',
+    ...proofLines(input, t),
     ...(offline ? [centered(t.offlineNote)] : []),
     centered(t.thanks),
     rule,

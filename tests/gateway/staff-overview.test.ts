@@ -5,6 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildGateway } from '../../gateway/app.ts';
+import { acceptCheckpoint } from '../../gateway/checkpoints/accept.ts';
+import { encodeCheckpoint } from '../../protocol/sms/index.ts';
 import { newToken } from '../../gateway/http/staff-auth.ts';
 import { enroll, newAgent, row, signedHeaders, tempStore, testConfig, type TempStore } from './helpers.ts';
 
@@ -40,6 +42,27 @@ async function agentHead(): Promise<number> {
 }
 
 describe('staff overview routes', () => {
+  it("shows each agent's last SMS checkpoint beside its last upload (null before any)", async () => {
+    type Row = { lastUploadAt: number | null; lastCheckpoint: unknown };
+    const rows = async () => (await get('/v1/staff/agents/overview')).json<{ items: Row[] }>().items;
+    expect((await rows())[0]).toMatchObject({ lastUploadAt: null, lastCheckpoint: null });
+    const octets = encodeCheckpoint(
+      { agentId: agent.agentId, seq: 4, at: 1_000, withdrawn: 900_000, reversed: 0, headHash: 'ab'.repeat(32) },
+      agent.seed,
+    );
+    await acceptCheckpoint(t.store, octets, { source: 'modem', sender: '+6281100000001', receivedAt: 2_000 });
+    expect((await rows())[0]).toMatchObject({
+      lastCheckpoint: {
+        seq: 4,
+        at: 1_000,
+        receivedAt: 2_000,
+        withdrawn: 900_000,
+        reversed: 0,
+        sender: '+6281100000001',
+      },
+    });
+  });
+
   it('GET /v1/staff/me answers the token name and role; /tahap lists tahap with banks', async () => {
     expect((await get('/v1/staff/me')).json()).toEqual({ name: 'clerk', role: 'viewer' });
     expect((await get('/v1/staff/tahap')).json()).toEqual({

@@ -31,6 +31,16 @@ function AgentRow({ a }: { a: AgentOverview }) {
         {a.lastContactAt !== null && <div class="muted">{duration(Date.now() - a.lastContactAt, lang)}</div>}
       </td>
       <td>{dateTime(a.lastUploadAt)}</td>
+      <td data-testid="agent-checkpoint">
+        {a.lastCheckpoint === null ? (
+          '-'
+        ) : (
+          <>
+            #{a.lastCheckpoint.seq} {dateTime(a.lastCheckpoint.receivedAt)}
+            <div class="muted">{a.lastCheckpoint.sender}</div>
+          </>
+        )}
+      </td>
       <td class="num">{a.gatewayHeadSeq}</td>
       <td>
         {a.flags.length === 0
@@ -62,6 +72,7 @@ export function AgentsScreen() {
     'status',
     'lastSync',
     'lastUpload',
+    'lastCheckpoint',
     'gatewayHead',
     'flags',
     'status',

@@ -79,6 +79,14 @@ export interface AgentOverview {
   readonly gatewayHeadSeq: number;
   readonly lastContactAt: number | null;
   readonly lastUploadAt: number | null;
+  readonly lastCheckpoint: {
+    readonly seq: number;
+    readonly at: number;
+    readonly receivedAt: number;
+    readonly withdrawn: number;
+    readonly reversed: number;
+    readonly sender: string;
+  } | null;
   readonly sync: 'ok' | 'behind' | 'unknown';
 }
 

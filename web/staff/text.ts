@@ -67,6 +67,7 @@ export const staffText = {
   hours: ['jam', 'hours'],
   lastSync: ['Terakhir sinkron', 'Last synchronised'],
   lastUpload: ['Unggahan terakhir', 'Last upload'],
+  lastCheckpoint: ['Checkpoint SMS terakhir', 'Last SMS checkpoint'],
   gatewayHead: ['Head di gateway', 'Gateway head'],
   flags: ['Tanda', 'Flags'],
   status: ['Status', 'Status'],

@@ -76,6 +76,16 @@ const AgentOverview = z.object({
   gatewayHeadSeq: z.number().int(),
   lastContactAt: z.number().nullable(),
   lastUploadAt: z.number().nullable(),
+  lastCheckpoint: z
+    .object({
+      seq: z.number().int(),
+      at: z.number(),
+      receivedAt: z.number(),
+      withdrawn: z.number(),
+      reversed: z.number(),
+      sender: z.string(),
+    })
+    .nullable(),
   lastEntitlementAt: z.number().nullable(),
   sync: z.enum(['ok', 'behind', 'unknown']),
 });

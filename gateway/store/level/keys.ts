@@ -25,6 +25,8 @@ export const k = {
   alloc: (kpmId: string) => key('alloc', kpmId),
   agentKpm: (agentId: string, kpmId: string) => key('akpm', agentId, kpmId),
   head: (agentId: string) => key('head', agentId),
+  /** A verified SMS checkpoint by agent and seq. */
+  checkpoint: (agentId: string, seq: number) => key('ckpt', agentId, seq16(seq)),
   chain: (agentId: string, seq: number) => key('chain', agentId, seq16(seq)),
   entry: (tahap: string, kpmId: string, agentId: string, seq: number) => key('ent', tahap, kpmId, agentId, seq16(seq)),
   /** Evidence by its evidence hash (recon/evidence.ts), never by the hash the entry claims. */

@@ -24,6 +24,7 @@ import { recordSetIntoTx } from './entitlement-sets.ts';
 import { flagAgent, ingestIntoTx, keepEvidence, type IngestEnv, type StoredEntry } from './ingest.ts';
 import type { ChainLink, StoredEvidence } from './ingest.ts';
 import { k, range, sep } from './keys.ts';
+import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } from './checkpoints.ts';
 import { NonceLedger } from './nonces.ts';
 import * as Q from './queries.ts';
 import { compareCounters, recompute } from './recompute.ts';
@@ -203,6 +204,22 @@ export class LevelStore implements T.GatewayStore {
       await keepEvidence(tx, this.#ingestEnv, agent, 'tampered', entries, { receivedAt, reason });
       flagAgent(tx, agent, 'tampered', entries[0]?.seq ?? 0, receivedAt);
     });
+  }
+
+  putCheckpoint(record: T.CheckpointRecord): Promise<T.CheckpointPut> {
+    return this.#write((tx) => putCheckpointIntoTx(tx, record));
+  }
+
+  checkpointAt(agentId: string, seq: number): Promise<T.CheckpointRecord | undefined> {
+    return checkpointAt(this.db, agentId, seq);
+  }
+
+  lastCheckpoint(agentId: string): Promise<T.CheckpointRecord | undefined> {
+    return lastCheckpoint(this.db, agentId);
+  }
+
+  checkpointsFrom(agentId: string, fromSeq: number, limit: number): Promise<T.CheckpointRecord[]> {
+    return checkpointsFrom(this.db, agentId, fromSeq, limit);
   }
 
   async entries(agentId: string, fromSeq: number, limit: number): Promise<LedgerEntry[]> {

@@ -32,6 +32,7 @@ import { transitionIntoTx } from '../level/exceptions.ts';
 import { flagAgent, ingestIntoTx, keepEvidence, type IngestEnv } from '../level/ingest.ts';
 import type { ChainLink, StoredEntry, StoredEvidence } from '../level/ingest.ts';
 import { k, range } from '../level/keys.ts';
+import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } from '../level/checkpoints.ts';
 import * as Q from '../level/queries.ts';
 import { compareCounters, recompute } from '../level/recompute.ts';
 import { flushOps, PgKv, ShardSink } from './kv.ts';
@@ -401,6 +402,22 @@ export class PgStore implements T.GatewayStore {
   }
 
   /** The recompute, the stored figures it is compared with and the inputs it records: one snapshot. */
+  putCheckpoint(record: T.CheckpointRecord): Promise<T.CheckpointPut> {
+    return this.#write((tx) => putCheckpointIntoTx(tx, record));
+  }
+
+  checkpointAt(agentId: string, seq: number): Promise<T.CheckpointRecord | undefined> {
+    return this.#read((kv) => checkpointAt(kv, agentId, seq));
+  }
+
+  lastCheckpoint(agentId: string): Promise<T.CheckpointRecord | undefined> {
+    return this.#read((kv) => lastCheckpoint(kv, agentId));
+  }
+
+  checkpointsFrom(agentId: string, fromSeq: number, limit: number): Promise<T.CheckpointRecord[]> {
+    return this.#read((kv) => checkpointsFrom(kv, agentId, fromSeq, limit));
+  }
+
   async reconcile(tahap: string, now: number): Promise<T.ReconResult> {
     const result = await this.#read(async (kv): Promise<T.ReconResult> => {
       const out = await recompute(kv, this.#envOn(kv), tahap, undefined);

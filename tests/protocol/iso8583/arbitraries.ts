@@ -105,6 +105,8 @@ function fieldArbitrary(field: FieldNumber, mti: Mti): fc.Arbitrary<unknown> {
       return printable(15, 15);
     case 52:
       return fc.uint8Array({ minLength: 8, maxLength: 8 });
+    case 61:
+      return printable(1, 300);
     case 54:
       return fc.array(additionalAmount, { minLength: 1, maxLength: 6 });
     case 55:

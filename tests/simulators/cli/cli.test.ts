@@ -31,6 +31,7 @@ describe('edc-sim command line', () => {
     ['bank', 'disbursements'],
     ['bank', 'cards'],
     ['signal'],
+    ['modem'],
     ['rig'],
     ['demo'],
   ])('%s %s --help prints usage and exits 0', async (...command) => {

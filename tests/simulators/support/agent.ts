@@ -29,6 +29,8 @@ export interface TestAgent {
   /** How many withdrawals the agent approved (its ledger's entries). */
   readonly approvals: () => Promise<number>;
   readonly core: AgentCore;
+  /** The agent's Ed25519 public key (base64): verifies its entries and struk proofs. */
+  readonly publicKey: string;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export async function startTestAgent(
     cardsFile,
     ...(pty === undefined ? {} : { serialPath: pty.terminalPath }),
     core,
+    publicKey: fixture.agentKeys.publicKey,
     approvals: async () => (await core.unacknowledged(1000)).filter((e) => e.kind === 'withdrawal').length,
     async close() {
       await link?.close();

@@ -1,0 +1,111 @@
+/**
+ * The gateway's own GSM modem (protocol/README.md "AT dialogue", receiving side): AT, ATE0,
+ * AT+CMGF=0, AT+CNMI=2,1,0,0,0; then every stored message (indexes 1..storageSlots) and each
+ * announced by +CMTI is read with AT+CMGR, taken by acceptCheckpoint, and deleted with AT+CMGD
+ * once handled. A message that is no checkpoint (another coding, garbage, an unknown agent, a
+ * bad signature) is logged and deleted; a store failure leaves it on the SIM and stops the
+ * intake (fail-stop: nothing received is lost).
+ */
+import type { Logger } from 'pino';
+import { SerialPort } from 'serialport';
+import { isEdcError } from '../../protocol/errors.ts';
+import { AtClient } from '../../protocol/sms/at-client.ts';
+import { decodeDeliver } from '../../protocol/sms/pdu.ts';
+import type { GatewayStore } from '../store/types.ts';
+import { acceptCheckpoint, type AcceptedCheckpoint } from './accept.ts';
+
+/** Message slots swept at start (the simulated modem's SIM storage). */
+export const modemSlotsMax = 30;
+
+export interface ModemIntakeOptions {
+  readonly path: string;
+  readonly baudRate: number;
+  readonly store: Pick<GatewayStore, 'getAgent' | 'putCheckpoint' | 'entries'>;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  readonly commandTimeoutMs?: number;
+  /** Called after each checkpoint is handled (tests, metrics). */
+  readonly onCheckpoint?: (accepted: AcceptedCheckpoint) => void;
+}
+
+export class ModemIntake {
+  private port: SerialPort | undefined;
+  private client: AtClient | undefined;
+  private readonly queue: number[] = [];
+  private draining: Promise<void> | undefined;
+  /** Setup done: before it, +CMTI indexes only queue (one AT command at a time). */
+  private ready = false;
+  /** Set when the store failed: the intake stops reading (messages stay on the SIM). */
+  failure: Error | undefined;
+
+  constructor(private readonly options: ModemIntakeOptions) {}
+
+  async start(): Promise<void> {
+    const port = new SerialPort({ path: this.options.path, baudRate: this.options.baudRate, autoOpen: false });
+    await new Promise<void>((done, fail) => port.open((error) => (error === null ? done() : fail(error))));
+    this.port = port;
+    const client = new AtClient(
+      (text) => void port.write(text),
+      (index) => this.enqueue(index),
+      this.options.commandTimeoutMs,
+    );
+    this.client = client;
+    port.on('data', (chunk: Buffer) => client.input(chunk));
+    for (const command of ['AT', 'ATE0', 'AT+CMGF=0', 'AT+CNMI=2,1,0,0,0']) {
+      const result = await client.command(command);
+      if (!result.ok)
+        throw new Error(`Cannot set up the gateway modem ${this.options.path}: ${command} answered ${result.error}`);
+    }
+    this.ready = true;
+    for (let index = 1; index <= modemSlotsMax; index += 1) this.enqueue(index);
+  }
+
+  private enqueue(index: number): void {
+    if (index < 1 || index > modemSlotsMax || this.queue.includes(index) || this.failure !== undefined) return;
+    this.queue.push(index);
+    if (this.ready) this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0 && this.failure === undefined && this.client !== undefined) {
+      await this.handle(this.client, this.queue.shift()!);
+    }
+  }
+
+  private async handle(client: AtClient, index: number): Promise<void> {
+    const { logger } = this.options;
+    const read = await client.command(`AT+CMGR=${index}`);
+    if (!read.ok) return; // 321: empty slot
+    const pdu = read.lines.find((line) => /^[0-9A-Fa-f]+$/.test(line));
+    try {
+      const deliver = decodeDeliver(pdu ?? '');
+      const accepted = await acceptCheckpoint(this.options.store, deliver.data, {
+        source: 'modem',
+        sender: deliver.from,
+        receivedAt: (this.options.now ?? Date.now)(),
+      });
+      const level = accepted.chain === 'fork' ? 'error' : 'info';
+      logger[level](
+        { agentId: accepted.record.agentId, seq: accepted.record.seq, put: accepted.put, chain: accepted.chain },
+        accepted.chain === 'fork' ? 'checkpoint contradicts the held chain (fork)' : 'checkpoint received',
+      );
+      this.options.onCheckpoint?.(accepted);
+    } catch (error) {
+      if (!isEdcError(error) || error.code.startsWith('EDC_ERR_STORE')) {
+        this.failure = error as Error;
+        logger.error({ err: { message: (error as Error).message } }, 'checkpoint intake stopped: store failure');
+        return;
+      }
+      logger.warn({ code: error.code, index }, 'SMS is not a checkpoint the gateway accepts; deleted');
+    }
+    await client.command(`AT+CMGD=${index}`);
+  }
+
+  async stop(): Promise<void> {
+    this.queue.length = 0;
+    await this.draining;
+    this.client?.close();
+    const port = this.port;
+    if (port?.isOpen === true) await new Promise((done) => port.close(done));
+  }
+}

@@ -1,0 +1,2 @@
+export * from './proof.ts';
+export { strukErrors } from './errors.ts';

@@ -1,0 +1,127 @@
+/**
+ * Conformance of the CheckpointStore interface (gateway/store/api/checkpoints.ts) and of what
+ * the gateway does with checkpoints: accept (verify, store, compare with the chain) and refuse
+ * an upload that disagrees with a held checkpoint as a fork with the checkpoint as evidence.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { acceptCheckpoint } from '../../../gateway/checkpoints/accept.ts';
+import type { GatewayKeys } from '../../../gateway/config.ts';
+import { ingestSegment } from '../../../gateway/ingest/upload.ts';
+import { generateGatewayKeys } from '../../../gateway/keys.ts';
+import type { CheckpointRecord, GatewayStore } from '../../../gateway/store/types.ts';
+import { toBase64 } from '../../../protocol/crypto/encoding.ts';
+import { generateSigningKeyPair } from '../../../protocol/crypto/ed25519.ts';
+import { encodeCheckpoint } from '../../../protocol/sms/index.ts';
+import { newAgent, panOf, tahap, testLimits, withdrawal, type TestAgent } from '../helpers.ts';
+import type { StoreFactory, StoreHandle } from './conformance.ts';
+
+export function describeCheckpointConformance(name: string, open: StoreFactory): void {
+  describe(`${name} conforms to CheckpointStore, and checkpoints catch rewritten history`, () => {
+    let h: StoreHandle;
+    let keys: GatewayKeys;
+    let a: TestAgent;
+    const store = (): GatewayStore => h.store;
+    const origin = { source: 'modem' as const, sender: '+6281100000001', receivedAt: 50 };
+
+    beforeEach(async () => {
+      keys = generateGatewayKeys();
+      h = await open({ keys, tahapClosesAt: {}, nonceEntriesMax: 3 });
+      a = newAgent('AGT-A');
+      a.record = await store().addAgent(
+        { agentId: 'AGT-A', publicKey: a.publicKey, bank: 'BRI', regionCode: '3201010001', kpmIds: ['KPM-0001'] },
+        { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) },
+      );
+      await store().recordEntitlementSet({
+        setId: 'SETA0000000000000000000001',
+        agentId: 'AGT-A',
+        tahap,
+        issuedAt: 1,
+        notBefore: 0,
+        expiresAt: 1_000_000,
+        basedOnSeq: 0,
+        limits: testLimits,
+        entitlements: [{ kpmId: 'KPM-0001', remaining: 100_000_000 }],
+      });
+    });
+    afterEach(async () => h.destroy());
+
+    const entry = (amount: number) =>
+      withdrawal(a, keys, { kpmId: 'KPM-0001', amount, pan: panOf('KPM-0001'), setId: 'SETA0000000000000000000001' });
+    const record = (seq: number, headHash: string, extra: Partial<CheckpointRecord> = {}): CheckpointRecord => ({
+      agentId: 'AGT-A',
+      seq,
+      at: 10,
+      withdrawn: 1000,
+      reversed: 0,
+      headHash,
+      sig: 'ab'.repeat(64),
+      ...origin,
+      ...extra,
+    });
+
+    it('putCheckpoint keeps one per seq (duplicate; conflict keeps the first), reads last and ranges', async () => {
+      expect(await store().putCheckpoint(record(3, 'aa'.repeat(32)))).toEqual({ kind: 'stored' });
+      expect(await store().putCheckpoint(record(3, 'aa'.repeat(32), { receivedAt: 99 }))).toEqual({
+        kind: 'duplicate',
+      });
+      const conflict = await store().putCheckpoint(record(3, 'bb'.repeat(32)));
+      expect(conflict).toMatchObject({ kind: 'conflict', held: { headHash: 'aa'.repeat(32), receivedAt: 50 } });
+      await store().putCheckpoint(record(12, 'cc'.repeat(32)));
+      await store().putCheckpoint(record(7, 'dd'.repeat(32)));
+      expect(await store().checkpointAt('AGT-A', 3)).toEqual(record(3, 'aa'.repeat(32)));
+      expect(await store().checkpointAt('AGT-A', 4)).toBeUndefined();
+      expect((await store().lastCheckpoint('AGT-A'))?.seq).toBe(12);
+      expect(await store().lastCheckpoint('AGT-B')).toBeUndefined();
+      expect((await store().checkpointsFrom('AGT-A', 4, 10)).map((c) => c.seq)).toEqual([7, 12]);
+      expect((await store().checkpointsFrom('AGT-A', 1, 1)).map((c) => c.seq)).toEqual([3]);
+      await expect(store().putCheckpoint(record(1, 'aa'.repeat(32), { agentId: 'AGT-NONE' }))).rejects.toMatchObject({
+        code: 'EDC_ERR_AGENT_UNKNOWN',
+      });
+      await h.restart({ tahapClosesAt: {} });
+      expect((await store().lastCheckpoint('AGT-A'))?.seq).toBe(12);
+    });
+
+    it('acceptCheckpoint verifies the agent key, stores, and compares with the held chain', async () => {
+      const e1 = entry(100_000);
+      await ingestSegment(store(), a.record!, [e1], 10);
+      const body = { agentId: 'AGT-A', seq: 1, at: 20, withdrawn: 100_000, reversed: 0, headHash: e1.hash };
+      const octets = encodeCheckpoint(body, a.seed);
+      expect(await acceptCheckpoint(store(), octets, origin)).toMatchObject({ put: 'stored', chain: 'consistent' });
+      expect(await acceptCheckpoint(store(), octets, origin)).toMatchObject({ put: 'duplicate' });
+      const ahead = encodeCheckpoint({ ...body, seq: 5, headHash: 'ee'.repeat(32) }, a.seed);
+      expect(await acceptCheckpoint(store(), ahead, origin)).toMatchObject({ put: 'stored', chain: 'ahead' });
+      const other = encodeCheckpoint({ ...body, seq: 1, headHash: 'ff'.repeat(32) }, a.seed);
+      expect(await acceptCheckpoint(store(), other, origin)).toMatchObject({ put: 'conflict', chain: 'fork' });
+      const forged = encodeCheckpoint({ ...body, seq: 2 }, generateSigningKeyPair().seed);
+      await expect(acceptCheckpoint(store(), forged, origin)).rejects.toMatchObject({
+        code: 'EDC_ERR_CHECKPOINT_SIGNATURE',
+      });
+      await expect(acceptCheckpoint(store(), octets.subarray(1), origin)).rejects.toMatchObject({
+        code: 'EDC_ERR_CHECKPOINT_FORMAT',
+      });
+      expect(await store().checkpointAt('AGT-A', 2)).toBeUndefined();
+    });
+
+    it('an upload whose chain disagrees with a received checkpoint is a fork, the checkpoint as evidence', async () => {
+      const start = { seq: a.seq, head: a.head };
+      const honest = [entry(100_000), entry(200_000)];
+      const body = { agentId: 'AGT-A', seq: 2, at: 20, withdrawn: 300_000, reversed: 0, headHash: honest[1]!.hash };
+      await acceptCheckpoint(store(), encodeCheckpoint(body, a.seed), origin);
+      // The agent rewrites its history after signing the checkpoint: seq 2 now pays less.
+      a.seq = start.seq;
+      a.head = start.head;
+      const rewritten = [entry(100_000), entry(50_000)];
+      await expect(ingestSegment(store(), a.record!, rewritten, 30)).rejects.toMatchObject({
+        code: 'EDC_ERR_UPLOAD_FORK',
+        details: { seq: 2, foundHash: rewritten[1]!.hash, checkpoint: { headHash: honest[1]!.hash } },
+      });
+      expect((await store().head('AGT-A')).seq).toBe(0);
+      expect((await store().getAgent('AGT-A'))?.flagged).toBe(true);
+      expect((await store().evidence('AGT-A', 10)).length).toBeGreaterThan(0);
+      // The honest chain goes in.
+      await ingestSegment(store(), a.record!, honest, 40);
+      expect((await store().head('AGT-A')).seq).toBe(2);
+    });
+  });
+}
