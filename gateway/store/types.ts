@@ -13,6 +13,7 @@ import type { DisbursementStore } from './api/disbursements.ts';
 import type { ExceptionAuditStore } from './api/exceptions.ts';
 import type { ReconStore } from './api/recon.ts';
 import type { TokenNonceStore } from './api/access.ts';
+import type { KpmLookupStore } from './api/kpm.ts';
 
 export type * from './api/agents.ts';
 export type * from './api/chains.ts';
@@ -21,10 +22,11 @@ export type * from './api/exceptions.ts';
 export type * from './api/recon.ts';
 export type * from './api/access.ts';
 export type * from './api/page.ts';
+export type * from './api/kpm.ts';
 export type { PositionView, WithdrawalView } from '../recon/views.ts';
 
 export interface GatewayStore
-  extends AgentStore, ChainStore, DisbursementStore, ReconStore, ExceptionAuditStore, TokenNonceStore {
+  extends AgentStore, ChainStore, DisbursementStore, ReconStore, ExceptionAuditStore, TokenNonceStore, KpmLookupStore {
   /** Waits for running work (a reconcile in progress), then releases the store; later calls fail. */
   close(): Promise<void>;
 }

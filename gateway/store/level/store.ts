@@ -29,6 +29,7 @@ import * as Q from './queries.ts';
 import { compareCounters, recompute } from './recompute.ts';
 import { entitlementSnapshot } from './entitlements.ts';
 import { transitionIntoTx } from './exceptions.ts';
+import { findKpm, kpmDossier } from './dossier.ts';
 
 export interface LevelStoreOptions {
   readonly path: string;
@@ -302,6 +303,14 @@ export class LevelStore implements T.GatewayStore {
 
   audit(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AuditRecord>> {
     return Q.page<T.AuditRecord>(this.db, [range('audit')], query.after, query.limit, (_key, v) => v);
+  }
+
+  findKpm(by: T.KpmLookupKind, value: string): Promise<string | undefined> {
+    return findKpm(this.db, this.#hasher, by, value);
+  }
+
+  kpmDossier(kpmId: string, options: { personal: boolean }): Promise<T.KpmDossier | undefined> {
+    return kpmDossier(this.db, this.#env, this.#opener, kpmId, options);
   }
 
   putToken(record: T.TokenRecord): Promise<void> {

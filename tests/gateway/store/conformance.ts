@@ -19,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
 import { observableState } from './observable.ts';
 import { describeMoneyConformance } from './conformance-money.ts';
+import { describeKpmConformance } from './conformance-kpm.ts';
 
 export interface StoreOptions {
   /** The gateway keys the store seals to and hashes with. */
@@ -47,6 +48,7 @@ export const conformanceNonceEntriesMax = 3;
 
 export function describeStoreConformance(name: string, open: StoreFactory): void {
   describeMoneyConformance(name, open);
+  describeKpmConformance(name, open);
   describe(`${name} conforms to the GatewayStore interfaces`, () => {
     let h: StoreHandle;
     let keys: GatewayKeys;
