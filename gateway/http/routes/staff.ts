@@ -11,6 +11,7 @@ import { staffAuthHook } from '../staff-auth.ts';
 import { staffReportRoutes } from './staff-reports.ts';
 import { staffActionRoutes } from './staff-actions.ts';
 import { staffOverviewRoutes } from './staff-overview.ts';
+import { staffKpmRoutes } from './staff-kpm.ts';
 
 export function staffRoutes(ctx: GatewayContext) {
   return async (app: FastifyInstance): Promise<void> => {
@@ -31,6 +32,7 @@ export function staffRoutes(ctx: GatewayContext) {
         await scope.register(staffReportRoutes(ctx));
         await scope.register(staffActionRoutes(ctx));
         await scope.register(staffOverviewRoutes(ctx));
+        await scope.register(staffKpmRoutes(ctx));
       },
       { prefix: '/v1/staff' },
     );
