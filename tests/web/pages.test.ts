@@ -213,6 +213,73 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  async function lookupApi(body: { by: string; value: string }): Promise<Record<string, unknown>> {
+    const r = await fetch(`${live.gateway.url}/v1/staff/kpm/lookup`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await r.json()) as Record<string, unknown>;
+  }
+
+  it('Pengaduan: a reconciler finds a KPM by NIK and reads its timeline; the look-up is audited', async () => {
+    const ok = await staffApi<{ items: { kpmId: string; agentId: string }[] }>(
+      `/tahap/${tahap}/withdrawals?category=ok&limit=1`,
+    );
+    const { kpmId, agentId } = ok.items[0]!;
+    const dossier = (await lookupApi({ by: 'kpmId', value: kpmId })) as {
+      personal: { nik: string };
+      tahaps: { rows: unknown[]; withdrawals: { stan: string; terminalId: string }[] }[];
+    };
+    const nik = dossier.personal.nik;
+    const withdrawal = dossier.tahaps[0]!.withdrawals[0]!;
+    const page = await signIn('reconciler', desktop, '#/pengaduan');
+    await page.getByLabel('Cari dengan').selectOption('nik');
+    await page.getByLabel('Nilai yang dicari').fill(nik);
+    await page.getByRole('button', { name: 'Cari', exact: true }).click();
+    await expect.poll(() => page.getByTestId('kpm-found').textContent()).toContain(kpmId);
+    expect(await page.getByTestId('personal').textContent()).toContain(nik);
+    expect(await page.getByTestId('timeline-row').count()).toBe(dossier.tahaps[0]!.rows.length);
+    const first = page.getByTestId('timeline-withdrawal').first();
+    expect(await first.textContent()).toContain(agentId);
+    expect(await first.textContent()).toContain(`STAN ${withdrawal.stan}`);
+    expect(await first.textContent()).toContain(withdrawal.terminalId);
+    await shot(page, 'staff-pengaduan-desktop');
+    await page.setViewportSize(phone);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'staff-pengaduan-390');
+    await page.getByLabel('Nilai yang dicari').fill('3201010101999999');
+    await page.getByRole('button', { name: 'Cari', exact: true }).click();
+    await expect.poll(() => page.getByTestId('alert').textContent()).toContain('EDC_ERR_NOT_FOUND');
+    const audit = await staffApi<{ items: { action: string; actor: string; details: Record<string, unknown> }[] }>(
+      '/audit?limit=1000',
+    );
+    const lookups = audit.items.filter((r) => r.action === 'kpm.lookup' && r.actor === 'ui-reconciler');
+    expect(lookups.map((r) => r.details)).toEqual([
+      { by: 'nik', found: kpmId, personal: true },
+      { by: 'nik', found: null, personal: true },
+    ]);
+    expect(JSON.stringify(audit.items)).not.toContain(nik);
+    await page.close();
+  });
+
+  it('Pengaduan: a viewer finds a KPM by id on a phone and sees no name or NIK', async () => {
+    const ok = await staffApi<{ items: { kpmId: string }[] }>(`/tahap/${tahap}/withdrawals?category=ok&limit=1`);
+    const { kpmId } = ok.items[0]!;
+    const page = await signIn('viewer', phone, '#/pengaduan');
+    await page.getByLabel('Cari dengan').selectOption('kpmId');
+    await page.getByLabel('Nilai yang dicari').fill(kpmId);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('kpm-found').textContent()).toContain(kpmId);
+    expect(await page.getByTestId('personal').count()).toBe(0);
+    await page.getByTestId('personal-hidden').waitFor();
+    const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    expect(text).not.toMatch(/\b\d{16}\b/);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'staff-pengaduan-viewer-390');
+    await page.close();
+  });
+
   it('switches to English and back', async () => {
     const page = await signIn('viewer');
     await page.getByRole('button', { name: 'English' }).click();

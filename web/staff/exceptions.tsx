@@ -26,7 +26,7 @@ const verb: Record<ExceptionState, 'investigate' | 'reopen' | 'resolve'> = {
   resolved: 'resolve',
 };
 
-function History({ x }: { x: ExceptionView }) {
+export function History({ x }: { x: ExceptionView }) {
   const { t } = useApp();
   return (
     <details>
