@@ -166,6 +166,28 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  it('Pengecualian: totals per kind match the counters; a kind narrows the list on the server', async () => {
+    type Tally = { count: number };
+    const { counters } = await staffApi<{
+      counters: { kpmByCategory: Record<string, Tally>; withdrawalsByCategory: Record<string, Tally> };
+    }>(`/tahap/${tahap}/summary`);
+    const page = await signIn('viewer', desktop, '#/pengecualian');
+    const totals = page.getByTestId('exception-totals');
+    await totals.waitFor();
+    const unclaimed = counters.kpmByCategory.unclaimed?.count ?? 0;
+    expect(unclaimed).toBeGreaterThan(0);
+    expect(await totals.locator('[data-kind="unclaimed"] td').textContent()).toBe(count(unclaimed));
+    const forks = counters.withdrawalsByCategory.fork?.count ?? 0;
+    expect(forks).toBeGreaterThan(0);
+    expect(await totals.locator('[data-kind="fork"] td').textContent()).toBe(count(forks));
+    await page.getByTestId('kind-filter').selectOption('fork');
+    await expect.poll(() => page.getByTestId('exception-row').count()).toBe(Math.min(50, forks));
+    const kinds = await page.getByTestId('exception-row').locator('td:first-child').allTextContents();
+    expect(new Set(kinds)).toEqual(new Set([staffText.cat_fork[0]]));
+    await shot(page, 'staff-pengecualian-kind');
+    await page.close();
+  });
+
   it('a viewer on a 390 px phone sees exceptions without any action, and no NIK anywhere', async () => {
     const page = await signIn('viewer', phone, '#/pengecualian');
     await page.getByTestId('exception-row').first().waitFor();

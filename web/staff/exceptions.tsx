@@ -1,17 +1,18 @@
 /**
- * Pengecualian: exceptions of a tahap, paged on the server, filtered by state, bank and region;
- * each with its history. Reconcilers move them (investigate, reopen, resolve with a reason from
- * the list and a note), one at a time or the selected ones together. Viewers only read.
+ * Pengecualian: exceptions of a tahap, paged on the server, filtered by state, kind, bank and
+ * region, with their totals per kind (from the tahap's counters); each with its history.
+ * Reconcilers move them (investigate, reopen, resolve with a reason from the list and a note),
+ * one at a time or the selected ones together. Viewers only read.
  */
 import type { Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { count, dateTime, rupiah } from '../shared/format.ts';
-import type { ExceptionState, ExceptionView, Page, ResolutionReason } from './api.ts';
+import type { ExceptionState, ExceptionView, Page, ResolutionReason, Summary } from './api.ts';
 import { categoryLabel, useApp, type AppContext } from './context.ts';
 import type { Filter } from './drill.tsx';
-import { usePaged } from './hooks.ts';
+import { useLoad, usePaged } from './hooks.ts';
 import { FilterBar } from './summary.tsx';
-import { reasons } from './text.ts';
+import { reasons, withdrawalCategories } from './text.ts';
 
 type Move = { readonly to: ExceptionState; readonly ids: readonly string[] };
 
@@ -260,18 +261,103 @@ function ExceptionTable(props: {
   );
 }
 
+const kpmKinds = ['overdrawn', 'unclaimed', 'no_disbursement'] as const;
+const withdrawalKinds = withdrawalCategories.filter((c) => c !== 'ok' && c !== 'reversed');
+const exceptionKinds = [...kpmKinds, ...withdrawalKinds];
+
+/** Exceptions per kind under the bank and region filter, from the tahap's counters; a kind narrows the list. */
+function KindTotals(props: { filter: Filter; kind: string; setKind: (k: string) => void }) {
+  const { t, api } = useApp();
+  const { filter } = props;
+  const { data } = useLoad(
+    () => api.get<Summary>(`/tahap/${filter.tahap}/summary`, { bank: filter.bank, region: filter.region }),
+    [filter.tahap, filter.bank, filter.region],
+  );
+  if (data === undefined) return null;
+  const tally = (group: string, kind: string): number =>
+    (data.counters[group] as Record<string, Record<string, number>> | undefined)?.[kind]?.count ?? 0;
+  const rows = exceptionKinds.map((k) => ({
+    kind: k,
+    count: tally((kpmKinds as readonly string[]).includes(k) ? 'kpmByCategory' : 'withdrawalsByCategory', k),
+  }));
+  const total = rows.reduce((n, r) => n + r.count, 0);
+  return (
+    <div class="table-wrap">
+      <table data-testid="exception-totals">
+        <caption>
+          {t('exceptionTotals')}: {count(total)}
+        </caption>
+        <tbody>
+          {rows
+            .filter((r) => r.count > 0)
+            .map((r) => (
+              <tr key={r.kind} data-kind={r.kind} class={r.kind === props.kind ? 'chosen' : ''}>
+                <th scope="row">
+                  <button type="button" class="link-button" onClick={() => props.setKind(r.kind)}>
+                    {categoryLabel(t, r.kind)}
+                  </button>
+                </th>
+                <td class="num">{count(r.count)}</td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function StateKindFilters(props: {
+  state: ExceptionState | '';
+  setState: (s: ExceptionState | '') => void;
+  kind: string;
+  setKind: (k: string) => void;
+}) {
+  const { t } = useApp();
+  return (
+    <div class="filters">
+      <label>
+        {t('state')}
+        <select
+          data-testid="state-filter"
+          value={props.state}
+          onChange={(e) => props.setState(e.currentTarget.value as ExceptionState | '')}
+        >
+          <option value="">{t('allStates')}</option>
+          {(['open', 'investigating', 'resolved'] as const).map((s) => (
+            <option key={s} value={s}>
+              {t(`state_${s}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('kind')}
+        <select data-testid="kind-filter" value={props.kind} onChange={(e) => props.setKind(e.currentTarget.value)}>
+          <option value="">{t('allKinds')}</option>
+          {exceptionKinds.map((k) => (
+            <option key={k} value={k}>
+              {categoryLabel(t, k)}
+            </option>
+          ))}
+        </select>
+      </label>
+    </div>
+  );
+}
+
 export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly string[]; setFilter: (f: Filter) => void }) {
   const { t, api, me } = useApp();
   const { filter } = props;
   const canAct = me.role !== 'viewer';
   const [state, setState] = useState<ExceptionState | ''>('');
+  const [kind, setKind] = useState('');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [move, setMove] = useState<Move | undefined>(undefined);
   const path = `/tahap/${filter.tahap}/exceptions`;
   const list = usePaged(
     (after) =>
-      api.get<Page<ExceptionView>>(path, { state, bank: filter.bank, region: filter.region, after, limit: 50 }),
-    [path, state, filter.bank, filter.region],
+      api.get<Page<ExceptionView>>(path, { state, kind, bank: filter.bank, region: filter.region, after, limit: 50 }),
+    [path, state, kind, filter.bank, filter.region],
   );
   const done = (): void => {
     setMove(undefined);
@@ -284,23 +370,8 @@ export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly strin
         {t('exceptionsTitle')} {filter.tahap}
       </h1>
       <FilterBar filter={filter} tahaps={props.tahaps} onChange={props.setFilter} />
-      <div class="filters">
-        <label>
-          {t('state')}
-          <select
-            data-testid="state-filter"
-            value={state}
-            onChange={(e) => setState(e.currentTarget.value as ExceptionState | '')}
-          >
-            <option value="">{t('allStates')}</option>
-            {(['open', 'investigating', 'resolved'] as const).map((s) => (
-              <option key={s} value={s}>
-                {t(`state_${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+      <KindTotals filter={filter} kind={kind} setKind={setKind} />
+      <StateKindFilters state={state} setState={setState} kind={kind} setKind={setKind} />
       {canAct && <BulkBar selected={list.items.filter((x) => selected.has(x.id))} act={setMove} />}
       {move !== undefined && <MoveForm move={move} onDone={done} onCancel={() => setMove(undefined)} />}
       <p class="muted" aria-live="polite">

@@ -122,6 +122,8 @@ export const staffText = {
   state_investigating: ['Diselidiki', 'Investigating'],
   state_resolved: ['Selesai', 'Resolved'],
   kind: ['Jenis', 'Kind'],
+  allKinds: ['Semua jenis', 'All kinds'],
+  exceptionTotals: ['Pengecualian per jenis', 'Exceptions by kind'],
   history: ['Riwayat', 'History'],
   noHistory: ['Belum ada perubahan', 'No change yet'],
   select: ['Pilih', 'Select'],

@@ -12,6 +12,7 @@ import { isBalanced } from '../../recon/counters.ts';
 import { exportCsv } from '../csv.ts';
 import { SettlementCounters, TahapCounters } from './counter-schemas.ts';
 import {
+  ExceptionKind,
   ExceptionState,
   ExceptionView,
   Filter,
@@ -119,9 +120,11 @@ function exceptionsRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditSt
       config: viewer,
       schema: {
         tags: ['staff'],
-        summary: 'Exceptions (every KPM or withdrawal category but matched, partial, ok, reversed) with their state',
+        summary:
+          'Exceptions (every KPM or withdrawal category but matched, partial, ok, reversed) with their state; ' +
+          'filters: state, kind, bank, region',
         params: TahapParams,
-        querystring: PageQuery.extend({ state: ExceptionState.optional() }),
+        querystring: PageQuery.extend({ state: ExceptionState.optional(), kind: ExceptionKind.optional() }),
         response: { 200: pageOf(ExceptionView), ...staffErrors },
       },
     },

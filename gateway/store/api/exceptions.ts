@@ -5,6 +5,12 @@ import type { Page, PageQuery } from './page.ts';
 export type ExceptionState = 'open' | 'investigating' | 'resolved';
 export type { ResolutionReason } from '../../recon/exceptions.ts';
 
+export type ExceptionQuery = PageQuery & {
+  readonly state?: ExceptionState | undefined;
+  /** Only exceptions of this kind (an exception kind of recon/exceptions.ts). */
+  readonly kind?: ExceptionKind | undefined;
+};
+
 export interface ExceptionView {
   /**
    * K:{tahap}:{kpmId} for a KPM; W:{tahap}:{ref} for a withdrawal (recon/evidence.ts):
@@ -47,10 +53,11 @@ export interface AuditRecord {
 }
 
 export interface ExceptionAuditStore {
-  exceptions(
-    tahap: string,
-    query: PageQuery & { readonly state?: ExceptionState | undefined },
-  ): Promise<Page<ExceptionView>>;
+  /**
+   * The tahap's current exceptions, filtered by bank, region prefix, state and kind, paged in an
+   * order the store keeps (`after` continues it).
+   */
+  exceptions(tahap: string, query: ExceptionQuery): Promise<Page<ExceptionView>>;
   /**
    * Moves a current exception, writing its audit record in the same transaction. Resolving a
    * withdrawal's exception records the resolution as a fact of its KPM and applies what it moves

@@ -8,7 +8,7 @@ import {
 } from '../../recon/counters.ts';
 import { kpmExceptionKinds, withdrawalExceptionKinds, type ExceptionKind } from '../../recon/exceptions.ts';
 import type {
-  ExceptionState,
+  ExceptionQuery,
   ExceptionView,
   Page,
   PageQuery,
@@ -96,14 +96,11 @@ export async function settlements(db: Db, tahap: string): Promise<Record<string,
   return out;
 }
 
-export function exceptions(
-  db: Db,
-  tahap: string,
-  q: PageQuery & { state?: ExceptionState | undefined },
-): Promise<Page<ExceptionView>> {
+export function exceptions(db: Db, tahap: string, q: ExceptionQuery): Promise<Page<ExceptionView>> {
+  const wanted = (c: string): boolean => q.kind === undefined || q.kind === c;
   const ranges = [
-    ...kpmExceptionKinds.map((c) => range('kcat', tahap, c)),
-    ...withdrawalExceptionKinds.map((c) => range('wcat', tahap, c)),
+    ...kpmExceptionKinds.filter(wanted).map((c) => range('kcat', tahap, c)),
+    ...withdrawalExceptionKinds.filter(wanted).map((c) => range('wcat', tahap, c)),
   ];
   return page<ExceptionView, PositionView | WithdrawalView>(db, ranges, q.after, q.limit, async (key, v) => {
     if (!matches(v, q)) return undefined;

@@ -282,10 +282,7 @@ export class LevelStore implements T.GatewayStore {
     return Q.settlements(this.db, tahap);
   }
 
-  exceptions(
-    tahap: string,
-    query: T.PageQuery & { state?: T.ExceptionState | undefined },
-  ): Promise<T.Page<T.ExceptionView>> {
+  exceptions(tahap: string, query: T.ExceptionQuery): Promise<T.Page<T.ExceptionView>> {
     return Q.exceptions(this.db, tahap, query);
   }
 
