@@ -19,9 +19,14 @@ import type { RawFacts } from './facts.ts';
 import { positionView, withdrawalViews, type PositionView, type WithdrawalView } from './views.ts';
 
 /** An exception's workflow record as a store keeps it; undefined: never moved (open, no history). */
-export type ExceptionRecordReader = (
-  id: string,
-) => Promise<{ readonly state: ExceptionState; readonly history: readonly ExceptionEvent[] } | undefined>;
+export type ExceptionRecordReader = (id: string) => Promise<
+  | {
+      readonly state: ExceptionState;
+      readonly history: readonly ExceptionEvent[];
+      readonly assignee?: string | undefined;
+    }
+  | undefined
+>;
 
 const kpmKinds: ReadonlySet<string> = new Set(kpmExceptionKinds);
 const withdrawalKinds: ReadonlySet<string> = new Set(withdrawalExceptionKinds);
@@ -75,6 +80,7 @@ async function exceptionOf(
     agentId: 'seq' in v ? v.agentId : undefined,
     amount: exceptionAmount(kind, v),
     state: record?.state ?? 'open',
+    assignee: record?.assignee,
     history: record?.history ?? [],
   };
 }

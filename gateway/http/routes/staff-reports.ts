@@ -122,9 +122,13 @@ function exceptionsRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditSt
         tags: ['staff'],
         summary:
           'Exceptions (every KPM or withdrawal category but matched, partial, ok, reversed) with their state; ' +
-          'filters: state, kind, bank, region',
+          'filters: state, kind, assignee, bank, region',
         params: TahapParams,
-        querystring: PageQuery.extend({ state: ExceptionState.optional(), kind: ExceptionKind.optional() }),
+        querystring: PageQuery.extend({
+          state: ExceptionState.optional(),
+          kind: ExceptionKind.optional(),
+          assignee: z.string().min(1).max(100).optional(),
+        }),
         response: { 200: pageOf(ExceptionView), ...staffErrors },
       },
     },

@@ -82,6 +82,7 @@ export const ExceptionView = z.object({
   agentId: z.string().optional(),
   amount: z.number(),
   state: ExceptionState,
+  assignee: z.string().optional(),
   history: z.array(ExceptionEvent).readonly(),
 });
 export const pageOf = <T extends z.ZodType>(item: T) =>

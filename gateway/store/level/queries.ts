@@ -105,6 +105,7 @@ export function exceptions(db: Db, tahap: string, q: ExceptionQuery): Promise<Pa
   return page<ExceptionView, PositionView | WithdrawalView>(db, ranges, q.after, q.limit, async (key, v) => {
     if (!matches(v, q)) return undefined;
     const view = await exceptionView(db, tahap, key.split(sep)[2] as ExceptionKind, v);
-    return q.state === undefined || view.state === q.state ? view : undefined;
+    if (q.state !== undefined && view.state !== q.state) return undefined;
+    return q.assignee === undefined || view.assignee === q.assignee ? view : undefined;
   });
 }

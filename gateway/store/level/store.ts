@@ -28,7 +28,7 @@ import { NonceLedger } from './nonces.ts';
 import * as Q from './queries.ts';
 import { compareCounters, recompute } from './recompute.ts';
 import { entitlementSnapshot } from './entitlements.ts';
-import { transitionIntoTx } from './exceptions.ts';
+import { assignIntoTx, transitionIntoTx } from './exceptions.ts';
 import { findKpm, kpmDossier } from './dossier.ts';
 
 export interface LevelStoreOptions {
@@ -288,6 +288,10 @@ export class LevelStore implements T.GatewayStore {
 
   transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {
     return this.#write((tx) => transitionIntoTx(tx, this.#env, id, change, this.#ulid()));
+  }
+
+  assignException(id: string, assignment: T.ExceptionAssignment): Promise<T.ExceptionView> {
+    return this.#write((tx) => assignIntoTx(tx, id, assignment, this.#ulid()));
   }
 
   appendAudit(record: Omit<T.AuditRecord, 'id'>): Promise<T.AuditRecord> {

@@ -83,5 +83,46 @@ export function describeExceptionConformance(name: string, open: StoreFactory): 
         `K:${tahap}:KPM-0003`,
       ]);
     });
+    it('assigns and unassigns, audited; a transition keeps the assignee; the filter finds it', async () => {
+      const id = `K:${tahap}:KPM-0001`;
+      const assigned = await store().assignException(id, { assignee: 'budi', actor: 'ana', now: 3 });
+      expect(assigned).toMatchObject({ id, state: 'open', assignee: 'budi', history: [] });
+      expect(await ids({ limit: 100, assignee: 'budi' })).toEqual([id]);
+      expect(await ids({ limit: 100, assignee: 'citra' })).toEqual([]);
+      const moved = await store().transitionException(id, {
+        to: 'investigating',
+        reason: undefined,
+        note: 'cek',
+        actor: 'budi',
+        now: 4,
+      });
+      expect(moved).toMatchObject({ state: 'investigating', assignee: 'budi' });
+      const listed = (await store().exceptions(tahap, { limit: 100, kind: 'unclaimed', state: 'investigating' })).items;
+      expect(listed).toMatchObject([{ id, assignee: 'budi', history: [{ to: 'investigating' }] }]);
+      const cleared = await store().assignException(id, { assignee: undefined, actor: 'ana', now: 5 });
+      expect(cleared.assignee).toBeUndefined();
+      expect(await ids({ limit: 100, assignee: 'budi' })).toEqual([]);
+      const audit = (await store().audit({ limit: 100 })).items.filter((r) => r.action === 'exception.assign');
+      expect(audit.map((r) => [r.actor, r.details])).toEqual([
+        ['ana', { exceptionId: id, from: null, to: 'budi' }],
+        ['ana', { exceptionId: id, from: 'budi', to: null }],
+      ]);
+    });
+
+    it('refuses to assign an unknown or a resolved exception, changing nothing', async () => {
+      await expect(
+        store().assignException(`K:${tahap}:KPM-9999`, { assignee: 'budi', actor: 'ana', now: 2 }),
+      ).rejects.toMatchObject({ code: 'EDC_ERR_NOT_FOUND' });
+      const id = `K:${tahap}:KPM-0001`;
+      const change = { reason: undefined, note: 'x', actor: 'ana' };
+      await store().transitionException(id, { ...change, to: 'investigating', now: 3 });
+      await store().transitionException(id, { ...change, to: 'resolved', reason: 'other', now: 4 });
+      const before = await store().audit({ limit: 100 });
+      await expect(store().assignException(id, { assignee: 'budi', actor: 'ana', now: 5 })).rejects.toMatchObject({
+        code: 'EDC_ERR_EXCEPTION_TRANSITION',
+      });
+      expect(await store().audit({ limit: 100 })).toEqual(before);
+      expect((await store().exceptions(tahap, { limit: 100, state: 'resolved' })).items[0]?.assignee).toBeUndefined();
+    });
   });
 }
