@@ -188,12 +188,38 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  it('Pengecualian: a reconciler assigns the selected to themself; "only mine" lists exactly those', async () => {
+    const page = await signIn('reconciler', desktop, '#/pengecualian');
+    await page.getByTestId('kind-filter').selectOption('unclaimed');
+    await page.getByTestId('state-filter').selectOption('open');
+    const open = page.locator('[data-testid="exception-row"][data-state="open"]');
+    await open.first().waitFor();
+    const ids: string[] = [];
+    for (const i of [0, 1, 2]) {
+      const box = open.nth(i).getByRole('checkbox');
+      ids.push((await box.getAttribute('aria-label'))!.replace(/^Pilih /, ''));
+      await box.check();
+    }
+    await page.getByRole('button', { name: 'Tugaskan ke saya' }).click();
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Tersimpan: 3/3');
+    await page.getByTestId('mine-filter').check();
+    await expect.poll(() => page.getByTestId('exception-row').count()).toBe(3);
+    expect(new Set(await page.getByTestId('assignee').allTextContents())).toEqual(new Set(['ui-reconciler']));
+    const listed = await staffApi<{ items: { id: string; assignee?: string }[] }>(
+      `/tahap/${tahap}/exceptions?assignee=ui-reconciler&limit=1000`,
+    );
+    expect(listed.items.map((x) => x.id).sort()).toEqual([...ids].sort());
+    await shot(page, 'staff-pengecualian-assigned');
+    await page.close();
+  });
+
   it('a viewer on a 390 px phone sees exceptions without any action, and no NIK anywhere', async () => {
     const page = await signIn('viewer', phone, '#/pengecualian');
     await page.getByTestId('exception-row').first().waitFor();
     expect(await page.getByRole('checkbox').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Selesaikan' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Selidiki' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Tugaskan ke saya' }).count()).toBe(0);
     const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     expect(text).not.toMatch(/\b\d{16}\b/);
     expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);

@@ -67,6 +67,7 @@ export interface ExceptionView {
   readonly agentId?: string;
   readonly amount: number;
   readonly state: ExceptionState;
+  readonly assignee?: string;
   readonly history: readonly ExceptionEvent[];
 }
 export interface AgentOverview {

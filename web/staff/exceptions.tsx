@@ -174,6 +174,7 @@ function Row(props: {
       <td>
         <span class={`badge state-${x.state}`}>{t(`state_${x.state}`)}</span>
       </td>
+      <td data-testid="assignee">{x.assignee ?? '-'}</td>
       <td>
         <History x={x} />
       </td>
@@ -190,8 +191,14 @@ function Row(props: {
   );
 }
 
-function BulkBar({ selected, act }: { selected: readonly ExceptionView[]; act: (m: Move) => void }) {
-  const { t } = useApp();
+function BulkBar(props: {
+  selected: readonly ExceptionView[];
+  act: (m: Move) => void;
+  assign: (ids: readonly string[], assignee: string | null) => void;
+}) {
+  const { t, me } = useApp();
+  const { selected, act } = props;
+  const open = selected.filter((x) => x.state !== 'resolved').map((x) => x.id);
   const ids = selected.map((x) => x.id);
   const all = (to: ExceptionState): boolean => selected.every((x) => movesFrom[x.state].includes(to));
   return (
@@ -204,8 +211,29 @@ function BulkBar({ selected, act }: { selected: readonly ExceptionView[]; act: (
           {t(verb[to])}
         </button>
       ))}
+      <button type="button" disabled={open.length === 0} onClick={() => props.assign(open, me.name)}>
+        {t('assignToMe')}
+      </button>
+      <button type="button" disabled={open.length === 0} onClick={() => props.assign(open, null)}>
+        {t('unassign')}
+      </button>
     </div>
   );
+}
+
+/** Assigns each exception in turn; stops at the first refusal. Returns how many were saved. */
+async function applyAssign(ctx: AppContext, ids: readonly string[], assignee: string | null): Promise<number> {
+  let saved = 0;
+  for (const id of ids) {
+    try {
+      await ctx.api.post(`/exceptions/${encodeURIComponent(id)}/assign`, { assignee });
+      saved++;
+    } catch (error) {
+      ctx.fail(error);
+      break;
+    }
+  }
+  return saved;
 }
 
 function ExceptionTable(props: {
@@ -236,7 +264,7 @@ function ExceptionTable(props: {
                 />
               </th>
             )}
-            {(['kind', 'kpm', 'agent', 'amount', 'state', 'history'] as const).map((h) => (
+            {(['kind', 'kpm', 'agent', 'amount', 'state', 'assignee', 'history'] as const).map((h) => (
               <th scope="col" key={h}>
                 {t(h)}
               </th>
@@ -283,7 +311,7 @@ function KindTotals(props: { filter: Filter; kind: string; setKind: (k: string) 
   const total = rows.reduce((n, r) => n + r.count, 0);
   return (
     <div class="table-wrap">
-      <table data-testid="exception-totals">
+      <table data-testid="exception-totals" class="compact">
         <caption>
           {t('exceptionTotals')}: {count(total)}
         </caption>
@@ -311,6 +339,9 @@ function StateKindFilters(props: {
   setState: (s: ExceptionState | '') => void;
   kind: string;
   setKind: (k: string) => void;
+  /** Undefined for a viewer (nothing is assigned to one). */
+  mine: boolean | undefined;
+  setMine: (m: boolean) => void;
 }) {
   const { t } = useApp();
   return (
@@ -341,29 +372,51 @@ function StateKindFilters(props: {
           ))}
         </select>
       </label>
+      {props.mine !== undefined && (
+        <label class="check">
+          <input
+            type="checkbox"
+            data-testid="mine-filter"
+            checked={props.mine}
+            onChange={(e) => props.setMine(e.currentTarget.checked)}
+          />
+          {t('onlyMine')}
+        </label>
+      )}
     </div>
   );
 }
 
 export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly string[]; setFilter: (f: Filter) => void }) {
-  const { t, api, me } = useApp();
+  const ctx = useApp();
+  const { t, api, me } = ctx;
   const { filter } = props;
   const canAct = me.role !== 'viewer';
   const [state, setState] = useState<ExceptionState | ''>('');
   const [kind, setKind] = useState('');
+  const [mine, setMine] = useState(false);
+  const assignee = mine ? me.name : undefined;
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [move, setMove] = useState<Move | undefined>(undefined);
   const path = `/tahap/${filter.tahap}/exceptions`;
   const list = usePaged(
     (after) =>
-      api.get<Page<ExceptionView>>(path, { state, kind, bank: filter.bank, region: filter.region, after, limit: 50 }),
-    [path, state, kind, filter.bank, filter.region],
+      api.get<Page<ExceptionView>>(path, {
+        ...{ state, kind, assignee, after, limit: 50 },
+        ...{ bank: filter.bank, region: filter.region },
+      }),
+    [path, state, kind, assignee, filter.bank, filter.region],
   );
   const done = (): void => {
     setMove(undefined);
     setSelected(new Set());
     list.reload();
   };
+  const assign = (ids: readonly string[], to: string | null): void =>
+    void applyAssign(ctx, ids, to).then((saved) => {
+      ctx.notify(`${t('done')}: ${saved}/${ids.length}`);
+      done();
+    });
   return (
     <>
       <h1>
@@ -371,8 +424,8 @@ export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly strin
       </h1>
       <FilterBar filter={filter} tahaps={props.tahaps} onChange={props.setFilter} />
       <KindTotals filter={filter} kind={kind} setKind={setKind} />
-      <StateKindFilters state={state} setState={setState} kind={kind} setKind={setKind} />
-      {canAct && <BulkBar selected={list.items.filter((x) => selected.has(x.id))} act={setMove} />}
+      <StateKindFilters {...{ state, setState, kind, setKind, setMine }} mine={canAct ? mine : undefined} />
+      {canAct && <BulkBar selected={list.items.filter((x) => selected.has(x.id))} act={setMove} assign={assign} />}
       {move !== undefined && <MoveForm move={move} onDone={done} onCancel={() => setMove(undefined)} />}
       <p class="muted" aria-live="polite">
         {count(list.items.length)} {t('shown')}
