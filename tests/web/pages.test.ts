@@ -248,7 +248,7 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
   it('Ekspor: a category CSV downloads with every row, evidence columns and no formula cell', async () => {
     type Tally = { count: number };
     const { counters } = await staffApi<{
-      counters: Record<string, number> & { kpmByCategory: Record<string, Tally> };
+      counters: { kpmByCategory: Record<string, Tally>; withdrawalsByCategory: Record<string, Tally> };
     }>(`/tahap/${tahap}/summary`);
     const page = await signIn('viewer', desktop, '#/ekspor');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-unclaimed').click()]);
@@ -257,6 +257,21 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     expect(records).toHaveLength(counters.kpmByCategory.unclaimed?.count ?? -1);
     expect(Object.keys(records[0] ?? {})).toEqual(expect.arrayContaining(['kpmId', 'bank', 'regionCode', 'credited']));
     for (const r of records) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@]/);
+    expect(records.every((r) => /^[0-9a-f]{64}$/.test(r.rowFile ?? '') && r.rowReference !== '')).toBe(true);
+    const [okDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-ok').click()]);
+    const okText = await readFile(await okDownload.path(), 'utf8');
+    const ok: Record<string, string>[] = parse(okText, { columns: true });
+    expect(ok).toHaveLength(counters.withdrawalsByCategory.ok?.count ?? -1);
+    for (const r of ok) {
+      expect(r).toMatchObject({
+        stan: expect.stringMatching(/^[0-9]{6}$/),
+        localDate: expect.stringMatching(/^\d{4}$/),
+      });
+      expect(r.terminalId).not.toBe('');
+      expect(r.rowReference).not.toBe('');
+      for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@]/);
+    }
+    expect(okText).not.toMatch(/\b\d{16}\b/);
     await shot(page, 'staff-ekspor');
     await page.close();
   });

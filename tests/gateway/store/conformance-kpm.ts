@@ -6,7 +6,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import type { GatewayKeys } from '../../../gateway/config.ts';
+import { exportCsv } from '../../../gateway/http/csv.ts';
 import { ingestSegment } from '../../../gateway/ingest/upload.ts';
 import { generateGatewayKeys } from '../../../gateway/keys.ts';
 import type { GatewayStore } from '../../../gateway/store/types.ts';
@@ -161,6 +163,48 @@ export function describeKpmConformance(name: string, open: StoreFactory): void {
         nik: '3201010101900001',
         cardsLast4: [panOf('KPM-0002').slice(-4)],
       });
+    });
+    it("the CSV export carries each withdrawal's evidence and its KPM's bank rows, no personal data", async () => {
+      await store().applyDisbursements([row('KPM-0001', 750_000, { line: 7, reference: '=BRI-7' })], {
+        fileSha256: 'a'.repeat(64),
+        now: 1,
+      });
+      const w1 = withdrawal(a, keys, {
+        kpmId: 'KPM-0001',
+        amount: 500_000,
+        pan: panOf('KPM-0001'),
+        setId: setA,
+        terminalId: 'TERM0042',
+        stan: '000123',
+        localDate: '1122',
+        at: 3_000,
+      });
+      const w2 = withdrawal(a, keys, { kpmId: 'KPM-0001', amount: 100_000, pan: panOf('KPM-0001'), setId: setA });
+      await ingestSegment(store(), a.record!, [w1, w2, reversal(a, w2)], 4_000);
+      const csv = async (category: 'ok' | 'reversed' | 'partial') => {
+        let text = '';
+        for await (const chunk of exportCsv(store(), tahap, category, {})) text += chunk;
+        expect(text).not.toContain(panOf('KPM-0001'));
+        expect(text).not.toContain('3201010101900001');
+        expect(text).not.toContain('SITI AMINAH');
+        return parse<Record<string, string>>(text, { columns: true });
+      };
+      const evidence = { rowFile: 'a'.repeat(64), rowLine: '7', rowReference: "'=BRI-7", rowStatus: 'credited' };
+      expect(await csv('ok')).toMatchObject([
+        {
+          id: w1.id,
+          terminalId: 'TERM0042',
+          stan: '000123',
+          localDate: '1122',
+          at: new Date(3_000).toISOString(),
+          receivedAt: new Date(4_000).toISOString(),
+          setId: setA,
+          reversedBy: '',
+          ...evidence,
+        },
+      ]);
+      expect(await csv('reversed')).toMatchObject([{ id: w2.id, reversedBy: 'AGT-A:3', ...evidence }]);
+      expect(await csv('partial')).toMatchObject([{ kpmId: 'KPM-0001', ...evidence }]);
     });
   });
 }
