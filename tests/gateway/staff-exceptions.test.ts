@@ -80,4 +80,15 @@ describe('exception assignment over HTTP', () => {
     expect(unknown.status).toBe(404);
     expect(await listed('assignee=budi')).toEqual([]);
   });
+  it('GET /tahap/{tahap}/regions answers counters per region prefix; a bad digits is refused', async () => {
+    const r = await call('viewer', `/tahap/${tahap}/regions?digits=4`);
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { items: { region: string; counters: Record<string, unknown> }[] };
+    expect(body.items).toMatchObject([
+      { region: '3201', counters: { kpm: 2, disbursed: 800_000, unclaimed: 500_000, failed: 300_000 } },
+    ]);
+    expect(await (await call('viewer', `/tahap/${tahap}/regions?digits=3`)).json()).toMatchObject({
+      code: 'EDC_ERR_BODY_INVALID',
+    });
+  });
 });

@@ -13,6 +13,8 @@ import type {
   Page,
   PageQuery,
   PositionView,
+  RegionCounters,
+  RegionSummaryQuery,
   SummaryFilter,
   WithdrawalView,
 } from '../types.ts';
@@ -70,6 +72,35 @@ export async function summary(db: Db, tahap: string, filter: SummaryFilter): Pro
     if (matches({ bank, regionCode }, filter)) addTahapCounters(total, parseTahapCounters(key, value));
   }
   return total;
+}
+
+/**
+ * Counters per region prefix: one pass over the tahap's buckets keeping at most limit + 1
+ * prefixes (the smallest), so memory is bounded by the page whatever the number of regions.
+ */
+export async function regionSummary(db: Db, tahap: string, q: RegionSummaryQuery): Promise<Page<RegionCounters>> {
+  const wanted = Math.min(Math.max(q.limit, 1), pageItemsMax);
+  const groups = new Map<string, TahapCounters>();
+  for await (const [key, value] of db.iterator(range('ctr', tahap))) {
+    const [, , bank = '', regionCode = ''] = key.split(sep);
+    if (!matches({ bank, regionCode }, q)) continue;
+    const prefix = regionCode.slice(0, q.digits);
+    if (q.after !== undefined && prefix <= q.after) continue;
+    let into = groups.get(prefix);
+    if (into === undefined) {
+      if (groups.size > wanted) {
+        const largest = [...groups.keys()].sort().at(-1)!;
+        if (prefix > largest) continue;
+        groups.delete(largest);
+      }
+      into = emptyTahapCounters();
+      groups.set(prefix, into);
+    }
+    addTahapCounters(into, parseTahapCounters(key, value));
+  }
+  const sorted = [...groups.keys()].sort();
+  const items = sorted.slice(0, wanted).map((region) => ({ region, counters: groups.get(region)! }));
+  return { items, next: sorted.length > wanted ? items.at(-1)?.region : undefined };
 }
 
 export function positions(db: Db, tahap: string, category: KpmCategory, q: PageQuery): Promise<Page<PositionView>> {

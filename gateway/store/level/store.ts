@@ -270,6 +270,10 @@ export class LevelStore implements T.GatewayStore {
     return Q.summary(this.db, tahap, filter);
   }
 
+  regionSummary(tahap: string, query: T.RegionSummaryQuery): Promise<T.Page<T.RegionCounters>> {
+    return Q.regionSummary(this.db, tahap, query);
+  }
+
   positions(tahap: string, category: KpmCategory, query: T.PageQuery): Promise<T.Page<T.PositionView>> {
     return Q.positions(this.db, tahap, category, query);
   }

@@ -1,6 +1,7 @@
 /**
- * Conformance, exception work (issue 12, Pengecualian): the kind filter of `exceptions` and the
- * assignment of an exception to a staff member. Held through the interfaces alone.
+ * Conformance, exception work (issue 12, Pengecualian): the kind filter of `exceptions`, the
+ * assignment of an exception to a staff member, and counters per region prefix (the unclaimed
+ * chart). Held through the interfaces alone.
  */
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -123,6 +124,25 @@ export function describeExceptionConformance(name: string, open: StoreFactory): 
       });
       expect(await store().audit({ limit: 100 })).toEqual(before);
       expect((await store().exceptions(tahap, { limit: 100, state: 'resolved' })).items[0]?.assignee).toBeUndefined();
+    });
+    it('regionSummary groups the counters by region prefix, filtered and paged', async () => {
+      const all = await store().regionSummary(tahap, { digits: 2, limit: 100 });
+      expect(all.next).toBeUndefined();
+      expect(all.items.map((r) => [r.region, r.counters.kpm, r.counters.disbursed, r.counters.unclaimed])).toEqual([
+        ['32', 2, 800_000, 500_000],
+        ['33', 1, 750_000, 750_000],
+      ]);
+      const whole = await store().summary(tahap, {});
+      expect(all.items.reduce((n, r) => n + r.counters.disbursed, 0)).toBe(whole.disbursed);
+      const first = await store().regionSummary(tahap, { digits: 4, limit: 1 });
+      expect(first.items.map((r) => r.region)).toEqual(['3201']);
+      expect(first.next).toBe('3201');
+      const second = await store().regionSummary(tahap, { digits: 4, limit: 1, after: first.next });
+      expect(second).toMatchObject({ items: [{ region: '3301' }], next: undefined });
+      expect((await store().regionSummary(tahap, { digits: 10, region: '33', limit: 10 })).items).toMatchObject([
+        { region: '3301010001', counters: { kpm: 1 } },
+      ]);
+      expect((await store().regionSummary(tahap, { digits: 2, bank: 'BNI', limit: 10 })).items).toEqual([]);
     });
   });
 }
