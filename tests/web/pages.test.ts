@@ -117,6 +117,40 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  it('Ringkasan: unclaimed by region, largest first, one level below the region filter', async () => {
+    type Regions = { items: { region: string; counters: { unclaimed: number } }[] };
+    const provinces = await staffApi<Regions>(`/tahap/${tahap}/regions?digits=2`);
+    const expected = provinces.items
+      .filter((r) => r.counters.unclaimed > 0)
+      .sort((a, b) => b.counters.unclaimed - a.counters.unclaimed);
+    expect(expected.length).toBeGreaterThan(0);
+    const page = await signIn('viewer');
+    const chart = page.getByTestId('chart-unclaimed-regions');
+    await chart.locator('canvas').waitFor();
+    await shot(page, 'staff-ringkasan-regions');
+    await chart.getByRole('button', { name: 'Lihat sebagai tabel' }).click();
+    const rows = chart.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(Math.min(15, expected.length));
+    expect(await rows.first().locator('th').textContent()).toBe(expected[0]!.region);
+    expect(await rows.first().locator('td').textContent()).toBe(rp(expected[0]!.counters.unclaimed));
+    const top = expected[0]!.region;
+    await page.getByLabel('Kode wilayah (awalan)').fill(top);
+    await page.getByRole('button', { name: 'Terapkan' }).click();
+    const regencies = await staffApi<Regions>(`/tahap/${tahap}/regions?digits=4&region=${top}`);
+    const sum = regencies.items.reduce((n, r) => n + r.counters.unclaimed, 0);
+    expect(sum).toBe(expected[0]!.counters.unclaimed);
+    await chart.getByRole('button', { name: 'Lihat sebagai tabel' }).click();
+    const labels = async () => (await chart.locator('tbody th').allTextContents()).sort();
+    const shown = regencies.items
+      .filter((r) => r.counters.unclaimed > 0)
+      .sort((a, b) => b.counters.unclaimed - a.counters.unclaimed || (a.region < b.region ? -1 : 1))
+      .map((r) => r.region);
+    await expect.poll(labels).toEqual(shown.slice(0, 15).sort());
+    expect(shown.length).toBeGreaterThan(0);
+    for (const label of await labels()) expect(label).toMatch(new RegExp(`^${top}[0-9]{2}$`));
+    await page.close();
+  });
+
   it('Pengecualian: investigate, no resolve without a reason, resolve with one; history shows', async () => {
     const page = await signIn('reconciler', desktop, '#/pengecualian');
     const rows = page.getByTestId('exception-row');

@@ -88,6 +88,7 @@ export const staffText = {
   chartCategories: ['KPM per kategori', 'KPM by category'],
   chartBanks: ['Rupiah per bank', 'Rupiah per bank'],
   chartWithdrawals: ['Penarikan per kategori (Rp)', 'Withdrawals by category (Rp)'],
+  chartUnclaimedRegions: ['Belum ditarik per wilayah (Rp)', 'Unclaimed by region (Rp)'],
   drillTitle: ['Rincian', 'Details'],
   close: ['Tutup', 'Close'],
   more: ['Muat lagi', 'Load more'],
