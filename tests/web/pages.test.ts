@@ -161,14 +161,15 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.getByRole('textbox', { name: 'Catatan' }).fill('Cek ke agen');
     await page.getByRole('button', { name: 'Simpan' }).click();
     const row = page.locator('[data-testid="exception-row"]', { hasText: kpm! });
-    await expect.poll(() => row.first().getAttribute('data-state')).toBe('investigating');
+    await expect.poll(() => row.first().getAttribute('data-state'), { timeout: 15_000 }).toBe('investigating');
     await row.first().getByRole('button', { name: 'Selesaikan' }).click();
     await page.getByRole('textbox', { name: 'Catatan' }).fill('Dana dikembalikan');
     await page.getByRole('button', { name: 'Simpan' }).click();
     expect(await page.getByTestId('move-problem').textContent()).toBe('Alasan wajib dipilih untuk menyelesaikan');
     await page.getByLabel('Alasan').selectOption('returned_to_treasury');
     await page.getByRole('button', { name: 'Simpan' }).click();
-    await expect.poll(() => row.first().getAttribute('data-state')).toBe('resolved');
+    // Generous: on a loaded machine the save and the list's reload can take seconds.
+    await expect.poll(() => row.first().getAttribute('data-state'), { timeout: 15_000 }).toBe('resolved');
     await row.first().locator('summary').click();
     expect(await row.first().locator('.history').textContent()).toContain('Dikembalikan ke kas negara');
     await shot(page, 'staff-pengecualian-resolved');
@@ -275,6 +276,13 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await shot(page, 'staff-agen-desktop');
     await page.setViewportSize(phone);
     expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    // One card per agent on a phone, each value labelled, the troubled ones first.
+    const first = `document.querySelector('[data-testid="agent-row"]')`;
+    expect(await page.evaluate<string>(`getComputedStyle(${first}).display`)).toBe('block');
+    expect(await page.evaluate<string>(`${first}.className`)).toContain('trouble');
+    expect(await page.evaluate<string>(`getComputedStyle(${first}.querySelector('td'), '::before').content`)).toBe(
+      '"Bank"',
+    );
     await shot(page, 'staff-agen-390');
     await page.close();
   });

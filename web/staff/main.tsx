@@ -1,6 +1,6 @@
 /**
  * The staff web app: sign in with a staff token (kept in sessionStorage, so it leaves with the
- * tab), then Ringkasan, Agen, Pengecualian and Ekspor as hash routes. Errors from the gateway
+ * tab), then Ringkasan, Pengaduan, Agen, Pengecualian and Ekspor as hash routes. Errors from the gateway
  * go to one assertive live region, confirmations to a polite one.
  */
 import { render } from 'preact';
