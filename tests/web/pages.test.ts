@@ -283,6 +283,10 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     expect(await page.evaluate<string>(`getComputedStyle(${first}.querySelector('td'), '::before').content`)).toBe(
       '"Bank"',
     );
+    // Each card fits the screen: nothing of it is cut off at the right.
+    const overflow = `[...document.querySelectorAll('[data-testid="agent-row"]')].filter(
+      (el) => el.getBoundingClientRect().right > window.innerWidth || el.scrollWidth > el.clientWidth)`;
+    expect(await page.evaluate<number>(`${overflow}.length`)).toBe(0);
     await shot(page, 'staff-agen-390');
     await page.close();
   });
