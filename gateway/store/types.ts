@@ -14,6 +14,7 @@ import type { DisbursementStore } from './api/disbursements.ts';
 import type { ExceptionAuditStore } from './api/exceptions.ts';
 import type { ReconStore } from './api/recon.ts';
 import type { TokenNonceStore } from './api/access.ts';
+import type { KpmLookupStore } from './api/kpm.ts';
 
 export type * from './api/agents.ts';
 export type * from './api/chains.ts';
@@ -23,10 +24,19 @@ export type * from './api/exceptions.ts';
 export type * from './api/recon.ts';
 export type * from './api/access.ts';
 export type * from './api/page.ts';
+export type * from './api/kpm.ts';
 export type { PositionView, WithdrawalView } from '../recon/views.ts';
 
 export interface GatewayStore
-  extends AgentStore, ChainStore, CheckpointStore, DisbursementStore, ReconStore, ExceptionAuditStore, TokenNonceStore {
+  extends
+    AgentStore,
+    ChainStore,
+    CheckpointStore,
+    DisbursementStore,
+    ReconStore,
+    ExceptionAuditStore,
+    TokenNonceStore,
+    KpmLookupStore {
   /** Waits for running work (a reconcile in progress), then releases the store; later calls fail. */
   close(): Promise<void>;
 }

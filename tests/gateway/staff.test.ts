@@ -137,8 +137,9 @@ describe('staff routes', () => {
     });
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.body.split('\r\n')).toEqual([
-      'kpmId,bank,regionCode,category,credited,failed,returned,drawn,withdrawn,unclaimed,overdrawnExcess',
-      'KPM-0001,BRI,3201010001,partial,500000,0,0,200000,200000,300000,0',
+      'kpmId,bank,regionCode,category,credited,failed,returned,drawn,withdrawn,unclaimed,overdrawnExcess,' +
+        'rowFile,rowLine,rowReference,rowStatus',
+      `KPM-0001,BRI,3201010001,partial,500000,0,0,200000,200000,300000,0,${'a'.repeat(64)},2,REF-KPM-0001,credited`,
       '',
     ]);
     expect(

@@ -117,6 +117,40 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  it('Ringkasan: unclaimed by region, largest first, one level below the region filter', async () => {
+    type Regions = { items: { region: string; counters: { unclaimed: number } }[] };
+    const provinces = await staffApi<Regions>(`/tahap/${tahap}/regions?digits=2`);
+    const expected = provinces.items
+      .filter((r) => r.counters.unclaimed > 0)
+      .sort((a, b) => b.counters.unclaimed - a.counters.unclaimed);
+    expect(expected.length).toBeGreaterThan(0);
+    const page = await signIn('viewer');
+    const chart = page.getByTestId('chart-unclaimed-regions');
+    await chart.locator('canvas').waitFor();
+    await shot(page, 'staff-ringkasan-regions');
+    await chart.getByRole('button', { name: 'Lihat sebagai tabel' }).click();
+    const rows = chart.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(Math.min(15, expected.length));
+    expect(await rows.first().locator('th').textContent()).toBe(expected[0]!.region);
+    expect(await rows.first().locator('td').textContent()).toBe(rp(expected[0]!.counters.unclaimed));
+    const top = expected[0]!.region;
+    await page.getByLabel('Kode wilayah (awalan)').fill(top);
+    await page.getByRole('button', { name: 'Terapkan' }).click();
+    const regencies = await staffApi<Regions>(`/tahap/${tahap}/regions?digits=4&region=${top}`);
+    const sum = regencies.items.reduce((n, r) => n + r.counters.unclaimed, 0);
+    expect(sum).toBe(expected[0]!.counters.unclaimed);
+    await chart.getByRole('button', { name: 'Lihat sebagai tabel' }).click();
+    const labels = async () => (await chart.locator('tbody th').allTextContents()).sort();
+    const shown = regencies.items
+      .filter((r) => r.counters.unclaimed > 0)
+      .sort((a, b) => b.counters.unclaimed - a.counters.unclaimed || (a.region < b.region ? -1 : 1))
+      .map((r) => r.region);
+    await expect.poll(labels).toEqual(shown.slice(0, 15).sort());
+    expect(shown.length).toBeGreaterThan(0);
+    for (const label of await labels()) expect(label).toMatch(new RegExp(`^${top}[0-9]{2}$`));
+    await page.close();
+  });
+
   it('Pengecualian: investigate, no resolve without a reason, resolve with one; history shows', async () => {
     const page = await signIn('reconciler', desktop, '#/pengecualian');
     const rows = page.getByTestId('exception-row');
@@ -127,14 +161,15 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.getByRole('textbox', { name: 'Catatan' }).fill('Cek ke agen');
     await page.getByRole('button', { name: 'Simpan' }).click();
     const row = page.locator('[data-testid="exception-row"]', { hasText: kpm! });
-    await expect.poll(() => row.first().getAttribute('data-state')).toBe('investigating');
+    await expect.poll(() => row.first().getAttribute('data-state'), { timeout: 15_000 }).toBe('investigating');
     await row.first().getByRole('button', { name: 'Selesaikan' }).click();
     await page.getByRole('textbox', { name: 'Catatan' }).fill('Dana dikembalikan');
     await page.getByRole('button', { name: 'Simpan' }).click();
     expect(await page.getByTestId('move-problem').textContent()).toBe('Alasan wajib dipilih untuk menyelesaikan');
     await page.getByLabel('Alasan').selectOption('returned_to_treasury');
     await page.getByRole('button', { name: 'Simpan' }).click();
-    await expect.poll(() => row.first().getAttribute('data-state')).toBe('resolved');
+    // Generous: on a loaded machine the save and the list's reload can take seconds.
+    await expect.poll(() => row.first().getAttribute('data-state'), { timeout: 15_000 }).toBe('resolved');
     await row.first().locator('summary').click();
     expect(await row.first().locator('.history').textContent()).toContain('Dikembalikan ke kas negara');
     await shot(page, 'staff-pengecualian-resolved');
@@ -166,12 +201,60 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  it('Pengecualian: totals per kind match the counters; a kind narrows the list on the server', async () => {
+    type Tally = { count: number };
+    const { counters } = await staffApi<{
+      counters: { kpmByCategory: Record<string, Tally>; withdrawalsByCategory: Record<string, Tally> };
+    }>(`/tahap/${tahap}/summary`);
+    const page = await signIn('viewer', desktop, '#/pengecualian');
+    const totals = page.getByTestId('exception-totals');
+    await totals.waitFor();
+    const unclaimed = counters.kpmByCategory.unclaimed?.count ?? 0;
+    expect(unclaimed).toBeGreaterThan(0);
+    expect(await totals.locator('[data-kind="unclaimed"] td').textContent()).toBe(count(unclaimed));
+    const forks = counters.withdrawalsByCategory.fork?.count ?? 0;
+    expect(forks).toBeGreaterThan(0);
+    expect(await totals.locator('[data-kind="fork"] td').textContent()).toBe(count(forks));
+    await page.getByTestId('kind-filter').selectOption('fork');
+    await expect.poll(() => page.getByTestId('exception-row').count()).toBe(Math.min(50, forks));
+    const kinds = await page.getByTestId('exception-row').locator('td:first-child').allTextContents();
+    expect(new Set(kinds)).toEqual(new Set([staffText.cat_fork[0]]));
+    await shot(page, 'staff-pengecualian-kind');
+    await page.close();
+  });
+
+  it('Pengecualian: a reconciler assigns the selected to themself; "only mine" lists exactly those', async () => {
+    const page = await signIn('reconciler', desktop, '#/pengecualian');
+    await page.getByTestId('kind-filter').selectOption('unclaimed');
+    await page.getByTestId('state-filter').selectOption('open');
+    const open = page.locator('[data-testid="exception-row"][data-state="open"]');
+    await open.first().waitFor();
+    const ids: string[] = [];
+    for (const i of [0, 1, 2]) {
+      const box = open.nth(i).getByRole('checkbox');
+      ids.push((await box.getAttribute('aria-label'))!.replace(/^Pilih /, ''));
+      await box.check();
+    }
+    await page.getByRole('button', { name: 'Tugaskan ke saya' }).click();
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Tersimpan: 3/3');
+    await page.getByTestId('mine-filter').check();
+    await expect.poll(() => page.getByTestId('exception-row').count()).toBe(3);
+    expect(new Set(await page.getByTestId('assignee').allTextContents())).toEqual(new Set(['ui-reconciler']));
+    const listed = await staffApi<{ items: { id: string; assignee?: string }[] }>(
+      `/tahap/${tahap}/exceptions?assignee=ui-reconciler&limit=1000`,
+    );
+    expect(listed.items.map((x) => x.id).sort()).toEqual([...ids].sort());
+    await shot(page, 'staff-pengecualian-assigned');
+    await page.close();
+  });
+
   it('a viewer on a 390 px phone sees exceptions without any action, and no NIK anywhere', async () => {
     const page = await signIn('viewer', phone, '#/pengecualian');
     await page.getByTestId('exception-row').first().waitFor();
     expect(await page.getByRole('checkbox').count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Selesaikan' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Selidiki' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: 'Tugaskan ke saya' }).count()).toBe(0);
     const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
     expect(text).not.toMatch(/\b\d{16}\b/);
     expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
@@ -193,6 +276,17 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await shot(page, 'staff-agen-desktop');
     await page.setViewportSize(phone);
     expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    // One card per agent on a phone, each value labelled, the troubled ones first.
+    const first = `document.querySelector('[data-testid="agent-row"]')`;
+    expect(await page.evaluate<string>(`getComputedStyle(${first}).display`)).toBe('block');
+    expect(await page.evaluate<string>(`${first}.className`)).toContain('trouble');
+    expect(await page.evaluate<string>(`getComputedStyle(${first}.querySelector('td'), '::before').content`)).toBe(
+      '"Bank"',
+    );
+    // Each card fits the screen: nothing of it is cut off at the right.
+    const overflow = `[...document.querySelectorAll('[data-testid="agent-row"]')].filter(
+      (el) => el.getBoundingClientRect().right > window.innerWidth || el.scrollWidth > el.clientWidth)`;
+    expect(await page.evaluate<number>(`${overflow}.length`)).toBe(0);
     await shot(page, 'staff-agen-390');
     await page.close();
   });
@@ -200,7 +294,7 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
   it('Ekspor: a category CSV downloads with every row, evidence columns and no formula cell', async () => {
     type Tally = { count: number };
     const { counters } = await staffApi<{
-      counters: Record<string, number> & { kpmByCategory: Record<string, Tally> };
+      counters: { kpmByCategory: Record<string, Tally>; withdrawalsByCategory: Record<string, Tally> };
     }>(`/tahap/${tahap}/summary`);
     const page = await signIn('viewer', desktop, '#/ekspor');
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-unclaimed').click()]);
@@ -209,7 +303,89 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     expect(records).toHaveLength(counters.kpmByCategory.unclaimed?.count ?? -1);
     expect(Object.keys(records[0] ?? {})).toEqual(expect.arrayContaining(['kpmId', 'bank', 'regionCode', 'credited']));
     for (const r of records) for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@]/);
+    expect(records.every((r) => /^[0-9a-f]{64}$/.test(r.rowFile ?? '') && r.rowReference !== '')).toBe(true);
+    const [okDownload] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-ok').click()]);
+    const okText = await readFile(await okDownload.path(), 'utf8');
+    const ok: Record<string, string>[] = parse(okText, { columns: true });
+    expect(ok).toHaveLength(counters.withdrawalsByCategory.ok?.count ?? -1);
+    for (const r of ok) {
+      expect(r).toMatchObject({
+        stan: expect.stringMatching(/^[0-9]{6}$/),
+        localDate: expect.stringMatching(/^\d{4}$/),
+      });
+      expect(r.terminalId).not.toBe('');
+      expect(r.rowReference).not.toBe('');
+      for (const v of Object.values(r)) expect(v).not.toMatch(/^[=+\-@]/);
+    }
+    expect(okText).not.toMatch(/\b\d{16}\b/);
     await shot(page, 'staff-ekspor');
+    await page.close();
+  });
+
+  async function lookupApi(body: { by: string; value: string }): Promise<Record<string, unknown>> {
+    const r = await fetch(`${live.gateway.url}/v1/staff/kpm/lookup`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return (await r.json()) as Record<string, unknown>;
+  }
+
+  it('Pengaduan: a reconciler finds a KPM by NIK and reads its timeline; the look-up is audited', async () => {
+    const ok = await staffApi<{ items: { kpmId: string; agentId: string }[] }>(
+      `/tahap/${tahap}/withdrawals?category=ok&limit=1`,
+    );
+    const { kpmId, agentId } = ok.items[0]!;
+    const dossier = (await lookupApi({ by: 'kpmId', value: kpmId })) as {
+      personal: { nik: string };
+      tahaps: { rows: unknown[]; withdrawals: { stan: string; terminalId: string }[] }[];
+    };
+    const nik = dossier.personal.nik;
+    const withdrawal = dossier.tahaps[0]!.withdrawals[0]!;
+    const page = await signIn('reconciler', desktop, '#/pengaduan');
+    await page.getByLabel('Cari dengan').selectOption('nik');
+    await page.getByLabel('Nilai yang dicari').fill(nik);
+    await page.getByRole('button', { name: 'Cari', exact: true }).click();
+    await expect.poll(() => page.getByTestId('kpm-found').textContent()).toContain(kpmId);
+    expect(await page.getByTestId('personal').textContent()).toContain(nik);
+    expect(await page.getByTestId('timeline-row').count()).toBe(dossier.tahaps[0]!.rows.length);
+    const first = page.getByTestId('timeline-withdrawal').first();
+    expect(await first.textContent()).toContain(agentId);
+    expect(await first.textContent()).toContain(`STAN ${withdrawal.stan}`);
+    expect(await first.textContent()).toContain(withdrawal.terminalId);
+    await shot(page, 'staff-pengaduan-desktop');
+    await page.setViewportSize(phone);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'staff-pengaduan-390');
+    await page.getByLabel('Nilai yang dicari').fill('3201010101999999');
+    await page.getByRole('button', { name: 'Cari', exact: true }).click();
+    await expect.poll(() => page.getByTestId('alert').textContent()).toContain('EDC_ERR_NOT_FOUND');
+    const audit = await staffApi<{ items: { action: string; actor: string; details: Record<string, unknown> }[] }>(
+      '/audit?limit=1000',
+    );
+    const lookups = audit.items.filter((r) => r.action === 'kpm.lookup' && r.actor === 'ui-reconciler');
+    expect(lookups.map((r) => r.details)).toEqual([
+      { by: 'nik', found: kpmId, personal: true },
+      { by: 'nik', found: null, personal: true },
+    ]);
+    expect(JSON.stringify(audit.items)).not.toContain(nik);
+    await page.close();
+  });
+
+  it('Pengaduan: a viewer finds a KPM by id on a phone and sees no name or NIK', async () => {
+    const ok = await staffApi<{ items: { kpmId: string }[] }>(`/tahap/${tahap}/withdrawals?category=ok&limit=1`);
+    const { kpmId } = ok.items[0]!;
+    const page = await signIn('viewer', phone, '#/pengaduan');
+    await page.getByLabel('Cari dengan').selectOption('kpmId');
+    await page.getByLabel('Nilai yang dicari').fill(kpmId);
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('kpm-found').textContent()).toContain(kpmId);
+    expect(await page.getByTestId('personal').count()).toBe(0);
+    await page.getByTestId('personal-hidden').waitFor();
+    const text = (await page.locator('body').innerText()).replace(/\s+/g, ' ');
+    expect(text).not.toMatch(/\b\d{16}\b/);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'staff-pengaduan-viewer-390');
     await page.close();
   });
 

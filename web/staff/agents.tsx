@@ -19,19 +19,19 @@ function AgentRow({ a }: { a: AgentOverview }) {
   return (
     <tr class={trouble(a) ? 'trouble' : ''} data-testid="agent-row" data-agent={a.agentId} data-sync={a.sync}>
       <th scope="row">{a.agentId}</th>
-      <td>{a.bank}</td>
-      <td>{a.regionCode}</td>
-      <td>
+      <td data-label={t('bank')}>{a.bank}</td>
+      <td data-label={t('region').split(' (')[0]}>{a.regionCode}</td>
+      <td data-label={t('status')}>
         <span class={`badge ${a.sync === 'behind' ? 'bad' : a.sync === 'ok' ? 'ok' : 'muted'}`}>
           {t(`sync_${a.sync}`)}
         </span>
       </td>
-      <td>
+      <td data-label={t('lastSync')}>
         {dateTime(a.lastContactAt)}
         {a.lastContactAt !== null && <div class="muted">{duration(Date.now() - a.lastContactAt, lang)}</div>}
       </td>
-      <td>{dateTime(a.lastUploadAt)}</td>
-      <td data-testid="agent-checkpoint">
+      <td data-label={t('lastUpload')}>{dateTime(a.lastUploadAt)}</td>
+      <td data-testid="agent-checkpoint" data-label={t('lastCheckpoint')}>
         {a.lastCheckpoint === null ? (
           '-'
         ) : (
@@ -41,8 +41,10 @@ function AgentRow({ a }: { a: AgentOverview }) {
           </>
         )}
       </td>
-      <td class="num">{a.gatewayHeadSeq}</td>
-      <td>
+      <td class="num" data-label={t('gatewayHead')}>
+        {a.gatewayHeadSeq}
+      </td>
+      <td data-label={t('flags')}>
         {a.flags.length === 0
           ? '-'
           : a.flags.map((f) => (
@@ -51,7 +53,9 @@ function AgentRow({ a }: { a: AgentOverview }) {
               </span>
             ))}
       </td>
-      <td>{a.status === 'active' ? t('active') : <strong class="bad-text">{t('revoked')}</strong>}</td>
+      <td data-label={t('status')}>
+        {a.status === 'active' ? t('active') : <strong class="bad-text">{t('revoked')}</strong>}
+      </td>
     </tr>
   );
 }
@@ -96,7 +100,7 @@ export function AgentsScreen() {
         {troubled} {t('agentsBehindCount')}
       </p>
       <div class="table-wrap">
-        <table data-testid="agents-table">
+        <table data-testid="agents-table" class="cards">
           <thead>
             <tr>
               {heads.map((h, i) => (

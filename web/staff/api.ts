@@ -67,6 +67,7 @@ export interface ExceptionView {
   readonly agentId?: string;
   readonly amount: number;
   readonly state: ExceptionState;
+  readonly assignee?: string;
   readonly history: readonly ExceptionEvent[];
 }
 export interface AgentOverview {
@@ -88,6 +89,48 @@ export interface AgentOverview {
     readonly sender: string;
   } | null;
   readonly sync: 'ok' | 'behind' | 'unknown';
+}
+
+export type KpmLookupBy = 'nik' | 'kks' | 'kpmId';
+export interface KpmWithdrawal extends WithdrawalView {
+  readonly ref: string;
+  readonly id: string;
+  readonly terminalId: string;
+  readonly stan: string;
+  readonly localDate: string;
+  readonly at: number;
+  readonly receivedAt: number;
+  readonly setId?: string;
+  readonly settlement: 'payable' | 'disputed' | 'refused' | 'none';
+}
+export interface KpmTahap {
+  readonly tahap: string;
+  readonly position: PositionView;
+  readonly rows: readonly {
+    bank: string;
+    reference: string;
+    fileSha256: string;
+    line: number;
+    amount: number;
+    status: 'credited' | 'failed' | 'returned';
+    regionCode: string;
+  }[];
+  readonly withdrawals: readonly KpmWithdrawal[];
+  readonly reversals: readonly {
+    agentId: string;
+    seq: number;
+    reverses: string;
+    reversesSeq: number;
+    amount: number;
+  }[];
+  readonly exceptions: readonly ExceptionView[];
+}
+/** POST /v1/staff/kpm/lookup: personal only for reconcilers and admins. */
+export interface KpmDossier {
+  readonly kpmId: string;
+  readonly by: KpmLookupBy;
+  readonly tahaps: readonly KpmTahap[];
+  readonly personal?: { name: string; nik: string; cardsLast4: readonly string[] };
 }
 
 export class ApiError extends Error {

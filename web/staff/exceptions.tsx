@@ -1,17 +1,18 @@
 /**
- * Pengecualian: exceptions of a tahap, paged on the server, filtered by state, bank and region;
- * each with its history. Reconcilers move them (investigate, reopen, resolve with a reason from
- * the list and a note), one at a time or the selected ones together. Viewers only read.
+ * Pengecualian: exceptions of a tahap, paged on the server, filtered by state, kind, bank and
+ * region, with their totals per kind (from the tahap's counters); each with its history.
+ * Reconcilers move them (investigate, reopen, resolve with a reason from the list and a note),
+ * one at a time or the selected ones together. Viewers only read.
  */
 import type { Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { count, dateTime, rupiah } from '../shared/format.ts';
-import type { ExceptionState, ExceptionView, Page, ResolutionReason } from './api.ts';
+import type { ExceptionState, ExceptionView, Page, ResolutionReason, Summary } from './api.ts';
 import { categoryLabel, useApp, type AppContext } from './context.ts';
 import type { Filter } from './drill.tsx';
-import { usePaged } from './hooks.ts';
+import { useLoad, usePaged } from './hooks.ts';
 import { FilterBar } from './summary.tsx';
-import { reasons } from './text.ts';
+import { reasons, withdrawalCategories } from './text.ts';
 
 type Move = { readonly to: ExceptionState; readonly ids: readonly string[] };
 
@@ -26,7 +27,7 @@ const verb: Record<ExceptionState, 'investigate' | 'reopen' | 'resolve'> = {
   resolved: 'resolve',
 };
 
-function History({ x }: { x: ExceptionView }) {
+export function History({ x }: { x: ExceptionView }) {
   const { t } = useApp();
   return (
     <details>
@@ -173,6 +174,7 @@ function Row(props: {
       <td>
         <span class={`badge state-${x.state}`}>{t(`state_${x.state}`)}</span>
       </td>
+      <td data-testid="assignee">{x.assignee ?? '-'}</td>
       <td>
         <History x={x} />
       </td>
@@ -189,8 +191,14 @@ function Row(props: {
   );
 }
 
-function BulkBar({ selected, act }: { selected: readonly ExceptionView[]; act: (m: Move) => void }) {
-  const { t } = useApp();
+function BulkBar(props: {
+  selected: readonly ExceptionView[];
+  act: (m: Move) => void;
+  assign: (ids: readonly string[], assignee: string | null) => void;
+}) {
+  const { t, me } = useApp();
+  const { selected, act } = props;
+  const open = selected.filter((x) => x.state !== 'resolved').map((x) => x.id);
   const ids = selected.map((x) => x.id);
   const all = (to: ExceptionState): boolean => selected.every((x) => movesFrom[x.state].includes(to));
   return (
@@ -203,8 +211,29 @@ function BulkBar({ selected, act }: { selected: readonly ExceptionView[]; act: (
           {t(verb[to])}
         </button>
       ))}
+      <button type="button" disabled={open.length === 0} onClick={() => props.assign(open, me.name)}>
+        {t('assignToMe')}
+      </button>
+      <button type="button" disabled={open.length === 0} onClick={() => props.assign(open, null)}>
+        {t('unassign')}
+      </button>
     </div>
   );
+}
+
+/** Assigns each exception in turn; stops at the first refusal. Returns how many were saved. */
+async function applyAssign(ctx: AppContext, ids: readonly string[], assignee: string | null): Promise<number> {
+  let saved = 0;
+  for (const id of ids) {
+    try {
+      await ctx.api.post(`/exceptions/${encodeURIComponent(id)}/assign`, { assignee });
+      saved++;
+    } catch (error) {
+      ctx.fail(error);
+      break;
+    }
+  }
+  return saved;
 }
 
 function ExceptionTable(props: {
@@ -235,7 +264,7 @@ function ExceptionTable(props: {
                 />
               </th>
             )}
-            {(['kind', 'kpm', 'agent', 'amount', 'state', 'history'] as const).map((h) => (
+            {(['kind', 'kpm', 'agent', 'amount', 'state', 'assignee', 'history'] as const).map((h) => (
               <th scope="col" key={h}>
                 {t(h)}
               </th>
@@ -260,48 +289,143 @@ function ExceptionTable(props: {
   );
 }
 
+const kpmKinds = ['overdrawn', 'unclaimed', 'no_disbursement'] as const;
+const withdrawalKinds = withdrawalCategories.filter((c) => c !== 'ok' && c !== 'reversed');
+const exceptionKinds = [...kpmKinds, ...withdrawalKinds];
+
+/** Exceptions per kind under the bank and region filter, from the tahap's counters; a kind narrows the list. */
+function KindTotals(props: { filter: Filter; kind: string; setKind: (k: string) => void }) {
+  const { t, api } = useApp();
+  const { filter } = props;
+  const { data } = useLoad(
+    () => api.get<Summary>(`/tahap/${filter.tahap}/summary`, { bank: filter.bank, region: filter.region }),
+    [filter.tahap, filter.bank, filter.region],
+  );
+  if (data === undefined) return null;
+  const tally = (group: string, kind: string): number =>
+    (data.counters[group] as Record<string, Record<string, number>> | undefined)?.[kind]?.count ?? 0;
+  const rows = exceptionKinds.map((k) => ({
+    kind: k,
+    count: tally((kpmKinds as readonly string[]).includes(k) ? 'kpmByCategory' : 'withdrawalsByCategory', k),
+  }));
+  const total = rows.reduce((n, r) => n + r.count, 0);
+  return (
+    <div class="table-wrap">
+      <table data-testid="exception-totals" class="compact">
+        <caption>
+          {t('exceptionTotals')}: {count(total)}
+        </caption>
+        <tbody>
+          {rows
+            .filter((r) => r.count > 0)
+            .map((r) => (
+              <tr key={r.kind} data-kind={r.kind} class={r.kind === props.kind ? 'chosen' : ''}>
+                <th scope="row">
+                  <button type="button" class="link-button" onClick={() => props.setKind(r.kind)}>
+                    {categoryLabel(t, r.kind)}
+                  </button>
+                </th>
+                <td class="num">{count(r.count)}</td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function StateKindFilters(props: {
+  state: ExceptionState | '';
+  setState: (s: ExceptionState | '') => void;
+  kind: string;
+  setKind: (k: string) => void;
+  /** Undefined for a viewer (nothing is assigned to one). */
+  mine: boolean | undefined;
+  setMine: (m: boolean) => void;
+}) {
+  const { t } = useApp();
+  return (
+    <div class="filters">
+      <label>
+        {t('state')}
+        <select
+          data-testid="state-filter"
+          value={props.state}
+          onChange={(e) => props.setState(e.currentTarget.value as ExceptionState | '')}
+        >
+          <option value="">{t('allStates')}</option>
+          {(['open', 'investigating', 'resolved'] as const).map((s) => (
+            <option key={s} value={s}>
+              {t(`state_${s}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        {t('kind')}
+        <select data-testid="kind-filter" value={props.kind} onChange={(e) => props.setKind(e.currentTarget.value)}>
+          <option value="">{t('allKinds')}</option>
+          {exceptionKinds.map((k) => (
+            <option key={k} value={k}>
+              {categoryLabel(t, k)}
+            </option>
+          ))}
+        </select>
+      </label>
+      {props.mine !== undefined && (
+        <label class="check">
+          <input
+            type="checkbox"
+            data-testid="mine-filter"
+            checked={props.mine}
+            onChange={(e) => props.setMine(e.currentTarget.checked)}
+          />
+          {t('onlyMine')}
+        </label>
+      )}
+    </div>
+  );
+}
+
 export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly string[]; setFilter: (f: Filter) => void }) {
-  const { t, api, me } = useApp();
+  const ctx = useApp();
+  const { t, api, me } = ctx;
   const { filter } = props;
   const canAct = me.role !== 'viewer';
   const [state, setState] = useState<ExceptionState | ''>('');
+  const [kind, setKind] = useState('');
+  const [mine, setMine] = useState(false);
+  const assignee = mine ? me.name : undefined;
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [move, setMove] = useState<Move | undefined>(undefined);
   const path = `/tahap/${filter.tahap}/exceptions`;
   const list = usePaged(
     (after) =>
-      api.get<Page<ExceptionView>>(path, { state, bank: filter.bank, region: filter.region, after, limit: 50 }),
-    [path, state, filter.bank, filter.region],
+      api.get<Page<ExceptionView>>(path, {
+        ...{ state, kind, assignee, after, limit: 50 },
+        ...{ bank: filter.bank, region: filter.region },
+      }),
+    [path, state, kind, assignee, filter.bank, filter.region],
   );
   const done = (): void => {
     setMove(undefined);
     setSelected(new Set());
     list.reload();
   };
+  const assign = (ids: readonly string[], to: string | null): void =>
+    void applyAssign(ctx, ids, to).then((saved) => {
+      ctx.notify(`${t('done')}: ${saved}/${ids.length}`);
+      done();
+    });
   return (
     <>
       <h1>
         {t('exceptionsTitle')} {filter.tahap}
       </h1>
       <FilterBar filter={filter} tahaps={props.tahaps} onChange={props.setFilter} />
-      <div class="filters">
-        <label>
-          {t('state')}
-          <select
-            data-testid="state-filter"
-            value={state}
-            onChange={(e) => setState(e.currentTarget.value as ExceptionState | '')}
-          >
-            <option value="">{t('allStates')}</option>
-            {(['open', 'investigating', 'resolved'] as const).map((s) => (
-              <option key={s} value={s}>
-                {t(`state_${s}`)}
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
-      {canAct && <BulkBar selected={list.items.filter((x) => selected.has(x.id))} act={setMove} />}
+      <KindTotals filter={filter} kind={kind} setKind={setKind} />
+      <StateKindFilters {...{ state, setState, kind, setKind, setMine }} mine={canAct ? mine : undefined} />
+      {canAct && <BulkBar selected={list.items.filter((x) => selected.has(x.id))} act={setMove} assign={assign} />}
       {move !== undefined && <MoveForm move={move} onDone={done} onCancel={() => setMove(undefined)} />}
       <p class="muted" aria-live="polite">
         {count(list.items.length)} {t('shown')}

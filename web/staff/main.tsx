@@ -1,6 +1,6 @@
 /**
  * The staff web app: sign in with a staff token (kept in sessionStorage, so it leaves with the
- * tab), then Ringkasan, Agen, Pengecualian and Ekspor as hash routes. Errors from the gateway
+ * tab), then Ringkasan, Pengaduan, Agen, Pengecualian and Ekspor as hash routes. Errors from the gateway
  * go to one assertive live region, confirmations to a polite one.
  */
 import { render } from 'preact';
@@ -9,6 +9,7 @@ import type { Lang } from '../shared/format.ts';
 import { translator } from '../shared/dictionary.ts';
 import { initialLang, saveLang } from '../shared/lang.ts';
 import { AgentsScreen } from './agents.tsx';
+import { ComplaintScreen } from './complaint.tsx';
 import { Api, ApiError, type Me, type TahapList } from './api.ts';
 import { App, useApp, type AppContext } from './context.ts';
 import type { Filter } from './drill.tsx';
@@ -19,10 +20,11 @@ import { staffText, type StaffTextKey } from './text.ts';
 import './staff.css';
 
 const tokenKey = 'edc.staffToken';
-const routes = ['ringkasan', 'agen', 'pengecualian', 'ekspor'] as const;
+const routes = ['ringkasan', 'pengaduan', 'agen', 'pengecualian', 'ekspor'] as const;
 type Route = (typeof routes)[number];
 const navLabel: Record<Route, StaffTextKey> = {
   ringkasan: 'navSummary',
+  pengaduan: 'navComplaint',
   agen: 'navAgents',
   pengecualian: 'navExceptions',
   ekspor: 'navExport',
@@ -87,6 +89,7 @@ function Screens({ route, tahaps }: { route: Route; tahaps: TahapList }) {
   const names = tahaps.items.map((x) => x.tahap);
   const { t } = useApp();
   if (route === 'agen') return <AgentsScreen />;
+  if (route === 'pengaduan') return <ComplaintScreen />;
   if (filter.tahap === '') return <p>{t('noTahap')}</p>;
   if (route === 'pengecualian') return <ExceptionsScreen filter={filter} tahaps={names} setFilter={setFilter} />;
   if (route === 'ekspor') return <ExportScreen filter={filter} tahaps={names} setFilter={setFilter} />;

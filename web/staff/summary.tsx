@@ -8,6 +8,7 @@ import { useState } from 'preact/hooks';
 import { count, rupiah } from '../shared/format.ts';
 import type { Counters, Summary } from './api.ts';
 import { BarChart } from './chart.tsx';
+import { UnclaimedByRegion } from './regions.tsx';
 import { categoryLabel, useApp } from './context.ts';
 import { Drill, type DrillTarget, type Filter } from './drill.tsx';
 import { useLoad } from './hooks.ts';
@@ -290,7 +291,7 @@ export function SummaryScreen({
       <h1>
         {t('navSummary')} {filter.tahap}
       </h1>
-      <FilterBar filter={filter} tahaps={tahaps} onChange={setFilter} />
+      <FilterBar key={filter.region} filter={filter} tahaps={tahaps} onChange={setFilter} />
       {summary.data === undefined ? (
         <p>{t('loading')}</p>
       ) : (
@@ -299,6 +300,7 @@ export function SummaryScreen({
           {drill !== undefined && <Drill target={drill} filter={filter} onClose={() => setDrill(undefined)} />}
           <BankTable perBank={perBank.data ?? []} setBank={(bank) => setFilter({ ...filter, bank })} />
           <Charts summary={summary.data} perBank={perBank.data ?? []} pick={setDrill} />
+          <UnclaimedByRegion filter={filter} setFilter={setFilter} />
           <div class="two">
             <CategoryTable kind="kpm" counters={summary.data.counters} pick={setDrill} />
             <CategoryTable kind="w" counters={summary.data.counters} pick={setDrill} />

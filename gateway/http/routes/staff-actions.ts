@@ -39,6 +39,28 @@ function exceptionTransitionRoute(app: FastifyInstance, ctx: ContextWith<Excepti
   );
 }
 
+function exceptionAssignRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditStore>): void {
+  app.withTypeProvider<ZodTypeProvider>().post(
+    '/exceptions/:id/assign',
+    {
+      config: { role: 'reconciler' },
+      schema: {
+        tags: ['staff'],
+        summary: 'Assign an unresolved exception to a staff member (a token name), or unassign it with null; audited',
+        params: z.strictObject({ id: z.string().min(3).max(200) }),
+        body: z.strictObject({ assignee: z.string().trim().min(1).max(100).nullable() }),
+        response: { 200: ExceptionView, ...staffErrors },
+      },
+    },
+    async (request) =>
+      ctx.store.assignException(request.params.id, {
+        assignee: request.body.assignee ?? undefined,
+        actor: request.staff!.name,
+        now: ctx.now(),
+      }),
+  );
+}
+
 function reconcileRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): void {
   app.withTypeProvider<ZodTypeProvider>().post(
     '/tahap/:tahap/reconcile',
@@ -134,6 +156,7 @@ function bundleImportRoute(app: FastifyInstance, ctx: ContextWith<AgentStore & C
 export function staffActionRoutes(ctx: GatewayContext) {
   return (app: FastifyInstance): Promise<void> => {
     exceptionTransitionRoute(app, ctx);
+    exceptionAssignRoute(app, ctx);
     reconcileRoute(app, ctx);
     agentRevokeRoute(app, ctx);
     agentEvidenceRoute(app, ctx);

@@ -7,7 +7,8 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { agentsOverview } from '../agents-overview.ts';
 import type { GatewayContext } from '../context.ts';
-import { Role, staffErrors } from './staff-schemas.ts';
+import { TahapCounters } from './counter-schemas.ts';
+import { Filter, Role, TahapParams, staffErrors } from './staff-schemas.ts';
 
 const viewer = { role: 'viewer' as const };
 
@@ -116,9 +117,48 @@ function agentsOverviewRoute(app: FastifyInstance, ctx: GatewayContext): void {
   );
 }
 
+function regionsRoute(app: FastifyInstance, ctx: GatewayContext): void {
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/tahap/:tahap/regions',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary:
+          'Tahap counters per region prefix (digits 2, 4, 6 or 10), in prefix order, paged (filters: bank, region)',
+        params: TahapParams,
+        querystring: z.strictObject({
+          ...Filter,
+          digits: z.coerce
+            .number()
+            .pipe(z.union([z.literal(2), z.literal(4), z.literal(6), z.literal(10)]))
+            .default(2),
+          after: z
+            .string()
+            .regex(/^[0-9A-Z]{1,10}$/)
+            .optional(),
+          limit: z.coerce.number().int().min(1).max(1000).default(100),
+        }),
+        response: {
+          200: z.object({
+            items: z.array(z.object({ region: z.string(), counters: TahapCounters })),
+            next: z.string().optional(),
+          }),
+          ...staffErrors,
+        },
+      },
+    },
+    async (request) => {
+      const page = await ctx.store.regionSummary(request.params.tahap, request.query);
+      return { items: [...page.items], next: page.next };
+    },
+  );
+}
+
 export function staffOverviewRoutes(ctx: GatewayContext) {
   return (app: FastifyInstance): Promise<void> => {
     meRoute(app);
+    regionsRoute(app, ctx);
     tahapListRoute(app, ctx);
     agentsOverviewRoute(app, ctx);
     return Promise.resolve();

@@ -6,12 +6,13 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { AgentStore, ExceptionAuditStore, ReconStore } from '../../store/types.ts';
+import type { AgentStore, ExceptionAuditStore, KpmLookupStore, ReconStore } from '../../store/types.ts';
 import type { ContextWith, GatewayContext } from '../context.ts';
 import { isBalanced } from '../../recon/counters.ts';
 import { exportCsv } from '../csv.ts';
 import { SettlementCounters, TahapCounters } from './counter-schemas.ts';
 import {
+  ExceptionKind,
   ExceptionState,
   ExceptionView,
   Filter,
@@ -119,9 +120,15 @@ function exceptionsRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditSt
       config: viewer,
       schema: {
         tags: ['staff'],
-        summary: 'Exceptions (every KPM or withdrawal category but matched, partial, ok, reversed) with their state',
+        summary:
+          'Exceptions (every KPM or withdrawal category but matched, partial, ok, reversed) with their state; ' +
+          'filters: state, kind, assignee, bank, region',
         params: TahapParams,
-        querystring: PageQuery.extend({ state: ExceptionState.optional() }),
+        querystring: PageQuery.extend({
+          state: ExceptionState.optional(),
+          kind: ExceptionKind.optional(),
+          assignee: z.string().min(1).max(100).optional(),
+        }),
         response: { 200: pageOf(ExceptionView), ...staffErrors },
       },
     },
@@ -129,14 +136,16 @@ function exceptionsRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditSt
   );
 }
 
-function exportCsvRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): void {
+function exportCsvRoute(app: FastifyInstance, ctx: ContextWith<ReconStore & KpmLookupStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/tahap/:tahap/export.csv',
     {
       config: viewer,
       schema: {
         tags: ['staff'],
-        summary: 'CSV of one KPM or withdrawal category',
+        summary:
+          'CSV of one KPM or withdrawal category with evidence columns (terminal, STAN, local date, times, set, ' +
+          'reversal, bank row file/line/reference); formula-safe, no personal data',
         params: TahapParams,
         querystring: z.strictObject({ ...Filter, category: z.union([KpmCategory, WithdrawalCategory]) }),
       },

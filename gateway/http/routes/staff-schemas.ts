@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { Bank, ErrorBody, Tahap } from '../../../protocol/messages/schemas.ts';
 import { kpmCategories, resolutionReasons, withdrawalCategories } from '../../recon/categories.ts';
+import { kpmExceptionKinds, withdrawalExceptionKinds } from '../../recon/exceptions.ts';
 
 export const TahapParams = z.strictObject({ tahap: Tahap });
 /**
@@ -36,6 +37,7 @@ export const staffErrors = {
   503: ErrorBody,
 };
 export const ExceptionState = z.enum(['open', 'investigating', 'resolved']);
+export const ExceptionKind = z.enum([...kpmExceptionKinds, ...withdrawalExceptionKinds]);
 export const ResolutionReason = z.enum(resolutionReasons);
 
 export const PositionView = z.object({
@@ -80,6 +82,7 @@ export const ExceptionView = z.object({
   agentId: z.string().optional(),
   amount: z.number(),
   state: ExceptionState,
+  assignee: z.string().optional(),
   history: z.array(ExceptionEvent).readonly(),
 });
 export const pageOf = <T extends z.ZodType>(item: T) =>

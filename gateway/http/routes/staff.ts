@@ -12,6 +12,7 @@ import { staffAuthHook } from '../staff-auth.ts';
 import { staffReportRoutes } from './staff-reports.ts';
 import { staffActionRoutes } from './staff-actions.ts';
 import { staffOverviewRoutes } from './staff-overview.ts';
+import { staffKpmRoutes } from './staff-kpm.ts';
 
 /** localTokens: tokens held in this process's memory only (serve's for local commands), checked first. */
 export function staffRoutes(ctx: GatewayContext, localTokens: readonly TokenRecord[] = []) {
@@ -37,6 +38,7 @@ export function staffRoutes(ctx: GatewayContext, localTokens: readonly TokenReco
         await scope.register(staffReportRoutes(ctx));
         await scope.register(staffActionRoutes(ctx));
         await scope.register(staffOverviewRoutes(ctx));
+        await scope.register(staffKpmRoutes(ctx));
       },
       { prefix: '/v1/staff' },
     );

@@ -5,6 +5,14 @@ import type { Page, PageQuery } from './page.ts';
 export type ExceptionState = 'open' | 'investigating' | 'resolved';
 export type { ResolutionReason } from '../../recon/exceptions.ts';
 
+export type ExceptionQuery = PageQuery & {
+  readonly state?: ExceptionState | undefined;
+  /** Only exceptions of this kind (an exception kind of recon/exceptions.ts). */
+  readonly kind?: ExceptionKind | undefined;
+  /** Only exceptions assigned to this staff member (a token's name). */
+  readonly assignee?: string | undefined;
+};
+
 export interface ExceptionView {
   /**
    * K:{tahap}:{kpmId} for a KPM; W:{tahap}:{ref} for a withdrawal (recon/evidence.ts):
@@ -18,7 +26,16 @@ export interface ExceptionView {
   readonly agentId: string | undefined;
   readonly amount: number;
   readonly state: ExceptionState;
+  /** The staff member (a token's name) working it; undefined when nobody is. */
+  readonly assignee: string | undefined;
   readonly history: readonly ExceptionEvent[];
+}
+
+export interface ExceptionAssignment {
+  /** A staff member's name; undefined to unassign. */
+  readonly assignee: string | undefined;
+  readonly actor: string;
+  readonly now: number;
 }
 
 export interface ExceptionEvent {
@@ -47,16 +64,24 @@ export interface AuditRecord {
 }
 
 export interface ExceptionAuditStore {
-  exceptions(
-    tahap: string,
-    query: PageQuery & { readonly state?: ExceptionState | undefined },
-  ): Promise<Page<ExceptionView>>;
+  /**
+   * The tahap's current exceptions, filtered by bank, region prefix, state and kind, paged in an
+   * order the store keeps (`after` continues it).
+   */
+  exceptions(tahap: string, query: ExceptionQuery): Promise<Page<ExceptionView>>;
   /**
    * Moves a current exception, writing its audit record in the same transaction. Resolving a
    * withdrawal's exception records the resolution as a fact of its KPM and applies what it moves
    * in the settlement (confirmed: to payable; any other reason: to refused) in that transaction.
    */
   transitionException(id: string, change: ExceptionChange): Promise<ExceptionView>;
+  /**
+   * Assigns a current exception that is not resolved to a staff member (or unassigns it), writing
+   * an `exception.assign` audit record {exceptionId, from, to} in the same transaction; state and
+   * history are unchanged, and a later transition keeps the assignee. EDC_ERR_NOT_FOUND when no
+   * current exception has that id; EDC_ERR_EXCEPTION_TRANSITION when it is resolved.
+   */
+  assignException(id: string, assignment: ExceptionAssignment): Promise<ExceptionView>;
   appendAudit(record: Omit<AuditRecord, 'id'>): Promise<AuditRecord>;
   /** The audit log, oldest first. */
   audit(query: { readonly after?: string | undefined; readonly limit: number }): Promise<Page<AuditRecord>>;

@@ -24,9 +24,29 @@ export interface SummaryFilter {
   readonly region?: string | undefined;
 }
 
+export interface RegionSummaryQuery extends SummaryFilter {
+  /** Length of the region prefix to group by: province 2, regency 4, district 6, village 10. */
+  readonly digits: 2 | 4 | 6 | 10;
+  /** A prefix of the previous page's `next`: prefixes after it. */
+  readonly after?: string | undefined;
+  readonly limit: number;
+}
+
+export interface RegionCounters {
+  /** The region code prefix (`digits` long; shorter only for a bucket whose code is, e.g. UNKNOWN's). */
+  readonly region: string;
+  readonly counters: TahapCounters;
+}
+
 export interface ReconStore {
   /** The tahap's continuous counters over the buckets the filter selects (zero when none). */
   summary(tahap: string, filter: SummaryFilter): Promise<TahapCounters>;
+  /**
+   * The tahap's counters per region prefix of `digits` digits over the buckets the filter
+   * selects, in prefix order (string order), only prefixes with a bucket; at most `limit` (1..1000)
+   * per page, `next` the page's last prefix when more follow.
+   */
+  regionSummary(tahap: string, query: RegionSummaryQuery): Promise<Page<RegionCounters>>;
   positions(tahap: string, category: KpmCategory, query: PageQuery): Promise<Page<PositionView>>;
   withdrawals(tahap: string, category: WithdrawalCategory, query: PageQuery): Promise<Page<WithdrawalView>>;
   /** Per agent id. */

@@ -13,6 +13,8 @@ export interface ExceptionRecord {
   readonly id: string;
   readonly state: ExceptionState;
   readonly history: readonly ExceptionEvent[];
+  /** Absent in records written before assignment existed, and when unassigned. */
+  readonly assignee?: string | undefined;
 }
 
 export async function exceptionView(
@@ -31,6 +33,7 @@ export async function exceptionView(
     agentId: 'seq' in v ? v.agentId : undefined,
     amount: exceptionAmount(kind, v),
     state: record?.state ?? 'open',
+    assignee: record?.assignee,
     history: record?.history ?? [],
   };
 }

@@ -9,6 +9,7 @@ import { ERR_EXCEPTION_TRANSITION, ERR_NOT_FOUND } from '../../errors.ts';
 import type { ReconEnv } from '../../recon/classify-raw.ts';
 import { addResolutionFact } from '../../recon/facts.ts';
 import type {
+  ExceptionAssignment,
   ExceptionChange,
   ExceptionEvent,
   ExceptionState,
@@ -99,7 +100,8 @@ export async function transitionIntoTx(
     reason: change.to === 'resolved' ? change.reason : undefined,
     note: change.note,
   };
-  tx.put(k.exception(id), { id, state: change.to, history: [...record.history, event] } satisfies ExceptionRecord);
+  const next: ExceptionRecord = { ...record, id, state: change.to, history: [...record.history, event] };
+  tx.put(k.exception(id), next);
   tx.put(k.audit(auditId), {
     id: auditId,
     at: change.now,
@@ -110,5 +112,35 @@ export async function transitionIntoTx(
   if (change.to === 'resolved' && 'seq' in current.view)
     await recordResolution(tx, env, current.tahap, current.view, event);
   const view = await exceptionView(tx.db, current.tahap, current.kind, current.view);
-  return { ...view, state: change.to, history: [...record.history, event] };
+  return { ...view, state: next.state, assignee: next.assignee, history: next.history };
+}
+
+export async function assignIntoTx(
+  tx: Tx,
+  id: string,
+  assignment: ExceptionAssignment,
+  auditId: string,
+): Promise<ExceptionView> {
+  const current = await findCurrent(tx, id);
+  if (current === undefined)
+    throw new ERR_NOT_FOUND(`Cannot assign exception ${id}: expected a current exception with that id, found none`, {
+      id,
+    });
+  const record = (await tx.get<ExceptionRecord>(k.exception(id))) ?? { id, state: 'open', history: [] };
+  if (record.state === 'resolved')
+    throw new ERR_EXCEPTION_TRANSITION(`Cannot assign exception ${id}: expected an unresolved one, found it resolved`, {
+      id,
+    });
+  const { assignee: from, ...rest } = record;
+  const next: ExceptionRecord = assignment.assignee === undefined ? rest : { ...rest, assignee: assignment.assignee };
+  tx.put(k.exception(id), next);
+  tx.put(k.audit(auditId), {
+    id: auditId,
+    at: assignment.now,
+    actor: assignment.actor,
+    action: 'exception.assign',
+    details: { exceptionId: id, from: from ?? null, to: assignment.assignee ?? null },
+  });
+  const view = await exceptionView(tx.db, current.tahap, current.kind, current.view);
+  return { ...view, state: next.state, assignee: next.assignee, history: next.history };
 }

@@ -8,11 +8,13 @@ import {
 } from '../../recon/counters.ts';
 import { kpmExceptionKinds, withdrawalExceptionKinds, type ExceptionKind } from '../../recon/exceptions.ts';
 import type {
-  ExceptionState,
+  ExceptionQuery,
   ExceptionView,
   Page,
   PageQuery,
   PositionView,
+  RegionCounters,
+  RegionSummaryQuery,
   SummaryFilter,
   WithdrawalView,
 } from '../types.ts';
@@ -72,6 +74,35 @@ export async function summary(db: Db, tahap: string, filter: SummaryFilter): Pro
   return total;
 }
 
+/**
+ * Counters per region prefix: one pass over the tahap's buckets keeping at most limit + 1
+ * prefixes (the smallest), so memory is bounded by the page whatever the number of regions.
+ */
+export async function regionSummary(db: Db, tahap: string, q: RegionSummaryQuery): Promise<Page<RegionCounters>> {
+  const wanted = Math.min(Math.max(q.limit, 1), pageItemsMax);
+  const groups = new Map<string, TahapCounters>();
+  for await (const [key, value] of db.iterator(range('ctr', tahap))) {
+    const [, , bank = '', regionCode = ''] = key.split(sep);
+    if (!matches({ bank, regionCode }, q)) continue;
+    const prefix = regionCode.slice(0, q.digits);
+    if (q.after !== undefined && prefix <= q.after) continue;
+    let into = groups.get(prefix);
+    if (into === undefined) {
+      if (groups.size > wanted) {
+        const largest = [...groups.keys()].sort().at(-1)!;
+        if (prefix > largest) continue;
+        groups.delete(largest);
+      }
+      into = emptyTahapCounters();
+      groups.set(prefix, into);
+    }
+    addTahapCounters(into, parseTahapCounters(key, value));
+  }
+  const sorted = [...groups.keys()].sort();
+  const items = sorted.slice(0, wanted).map((region) => ({ region, counters: groups.get(region)! }));
+  return { items, next: sorted.length > wanted ? items.at(-1)?.region : undefined };
+}
+
 export function positions(db: Db, tahap: string, category: KpmCategory, q: PageQuery): Promise<Page<PositionView>> {
   return page<PositionView>(db, [range('kcat', tahap, category)], q.after, q.limit, (_key, v) =>
     matches(v, q) ? v : undefined,
@@ -96,18 +127,16 @@ export async function settlements(db: Db, tahap: string): Promise<Record<string,
   return out;
 }
 
-export function exceptions(
-  db: Db,
-  tahap: string,
-  q: PageQuery & { state?: ExceptionState | undefined },
-): Promise<Page<ExceptionView>> {
+export function exceptions(db: Db, tahap: string, q: ExceptionQuery): Promise<Page<ExceptionView>> {
+  const wanted = (c: string): boolean => q.kind === undefined || q.kind === c;
   const ranges = [
-    ...kpmExceptionKinds.map((c) => range('kcat', tahap, c)),
-    ...withdrawalExceptionKinds.map((c) => range('wcat', tahap, c)),
+    ...kpmExceptionKinds.filter(wanted).map((c) => range('kcat', tahap, c)),
+    ...withdrawalExceptionKinds.filter(wanted).map((c) => range('wcat', tahap, c)),
   ];
   return page<ExceptionView, PositionView | WithdrawalView>(db, ranges, q.after, q.limit, async (key, v) => {
     if (!matches(v, q)) return undefined;
     const view = await exceptionView(db, tahap, key.split(sep)[2] as ExceptionKind, v);
-    return q.state === undefined || view.state === q.state ? view : undefined;
+    if (q.state !== undefined && view.state !== q.state) return undefined;
+    return q.assignee === undefined || view.assignee === q.assignee ? view : undefined;
   });
 }

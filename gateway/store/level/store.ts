@@ -29,7 +29,8 @@ import { NonceLedger } from './nonces.ts';
 import * as Q from './queries.ts';
 import { compareCounters, recompute } from './recompute.ts';
 import { entitlementSnapshot } from './entitlements.ts';
-import { transitionIntoTx } from './exceptions.ts';
+import { assignIntoTx, transitionIntoTx } from './exceptions.ts';
+import { findKpm, kpmDossier } from './dossier.ts';
 
 export interface LevelStoreOptions {
   readonly path: string;
@@ -286,6 +287,10 @@ export class LevelStore implements T.GatewayStore {
     return Q.summary(this.db, tahap, filter);
   }
 
+  regionSummary(tahap: string, query: T.RegionSummaryQuery): Promise<T.Page<T.RegionCounters>> {
+    return Q.regionSummary(this.db, tahap, query);
+  }
+
   positions(tahap: string, category: KpmCategory, query: T.PageQuery): Promise<T.Page<T.PositionView>> {
     return Q.positions(this.db, tahap, category, query);
   }
@@ -298,15 +303,16 @@ export class LevelStore implements T.GatewayStore {
     return Q.settlements(this.db, tahap);
   }
 
-  exceptions(
-    tahap: string,
-    query: T.PageQuery & { state?: T.ExceptionState | undefined },
-  ): Promise<T.Page<T.ExceptionView>> {
+  exceptions(tahap: string, query: T.ExceptionQuery): Promise<T.Page<T.ExceptionView>> {
     return Q.exceptions(this.db, tahap, query);
   }
 
   transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {
     return this.#write((tx) => transitionIntoTx(tx, this.#env, id, change, this.#ulid()));
+  }
+
+  assignException(id: string, assignment: T.ExceptionAssignment): Promise<T.ExceptionView> {
+    return this.#write((tx) => assignIntoTx(tx, id, assignment, this.#ulid()));
   }
 
   appendAudit(record: Omit<T.AuditRecord, 'id'>): Promise<T.AuditRecord> {
@@ -319,6 +325,14 @@ export class LevelStore implements T.GatewayStore {
 
   audit(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AuditRecord>> {
     return Q.page<T.AuditRecord>(this.db, [range('audit')], query.after, query.limit, (_key, v) => v);
+  }
+
+  findKpm(by: T.KpmLookupKind, value: string): Promise<string | undefined> {
+    return findKpm(this.db, this.#hasher, by, value);
+  }
+
+  kpmDossier(kpmId: string, options: { personal: boolean }): Promise<T.KpmDossier | undefined> {
+    return kpmDossier(this.db, this.#env, this.#opener, kpmId, options);
   }
 
   putToken(record: T.TokenRecord): Promise<void> {

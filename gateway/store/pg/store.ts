@@ -28,7 +28,8 @@ import { getJson, parseJson, Tx } from '../level/db.ts';
 import { applyRowsIntoTx } from '../level/disbursements.ts';
 import { recordSetIntoTx } from '../level/entitlement-sets.ts';
 import { entitlementSnapshot } from '../level/entitlements.ts';
-import { transitionIntoTx } from '../level/exceptions.ts';
+import { assignIntoTx, transitionIntoTx } from '../level/exceptions.ts';
+import { findKpm, kpmDossier } from '../level/dossier.ts';
 import { flagAgent, ingestIntoTx, keepEvidence, type IngestEnv } from '../level/ingest.ts';
 import type { ChainLink, StoredEntry, StoredEvidence } from '../level/ingest.ts';
 import { k, range } from '../level/keys.ts';
@@ -72,6 +73,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class PgStore implements T.GatewayStore {
   readonly #pool: pg.Pool;
   readonly #matcher: PanMatcher;
+  readonly #opener: Opener;
   readonly #closesAt: Readonly<Record<string, number>>;
   readonly #evidenceMax: number;
   readonly #sealer: Sealer;
@@ -96,7 +98,8 @@ export class PgStore implements T.GatewayStore {
     this.#retriesMax = options.transactionRetriesMax ?? transactionRetriesMaxDefault;
     this.#kv = new PgKv(pool, () => this.#open);
     this.#nonces = new PgNonces(pool, options.nonceEntriesMax ?? nonceEntriesMaxDefault);
-    this.#matcher = new PanMatcher(new Opener(options.sealSecretKey));
+    this.#opener = new Opener(options.sealSecretKey);
+    this.#matcher = new PanMatcher(this.#opener);
     this.#closesAt = options.tahapClosesAt;
     this.#evidenceMax = options.evidenceEntriesPerAgentMax ?? evidenceEntriesPerAgentMaxDefault;
   }
@@ -363,11 +366,24 @@ export class PgStore implements T.GatewayStore {
     return this.#read((kv) => Q.settlements(kv, tahap));
   }
 
-  exceptions(
-    tahap: string,
-    query: T.PageQuery & { state?: T.ExceptionState | undefined },
-  ): Promise<T.Page<T.ExceptionView>> {
+  exceptions(tahap: string, query: T.ExceptionQuery): Promise<T.Page<T.ExceptionView>> {
     return this.#read((kv) => Q.exceptions(kv, tahap, query));
+  }
+
+  regionSummary(tahap: string, query: T.RegionSummaryQuery): Promise<T.Page<T.RegionCounters>> {
+    return this.#read((kv) => Q.regionSummary(kv, tahap, query));
+  }
+
+  assignException(id: string, assignment: T.ExceptionAssignment): Promise<T.ExceptionView> {
+    return this.#write((tx) => assignIntoTx(tx, id, assignment, this.#ulid()));
+  }
+
+  findKpm(by: T.KpmLookupKind, value: string): Promise<string | undefined> {
+    return this.#read((kv) => findKpm(kv, this.#hasher, by, value));
+  }
+
+  kpmDossier(kpmId: string, options: { personal: boolean }): Promise<T.KpmDossier | undefined> {
+    return this.#read((kv) => kpmDossier(kv, this.#envOn(kv), this.#opener, kpmId, options));
   }
 
   transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {

@@ -20,6 +20,8 @@ import { toBase64 } from '../../../protocol/crypto/encoding.ts';
 import { observableState } from './observable.ts';
 import { describeMoneyConformance } from './conformance-money.ts';
 import { describeCheckpointConformance } from './conformance-checkpoints.ts';
+import { describeKpmConformance } from './conformance-kpm.ts';
+import { describeExceptionConformance } from './conformance-exceptions.ts';
 
 export interface StoreOptions {
   /** The gateway keys the store seals to and hashes with. */
@@ -49,6 +51,8 @@ export const conformanceNonceEntriesMax = 3;
 export function describeStoreConformance(name: string, open: StoreFactory): void {
   describeMoneyConformance(name, open);
   describeCheckpointConformance(name, open);
+  describeKpmConformance(name, open);
+  describeExceptionConformance(name, open);
   describe(`${name} conforms to the GatewayStore interfaces`, () => {
     let h: StoreHandle;
     let keys: GatewayKeys;
