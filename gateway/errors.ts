@@ -146,6 +146,11 @@ export const gatewayErrors = {
     503,
   ),
   ERR_STORE_URL: defineError('EDC_ERR_STORE_URL', 'The store location is not a postgres:// URL or a directory', 400),
+  ERR_STORE_UNREACHABLE: defineError(
+    'EDC_ERR_STORE_UNREACHABLE',
+    'The PostgreSQL server did not accept a connection (down, wrong address, or refused the user)',
+    503,
+  ),
   ERR_AGENT_EXISTS: defineError('EDC_ERR_AGENT_EXISTS', 'An agent with that id is already enrolled', 409),
   ERR_AGENT_UNKNOWN: defineError('EDC_ERR_AGENT_UNKNOWN', 'No agent is enrolled with that id', 404),
   ERR_KPM_ALLOCATED: defineError(
@@ -262,6 +267,7 @@ export const {
   ERR_STORE_SCHEMA,
   ERR_STORE_CONFLICT,
   ERR_STORE_URL,
+  ERR_STORE_UNREACHABLE,
   ERR_AGENT_EXISTS,
   ERR_AGENT_UNKNOWN,
   ERR_KPM_ALLOCATED,

@@ -36,6 +36,7 @@ export const indonesianSummaries: Readonly<Record<string, string>> = {
   EDC_ERR_STORE_SCHEMA: 'Skema PostgreSQL tidak sesuai versi gateway ini (jalankan edc-gateway migrate)',
   EDC_ERR_STORE_CONFLICT: 'Penulisan terus bentrok dengan replika lain; tidak ada yang diubah, coba lagi',
   EDC_ERR_STORE_URL: 'Lokasi penyimpanan bukan URL postgres:// atau folder',
+  EDC_ERR_STORE_UNREACHABLE: 'Server PostgreSQL tidak menerima koneksi (mati, alamat salah, atau pengguna ditolak)',
   EDC_ERR_AGENT_EXISTS: 'Agen dengan id ini sudah terdaftar',
   EDC_ERR_AGENT_UNKNOWN: 'Agen tidak terdaftar',
   EDC_ERR_KPM_ALLOCATED: 'KPM sudah dialokasikan ke agen lain (pakai --move untuk memindahkan)',

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { loadGatewayDir } from '../config.ts';
 import { ERR_STORE_URL } from '../errors.ts';
 import { knownSchemaVersion, migrate } from '../store/pg/migrate.ts';
-import { isPostgresUrl, parsePgLocation, redactedUrl } from '../store/pg/url.ts';
+import { connecting, isPostgresUrl, parsePgLocation, redactedUrl } from '../store/pg/url.ts';
 import { storeLocation, storeOptionUsage } from './open.ts';
 import { parse, usageError, type CliIo, type CommandSpec } from './io.ts';
 
@@ -42,7 +42,7 @@ export async function migrateCommand(argv: readonly string[], io: CliIo): Promis
     );
   const { connectionString, schema } = parsePgLocation(location);
   const client = new pg.Client({ connectionString });
-  await client.connect();
+  await connecting(connectionString, () => client.connect());
   try {
     const applied = await migrate(client, schema);
     io.out(

@@ -4,6 +4,7 @@
  * config.json in that order, and agents, tokens, report and reconcile working while two
  * replicas serve the same schema.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,30 @@ describe.skipIf(!db.available)('edc-gateway on PostgreSQL', () => {
       expect([viaFlag.code, viaFlag.out.includes('AGT-PG1')]).toEqual([0, true]);
     } finally {
       delete process.env.EDC_GATEWAY_STORE;
+    }
+  });
+
+  it('a URL without a user connects as the operating system user, as psql does (no $USER, no $PGUSER)', () => {
+    const url = new URL(storeUrl);
+    url.username = '';
+    const env = Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !['USER', 'PGUSER', 'LOGNAME'].includes(name)),
+    );
+    const bin = new URL('../../bin/edc-gateway.mjs', import.meta.url).pathname;
+    const run = spawnSync(process.execPath, [bin, 'migrate', '--store', url.toString()], { env, encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([0, '']);
+    expect(run.stdout).toContain('sudah terbaru / already current');
+  });
+
+  it('a server that does not answer is EDC_ERR_STORE_UNREACHABLE (exit 1, password not shown), not INTERNAL', async () => {
+    const down = 'postgres://edc:s3cret@127.0.0.1:1/test?schema=nowhere';
+    for (const run of [
+      await cli('migrate', '--store', down),
+      await cli('report', '--dir', gw, '--tahap', '2026-IV', '--format', 'json', '--store', down),
+    ]) {
+      expect(run.code).toBe(1);
+      expect(run.err).toContain('EDC_ERR_STORE_UNREACHABLE');
+      expect(run.err).not.toContain('s3cret');
     }
   });
 });

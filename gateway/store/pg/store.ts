@@ -39,7 +39,7 @@ import { compareCounters, recompute } from '../level/recompute.ts';
 import { flushOps, PgKv, ShardSink } from './kv.ts';
 import { checkSchemaVersion, quoteIdent } from './migrate.ts';
 import { PgNonces } from './nonces.ts';
-import { parsePgLocation } from './url.ts';
+import { connecting, parsePgLocation } from './url.ts';
 
 export interface PgStoreOptions {
   /** postgres://... with an optional ?schema=name (url.ts). */
@@ -132,7 +132,7 @@ export class PgStore implements T.GatewayStore {
     // An idle connection's error (server restart) is not thrown here: the next query fails and its caller sees it.
     pool.on('error', () => undefined);
     try {
-      const client = await pool.connect();
+      const client = await connecting(connectionString, () => pool.connect());
       try {
         await checkSchemaVersion(client, schema);
       } finally {

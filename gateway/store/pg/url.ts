@@ -3,7 +3,8 @@
  * store, with an optional `schema` query parameter (default public); anything else is the
  * LevelDB directory. `postgres://127.0.0.1:5432/edc?schema=gateway`
  */
-import { ERR_STORE_URL } from '../../errors.ts';
+import { userInfo } from 'node:os';
+import { ERR_STORE_UNREACHABLE, ERR_STORE_URL } from '../../errors.ts';
 
 export interface PgLocation {
   /** The connection URL without the schema parameter. */
@@ -36,7 +37,31 @@ export function parsePgLocation(text: string): PgLocation {
       { schema: schema.slice(0, 70) },
     );
   url.searchParams.delete('schema');
+  // Like psql: no user in the URL nor in PGUSER means the operating system's user (node-postgres
+  // would read $USER, which a service manager or a child process may not set).
+  if (url.username === '' && (process.env.PGUSER ?? '') === '') url.username = encodeURIComponent(userInfo().username);
   return { connectionString: url.toString(), schema };
+}
+
+/**
+ * A failed first connection as a coded error naming the server (never the password): the server
+ * is down, the address is wrong, or it refused the user or database. Other errors pass through.
+ */
+export async function connecting<T>(connectionString: string, connect: () => Promise<T>): Promise<T> {
+  try {
+    return await connect();
+  } catch (cause) {
+    const code = (cause as { code?: unknown }).code;
+    const pgAuth = typeof code === 'string' && /^(28|3D)/.test(code);
+    const network = typeof code === 'string' && /^E[A-Z]+$/.test(code);
+    if (!pgAuth && !network) throw cause;
+    throw new ERR_STORE_UNREACHABLE(
+      `PostgreSQL tidak dapat dihubungi / Cannot connect to ${redactedUrl(connectionString)}: ` +
+        (cause as Error).message,
+      { url: redactedUrl(connectionString), cause: code },
+      cause,
+    );
+  }
 }
 
 /** The URL without its password, for messages and logs. */
