@@ -18,7 +18,13 @@ import { buildBundle } from './bundle.ts';
 import { GroupCommitter, type CommitFailure } from './committer.ts';
 import { fingerprintKeyOf, type EngineContext } from './context.ts';
 import { decideBalance } from './decide-card.ts';
-import { ERR_CORE_ARGUMENT, ERR_LEDGER_CLOSED, ERR_LEDGER_IDENTITY, ERR_LEDGER_RECOVERING } from './errors.ts';
+import {
+  ERR_CORE_ARGUMENT,
+  ERR_LEDGER_CLOSED,
+  ERR_LEDGER_CORRUPT,
+  ERR_LEDGER_IDENTITY,
+  ERR_LEDGER_RECOVERING,
+} from './errors.ts';
 import { storageFaultsFromEnv, storageFaultsEnv } from './faulty-db.ts';
 import { checkHeadRecord } from './head-check.ts';
 import { encodeHeadRecord } from './head-record.ts';
@@ -100,14 +106,28 @@ function faultsFromEnv(logger: EngineContext['logger']): LedgerStorage | undefin
   return faults.storage;
 }
 
+function isIdentity(value: unknown): value is { agentId: string; publicKey: string } {
+  const record = value as { agentId?: unknown; publicKey?: unknown } | null;
+  return (
+    typeof record === 'object' &&
+    record !== null &&
+    typeof record.agentId === 'string' &&
+    typeof record.publicKey === 'string'
+  );
+}
+
 /** A ledger is bound to one agent id and key on first open; any other is refused. */
 async function checkIdentity(db: LedgerDb, context: EngineContext): Promise<void> {
   const identity = { agentId: context.agentId, publicKey: context.publicKey };
-  const stored = (await db.sub.meta.get('identity')) as typeof identity | undefined;
+  const stored = (await db.sub.meta.get('identity'));
   if (stored === undefined) {
     await db.write([{ type: 'put', sublevel: 'meta', key: 'identity', value: identity }]);
     return;
   }
+  if (!isIdentity(stored))
+    throw new ERR_LEDGER_CORRUPT(
+      'Cannot open the ledger: its identity record (meta) is damaged: expected {agentId, publicKey} strings',
+    );
   if (stored.agentId !== identity.agentId || stored.publicKey !== identity.publicKey) {
     throw new ERR_LEDGER_IDENTITY(
       `Cannot open the ledger: it belongs to agent ${stored.agentId} (key ${stored.publicKey.slice(0, 8)}..), ` +

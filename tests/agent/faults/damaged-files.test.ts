@@ -14,6 +14,7 @@
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir, readdir, readFile, rm, stat, truncate, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { ClassicLevel } from 'classic-level';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isEdcError } from '../../../protocol/errors.ts';
 import { openAgentCore, type AgentCore } from '../../../agent/core/index.ts';
@@ -93,6 +94,19 @@ function flip(suffix: string, fraction: number): Damage {
   };
 }
 
+/**
+ * A record whose bytes still pass LevelDB's checks but no longer hold what the agent wrote (a flipped
+ * byte inside a key name of the JSON: seen as a TypeError once, by the random ".ldb byte flipped" cases).
+ */
+function rewriteMeta(key: string, value: unknown): Damage {
+  return async (dir) => {
+    const db = new ClassicLevel<string, string>(dir, { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.open();
+    await db.put(`!meta!${key}`, JSON.stringify(value));
+    await db.close();
+  };
+}
+
 function cut(bytes: number | 'half'): Damage {
   return async (dir) => {
     const path = await fileEnding(dir, '.log');
@@ -108,6 +122,8 @@ const damages: ReadonlyArray<readonly [string, Damage]> = [
   ...[0.1, 0.5, 0.99].map((f) => [`MANIFEST byte flipped at ${f * 100}%`, flip('MANIFEST', f)] as const),
   ...[0.2, 0.8].map((f) => [`CURRENT byte flipped at ${f * 100}%`, flip('CURRENT', f)] as const),
   ['head record deleted', (dir) => unlink(join(dir, headRecordFileName))],
+  ['identity record without its key', rewriteMeta('identity', { agentId, publicKez: agentKeys.publicKey })],
+  ['identity record not an object', rewriteMeta('identity', 7)],
   ['head record byte flipped (newest slot)', flip(headRecordFileName, 0.01)],
 ];
 
