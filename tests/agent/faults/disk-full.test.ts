@@ -61,7 +61,12 @@ async function oneRun(run: number, spareBytes: number): Promise<{ audit: Audit; 
   await until(() => driver.approvals() >= 10, 'approvals before the disk fills');
   const filler = join(mountPoint, 'filler');
   const since = performance.now();
-  writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes() - spareBytes)));
+  try {
+    writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes() - spareBytes)));
+  } catch (error) {
+    // The agent wrote meanwhile, so the filler did not fit: the disk is full all the same.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+  }
   await until(() => driver.count('96', since) > 0, 'a 96 once the disk is full', 30_000);
   await new Promise((done) => setTimeout(done, 200));
   rmSync(filler);
