@@ -41,6 +41,7 @@ export const staffText = {
   row_credited: ['Dikreditkan bank', 'Credited by the bank'],
   row_failed: ['Gagal transfer', 'Failed transfer'],
   row_returned: ['Retur ke kas negara', 'Returned to the treasury'],
+  row_redisbursed: ['Gagal transfer, disalurkan ulang', 'Failed transfer, re-disbursed'],
   reference: ['ref.', 'ref.'],
   file: ['file', 'file'],
   line: ['baris', 'line'],
@@ -160,6 +161,10 @@ export const staffText = {
   error_EDC_ERR_STAFF_UNAUTHENTICATED: ['Token tidak dikenal atau kedaluwarsa.', 'Unknown or expired token.'],
   error_EDC_ERR_STAFF_FORBIDDEN: ['Peran Anda tidak boleh melakukan ini.', 'Your role may not do this.'],
   error_EDC_ERR_EXCEPTION_TRANSITION: ['Perubahan status tidak diizinkan.', 'That state change is not allowed.'],
+  error_EDC_ERR_FAILED_CREDIT_TRANSITION: [
+    'Langkah gagal transfer tidak diizinkan.',
+    'That failed-credit step is not allowed.',
+  ],
   error_NETWORK: ['Gateway tidak dapat dihubungi.', 'The gateway cannot be reached.'],
   error_other: ['Permintaan ditolak.', 'The request was refused.'],
   cat_matched: ['Cocok', 'Matched'],
