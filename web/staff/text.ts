@@ -20,6 +20,30 @@ export const staffText = {
   navExceptions: ['Pengecualian', 'Exceptions'],
   navExport: ['Ekspor', 'Export'],
   navComplaint: ['Pengaduan', 'Complaints'],
+  navFailed: ['Gagal transfer & retur', 'Failed transfers & returns'],
+  fcHelp: [
+    'Kredit yang gagal: validasi ulang setelah data diperbaiki lalu salurkan ulang, atau retur ke kas negara. ' +
+      'Setiap langkah dicatat dengan catatan dan tercermin di angka tahap.',
+    'Failed credits: re-validate once the data is corrected, then re-disburse, or return to the treasury. ' +
+      "Every step is recorded with a note and shows in the tahap's figures.",
+  ],
+  fcViewerOnly: [
+    'Hanya rekonsiliator dan admin yang menangani gagal transfer.',
+    'Only reconcilers and admins handle failed transfers.',
+  ],
+  fcNone: ['Tidak ada gagal transfer di tahap ini.', 'No failed transfer in this tahap.'],
+  fcAmount: ['Jumlah', 'Amount'],
+  fcState: ['Status', 'State'],
+  fcStepsTitle: ['Riwayat dan langkah', 'History and steps'],
+  fcNote: ['Catatan', 'Note'],
+  fcNewReference: ['Referensi transfer baru', 'New transfer reference'],
+  fcState_failed: ['Gagal transfer', 'Failed'],
+  fcState_revalidated: ['Sudah divalidasi ulang', 'Re-validated'],
+  fcState_redisbursed: ['Disalurkan ulang', 'Re-disbursed'],
+  fcState_returned: ['Retur kas negara', 'Returned to the treasury'],
+  fcAction_revalidate: ['Validasi ulang', 'Re-validate'],
+  fcAction_redisburse: ['Salurkan ulang', 'Re-disburse'],
+  fcAction_return: ['Retur ke kas negara', 'Return to the treasury'],
   complaintTitle: ['Pengaduan: cari KPM', 'Complaint: find a KPM'],
   complaintHelp: [
     'Cari dengan NIK, nomor kartu KKS atau ID KPM. Setiap pencarian dicatat di log audit.',
