@@ -117,6 +117,11 @@ export const gatewayErrors = {
     'An exception state change is not allowed from its current state',
     409,
   ),
+  ERR_FAILED_CREDIT_TRANSITION: defineError(
+    'EDC_ERR_FAILED_CREDIT_TRANSITION',
+    'A failed credit (gagal transfer) step is not allowed from its current state',
+    409,
+  ),
   ERR_TAHAP_UNKNOWN: defineError(
     'EDC_ERR_TAHAP_UNKNOWN',
     'No disbursement file was imported and no withdrawal received for that tahap (its figures would be all zero)',
@@ -259,6 +264,7 @@ export const {
   ERR_STAFF_UNAUTHENTICATED,
   ERR_STAFF_FORBIDDEN,
   ERR_EXCEPTION_TRANSITION,
+  ERR_FAILED_CREDIT_TRANSITION,
   ERR_TAHAP_UNKNOWN,
   ERR_NO_ENTITLEMENTS,
   ERR_STORE_LOCKED,

@@ -28,6 +28,7 @@ export const indonesianSummaries: Readonly<Record<string, string>> = {
   EDC_ERR_STAFF_UNAUTHENTICATED: 'Token staf tidak ada atau tidak dikenal',
   EDC_ERR_STAFF_FORBIDDEN: 'Peran token staf tidak cukup',
   EDC_ERR_EXCEPTION_TRANSITION: 'Perubahan status pengecualian tidak diizinkan',
+  EDC_ERR_FAILED_CREDIT_TRANSITION: 'Langkah gagal transfer tidak diizinkan dari status sekarang',
   EDC_ERR_TAHAP_UNKNOWN: 'Tahap tidak dikenal',
   EDC_ERR_NO_ENTITLEMENTS: 'Belum ada tahap untuk hak tarik',
   EDC_ERR_STORE_LOCKED: 'Penyimpanan gateway sedang dipakai proses lain (hentikan serve dahulu)',

@@ -28,7 +28,7 @@ export interface RowContext {
 export type RowResult =
   { readonly ok: true; readonly row: DisbursementRow } | { readonly ok: false; readonly rejects: DisbursementReject[] };
 
-const referencePattern = /^[A-Za-z0-9/_.-]{1,64}$/;
+export const referencePattern = /^[A-Za-z0-9/_.-]{1,64}$/;
 // C0 controls, DEL, C1 controls and U+FFFD (what undecodable bytes become).
 // eslint-disable-next-line no-control-regex -- matching control characters is the point here.
 const controlPattern = /[\u0000-\u001f\u007f-\u009f\ufffd]/;

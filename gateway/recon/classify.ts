@@ -30,7 +30,12 @@ export interface RowFact {
   readonly reference: string;
   readonly regionCode: string;
   readonly amount: number;
-  readonly status: 'credited' | 'failed' | 'returned';
+  /**
+   * The bank's status, or the reconciler's settlement of a failed row (store/level/failed-credits.ts):
+   * a failed row returned to the treasury counts as returned; a failed row re-disbursed counts in no
+   * figure (`redisbursed`), its amount being in the new credited row linked to it.
+   */
+  readonly status: 'credited' | 'failed' | 'returned' | 'redisbursed';
 }
 
 /** The entitlement set a withdrawal names, as the gateway issued it to that agent for that tahap. */
@@ -161,7 +166,7 @@ export function classifyPosition(facts: PositionFacts, ctx: ClassifyContext): Cl
   for (const row of facts.rows) {
     if (row.status === 'credited') credited += row.amount;
     else if (row.status === 'failed') failed += row.amount;
-    else returned += row.amount;
+    else if (row.status === 'returned') returned += row.amount;
   }
   // Most KPMs have no entry at all: skip the sorting and sets.
   const { list, unmatched } =

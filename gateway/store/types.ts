@@ -15,6 +15,7 @@ import type { ExceptionAuditStore } from './api/exceptions.ts';
 import type { ReconStore } from './api/recon.ts';
 import type { TokenNonceStore } from './api/access.ts';
 import type { KpmLookupStore } from './api/kpm.ts';
+import type { FailedCreditStore } from './api/failed-credits.ts';
 
 export type * from './api/agents.ts';
 export type * from './api/chains.ts';
@@ -25,6 +26,7 @@ export type * from './api/recon.ts';
 export type * from './api/access.ts';
 export type * from './api/page.ts';
 export type * from './api/kpm.ts';
+export type * from './api/failed-credits.ts';
 export type { PositionView, WithdrawalView } from '../recon/views.ts';
 
 export interface GatewayStore
@@ -36,7 +38,8 @@ export interface GatewayStore
     ReconStore,
     ExceptionAuditStore,
     TokenNonceStore,
-    KpmLookupStore {
+    KpmLookupStore,
+    FailedCreditStore {
   /** Waits for running work (a reconcile in progress), then releases the store; later calls fail. */
   close(): Promise<void>;
 }

@@ -400,6 +400,63 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  it('Gagal transfer: one failed credit re-validated and re-disbursed, another returned; figures follow', async () => {
+    type Sum = { counters: Record<string, number> };
+    type Credit = { kpmId: string; amount: number; state: string };
+    const figures = async () => {
+      const c = (await staffApi<Sum>(`/tahap/${tahap}/summary`)).counters;
+      expect(c['disbursed']).toBe(c['withdrawn']! + c['unclaimed']! + c['failed']! + c['returned']!);
+      return { disbursed: c['disbursed']!, credited: c['credited']!, failed: c['failed']!, returned: c['returned']! };
+    };
+    const shown = async (page: Page, key: string) => page.getByTestId(`failed-figure-${key}`).textContent();
+    const list = await staffApi<{ items: Credit[] }>(`/tahap/${tahap}/failed-credits?limit=1000`);
+    const open = list.items.filter((c) => c.state === 'failed');
+    expect(open.length).toBeGreaterThanOrEqual(2);
+    const [a, b] = [open[0]!, open[1]!];
+    const before = await figures();
+    const page = await signIn('reconciler', desktop, '#/gagal');
+    const rowOf = (kpmId: string) => page.locator(`[data-testid="failed-credit"][data-kpm="${kpmId}"]`);
+    await rowOf(a.kpmId).waitFor();
+    expect(await shown(page, 'failed')).toBe(rp(before.failed));
+
+    await rowOf(a.kpmId).getByLabel('Catatan').fill('Nomor rekening diperbaiki');
+    await rowOf(a.kpmId).getByRole('button', { name: 'Validasi ulang' }).click();
+    await expect.poll(() => rowOf(a.kpmId).getAttribute('data-state'), { timeout: 15_000 }).toBe('revalidated');
+    expect(await figures()).toEqual(before);
+    await rowOf(a.kpmId).getByLabel('Referensi transfer baru').fill(`RE-${a.kpmId}`);
+    await rowOf(a.kpmId).getByLabel('Catatan').fill('Transfer ulang');
+    await rowOf(a.kpmId).getByRole('button', { name: 'Salurkan ulang' }).click();
+    await expect.poll(() => rowOf(a.kpmId).getAttribute('data-state'), { timeout: 15_000 }).toBe('redisbursed');
+    const afterA = {
+      ...before,
+      credited: before.credited + a.amount,
+      failed: before.failed - a.amount,
+    };
+    expect(await figures()).toEqual(afterA);
+    await expect.poll(() => shown(page, 'credited'), { timeout: 15_000 }).toBe(rp(afterA.credited));
+    expect(await shown(page, 'failed')).toBe(rp(afterA.failed));
+    await shot(page, 'staff-gagal-redisbursed');
+
+    await rowOf(b.kpmId).getByLabel('Catatan').fill('Rekening ditutup, retur');
+    await rowOf(b.kpmId).getByRole('button', { name: 'Retur ke kas negara' }).click();
+    await expect.poll(() => rowOf(b.kpmId).getAttribute('data-state'), { timeout: 15_000 }).toBe('returned');
+    const afterB = { ...afterA, failed: afterA.failed - b.amount, returned: afterA.returned + b.amount };
+    expect(await figures()).toEqual(afterB);
+    expect(afterB.disbursed).toBe(before.disbursed);
+    await expect.poll(() => shown(page, 'returned'), { timeout: 15_000 }).toBe(rp(afterB.returned));
+    expect(await rowOf(b.kpmId).getByTestId('fc-state').textContent()).toBe('Retur kas negara');
+    expect(await rowOf(b.kpmId).getByRole('button').count()).toBe(0);
+    const recon = await fetch(`${live.gateway.url}/v1/staff/tahap/${tahap}/reconcile`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.admin}` },
+    });
+    expect(((await recon.json()) as { agree: boolean }).agree).toBe(true);
+    await shot(page, 'staff-gagal-returned');
+    await page.setViewportSize(phone);
+    await shot(page, 'staff-gagal-phone');
+    await page.close();
+  });
+
   async function agentPage(index: number, size: { width: number; height: number }): Promise<Page> {
     const page = await browser.newPage();
     await page.setViewportSize(size);

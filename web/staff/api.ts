@@ -112,7 +112,7 @@ export interface KpmTahap {
     fileSha256: string;
     line: number;
     amount: number;
-    status: 'credited' | 'failed' | 'returned';
+    status: 'credited' | 'failed' | 'returned' | 'redisbursed';
     regionCode: string;
   }[];
   readonly withdrawals: readonly KpmWithdrawal[];

@@ -1,7 +1,7 @@
 /**
  * The staff web app: sign in with a staff token (kept in sessionStorage, so it leaves with the
- * tab), then Ringkasan, Pengaduan, Agen, Pengecualian and Ekspor as hash routes. Errors from the gateway
- * go to one assertive live region, confirmations to a polite one.
+ * tab), then Ringkasan, Pengaduan, Agen, Pengecualian, Gagal transfer and Ekspor as hash routes.
+ * Errors from the gateway go to one assertive live region, confirmations to a polite one.
  */
 import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
@@ -15,18 +15,20 @@ import { App, useApp, type AppContext } from './context.ts';
 import type { Filter } from './drill.tsx';
 import { ExceptionsScreen } from './exceptions.tsx';
 import { ExportScreen } from './export.tsx';
+import { FailedCreditsScreen } from './failed.tsx';
 import { SummaryScreen } from './summary.tsx';
 import { staffText, type StaffTextKey } from './text.ts';
 import './staff.css';
 
 const tokenKey = 'edc.staffToken';
-const routes = ['ringkasan', 'pengaduan', 'agen', 'pengecualian', 'ekspor'] as const;
+const routes = ['ringkasan', 'pengaduan', 'agen', 'pengecualian', 'gagal', 'ekspor'] as const;
 type Route = (typeof routes)[number];
 const navLabel: Record<Route, StaffTextKey> = {
   ringkasan: 'navSummary',
   pengaduan: 'navComplaint',
   agen: 'navAgents',
   pengecualian: 'navExceptions',
+  gagal: 'navFailed',
   ekspor: 'navExport',
 };
 
@@ -92,6 +94,7 @@ function Screens({ route, tahaps }: { route: Route; tahaps: TahapList }) {
   if (route === 'pengaduan') return <ComplaintScreen />;
   if (filter.tahap === '') return <p>{t('noTahap')}</p>;
   if (route === 'pengecualian') return <ExceptionsScreen filter={filter} tahaps={names} setFilter={setFilter} />;
+  if (route === 'gagal') return <FailedCreditsScreen filter={filter} />;
   if (route === 'ekspor') return <ExportScreen filter={filter} tahaps={names} setFilter={setFilter} />;
   return <SummaryScreen filter={filter} tahaps={names} setFilter={setFilter} />;
 }

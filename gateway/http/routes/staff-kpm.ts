@@ -33,7 +33,7 @@ const KpmTahap = z.object({
       fileSha256: z.string(),
       line: z.number().int(),
       amount: z.number(),
-      status: z.enum(['credited', 'failed', 'returned']),
+      status: z.enum(['credited', 'failed', 'returned', 'redisbursed']),
       regionCode: z.string(),
     }),
   ),

@@ -13,6 +13,7 @@ import { staffReportRoutes } from './staff-reports.ts';
 import { staffActionRoutes } from './staff-actions.ts';
 import { staffOverviewRoutes } from './staff-overview.ts';
 import { staffKpmRoutes } from './staff-kpm.ts';
+import { staffFailedCreditRoutes } from './staff-failed-credits.ts';
 
 /** localTokens: tokens held in this process's memory only (serve's for local commands), checked first. */
 export function staffRoutes(ctx: GatewayContext, localTokens: readonly TokenRecord[] = []) {
@@ -39,6 +40,7 @@ export function staffRoutes(ctx: GatewayContext, localTokens: readonly TokenReco
         await scope.register(staffActionRoutes(ctx));
         await scope.register(staffOverviewRoutes(ctx));
         await scope.register(staffKpmRoutes(ctx));
+        await scope.register(staffFailedCreditRoutes(ctx));
       },
       { prefix: '/v1/staff' },
     );

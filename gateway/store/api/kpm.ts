@@ -13,7 +13,8 @@ export interface KpmRowRecord {
   readonly fileSha256: string;
   readonly line: number;
   readonly amount: number;
-  readonly status: 'credited' | 'failed' | 'returned';
+  /** As counted: a failed row a reconciler settled reads returned or redisbursed (api/failed-credits.ts). */
+  readonly status: 'credited' | 'failed' | 'returned' | 'redisbursed';
   readonly regionCode: string;
 }
 

@@ -14,6 +14,7 @@ import type { Tx } from './db.ts';
 import type { ReconEnv } from '../../recon/classify-raw.ts';
 import type { RawRow } from '../../recon/facts.ts';
 import { updatePosition } from './position.ts';
+import type { FailedCreditSettlement } from '../api/failed-credits.ts';
 
 export const conflictsListedMax = 1000;
 
@@ -26,6 +27,18 @@ export interface RowRecord {
   readonly sealed: string;
   readonly panHmac: string;
   readonly nikHmac: string;
+  /** A failed row's settlement by a reconciler (failed-credits.ts); absent while it is only failed. */
+  readonly settlement?: FailedCreditSettlement;
+  /** On a credit made by re-disbursement: the reference of the failed row it replaces. */
+  readonly redisburses?: string;
+}
+
+/** The status a row counts under: the bank's, unless a reconciler settled a failed row. */
+export function effectiveStatus(record: RowRecord): RawRow['status'] {
+  const state = record.settlement?.state;
+  if (state === 'returned') return 'returned';
+  if (state === 'redisbursed') return 'redisbursed';
+  return record.status;
 }
 
 export interface SealContext {

@@ -31,7 +31,7 @@ import { BatchCursor } from './cursor.ts';
 import type { Db } from './db.ts';
 import { parseJson } from './db.ts';
 import { grantOf, type StoredSet } from './entitlement-sets.ts';
-import type { RowRecord } from './disbursements.ts';
+import { effectiveStatus, type RowRecord } from './disbursements.ts';
 import type { StoredEntry, StoredEvidence } from './ingest.ts';
 import { range, sep } from './keys.ts';
 import type { StoredPosition } from './position.ts';
@@ -113,7 +113,7 @@ function addRow(pos: RawFacts, key: string, value: string): void {
     reference,
     regionCode: r.regionCode,
     amount: r.amount,
-    status: r.status,
+    status: effectiveStatus(r),
     line: r.line,
     panSealed: r.sealed,
     panHmac: r.panHmac,

@@ -31,6 +31,7 @@ import { compareCounters, recompute } from './recompute.ts';
 import { entitlementSnapshot } from './entitlements.ts';
 import { assignIntoTx, transitionIntoTx } from './exceptions.ts';
 import { findKpm, kpmDossier } from './dossier.ts';
+import { failedCreditsPage, stepFailedCreditIntoTx } from './failed-credits.ts';
 
 export interface LevelStoreOptions {
   readonly path: string;
@@ -325,6 +326,14 @@ export class LevelStore implements T.GatewayStore {
 
   audit(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AuditRecord>> {
     return Q.page<T.AuditRecord>(this.db, [range('audit')], query.after, query.limit, (_key, v) => v);
+  }
+
+  failedCredits(tahap: string, query: { after?: string | undefined; limit: number }) {
+    return failedCreditsPage(this.db, tahap, query);
+  }
+
+  stepFailedCredit(id: T.FailedCreditId, step: T.FailedCreditStep): Promise<T.FailedCreditView> {
+    return this.#write((tx) => stepFailedCreditIntoTx(tx, this.#env, id, step, this.#ulid()));
   }
 
   findKpm(by: T.KpmLookupKind, value: string): Promise<string | undefined> {

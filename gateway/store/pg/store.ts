@@ -30,6 +30,7 @@ import { recordSetIntoTx } from '../level/entitlement-sets.ts';
 import { entitlementSnapshot } from '../level/entitlements.ts';
 import { assignIntoTx, transitionIntoTx } from '../level/exceptions.ts';
 import { findKpm, kpmDossier } from '../level/dossier.ts';
+import { failedCreditsPage, stepFailedCreditIntoTx } from '../level/failed-credits.ts';
 import { flagAgent, ingestIntoTx, keepEvidence, type IngestEnv } from '../level/ingest.ts';
 import type { ChainLink, StoredEntry, StoredEvidence } from '../level/ingest.ts';
 import { k, range } from '../level/keys.ts';
@@ -376,6 +377,14 @@ export class PgStore implements T.GatewayStore {
 
   assignException(id: string, assignment: T.ExceptionAssignment): Promise<T.ExceptionView> {
     return this.#write((tx) => assignIntoTx(tx, id, assignment, this.#ulid()));
+  }
+
+  failedCredits(tahap: string, query: { after?: string | undefined; limit: number }) {
+    return this.#read((kv) => failedCreditsPage(kv, tahap, query));
+  }
+
+  stepFailedCredit(id: T.FailedCreditId, step: T.FailedCreditStep): Promise<T.FailedCreditView> {
+    return this.#write((tx, kv) => stepFailedCreditIntoTx(tx, this.#envOn(kv), id, step, this.#ulid()));
   }
 
   findKpm(by: T.KpmLookupKind, value: string): Promise<string | undefined> {

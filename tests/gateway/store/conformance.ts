@@ -22,6 +22,7 @@ import { describeMoneyConformance } from './conformance-money.ts';
 import { describeCheckpointConformance } from './conformance-checkpoints.ts';
 import { describeKpmConformance } from './conformance-kpm.ts';
 import { describeExceptionConformance } from './conformance-exceptions.ts';
+import { describeFailedCreditConformance } from './conformance-failed-credits.ts';
 
 export interface StoreOptions {
   /** The gateway keys the store seals to and hashes with. */
@@ -53,6 +54,7 @@ export function describeStoreConformance(name: string, open: StoreFactory): void
   describeCheckpointConformance(name, open);
   describeKpmConformance(name, open);
   describeExceptionConformance(name, open);
+  describeFailedCreditConformance(name, open);
   describe(`${name} conforms to the GatewayStore interfaces`, () => {
     let h: StoreHandle;
     let keys: GatewayKeys;

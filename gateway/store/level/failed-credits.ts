@@ -1,0 +1,142 @@
+/**
+ * Failed credits (gagal transfer) and their settlement by a reconciler (api/failed-credits.ts).
+ * A step is written on the failed row's record (`settlement`), so the full recompute reads it
+ * from the raw rows exactly as the continuous position holds it (disbursements.ts
+ * effectiveStatus); a re-disbursement adds a credited row (`redisburses` links it), and a later
+ * bank file carrying that credit under the same reference is a duplicate, never a second credit.
+ */
+import { ERR_FAILED_CREDIT_TRANSITION, ERR_NOT_FOUND } from '../../errors.ts';
+import type { ReconEnv } from '../../recon/classify-raw.ts';
+import type { RawFacts } from '../../recon/facts.ts';
+import type {
+  FailedCreditAction,
+  FailedCreditEvent,
+  FailedCreditId,
+  FailedCreditSettlement,
+  FailedCreditState,
+  FailedCreditStep,
+  FailedCreditView,
+  Page,
+} from '../types.ts';
+import type { Db, Tx } from './db.ts';
+import type { RowRecord } from './disbursements.ts';
+import { k, range, sep } from './keys.ts';
+import { updatePosition } from './position.ts';
+import { page } from './queries.ts';
+
+/** Events one failed credit may hold (a step is refused beyond it). */
+export const failedCreditHistoryMax = 10;
+
+const moves: Record<FailedCreditAction, { from: readonly FailedCreditState[]; to: FailedCreditSettlement['state'] }> = {
+  revalidate: { from: ['failed'], to: 'revalidated' },
+  redisburse: { from: ['revalidated'], to: 'redisbursed' },
+  return: { from: ['failed', 'revalidated'], to: 'returned' },
+};
+
+function idText(id: FailedCreditId): string {
+  return `${id.tahap}/${id.kpmId}/${id.bank}/${id.reference}`;
+}
+
+export function failedCreditView(id: FailedCreditId, record: RowRecord): FailedCreditView {
+  const s = record.settlement;
+  return {
+    ...id,
+    regionCode: record.regionCode,
+    amount: record.amount,
+    line: record.line,
+    fileSha256: record.fileSha256,
+    state: s?.state ?? 'failed',
+    history: s?.history ?? [],
+    ...(s?.newReference === undefined ? {} : { newReference: s.newReference }),
+  };
+}
+
+export async function failedCreditsPage(
+  db: Db,
+  tahap: string,
+  query: { readonly after?: string | undefined; readonly limit: number },
+): Promise<Page<FailedCreditView>> {
+  return page<FailedCreditView, RowRecord>(db, [range('drow', tahap)], query.after, query.limit, (key, record) => {
+    if (record.status !== 'failed') return undefined;
+    const parts = key.split(sep);
+    const id = { tahap, kpmId: parts[2] ?? '', bank: parts[3] ?? '', reference: parts.slice(4).join(sep) };
+    return failedCreditView(id, record);
+  });
+}
+
+async function checkStep(tx: Tx, id: FailedCreditId, record: RowRecord, step: FailedCreditStep): Promise<void> {
+  const state = record.settlement?.state ?? 'failed';
+  const move = moves[step.action];
+  const refuse = (why: string) => {
+    throw new ERR_FAILED_CREDIT_TRANSITION(`Cannot ${step.action} failed credit ${idText(id)}: ${why}`, {
+      ...id,
+      state,
+      action: step.action,
+    });
+  };
+  if (!move.from.includes(state)) refuse(`expected state ${move.from.join(' or ')}, found ${state}`);
+  if ((record.settlement?.history.length ?? 0) >= failedCreditHistoryMax)
+    refuse(`history is full (${failedCreditHistoryMax} events)`);
+  if (step.action !== 'redisburse') return;
+  if (step.newReference === undefined) refuse('expected a newReference, found none');
+  const taken = await tx.get(k.row(id.tahap, id.kpmId, id.bank, step.newReference ?? ''));
+  if (taken !== undefined) refuse(`expected a new reference, found ${step.newReference ?? ''} already a row`);
+}
+
+/** The position follows the rows: the failed row's new status, and the re-disbursement credit. */
+function changeFacts(facts: RawFacts, id: FailedCreditId, to: FailedCreditState, newReference: string | undefined) {
+  const i = facts.rows.findIndex((r) => r.bank === id.bank && r.reference === id.reference);
+  const row = facts.rows[i];
+  if (row === undefined) return;
+  if (to === 'returned' || to === 'redisbursed') facts.rows[i] = { ...row, status: to };
+  if (newReference !== undefined) facts.rows.push({ ...row, reference: newReference, status: 'credited' });
+}
+
+/** Applies one step (checked first: a refused step changes nothing). */
+export async function stepFailedCreditIntoTx(
+  tx: Tx,
+  env: ReconEnv,
+  id: FailedCreditId,
+  step: FailedCreditStep,
+  auditId: string,
+): Promise<FailedCreditView> {
+  const key = k.row(id.tahap, id.kpmId, id.bank, id.reference);
+  const record = await tx.get<RowRecord>(key);
+  if (record?.status !== 'failed')
+    throw new ERR_NOT_FOUND(`Cannot step failed credit ${idText(id)}: expected a failed bank row, found none`, {
+      ...id,
+    });
+  await checkStep(tx, id, record, step);
+  const from = record.settlement?.state ?? 'failed';
+  const to = moves[step.action].to;
+  const newReference = step.action === 'redisburse' ? step.newReference : undefined;
+  const event: FailedCreditEvent = {
+    action: step.action,
+    from,
+    to,
+    actor: step.actor,
+    at: step.now,
+    note: step.note,
+    ...(newReference === undefined ? {} : { newReference }),
+  };
+  const settlement: FailedCreditSettlement = {
+    state: to,
+    history: [...(record.settlement?.history ?? []), event],
+    ...(newReference === undefined ? {} : { newReference }),
+  };
+  const next: RowRecord = { ...record, settlement };
+  tx.put(key, next);
+  if (newReference !== undefined) {
+    const credit: RowRecord = { ...record, status: 'credited', redisburses: id.reference };
+    tx.put(k.row(id.tahap, id.kpmId, id.bank, newReference), credit);
+  }
+  await updatePosition(tx, env, id.tahap, id.kpmId, (facts) => changeFacts(facts, id, to, newReference));
+  tx.put(k.audit(auditId), {
+    id: auditId,
+    at: step.now,
+    actor: step.actor,
+    action: `failedCredit.${step.action}`,
+    details: { ...id, from, to, note: step.note, ...(newReference === undefined ? {} : { newReference }) },
+  });
+  return failedCreditView(id, next);
+}
