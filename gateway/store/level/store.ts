@@ -307,6 +307,14 @@ export class LevelStore implements T.GatewayStore {
     return Q.exceptions(this.db, tahap, query);
   }
 
+  exceptionAgeing(
+    tahap: string,
+    query: Omit<T.ExceptionQuery, 'age' | 'after' | 'limit'>,
+    now: number,
+  ): Promise<T.ExceptionAgeing> {
+    return Q.exceptionAgeing(this.db, tahap, query, now);
+  }
+
   transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {
     return this.#write((tx) => transitionIntoTx(tx, this.#env, id, change, this.#ulid()));
   }

@@ -370,6 +370,14 @@ export class PgStore implements T.GatewayStore {
     return this.#read((kv) => Q.exceptions(kv, tahap, query));
   }
 
+  exceptionAgeing(
+    tahap: string,
+    query: Omit<T.ExceptionQuery, 'age' | 'after' | 'limit'>,
+    now: number,
+  ): Promise<T.ExceptionAgeing> {
+    return this.#read((kv) => Q.exceptionAgeing(kv, tahap, query, now));
+  }
+
   regionSummary(tahap: string, query: T.RegionSummaryQuery): Promise<T.Page<T.RegionCounters>> {
     return this.#read((kv) => Q.regionSummary(kv, tahap, query));
   }
