@@ -113,7 +113,7 @@ export const staffText = {
   revoked: ['dicabut', 'revoked'],
   sync_ok: ['Sinkron', 'In sync'],
   sync_behind: ['Agen tertinggal sinkron', 'Agent is behind'],
-  sync_unknown: ['Belum terlihat sejak gateway mulai', 'Not seen since the gateway started'],
+  sync_unknown: ['Belum pernah terlihat', 'Never seen'],
   flag_fork: ['fork (kunci ganda)', 'fork (cloned key)'],
   flag_tampered: ['buku besar diubah', 'tampered ledger'],
   agentsBehindCount: ['agen tertinggal atau bermasalah', 'agents behind or flagged'],

@@ -17,6 +17,7 @@ import type { SettlementCounters, TahapCounters } from '../../recon/counters.ts'
 import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
+import { agentContact, recordContactIntoTx } from './contacts.ts';
 import { getJson, levelFlush, openDb, parseJson, Tx, WriteLock, type LevelDb } from './db.ts';
 import { applyRowsIntoTx } from './disbursements.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
@@ -137,6 +138,14 @@ export class LevelStore implements T.GatewayStore {
 
   revokeAgent(agentId: string, now: number): Promise<T.AgentRecord> {
     return this.#write((tx) => revokeAgentIntoTx(tx, agentId, now));
+  }
+
+  recordAgentContact(agentId: string, contact: T.AgentContactRecord): Promise<void> {
+    return this.#write((tx) => recordContactIntoTx(tx, agentId, contact));
+  }
+
+  agentContact(agentId: string): Promise<T.AgentContactRecord | undefined> {
+    return agentContact(this.db, agentId);
   }
 
   async *agentKpms(agentId: string): AsyncIterable<string> {

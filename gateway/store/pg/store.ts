@@ -24,6 +24,7 @@ import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from '../level/agents.ts';
+import { agentContact, recordContactIntoTx } from '../level/contacts.ts';
 import { getJson, parseJson, Tx } from '../level/db.ts';
 import { applyRowsIntoTx } from '../level/disbursements.ts';
 import { recordSetIntoTx } from '../level/entitlement-sets.ts';
@@ -251,6 +252,14 @@ export class PgStore implements T.GatewayStore {
 
   revokeAgent(agentId: string, now: number): Promise<T.AgentRecord> {
     return this.#write((tx) => revokeAgentIntoTx(tx, agentId, now));
+  }
+
+  recordAgentContact(agentId: string, contact: T.AgentContactRecord): Promise<void> {
+    return this.#write((tx) => recordContactIntoTx(tx, agentId, contact));
+  }
+
+  agentContact(agentId: string): Promise<T.AgentContactRecord | undefined> {
+    return this.#read((kv) => agentContact(kv, agentId));
   }
 
   async *agentKpms(agentId: string): AsyncIterable<string> {
