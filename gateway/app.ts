@@ -118,6 +118,23 @@ async function openApi(app: FastifyInstance): Promise<void> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 }
 
+/**
+ * A successful agent request is a contact; before the answer leaves, at most once per agent per
+ * minute, it is written to the store (what a restart keeps).
+ */
+function recordContacts(app: FastifyInstance, context: GatewayContext): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    const agentRoute = agentRouteOf(request.routeOptions.url);
+    if (agentRoute === undefined || reply.statusCode >= 300 || request.agent === undefined) return payload;
+    const { agentId } = request.agent;
+    const at = context.now();
+    context.activity.record(agentId, agentRoute, at);
+    const due = context.activity.persistDue(agentId, at);
+    if (due !== undefined) await context.store.recordAgentContact(agentId, due);
+    return payload;
+  });
+}
+
 export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
@@ -171,10 +188,8 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
       reply.statusCode,
       reply.elapsedTime / 1000,
     );
-    const agentRoute = agentRouteOf(request.routeOptions.url);
-    if (agentRoute !== undefined && reply.statusCode < 300 && request.agent !== undefined)
-      context.activity.record(request.agent.agentId, agentRoute, context.now());
   });
+  recordContacts(app, context);
   app.addHook('onReady', (done) => {
     ready = true;
     done();

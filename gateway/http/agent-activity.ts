@@ -1,10 +1,13 @@
 /**
  * When each agent last reached this gateway process with a request that succeeded, and with
  * what: the staff Agen screen and /metrics show it (last sync, agents behind). Kept in memory,
- * one record per enrolled agent that called (bounded by agentsTrackedMax), so it starts empty
- * after a restart and is per replica; the durable per-agent record belongs in the store.
+ * one record per enrolled agent that called (bounded by agentsTrackedMax), and written to the
+ * store at most once per agent per contactPersistIntervalMs (`persistDue`), so it survives a
+ * restart (then up to that interval old) without a write per upload.
  */
 export const agentsTrackedMax = 100_000;
+/** Least time between two writes of one agent's contact to the store. */
+export const contactPersistIntervalMs = 60_000;
 
 export interface AgentContact {
   /** Last 2xx answer to any agent route. */
@@ -19,6 +22,8 @@ export type AgentRoute = 'upload' | 'entitlements' | 'head';
 
 export class AgentActivity {
   readonly #contacts = new Map<string, AgentContact>();
+  /** When each agent's contact was last handed out to be stored (same bound as #contacts). */
+  readonly #persistedAt = new Map<string, number>();
 
   record(agentId: string, route: AgentRoute, at: number): void {
     const old = this.#contacts.get(agentId);
@@ -28,6 +33,19 @@ export class AgentActivity {
       lastUploadAt: route === 'upload' ? at : old?.lastUploadAt,
       lastEntitlementAt: route === 'entitlements' ? at : old?.lastEntitlementAt,
     });
+  }
+
+  /**
+   * The agent's contact to write to the store when none was handed out in the last
+   * contactPersistIntervalMs (then marked as handed out), else undefined.
+   */
+  persistDue(agentId: string, at: number): AgentContact | undefined {
+    const contact = this.#contacts.get(agentId);
+    if (contact === undefined) return undefined;
+    const last = this.#persistedAt.get(agentId);
+    if (last !== undefined && at - last < contactPersistIntervalMs) return undefined;
+    this.#persistedAt.set(agentId, at);
+    return contact;
   }
 
   get(agentId: string): AgentContact | undefined {

@@ -1,11 +1,11 @@
 /**
  * The Agen screen's rows and the agent gauges of /metrics: each enrolled agent with the head
- * the gateway holds for its chain, its last successful request to this process (AgentActivity)
- * and whether it is behind. An active agent is behind when its last contact is older than
- * `behindAfterMs`; one never seen since this process started is `unknown`, not behind, because a
- * restart would otherwise flag every agent at once.
+ * the gateway holds for its chain, its last successful request (to this process, AgentActivity;
+ * else the contact the store kept, written at most once a minute, so it survives a restart) and
+ * whether it is behind. An active agent is behind when its last contact is older than
+ * `behindAfterMs`; one never seen is `unknown`, not behind.
  */
-import type { AgentRecord, Page } from '../store/types.ts';
+import type { AgentContactRecord, AgentRecord, Page } from '../store/types.ts';
 import type { GatewayContext } from './context.ts';
 import { lastSyncAgeOf, type AgentGaugeValues, type LastSyncAge } from './metrics.ts';
 
@@ -47,8 +47,13 @@ function syncOf(agent: AgentRecord, lastContactAt: number | undefined, now: numb
   return now - lastContactAt >= behindAfterMs ? ('behind' as const) : ('ok' as const);
 }
 
+/** The agent's contact seen by this process, else the one last stored (survives a restart). */
+async function contactOf(ctx: Ctx, agentId: string): Promise<AgentContactRecord | undefined> {
+  return ctx.activity.get(agentId) ?? (await ctx.store.agentContact(agentId));
+}
+
 export async function overviewOf(ctx: Ctx, agent: AgentRecord, behindAfterMs: number): Promise<AgentOverview> {
-  const contact = ctx.activity.get(agent.agentId);
+  const contact = await contactOf(ctx, agent.agentId);
   const head = await ctx.store.head(agent.agentId);
   const checkpoint = await ctx.store.lastCheckpoint(agent.agentId);
   return {
@@ -106,7 +111,7 @@ export async function agentGauges(ctx: Ctx): Promise<AgentGaugeValues> {
     for (const agent of page.items) {
       if (agent.flagged) bump(flaggedByBank, agent.bank);
       if (agent.status !== 'active') continue;
-      const last = ctx.activity.get(agent.agentId)?.lastContactAt;
+      const last = (await contactOf(ctx, agent.agentId))?.lastContactAt;
       const ages = byLastSync.get(agent.bank) ?? new Map<LastSyncAge, number>();
       byLastSync.set(agent.bank, ages);
       bump(ages, lastSyncAgeOf(last === undefined ? undefined : now - last));

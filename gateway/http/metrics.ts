@@ -13,7 +13,7 @@ export const durationBucketsSeconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
 /** Reconcile and import run for seconds to many minutes on a large tahap. */
 export const jobBucketsSeconds = [0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800];
 export const seriesMax = 1000;
-/** Age buckets of an agent's last successful contact, in order; `never` = none since this process started. */
+/** Age buckets of an agent's last successful contact, in order; `never` = none recorded. */
 export const lastSyncAgeBuckets = ['lt_1h', '1h_6h', '6h_24h', '24h_72h', 'ge_72h', 'never'] as const;
 export type LastSyncAge = (typeof lastSyncAgeBuckets)[number];
 
@@ -87,13 +87,13 @@ export class Metrics {
     });
     this.#behind = new client.Gauge({
       name: 'edc_gateway_agents_behind',
-      help: 'Active agents per bank with no successful request for 24 h or more (since this process started)',
+      help: 'Active agents per bank with no successful request for 24 h or more',
       labelNames: ['bank'],
       registers,
     });
     this.#lastSync = new client.Gauge({
       name: 'edc_gateway_agents_last_sync',
-      help: "Active agents per bank by the age of their last successful request ('never': none since start)",
+      help: "Active agents per bank by the age of their last successful request ('never': none recorded)",
       labelNames: ['bank', 'age'],
       registers,
     });

@@ -24,6 +24,7 @@ export type ExceptionRecordReader = (id: string) => Promise<
       readonly state: ExceptionState;
       readonly history: readonly ExceptionEvent[];
       readonly assignee?: string | undefined;
+      readonly openedAt?: number | undefined;
     }
   | undefined
 >;
@@ -82,6 +83,7 @@ async function exceptionOf(
     state: record?.state ?? 'open',
     assignee: record?.assignee,
     history: record?.history ?? [],
+    openedAt: record?.openedAt ?? record?.history[0]?.at,
   };
 }
 

@@ -65,3 +65,22 @@ export function exceptionAmount(kind: ExceptionKind, v: PositionView | Withdrawa
   if (kind === 'unclaimed') return v.unclaimed;
   return v.failed + v.returned;
 }
+
+/**
+ * Ageing buckets of an exception by the time since it was opened (its record's openedAt, or its
+ * first history event for records written before openedAt existed): under 1 day, 1 to 7 days,
+ * 7 to 30 days, over 30 days; `unworked` when nobody has opened it yet (no workflow record).
+ */
+export const exceptionAgeBuckets = ['unworked', 'lt1d', 'd1to7', 'd7to30', 'gt30d'] as const;
+export type ExceptionAgeBucket = (typeof exceptionAgeBuckets)[number];
+
+const dayMs = 86_400_000;
+
+export function exceptionAgeBucket(openedAt: number | undefined, now: number): ExceptionAgeBucket {
+  if (openedAt === undefined) return 'unworked';
+  const ageMs = now - openedAt;
+  if (ageMs < dayMs) return 'lt1d';
+  if (ageMs < 7 * dayMs) return 'd1to7';
+  if (ageMs < 30 * dayMs) return 'd7to30';
+  return 'gt30d';
+}

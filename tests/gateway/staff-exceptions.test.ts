@@ -80,6 +80,27 @@ describe('exception assignment over HTTP', () => {
     expect(unknown.status).toBe(404);
     expect(await listed('assignee=budi')).toEqual([]);
   });
+  it('ageing: an exception is dated by its first assignment; buckets and the age filter use the clock', async () => {
+    await call('reconciler', `/exceptions/${encodeURIComponent(id)}/assign`, { assignee: 'budi' });
+    const page = (await (await call('viewer', `/tahap/${tahap}/exceptions?kind=unclaimed`)).json()) as {
+      items: { openedAt?: number }[];
+    };
+    expect(page.items[0]?.openedAt).toBe(1_800_000_000_000);
+    expect(await listed('age=lt1d')).toEqual([id]);
+    expect(await listed('age=unworked')).toEqual([`K:${tahap}:KPM-0002`]);
+    const ageing = await call('viewer', `/tahap/${tahap}/exceptions/ageing?region=32`);
+    expect(ageing.status).toBe(200);
+    expect(await ageing.json()).toEqual({
+      buckets: { unworked: 1, lt1d: 1, d1to7: 0, d7to30: 0, gt30d: 0 },
+      complete: true,
+    });
+    for (const bad of ['exceptions?age=old', 'exceptions/ageing?limit=5', 'exceptions/ageing?region=3']) {
+      const r = await call('viewer', `/tahap/${tahap}/${bad}`);
+      expect(r.status).toBe(400);
+      expect(await r.json()).toMatchObject({ code: expect.stringMatching(/^EDC_ERR_/) });
+    }
+  });
+
   it('GET /tahap/{tahap}/regions answers counters per region prefix; a bad digits is refused', async () => {
     const r = await call('viewer', `/tahap/${tahap}/regions?digits=4`);
     expect(r.status).toBe(200);

@@ -91,6 +91,28 @@ describe('staff overview routes', () => {
     });
   });
 
+  it('last contact survives a gateway restart; the store is written at most once per agent per minute', async () => {
+    const first = clock;
+    expect(await agentHead()).toBe(200);
+    expect(await t.store.agentContact(agent.agentId)).toMatchObject({ lastContactAt: first });
+    clock += 30_000;
+    expect(await agentHead()).toBe(200);
+    // Within the minute: the process knows the newer contact, the store still holds the first.
+    expect(await t.store.agentContact(agent.agentId)).toMatchObject({ lastContactAt: first });
+    clock += 30_000;
+    expect(await agentHead()).toBe(200);
+    expect(await t.store.agentContact(agent.agentId)).toMatchObject({ lastContactAt: clock });
+    const stored = clock;
+    clock += 10_000;
+    expect(await agentHead()).toBe(200);
+    await app.close();
+    app = (await buildGateway({ store: t.store, keys: t.keys, config: testConfig(), now: () => clock })).app;
+    const items = (await get('/v1/staff/agents/overview')).json<{ items: unknown[] }>().items;
+    expect(items[0]).toMatchObject({ sync: 'ok', lastContactAt: stored });
+    clock += 25 * hour;
+    expect((await app.inject({ url: '/metrics' })).body).toContain('edc_gateway_agents_behind{bank="BRI"} 1');
+  });
+
   it('a failed agent request is not a contact', async () => {
     const path = `/v1/agents/${agent.agentId}/head`;
     const headers = { ...signedHeaders(agent, 'GET', path, '', { now: clock }), 'x-edc-signature': 'A'.repeat(88) };

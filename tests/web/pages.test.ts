@@ -248,6 +248,48 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  it('Pengecualian: ageing buckets match the list; working one moves it; age narrows the list', async () => {
+    type Listed = { items: { id: string; openedAt?: number }[]; next?: string };
+    const all: Listed['items'] = [];
+    for (let after: string | undefined, n = 0; n === 0 || after !== undefined; n += 1) {
+      const page: Listed = await staffApi(
+        `/tahap/${tahap}/exceptions?limit=1000${after === undefined ? '' : `&after=${encodeURIComponent(after)}`}`,
+      );
+      all.push(...page.items);
+      after = page.next;
+    }
+    const worked = all.filter((x) => x.openedAt !== undefined).length;
+    expect(worked).toBeGreaterThan(0);
+    const page = await signIn('reconciler', desktop, '#/pengecualian');
+    const ageing = page.getByTestId('exception-ageing');
+    await ageing.waitFor();
+    const cell = (b: string) => ageing.locator(`[data-age="${b}"] td`);
+    // The rig's exceptions were all worked in this run, so every worked one is under a day old.
+    expect(await cell('lt1d').textContent()).toBe(count(worked));
+    expect(await cell('unworked').textContent()).toBe(count(all.length - worked));
+    for (const b of ['d1to7', 'd7to30', 'gt30d']) expect(await cell(b).textContent()).toBe('0');
+    await page.getByTestId('state-filter').selectOption('open');
+    const open = page.locator('[data-testid="exception-row"][data-state="open"]');
+    await open.first().waitFor();
+    const fresh = page.locator('[data-testid="exception-row"][data-state="open"]', {
+      has: page.locator('[data-testid="age"]', { hasText: staffText.age_unworked[0] }),
+    });
+    await fresh.first().getByRole('button', { name: 'Selidiki' }).click();
+    await page.getByRole('textbox', { name: 'Catatan' }).fill('Mulai diperiksa');
+    await page.getByRole('button', { name: 'Simpan' }).click();
+    await expect.poll(() => page.getByTestId('status').textContent()).toBe('Tersimpan: 1/1');
+    await page.getByTestId('state-filter').selectOption('');
+    await expect.poll(() => cell('lt1d').textContent(), { timeout: 15_000 }).toBe(count(worked + 1));
+    expect(await cell('unworked').textContent()).toBe(count(all.length - worked - 1));
+    await ageing.locator('[data-age="lt1d"] button').click();
+    await expect.poll(() => page.getByTestId('age-filter').inputValue()).toBe('lt1d');
+    await expect.poll(() => page.getByTestId('exception-row').count()).toBe(Math.min(50, worked + 1));
+    const ages = await page.getByTestId('age').allTextContents();
+    expect(ages.filter((a) => a === staffText.age_unworked[0])).toEqual([]);
+    await shot(page, 'staff-pengecualian-ageing');
+    await page.close();
+  });
+
   it('a viewer on a 390 px phone sees exceptions without any action, and no NIK anywhere', async () => {
     const page = await signIn('viewer', phone, '#/pengecualian');
     await page.getByTestId('exception-row').first().waitFor();

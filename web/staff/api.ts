@@ -69,6 +69,15 @@ export interface ExceptionView {
   readonly state: ExceptionState;
   readonly assignee?: string;
   readonly history: readonly ExceptionEvent[];
+  /** EpochMs of its first assignment or transition; absent while nobody has worked it. */
+  readonly openedAt?: number;
+}
+export const exceptionAgeBuckets = ['unworked', 'lt1d', 'd1to7', 'd7to30', 'gt30d'] as const;
+export type ExceptionAgeBucket = (typeof exceptionAgeBuckets)[number];
+/** GET /v1/staff/tahap/{tahap}/exceptions/ageing */
+export interface ExceptionAgeing {
+  readonly buckets: Readonly<Record<ExceptionAgeBucket, number>>;
+  readonly complete: boolean;
 }
 export interface AgentOverview {
   readonly agentId: string;

@@ -1,13 +1,23 @@
 /**
- * Pengecualian: exceptions of a tahap, paged on the server, filtered by state, kind, bank and
- * region, with their totals per kind (from the tahap's counters); each with its history.
+ * Pengecualian: exceptions of a tahap, paged on the server, filtered by state, kind, bank, region
+ * and age, with their totals per kind (from the tahap's counters) and per ageing bucket (counted
+ * on the server); each with its age and history.
  * Reconcilers move them (investigate, reopen, resolve with a reason from the list and a note),
  * one at a time or the selected ones together. Viewers only read.
  */
 import type { Ref } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { count, dateTime, rupiah } from '../shared/format.ts';
-import type { ExceptionState, ExceptionView, Page, ResolutionReason, Summary } from './api.ts';
+import { count, dateTime, duration, rupiah } from '../shared/format.ts';
+import {
+  exceptionAgeBuckets,
+  type ExceptionAgeBucket,
+  type ExceptionAgeing,
+  type ExceptionState,
+  type ExceptionView,
+  type Page,
+  type ResolutionReason,
+  type Summary,
+} from './api.ts';
 import { categoryLabel, useApp, type AppContext } from './context.ts';
 import type { Filter } from './drill.tsx';
 import { useLoad, usePaged } from './hooks.ts';
@@ -153,7 +163,7 @@ function Row(props: {
   toggle: () => void;
   act: (m: Move) => void;
 }) {
-  const { t } = useApp();
+  const { t, lang } = useApp();
   const { x } = props;
   return (
     <tr data-testid="exception-row" data-state={x.state}>
@@ -175,6 +185,9 @@ function Row(props: {
         <span class={`badge state-${x.state}`}>{t(`state_${x.state}`)}</span>
       </td>
       <td data-testid="assignee">{x.assignee ?? '-'}</td>
+      <td data-testid="age" title={x.openedAt === undefined ? undefined : dateTime(x.openedAt)}>
+        {x.openedAt === undefined ? t('age_unworked') : duration(Date.now() - x.openedAt, lang)}
+      </td>
       <td>
         <History x={x} />
       </td>
@@ -264,7 +277,7 @@ function ExceptionTable(props: {
                 />
               </th>
             )}
-            {(['kind', 'kpm', 'agent', 'amount', 'state', 'assignee', 'history'] as const).map((h) => (
+            {(['kind', 'kpm', 'agent', 'amount', 'state', 'assignee', 'age', 'history'] as const).map((h) => (
               <th scope="col" key={h}>
                 {t(h)}
               </th>
@@ -334,6 +347,65 @@ function KindTotals(props: { filter: Filter; kind: string; setKind: (k: string) 
   );
 }
 
+/** Exceptions per ageing bucket under every filter but age, counted on the server; a bucket narrows the list. */
+function AgeingBuckets(props: {
+  query: Readonly<Record<string, string | undefined>>;
+  path: string;
+  version: number;
+  age: string;
+  setAge: (a: ExceptionAgeBucket | '') => void;
+}) {
+  const { t, api } = useApp();
+  const { data } = useLoad(
+    () => api.get<ExceptionAgeing>(`${props.path}/ageing`, props.query),
+    [props.path, JSON.stringify(props.query), props.version],
+  );
+  if (data === undefined) return null;
+  return (
+    <div class="table-wrap">
+      <table data-testid="exception-ageing" class="compact">
+        <caption>
+          {t('exceptionAgeing')}
+          {data.complete ? '' : ` (${t('ageingPartial')})`}
+        </caption>
+        <tbody>
+          {exceptionAgeBuckets.map((b) => (
+            <tr key={b} data-age={b} class={b === props.age ? 'chosen' : ''}>
+              <th scope="row">
+                <button type="button" class="link-button" onClick={() => props.setAge(b)}>
+                  {t(`age_${b}`)}
+                </button>
+              </th>
+              <td class="num">{count(data.buckets[b])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function AgeFilter(props: { age: string; setAge: (a: ExceptionAgeBucket | '') => void }) {
+  const { t } = useApp();
+  return (
+    <label>
+      {t('age')}
+      <select
+        data-testid="age-filter"
+        value={props.age}
+        onChange={(e) => props.setAge(e.currentTarget.value as ExceptionAgeBucket | '')}
+      >
+        <option value="">{t('allAges')}</option>
+        {exceptionAgeBuckets.map((b) => (
+          <option key={b} value={b}>
+            {t(`age_${b}`)}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function StateKindFilters(props: {
   state: ExceptionState | '';
   setState: (s: ExceptionState | '') => void;
@@ -342,6 +414,8 @@ function StateKindFilters(props: {
   /** Undefined for a viewer (nothing is assigned to one). */
   mine: boolean | undefined;
   setMine: (m: boolean) => void;
+  age: string;
+  setAge: (a: ExceptionAgeBucket | '') => void;
 }) {
   const { t } = useApp();
   return (
@@ -372,6 +446,7 @@ function StateKindFilters(props: {
           ))}
         </select>
       </label>
+      <AgeFilter age={props.age} setAge={props.setAge} />
       {props.mine !== undefined && (
         <label class="check">
           <input
@@ -395,6 +470,8 @@ export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly strin
   const [state, setState] = useState<ExceptionState | ''>('');
   const [kind, setKind] = useState('');
   const [mine, setMine] = useState(false);
+  const [age, setAge] = useState<ExceptionAgeBucket | ''>('');
+  const [version, setVersion] = useState(0);
   const assignee = mine ? me.name : undefined;
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
   const [move, setMove] = useState<Move | undefined>(undefined);
@@ -402,16 +479,18 @@ export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly strin
   const list = usePaged(
     (after) =>
       api.get<Page<ExceptionView>>(path, {
-        ...{ state, kind, assignee, after, limit: 50 },
+        ...{ state, kind, assignee, age, after, limit: 50 },
         ...{ bank: filter.bank, region: filter.region },
       }),
-    [path, state, kind, assignee, filter.bank, filter.region],
+    [path, state, kind, assignee, age, filter.bank, filter.region],
   );
   const done = (): void => {
     setMove(undefined);
     setSelected(new Set());
+    setVersion((n) => n + 1);
     list.reload();
   };
+  const ageingQuery = { state, kind, assignee, bank: filter.bank, region: filter.region };
   const assign = (ids: readonly string[], to: string | null): void =>
     void applyAssign(ctx, ids, to).then((saved) => {
       ctx.notify(`${t('done')}: ${saved}/${ids.length}`);
@@ -424,7 +503,11 @@ export function ExceptionsScreen(props: { filter: Filter; tahaps: readonly strin
       </h1>
       <FilterBar filter={filter} tahaps={props.tahaps} onChange={props.setFilter} />
       <KindTotals filter={filter} kind={kind} setKind={setKind} />
-      <StateKindFilters {...{ state, setState, kind, setKind, setMine }} mine={canAct ? mine : undefined} />
+      <AgeingBuckets query={ageingQuery} path={path} version={version} age={age} setAge={setAge} />
+      <StateKindFilters
+        {...{ state, setState, kind, setKind, setMine, age, setAge }}
+        mine={canAct ? mine : undefined}
+      />
       {canAct && <BulkBar selected={list.items.filter((x) => selected.has(x.id))} act={setMove} assign={assign} />}
       {move !== undefined && <MoveForm move={move} onDone={done} onCancel={() => setMove(undefined)} />}
       <p class="muted" aria-live="polite">

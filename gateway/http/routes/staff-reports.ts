@@ -12,6 +12,8 @@ import { isBalanced } from '../../recon/counters.ts';
 import { exportCsv } from '../csv.ts';
 import { SettlementCounters, TahapCounters } from './counter-schemas.ts';
 import {
+  ExceptionAgeBucket,
+  ExceptionAgeing,
   ExceptionKind,
   ExceptionState,
   ExceptionView,
@@ -113,6 +115,13 @@ function settlementsRoute(app: FastifyInstance, ctx: ContextWith<ReconStore>): v
   );
 }
 
+const ExceptionFilters = z.strictObject({
+  ...Filter,
+  state: ExceptionState.optional(),
+  kind: ExceptionKind.optional(),
+  assignee: z.string().min(1).max(100).optional(),
+});
+
 function exceptionsRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditStore>): void {
   app.withTypeProvider<ZodTypeProvider>().get(
     '/tahap/:tahap/exceptions',
@@ -122,17 +131,29 @@ function exceptionsRoute(app: FastifyInstance, ctx: ContextWith<ExceptionAuditSt
         tags: ['staff'],
         summary:
           'Exceptions (every KPM or withdrawal category but matched, partial, ok, reversed) with their state; ' +
-          'filters: state, kind, assignee, bank, region',
+          'filters: state, kind, assignee, bank, region, age (ageing bucket now)',
         params: TahapParams,
-        querystring: PageQuery.extend({
-          state: ExceptionState.optional(),
-          kind: ExceptionKind.optional(),
-          assignee: z.string().min(1).max(100).optional(),
-        }),
+        querystring: PageQuery.extend({ ...ExceptionFilters.shape, age: ExceptionAgeBucket.optional() }),
         response: { 200: pageOf(ExceptionView), ...staffErrors },
       },
     },
-    async (request) => ctx.store.exceptions(request.params.tahap, request.query),
+    async (request) => ctx.store.exceptions(request.params.tahap, { ...request.query, now: ctx.now() }),
+  );
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/tahap/:tahap/exceptions/ageing',
+    {
+      config: viewer,
+      schema: {
+        tags: ['staff'],
+        summary:
+          'How many exceptions fall in each ageing bucket now (unworked, lt1d, d1to7, d7to30, gt30d); ' +
+          'filters: state, kind, assignee, bank, region',
+        params: TahapParams,
+        querystring: ExceptionFilters,
+        response: { 200: ExceptionAgeing, ...staffErrors },
+      },
+    },
+    async (request) => ctx.store.exceptionAgeing(request.params.tahap, request.query, ctx.now()),
   );
 }
 

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { Bank, ErrorBody, Tahap } from '../../../protocol/messages/schemas.ts';
 import { kpmCategories, resolutionReasons, withdrawalCategories } from '../../recon/categories.ts';
-import { kpmExceptionKinds, withdrawalExceptionKinds } from '../../recon/exceptions.ts';
+import { exceptionAgeBuckets, kpmExceptionKinds, withdrawalExceptionKinds } from '../../recon/exceptions.ts';
 
 export const TahapParams = z.strictObject({ tahap: Tahap });
 /**
@@ -84,6 +84,12 @@ export const ExceptionView = z.object({
   state: ExceptionState,
   assignee: z.string().optional(),
   history: z.array(ExceptionEvent).readonly(),
+  openedAt: z.number().int().optional(),
+});
+export const ExceptionAgeBucket = z.enum(exceptionAgeBuckets);
+export const ExceptionAgeing = z.object({
+  buckets: z.record(ExceptionAgeBucket, z.number().int()),
+  complete: z.boolean(),
 });
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item).readonly(), next: z.string().optional() });

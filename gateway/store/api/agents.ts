@@ -43,4 +43,20 @@ export interface AgentStore {
   revokeAgent(agentId: string, now: number): Promise<AgentRecord>;
   /** The KPM ids allocated to the agent, in id order. */
   agentKpms(agentId: string): AsyncIterable<string>;
+  /**
+   * Keeps the agent's last contact: each time the later of the stored and the given one (a
+   * time never moves back). EDC_ERR_AGENT_UNKNOWN when the agent is not enrolled.
+   */
+  recordAgentContact(agentId: string, contact: AgentContactRecord): Promise<void>;
+  /** The agent's last recorded contact; undefined when none was recorded. */
+  agentContact(agentId: string): Promise<AgentContactRecord | undefined>;
+}
+
+/** When an agent last reached the gateway with a request that succeeded (epoch ms). */
+export interface AgentContactRecord {
+  readonly lastContactAt: number;
+  /** Last upload acknowledged; undefined when none. */
+  readonly lastUploadAt?: number | undefined;
+  /** Last entitlement set issued; undefined when none. */
+  readonly lastEntitlementAt?: number | undefined;
 }

@@ -1,5 +1,5 @@
 /** Exceptions and audit: the exception workflow over the reconciliation's exception categories, and the audit log. */
-import type { ExceptionKind, ResolutionReason } from '../../recon/exceptions.ts';
+import type { ExceptionAgeBucket, ExceptionKind, ResolutionReason } from '../../recon/exceptions.ts';
 import type { Page, PageQuery } from './page.ts';
 
 export type ExceptionState = 'open' | 'investigating' | 'resolved';
@@ -11,7 +11,18 @@ export type ExceptionQuery = PageQuery & {
   readonly kind?: ExceptionKind | undefined;
   /** Only exceptions assigned to this staff member (a token's name). */
   readonly assignee?: string | undefined;
+  /** Only exceptions in this ageing bucket at `now` (recon/exceptions.ts exceptionAgeBucket). */
+  readonly age?: ExceptionAgeBucket | undefined;
+  /** EpochMs the ages are measured at; required with `age`. */
+  readonly now?: number | undefined;
 };
+
+export interface ExceptionAgeing {
+  /** How many of the filtered exceptions fall in each ageing bucket. */
+  readonly buckets: Readonly<Record<ExceptionAgeBucket, number>>;
+  /** False when the scan stopped at its limit (exceptionAgeingScanRecordsMax) before the end. */
+  readonly complete: boolean;
+}
 
 export interface ExceptionView {
   /**
@@ -29,6 +40,11 @@ export interface ExceptionView {
   /** The staff member (a token's name) working it; undefined when nobody is. */
   readonly assignee: string | undefined;
   readonly history: readonly ExceptionEvent[];
+  /**
+   * EpochMs the exception was opened (its workflow record created by the first assignment or
+   * transition; the first history event for older records); undefined while nobody has worked it.
+   */
+  readonly openedAt: number | undefined;
 }
 
 export interface ExceptionAssignment {
@@ -69,6 +85,15 @@ export interface ExceptionAuditStore {
    * order the store keeps (`after` continues it).
    */
   exceptions(tahap: string, query: ExceptionQuery): Promise<Page<ExceptionView>>;
+  /**
+   * Counts of the tahap's current exceptions (same filters as `exceptions`, but not `age` or paging)
+   * per ageing bucket at `now`, scanning at most exceptionAgeingScanRecordsMax category records.
+   */
+  exceptionAgeing(
+    tahap: string,
+    query: Omit<ExceptionQuery, 'age' | 'after' | 'limit'>,
+    now: number,
+  ): Promise<ExceptionAgeing>;
   /**
    * Moves a current exception, writing its audit record in the same transaction. Resolving a
    * withdrawal's exception records the resolution as a fact of its KPM and applies what it moves

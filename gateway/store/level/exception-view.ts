@@ -15,6 +15,13 @@ export interface ExceptionRecord {
   readonly history: readonly ExceptionEvent[];
   /** Absent in records written before assignment existed, and when unassigned. */
   readonly assignee?: string | undefined;
+  /** EpochMs the record was created (first assignment or transition); absent in older records. */
+  readonly openedAt?: number | undefined;
+}
+
+/** When an exception was opened: its openedAt, else (older records) its first history event's time. */
+export function openedAtOf(record: ExceptionRecord | undefined): number | undefined {
+  return record?.openedAt ?? record?.history[0]?.at;
 }
 
 export async function exceptionView(
@@ -35,5 +42,6 @@ export async function exceptionView(
     state: record?.state ?? 'open',
     assignee: record?.assignee,
     history: record?.history ?? [],
+    openedAt: openedAtOf(record),
   };
 }

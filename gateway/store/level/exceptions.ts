@@ -20,7 +20,7 @@ import type {
 import { kpmExceptionKinds, parseExceptionId, withdrawalExceptionKinds } from '../../recon/exceptions.ts';
 import { k } from './keys.ts';
 import type { Tx } from './db.ts';
-import { exceptionView, type ExceptionRecord } from './exception-view.ts';
+import { exceptionView, openedAtOf, type ExceptionRecord } from './exception-view.ts';
 import { updatePosition } from './position.ts';
 
 export const historyEventsMax = 1000;
@@ -90,7 +90,12 @@ export async function transitionIntoTx(
     throw new ERR_NOT_FOUND(`Cannot change exception ${id}: expected a current exception with that id, found none`, {
       id,
     });
-  const record = (await tx.get<ExceptionRecord>(k.exception(id))) ?? { id, state: 'open', history: [] };
+  const record = (await tx.get<ExceptionRecord>(k.exception(id))) ?? {
+    id,
+    state: 'open',
+    history: [],
+    openedAt: change.now,
+  };
   checkTransition(id, record, change);
   const event: ExceptionEvent = {
     at: change.now,
@@ -112,7 +117,7 @@ export async function transitionIntoTx(
   if (change.to === 'resolved' && 'seq' in current.view)
     await recordResolution(tx, env, current.tahap, current.view, event);
   const view = await exceptionView(tx.db, current.tahap, current.kind, current.view);
-  return { ...view, state: next.state, assignee: next.assignee, history: next.history };
+  return { ...view, state: next.state, assignee: next.assignee, history: next.history, openedAt: openedAtOf(next) };
 }
 
 export async function assignIntoTx(
@@ -126,7 +131,12 @@ export async function assignIntoTx(
     throw new ERR_NOT_FOUND(`Cannot assign exception ${id}: expected a current exception with that id, found none`, {
       id,
     });
-  const record = (await tx.get<ExceptionRecord>(k.exception(id))) ?? { id, state: 'open', history: [] };
+  const record = (await tx.get<ExceptionRecord>(k.exception(id))) ?? {
+    id,
+    state: 'open',
+    history: [],
+    openedAt: assignment.now,
+  };
   if (record.state === 'resolved')
     throw new ERR_EXCEPTION_TRANSITION(`Cannot assign exception ${id}: expected an unresolved one, found it resolved`, {
       id,
@@ -142,5 +152,5 @@ export async function assignIntoTx(
     details: { exceptionId: id, from: from ?? null, to: assignment.assignee ?? null },
   });
   const view = await exceptionView(tx.db, current.tahap, current.kind, current.view);
-  return { ...view, state: next.state, assignee: next.assignee, history: next.history };
+  return { ...view, state: next.state, assignee: next.assignee, history: next.history, openedAt: openedAtOf(next) };
 }

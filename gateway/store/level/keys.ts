@@ -25,6 +25,8 @@ export const k = {
   alloc: (kpmId: string) => key('alloc', kpmId),
   agentKpm: (agentId: string, kpmId: string) => key('akpm', agentId, kpmId),
   head: (agentId: string) => key('head', agentId),
+  /** An agent's last contact with the gateway (written at most once a minute). */
+  contact: (agentId: string) => key('contact', agentId),
   /** A verified SMS checkpoint by agent and seq. */
   checkpoint: (agentId: string, seq: number) => key('ckpt', agentId, seq16(seq)),
   chain: (agentId: string, seq: number) => key('chain', agentId, seq16(seq)),

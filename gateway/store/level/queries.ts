@@ -6,8 +6,16 @@ import {
   type SettlementCounters,
   type TahapCounters,
 } from '../../recon/counters.ts';
-import { kpmExceptionKinds, withdrawalExceptionKinds, type ExceptionKind } from '../../recon/exceptions.ts';
+import {
+  exceptionAgeBucket,
+  exceptionAgeBuckets,
+  kpmExceptionKinds,
+  withdrawalExceptionKinds,
+  type ExceptionAgeBucket,
+  type ExceptionKind,
+} from '../../recon/exceptions.ts';
 import type {
+  ExceptionAgeing,
   ExceptionQuery,
   ExceptionView,
   Page,
@@ -127,16 +135,55 @@ export async function settlements(db: Db, tahap: string): Promise<Record<string,
   return out;
 }
 
-export function exceptions(db: Db, tahap: string, q: ExceptionQuery): Promise<Page<ExceptionView>> {
+/** Most category records one ageing count scans (a tahap of 150,000 KPMs and their withdrawals fits). */
+export const exceptionAgeingScanRecordsMax = 1_000_000;
+
+function exceptionRanges(tahap: string, q: ExceptionQuery): { gt: string; lt: string }[] {
   const wanted = (c: string): boolean => q.kind === undefined || q.kind === c;
-  const ranges = [
+  return [
     ...kpmExceptionKinds.filter(wanted).map((c) => range('kcat', tahap, c)),
     ...withdrawalExceptionKinds.filter(wanted).map((c) => range('wcat', tahap, c)),
   ];
-  return page<ExceptionView, PositionView | WithdrawalView>(db, ranges, q.after, q.limit, async (key, v) => {
-    if (!matches(v, q)) return undefined;
-    const view = await exceptionView(db, tahap, key.split(sep)[2] as ExceptionKind, v);
-    if (q.state !== undefined && view.state !== q.state) return undefined;
-    return q.assignee === undefined || view.assignee === q.assignee ? view : undefined;
-  });
+}
+
+/** The exception a category record stands for when it passes the query's filters, else undefined. */
+async function filteredException(
+  db: Db,
+  tahap: string,
+  q: ExceptionQuery,
+  key: string,
+  v: PositionView | WithdrawalView,
+): Promise<ExceptionView | undefined> {
+  if (!matches(v, q)) return undefined;
+  const view = await exceptionView(db, tahap, key.split(sep)[2] as ExceptionKind, v);
+  if (q.state !== undefined && view.state !== q.state) return undefined;
+  if (q.assignee !== undefined && view.assignee !== q.assignee) return undefined;
+  if (q.age !== undefined && exceptionAgeBucket(view.openedAt, q.now ?? Date.now()) !== q.age) return undefined;
+  return view;
+}
+
+export function exceptions(db: Db, tahap: string, q: ExceptionQuery): Promise<Page<ExceptionView>> {
+  return page<ExceptionView, PositionView | WithdrawalView>(db, exceptionRanges(tahap, q), q.after, q.limit, (key, v) =>
+    filteredException(db, tahap, q, key, v),
+  );
+}
+
+export async function exceptionAgeing(
+  db: Db,
+  tahap: string,
+  q: Omit<ExceptionQuery, 'age' | 'after' | 'limit'>,
+  now: number,
+): Promise<ExceptionAgeing> {
+  const buckets = Object.fromEntries(exceptionAgeBuckets.map((b) => [b, 0])) as Record<ExceptionAgeBucket, number>;
+  const query: ExceptionQuery = { ...q, age: undefined, limit: 1 };
+  let scanned = 0;
+  for (const r of exceptionRanges(tahap, query)) {
+    for await (const [key, value] of db.iterator(r)) {
+      if (scanned >= exceptionAgeingScanRecordsMax) return { buckets, complete: false };
+      scanned += 1;
+      const view = await filteredException(db, tahap, query, key, parseJson<PositionView | WithdrawalView>(key, value));
+      if (view !== undefined) buckets[exceptionAgeBucket(view.openedAt, now)] += 1;
+    }
+  }
+  return { buckets, complete: true };
 }

@@ -17,6 +17,7 @@ import type { SettlementCounters, TahapCounters } from '../../recon/counters.ts'
 import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
+import { agentContact, recordContactIntoTx } from './contacts.ts';
 import { getJson, levelFlush, openDb, parseJson, Tx, WriteLock, type LevelDb } from './db.ts';
 import { applyRowsIntoTx } from './disbursements.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
@@ -138,6 +139,14 @@ export class LevelStore implements T.GatewayStore {
 
   revokeAgent(agentId: string, now: number): Promise<T.AgentRecord> {
     return this.#write((tx) => revokeAgentIntoTx(tx, agentId, now));
+  }
+
+  recordAgentContact(agentId: string, contact: T.AgentContactRecord): Promise<void> {
+    return this.#write((tx) => recordContactIntoTx(tx, agentId, contact));
+  }
+
+  agentContact(agentId: string): Promise<T.AgentContactRecord | undefined> {
+    return agentContact(this.db, agentId);
   }
 
   async *agentKpms(agentId: string): AsyncIterable<string> {
@@ -306,6 +315,14 @@ export class LevelStore implements T.GatewayStore {
 
   exceptions(tahap: string, query: T.ExceptionQuery): Promise<T.Page<T.ExceptionView>> {
     return Q.exceptions(this.db, tahap, query);
+  }
+
+  exceptionAgeing(
+    tahap: string,
+    query: Omit<T.ExceptionQuery, 'age' | 'after' | 'limit'>,
+    now: number,
+  ): Promise<T.ExceptionAgeing> {
+    return Q.exceptionAgeing(this.db, tahap, query, now);
   }
 
   transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {

@@ -24,6 +24,7 @@ import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from '../level/agents.ts';
+import { agentContact, recordContactIntoTx } from '../level/contacts.ts';
 import { getJson, parseJson, Tx } from '../level/db.ts';
 import { applyRowsIntoTx } from '../level/disbursements.ts';
 import { recordSetIntoTx } from '../level/entitlement-sets.ts';
@@ -254,6 +255,14 @@ export class PgStore implements T.GatewayStore {
     return this.#write((tx) => revokeAgentIntoTx(tx, agentId, now));
   }
 
+  recordAgentContact(agentId: string, contact: T.AgentContactRecord): Promise<void> {
+    return this.#write((tx) => recordContactIntoTx(tx, agentId, contact));
+  }
+
+  agentContact(agentId: string): Promise<T.AgentContactRecord | undefined> {
+    return this.#read((kv) => agentContact(kv, agentId));
+  }
+
   async *agentKpms(agentId: string): AsyncIterable<string> {
     const kpms = await this.#read((kv) => kv.keys(range('akpm', agentId)).all());
     for (const key of kpms) yield key.slice(k.agentKpm(agentId, '').length);
@@ -369,6 +378,14 @@ export class PgStore implements T.GatewayStore {
 
   exceptions(tahap: string, query: T.ExceptionQuery): Promise<T.Page<T.ExceptionView>> {
     return this.#read((kv) => Q.exceptions(kv, tahap, query));
+  }
+
+  exceptionAgeing(
+    tahap: string,
+    query: Omit<T.ExceptionQuery, 'age' | 'after' | 'limit'>,
+    now: number,
+  ): Promise<T.ExceptionAgeing> {
+    return this.#read((kv) => Q.exceptionAgeing(kv, tahap, query, now));
   }
 
   regionSummary(tahap: string, query: T.RegionSummaryQuery): Promise<T.Page<T.RegionCounters>> {

@@ -60,6 +60,27 @@ export function describeCheckpointConformance(name: string, open: StoreFactory):
       ...extra,
     });
 
+    it("keeps an agent's last contact, each time only moving forward; an unknown agent is refused", async () => {
+      expect(await store().agentContact('AGT-A')).toBeUndefined();
+      await store().recordAgentContact('AGT-A', {
+        lastContactAt: 100,
+        lastUploadAt: 100,
+        lastEntitlementAt: undefined,
+      });
+      await store().recordAgentContact('AGT-A', { lastContactAt: 90, lastUploadAt: undefined, lastEntitlementAt: 90 });
+      expect(await store().agentContact('AGT-A')).toEqual({
+        lastContactAt: 100,
+        lastUploadAt: 100,
+        lastEntitlementAt: 90,
+      });
+      await store().recordAgentContact('AGT-A', { lastContactAt: 200, lastUploadAt: 150 });
+      expect(await store().agentContact('AGT-A')).toMatchObject({ lastContactAt: 200, lastUploadAt: 150 });
+      await expect(store().recordAgentContact('AGT-Z', { lastContactAt: 1 })).rejects.toMatchObject({
+        code: 'EDC_ERR_AGENT_UNKNOWN',
+      });
+      expect(await store().agentContact('AGT-Z')).toBeUndefined();
+    });
+
     it('putCheckpoint keeps one per seq (duplicate; conflict keeps the first), reads last and ranges', async () => {
       expect(await store().putCheckpoint(record(3, 'aa'.repeat(32)))).toEqual({ kind: 'stored' });
       expect(await store().putCheckpoint(record(3, 'aa'.repeat(32), { receivedAt: 99 }))).toEqual({

@@ -110,6 +110,42 @@ export function describeExceptionConformance(name: string, open: StoreFactory): 
       ]);
     });
 
+    it('dates an exception from its first assignment or transition; ages filter and count in buckets', async () => {
+      const day = 86_400_000;
+      const [one, two] = [`K:${tahap}:KPM-0001`, `K:${tahap}:KPM-0002`];
+      expect((await store().exceptions(tahap, { limit: 100 })).items.map((x) => x.openedAt)).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+      ]);
+      await store().assignException(one, { assignee: 'budi', actor: 'ana', now: 1_000 });
+      const change = { reason: undefined, note: 'x', actor: 'ana' };
+      const moved = await store().transitionException(one, { ...change, to: 'investigating', now: 1_000 + 3 * day });
+      expect(moved.openedAt).toBe(1_000);
+      const other = await store().transitionException(two, { ...change, to: 'investigating', now: 1_000 + 10 * day });
+      expect(other.openedAt).toBe(1_000 + 10 * day);
+      const now = 1_000 + 10.5 * day;
+      const aged = async (age: 'unworked' | 'lt1d' | 'd7to30' | 'gt30d') =>
+        (await store().exceptions(tahap, { limit: 100, age, now })).items.map((x) => x.id).sort();
+      expect(await aged('d7to30')).toEqual([one]);
+      expect(await aged('lt1d')).toEqual([two]);
+      expect(await aged('gt30d')).toEqual([]);
+      expect(await aged('unworked')).toHaveLength(2);
+      expect(await store().exceptionAgeing(tahap, {}, now)).toEqual({
+        buckets: { unworked: 2, lt1d: 1, d1to7: 0, d7to30: 1, gt30d: 0 },
+        complete: true,
+      });
+      expect(await store().exceptionAgeing(tahap, { kind: 'unclaimed' }, now + 30 * day)).toEqual({
+        buckets: { unworked: 1, lt1d: 0, d1to7: 0, d7to30: 0, gt30d: 1 },
+        complete: true,
+      });
+      expect(await store().exceptionAgeing(tahap, { state: 'investigating', region: '33' }, now)).toEqual({
+        buckets: { unworked: 0, lt1d: 0, d1to7: 0, d7to30: 0, gt30d: 0 },
+        complete: true,
+      });
+    });
+
     it('refuses to assign an unknown or a resolved exception, changing nothing', async () => {
       await expect(
         store().assignException(`K:${tahap}:KPM-9999`, { assignee: 'budi', actor: 'ana', now: 2 }),
