@@ -20,7 +20,7 @@ export const modemSlotsMax = 30;
 export interface ModemIntakeOptions {
   readonly path: string;
   readonly baudRate: number;
-  readonly store: Pick<GatewayStore, 'getAgent' | 'putCheckpoint' | 'entries'>;
+  readonly store: Pick<GatewayStore, 'getAgent' | 'putCheckpoint' | 'entries' | 'recordFork'>;
   readonly logger: Logger;
   readonly now?: () => number;
   readonly commandTimeoutMs?: number;
