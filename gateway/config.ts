@@ -66,6 +66,17 @@ export const GatewayConfig = z.strictObject({
    * gateway directory unless absolute (serve --tls-cert/--tls-key override both).
    */
   tls: z.strictObject({ certFile: z.string().min(1).max(4096), keyFile: z.string().min(1).max(4096) }).optional(),
+  /**
+   * The SMS-provider webhook POST /v1/sms/checkpoints (gateway/http/routes/sms.ts): absent, the
+   * route is not served. secret: shared with the provider (HMAC-SHA256 key, 32..256 characters);
+   * toleranceMs: how far the signed time may be from the gateway's clock.
+   */
+  smsWebhook: z
+    .strictObject({
+      secret: z.string().min(32).max(256),
+      toleranceMs: z.number().int().min(1000).max(3_600_000).default(300_000),
+    })
+    .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
