@@ -21,6 +21,7 @@ import { Metrics } from './http/metrics.ts';
 import { createRateLimits } from './http/rate-limits.ts';
 import './http/request-types.ts';
 import { agentRoutes } from './http/routes/agent.ts';
+import { smsRoutes } from './http/routes/sms.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { staffRoutes } from './http/routes/staff.ts';
 import { webAppRoutes } from './http/routes/web-app.ts';
@@ -204,6 +205,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     await scope.register(agentRoutes(context));
   });
   await app.register(staffRoutes(context, options.localTokens ?? []));
+  await app.register(smsRoutes(context));
   await app.register(webAppRoutes());
   return { app, context };
 }

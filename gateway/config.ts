@@ -10,6 +10,9 @@ import { Base64Key32, Tahap, EpochMs, Limits, uploadBodyBytesMax } from '../prot
 import { requestClockSkewMaxMs } from '../protocol/messages/request-signing.ts';
 import { ERR_CONFIG_INVALID } from './errors.ts';
 
+/** The standard serial rates a modem section may name. */
+export const modemBaudRates: readonly number[] = [9600, 19200, 38400, 57600, 115200, 230400, 460800];
+
 export const GatewayConfig = z.strictObject({
   v: z.literal(1),
   /** Defaults for every agent's entitlement-set limits (an agent record may override them). */
@@ -66,6 +69,30 @@ export const GatewayConfig = z.strictObject({
    * gateway directory unless absolute (serve --tls-cert/--tls-key override both).
    */
   tls: z.strictObject({ certFile: z.string().min(1).max(4096), keyFile: z.string().min(1).max(4096) }).optional(),
+  /**
+   * The gateway's own GSM modem: serve reads checkpoints from it (gateway/checkpoints/modem-supervisor.ts);
+   * path: the serial device; baudRate: one of the standard rates.
+   */
+  modem: z
+    .strictObject({
+      path: z.string().min(1).max(4096),
+      baudRate: z
+        .number()
+        .refine((rate) => modemBaudRates.includes(rate), `one of ${modemBaudRates.join(', ')}`)
+        .default(115200),
+    })
+    .optional(),
+  /**
+   * The SMS-provider webhook POST /v1/sms/checkpoints (gateway/http/routes/sms.ts): absent, the
+   * route is not served. secret: shared with the provider (HMAC-SHA256 key, 32..256 characters);
+   * toleranceMs: how far the signed time may be from the gateway's clock.
+   */
+  smsWebhook: z
+    .strictObject({
+      secret: z.string().min(32).max(256),
+      toleranceMs: z.number().int().min(1000).max(3_600_000).default(300_000),
+    })
+    .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

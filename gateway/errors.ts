@@ -54,6 +54,12 @@ export const gatewayErrors = {
     'Agent is unknown or revoked, or the path agent differs from the signing agent',
     403,
   ),
+  ERR_SMS_WEBHOOK_AUTH: defineError(
+    'EDC_ERR_SMS_WEBHOOK_AUTH',
+    'An SMS-provider webhook request has no X-EDC-SMS-Signature, a malformed one, one that does not verify, ' +
+      'or a time outside smsWebhook.toleranceMs',
+    401,
+  ),
   ERR_MEDIA_TYPE: defineError(
     'EDC_ERR_MEDIA_TYPE',
     'A request body is not sent as content-type application/json (UTF-8); nothing was read or checked',
@@ -241,6 +247,7 @@ export const gatewayErrors = {
 export const gatewayErrorRegistry = errorRegistry(gatewayErrors, importErrors);
 
 export const {
+  ERR_SMS_WEBHOOK_AUTH,
   ERR_BODY_INVALID,
   ERR_BODY_TOO_LARGE,
   ERR_MEDIA_TYPE,

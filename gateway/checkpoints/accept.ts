@@ -2,8 +2,9 @@
  * Taking a checkpoint SMS (from the gateway's modem or a provider's webhook): decode the 140
  * octets, verify the signature with the agent's enrolled key, store it, and compare it with the
  * chain the gateway holds. A checkpoint whose head hash differs from the held entry at its seq
- * means the agent signed two histories: `chain: 'fork'` (logged loudly by the caller). An upload
- * that disagrees with a held checkpoint is refused as a fork in ingest/upload.ts.
+ * means the agent signed two histories: `chain: 'fork'`, the agent flagged `fork` at that seq
+ * (ChainStore.recordFork) and logged loudly by the caller. An upload that disagrees with a held
+ * checkpoint is refused as a fork in ingest/upload.ts, its entry kept as fork evidence.
  */
 import { decodeCheckpoint, checkpointVerifies, ERR_CHECKPOINT_SIGNATURE } from '../../protocol/sms/index.ts';
 import { ERR_AGENT_UNKNOWN } from '../errors.ts';
@@ -22,7 +23,7 @@ export interface AcceptedCheckpoint {
   readonly chain: 'consistent' | 'ahead' | 'fork';
 }
 
-type Store = Pick<GatewayStore, 'getAgent' | 'putCheckpoint' | 'entries'>;
+type Store = Pick<GatewayStore, 'getAgent' | 'putCheckpoint' | 'entries' | 'recordFork'>;
 
 export async function acceptCheckpoint(
   store: Store,
@@ -47,5 +48,14 @@ export async function acceptCheckpoint(
   const put = await store.putCheckpoint(record);
   const [held] = await store.entries(checkpoint.agentId, checkpoint.seq, 1);
   const chain = held?.seq !== checkpoint.seq ? 'ahead' : held.hash === checkpoint.headHash ? 'consistent' : 'fork';
+  // The agent signed a head the held chain does not have: flagged as a fork at that seq, the
+  // checkpoint (held at that seq, or the first one there) as its evidence.
+  if (chain === 'fork')
+    await store.recordFork(checkpoint.agentId, {
+      seq: checkpoint.seq,
+      entries: [],
+      reason: 'checkpoint',
+      receivedAt: origin.receivedAt,
+    });
   return { record: put.kind === 'conflict' ? put.held : record, put: put.kind, chain };
 }

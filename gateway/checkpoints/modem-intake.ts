@@ -20,10 +20,12 @@ export const modemSlotsMax = 30;
 export interface ModemIntakeOptions {
   readonly path: string;
   readonly baudRate: number;
-  readonly store: Pick<GatewayStore, 'getAgent' | 'putCheckpoint' | 'entries'>;
+  readonly store: Pick<GatewayStore, 'getAgent' | 'putCheckpoint' | 'entries' | 'recordFork'>;
   readonly logger: Logger;
   readonly now?: () => number;
   readonly commandTimeoutMs?: number;
+  /** Called once when the open port closes or fails after start (the modem went away). */
+  readonly onLost?: (error: Error) => void;
   /** Called after each checkpoint is handled (tests, metrics). */
   readonly onCheckpoint?: (accepted: AcceptedCheckpoint) => void;
 }
@@ -44,6 +46,14 @@ export class ModemIntake {
     const port = new SerialPort({ path: this.options.path, baudRate: this.options.baudRate, autoOpen: false });
     await new Promise<void>((done, fail) => port.open((error) => (error === null ? done() : fail(error))));
     this.port = port;
+    let lost = false;
+    const lose = (error: Error) => {
+      if (lost || this.stopping) return;
+      lost = true;
+      this.options.onLost?.(error);
+    };
+    port.on('close', () => lose(new Error(`the modem port ${this.options.path} closed`)));
+    port.on('error', (error: Error) => lose(error));
     const client = new AtClient(
       (text) => void port.write(text),
       (index) => this.enqueue(index),
@@ -101,7 +111,10 @@ export class ModemIntake {
     await client.command(`AT+CMGD=${index}`);
   }
 
+  private stopping = false;
+
   async stop(): Promise<void> {
+    this.stopping = true;
     this.queue.length = 0;
     await this.draining;
     this.client?.close();

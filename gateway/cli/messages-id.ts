@@ -11,6 +11,7 @@ export const indonesianSummaries: Readonly<Record<string, string>> = {
   EDC_ERR_HTTP_MALFORMED: 'Permintaan HTTP tidak dapat diurai',
   EDC_ERR_HEADERS_TOO_LARGE: 'Header permintaan terlalu besar',
   EDC_ERR_REQUEST_TIMEOUT: 'Permintaan tidak diterima lengkap tepat waktu',
+  EDC_ERR_SMS_WEBHOOK_AUTH: 'Tanda tangan webhook penyedia SMS tidak ada, salah, atau waktunya di luar batas',
   EDC_ERR_AUTH_SIGNATURE: 'Tanda tangan permintaan agen tidak sah',
   EDC_ERR_AUTH_TIMESTAMP: 'Waktu permintaan agen di luar batas selisih jam',
   EDC_ERR_AUTH_REPLAY: 'Permintaan agen diulang (nonce sudah dipakai)',

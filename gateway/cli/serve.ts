@@ -4,7 +4,9 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import type { Logger } from 'pino';
 import { buildGateway } from '../app.ts';
+import { ModemSupervisor } from '../checkpoints/modem-supervisor.ts';
 import { loadGatewayDir } from '../config.ts';
 import { ERR_LISTEN } from '../errors.ts';
 import { loadTls, type TlsFiles, type TlsMaterial } from '../tls.ts';
@@ -33,7 +35,13 @@ several serve processes (replicas) and every command may run at once.
   --port N     port (0-65535, default 8080; 0: any free port)
   --tls-cert F sertifikat PEM (rantai) untuk HTTPS / PEM certificate chain: HTTPS on the same port
   --tls-key F  kunci privat PEM tanpa sandi / unencrypted PEM private key (with --tls-cert)
-               (tanpa opsi ini: config.json "tls" bila ada / without them: config.json "tls" if set)`,
+               (tanpa opsi ini: config.json "tls" bila ada / without them: config.json "tls" if set)
+
+Dengan "modem" di config.json ({"path": "/dev/ttyUSB0", "baudRate": 115200}) serve juga membaca
+checkpoint SMS dari modem GSM gateway; modem yang tidak ada atau mati dicatat di log dan dicoba
+lagi (1 s sampai 60 s), serve tetap melayani. / With "modem" in config.json serve also reads SMS
+checkpoints from the gateway's GSM modem; a missing or dead modem is logged and retried
+(1 s doubling to 60 s) while serving goes on.`,
   options: {
     dir: { type: 'string' },
     host: { type: 'string' },
@@ -125,6 +133,11 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
         'agents list cannot ask this server\n',
     );
   const endpoint: LocalEndpoint | undefined = 'unavailable' in opened ? undefined : opened;
+  const modem =
+    gw.config.modem === undefined
+      ? undefined
+      : new ModemSupervisor({ ...gw.config.modem, store, logger: app.log as unknown as Logger });
+  modem?.start();
   io.err(
     `edc-gateway mendengarkan di / listening on ${address} ` +
       `(docs: ${address}/docs, dasbor / dashboard: ${address}/dashboard); Ctrl-C untuk berhenti / to stop\n`,
@@ -134,6 +147,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  await modem?.stop();
   await endpoint?.close();
   await app.close();
   await store.close();

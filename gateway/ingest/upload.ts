@@ -38,7 +38,7 @@ function invalid(
  * upload refused as a fork, the checkpoint in the details.
  */
 async function checkAgainstCheckpoints(
-  store: Pick<ChainStore, 'recordTampered'> & Partial<Pick<CheckpointStore, 'checkpointsFrom'>>,
+  store: Pick<ChainStore, 'recordFork'> & Partial<Pick<CheckpointStore, 'checkpointsFrom'>>,
   agentId: string,
   entries: readonly LedgerEntry[],
   receivedAt: number,
@@ -52,7 +52,9 @@ async function checkAgainstCheckpoints(
     for (const checkpoint of inside) {
       const entry = entries[checkpoint.seq - first]!;
       if (entry.hash === checkpoint.headHash) continue;
-      await store.recordTampered(agentId, [entry], 'checkpoint', receivedAt);
+      // Validly signed and contradicting the agent's own signed checkpoint: the agent signed two
+      // histories, a fork (not tampering); the rewritten entry counts as fork evidence.
+      await store.recordFork(agentId, { seq: checkpoint.seq, entries: [entry], reason: 'checkpoint', receivedAt });
       throw new ERR_UPLOAD_FORK(
         `Cannot accept upload: entry at seq ${checkpoint.seq} has hash ${entry.hash.slice(0, 12)}.., ` +
           `the agent's signed checkpoint (SMS from ${checkpoint.sender}) says ` +
@@ -66,7 +68,8 @@ async function checkAgainstCheckpoints(
 }
 
 export async function ingestSegment(
-  store: Pick<ChainStore, 'head' | 'ingest' | 'recordTampered'> & Partial<Pick<CheckpointStore, 'checkpointsFrom'>>,
+  store: Pick<ChainStore, 'head' | 'ingest' | 'recordTampered' | 'recordFork'> &
+    Partial<Pick<CheckpointStore, 'checkpointsFrom'>>,
   agent: AgentRecord,
   entries: readonly LedgerEntry[],
   receivedAt: number,

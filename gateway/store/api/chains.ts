@@ -39,8 +39,24 @@ export interface ChainStore {
    * evidence hash); flags the agent. Beyond the per-agent bound: EDC_ERR_EVIDENCE_FULL, nothing kept.
    */
   recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void>;
+  /**
+   * Records a fork found by a signed SMS checkpoint: entries (validly signed, contradicting the
+   * checkpoint) kept as fork evidence, counted in reconciliation like a fork branch; the agent
+   * flagged `fork` at seq once. No entries: a checkpoint that contradicts the held chain, the
+   * checkpoint itself (held by CheckpointStore) is the evidence; only the flag is added.
+   * Beyond the per-agent bound: EDC_ERR_EVIDENCE_FULL, nothing kept.
+   */
+  recordFork(agentId: string, fork: ForkRecord): Promise<void>;
   /** Accepted entries from fromSeq on, in seq order, at most limit. */
   entries(agentId: string, fromSeq: number, limit: number): Promise<LedgerEntry[]>;
   /** The agent's evidence records, at most limit. */
   evidence(agentId: string, limit: number): Promise<EvidenceRecord[]>;
+}
+
+/** A fork shown by a signed checkpoint (ChainStore.recordFork). */
+export interface ForkRecord {
+  readonly seq: number;
+  readonly entries: readonly LedgerEntry[];
+  readonly reason: string;
+  readonly receivedAt: number;
 }

@@ -8,7 +8,7 @@
  */
 import { genesisHead, type ChainHead } from '../../../protocol/messages/signed.ts';
 import type { LedgerEntry, WithdrawalEntry } from '../../../protocol/messages/schemas.ts';
-import { ERR_EVIDENCE_FULL } from '../../errors.ts';
+import { ERR_AGENT_UNKNOWN, ERR_EVIDENCE_FULL } from '../../errors.ts';
 import { planSegment, type ChainLookup } from '../../ingest/plan.ts';
 import type { SetFact } from '../../recon/classify.ts';
 import type { ReconEnv } from '../../recon/classify-raw.ts';
@@ -139,6 +139,31 @@ export async function keepEvidence(
       set,
     });
   }
+}
+
+/**
+ * Keeps entries as evidence of the given kind and flags the agent at seq (recordTampered and
+ * recordFork of both stores). A fork with no entry (a checkpoint that contradicts the held chain:
+ * the checkpoint itself is the evidence) only flags.
+ */
+export async function recordEvidenceIntoTx(
+  tx: Tx,
+  env: IngestEnv,
+  agentId: string,
+  kind: 'fork' | 'tampered',
+  record: {
+    readonly seq: number;
+    readonly entries: readonly LedgerEntry[];
+    readonly reason: string;
+    readonly receivedAt: number;
+  },
+): Promise<void> {
+  const agent = await tx.get<AgentRecord>(k.agent(agentId));
+  if (agent === undefined)
+    throw new ERR_AGENT_UNKNOWN(`Cannot record evidence for ${agentId}: expected an enrolled agent, found none`);
+  await keepEvidence(tx, env, agent, kind, record.entries, { receivedAt: record.receivedAt, reason: record.reason });
+  const fresh = (await tx.get<AgentRecord>(k.agent(agentId))) ?? agent;
+  flagAgent(tx, fresh, kind, record.seq, record.receivedAt);
 }
 
 /** Flags the agent once per kind and seq (the same fork sent again adds nothing); at most 100 flags listed. */

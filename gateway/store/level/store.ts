@@ -22,7 +22,7 @@ import { getJson, levelFlush, openDb, parseJson, Tx, WriteLock, type LevelDb } f
 import { applyRowsIntoTx } from './disbursements.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import { recordSetIntoTx } from './entitlement-sets.ts';
-import { flagAgent, ingestIntoTx, keepEvidence, type IngestEnv, type StoredEntry } from './ingest.ts';
+import { ingestIntoTx, recordEvidenceIntoTx, type IngestEnv, type StoredEntry } from './ingest.ts';
 import type { ChainLink, StoredEvidence } from './ingest.ts';
 import { k, range, sep } from './keys.ts';
 import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } from './checkpoints.ts';
@@ -208,13 +208,18 @@ export class LevelStore implements T.GatewayStore {
   }
 
   recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void> {
-    return this.#write(async (tx) => {
-      const agent = await tx.get<T.AgentRecord>(k.agent(agentId));
-      if (agent === undefined)
-        throw new ERR_AGENT_UNKNOWN(`Cannot record evidence for ${agentId}: expected an enrolled agent, found none`);
-      await keepEvidence(tx, this.#ingestEnv, agent, 'tampered', entries, { receivedAt, reason });
-      flagAgent(tx, agent, 'tampered', entries[0]?.seq ?? 0, receivedAt);
-    });
+    return this.#write((tx) =>
+      recordEvidenceIntoTx(tx, this.#ingestEnv, agentId, 'tampered', {
+        seq: entries[0]?.seq ?? 0,
+        entries,
+        reason,
+        receivedAt,
+      }),
+    );
+  }
+
+  recordFork(agentId: string, fork: T.ForkRecord): Promise<void> {
+    return this.#write((tx) => recordEvidenceIntoTx(tx, this.#ingestEnv, agentId, 'fork', fork));
   }
 
   putCheckpoint(record: T.CheckpointRecord): Promise<T.CheckpointPut> {

@@ -32,7 +32,7 @@ import { entitlementSnapshot } from '../level/entitlements.ts';
 import { assignIntoTx, transitionIntoTx } from '../level/exceptions.ts';
 import { findKpm, kpmDossier } from '../level/dossier.ts';
 import { failedCreditsPage, stepFailedCreditIntoTx } from '../level/failed-credits.ts';
-import { flagAgent, ingestIntoTx, keepEvidence, type IngestEnv } from '../level/ingest.ts';
+import { ingestIntoTx, recordEvidenceIntoTx, type IngestEnv } from '../level/ingest.ts';
 import type { ChainLink, StoredEntry, StoredEvidence } from '../level/ingest.ts';
 import { k, range } from '../level/keys.ts';
 import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } from '../level/checkpoints.ts';
@@ -288,13 +288,18 @@ export class PgStore implements T.GatewayStore {
   }
 
   recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void> {
-    return this.#write(async (tx, kv) => {
-      const agent = await tx.get<T.AgentRecord>(k.agent(agentId));
-      if (agent === undefined)
-        throw new ERR_AGENT_UNKNOWN(`Cannot record evidence for ${agentId}: expected an enrolled agent, found none`);
-      await keepEvidence(tx, this.#ingestEnvOn(kv), agent, 'tampered', entries, { receivedAt, reason });
-      flagAgent(tx, agent, 'tampered', entries[0]?.seq ?? 0, receivedAt);
-    });
+    return this.#write((tx, kv) =>
+      recordEvidenceIntoTx(tx, this.#ingestEnvOn(kv), agentId, 'tampered', {
+        seq: entries[0]?.seq ?? 0,
+        entries,
+        reason,
+        receivedAt,
+      }),
+    );
+  }
+
+  recordFork(agentId: string, fork: T.ForkRecord): Promise<void> {
+    return this.#write((tx, kv) => recordEvidenceIntoTx(tx, this.#ingestEnvOn(kv), agentId, 'fork', fork));
   }
 
   entries(agentId: string, fromSeq: number, limit: number): Promise<LedgerEntry[]> {

@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acceptCheckpoint } from '../../../gateway/checkpoints/accept.ts';
 import type { GatewayKeys } from '../../../gateway/config.ts';
 import { ingestSegment } from '../../../gateway/ingest/upload.ts';
+import { withdrawalCategories } from '../../../gateway/recon/categories.ts';
 import { generateGatewayKeys } from '../../../gateway/keys.ts';
 import type { CheckpointRecord, GatewayStore } from '../../../gateway/store/types.ts';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
@@ -113,7 +114,15 @@ export function describeCheckpointConformance(name: string, open: StoreFactory):
       const ahead = encodeCheckpoint({ ...body, seq: 5, headHash: 'ee'.repeat(32) }, a.seed);
       expect(await acceptCheckpoint(store(), ahead, origin)).toMatchObject({ put: 'stored', chain: 'ahead' });
       const other = encodeCheckpoint({ ...body, seq: 1, headHash: 'ff'.repeat(32) }, a.seed);
+      expect((await store().getAgent('AGT-A'))?.flagged).toBe(false);
       expect(await acceptCheckpoint(store(), other, origin)).toMatchObject({ put: 'conflict', chain: 'fork' });
+      // The agent signed a head the held chain does not have: flagged fork at that seq, once.
+      expect(await acceptCheckpoint(store(), other, { ...origin, receivedAt: 60 })).toMatchObject({ chain: 'fork' });
+      expect(await store().getAgent('AGT-A')).toMatchObject({
+        flagged: true,
+        flags: [{ kind: 'fork', seq: 1, at: 50 }],
+      });
+      expect(await store().evidence('AGT-A', 10)).toEqual([]);
       const forged = encodeCheckpoint({ ...body, seq: 2 }, generateSigningKeyPair().seed);
       await expect(acceptCheckpoint(store(), forged, origin)).rejects.toMatchObject({
         code: 'EDC_ERR_CHECKPOINT_SIGNATURE',
@@ -138,8 +147,20 @@ export function describeCheckpointConformance(name: string, open: StoreFactory):
         details: { seq: 2, foundHash: rewritten[1]!.hash, checkpoint: { headHash: honest[1]!.hash } },
       });
       expect((await store().head('AGT-A')).seq).toBe(0);
-      expect((await store().getAgent('AGT-A'))?.flagged).toBe(true);
-      expect((await store().evidence('AGT-A', 10)).length).toBeGreaterThan(0);
+      // A validly signed entry contradicting the agent's signed checkpoint is a fork, not tampering.
+      expect(await store().getAgent('AGT-A')).toMatchObject({
+        flagged: true,
+        flags: [{ kind: 'fork', seq: 2, at: 30 }],
+      });
+      const evidence = await store().evidence('AGT-A', 10);
+      expect(evidence.map((e) => [e.kind, e.found.seq, e.found.hash, e.reason])).toEqual([
+        ['fork', 2, rewritten[1]!.hash, 'checkpoint'],
+      ]);
+      const views = [];
+      for (const category of withdrawalCategories)
+        views.push(...(await store().withdrawals(tahap, category, { limit: 10 })).items);
+      // Counted once, as fork evidence (its category follows the recon rules); nothing as tampered.
+      expect(views.map((v) => [v.source, v.amount])).toEqual([['fork', 50_000]]);
       // The honest chain goes in.
       await ingestSegment(store(), a.record!, honest, 40);
       expect((await store().head('AGT-A')).seq).toBe(2);
