@@ -20,13 +20,16 @@ export interface LightAgent {
 export interface ForwardTally {
   uploads: number;
   rateLimited: number;
+  /** 503 answers: the gateway shedding load (uploads in flight, verification queue); retried. */
+  shed: number;
+  /** Other 5xx answers. */
   unavailable: number;
   networkErrors: number;
   otherErrors: number;
 }
 
 export function emptyTally(): ForwardTally {
-  return { uploads: 0, rateLimited: 0, unavailable: 0, networkErrors: 0, otherErrors: 0 };
+  return { uploads: 0, rateLimited: 0, shed: 0, unavailable: 0, networkErrors: 0, otherErrors: 0 };
 }
 
 const backoffBaseMs = 500;
@@ -93,6 +96,7 @@ export async function forwardAll(
       const text = await res.text();
       if (res.status === 429 || res.status === 503 || res.status >= 500) {
         if (res.status === 429) tally.rateLimited += 1;
+        else if (res.status === 503) tally.shed += 1;
         else tally.unavailable += 1;
         const retryAfter = Number(res.headers.get('retry-after'));
         await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : jitterMs(failures));
