@@ -44,6 +44,7 @@ function verifySeconds(): number {
 const seconds: number[] = [];
 const errors: number[] = [];
 const limited: number[] = [];
+const shed: number[] = [];
 const rss: number[] = [];
 const verifies: number[] = [];
 for (let r = 0; r < repeats; r++) {
@@ -62,6 +63,7 @@ for (let r = 0; r < repeats; r++) {
     throw new Error(`bench herd: gateway stored ${done.storedEntries}, expected ${total}`);
   errors.push(tally.networkErrors + tally.unavailable + tally.otherErrors);
   limited.push(tally.rateLimited);
+  shed.push(tally.shed);
   rss.push(done.peakRssMiB);
 }
 const baseline = summarize(
@@ -76,7 +78,8 @@ finish(
   [
     baseline,
     against(summarize(`herd of ${agents} agents x ${entriesPerAgent} entries: time to drain`, 's', seconds), baseline),
-    summarize('herd: errors met (network, 503/5xx, other)', 'count', errors),
+    summarize('herd: errors met (network, 5xx other than 503, other)', 'count', errors),
+    summarize('herd: 503 answers (uploads in flight over the bound; retried after Retry-After)', 'count', shed),
     summarize('herd: 429 responses', 'count', limited),
     summarize(`gateway peak RSS during herd of ${agents}`, 'MiB', rss),
   ],

@@ -18,6 +18,7 @@ import { clientErrorHandler } from './http/client-errors.ts';
 import { errorHandler, notFoundHandler } from './http/error-handler.ts';
 import { createLogger } from './http/logger.ts';
 import { Metrics } from './http/metrics.ts';
+import { createUploadAdmission } from './http/upload-admission.ts';
 import { createRateLimits } from './http/rate-limits.ts';
 import './http/request-types.ts';
 import { agentRoutes } from './http/routes/agent.ts';
@@ -180,6 +181,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
   late.handleError = errorHandler(metrics, config.uploadBodyBytesMax, rateLimits);
   app.setErrorHandler(late.handleError);
   app.addHook('onRequest', rateLimits.onRequest);
+  app.addHook('onRequest', createUploadAdmission(config).onRequest);
   app.setNotFoundHandler(notFoundHandler(metrics));
   jsonParser(app);
   app.addHook('onResponse', async (request, reply) => {

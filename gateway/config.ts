@@ -34,6 +34,18 @@ export const GatewayConfig = z.strictObject({
     .min(1024)
     .max(16 * 1024 * 1024)
     .default(uploadBodyBytesMax),
+  /**
+   * Uploads in flight at once (gateway/http/upload-admission.ts): more are answered 503 with
+   * Retry-After before their body is read. With uploadsInFlightBytesMax (declared body bytes) it
+   * bounds the memory that uploads being parsed, verified and committed can hold.
+   */
+  uploadsInFlightMax: z.number().int().min(1).max(100_000).default(32),
+  uploadsInFlightBytesMax: z
+    .number()
+    .int()
+    .min(1024)
+    .max(4 * 1024 * 1024 * 1024)
+    .default(32 * 1024 * 1024),
   requestClockSkewMaxMs: z
     .number()
     .int()

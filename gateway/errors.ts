@@ -88,7 +88,8 @@ export const gatewayErrors = {
   ),
   ERR_UNAVAILABLE: defineError(
     'EDC_ERR_UNAVAILABLE',
-    'The gateway cannot serve the request now (store closed or not ready, or the upload verification queue is full)',
+    'The gateway cannot serve the request now (store closed or not ready, the upload verification queue is full, ' +
+      'or uploadsInFlightMax uploads are in flight)',
     503,
   ),
   ERR_NOT_FOUND: defineError('EDC_ERR_NOT_FOUND', 'No route, or no record with that id', 404),

@@ -2,7 +2,7 @@
  * A lightweight forwarder for load benchmarks: replays one agent's pre-built signed uploads in
  * order, following the HTTP contract's client side (signed request headers, receipt signature
  * and ackSeq/ackHash checked, 429/503/5xx/network errors retried with full-jitter backoff, base
- * 500 ms, cap 60 s, Retry-After honoured). It is not agent/forward (no ledger, no cursor in
+ * 500 ms, cap 60 s, Retry-After a floor under it as in agent/forward). It is not agent/forward (no ledger, no cursor in
  * LevelDB): it lets one process play hundreds of agents at once.
  */
 import { randomBytes } from 'node:crypto';
@@ -20,13 +20,16 @@ export interface LightAgent {
 export interface ForwardTally {
   uploads: number;
   rateLimited: number;
+  /** 503 answers: the gateway shedding load (uploads in flight, verification queue); retried. */
+  shed: number;
+  /** Other 5xx answers. */
   unavailable: number;
   networkErrors: number;
   otherErrors: number;
 }
 
 export function emptyTally(): ForwardTally {
-  return { uploads: 0, rateLimited: 0, unavailable: 0, networkErrors: 0, otherErrors: 0 };
+  return { uploads: 0, rateLimited: 0, shed: 0, unavailable: 0, networkErrors: 0, otherErrors: 0 };
 }
 
 const backoffBaseMs = 500;
@@ -93,9 +96,13 @@ export async function forwardAll(
       const text = await res.text();
       if (res.status === 429 || res.status === 503 || res.status >= 500) {
         if (res.status === 429) tally.rateLimited += 1;
+        else if (res.status === 503) tally.shed += 1;
         else tally.unavailable += 1;
         const retryAfter = Number(res.headers.get('retry-after'));
-        await sleep(Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : jitterMs(failures));
+        // As agent/forward/backoff.ts: Retry-After is a floor under the jittered backoff, so refused
+        // agents spread out instead of coming back together every Retry-After seconds.
+        const floorMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 0;
+        await sleep(Math.max(floorMs, jitterMs(failures)));
         continue;
       }
       tally.otherErrors += 1;

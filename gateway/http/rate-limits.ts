@@ -9,6 +9,7 @@
  *   or staff authentication, a body refused before authentication (415, 413, malformed JSON),
  *   /docs, /dashboard, unknown routes. Agents behind one carrier NAT share an address, which is
  *   why their own requests are never charged here.
+ *   Nor is an upload refused 503 for the bound on uploads in flight (upload-admission.ts).
  * - ops: per source address, /healthz, /readyz and /metrics only, so a monitor is never starved
  *   by other traffic and never starves it.
  *
@@ -121,6 +122,8 @@ export function createRateLimits(app: FastifyInstance, config: GatewayConfig): R
       return charge(request, 'address', addressOf(request));
     },
     chargeRefused: async (request) =>
-      request.rateBudget === undefined ? check(request, 'address', addressOf(request)) : undefined,
+      request.rateBudget === undefined && request.uploadShed !== true
+        ? check(request, 'address', addressOf(request))
+        : undefined,
   };
 }
