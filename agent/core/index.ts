@@ -119,7 +119,7 @@ function isIdentity(value: unknown): value is { agentId: string; publicKey: stri
 /** A ledger is bound to one agent id and key on first open; any other is refused. */
 async function checkIdentity(db: LedgerDb, context: EngineContext): Promise<void> {
   const identity = { agentId: context.agentId, publicKey: context.publicKey };
-  const stored = (await db.sub.meta.get('identity'));
+  const stored = await db.sub.meta.get('identity');
   if (stored === undefined) {
     await db.write([{ type: 'put', sublevel: 'meta', key: 'identity', value: identity }]);
     return;

@@ -115,7 +115,7 @@ describe.skipIf(!db.available)('edc-gateway on PostgreSQL', () => {
     expect(run.stdout).toContain('sudah terbaru / already current');
   });
 
-  it('a server that does not answer is EDC_ERR_STORE_UNREACHABLE (exit 1, password not shown), not INTERNAL', async () => {
+  it('an unreachable server is EDC_ERR_STORE_UNREACHABLE (exit 1, password not shown), not INTERNAL', async () => {
     const down = 'postgres://edc:s3cret@127.0.0.1:1/test?schema=nowhere';
     for (const run of [
       await cli('migrate', '--store', down),
