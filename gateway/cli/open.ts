@@ -14,8 +14,9 @@ import { required, type CommandSpec } from './io.ts';
 
 export const storeEnvVar = 'EDC_GATEWAY_STORE';
 
-export const storeOptionUsage = `  --store S    penyimpanan: URL postgres://HOST:PORT/DB[?schema=NAMA] atau folder LevelDB;
-               bawaan: $${storeEnvVar}, lalu "store" di config.json, lalu D/store / the store:
+export const storeOptionUsage =
+  '  --store S    penyimpanan: URL postgres://HOST:PORT/DB[?schema=NAMA] atau folder LevelDB;\n' +
+  `               bawaan: $${storeEnvVar}, lalu "store" di config.json, lalu D/store / the store:
                a postgres:// URL or a LevelDB folder; default $${storeEnvVar}, then config.json
                "store", then D/store`;
 
