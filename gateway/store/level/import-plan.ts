@@ -73,6 +73,8 @@ export interface ImportPlan {
   readonly puts: ReadonlyMap<string, unknown>;
   /** One merged projection per tahap: counters summed per bucket, settlements per agent. */
   readonly changes: readonly ReconChanges[];
+  /** Keys of the row records planned as new (a set-wise store inserts them, never overwrites). */
+  readonly newRows: readonly string[];
 }
 
 export interface ImportPlanOptions {
@@ -129,9 +131,10 @@ function planRows(
   seal: SealContext,
   fileSha256: string,
   puts: Map<string, unknown>,
-): { tally: Tally; touched: Map<string, Touched> } {
+): { tally: Tally; touched: Map<string, Touched>; newRows: string[] } {
   const tally: Tally = { accepted: 0, duplicates: 0, conflicts: 0, conflictList: [] };
   const touched = new Map<string, Touched>();
+  const newRows: string[] = [];
   for (const row of rows) {
     const rowKey = k.row(row.tahap, row.kpmId, row.bank, row.reference);
     const old = (puts.get(rowKey) as RowRecord | undefined) ?? existing.rows.get(rowKey);
@@ -147,6 +150,7 @@ function planRows(
     }
     const { record, raw } = newRecords(row, seal, fileSha256);
     puts.set(rowKey, record);
+    newRows.push(rowKey);
     puts.set(k.panIndex(record.panHmac), row.kpmId);
     puts.set(k.nikIndex(record.nikHmac), row.kpmId);
     const posKey = k.position(row.tahap, row.kpmId);
@@ -160,7 +164,7 @@ function planRows(
     kpm.after.rows.push(raw);
     tally.accepted += 1;
   }
-  return { tally, touched };
+  return { tally, touched, newRows };
 }
 
 /** Sums projections of one tahap into one: counters per bucket, settlements per agent, index lists joined. */
@@ -217,7 +221,7 @@ export async function planImport(
   options: ImportPlanOptions,
 ): Promise<ImportPlan> {
   const puts = new Map<string, unknown>();
-  const { tally, touched } = planRows(rows, existing, seal, options.fileSha256, puts);
+  const { tally, touched, newRows } = planRows(rows, existing, seal, options.fileSha256, puts);
   const merged = new Map<string, TahapMerge>();
   for (const [posKey, { before, after }] of touched) {
     puts.set(posKey, after);
@@ -244,5 +248,5 @@ export async function planImport(
       tahap: first.tahap,
       firstImportedAt: options.now,
     } satisfies ImportedFile);
-  return { outcome: tally, puts, changes: [...merged.values()].map((m) => m.changes()) };
+  return { outcome: tally, puts, changes: [...merged.values()].map((m) => m.changes()), newRows };
 }
