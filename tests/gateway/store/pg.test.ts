@@ -12,7 +12,7 @@ import { pgForTests, uniqueSchemaName } from '../../support/pg.ts';
 import { describeStoreConformance, type StoreHandle, type StoreOptions } from './conformance.ts';
 import { randomBytes } from 'node:crypto';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
-import { newAgent, panOf, tahap, withdrawal } from '../helpers.ts';
+import { newAgent, panOf, row, tahap, withdrawal } from '../helpers.ts';
 
 const db = await pgForTests('pg-store');
 afterAll(() => db.drop());
@@ -99,6 +99,41 @@ describe.skipIf(!db.available)('PgStore', () => {
       expect((await narrow.summary(tahap, {})).withdrawalsByCategory).toBeDefined();
     } finally {
       await narrow.close();
+      await h.destroy();
+    }
+  });
+
+  it('two replicas importing the same file at once store each row once: no figure counted twice', async () => {
+    const keys = generateGatewayKeys();
+    const h = await openPg({ keys, tahapClosesAt: {}, nonceEntriesMax: 1000 });
+    const second = await PgStore.open({ url: urlFor((h.store as PgStore).schema), ...keys, tahapClosesAt: {} });
+    const rows = Array.from({ length: 600 }, (_, i) => {
+      const kpmId = `KPM-${String(i % 400).padStart(4, '0')}`; // KPM-0000..0199 with two credits each
+      return row(kpmId, 100_000 + i, { line: i + 2, reference: `R${i}`, regionCode: `32010100${10 + (i % 7)}` });
+    });
+    const file = { fileSha256: 'd'.repeat(64), now: 1 };
+    const importAll = async (store: PgStore) => {
+      const sum = { accepted: 0, duplicates: 0, conflicts: 0 };
+      for (let i = 0; i < rows.length; i += 50) {
+        const out = await store.applyDisbursements(rows.slice(i, i + 50), file);
+        sum.accepted += out.accepted;
+        sum.duplicates += out.duplicates;
+        sum.conflicts += out.conflicts;
+      }
+      return sum;
+    };
+    try {
+      const [a, b] = await Promise.all([importAll(h.store as PgStore), importAll(second)]);
+      expect(a.accepted + b.accepted).toBe(600);
+      expect(a.duplicates + b.duplicates).toBe(600);
+      expect(a.conflicts + b.conflicts).toBe(0);
+      const sum = await second.summary(tahap, {});
+      expect(sum).toMatchObject({ kpm: 400, disbursed: rows.reduce((t, r) => t + r.amount, 0) });
+      const recon = await second.reconcile(tahap, 10);
+      expect(recon.agree).toBe(true);
+      expect(recon.totals).toEqual(sum);
+    } finally {
+      await second.close();
       await h.destroy();
     }
   });
