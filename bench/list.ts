@@ -6,6 +6,7 @@ export const benchmarks = [
   'agent-ledger',
   'agent-auth',
   'import-parse',
+  'import',
   'gateway-ingest',
   'pg-ingest',
   'drain',

@@ -30,6 +30,11 @@ const expected: Record<BenchmarkName, readonly string[]> = {
     'agent process peak RSS, 64 terminals',
   ],
   'import-parse': ['raw csv-parse', 'parseDisbursements (parse+validate)'],
+  import: [
+    'parse + validate only',
+    'import, LevelDB store',
+    'import, LevelDB store (parse + validate + store): peak RSS',
+  ],
   'gateway-ingest': [
     'node:crypto Ed25519 verify (raw',
     'tweetnacl Ed25519 verify',
