@@ -11,8 +11,9 @@
  *    SERIALIZABLE would catch the race on its own; this check makes "never counted twice" hold
  *    without relying on predicate locks alone;
  * 2. every other record (positions, look-up indexes, category index entries, the file and tahap
- *    markers) is upserted where its stored value differs (an equal put takes no row lock, so two
- *    replicas do not collide on the tahap marker);
+ *    markers) is upserted where its stored value differs, each staged key probing kv's primary
+ *    key (ON CONFLICT ... WHERE: an equal row is locked, not rewritten, so imports of one tahap
+ *    take turns on its marker while uploads, which skip equal puts, never wait for it);
  * 3. category index entries a KPM left are deleted by key.
  * Counter and settlement deltas go, as for every write, to one random shard each (kv.ts ShardSink).
  */
@@ -70,10 +71,11 @@ async function merge(client: pg.ClientBase, freshCount: number): Promise<void> {
       ),
       { code: serializationFailure },
     );
+  // Each staged key probes kv's primary key (a join with kv was planned as a hash join over the
+  // whole table: one full scan per chunk). An equal stored value is left as it is.
   await client.query(
-    'INSERT INTO kv (key, value) SELECT s.key, s.value FROM import_stage s LEFT JOIN kv ON kv.key = s.key ' +
-      'WHERE NOT s.fresh AND kv.value IS DISTINCT FROM s.value ' +
-      'ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+    'INSERT INTO kv (key, value) SELECT key, value FROM import_stage WHERE NOT fresh ' +
+      'ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value WHERE kv.value IS DISTINCT FROM EXCLUDED.value',
   );
 }
 
