@@ -18,10 +18,13 @@
  * fetches them in one call and hands them over as `ImportExisting`.
  */
 import {
+  addDayCounters,
   addSettlementCounters,
   addTahapCounters,
+  emptyDayCounters,
   emptySettlementCounters,
   emptyTahapCounters,
+  type DayCounters,
   type SettlementCounters,
   type TahapCounters,
 } from '../../recon/counters.ts';
@@ -171,10 +174,13 @@ function planRows(
 class TahapMerge {
   readonly #counters = new Map<string, { bank: string; regionCode: string; delta: TahapCounters }>();
   readonly #settlements = new Map<string, SettlementCounters>();
+  readonly #days = new Map<string, { bank: string; localDate: string; delta: DayCounters }>();
   readonly kpmRemove: ReconChanges['kpmIndex']['remove'][number][] = [];
   readonly kpmPut: ReconChanges['kpmIndex']['put'][number][] = [];
   readonly wRemove: ReconChanges['withdrawalIndex']['remove'][number][] = [];
   readonly wPut: ReconChanges['withdrawalIndex']['put'][number][] = [];
+  readonly dayRemove: ReconChanges['dayIndex']['remove'][number][] = [];
+  readonly dayPut: ReconChanges['dayIndex']['put'][number][] = [];
 
   constructor(readonly tahap: string) {}
 
@@ -191,6 +197,15 @@ class TahapMerge {
       if (sum === undefined) this.#settlements.set(s.agentId, (sum = emptySettlementCounters()));
       addSettlementCounters(sum, s.delta);
     }
+    for (const d of c.days) {
+      const name = `${d.bank}\u0000${d.localDate}`;
+      let sum = this.#days.get(name);
+      if (sum === undefined)
+        this.#days.set(name, (sum = { bank: d.bank, localDate: d.localDate, delta: emptyDayCounters() }));
+      addDayCounters(sum.delta, d.delta);
+    }
+    this.dayRemove.push(...c.dayIndex.remove);
+    this.dayPut.push(...c.dayIndex.put);
     // Each KPM appears in one change per chunk, so index keys of different changes never collide.
     this.kpmRemove.push(...c.kpmIndex.remove);
     this.kpmPut.push(...c.kpmIndex.put);
@@ -208,6 +223,19 @@ class TahapMerge {
         .map(([agentId, delta]) => ({ agentId, delta })),
       kpmIndex: { remove: this.kpmRemove, put: this.kpmPut },
       withdrawalIndex: { remove: this.wRemove, put: this.wPut },
+      // Sorted by bank, then local date, as projectChange gives them.
+      days: [...this.#days.values()].sort((a, b) =>
+        a.bank !== b.bank
+          ? a.bank < b.bank
+            ? -1
+            : 1
+          : a.localDate < b.localDate
+            ? -1
+            : a.localDate > b.localDate
+              ? 1
+              : 0,
+      ),
+      dayIndex: { remove: this.dayRemove, put: this.dayPut },
     };
   }
 }

@@ -399,6 +399,14 @@ export class PgStore implements T.GatewayStore {
     return this.#read((kv) => Q.withdrawals(kv, tahap, category, query));
   }
 
+  withdrawalDays(tahap: string, filter: { readonly bank?: string | undefined }): Promise<T.WithdrawalDay[]> {
+    return this.#read((kv) => Q.withdrawalDays(kv, tahap, filter));
+  }
+
+  dayWithdrawals(tahap: string, localDate: string, query: T.PageQuery): Promise<T.Page<T.DayWithdrawalView>> {
+    return this.#read((kv) => Q.dayWithdrawals(kv, tahap, localDate, query));
+  }
+
   settlements(tahap: string): Promise<Record<string, SettlementCounters>> {
     return this.#read((kv) => Q.settlements(kv, tahap));
   }
