@@ -6,7 +6,7 @@
  * Personal data is sealed to the gateway before it is written; look-ups use keyed hashes.
  */
 import type { DisbursementRow } from '../../import/types.ts';
-import type { Sealer } from '../../crypto/fast-seal.ts';
+import type { SealsText } from '../../crypto/fast-seal.ts';
 import type { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { DisbursementOutcome, ImportedFile } from '../types.ts';
 import { k } from './keys.ts';
@@ -42,7 +42,7 @@ export function effectiveStatus(record: RowRecord): RawRow['status'] {
 }
 
 export interface SealContext {
-  readonly sealer: Sealer;
+  readonly sealer: SealsText;
   /** HMAC under the gateway's lookupKey. */
   readonly hasher: KeyedHasher;
 }

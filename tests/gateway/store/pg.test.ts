@@ -12,7 +12,7 @@ import { pgForTests, uniqueSchemaName } from '../../support/pg.ts';
 import { describeStoreConformance, type StoreHandle, type StoreOptions } from './conformance.ts';
 import { randomBytes } from 'node:crypto';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
-import { newAgent, panOf, tahap, withdrawal } from '../helpers.ts';
+import { newAgent, panOf, row, tahap, withdrawal } from '../helpers.ts';
 
 const db = await pgForTests('pg-store');
 afterAll(() => db.drop());
@@ -64,6 +64,31 @@ async function openPg(options: StoreOptions): Promise<StoreHandle> {
 
 describe.skipIf(!db.available)('PgStore', () => {
   describeStoreConformance('PgStore', openPg);
+
+  it('replicas share data keys: first opens make one, one rotates, the other loads it on use', async () => {
+    const keys = generateGatewayKeys();
+    const schema = uniqueSchemaName('dkey');
+    await withClient((c) => migrate(c, schema));
+    const openReplica = () => PgStore.open({ url: urlFor(schema), ...keys, tahapClosesAt: {} });
+    const [a, b] = await Promise.all([openReplica(), openReplica()]);
+    try {
+      expect((await a.listDataKeys()).map((d) => d.keyId)).toEqual([1]);
+      expect((await b.listDataKeys()).map((d) => d.keyId)).toEqual([1]);
+      expect(await a.rotateDataKey(7)).toMatchObject({ keyId: 2, sealing: true });
+      await a.applyDisbursements([row('KPM-0001', 100_000)], { fileSha256: 'a'.repeat(64), now: 1 });
+      const sealed = await withClient((c) =>
+        c.query<{ value: string }>(`SELECT value FROM ${quoteIdent(schema)}.kv WHERE value LIKE '%"~%' LIMIT 1`),
+      );
+      expect(sealed.rows[0]!.value).toMatch(/"~AAI/); // key id 2, big-endian, as base64
+      expect((await b.kpmDossier('KPM-0001', { personal: true }))!.personal).toMatchObject({
+        cardsLast4: [panOf('KPM-0001').slice(-4)],
+      });
+      expect((await b.listDataKeys()).map((d) => d.keyId)).toEqual([1, 2]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
+    }
+  });
 
   it('more concurrent writes than pooled connections all finish (no transaction waits for a second one)', async () => {
     const keys = generateGatewayKeys();
