@@ -208,6 +208,16 @@ export async function ingestIntoTx(
     flagAgent(tx, agent, 'fork', plan.seq, receivedAt);
     return { kind: 'fork', seq: plan.seq, storedHash: plan.storedHash, foundHash: plan.foundHash };
   }
+  // One read for the records every fresh entry needs (its KPM's position, the set it names)
+  // instead of two point reads per entry: the per-entry reads were the largest main-thread cost
+  // of ingest (bench/gateway-ingest.ts profile, BENCHMARKS.md issue 13).
+  await tx.prefetch(
+    plan.fresh.flatMap((e) =>
+      e.kind === 'withdrawal'
+        ? [k.position(e.tahap, e.kpmId), k.entitlementSet(e.entitlementSetId)]
+        : [k.position(e.tahap, e.kpmId)],
+    ),
+  );
   let last = head;
   for (const entry of plan.fresh) {
     const set = await entrySetFact(tx, entry);

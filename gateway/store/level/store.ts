@@ -20,6 +20,7 @@ import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
 import { agentContact, recordContactIntoTx } from './contacts.ts';
 import { getJson, levelFlush, openDb, parseJson, Tx, WriteLock, type LevelDb } from './db.ts';
+import { MergingCounterSink } from './counter-merge.ts';
 import { applyRowsIntoTx } from './disbursements.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import { recordSetIntoTx } from './entitlement-sets.ts';
@@ -206,23 +207,27 @@ export class LevelStore implements T.GatewayStore {
   }
 
   async #ingestGroup(jobs: readonly IngestJob[]): Promise<void> {
-    const tx = new Tx(this.db, levelFlush(this.db));
+    const sink = new MergingCounterSink();
+    const tx = new Tx(this.db, levelFlush(this.db), sink);
     const settled: { job: IngestJob; outcome?: T.IngestOutcome; error?: unknown }[] = [];
     for (const job of jobs) {
       const mark = tx.mark();
+      const sums = sink.mark();
+      const rollback = () => (tx.rollback(mark), sink.rollback(sums));
       try {
         const agent = await tx.get<T.AgentRecord>(k.agent(job.agentId));
         if (agent === undefined)
           throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${job.agentId}: expected an enrolled agent, found none`);
         const outcome = await ingestIntoTx(tx, this.#ingestEnv, agent, job.entries, job.receivedAt);
-        if (outcome.kind !== 'accepted' && outcome.kind !== 'fork') tx.rollback(mark);
+        if (outcome.kind !== 'accepted' && outcome.kind !== 'fork') rollback();
         settled.push({ job, outcome });
       } catch (error) {
-        tx.rollback(mark);
+        rollback();
         settled.push({ job, error });
       }
     }
     try {
+      await sink.mergeInto(tx);
       await tx.commit();
     } catch (error) {
       for (const { job } of settled) job.reject(error);
