@@ -21,7 +21,7 @@
  * keeps opening. Random 96-bit IVs are safe for 2^32 seals per data key (NIST SP 800-38D 8.3):
  * rotate before a key has sealed that many values (a tahap of 10 million KPM rows is 2^23.3).
  */
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import { fromBase64, key32FromBase64 } from '../../protocol/crypto/encoding.ts';
 import { ERR_DATA_KEY_DAMAGED, ERR_DATA_KEY_UNKNOWN, ERR_DATA_KEYS_FULL } from '../errors.ts';
 
@@ -60,7 +60,8 @@ function validKeyId(keyId: unknown): keyId is number {
 /** The data keys of one gateway, unwrapped in memory. */
 export class DataKeyRing {
   readonly #kek: Buffer;
-  readonly #keys = new Map<number, Buffer>();
+  /** As KeyObjects: createCipheriv with a raw Buffer imports the key again on every call. */
+  readonly #keys = new Map<number, KeyObject>();
   #newest = 0;
 
   constructor(sealSecretKey: string) {
@@ -77,7 +78,7 @@ export class DataKeyRing {
     return this.#keys.size;
   }
 
-  key(keyId: number): Buffer | undefined {
+  key(keyId: number): KeyObject | undefined {
     return this.#keys.get(keyId);
   }
 
@@ -101,7 +102,8 @@ export class DataKeyRing {
           '(altered, or written by another gateway)',
       );
     }
-    this.#keys.set(record.keyId, key);
+    this.#keys.set(record.keyId, createSecretKey(key));
+    key.fill(0);
     if (record.keyId > this.#newest) this.#newest = record.keyId;
   }
 
