@@ -12,7 +12,12 @@
  * cursor forward.
  */
 import type { Logger } from 'pino';
-import type { LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
+import type {
+  AgentStatusReport,
+  LedgerEntry,
+  SignedEntitlementSet,
+  SignedReceipt,
+} from '../../protocol/messages/index.ts';
 import { isEdcError } from '../../protocol/errors.ts';
 import type { EdcError } from '../../protocol/errors.ts';
 import type { GatewayClient } from './gateway-client.ts';
@@ -26,6 +31,24 @@ import {
 } from './errors.ts';
 import { checkBatchOrder, haltingCodes, toForwardError, toForwardSetError } from './pass-checks.ts';
 
+/**
+ * The batch's agentStatus (protocol "Upload batch"): the head read after the entries (so never
+ * below the last one), what stays queued after the batch, and the `at` of the next entry when it
+ * was read with the batch.
+ */
+export function statusReport(
+  head: { seq: number; hash: string },
+  entries: readonly LedgerEntry[],
+  next: LedgerEntry | undefined,
+): AgentStatusReport {
+  const queued = head.seq - entries[entries.length - 1]!.seq;
+  return {
+    head: { seq: head.seq, hash: head.hash },
+    queued,
+    ...(queued > 0 && next !== undefined ? { oldestQueuedAt: next.at } : {}),
+  };
+}
+
 /** The core refuses longer halt reasons (agent/core limits haltReasonCharsMax). */
 const haltReasonCharsMax = 500;
 
@@ -34,6 +57,7 @@ type Answer = { readonly receipt: SignedReceipt } | { readonly error: unknown };
 /** An upload sent and not yet applied; `answer` never rejects. */
 interface InFlight {
   readonly entries: LedgerEntry[];
+  readonly agentStatus: AgentStatusReport;
   /** Sent while an earlier batch's receipt was outstanding. */
   readonly pipelined: boolean;
   readonly answer: Promise<Answer>;
@@ -163,10 +187,11 @@ export class ForwardPass {
     try {
       for (;;) {
         while (!exhausted && inFlight.length < window && batches < this.options.batchesPerPassMax) {
-          const entries = await this.nextBatch(inFlight, limit);
+          const { entries, next } = await this.nextBatch(inFlight, limit);
           if (entries.length === 0) exhausted = true;
           else {
-            inFlight.push(this.send(entries, inFlight.length > 0, cancel));
+            const agentStatus = statusReport(this.core.head(), entries, next);
+            inFlight.push(this.send(entries, agentStatus, inFlight.length > 0, cancel));
             batches += 1;
           }
         }
@@ -191,27 +216,36 @@ export class ForwardPass {
     }
   }
 
-  /** The next batch: from the cursor, or after the last batch in flight. */
-  private async nextBatch(inFlight: readonly InFlight[], limit: number): Promise<LedgerEntry[]> {
+  /**
+   * The next batch, from the cursor or after the last batch in flight, and the entry after it
+   * (read with it, one more than the batch: its `at` is the oldest of what stays queued).
+   */
+  private async nextBatch(
+    inFlight: readonly InFlight[],
+    limit: number,
+  ): Promise<{ entries: LedgerEntry[]; next: LedgerEntry | undefined }> {
     const ack = this.core.ackHead();
     const last = inFlight.at(-1)?.entries.at(-1);
-    if (last === undefined) {
-      const entries = await this.core.unacknowledged(limit);
-      checkBatchOrder(entries, ack);
-      return entries;
-    }
-    const ahead = await this.core.unacknowledged(last.seq - ack.seq + limit);
-    const entries = ahead.filter((e) => e.seq > last.seq).slice(0, limit);
-    checkBatchOrder(entries, { seq: last.seq, hash: last.hash });
-    return entries;
+    const from = last === undefined ? ack : { seq: last.seq, hash: last.hash };
+    const read = await this.core.unacknowledged(from.seq - ack.seq + limit + 1);
+    const after = read.filter((e) => e.seq > from.seq);
+    const entries = after.slice(0, limit);
+    checkBatchOrder(entries, from);
+    return { entries, next: after[limit] };
   }
 
-  private send(entries: LedgerEntry[], pipelined: boolean, cancel: AbortSignal | undefined): InFlight {
-    const answer = this.client.upload({ v: 1, agentId: this.options.agentId, entries }, cancel).then(
+  private send(
+    entries: LedgerEntry[],
+    agentStatus: AgentStatusReport,
+    pipelined: boolean,
+    cancel: AbortSignal | undefined,
+  ): InFlight {
+    const batch = { v: 1 as const, agentId: this.options.agentId, entries, agentStatus };
+    const answer = this.client.upload(batch, cancel).then(
       (receipt) => ({ receipt }),
       (error: unknown) => ({ error }),
     );
-    return { entries, pipelined, answer };
+    return { entries, agentStatus, pipelined, answer };
   }
 
   /** The batch's receipt, or its error thrown; a pipelined batch's gap is sent once more, alone. */
@@ -220,7 +254,8 @@ export class ForwardPass {
     if (!(head.pipelined && isEdcError(outcome.error, ERR_FORWARD_GAP.code))) throw outcome.error;
     const fromSeq = head.entries[0]!.seq;
     this.options.logger.info({ fromSeq }, 'pipelined upload overtook its predecessor; sent again');
-    return this.client.upload({ v: 1, agentId: this.options.agentId, entries: head.entries }, cancel);
+    const { entries, agentStatus } = head;
+    return this.client.upload({ v: 1, agentId: this.options.agentId, entries, agentStatus }, cancel);
   }
 
   private async applyInOrder(entries: readonly LedgerEntry[], receipt: SignedReceipt): Promise<void> {
