@@ -76,7 +76,7 @@ function rows(): unknown[] {
 async function drainOnce(
   p: Prepared,
   repeat: number,
-): Promise<{ seconds: number; gatewayRss: number; agentRss: number }> {
+): Promise<{ seconds: number; gatewayRss: number; agentRss: number; gatewayCpuMs: number; agentCpuMs: number }> {
   const dir = join(p.dir, `ledger-${repeat}`);
   await cp(join(p.dir, 'ledger'), dir, { recursive: true });
   const gateway = await startGateway({
@@ -107,6 +107,7 @@ async function drainOnce(
     settings: { ...forwarderDefaults, gatewayUrl: gateway.url, intervalMs: 3_600_000 },
   });
   const rss = new RssSampler().start();
+  const cpu = process.cpuUsage();
   const start = performance.now();
   forwarder.start();
   while (core.ackHead().seq < queued) {
@@ -117,6 +118,7 @@ async function drainOnce(
     await new Promise((resolve) => setTimeout(resolve, 2));
   }
   const seconds = (performance.now() - start) / 1000;
+  const agentCpu = process.cpuUsage(cpu);
   const agentRss = rss.stopMiB();
   await forwarder.stop();
   await core.close();
@@ -124,7 +126,14 @@ async function drainOnce(
   if (done.storedEntries !== queued)
     throw new Error(`bench drain: gateway stored ${done.storedEntries}, expected ${queued}`);
   await rm(dir, { recursive: true, force: true });
-  return { seconds, gatewayRss: done.peakRssMiB, agentRss };
+  const agentCpuMs = (agentCpu.user + agentCpu.system) / 1000 / queued;
+  return {
+    seconds,
+    gatewayRss: done.peakRssMiB,
+    agentRss,
+    gatewayCpuMs: (done.cpuSeconds * 1000) / queued,
+    agentCpuMs,
+  };
 }
 
 function verifySeconds(): number {
@@ -140,6 +149,8 @@ const prepared = await prepare();
 const drains: number[] = [];
 const gatewayRss: number[] = [];
 const agentRss: number[] = [];
+const gatewayCpu: number[] = [];
+const agentCpu: number[] = [];
 const verifies: number[] = [];
 try {
   for (let r = 0; r < repeats; r++) {
@@ -148,6 +159,8 @@ try {
     drains.push(run.seconds);
     gatewayRss.push(run.gatewayRss);
     agentRss.push(run.agentRss);
+    gatewayCpu.push(run.gatewayCpuMs);
+    agentCpu.push(run.agentCpuMs);
   }
 } finally {
   await rm(prepared.dir, { recursive: true, force: true });
@@ -168,5 +181,8 @@ finish(
     ),
     summarize('gateway peak RSS during drain', 'MiB', gatewayRss),
     summarize('agent process peak RSS during drain (core + forwarder)', 'MiB', agentRss),
+    // CPU time per entry (all threads): what the drain costs whatever else runs on the machine.
+    summarize('gateway CPU per drained entry (main + verify workers)', 'ms', gatewayCpu),
+    summarize('agent process CPU per drained entry (core + forwarder)', 'ms', agentCpu),
   ],
 );

@@ -168,6 +168,17 @@ export const gatewayErrors = {
     'The PostgreSQL server did not accept a connection (down, wrong address, or refused the user)',
     503,
   ),
+  ERR_DATA_KEY_UNKNOWN: defineError(
+    'EDC_ERR_DATA_KEY_UNKNOWN',
+    'A value sealed at rest names a data key id this store does not hold (or the store holds no data key yet)',
+    500,
+  ),
+  ERR_DATA_KEY_DAMAGED: defineError(
+    'EDC_ERR_DATA_KEY_DAMAGED',
+    "A stored data key does not unwrap with this gateway's keys.json (altered, or from another gateway)",
+    500,
+  ),
+  ERR_DATA_KEYS_FULL: defineError('EDC_ERR_DATA_KEYS_FULL', 'All 65535 data key ids are used', 500),
   ERR_AGENT_EXISTS: defineError('EDC_ERR_AGENT_EXISTS', 'An agent with that id is already enrolled', 409),
   ERR_AGENT_UNKNOWN: defineError('EDC_ERR_AGENT_UNKNOWN', 'No agent is enrolled with that id', 404),
   ERR_KPM_ALLOCATED: defineError(
@@ -288,6 +299,9 @@ export const {
   ERR_STORE_CONFLICT,
   ERR_STORE_URL,
   ERR_STORE_UNREACHABLE,
+  ERR_DATA_KEY_UNKNOWN,
+  ERR_DATA_KEY_DAMAGED,
+  ERR_DATA_KEYS_FULL,
   ERR_AGENT_EXISTS,
   ERR_AGENT_UNKNOWN,
   ERR_KPM_ALLOCATED,

@@ -27,6 +27,7 @@ import {
   ERR_FORWARD_NO_PROGRESS,
   ERR_FORWARD_BAD_RECEIPT,
   ERR_FORWARD_LEDGER,
+  ERR_FORWARD_GAP,
 } from './errors.ts';
 import { checkBatchOrder, haltingCodes, toForwardError, toForwardSetError } from './pass-checks.ts';
 
@@ -51,6 +52,30 @@ export function statusReport(
 /** The core refuses longer halt reasons (agent/core limits haltReasonCharsMax). */
 const haltReasonCharsMax = 500;
 
+type Answer = { readonly receipt: SignedReceipt } | { readonly error: unknown };
+
+/** An upload sent and not yet applied; `answer` never rejects. */
+interface InFlight {
+  readonly entries: LedgerEntry[];
+  readonly agentStatus: AgentStatusReport;
+  /** Sent while an earlier batch's receipt was outstanding. */
+  readonly pipelined: boolean;
+  readonly answer: Promise<Answer>;
+}
+
+function tooLarge(error: unknown, entries: number): boolean {
+  return isEdcError(error, ERR_FORWARD_REJECTED.code) && error.details.status === 413 && entries > 1;
+}
+
+/**
+ * Forgets uploads whose outcome no longer matters (a later pass resyncs from GET head): their
+ * answers never reject and are not awaited, so a failed pass ends at once rather than after the
+ * slowest request's timeout. Should one still be stored, the gateway holds it like any resend.
+ */
+function dropAll(inFlight: InFlight[]): void {
+  inFlight.length = 0;
+}
+
 /** A halt an earlier version stored for a 401 that retrying cures (classify.ts). */
 const transientHalt = /^EDC_ERR_FORWARD_AUTH: .*\b401 EDC_ERR_AUTH_(?:TIMESTAMP|REPLAY)\b/;
 
@@ -69,6 +94,8 @@ export interface PassOptions {
   readonly batchEntriesMax: number;
   /** Uploads per pass, so one pass ends and status refreshes even with a huge backlog. */
   readonly batchesPerPassMax: number;
+  /** Uploads sent before the earliest one's receipt arrived, at most (default 1: one at a time). */
+  readonly uploadsInFlightMax?: number;
   /** Reads the persisted halt reason (null when forwarding is allowed). */
   readonly readHalt: () => Promise<string | null>;
   readonly logger: Logger;
@@ -141,44 +168,110 @@ export class ForwardPass {
     );
   }
 
+  /**
+   * Uploads the backlog in batches, up to uploadsInFlightMax at once (protocol/README.md,
+   * "Pipelined uploads"): batch k+1 (the entries after batch k's last) is sent before batch k's
+   * receipt arrives, and receipts are applied strictly in order, each moving the cursor through
+   * core.applyReceipt as before. A later batch's answer is looked at only after every earlier
+   * one was applied; when an earlier one fails, the later ones' answers are dropped unread (the
+   * next pass resyncs from GET head). A pipelined batch refused as a gap (it overtook its
+   * predecessor on the way to the gateway) is sent again once, alone; a second gap halts as always.
+   */
   private async drain(cancel: AbortSignal | undefined): Promise<{ uploaded: number; more: boolean }> {
     let limit = this.options.batchEntriesMax;
+    let window = Math.max(1, this.options.uploadsInFlightMax ?? 1);
+    const inFlight: InFlight[] = [];
     let uploaded = 0;
-    for (let batch = 0; batch < this.options.batchesPerPassMax; batch++) {
-      // One entry more than the batch: its `at` is the oldest of what stays queued (agentStatus).
-      const read = await this.core.unacknowledged(limit + 1);
-      const entries = read.slice(0, limit);
-      if (entries.length === 0) return { uploaded, more: false };
-      const from = this.core.ackHead();
-      checkBatchOrder(entries, from);
-      const agentStatus = statusReport(this.core.head(), entries, read[limit]);
-      let receipt: SignedReceipt;
-      try {
-        receipt = await this.client.upload({ v: 1, agentId: this.options.agentId, entries, agentStatus }, cancel);
-      } catch (err) {
-        // 413: the body is over the gateway's byte limit; halve the batch until one entry remains.
-        if (isEdcError(err, ERR_FORWARD_REJECTED.code) && err.details.status === 413 && entries.length > 1) {
-          limit = Math.max(1, Math.floor(entries.length / 2));
+    let batches = 0;
+    let exhausted = false;
+    try {
+      for (;;) {
+        while (!exhausted && inFlight.length < window && batches < this.options.batchesPerPassMax) {
+          const { entries, next } = await this.nextBatch(inFlight, limit);
+          if (entries.length === 0) exhausted = true;
+          else {
+            const agentStatus = statusReport(this.core.head(), entries, next);
+            inFlight.push(this.send(entries, agentStatus, inFlight.length > 0, cancel));
+            batches += 1;
+          }
+        }
+        const head = inFlight.shift();
+        if (head === undefined) return { uploaded, more: !exhausted };
+        const outcome = await head.answer;
+        if ('error' in outcome && tooLarge(outcome.error, head.entries.length)) {
+          // 413: the body is over the gateway's byte limit; halve the batch until one entry remains,
+          // one upload at a time for the rest of the pass (the others in flight were as large).
+          limit = Math.max(1, Math.floor(head.entries.length / 2));
+          window = 1;
+          dropAll(inFlight);
+          exhausted = false;
           continue;
         }
-        throw err;
+        const receipt = await this.receiptOf(head, outcome, cancel);
+        await this.applyInOrder(head.entries, receipt);
+        uploaded += head.entries.length;
       }
-      const lastSeq = entries[entries.length - 1]!.seq;
-      await this.apply(receipt);
-      if (this.core.ackHead().seq < lastSeq) {
-        throw new ERR_FORWARD_NO_PROGRESS(
-          `Receipt acknowledged seq ${receipt.ackSeq}, expected at least ${lastSeq} ` +
-            `after uploading ${from.seq + 1}..${lastSeq}`,
-          {
-            ackSeq: receipt.ackSeq,
-            expectedSeq: lastSeq,
-            retryable: true,
-          },
-        );
-      }
-      uploaded += entries.length;
+    } finally {
+      dropAll(inFlight);
     }
-    return { uploaded, more: true };
+  }
+
+  /**
+   * The next batch, from the cursor or after the last batch in flight, and the entry after it
+   * (read with it, one more than the batch: its `at` is the oldest of what stays queued).
+   */
+  private async nextBatch(
+    inFlight: readonly InFlight[],
+    limit: number,
+  ): Promise<{ entries: LedgerEntry[]; next: LedgerEntry | undefined }> {
+    const ack = this.core.ackHead();
+    const last = inFlight.at(-1)?.entries.at(-1);
+    const from = last === undefined ? ack : { seq: last.seq, hash: last.hash };
+    const read = await this.core.unacknowledged(from.seq - ack.seq + limit + 1);
+    const after = read.filter((e) => e.seq > from.seq);
+    const entries = after.slice(0, limit);
+    checkBatchOrder(entries, from);
+    return { entries, next: after[limit] };
+  }
+
+  private send(
+    entries: LedgerEntry[],
+    agentStatus: AgentStatusReport,
+    pipelined: boolean,
+    cancel: AbortSignal | undefined,
+  ): InFlight {
+    const batch = { v: 1 as const, agentId: this.options.agentId, entries, agentStatus };
+    const answer = this.client.upload(batch, cancel).then(
+      (receipt) => ({ receipt }),
+      (error: unknown) => ({ error }),
+    );
+    return { entries, agentStatus, pipelined, answer };
+  }
+
+  /** The batch's receipt, or its error thrown; a pipelined batch's gap is sent once more, alone. */
+  private async receiptOf(head: InFlight, outcome: Answer, cancel: AbortSignal | undefined): Promise<SignedReceipt> {
+    if ('receipt' in outcome) return outcome.receipt;
+    if (!(head.pipelined && isEdcError(outcome.error, ERR_FORWARD_GAP.code))) throw outcome.error;
+    const fromSeq = head.entries[0]!.seq;
+    this.options.logger.info({ fromSeq }, 'pipelined upload overtook its predecessor; sent again');
+    const { entries, agentStatus } = head;
+    return this.client.upload({ v: 1, agentId: this.options.agentId, entries, agentStatus }, cancel);
+  }
+
+  private async applyInOrder(entries: readonly LedgerEntry[], receipt: SignedReceipt): Promise<void> {
+    const lastSeq = entries[entries.length - 1]!.seq;
+    await this.apply(receipt);
+    if (this.core.ackHead().seq < lastSeq) {
+      throw new ERR_FORWARD_NO_PROGRESS(
+        `Receipt acknowledged seq ${receipt.ackSeq}, expected at least ${lastSeq} ` +
+          `after uploading ${entries[0]!.seq}..${lastSeq}`,
+        {
+          ackSeq: receipt.ackSeq,
+          expectedSeq: lastSeq,
+          retryable: true,
+        },
+      );
+    }
   }
 
   private async apply(receipt: SignedReceipt): Promise<void> {

@@ -24,6 +24,8 @@ export interface ForwarderSettings {
   readonly gatewayCa?: string;
   readonly batchEntriesMax: number;
   readonly batchesPerPassMax: number;
+  /** Uploads in flight at once, 1..uploadsInFlightMaxLimit (protocol/README.md, "Pipelined uploads"). */
+  readonly uploadsInFlightMax: number;
   readonly requestTimeoutMs: number;
   readonly responseBytesMax: number;
   readonly intervalMs: number;
@@ -35,12 +37,16 @@ export const forwarderDefaults: ForwarderSettings = Object.freeze({
   gatewayUrl: '',
   batchEntriesMax: uploadEntriesMax,
   batchesPerPassMax: 50,
+  uploadsInFlightMax: 2,
   requestTimeoutMs: 15_000,
   responseBytesMax: 64 * 1024 * 1024,
   intervalMs: 60_000,
   haltRecheckMs: 30_000,
   backoff: backoffDefaults,
 });
+
+/** The most uploads one agent may have in flight (the gateway orders up to 4 per agent). */
+export const uploadsInFlightMaxLimit = 4;
 
 export interface ForwarderCore extends ForwardingCore {
   status(): Promise<{ haltReason: string | null }>;
@@ -67,6 +73,16 @@ export function createForwarder(options: CreateForwarderOptions): ForwardLoop {
         `found ${settings.batchEntriesMax}`,
     );
   }
+  if (
+    !Number.isInteger(settings.uploadsInFlightMax) ||
+    settings.uploadsInFlightMax < 1 ||
+    settings.uploadsInFlightMax > uploadsInFlightMaxLimit
+  ) {
+    throw new ERR_FORWARD_OPTIONS(
+      `Cannot forward: uploadsInFlightMax must be an integer in [1, ${uploadsInFlightMaxLimit}], ` +
+        `found ${settings.uploadsInFlightMax}`,
+    );
+  }
   const client = createGatewayClient({
     gatewayUrl: settings.gatewayUrl,
     agentId: options.agentId,
@@ -81,6 +97,7 @@ export function createForwarder(options: CreateForwarderOptions): ForwardLoop {
     agentId: options.agentId,
     batchEntriesMax: settings.batchEntriesMax,
     batchesPerPassMax: settings.batchesPerPassMax,
+    uploadsInFlightMax: settings.uploadsInFlightMax,
     readHalt: async () => (await options.core.status()).haltReason,
     logger,
   });

@@ -5,7 +5,8 @@
  * replica on one schema) it enrols nothing: the first replica did.
  *   node --import tsx bench/lib/gateway-child.ts <spec.json>
  * Prints `READY {"url":...}` once listening; on a `stop` line on stdin it closes, sums the
- * stored heads of the enrolled agents and prints `DONE {"storedEntries":N,"peakRssMiB":M}`.
+ * stored heads of the enrolled agents and prints `DONE {"storedEntries":N,"peakRssMiB":M,"cpuSeconds":S}`
+ * (S: CPU time of all its threads from READY to stop).
  */
 import { readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -43,16 +44,21 @@ for (let i = 0; i < rows.length; i += 1000)
 // As `edc-gateway serve` runs it: entry verification on one worker thread per core.
 const { app } = await buildGateway({ store, keys, config, verifyWorkers: availableParallelism() });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
+const serving = process.cpuUsage();
 console.log(`READY ${JSON.stringify({ url })}`);
 
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() !== 'stop') continue;
+  // CPU of every thread (main and verify workers) while serving: a figure the machine's other load does not inflate.
+  const used = process.cpuUsage(serving);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   await app.close();
   let storedEntries = 0;
   for (const a of spec.agents) storedEntries += (await store.head(a.agentId)).seq;
   await store.close();
   await rm(spec.dir, { recursive: true, force: true });
-  console.log(`DONE ${JSON.stringify({ storedEntries, peakRssMiB: process.resourceUsage().maxRSS / 1024 })}`);
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  console.log(`DONE ${JSON.stringify({ storedEntries, peakRssMiB, cpuSeconds })}`);
   break;
 }
 process.exit(0);

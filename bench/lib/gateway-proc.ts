@@ -28,7 +28,7 @@ export interface GatewayProcess {
   readonly url: string;
   readonly pid: number;
   /** Stops the gateway; resolves with what it stored and its peak RSS. */
-  stop(): Promise<{ storedEntries: number; peakRssMiB: number }>;
+  stop(): Promise<{ storedEntries: number; peakRssMiB: number; cpuSeconds: number }>;
 }
 
 const startTimeoutMs = 300_000;
@@ -70,7 +70,7 @@ export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<Gate
     pid: child.pid!,
     stop: async () => {
       child.stdin!.write('stop\n');
-      const done = (await next('DONE')) as { storedEntries: number; peakRssMiB: number };
+      const done = (await next('DONE')) as { storedEntries: number; peakRssMiB: number; cpuSeconds: number };
       await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
       return done;
     },

@@ -9,6 +9,7 @@ import { ERR_CLI_USAGE, ERR_INTERNAL } from '../errors.ts';
 import { agentsAddSpec, agentsCommand, agentsListSpec, agentsRevokeSpec } from './agents.ts';
 import { importBundleSpec, importCommand, importDisbursementsSpec } from './import.ts';
 import { initCommand } from './init.ts';
+import { keysCommand, keysRotateSpec } from './keys.ts';
 import { migrateCommand } from './migrate.ts';
 import { OutputClosed, outputFailed, processIo, usageError, type CliIo } from './io.ts';
 import { bilingualMessage } from './messages-id.ts';
@@ -34,6 +35,7 @@ Perintah / Commands:
   import bundle FILE --dir D         masukkan bundel agen / ingest an agent's exported bundle
   agents add|list|revoke --dir D ... daftarkan agen dan alokasikan KPM / enrol agents, allocate KPMs
   tokens create --dir D --role R     buat token staf (sekali tampil) / create a staff token (shown once)
+  keys rotate-data-key --dir D       kunci data baru untuk segel at-rest / new data key for sealing at rest
   receipt verify CODE|QR-TEXT --dir D
                                      periksa keaslian struk KPM / check a KPM's struk is genuine
   reconcile --dir D --tahap T        hitung ulang dan bandingkan / full recompute, compare, store
@@ -55,6 +57,7 @@ Setiap perintah menerima --help / every command accepts --help. --version: versi
 const groupUsages = {
   agents: [agentsAddSpec, agentsListSpec, agentsRevokeSpec],
   tokens: [tokensCreateSpec],
+  keys: [keysRotateSpec],
   import: [importDisbursementsSpec, importBundleSpec],
   receipt: [receiptVerifySpec],
 } as const;
@@ -77,6 +80,8 @@ const commands: Readonly<Record<string, (rest: readonly string[], io: CliIo) => 
     isHelp(rest[0]) ? Promise.resolve(groupHelp('agents', io)) : agentsCommand(rest[0], rest.slice(1), io),
   tokens: (rest, io) =>
     isHelp(rest[0]) ? Promise.resolve(groupHelp('tokens', io)) : tokensCommand(rest[0], rest.slice(1), io),
+  keys: (rest, io) =>
+    isHelp(rest[0]) ? Promise.resolve(groupHelp('keys', io)) : keysCommand(rest[0], rest.slice(1), io),
   import: (rest, io) =>
     isHelp(rest[0]) ? Promise.resolve(groupHelp('import', io)) : importCommand(rest[0], rest.slice(1), io),
   receipt: (rest, io) =>

@@ -12,8 +12,13 @@
  * agent's reason for a fresh pair per message (it must not be able to reopen what it sealed)
  * does not apply to the gateway, which can open everything anyway. The opener caches shared keys
  * by ephemeral public key, so opening a row of a big import costs a secretbox, not an X25519.
+ *
+ * The stores now seal their own rows with envelope encryption (crypto/envelope.ts: AES-256-GCM
+ * under a data key); this Sealer is what agents do (and the benches, acting as agents). The Opener
+ * opens both: values sealed before envelope encryption, and PANs agents seal to the gateway.
  */
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { envelopeMarker, openEnvelope, type DataKeyRing } from './envelope.ts';
 import nacl from 'tweetnacl';
 import { key32FromBase64, toBase64 } from '../../protocol/crypto/encoding.ts';
 import {
@@ -27,6 +32,11 @@ import {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
+
+/** What a store seals its rows with: a box Sealer or an EnvelopeSealer. */
+export interface SealsText {
+  seal(plaintext: string): string;
+}
 
 /** Seals to one recipient; keeps the recipient's key object so each seal costs one X25519. */
 export const sealsPerEphemeralMax = 1024;
@@ -60,16 +70,24 @@ export class Sealer {
   }
 }
 
-/** Opens boxes sealed to one key pair. Returns undefined for anything that does not open. */
+/**
+ * Opens boxes sealed to one key pair, and envelopes sealed under the data keys of `ring`. Returns
+ * undefined for anything that does not open; an envelope under a key id the ring lacks is
+ * EDC_ERR_DATA_KEY_UNKNOWN (thrown: see openEnvelope).
+ */
 export class Opener {
   readonly #privateKey: KeyObject;
   readonly #keys = new Map<string, Uint8Array>();
 
-  constructor(secretKey: string) {
+  constructor(
+    secretKey: string,
+    private readonly ring?: DataKeyRing,
+  ) {
     this.#privateKey = x25519PrivateKeyObject(key32FromBase64(secretKey, 'seal secret key'));
   }
 
   open(sealed: string): string | undefined {
+    if (sealed.startsWith(envelopeMarker)) return openEnvelope(this.ring, sealed);
     const parts = unpackSealed(sealed);
     if (parts === undefined) return undefined;
     let opened: Uint8Array | null;

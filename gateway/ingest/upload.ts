@@ -9,8 +9,10 @@
 import type { ChainHead } from '../../protocol/messages/signed.ts';
 import type { LedgerEntry } from '../../protocol/messages/schemas.ts';
 import { ERR_UPLOAD_ENTRY_INVALID, ERR_UPLOAD_FORK, ERR_UPLOAD_GAP } from '../errors.ts';
+import { isEdcError } from '../../protocol/errors.ts';
 import { inlineVerifier, type ChainVerifier } from '../crypto/verify-pool.ts';
 import type { AgentRecord, ChainStore, CheckpointStore } from '../store/types.ts';
+import type { OrderTicket, UploadOrderGate } from './order-gate.ts';
 
 export interface IngestResult {
   readonly accepted: number;
@@ -74,12 +76,36 @@ export async function ingestSegment(
   entries: readonly LedgerEntry[],
   receivedAt: number,
   verifier: ChainVerifier = inlineVerifier,
+  order?: UploadOrderGate,
 ): Promise<IngestResult> {
   entries.forEach((entry, index) => {
     if (entry.agentId !== agent.agentId) invalid(index, entry, 'agentId', agent.agentId, entry.agentId);
   });
   const first = entries[0];
   if (first === undefined) return { accepted: 0, duplicates: 0, head: await store.head(agent.agentId) };
+  const ticket = order?.enter(agent.agentId, first.seq, entries[entries.length - 1]!.seq);
+  try {
+    return await verifyAndStore(store, agent, entries, receivedAt, verifier, ticket);
+  } catch (error) {
+    // A pipelined upload may have overtaken its predecessor on the way in (order-gate.ts).
+    if (order === undefined || !isEdcError(error, ERR_UPLOAD_GAP.code)) throw error;
+    if (!(await order.predecessorSettled(agent.agentId, first.seq - 1))) throw error;
+    return await storeVerified(store, agent, entries, receivedAt);
+  } finally {
+    ticket?.leave();
+  }
+}
+
+async function verifyAndStore(
+  store: Pick<ChainStore, 'head' | 'ingest' | 'recordTampered' | 'recordFork'> &
+    Partial<Pick<CheckpointStore, 'checkpointsFrom'>>,
+  agent: AgentRecord,
+  entries: readonly LedgerEntry[],
+  receivedAt: number,
+  verifier: ChainVerifier,
+  ticket: OrderTicket | undefined,
+): Promise<IngestResult> {
+  const first = entries[0]!;
   const chainBreak = await verifier.findChainBreak(
     entries,
     { seq: first.seq - 1, hash: first.prevHash },
@@ -106,6 +132,18 @@ export async function ingestSegment(
       `one that does not verify with the enrolled key`,
     );
   }
+  // Verified: now wait for this agent's previous upload, if it is still in flight here (order-gate.ts).
+  await ticket?.ready();
+  return storeVerified(store, agent, entries, receivedAt);
+}
+
+/** The store step of a verified segment: checkpoints, then the store's plan against its head. */
+async function storeVerified(
+  store: Pick<ChainStore, 'ingest' | 'recordFork'> & Partial<Pick<CheckpointStore, 'checkpointsFrom'>>,
+  agent: AgentRecord,
+  entries: readonly LedgerEntry[],
+  receivedAt: number,
+): Promise<IngestResult> {
   await checkAgainstCheckpoints(store, agent.agentId, entries, receivedAt);
   const outcome = await store.ingest(agent.agentId, entries, receivedAt);
   switch (outcome.kind) {

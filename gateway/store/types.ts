@@ -16,6 +16,7 @@ import type { ReconStore } from './api/recon.ts';
 import type { TokenNonceStore } from './api/access.ts';
 import type { KpmLookupStore } from './api/kpm.ts';
 import type { FailedCreditStore } from './api/failed-credits.ts';
+import type { DataKeyStore } from './api/data-keys.ts';
 
 export type * from './api/agents.ts';
 export type * from './api/chains.ts';
@@ -27,6 +28,7 @@ export type * from './api/access.ts';
 export type * from './api/page.ts';
 export type * from './api/kpm.ts';
 export type * from './api/failed-credits.ts';
+export type * from './api/data-keys.ts';
 export type { DayWithdrawalView, PositionView, WithdrawalView } from '../recon/views.ts';
 
 export interface GatewayStore
@@ -39,7 +41,8 @@ export interface GatewayStore
     ExceptionAuditStore,
     TokenNonceStore,
     KpmLookupStore,
-    FailedCreditStore {
+    FailedCreditStore,
+    DataKeyStore {
   /** Waits for running work (a reconcile in progress), then releases the store; later calls fail. */
   close(): Promise<void>;
 }

@@ -281,6 +281,26 @@ describe('edc-gateway CLI', () => {
     }
   });
 
+  it('keys rotate-data-key adds the next data key, prints every key (never its bytes) and audits it', async () => {
+    const before = await cli('keys', 'rotate-data-key', '--dir', gw);
+    expect(before.code).toBe(0);
+    const lines = before.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const last = lines.at(-1)!;
+    expect(last).toEqual({ keyId: lines.length, createdAt: expect.any(Number), sealing: true });
+    expect(lines.slice(0, -1).every((l) => l.sealing === false)).toBe(true);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    const again = await cli('keys', 'rotate-data-key', '--dir', gw);
+    expect(again.out.trim().split('\n')).toHaveLength(lines.length + 1);
+    const all = [...(await levelDump(join(gw, 'store')))].map(([k, v]) => k + v).join('\n');
+    expect(all).toContain('keys.rotate-data-key');
+    expect((await cli('keys', 'rotate', '--dir', gw)).code).toBe(2);
+    const help = await cli('keys', 'rotate-data-key', '--help');
+    expect([help.code, help.out]).toEqual([0, expect.stringContaining('--store S')]);
+  });
+
   it('tokens create prints a token once and stores only its hash', async () => {
     const res = await cli('tokens', 'create', '--dir', gw, '--role', 'reconciler', '--name', 'ana');
     expect(res.code).toBe(0);

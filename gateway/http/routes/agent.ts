@@ -13,6 +13,7 @@ import {
 import { signEntitlementSet, signReceipt, type ChainHead } from '../../../protocol/messages/signed.ts';
 import { ERR_AUTH_AGENT, ERR_NO_ENTITLEMENTS } from '../../errors.ts';
 import { ingestSegment } from '../../ingest/upload.ts';
+import { UploadOrderGate } from '../../ingest/order-gate.ts';
 import { checkAgentStatus } from '../../ingest/agent-status.ts';
 import type { AgentRecord, ChainStore, DisbursementStore } from '../../store/types.ts';
 import type { ContextWith, GatewayContext } from '../context.ts';
@@ -58,6 +59,7 @@ async function storeUpload(
   agent: AgentRecord,
   batch: UploadBatch,
   log: FastifyBaseLogger,
+  order: UploadOrderGate,
 ): Promise<SignedReceipt> {
   if (batch.agentId !== agent.agentId)
     throw new ERR_AUTH_AGENT(
@@ -66,7 +68,7 @@ async function storeUpload(
   const now = ctx.now();
   try {
     const reported = checkAgentStatus(batch, now);
-    const result = await ingestSegment(ctx.store, agent, batch.entries, now, ctx.verifier);
+    const result = await ingestSegment(ctx.store, agent, batch.entries, now, ctx.verifier, order);
     if (reported !== undefined) ctx.activity.report(agent.agentId, reported);
     ctx.metrics.inc('edc_gateway_uploads_total', { outcome: 'accepted' });
     ctx.metrics.inc('edc_gateway_entries_accepted_total', {}, result.accepted);
@@ -90,6 +92,7 @@ async function storeUpload(
 }
 
 function uploadRoute(app: FastifyInstance, ctx: ContextWith<ChainStore>): void {
+  const order = new UploadOrderGate();
   app.withTypeProvider<ZodTypeProvider>().post(
     '/v1/agents/:agentId/uploads',
     {
@@ -101,7 +104,7 @@ function uploadRoute(app: FastifyInstance, ctx: ContextWith<ChainStore>): void {
         response: { 200: SignedReceipt, ...errors },
       },
     },
-    async (request) => storeUpload(ctx, request.agent!, request.body, request.log),
+    async (request) => storeUpload(ctx, request.agent!, request.body, request.log, order),
   );
 }
 

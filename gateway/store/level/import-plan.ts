@@ -33,7 +33,7 @@ import { classifyRaw, type ReconEnv } from '../../recon/classify-raw.ts';
 import { emptyFacts, normalizeFacts, type RawFacts, type RawRow } from '../../recon/facts.ts';
 import { projectChange, type ReconChanges } from '../../recon/project.ts';
 import type { DisbursementOutcome, ImportedFile } from '../types.ts';
-import type { Sealer } from '../../crypto/fast-seal.ts';
+import type { SealsText } from '../../crypto/fast-seal.ts';
 import type { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { FailedCreditSettlement } from '../api/failed-credits.ts';
 import { k } from './keys.ts';
@@ -58,7 +58,7 @@ export interface RowRecord {
 }
 
 export interface SealContext {
-  readonly sealer: Sealer;
+  readonly sealer: SealsText;
   /** HMAC under the gateway's lookupKey. */
   readonly hasher: KeyedHasher;
 }

@@ -208,17 +208,39 @@ export async function ingestIntoTx(
     flagAgent(tx, agent, 'fork', plan.seq, receivedAt);
     return { kind: 'fork', seq: plan.seq, storedHash: plan.storedHash, foundHash: plan.foundHash };
   }
+  // One read for the records every fresh entry needs (its KPM's position, the set it names)
+  // instead of two point reads per entry: the per-entry reads were the largest main-thread cost
+  // of ingest (bench/gateway-ingest.ts profile, BENCHMARKS.md issue 13).
+  await tx.prefetch(
+    plan.fresh.flatMap((e) =>
+      e.kind === 'withdrawal'
+        ? [k.position(e.tahap, e.kpmId), k.entitlementSet(e.entitlementSetId)]
+        : [k.position(e.tahap, e.kpmId)],
+    ),
+  );
   let last = head;
+  const byPosition = new Map<string, { entry: LedgerEntry; set: SetFact | undefined }[]>();
   for (const entry of plan.fresh) {
     const set = await entrySetFact(tx, entry);
     appendIntoTx(tx, agent.agentId, { entry, receivedAt, set });
-    await addEntryToPosition(tx, env.recon, agent, entry, {
-      receivedAt,
-      source: 'chain',
-      evidenceHash: undefined,
-      set,
-    });
+    const key = k.position(entry.tahap, entry.kpmId);
+    const added = byPosition.get(key) ?? [];
+    added.push({ entry, set: set ?? undefined });
+    byPosition.set(key, added);
     last = { seq: entry.seq, hash: entry.hash };
+  }
+  // One update per KPM position with all of its entries of this upload, in seq order: the same
+  // facts, classified once before and once after rather than once per entry (a position holding
+  // n entries cost O(n) per entry to clone, classify and serialise; a drain of one agent's
+  // backlog meets the same few KPMs hundreds of times).
+  for (const added of byPosition.values()) {
+    const { tahap, kpmId } = added[0]!.entry;
+    await updatePosition(tx, env.recon, tahap, kpmId, (facts) => {
+      for (const { entry, set } of added) {
+        checkRoom(facts);
+        addEntryFact(facts, entry, { receivedAt, source: 'chain', evidenceHash: undefined, set, agent });
+      }
+    });
   }
   if (plan.fresh.length > 0) tx.put(k.head(agent.agentId), last);
   return { kind: 'accepted', accepted: plan.fresh.length, duplicates: plan.duplicates, head: last };

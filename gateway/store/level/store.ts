@@ -8,7 +8,8 @@ import { genesisHead } from '../../../protocol/messages/signed.ts';
 import type { LedgerEntry } from '../../../protocol/messages/schemas.ts';
 import { ulidFactory } from '../../../protocol/ids.ts';
 import { ERR_AGENT_UNKNOWN, ERR_STORE_CLOSED } from '../../errors.ts';
-import { Opener, Sealer } from '../../crypto/fast-seal.ts';
+import { Opener } from '../../crypto/fast-seal.ts';
+import { DataKeyRing, EnvelopeSealer } from '../../crypto/envelope.ts';
 import { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import { PanMatcher } from '../../crypto/pan-matcher.ts';
 import type { DisbursementRow } from '../../import/types.ts';
@@ -19,6 +20,7 @@ import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
 import { agentContact, recordContactIntoTx } from './contacts.ts';
 import { getJson, levelFlush, openDb, parseJson, Tx, WriteLock, type LevelDb } from './db.ts';
+import { MergingCounterSink } from './counter-merge.ts';
 import { applyRowsIntoTx } from './disbursements.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import { recordSetIntoTx } from './entitlement-sets.ts';
@@ -33,6 +35,7 @@ import { entitlementSnapshot } from './entitlements.ts';
 import { assignIntoTx, transitionIntoTx } from './exceptions.ts';
 import { findKpm, kpmDossier } from './dossier.ts';
 import { failedCreditsPage, stepFailedCreditIntoTx } from './failed-credits.ts';
+import { addDataKeyIntoTx, dataKeyInfos, loadDataKeys, storedDataKeys } from './data-keys.ts';
 
 export interface LevelStoreOptions {
   readonly path: string;
@@ -64,7 +67,8 @@ export class LevelStore implements T.GatewayStore {
   readonly #lock = new WriteLock();
   readonly #env: ReconEnv;
   readonly #ingestEnv: IngestEnv;
-  readonly #sealer: Sealer;
+  readonly #ring: DataKeyRing;
+  readonly #sealer: EnvelopeSealer;
   readonly #hasher: KeyedHasher;
   readonly #opener: Opener;
   readonly #ulid: () => string;
@@ -79,9 +83,10 @@ export class LevelStore implements T.GatewayStore {
     private readonly db: LevelDb,
     private readonly options: LevelStoreOptions,
   ) {
-    this.#sealer = new Sealer(options.sealPublicKey);
+    this.#ring = new DataKeyRing(options.sealSecretKey);
+    this.#sealer = new EnvelopeSealer(this.#ring);
     this.#hasher = new KeyedHasher(options.lookupKey);
-    this.#opener = new Opener(options.sealSecretKey);
+    this.#opener = new Opener(options.sealSecretKey, this.#ring);
     this.#ulid = options.ulid ?? ulidFactory();
     this.#nonces = new NonceLedger(db, options.nonceEntriesMax ?? nonceEntriesMaxDefault);
     const matcher = new PanMatcher(this.#opener);
@@ -100,8 +105,31 @@ export class LevelStore implements T.GatewayStore {
     };
   }
 
+  /** Opens the folder and loads its data keys; a store's first open makes data key 1. */
   static async open(options: LevelStoreOptions): Promise<LevelStore> {
-    return new LevelStore(await openDb(options.path), options);
+    const store = new LevelStore(await openDb(options.path), options);
+    try {
+      await loadDataKeys(store.db, store.#ring);
+      if (store.#ring.size === 0) await store.#addDataKey(Date.now(), true);
+    } catch (error) {
+      await store.db.close();
+      throw error;
+    }
+    return store;
+  }
+
+  async #addDataKey(now: number, onlyIfNone: boolean): Promise<void> {
+    const added = await this.#write((tx) => addDataKeyIntoTx(tx, this.#ring, now, onlyIfNone));
+    if (added !== undefined) this.#ring.add(added);
+  }
+
+  async rotateDataKey(now: number): Promise<T.DataKeyInfo> {
+    await this.#addDataKey(now, false);
+    return (await this.listDataKeys()).at(-1)!;
+  }
+
+  async listDataKeys(): Promise<T.DataKeyInfo[]> {
+    return dataKeyInfos(this.#ring, await storedDataKeys(this.db));
   }
 
   get opener(): Opener {
@@ -179,23 +207,27 @@ export class LevelStore implements T.GatewayStore {
   }
 
   async #ingestGroup(jobs: readonly IngestJob[]): Promise<void> {
-    const tx = new Tx(this.db, levelFlush(this.db));
+    const sink = new MergingCounterSink();
+    const tx = new Tx(this.db, levelFlush(this.db), sink);
     const settled: { job: IngestJob; outcome?: T.IngestOutcome; error?: unknown }[] = [];
     for (const job of jobs) {
       const mark = tx.mark();
+      const sums = sink.mark();
+      const rollback = () => (tx.rollback(mark), sink.rollback(sums));
       try {
         const agent = await tx.get<T.AgentRecord>(k.agent(job.agentId));
         if (agent === undefined)
           throw new ERR_AGENT_UNKNOWN(`Cannot ingest for ${job.agentId}: expected an enrolled agent, found none`);
         const outcome = await ingestIntoTx(tx, this.#ingestEnv, agent, job.entries, job.receivedAt);
-        if (outcome.kind !== 'accepted' && outcome.kind !== 'fork') tx.rollback(mark);
+        if (outcome.kind !== 'accepted' && outcome.kind !== 'fork') rollback();
         settled.push({ job, outcome });
       } catch (error) {
-        tx.rollback(mark);
+        rollback();
         settled.push({ job, error });
       }
     }
     try {
+      await sink.mergeInto(tx);
       await tx.commit();
     } catch (error) {
       for (const { job } of settled) job.reject(error);

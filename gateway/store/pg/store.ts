@@ -13,8 +13,9 @@ import { genesisHead, type ChainHead } from '../../../protocol/messages/signed.t
 import type { LedgerEntry } from '../../../protocol/messages/schemas.ts';
 import { ulidFactory } from '../../../protocol/ids.ts';
 import { isEdcError } from '../../../protocol/errors.ts';
-import { ERR_AGENT_UNKNOWN, ERR_STORE_CLOSED, ERR_STORE_CONFLICT } from '../../errors.ts';
-import { Opener, Sealer } from '../../crypto/fast-seal.ts';
+import { ERR_AGENT_UNKNOWN, ERR_DATA_KEY_UNKNOWN, ERR_STORE_CLOSED, ERR_STORE_CONFLICT } from '../../errors.ts';
+import { Opener } from '../../crypto/fast-seal.ts';
+import { DataKeyRing, EnvelopeSealer } from '../../crypto/envelope.ts';
 import { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import { PanMatcher } from '../../crypto/pan-matcher.ts';
 import type { DisbursementRow } from '../../import/types.ts';
@@ -33,6 +34,7 @@ import { entitlementSnapshot } from '../level/entitlements.ts';
 import { assignIntoTx, transitionIntoTx } from '../level/exceptions.ts';
 import { findKpm, kpmDossier } from '../level/dossier.ts';
 import { failedCreditsPage, stepFailedCreditIntoTx } from '../level/failed-credits.ts';
+import { addDataKeyIntoTx, dataKeyInfos, loadDataKeys, storedDataKeys } from '../level/data-keys.ts';
 import { ingestIntoTx, recordEvidenceIntoTx, type IngestEnv } from '../level/ingest.ts';
 import type { ChainLink, StoredEntry, StoredEvidence } from '../level/ingest.ts';
 import { k, range } from '../level/keys.ts';
@@ -80,7 +82,8 @@ export class PgStore implements T.GatewayStore {
   readonly #opener: Opener;
   readonly #closesAt: Readonly<Record<string, number>>;
   readonly #evidenceMax: number;
-  readonly #sealer: Sealer;
+  readonly #ring: DataKeyRing;
+  readonly #sealer: EnvelopeSealer;
   readonly #hasher: KeyedHasher;
   readonly #ulid: () => string;
   readonly #kv: PgKv;
@@ -96,13 +99,14 @@ export class PgStore implements T.GatewayStore {
     options: PgStoreOptions,
   ) {
     this.#pool = pool;
-    this.#sealer = new Sealer(options.sealPublicKey);
+    this.#ring = new DataKeyRing(options.sealSecretKey);
+    this.#sealer = new EnvelopeSealer(this.#ring);
     this.#hasher = new KeyedHasher(options.lookupKey);
     this.#ulid = options.ulid ?? ulidFactory();
     this.#retriesMax = options.transactionRetriesMax ?? transactionRetriesMaxDefault;
     this.#kv = new PgKv(pool, () => this.#open);
     this.#nonces = new PgNonces(pool, options.nonceEntriesMax ?? nonceEntriesMaxDefault);
-    this.#opener = new Opener(options.sealSecretKey);
+    this.#opener = new Opener(options.sealSecretKey, this.#ring);
     this.#matcher = new PanMatcher(this.#opener);
     this.#closesAt = options.tahapClosesAt;
     this.#evidenceMax = options.evidenceEntriesPerAgentMax ?? evidenceEntriesPerAgentMaxDefault;
@@ -146,7 +150,41 @@ export class PgStore implements T.GatewayStore {
       await pool.end();
       throw error;
     }
-    return new PgStore(pool, schema, options);
+    const store = new PgStore(pool, schema, options);
+    try {
+      await loadDataKeys(store.#kv, store.#ring);
+      if (store.#ring.size === 0) await store.#addDataKey(Date.now(), true);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
+  }
+
+  async #addDataKey(now: number, onlyIfNone: boolean): Promise<void> {
+    const added = await this.#write((tx) => addDataKeyIntoTx(tx, this.#ring, now, onlyIfNone));
+    if (added !== undefined) this.#ring.add(added);
+  }
+
+  async rotateDataKey(now: number): Promise<T.DataKeyInfo> {
+    await this.#addDataKey(now, false);
+    return (await this.listDataKeys()).at(-1)!;
+  }
+
+  listDataKeys(): Promise<T.DataKeyInfo[]> {
+    return this.#track(async () => dataKeyInfos(this.#ring, await storedDataKeys(this.#kv)));
+  }
+
+  /**
+   * After EDC_ERR_DATA_KEY_UNKNOWN: another process (a replica, the CLI) may have rotated since
+   * this one loaded its keys. Loads them again; true when that found one more, so the work is
+   * worth running again (once).
+   */
+  async #reloadedDataKeys(error: unknown): Promise<boolean> {
+    if (!isEdcError(error, ERR_DATA_KEY_UNKNOWN.code)) return false;
+    const before = this.#ring.size;
+    await loadDataKeys(this.#kv, this.#ring);
+    return this.#ring.size > before;
   }
 
   async #agentLookupKey(kv: PgKv, agentId: string): Promise<string | undefined> {
@@ -175,21 +213,28 @@ export class PgStore implements T.GatewayStore {
 
   /** Reads at one snapshot (REPEATABLE READ, read only): a page or a recompute sees whole writes only. */
   #read<R>(fn: (kv: PgKv) => Promise<R>): Promise<R> {
-    return this.#track(async () => {
-      const client = await this.#pool.connect();
-      let broken: Error | undefined;
-      try {
-        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-        const result = await fn(new PgKv(client, () => this.#open));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
+    return this.#track(() =>
+      this.#readOnce(fn).catch(async (error: unknown) => {
+        if (await this.#reloadedDataKeys(error)) return this.#readOnce(fn);
         throw error;
-      } finally {
-        client.release(broken);
-      }
-    });
+      }),
+    );
+  }
+
+  async #readOnce<R>(fn: (kv: PgKv) => Promise<R>): Promise<R> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      const result = await fn(new PgKv(client, () => this.#open));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((e: unknown) => (broken = e as Error));
+      throw error;
+    } finally {
+      client.release(broken);
+    }
   }
 
   /**
@@ -204,10 +249,15 @@ export class PgStore implements T.GatewayStore {
     flushFor: (client: pg.PoolClient) => Flush = (client) => (ops) => flushOps(client, ops),
   ): Promise<R> {
     return this.#track(async () => {
+      let reloaded = false;
       for (let attempt = 1; ; attempt++) {
         try {
           return await this.#attempt(fn, commit, flushFor);
         } catch (error) {
+          if (!reloaded && (await this.#reloadedDataKeys(error))) {
+            reloaded = true;
+            continue;
+          }
           if (!retryable(error)) throw error;
           if (attempt >= this.#retriesMax)
             throw new ERR_STORE_CONFLICT(

@@ -318,6 +318,66 @@ describe('forwarder pass', () => {
   });
 });
 
+describe('forwarder pass, pipelined uploads (uploadsInFlightMax)', () => {
+  it('keeps two uploads in flight, applies their receipts in order and stores every entry once', async () => {
+    for (let i = 0; i < 2000; i++) core.append();
+    let inFlight = 0;
+    let inFlightMax = 0;
+    server.use(
+      http.post(`${base}/uploads`, async ({ request }) => {
+        const body = JSON.parse(await request.text());
+        inFlightMax = Math.max(inFlightMax, ++inFlight);
+        await delay(40);
+        inFlight -= 1;
+        const result = gateway.store(body);
+        return HttpResponse.json(result.body as object, { status: result.status });
+      }),
+    );
+    const outcome = await forwarder({ uploadsInFlightMax: 2 }).syncNow();
+    expect(outcome).toMatchObject({ ok: true, uploaded: 2000 });
+    expect(inFlightMax).toBe(2);
+    expect(gateway.stored.map((e) => e.seq)).toEqual(core.entries.map((e) => e.seq));
+    expect(core.ackHead()).toEqual(core.head());
+  });
+
+  it('sends a pipelined upload refused as a gap once more, alone, and does not halt', async () => {
+    for (let i = 0; i < 1000; i++) core.append();
+    let gapsAnswered = 0;
+    server.use(
+      http.post(`${base}/uploads`, async ({ request }) => {
+        const body = JSON.parse(await request.text());
+        if (body.entries[0].seq === 501 && gapsAnswered === 0) {
+          gapsAnswered += 1; // it overtook seq 1..500 on its way in
+          return HttpResponse.json(errorBody(409, 'EDC_ERR_UPLOAD_GAP'), { status: 409 });
+        }
+        await delay(20);
+        const result = gateway.store(body);
+        return HttpResponse.json(result.body as object, { status: result.status });
+      }),
+    );
+    const outcome = await forwarder({ uploadsInFlightMax: 2 }).syncNow();
+    expect(outcome.ok).toBe(true);
+    expect([gapsAnswered, core.halt, core.ackHead().seq]).toEqual([1, null, 1000]);
+  });
+
+  it('still halts on a gap answered to an upload sent alone', async () => {
+    for (let i = 0; i < 10; i++) core.append();
+    server.use(
+      http.post(`${base}/uploads`, () => HttpResponse.json(errorBody(409, 'EDC_ERR_UPLOAD_GAP'), { status: 409 })),
+    );
+    const outcome = await forwarder({ uploadsInFlightMax: 2 }).syncNow();
+    expect(outcome).toMatchObject({ ok: false, halted: true, error: { code: 'EDC_ERR_FORWARD_GAP' } });
+    expect(core.ackHead().seq).toBe(0);
+  });
+
+  it('refuses uploadsInFlightMax outside 1..4 with EDC_ERR_FORWARD_OPTIONS', () => {
+    for (const uploadsInFlightMax of [0, 5, 1.5])
+      expect(() => forwarder({ uploadsInFlightMax })).toThrow(
+        expect.objectContaining({ code: 'EDC_ERR_FORWARD_OPTIONS' }),
+      );
+  });
+});
+
 describe('backoffDelayMs()', () => {
   it('stays within [0, min(cap, base * 2^n)) for full jitter', () => {
     for (let attempt = 0; attempt < 12; attempt++) {

@@ -24,6 +24,7 @@ import { describeKpmConformance } from './conformance-kpm.ts';
 import { describeExceptionConformance } from './conformance-exceptions.ts';
 import { describeFailedCreditConformance } from './conformance-failed-credits.ts';
 import { describeImportConformance } from './conformance-import.ts';
+import { describeDataKeyConformance } from './conformance-data-keys.ts';
 import { describeDayConformance } from './conformance-days.ts';
 
 export interface StoreOptions {
@@ -58,6 +59,7 @@ export function describeStoreConformance(name: string, open: StoreFactory): void
   describeExceptionConformance(name, open);
   describeFailedCreditConformance(name, open);
   describeImportConformance(name, open);
+  describeDataKeyConformance(name, open);
   describeDayConformance(name, open);
   describe(`${name} conforms to the GatewayStore interfaces`, () => {
     let h: StoreHandle;

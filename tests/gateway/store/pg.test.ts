@@ -65,6 +65,32 @@ async function openPg(options: StoreOptions): Promise<StoreHandle> {
 describe.skipIf(!db.available)('PgStore', () => {
   describeStoreConformance('PgStore', openPg);
 
+  it('replicas share data keys: first opens make one, one rotates, the other loads it on use', async () => {
+    const keys = generateGatewayKeys();
+    const schema = uniqueSchemaName('dkey');
+    await withClient((c) => migrate(c, schema));
+    const openReplica = () => PgStore.open({ url: urlFor(schema), ...keys, tahapClosesAt: {} });
+    const [a, b] = await Promise.all([openReplica(), openReplica()]);
+    try {
+      expect((await a.listDataKeys()).map((d) => d.keyId)).toEqual([1]);
+      expect((await b.listDataKeys()).map((d) => d.keyId)).toEqual([1]);
+      expect(await a.rotateDataKey(7)).toMatchObject({ keyId: 2, sealing: true });
+      await a.applyDisbursements([row('KPM-0001', 100_000)], { fileSha256: 'a'.repeat(64), now: 1 });
+      const sealed = await withClient((c) =>
+        c.query<{ value: string }>(`SELECT value FROM ${quoteIdent(schema)}.kv WHERE value LIKE '%"~%' LIMIT 1`),
+      );
+      const envelope = /"~([A-Za-z0-9+/=]+)"/.exec(sealed.rows[0]!.value)![1]!;
+      expect([...Buffer.from(envelope, 'base64').subarray(0, 2)]).toEqual([0, 2]); // key id 2, big-endian
+      expect((await b.kpmDossier('KPM-0001', { personal: true }))!.personal).toMatchObject({
+        cardsLast4: [panOf('KPM-0001').slice(-4)],
+      });
+      expect((await b.listDataKeys()).map((d) => d.keyId)).toEqual([1, 2]);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
+    }
+  });
+
   it('more concurrent writes than pooled connections all finish (no transaction waits for a second one)', async () => {
     const keys = generateGatewayKeys();
     const h = await openPg({ keys, tahapClosesAt: {}, nonceEntriesMax: 1000 });
