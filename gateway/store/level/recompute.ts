@@ -49,6 +49,17 @@ export interface RecomputeOutput {
   differences: string[];
 }
 
+export function emptyRecomputeOutput(): RecomputeOutput {
+  return { kpmCount: 0, buckets: new BucketTable(), settlements: new Map(), differences: [] };
+}
+
+/** The note for a KPM whose stored position is missing (stored: false) or classifies differently. */
+export function positionNote(kpmId: string, stored: boolean): string {
+  return stored
+    ? `position ${kpmId}: continuous classification differs from recompute`
+    : `position ${kpmId}: missing from the continuous state`;
+}
+
 class RawReader {
   readonly #agents = new Map<string, AgentRecord | undefined>();
   readonly #sets = new Map<string, StoredSet | undefined>();
@@ -152,7 +163,7 @@ function accumulate(out: RecomputeOutput, c: Classification): void {
   out.kpmCount += 1;
 }
 
-function note(out: RecomputeOutput, text: string): void {
+export function note(out: RecomputeOutput, text: string): void {
   if (out.differences.length < reconDifferencesMax) out.differences.push(text);
 }
 
@@ -187,14 +198,15 @@ async function gather(
   return stored;
 }
 
+/** Recomputes every KPM the tahap's records name, into `out` (a fresh output unless given). */
 export async function recompute(
   db: Db,
   env: ReconEnv,
   tahap: string,
   snapshot: Snapshot | undefined,
+  out: RecomputeOutput = emptyRecomputeOutput(),
 ): Promise<RecomputeOutput> {
   const reader = new RawReader(db, snapshot);
-  const out: RecomputeOutput = { kpmCount: 0, buckets: new BucketTable(), settlements: new Map(), differences: [] };
   const cursors = sources.map((source) => new BatchCursor(db, range(source, tahap), snapshot));
   try {
     for (const c of cursors) await c.fill();
@@ -203,9 +215,9 @@ export async function recompute(
       const stored = await gather(cursors, reader, pos);
       const fresh = await classifyRaw(pos, env);
       if (factCount(pos) > 0) accumulate(out, fresh);
-      if (stored === undefined) note(out, `position ${kpmId}: missing from the continuous state`);
+      if (stored === undefined) note(out, positionNote(kpmId, false));
       else if (!sameFacts(stored, pos) && !sameClassification(await classifyRaw(stored, env), fresh))
-        note(out, `position ${kpmId}: continuous classification differs from recompute`);
+        note(out, positionNote(kpmId, true));
     }
   } finally {
     for (const c of cursors) await c.close();

@@ -37,10 +37,11 @@ import type { ChainLink, StoredEntry, StoredEvidence } from '../level/ingest.ts'
 import { k, range } from '../level/keys.ts';
 import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } from '../level/checkpoints.ts';
 import * as Q from '../level/queries.ts';
-import { compareCounters, recompute } from '../level/recompute.ts';
+import { compareCounters } from '../level/recompute.ts';
 import { flushOps, PgKv, ShardSink } from './kv.ts';
 import { checkSchemaVersion, quoteIdent } from './migrate.ts';
 import { PgNonces } from './nonces.ts';
+import { recomputeSetBased } from './recompute.ts';
 import { connecting, parsePgLocation } from './url.ts';
 
 export interface PgStoreOptions {
@@ -467,7 +468,7 @@ export class PgStore implements T.GatewayStore {
 
   async reconcile(tahap: string, now: number): Promise<T.ReconResult> {
     const result = await this.#read(async (kv): Promise<T.ReconResult> => {
-      const out = await recompute(kv, this.#envOn(kv), tahap, undefined);
+      const out = await recomputeSetBased(kv, this.#envOn(kv), tahap);
       await compareCounters(kv, out, tahap, undefined);
       const heads: Record<string, ChainHead> = {};
       for await (const [key, value] of kv.iterator(range('head')))

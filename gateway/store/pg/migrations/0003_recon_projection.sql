@@ -1,0 +1,95 @@
+-- edc-gateway PostgreSQL store, schema version 3: the columns the set-based full recompute
+-- (gateway/store/pg/recompute.ts) reads, kept by triggers on kv in the same transaction as the
+-- record itself, so that any writer (the store, a bulk loader's COPY, a tamperer's UPDATE) keeps
+-- them equal to the JSON records. The JSON records stay the truth; these are their columns.
+-- (Version 2 is left to the import path's relational rows table.)
+
+-- One row per disbursement row record (drow!tahap!kpm!bank!reference), with the status it counts
+-- under (store/level/disbursements.ts effectiveStatus: a reconciler's settlement of a failed row).
+CREATE TABLE recon_row (
+  key text COLLATE "C" PRIMARY KEY,
+  tahap text COLLATE "C" NOT NULL,
+  kpm_id text COLLATE "C" NOT NULL,
+  bank text COLLATE "C" NOT NULL,
+  reference text COLLATE "C" NOT NULL,
+  region_code text COLLATE "C" NOT NULL,
+  amount bigint NOT NULL,
+  status text NOT NULL
+);
+CREATE INDEX recon_row_kpm ON recon_row (tahap, kpm_id) INCLUDE (bank, reference, region_code, amount, status);
+
+-- One row per stored position (pos!tahap!kpm): whether it holds withdrawals or reversals (rich:
+-- classified in Node by the shared code), else what classification reads of a rows-only position:
+-- the place (first row by bank/reference, UNKNOWN without rows) and the sums by status.
+CREATE TABLE recon_pos (
+  key text COLLATE "C" PRIMARY KEY,
+  tahap text COLLATE "C" NOT NULL,
+  kpm_id text COLLATE "C" NOT NULL,
+  rich boolean NOT NULL,
+  place_bank text COLLATE "C" NOT NULL,
+  place_region text COLLATE "C" NOT NULL,
+  credited bigint NOT NULL,
+  failed bigint NOT NULL,
+  returned bigint NOT NULL
+);
+CREATE UNIQUE INDEX recon_pos_kpm ON recon_pos (tahap, kpm_id) INCLUDE (rich, place_bank, place_region, credited, failed, returned);
+
+-- The place key of a row: bank/reference (as gateway/recon/classify.ts placeOf compares them),
+-- then \x01 and the region code, so that min() over a KPM's rows names its first row's place.
+CREATE FUNCTION recon_place(bank text, reference text, region_code text) RETURNS text
+  LANGUAGE sql IMMUTABLE PARALLEL SAFE
+  RETURN (bank || '/' || reference || E'\x01' || region_code) COLLATE "C";
+
+CREATE FUNCTION recon_row_put(k text, v jsonb) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO recon_row (key, tahap, kpm_id, bank, reference, region_code, amount, status)
+  VALUES (
+    k, split_part(k, '!', 2), split_part(k, '!', 3), split_part(k, '!', 4),
+    substr(k, length(split_part(k, '!', 1)) + length(split_part(k, '!', 2)) + length(split_part(k, '!', 3))
+      + length(split_part(k, '!', 4)) + 5),
+    v->>'regionCode', (v->>'amount')::bigint,
+    CASE v #>> '{settlement,state}' WHEN 'returned' THEN 'returned' WHEN 'redisbursed' THEN 'redisbursed'
+      ELSE v->>'status' END)
+  ON CONFLICT (key) DO UPDATE SET region_code = EXCLUDED.region_code, amount = EXCLUDED.amount,
+    status = EXCLUDED.status;
+$$;
+
+CREATE FUNCTION recon_pos_put(k text, v jsonb) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO recon_pos (key, tahap, kpm_id, rich, place_bank, place_region, credited, failed, returned)
+  SELECT k, split_part(k, '!', 2), split_part(k, '!', 3),
+    coalesce(jsonb_array_length(v->'withdrawals'), 0) + coalesce(jsonb_array_length(v->'reversals'), 0) > 0,
+    coalesce(split_part(min(p), '/', 1), 'UNKNOWN'), coalesce(split_part(min(p), E'\x01', 2), 'UNKNOWN'),
+    coalesce(sum(amount) FILTER (WHERE status = 'credited'), 0),
+    coalesce(sum(amount) FILTER (WHERE status = 'failed'), 0),
+    coalesce(sum(amount) FILTER (WHERE status = 'returned'), 0)
+  FROM (
+    SELECT recon_place(r->>'bank', r->>'reference', r->>'regionCode') AS p, (r->>'amount')::bigint AS amount,
+      r->>'status' AS status
+    FROM jsonb_array_elements(coalesce(v->'rows', '[]'::jsonb)) AS r
+  ) AS rows
+  ON CONFLICT (key) DO UPDATE SET rich = EXCLUDED.rich, place_bank = EXCLUDED.place_bank,
+    place_region = EXCLUDED.place_region, credited = EXCLUDED.credited, failed = EXCLUDED.failed,
+    returned = EXCLUDED.returned;
+$$;
+
+CREATE FUNCTION recon_project() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'DELETE' THEN
+    DELETE FROM recon_row WHERE key = OLD.key;
+    DELETE FROM recon_pos WHERE key = OLD.key;
+  ELSIF NEW.key LIKE 'drow!%' THEN
+    PERFORM recon_row_put(NEW.key, NEW.value::jsonb);
+  ELSE
+    PERFORM recon_pos_put(NEW.key, NEW.value::jsonb);
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER recon_project_put AFTER INSERT OR UPDATE OF value ON kv FOR EACH ROW
+  WHEN (NEW.key LIKE 'drow!%' OR NEW.key LIKE 'pos!%') EXECUTE FUNCTION recon_project();
+CREATE TRIGGER recon_project_delete AFTER DELETE ON kv FOR EACH ROW
+  WHEN (OLD.key LIKE 'drow!%' OR OLD.key LIKE 'pos!%') EXECUTE FUNCTION recon_project();
+
+-- Records written before this version.
+SELECT recon_row_put(key, value::jsonb) FROM kv WHERE key LIKE 'drow!%';
+SELECT recon_pos_put(key, value::jsonb) FROM kv WHERE key LIKE 'pos!%';
