@@ -215,8 +215,11 @@ async function batchRecords(kv: PgKv, tahap: string, kpmIds: string[]): Promise<
             [kpmIds.map((id) => prefix + id)],
           )
         : await kv.query<{ key: string; value: string }>(
-            'SELECT kv.key, kv.value FROM unnest($1::text[], $2::text[]) AS b(lo, hi) ' +
-              'JOIN kv ON kv.key > b.lo AND kv.key < b.hi ORDER BY kv.key',
+            // LATERAL: one index range scan per KPM (a plain join would scan kv whole); the
+            // ranges are disjoint and in key order, so their order is the ordinality's.
+            'SELECT s.key, s.value FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS b(lo, hi, n) ' +
+              'CROSS JOIN LATERAL (SELECT key, value FROM kv WHERE key > b.lo AND key < b.hi) AS s ' +
+              'ORDER BY b.n, s.key',
             [kpmIds.map((id) => `${prefix}${id}!`), kpmIds.map((id) => `${prefix}${id}!\uffff`)],
           );
     out.set(
@@ -254,6 +257,7 @@ function mergeNotes(a: PositionNote[], b: PositionNote[]): string[] {
 /** The full recompute of a tahap inside the caller's REPEATABLE READ transaction on `kv`. */
 export async function recomputeSetBased(kv: PgKv, env: ReconEnv, tahap: string): Promise<RecomputeOutput> {
   await kv.query(`SET LOCAL work_mem = '${workMem}'`, []);
+  await kv.query('SET LOCAL jit = off', []); // compiling the plan costs more than it saves here
   const out = emptyRecomputeOutput();
   const rich = await richPart(kv, env, tahap, out);
   const plain = await plainPart(kv, tahap, out);

@@ -32,6 +32,7 @@ CREATE TABLE recon_pos (
   failed bigint NOT NULL,
   returned bigint NOT NULL
 );
+CREATE INDEX recon_pos_rich ON recon_pos (tahap, kpm_id) WHERE rich;
 CREATE UNIQUE INDEX recon_pos_kpm ON recon_pos (tahap, kpm_id) INCLUDE (rich, place_bank, place_region, credited, failed, returned);
 
 -- The place key of a row: bank/reference (as gateway/recon/classify.ts placeOf compares them),
