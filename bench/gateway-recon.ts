@@ -36,7 +36,11 @@ import { bulkLoadPg, schemaExists } from './lib/recon-load-pg.ts';
 import { cachedLoad, cacheKey, type LoadedStore } from './lib/recon-cache.ts';
 
 const importRows = sized(50_000, 5_000, 1_000);
-const sizes = sized([100_000, 1_000_000, 10_000_000], [20_000, 100_000], [2_000]);
+/** BENCH_RECON_SIZES=100000,1000000 measures only those sizes (a single big measurement). */
+const sizes =
+  process.env.BENCH_RECON_SIZES === undefined
+    ? sized([100_000, 1_000_000, 10_000_000], [20_000, 100_000], [2_000])
+    : process.env.BENCH_RECON_SIZES.split(',').map(Number);
 const runsFor = (size: number): number => (size >= 10_000_000 ? 1 : size >= 1_000_000 ? 2 : 3);
 
 async function importFigures(): Promise<Figure[]> {

@@ -55,6 +55,8 @@ export const k = {
   setCurrent: (agentId: string, kpmId: string) => key('escur', agentId, kpmId),
   position: (tahap: string, kpmId: string) => key('pos', tahap, kpmId),
   counters: (tahap: string, bank: string, region: string) => key('ctr', tahap, bank, region),
+  /** The sum of a bank's buckets in a tahap (bank-counters.ts). */
+  bankCounters: (tahap: string, bank: string) => key('ctrb', tahap, bank),
   settlement: (tahap: string, agentId: string) => key('stl', tahap, agentId),
   kpmCategory: (tahap: string, category: string, kpmId: string) => key('kcat', tahap, category, kpmId),
   withdrawalCategory: (tahap: string, category: string, agentId: string, seq: number, ref: string) =>

@@ -11,6 +11,7 @@ import type { Snapshot } from 'classic-level';
 import type { Classification } from '../../recon/classify.ts';
 import { classifyRaw, type ReconEnv } from '../../recon/classify-raw.ts';
 import {
+  addTahapCounters,
   addSettlementCounters,
   emptySettlementCounters,
   emptyTahapCounters,
@@ -18,6 +19,7 @@ import {
   settlementDifferences,
   tahapDifferences,
   type SettlementCounters,
+  type TahapCounters,
 } from '../../recon/counters.ts';
 import type { ResolutionFact, SetFact } from '../../recon/classify.ts';
 import { evidenceHash } from '../../recon/evidence.ts';
@@ -225,6 +227,29 @@ export async function recompute(
   return out;
 }
 
+/** Each bank's stored rollup (bank-counters.ts) against the sum of the recompute's buckets of that bank. */
+async function compareBankCounters(
+  db: Db,
+  out: RecomputeOutput,
+  tahap: string,
+  options: { snapshot?: Snapshot },
+): Promise<void> {
+  const sums = new Map<string, TahapCounters>();
+  for (const bucket of out.buckets.names()) {
+    const bank = bucket.slice(0, bucket.indexOf('/'));
+    let sum = sums.get(bank);
+    if (sum === undefined) sums.set(bank, (sum = emptyTahapCounters()));
+    addTahapCounters(sum, out.buckets.get(bucket)!);
+  }
+  const stored = new Map<string, TahapCounters>();
+  for await (const [key, value] of db.iterator({ ...range('ctrb', tahap), ...options }))
+    stored.set(key.split(sep)[2] ?? '', parseTahapCounters(key, value));
+  for (const bank of [...new Set([...sums.keys(), ...stored.keys()])].sort()) {
+    const diff = tahapDifferences(sums.get(bank) ?? emptyTahapCounters(), stored.get(bank) ?? emptyTahapCounters());
+    if (diff.length > 0) note(out, `bank counters ${bank}: ${diff.join(', ')}`);
+  }
+}
+
 /** Streams the stored counters and settlements (from the same snapshot) against the recompute's. */
 export async function compareCounters(
   db: Db,
@@ -246,6 +271,7 @@ export async function compareCounters(
     const diff = tahapDifferences(out.buckets.get(bucket) ?? emptyTahapCounters(), emptyTahapCounters());
     if (diff.length > 0) note(out, `counters ${bucket}: ${diff.join(', ')}`);
   }
+  await compareBankCounters(db, out, tahap, options);
   const stored = new Map<string, SettlementCounters>();
   for await (const [key, value] of db.iterator({ ...range('stl', tahap), ...options }))
     stored.set(key.split(sep)[2] ?? '', parseSettlementCounters(key, value));

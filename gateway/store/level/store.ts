@@ -29,6 +29,7 @@ import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } fr
 import { NonceLedger } from './nonces.ts';
 import * as Q from './queries.ts';
 import { compareCounters, recompute } from './recompute.ts';
+import { rebuildBankCountersIntoTx } from './bank-counters.ts';
 import { entitlementSnapshot } from './entitlements.ts';
 import { assignIntoTx, transitionIntoTx } from './exceptions.ts';
 import { findKpm, kpmDossier } from './dossier.ts';
@@ -101,7 +102,14 @@ export class LevelStore implements T.GatewayStore {
   }
 
   static async open(options: LevelStoreOptions): Promise<LevelStore> {
-    return new LevelStore(await openDb(options.path), options);
+    const store = new LevelStore(await openDb(options.path), options);
+    try {
+      await store.#write((tx) => rebuildBankCountersIntoTx(tx));
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
   }
 
   get opener(): Opener {

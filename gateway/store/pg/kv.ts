@@ -3,7 +3,7 @@
  * so that the record modules of store/level/ (agents, ingest, positions, queries, recompute) run
  * unchanged inside a PostgreSQL transaction. Keys are routed by their first component: chain!
  * to `chain` (unique agent + seq), head! to `chain_head` (the row an upload locks), ctr! and stl!
- * to `counter_shard` (sharded, summed on read), everything else to `kv`.
+ * and ctrb! (bank rollups) to `counter_shard` (sharded, summed on read), everything else to `kv`.
  */
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
@@ -42,6 +42,7 @@ export function tableOf(key: string): Table {
     case 'head':
       return 'chain_head';
     case 'ctr':
+    case 'ctrb':
     case 'stl':
       return 'counter_shard';
     default:
@@ -51,7 +52,7 @@ export function tableOf(key: string): Table {
 
 /** A stored counter record's shards summed; undefined when they sum to zero (as LevelDB deletes it). */
 function sumShards(key: string, values: readonly string[]): string | undefined {
-  if (prefixOf(key) === 'ctr') {
+  if (prefixOf(key) !== 'stl') {
     const sum = emptyTahapCounters();
     for (const v of values) addTahapCounters(sum, parseTahapCounters(key, v));
     return isZeroTahap(sum) ? undefined : JSON.stringify(sum);
@@ -335,7 +336,7 @@ function addStored(
   stored: string | undefined,
   delta: TahapCounters | SettlementCounters,
 ): string | undefined {
-  if (prefixOf(key) === 'ctr') {
+  if (prefixOf(key) !== 'stl') {
     const sum = stored === undefined ? emptyTahapCounters() : parseTahapCounters(key, stored);
     addTahapCounters(sum, delta as TahapCounters);
     return isZeroTahap(sum) ? undefined : JSON.stringify(sum);

@@ -25,6 +25,7 @@ import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from '../level/agents.ts';
 import { agentContact, recordContactIntoTx } from '../level/contacts.ts';
+import { rebuildBankCountersIntoTx } from '../level/bank-counters.ts';
 import { getJson, parseJson, Tx } from '../level/db.ts';
 import { applyRowsIntoTx } from '../level/disbursements.ts';
 import { recordSetIntoTx } from '../level/entitlement-sets.ts';
@@ -145,7 +146,14 @@ export class PgStore implements T.GatewayStore {
       await pool.end();
       throw error;
     }
-    return new PgStore(pool, schema, options);
+    const store = new PgStore(pool, schema, options);
+    try {
+      await store.#write((tx) => rebuildBankCountersIntoTx(tx));
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    return store;
   }
 
   async #agentLookupKey(kv: PgKv, agentId: string): Promise<string | undefined> {

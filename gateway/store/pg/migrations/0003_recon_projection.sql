@@ -41,35 +41,29 @@ CREATE FUNCTION recon_place(bank text, reference text, region_code text) RETURNS
   LANGUAGE sql IMMUTABLE PARALLEL SAFE
   RETURN (bank || '/' || reference || E'\x01' || region_code) COLLATE "C";
 
-CREATE FUNCTION recon_row_put(k text, v jsonb) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO recon_row (key, tahap, kpm_id, bank, reference, region_code, amount, status)
-  VALUES (
-    k, split_part(k, '!', 2), split_part(k, '!', 3), split_part(k, '!', 4),
+-- The recon_row of a drow record, and the recon_pos of a pos record (LANGUAGE sql: inlined into
+-- the statements below, so one definition serves the trigger and the set-wise backfill).
+CREATE FUNCTION recon_row_of(k text, v jsonb) RETURNS SETOF recon_row LANGUAGE sql IMMUTABLE AS $$
+  SELECT k, split_part(k, '!', 2), split_part(k, '!', 3), split_part(k, '!', 4),
     substr(k, length(split_part(k, '!', 1)) + length(split_part(k, '!', 2)) + length(split_part(k, '!', 3))
       + length(split_part(k, '!', 4)) + 5),
     v->>'regionCode', (v->>'amount')::bigint,
     CASE v #>> '{settlement,state}' WHEN 'returned' THEN 'returned' WHEN 'redisbursed' THEN 'redisbursed'
-      ELSE v->>'status' END)
-  ON CONFLICT (key) DO UPDATE SET region_code = EXCLUDED.region_code, amount = EXCLUDED.amount,
-    status = EXCLUDED.status;
+      ELSE v->>'status' END
 $$;
 
-CREATE FUNCTION recon_pos_put(k text, v jsonb) RETURNS void LANGUAGE sql AS $$
-  INSERT INTO recon_pos (key, tahap, kpm_id, rich, place_bank, place_region, credited, failed, returned)
+CREATE FUNCTION recon_pos_of(k text, v jsonb) RETURNS SETOF recon_pos LANGUAGE sql IMMUTABLE AS $$
   SELECT k, split_part(k, '!', 2), split_part(k, '!', 3),
     coalesce(jsonb_array_length(v->'withdrawals'), 0) + coalesce(jsonb_array_length(v->'reversals'), 0) > 0,
     coalesce(split_part(min(p), '/', 1), 'UNKNOWN'), coalesce(split_part(min(p), E'\x01', 2), 'UNKNOWN'),
-    coalesce(sum(amount) FILTER (WHERE status = 'credited'), 0),
-    coalesce(sum(amount) FILTER (WHERE status = 'failed'), 0),
-    coalesce(sum(amount) FILTER (WHERE status = 'returned'), 0)
+    coalesce(sum(amount) FILTER (WHERE status = 'credited'), 0)::bigint,
+    coalesce(sum(amount) FILTER (WHERE status = 'failed'), 0)::bigint,
+    coalesce(sum(amount) FILTER (WHERE status = 'returned'), 0)::bigint
   FROM (
     SELECT recon_place(r->>'bank', r->>'reference', r->>'regionCode') AS p, (r->>'amount')::bigint AS amount,
       r->>'status' AS status
     FROM jsonb_array_elements(coalesce(v->'rows', '[]'::jsonb)) AS r
   ) AS rows
-  ON CONFLICT (key) DO UPDATE SET rich = EXCLUDED.rich, place_bank = EXCLUDED.place_bank,
-    place_region = EXCLUDED.place_region, credited = EXCLUDED.credited, failed = EXCLUDED.failed,
-    returned = EXCLUDED.returned;
 $$;
 
 CREATE FUNCTION recon_project() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -78,9 +72,14 @@ BEGIN
     DELETE FROM recon_row WHERE key = OLD.key;
     DELETE FROM recon_pos WHERE key = OLD.key;
   ELSIF NEW.key LIKE 'drow!%' THEN
-    PERFORM recon_row_put(NEW.key, NEW.value::jsonb);
+    INSERT INTO recon_row SELECT * FROM recon_row_of(NEW.key, NEW.value::jsonb)
+    ON CONFLICT (key) DO UPDATE SET region_code = EXCLUDED.region_code, amount = EXCLUDED.amount,
+      status = EXCLUDED.status;
   ELSE
-    PERFORM recon_pos_put(NEW.key, NEW.value::jsonb);
+    INSERT INTO recon_pos SELECT * FROM recon_pos_of(NEW.key, NEW.value::jsonb)
+    ON CONFLICT (key) DO UPDATE SET rich = EXCLUDED.rich, place_bank = EXCLUDED.place_bank,
+      place_region = EXCLUDED.place_region, credited = EXCLUDED.credited, failed = EXCLUDED.failed,
+      returned = EXCLUDED.returned;
   END IF;
   RETURN NULL;
 END
@@ -91,6 +90,14 @@ CREATE TRIGGER recon_project_put AFTER INSERT OR UPDATE OF value ON kv FOR EACH 
 CREATE TRIGGER recon_project_delete AFTER DELETE ON kv FOR EACH ROW
   WHEN (OLD.key LIKE 'drow!%' OR OLD.key LIKE 'pos!%') EXECUTE FUNCTION recon_project();
 
--- Records written before this version.
-SELECT recon_row_put(key, value::jsonb) FROM kv WHERE key LIKE 'drow!%';
-SELECT recon_pos_put(key, value::jsonb) FROM kv WHERE key LIKE 'pos!%';
+-- Rebuilds both tables from kv, set-wise: for records written before this version, and for a
+-- bulk load that wrote kv with the triggers disabled (bench/lib/recon-load-pg.ts).
+CREATE FUNCTION recon_rebuild() RETURNS void LANGUAGE sql AS $$
+  TRUNCATE recon_row, recon_pos;
+  INSERT INTO recon_row SELECT r.* FROM kv, LATERAL recon_row_of(kv.key, kv.value::jsonb) AS r
+    WHERE kv.key >= 'drow!' AND kv.key < 'drow"';
+  INSERT INTO recon_pos SELECT p.* FROM kv, LATERAL recon_pos_of(kv.key, kv.value::jsonb) AS p
+    WHERE kv.key >= 'pos!' AND kv.key < 'pos"';
+$$;
+
+SELECT recon_rebuild();
