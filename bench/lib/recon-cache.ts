@@ -5,7 +5,7 @@
  * bench_recon_<hash> of the bench database; each beside a meta.json written only when the load
  * finished (the gateway keys, the withdrawals loaded and the category mix).
  * Clear: `rm -rf .tmp/bench-cache` and, for PostgreSQL, `DROP SCHEMA bench_recon_<hash> CASCADE`
- * (bench/README.md).
+ * (BENCHMARKS.md, "How to run").
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
