@@ -215,10 +215,11 @@ async function batchRecords(kv: PgKv, tahap: string, kpmIds: string[]): Promise<
             [kpmIds.map((id) => prefix + id)],
           )
         : await kv.query<{ key: string; value: string }>(
-            // LATERAL: one index range scan per KPM (a plain join would scan kv whole); the
-            // ranges are disjoint and in key order, so their order is the ordinality's.
+            // LATERAL with ORDER BY (which keeps the planner from flattening it into a join):
+            // one index range scan per KPM; as a join, the planner scanned kv whole per batch.
+            // The ranges are disjoint and in key order, so their order is the ordinality's.
             'SELECT s.key, s.value FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS b(lo, hi, n) ' +
-              'CROSS JOIN LATERAL (SELECT key, value FROM kv WHERE key > b.lo AND key < b.hi) AS s ' +
+              'CROSS JOIN LATERAL (SELECT key, value FROM kv WHERE key > b.lo AND key < b.hi ORDER BY key) AS s ' +
               'ORDER BY b.n, s.key',
             [kpmIds.map((id) => `${prefix}${id}!`), kpmIds.map((id) => `${prefix}${id}!\uffff`)],
           );
