@@ -80,6 +80,11 @@ export const gatewayErrors = {
     'An uploaded entry has a bad hash, signature, prevHash, agentId or order',
     422,
   ),
+  ERR_UPLOAD_STATUS_INVALID: defineError(
+    'EDC_ERR_UPLOAD_STATUS_INVALID',
+    "An upload's agentStatus contradicts its entries (head behind or unlike the last entry, queued not head - last)",
+    422,
+  ),
   ERR_RATE_LIMITED: defineError(
     'EDC_ERR_RATE_LIMITED',
     'A request budget (of the agent, the staff token, the source address, or health and metrics) is spent; ' +
@@ -263,6 +268,7 @@ export const {
   ERR_UPLOAD_FORK,
   ERR_UPLOAD_GAP,
   ERR_UPLOAD_ENTRY_INVALID,
+  ERR_UPLOAD_STATUS_INVALID,
   ERR_RATE_LIMITED,
   ERR_UNAVAILABLE,
   ERR_NOT_FOUND,

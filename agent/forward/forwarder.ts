@@ -12,7 +12,12 @@
  * cursor forward.
  */
 import type { Logger } from 'pino';
-import type { LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
+import type {
+  AgentStatusReport,
+  LedgerEntry,
+  SignedEntitlementSet,
+  SignedReceipt,
+} from '../../protocol/messages/index.ts';
 import { isEdcError } from '../../protocol/errors.ts';
 import type { EdcError } from '../../protocol/errors.ts';
 import type { GatewayClient } from './gateway-client.ts';
@@ -24,6 +29,24 @@ import {
   ERR_FORWARD_LEDGER,
 } from './errors.ts';
 import { checkBatchOrder, haltingCodes, toForwardError, toForwardSetError } from './pass-checks.ts';
+
+/**
+ * The batch's agentStatus (protocol "Upload batch"): the head read after the entries (so never
+ * below the last one), what stays queued after the batch, and the `at` of the next entry when it
+ * was read with the batch.
+ */
+export function statusReport(
+  head: { seq: number; hash: string },
+  entries: readonly LedgerEntry[],
+  next: LedgerEntry | undefined,
+): AgentStatusReport {
+  const queued = head.seq - entries[entries.length - 1]!.seq;
+  return {
+    head: { seq: head.seq, hash: head.hash },
+    queued,
+    ...(queued > 0 && next !== undefined ? { oldestQueuedAt: next.at } : {}),
+  };
+}
 
 /** The core refuses longer halt reasons (agent/core limits haltReasonCharsMax). */
 const haltReasonCharsMax = 500;
@@ -122,13 +145,16 @@ export class ForwardPass {
     let limit = this.options.batchEntriesMax;
     let uploaded = 0;
     for (let batch = 0; batch < this.options.batchesPerPassMax; batch++) {
-      const entries = await this.core.unacknowledged(limit);
+      // One entry more than the batch: its `at` is the oldest of what stays queued (agentStatus).
+      const read = await this.core.unacknowledged(limit + 1);
+      const entries = read.slice(0, limit);
       if (entries.length === 0) return { uploaded, more: false };
       const from = this.core.ackHead();
       checkBatchOrder(entries, from);
+      const agentStatus = statusReport(this.core.head(), entries, read[limit]);
       let receipt: SignedReceipt;
       try {
-        receipt = await this.client.upload({ v: 1, agentId: this.options.agentId, entries }, cancel);
+        receipt = await this.client.upload({ v: 1, agentId: this.options.agentId, entries, agentStatus }, cancel);
       } catch (err) {
         // 413: the body is over the gateway's byte limit; halve the batch until one entry remains.
         if (isEdcError(err, ERR_FORWARD_REJECTED.code) && err.details.status === 413 && entries.length > 1) {

@@ -20,6 +20,7 @@ export const indonesianSummaries: Readonly<Record<string, string>> = {
   EDC_ERR_UPLOAD_FORK: 'Buku besar agen bercabang (fork): bukti disimpan, agen ditandai',
   EDC_ERR_UPLOAD_GAP: 'Unggahan tidak menyambung rantai yang tersimpan',
   EDC_ERR_UPLOAD_ENTRY_INVALID: 'Entri unggahan tidak sah',
+  EDC_ERR_UPLOAD_STATUS_INVALID: 'Status antrean yang dilaporkan agen bertentangan dengan unggahannya',
   EDC_ERR_RATE_LIMITED: 'Terlalu banyak permintaan; coba lagi nanti',
   EDC_ERR_UNAVAILABLE: 'Gateway belum dapat melayani',
   EDC_ERR_NOT_FOUND: 'Tidak ditemukan',

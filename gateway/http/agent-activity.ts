@@ -5,6 +5,8 @@
  * store at most once per agent per contactPersistIntervalMs (`persistDue`), so it survives a
  * restart (then up to that interval old) without a write per upload.
  */
+import type { ReportedAgentStatus } from '../store/types.ts';
+
 export const agentsTrackedMax = 100_000;
 /** Least time between two writes of one agent's contact to the store. */
 export const contactPersistIntervalMs = 60_000;
@@ -16,6 +18,8 @@ export interface AgentContact {
   readonly lastUploadAt: number | undefined;
   /** Last entitlement set issued. */
   readonly lastEntitlementAt: number | undefined;
+  /** The agent's own head and queue from its last upload that carried them. */
+  readonly reported?: ReportedAgentStatus | undefined;
 }
 
 export type AgentRoute = 'upload' | 'entitlements' | 'head';
@@ -32,6 +36,19 @@ export class AgentActivity {
       lastContactAt: at,
       lastUploadAt: route === 'upload' ? at : old?.lastUploadAt,
       lastEntitlementAt: route === 'entitlements' ? at : old?.lastEntitlementAt,
+      reported: old?.reported,
+    });
+  }
+
+  /** Keeps an upload's checked agentStatus (before its contact is recorded, when the answer leaves). */
+  report(agentId: string, reported: ReportedAgentStatus): void {
+    const old = this.#contacts.get(agentId);
+    if (old === undefined && this.#contacts.size >= agentsTrackedMax) return;
+    this.#contacts.set(agentId, {
+      lastContactAt: old?.lastContactAt ?? reported.at,
+      lastUploadAt: old?.lastUploadAt,
+      lastEntitlementAt: old?.lastEntitlementAt,
+      reported,
     });
   }
 

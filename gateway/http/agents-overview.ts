@@ -7,7 +7,8 @@
  */
 import type { AgentContactRecord, AgentRecord, Page } from '../store/types.ts';
 import type { GatewayContext } from './context.ts';
-import { lastSyncAgeOf, type AgentGaugeValues, type LastSyncAge } from './metrics.ts';
+import { lastSyncAgeOf, reportedQueueBucketOf, type AgentGaugeValues, type LastSyncAge } from './metrics.ts';
+import type { ReportedQueueBucket } from './metrics.ts';
 
 export const behindAfterMsDefault = 24 * 3_600_000;
 /** Most agents one scrape walks (the gauges then cover the first ones in id order). */
@@ -37,6 +38,27 @@ export interface AgentOverview {
   } | null;
   readonly lastEntitlementAt: number | null;
   readonly sync: 'ok' | 'behind' | 'unknown';
+  /** The agent's own head and queue from its last upload that carried agentStatus; null when none did. */
+  readonly reported: {
+    readonly at: number;
+    readonly headSeq: number;
+    readonly queued: number;
+    readonly oldestQueuedAt: number | null;
+    /** Entries the agent said it holds that the gateway still lacks: reported head - gateway head, at least 0. */
+    readonly unsent: number;
+  } | null;
+}
+
+function reportedOf(contact: AgentContactRecord | undefined, gatewayHeadSeq: number): AgentOverview['reported'] {
+  const r = contact?.reported;
+  if (r === undefined) return null;
+  return {
+    at: r.at,
+    headSeq: r.headSeq,
+    queued: r.queued,
+    oldestQueuedAt: r.oldestQueuedAt ?? null,
+    unsent: Math.max(0, r.headSeq - gatewayHeadSeq),
+  };
 }
 
 type Ctx = Pick<GatewayContext, 'store' | 'activity' | 'now'>;
@@ -81,6 +103,7 @@ export async function overviewOf(ctx: Ctx, agent: AgentRecord, behindAfterMs: nu
           },
     lastEntitlementAt: contact?.lastEntitlementAt ?? null,
     sync: syncOf(agent, contact?.lastContactAt, ctx.now(), behindAfterMs),
+    reported: reportedOf(contact, head.seq),
   };
 }
 
@@ -103,6 +126,8 @@ export async function agentGauges(ctx: Ctx): Promise<AgentGaugeValues> {
   const behindByBank = new Map<string, number>();
   const flaggedByBank = new Map<string, number>();
   const byLastSync = new Map<string, Map<LastSyncAge, number>>();
+  const byReportedQueue = new Map<string, Map<ReportedQueueBucket, number>>();
+  const reportedQueueByBank = new Map<string, number>();
   const now = ctx.now();
   let after: string | undefined;
   let scanned = 0;
@@ -111,7 +136,13 @@ export async function agentGauges(ctx: Ctx): Promise<AgentGaugeValues> {
     for (const agent of page.items) {
       if (agent.flagged) bump(flaggedByBank, agent.bank);
       if (agent.status !== 'active') continue;
-      const last = (await contactOf(ctx, agent.agentId))?.lastContactAt;
+      const contact = await contactOf(ctx, agent.agentId);
+      const unsent = await reportedUnsent(ctx, agent.agentId, contact);
+      const depths = byReportedQueue.get(agent.bank) ?? new Map<ReportedQueueBucket, number>();
+      byReportedQueue.set(agent.bank, depths);
+      bump(depths, reportedQueueBucketOf(unsent));
+      reportedQueueByBank.set(agent.bank, (reportedQueueByBank.get(agent.bank) ?? 0) + (unsent ?? 0));
+      const last = contact?.lastContactAt;
       const ages = byLastSync.get(agent.bank) ?? new Map<LastSyncAge, number>();
       byLastSync.set(agent.bank, ages);
       bump(ages, lastSyncAgeOf(last === undefined ? undefined : now - last));
@@ -121,5 +152,11 @@ export async function agentGauges(ctx: Ctx): Promise<AgentGaugeValues> {
     scanned += page.items.length;
     after = page.next;
   } while (after !== undefined && scanned < agentsScannedMax);
-  return { behindByBank, byLastSync, flaggedByBank };
+  return { behindByBank, byLastSync, flaggedByBank, byReportedQueue, reportedQueueByBank };
+}
+
+/** Reported head - gateway head (at least 0); undefined when the agent never reported. */
+async function reportedUnsent(ctx: Ctx, agentId: string, contact: AgentContactRecord | undefined) {
+  if (contact?.reported === undefined) return undefined;
+  return Math.max(0, contact.reported.headSeq - (await ctx.store.head(agentId)).seq);
 }

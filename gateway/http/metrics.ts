@@ -26,6 +26,22 @@ export function lastSyncAgeOf(ageMs: number | undefined): LastSyncAge {
   return ageMs < 72 * hourMs ? '24h_72h' : 'ge_72h';
 }
 
+/**
+ * Depth buckets of the queue an agent last reported (entries it held that the gateway lacks), in
+ * order; `none` = no upload of it carried agentStatus. Fixed, so the label stays bounded.
+ */
+export const reportedQueueBuckets = ['0', '1_9', '10_99', '100_999', '1000_9999', 'ge_10000', 'none'] as const;
+export type ReportedQueueBucket = (typeof reportedQueueBuckets)[number];
+
+export function reportedQueueBucketOf(unsent: number | undefined): ReportedQueueBucket {
+  if (unsent === undefined) return 'none';
+  if (unsent === 0) return '0';
+  if (unsent < 10) return '1_9';
+  if (unsent < 100) return '10_99';
+  if (unsent < 1000) return '100_999';
+  return unsent < 10_000 ? '1000_9999' : 'ge_10000';
+}
+
 /** Routes whose durations also feed the job histograms. */
 const jobRoutes: Readonly<Record<string, string>> = {
   'POST /v1/staff/tahap/:tahap/reconcile': 'reconcile',
@@ -50,6 +66,10 @@ export interface AgentGaugeValues {
   readonly behindByBank: ReadonlyMap<string, number>;
   readonly byLastSync: ReadonlyMap<string, ReadonlyMap<LastSyncAge, number>>;
   readonly flaggedByBank: ReadonlyMap<string, number>;
+  /** Active agents per bank by the depth of the queue they last reported. */
+  readonly byReportedQueue: ReadonlyMap<string, ReadonlyMap<ReportedQueueBucket, number>>;
+  /** Per bank, the sum of the queues active agents last reported (entries). */
+  readonly reportedQueueByBank: ReadonlyMap<string, number>;
 }
 
 export class Metrics {
@@ -61,6 +81,8 @@ export class Metrics {
   readonly #behind: client.Gauge;
   readonly #lastSync: client.Gauge;
   readonly #flagged: client.Gauge;
+  readonly #queueDepth: client.Gauge;
+  readonly #queueEntries: client.Gauge;
   #onScrape: (() => Promise<AgentGaugeValues>) | undefined;
 
   constructor() {
@@ -100,6 +122,20 @@ export class Metrics {
     this.#flagged = new client.Gauge({
       name: 'edc_gateway_agents_flagged',
       help: 'Agents per bank flagged for a fork or a tampered upload',
+      labelNames: ['bank'],
+      registers,
+    });
+    this.#queueDepth = new client.Gauge({
+      name: 'edc_gateway_agents_reported_queue',
+      help:
+        'Active agents per bank by the queue depth they last reported in an upload (entries the gateway lacks; ' +
+        "'none': never reported)",
+      labelNames: ['bank', 'depth'],
+      registers,
+    });
+    this.#queueEntries = new client.Gauge({
+      name: 'edc_gateway_agents_reported_queue_entries',
+      help: 'Per bank, the entries active agents last reported holding that the gateway lacks (sum)',
       labelNames: ['bank'],
       registers,
     });
@@ -153,6 +189,11 @@ export class Metrics {
     this.#behind.reset();
     this.#lastSync.reset();
     this.#flagged.reset();
+    this.#queueDepth.reset();
+    this.#queueEntries.reset();
+    for (const [bank, depths] of values.byReportedQueue)
+      for (const depth of reportedQueueBuckets) this.#queueDepth.set({ bank, depth }, depths.get(depth) ?? 0);
+    for (const [bank, n] of values.reportedQueueByBank) this.#queueEntries.set({ bank }, n);
     for (const [bank, n] of values.behindByBank) this.#behind.set({ bank }, n);
     for (const [bank, n] of values.flaggedByBank) this.#flagged.set({ bank }, n);
     for (const [bank, ages] of values.byLastSync)

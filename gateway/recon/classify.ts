@@ -105,6 +105,8 @@ export interface ClassifiedWithdrawal {
   /** Unique among the KPM's withdrawals (recon/evidence.ts withdrawalRef). */
   readonly ref: string;
   readonly amount: number;
+  /** The terminal's local date of the transaction, MMDD (ISO 8583 field 13). */
+  readonly localDate: string;
   readonly category: WithdrawalCategory;
   readonly settlement: SettlementTreatment;
 }

@@ -221,3 +221,48 @@ export function settlementContributions(c: Classification): Map<string, Settleme
   }
   return out;
 }
+
+/**
+ * Withdrawals per local date: what the agents claim (every withdrawal but reversed and fault ones,
+ * the same ones settlement `claimed` sums) by the local date the terminal stamped (ISO 8583 field
+ * 13, MMDD), per tahap and bank. The date is MMDD, so a bank has at most `withdrawalDaysPerBankMax`
+ * day records per tahap whatever the terminals' clocks say; a tahap's ~92 days fill about a quarter.
+ */
+export interface DayCounters {
+  count: number;
+  amount: number;
+}
+
+/** Distinct MMDD values: the bound on a bank's day records in one tahap. */
+export const withdrawalDaysPerBankMax = 366;
+
+export const emptyDayCounters = (): DayCounters => ({ count: 0, amount: 0 });
+
+/** into += sign * from. */
+export function addDayCounters(into: DayCounters, from: DayCounters, sign: 1 | -1 = 1): void {
+  into.count += sign * from.count;
+  into.amount += sign * from.amount;
+}
+
+export const isZeroDay = (c: DayCounters): boolean => c.count === 0 && c.amount === 0;
+
+/** Paths whose values differ (`count`, `amount`); empty when equal. */
+export function dayDifferences(a: DayCounters, b: DayCounters): string[] {
+  const out: string[] = [];
+  if (a.amount !== b.amount) out.push('amount');
+  if (a.count !== b.count) out.push('count');
+  return out;
+}
+
+/** What one KPM adds to each local date (MMDD) of its bank: its claimed withdrawals. */
+export function dayContributions(c: Classification): Map<string, DayCounters> {
+  const out = new Map<string, DayCounters>();
+  for (const w of c.withdrawals) {
+    if (w.settlement === 'none') continue;
+    let d = out.get(w.localDate);
+    if (d === undefined) out.set(w.localDate, (d = emptyDayCounters()));
+    d.count += 1;
+    d.amount += w.amount;
+  }
+  return out;
+}

@@ -7,6 +7,8 @@
  *   settlements  per agent: the same for each agent's settlement
  *   kpmIndex     the KPM's position view: removed from its old category, put in its new one
  *   withdrawalIndex  each withdrawal view removed, put or moved between categories
+ *   days         per bank and local date (MMDD): the claimed withdrawals' count and rupiah
+ *   dayIndex     each claimed withdrawal by local date and bank, for the day's drill-down
  *
  * A store applies the list inside the transaction that stores the facts (LevelDB: into its
  * batch; PostgreSQL: delta rows and index rows), removes before puts, adding each delta to what
@@ -17,22 +19,30 @@
  */
 import type { Classification, KpmCategory, WithdrawalCategory } from './classify.ts';
 import {
+  addDayCounters,
   addSettlementCounters,
   addTahapCounters,
+  dayContributions,
+  emptyDayCounters,
   emptySettlementCounters,
   emptyTahapCounters,
+  isZeroDay,
   isZeroSettlement,
   isZeroTahap,
   settlementContributions,
   tahapContribution,
+  type DayCounters,
   type SettlementCounters,
   type TahapCounters,
 } from './counters.ts';
 import {
+  dayWithdrawalViews,
   positionView,
+  sameDayWithdrawalView,
   samePositionView,
   sameWithdrawalView,
   withdrawalViews,
+  type DayWithdrawalView,
   type PositionView,
   type WithdrawalView,
 } from './views.ts';
@@ -61,6 +71,22 @@ export interface WithdrawalIndexKey {
   readonly ref: string;
 }
 
+/** Withdrawals of one local date (MMDD) of one bank: the KPM's bank, as for its counters. */
+export interface DayDelta {
+  readonly bank: string;
+  readonly localDate: string;
+  readonly delta: DayCounters;
+}
+
+/** A day index record: by local date, then bank, then agent and seq (for paging), then its unique ref. */
+export interface DayIndexKey {
+  readonly localDate: string;
+  readonly bank: string;
+  readonly agentId: string;
+  readonly seq: number;
+  readonly ref: string;
+}
+
 export interface ReconChanges {
   readonly tahap: string;
   readonly kpmId: string;
@@ -72,6 +98,9 @@ export interface ReconChanges {
     readonly remove: readonly WithdrawalIndexKey[];
     readonly put: readonly WithdrawalView[];
   };
+  /** Sorted by bank, then local date. */
+  readonly days: readonly DayDelta[];
+  readonly dayIndex: { readonly remove: readonly DayIndexKey[]; readonly put: readonly DayWithdrawalView[] };
 }
 
 /** Classifications of one KPM: undefined when it has no facts (before its first one). */
@@ -143,6 +172,42 @@ function withdrawalIndexChanges(kpmId: string, before: Classification | undefine
   return { remove, put };
 }
 
+function dayDeltas(before: Classification | undefined, after: Classification | undefined): DayDelta[] {
+  const days = new Map<string, DayDelta>();
+  const move = (c: Classification | undefined, sign: 1 | -1): void => {
+    if (c === undefined) return;
+    for (const [localDate, contribution] of dayContributions(c)) {
+      const name = `${c.bank}/${localDate}`;
+      let day = days.get(name);
+      if (day === undefined) days.set(name, (day = { bank: c.bank, localDate, delta: emptyDayCounters() }));
+      addDayCounters(day.delta, contribution, sign);
+    }
+  };
+  move(before, -1);
+  move(after, 1);
+  return [...days]
+    .filter(([, d]) => !isZeroDay(d.delta))
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, d]) => d);
+}
+
+const dayKey = (w: DayIndexKey): string => `${w.localDate}/${w.bank}/${w.ref}`;
+
+function dayIndexChanges(kpmId: string, before: Classification | undefined, after: Classification | undefined) {
+  const old = new Map((before === undefined ? [] : dayWithdrawalViews(kpmId, before)).map((v) => [dayKey(v), v]));
+  const next = new Map((after === undefined ? [] : dayWithdrawalViews(kpmId, after)).map((v) => [dayKey(v), v]));
+  const remove: DayIndexKey[] = [];
+  const put: DayWithdrawalView[] = [];
+  for (const [key, v] of old)
+    if (!next.has(key))
+      remove.push({ localDate: v.localDate, bank: v.bank, agentId: v.agentId, seq: v.seq, ref: v.ref });
+  for (const [key, v] of next) {
+    const was = old.get(key);
+    if (was === undefined || !sameDayWithdrawalView(was, v)) put.push(v);
+  }
+  return { remove, put };
+}
+
 export function projectChange(change: KpmChange): ReconChanges {
   const { tahap, kpmId, before, after } = change;
   return {
@@ -152,5 +217,7 @@ export function projectChange(change: KpmChange): ReconChanges {
     settlements: settlementDeltas(before, after),
     kpmIndex: kpmIndexChanges(kpmId, before, after),
     withdrawalIndex: withdrawalIndexChanges(kpmId, before, after),
+    days: dayDeltas(before, after),
+    dayIndex: dayIndexChanges(kpmId, before, after),
   };
 }

@@ -70,6 +70,19 @@ export function withdrawalViews(kpmId: string, c: Classification): WithdrawalVie
   }));
 }
 
+/** A withdrawal as the per-day index holds it: only claimed ones (counters.ts dayContributions). */
+export type DayWithdrawalView = WithdrawalView & { readonly localDate: string };
+
+export function dayWithdrawalViews(kpmId: string, c: Classification): DayWithdrawalView[] {
+  const out: DayWithdrawalView[] = [];
+  const views = withdrawalViews(kpmId, c);
+  for (let i = 0; i < views.length; i++) {
+    const w = c.withdrawals[i]!;
+    if (w.settlement !== 'none') out.push({ ...views[i]!, localDate: w.localDate });
+  }
+  return out;
+}
+
 export function samePositionView(a: PositionView, b: PositionView): boolean {
   return (
     a.kpmId === b.kpmId &&
@@ -100,4 +113,8 @@ export function sameWithdrawalView(a: WithdrawalView, b: WithdrawalView): boolea
     a.bank === b.bank &&
     a.regionCode === b.regionCode
   );
+}
+
+export function sameDayWithdrawalView(a: DayWithdrawalView, b: DayWithdrawalView): boolean {
+  return a.localDate === b.localDate && sameWithdrawalView(a, b);
 }

@@ -105,6 +105,14 @@ function categoryOf(w: WithdrawalFact, ref: string, state: RuleState): Withdrawa
   return setCategory(w, state);
 }
 
+/**
+ * The terminal's local date (MMDD) of a withdrawal: its dupKey is `terminalId|stan|localDate`
+ * (facts.ts addEntryFact), and a terminal id may itself hold '|', so the date is the last 4 characters.
+ */
+export function localDateOf(w: WithdrawalFact): string {
+  return w.dupKey.slice(-4);
+}
+
 export function classifyWithdrawals(
   facts: PositionFacts,
   credited: number,
@@ -131,6 +139,7 @@ export function classifyWithdrawals(
       source: w.source,
       ref,
       amount: w.amount,
+      localDate: localDateOf(w),
       category,
       settlement: settlementTreatment(category, resolutions.get(ref)),
     });

@@ -27,7 +27,7 @@ export type * from './api/access.ts';
 export type * from './api/page.ts';
 export type * from './api/kpm.ts';
 export type * from './api/failed-credits.ts';
-export type { PositionView, WithdrawalView } from '../recon/views.ts';
+export type { DayWithdrawalView, PositionView, WithdrawalView } from '../recon/views.ts';
 
 export interface GatewayStore
   extends

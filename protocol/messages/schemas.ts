@@ -107,10 +107,24 @@ export type ReversalEntry = z.infer<typeof ReversalEntry>;
 export type LedgerEntry = z.infer<typeof LedgerEntry>;
 
 // ---- Upload and receipt ---------------------------------------------------------------------
+/**
+ * The agent's own view at send time, optional (an agent without it is accepted): its ledger head,
+ * how many entries it holds after this batch's last (queued = head.seq - last entry's seq), and
+ * the `at` of the first of those. Covered by the request signature (bodySha256); the gateway
+ * refuses one that contradicts the batch (EDC_ERR_UPLOAD_STATUS_INVALID) and shows it to staff.
+ */
+export const AgentStatusReport = z.strictObject({
+  head: z.strictObject({ seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER), hash: Hex64 }),
+  queued: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  oldestQueuedAt: EpochMs.optional(),
+});
+export type AgentStatusReport = z.infer<typeof AgentStatusReport>;
+
 export const UploadBatch = z.strictObject({
   v: z.literal(1),
   agentId: AgentId,
   entries: z.array(LedgerEntry).min(1).max(uploadEntriesMax),
+  agentStatus: AgentStatusReport.optional(),
 });
 export type UploadBatch = z.infer<typeof UploadBatch>;
 

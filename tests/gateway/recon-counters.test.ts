@@ -9,11 +9,16 @@ import {
   tahapSlotCount,
 } from '../../gateway/recon/counter-slots.ts';
 import {
+  addDayCounters,
   addSettlementCounters,
   addTahapCounters,
+  dayContributions,
+  dayDifferences,
+  emptyDayCounters,
   emptySettlementCounters,
   emptyTahapCounters,
   isBalanced,
+  isZeroDay,
   isZeroSettlement,
   isZeroTahap,
   settlementContributions,
@@ -43,6 +48,7 @@ const classification: fc.Arbitrary<Classification> = fc.record({
         hash: fc.constant('h'),
         source: fc.constantFrom('chain' as const, 'fork' as const, 'tampered' as const),
         amount,
+        localDate: fc.constantFrom('1001', '1002', '1231'),
         category: fc.constantFrom(...withdrawalCategories),
         resolution: fc.constantFrom(undefined, 'confirmed' as const, 'recovered_from_agent' as const),
       })
@@ -127,6 +133,7 @@ describe('typed counters', () => {
             category === 'fault' ? ('tampered' as const) : category === 'fork' ? ('fork' as const) : ('chain' as const),
           ref: `A:${i}:h`,
           amount: 10 ** i,
+          localDate: '1122',
           category,
           settlement: settlementTreatment(category, resolve(category)),
         }));
@@ -167,6 +174,30 @@ describe('typed counters', () => {
       });
     },
   );
+
+  it("days: a KPM's claimed withdrawals by local date, summing to its settlements' claimed", () => {
+    fc.assert(
+      fc.property(fc.array(classification, { maxLength: 10 }), (list) => {
+        const days = new Map<string, ReturnType<typeof emptyDayCounters>>();
+        let claimed = 0;
+        let claimedCount = 0;
+        for (const c of list) {
+          for (const [date, d] of dayContributions(c)) {
+            expect(date).toMatch(/^[0-9]{4}$/);
+            addDayCounters(days.get(date) ?? days.set(date, emptyDayCounters()).get(date)!, d);
+          }
+          for (const s of settlementContributions(c).values()) claimed += s.claimed;
+          for (const w of c.withdrawals) if (w.settlement !== 'none') claimedCount += 1;
+        }
+        const total = emptyDayCounters();
+        for (const d of days.values()) addDayCounters(total, d);
+        expect(total).toEqual({ count: claimedCount, amount: claimed });
+        for (const c of list) for (const [date, d] of dayContributions(c)) addDayCounters(days.get(date)!, d, -1);
+        for (const d of days.values()) expect(isZeroDay(d)).toBe(true);
+      }),
+    );
+    expect(dayDifferences({ count: 1, amount: 5 }, { count: 2, amount: 5 })).toEqual(['count']);
+  });
 
   it('isBalanced holds the identity disbursed = withdrawn + unclaimed + failed + returned', () => {
     const c = emptyTahapCounters();

@@ -151,6 +151,37 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.close();
   });
 
+  it('Ringkasan: withdrawals per day, to the rupiah, and a day drills down to its withdrawals', async () => {
+    type Days = { days: { localDate: string; count: number; amount: number }[] };
+    const { days } = await staffApi<Days>(`/tahap/${tahap}/withdrawal-days`);
+    expect(days.length).toBeGreaterThan(0);
+    const settlements = await staffApi<Record<string, { claimed: number }>>(`/tahap/${tahap}/settlements`);
+    const claimed = Object.values(settlements).reduce((n, s) => n + s.claimed, 0);
+    expect(days.reduce((n, d) => n + d.amount, 0)).toBe(claimed);
+    const busiest = [...days].sort((a, b) => b.count - a.count)[0]!;
+    const label = `${busiest.localDate.slice(2)}/${busiest.localDate.slice(0, 2)}`;
+    const page = await signIn('viewer');
+    const panel = page.getByTestId('withdrawal-days');
+    await panel.locator('canvas').waitFor();
+    expect(await panel.getByTestId('days-total').textContent()).toContain(rp(claimed));
+    await panel.scrollIntoViewIfNeeded();
+    await shot(page, 'staff-ringkasan-days-desktop');
+    await panel.getByRole('button', { name: 'Lihat sebagai tabel' }).click();
+    const row = panel.locator('tbody tr').filter({ has: page.getByRole('button', { name: label, exact: true }) });
+    expect(await row.locator('td').textContent()).toBe(rp(busiest.amount));
+    await row.getByRole('button', { name: label, exact: true }).click();
+    const drill = page.getByTestId('day-drill');
+    await expect.poll(() => drill.locator('tbody tr').count()).toBe(Math.min(50, busiest.count));
+    expect(await drill.locator('h2').textContent()).toBe(`Penarikan tanggal ${label}`);
+    await page.close();
+
+    const phonePage = await signIn('viewer', phone);
+    await phonePage.getByTestId('withdrawal-days').locator('canvas').waitFor();
+    expect(await documentWidth(phonePage)).toBeLessThanOrEqual(phone.width);
+    await shot(phonePage, 'staff-ringkasan-days-phone');
+    await phonePage.close();
+  });
+
   it('Pengecualian: investigate, no resolve without a reason, resolve with one; history shows', async () => {
     const page = await signIn('reconciler', desktop, '#/pengecualian');
     const rows = page.getByTestId('exception-row');

@@ -1,7 +1,7 @@
 /**
  * A bar chart (Chart.js, only the parts a bar chart needs, bundled) with the same figures as a
  * table behind a toggle: a canvas says nothing to a screen reader, the table does. Clicking a
- * bar drills down like the table's row link does.
+ * bar drills down like the table's row label (a button, so the keyboard reaches it) does.
  */
 import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -22,11 +22,13 @@ export interface BarChartProps {
   readonly series: readonly Series[];
   readonly money: boolean;
   readonly stacked?: boolean;
+  /** Bars standing up (a time axis: one bar per day) instead of lying down (categories). */
+  readonly vertical?: boolean;
   readonly onPick?: (index: number) => void;
   readonly testId: string;
 }
 
-function ChartTable({ labels, series, money }: Pick<BarChartProps, 'labels' | 'series' | 'money'>) {
+function ChartTable({ labels, series, money, onPick }: Pick<BarChartProps, 'labels' | 'series' | 'money' | 'onPick'>) {
   const format = money ? rupiah : count;
   return (
     <div class="table-wrap">
@@ -44,7 +46,15 @@ function ChartTable({ labels, series, money }: Pick<BarChartProps, 'labels' | 's
         <tbody>
           {labels.map((label, i) => (
             <tr key={label}>
-              <th scope="row">{label}</th>
+              <th scope="row">
+                {onPick === undefined ? (
+                  label
+                ) : (
+                  <button type="button" class="link-button" onClick={() => onPick(i)}>
+                    {label}
+                  </button>
+                )}
+              </th>
               {series.map((s) => (
                 <td key={s.label} class="num">
                   {format(s.values[i] ?? 0)}
@@ -57,6 +67,12 @@ function ChartTable({ labels, series, money }: Pick<BarChartProps, 'labels' | 's
     </div>
   );
 }
+
+const horizontalScales = (stacked: boolean) => ({
+  x: { stacked, ticks: { callback: (v: string | number) => count(Number(v)) } },
+  y: { stacked },
+});
+const verticalScales = { y: { ticks: { callback: (v: string | number) => count(Number(v)) } } };
 
 export function BarChart(props: BarChartProps) {
   const { t } = useApp();
@@ -74,11 +90,8 @@ export function BarChart(props: BarChartProps) {
         responsive: true,
         maintainAspectRatio: false,
         animation: false,
-        indexAxis: 'y',
-        scales: {
-          x: { stacked: props.stacked === true, ticks: { callback: (v) => count(Number(v)) } },
-          y: { stacked: props.stacked === true },
-        },
+        indexAxis: props.vertical === true ? 'x' : 'y',
+        scales: props.vertical === true ? verticalScales : horizontalScales(props.stacked === true),
         plugins: { legend: { display: props.series.length > 1 } },
         onClick: (_event, elements) => {
           const first = elements[0];
@@ -97,7 +110,7 @@ export function BarChart(props: BarChartProps) {
         </button>
       </figcaption>
       {asTable ? (
-        <ChartTable labels={props.labels} series={props.series} money={props.money} />
+        <ChartTable labels={props.labels} series={props.series} money={props.money} onPick={props.onPick} />
       ) : (
         <div class="chart-box">
           <canvas ref={canvas} role="img" aria-label={props.title} />

@@ -9,6 +9,7 @@ import { count, rupiah } from '../shared/format.ts';
 import type { Counters, Summary } from './api.ts';
 import { BarChart } from './chart.tsx';
 import { UnclaimedByRegion } from './regions.tsx';
+import { WithdrawalsPerDay } from './days.tsx';
 import { categoryLabel, useApp } from './context.ts';
 import { Drill, type DrillTarget, type Filter } from './drill.tsx';
 import { useLoad } from './hooks.ts';
@@ -301,6 +302,7 @@ export function SummaryScreen({
           <BankTable perBank={perBank.data ?? []} setBank={(bank) => setFilter({ ...filter, bank })} />
           <Charts summary={summary.data} perBank={perBank.data ?? []} pick={setDrill} />
           <UnclaimedByRegion filter={filter} setFilter={setFilter} />
+          <WithdrawalsPerDay filter={filter} />
           <div class="two">
             <CategoryTable kind="kpm" counters={summary.data.counters} pick={setDrill} />
             <CategoryTable kind="w" counters={summary.data.counters} pick={setDrill} />

@@ -114,6 +114,16 @@ export const staffText = {
   chartBanks: ['Rupiah per bank', 'Rupiah per bank'],
   chartWithdrawals: ['Penarikan per kategori (Rp)', 'Withdrawals by category (Rp)'],
   chartUnclaimedRegions: ['Belum ditarik per wilayah (Rp)', 'Unclaimed by region (Rp)'],
+  chartDays: ['Penarikan per hari (Rp)', 'Withdrawals per day (Rp)'],
+  daysHelp: [
+    'Penarikan yang diklaim agen (tanpa yang dibatalkan atau rusak) per tanggal lokal terminal, ' +
+      'per bank KPM. Filter wilayah tidak berlaku untuk grafik ini; rinciannya mengikutinya.',
+    'Withdrawals the agents claim (without reversed or faulty ones) per terminal local date, by the ' +
+      "KPM's bank. The region filter does not apply to this chart; its details follow it.",
+  ],
+  daysTotal: ['penarikan dalam', 'withdrawals over'],
+  days: ['hari', 'days'],
+  dayTitle: ['Penarikan tanggal', 'Withdrawals of'],
   drillTitle: ['Rincian', 'Details'],
   close: ['Tutup', 'Close'],
   more: ['Muat lagi', 'Load more'],

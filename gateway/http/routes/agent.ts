@@ -13,6 +13,7 @@ import {
 import { signEntitlementSet, signReceipt, type ChainHead } from '../../../protocol/messages/signed.ts';
 import { ERR_AUTH_AGENT, ERR_NO_ENTITLEMENTS } from '../../errors.ts';
 import { ingestSegment } from '../../ingest/upload.ts';
+import { checkAgentStatus } from '../../ingest/agent-status.ts';
 import type { AgentRecord, ChainStore, DisbursementStore } from '../../store/types.ts';
 import type { ContextWith, GatewayContext } from '../context.ts';
 import { agentAuthHook } from '../agent-auth.ts';
@@ -64,7 +65,9 @@ async function storeUpload(
     );
   const now = ctx.now();
   try {
+    const reported = checkAgentStatus(batch, now);
     const result = await ingestSegment(ctx.store, agent, batch.entries, now, ctx.verifier);
+    if (reported !== undefined) ctx.activity.report(agent.agentId, reported);
     ctx.metrics.inc('edc_gateway_uploads_total', { outcome: 'accepted' });
     ctx.metrics.inc('edc_gateway_entries_accepted_total', {}, result.accepted);
     ctx.metrics.inc('edc_gateway_entries_duplicate_total', {}, result.duplicates);

@@ -89,6 +89,15 @@ const AgentOverview = z.object({
     .nullable(),
   lastEntitlementAt: z.number().nullable(),
   sync: z.enum(['ok', 'behind', 'unknown']),
+  reported: z
+    .object({
+      at: z.number(),
+      headSeq: z.number().int(),
+      queued: z.number().int(),
+      oldestQueuedAt: z.number().nullable(),
+      unsent: z.number().int(),
+    })
+    .nullable(),
 });
 
 function agentsOverviewRoute(app: FastifyInstance, ctx: GatewayContext): void {

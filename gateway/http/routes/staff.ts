@@ -14,6 +14,7 @@ import { staffActionRoutes } from './staff-actions.ts';
 import { staffOverviewRoutes } from './staff-overview.ts';
 import { staffKpmRoutes } from './staff-kpm.ts';
 import { staffFailedCreditRoutes } from './staff-failed-credits.ts';
+import { staffDayRoutes } from './staff-days.ts';
 
 /** localTokens: tokens held in this process's memory only (serve's for local commands), checked first. */
 export function staffRoutes(ctx: GatewayContext, localTokens: readonly TokenRecord[] = []) {
@@ -41,6 +42,7 @@ export function staffRoutes(ctx: GatewayContext, localTokens: readonly TokenReco
         await scope.register(staffOverviewRoutes(ctx));
         await scope.register(staffKpmRoutes(ctx));
         await scope.register(staffFailedCreditRoutes(ctx));
+        await scope.register(staffDayRoutes(ctx));
       },
       { prefix: '/v1/staff' },
     );

@@ -59,4 +59,18 @@ export interface AgentContactRecord {
   readonly lastUploadAt?: number | undefined;
   /** Last entitlement set issued; undefined when none. */
   readonly lastEntitlementAt?: number | undefined;
+  /** The agent's own head and queue, from its last upload that carried them; undefined when none did. */
+  readonly reported?: ReportedAgentStatus | undefined;
+}
+
+/** An upload's agentStatus as received (protocol "Upload batch"), checked against its entries. */
+export interface ReportedAgentStatus {
+  /** When the gateway received it (epoch ms). */
+  readonly at: number;
+  readonly headSeq: number;
+  readonly headHash: string;
+  /** Entries the agent held after the upload's last one. */
+  readonly queued: number;
+  /** `at` (agent clock) of the first of those, when the agent said. */
+  readonly oldestQueuedAt?: number | undefined;
 }

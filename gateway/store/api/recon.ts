@@ -1,8 +1,8 @@
 /** The reconciliation read model: continuous counters, category pages, settlements, and full recomputes. */
 import type { ChainHead } from '../../../protocol/messages/signed.ts';
 import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
-import type { SettlementCounters, TahapCounters } from '../../recon/counters.ts';
-import type { PositionView, WithdrawalView } from '../../recon/views.ts';
+import type { DayCounters, SettlementCounters, TahapCounters } from '../../recon/counters.ts';
+import type { DayWithdrawalView, PositionView, WithdrawalView } from '../../recon/views.ts';
 import type { Page, PageQuery } from './page.ts';
 
 export interface ReconResult {
@@ -38,6 +38,11 @@ export interface RegionCounters {
   readonly counters: TahapCounters;
 }
 
+/** Claimed withdrawals (every one but reversed and fault) of one local date, MMDD. */
+export interface WithdrawalDay extends DayCounters {
+  readonly localDate: string;
+}
+
 export interface ReconStore {
   /** The tahap's continuous counters over the buckets the filter selects (zero when none). */
   summary(tahap: string, filter: SummaryFilter): Promise<TahapCounters>;
@@ -49,6 +54,13 @@ export interface ReconStore {
   regionSummary(tahap: string, query: RegionSummaryQuery): Promise<Page<RegionCounters>>;
   positions(tahap: string, category: KpmCategory, query: PageQuery): Promise<Page<PositionView>>;
   withdrawals(tahap: string, category: WithdrawalCategory, query: PageQuery): Promise<Page<WithdrawalView>>;
+  /**
+   * The tahap's claimed withdrawals per local date (MMDD, string order) over the bank the filter
+   * names, or all banks: at most withdrawalDaysPerBankMax (366) items, one per date with any.
+   */
+  withdrawalDays(tahap: string, filter: { readonly bank?: string | undefined }): Promise<readonly WithdrawalDay[]>;
+  /** The claimed withdrawals of one local date, by bank, agent and seq; bank and region filter. */
+  dayWithdrawals(tahap: string, localDate: string, query: PageQuery): Promise<Page<DayWithdrawalView>>;
   /** Per agent id. */
   settlements(tahap: string): Promise<Record<string, SettlementCounters>>;
   /** Full recompute from raw records (bounded memory), compared with the continuous state, stored. */

@@ -1,14 +1,21 @@
 /**
  * Applies a projection's changes (recon/project.ts) into a LevelDB batch: category index records
  * removed then put, and each counter and settlement delta added to the stored record (a bucket,
- * its bank's rollup (bank-counters.ts) or a settlement that sums to zero is deleted, so the key
- * space holds only what has figures), or handed
- * to the transaction's counter sink when its store keeps counters apart (store/pg/).
+ * its bank's rollup (bank-counters.ts), a settlement or a day that sums to zero is deleted, so the
+ * key space holds only what has figures), or handed to the transaction's counter sink when its
+ * store keeps counters apart (store/pg/).
  */
-import { addSettlementCounters, emptySettlementCounters, isZeroSettlement } from '../../recon/counters.ts';
+import {
+  addDayCounters,
+  addSettlementCounters,
+  emptyDayCounters,
+  emptySettlementCounters,
+  isZeroDay,
+  isZeroSettlement,
+} from '../../recon/counters.ts';
 import type { ReconChanges } from '../../recon/project.ts';
 import { addTahapDeltaIntoTx, bankDeltas } from './bank-counters.ts';
-import { checkSettlementCounters } from './counter-records.ts';
+import { checkDayCounters, checkSettlementCounters } from './counter-records.ts';
 import type { Tx } from './db.ts';
 import { k } from './keys.ts';
 
@@ -34,5 +41,24 @@ export async function applyChanges(tx: Tx, changes: ReconChanges): Promise<void>
     addSettlementCounters(stl, s.delta);
     if (isZeroSettlement(stl)) tx.del(key);
     else tx.put(key, stl);
+  }
+  await applyDays(tx, changes);
+}
+
+async function applyDays(tx: Tx, changes: ReconChanges): Promise<void> {
+  const { tahap } = changes;
+  for (const r of changes.dayIndex.remove) tx.del(k.dayWithdrawal(tahap, r.localDate, r.bank, r.agentId, r.seq, r.ref));
+  for (const v of changes.dayIndex.put) tx.put(k.dayWithdrawal(tahap, v.localDate, v.bank, v.agentId, v.seq, v.ref), v);
+  for (const d of changes.days) {
+    const key = k.dayCounters(tahap, d.bank, d.localDate);
+    if (tx.counterSink !== undefined) {
+      tx.counterSink.addDay(key, d.delta);
+      continue;
+    }
+    const stored = await tx.get<unknown>(key);
+    const day = stored === undefined ? emptyDayCounters() : checkDayCounters(key, stored);
+    addDayCounters(day, d.delta);
+    if (isZeroDay(day)) tx.del(key);
+    else tx.put(key, day);
   }
 }

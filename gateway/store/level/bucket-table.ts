@@ -3,11 +3,18 @@
  * (tahapSlotCount per bucket) beside a map from bucket name to slot: memory grows
  * with the number of buckets (banks x villages that have KPMs), never with KPMs, and about
  * 0.4 KB per bucket instead of a ~1 KB object each for the recompute and again for the stored
- * counters it is compared with (those are now streamed: see compareCounters).
+ * counters it is compared with (those are now streamed: see compareCounters). Beside them, the
+ * claimed withdrawals per bank and local date (`days`, at most banks x withdrawalDaysPerBankMax).
  */
 import type { Classification } from '../../recon/classify.ts';
 import { addTahapContribution, tahapCountersAt, tahapSlotCount } from '../../recon/counter-slots.ts';
-import { tahapEntries, type TahapCounters } from '../../recon/counters.ts';
+import {
+  addDayCounters,
+  dayContributions,
+  tahapEntries,
+  type DayCounters,
+  type TahapCounters,
+} from '../../recon/counters.ts';
 
 const width = tahapSlotCount;
 
@@ -15,6 +22,8 @@ export class BucketTable {
   readonly #slots = new Map<string, number>();
   #values = new Float64Array(width * 1024);
   readonly totals = new Float64Array(width);
+  /** By `bank/MMDD`. */
+  readonly days = new Map<string, DayCounters>();
 
   get size(): number {
     return this.#slots.size;
@@ -38,6 +47,16 @@ export class BucketTable {
     const slot = this.#slotOf(`${c.bank}/${c.regionCode}`);
     addTahapContribution(this.#values, slot * width, c);
     addTahapContribution(this.totals, 0, c);
+    if (c.withdrawals.length > 0) this.#addDays(c);
+  }
+
+  #addDays(c: Classification): void {
+    for (const [localDate, contribution] of dayContributions(c)) {
+      const name = `${c.bank}/${localDate}`;
+      const day = this.days.get(name);
+      if (day === undefined) this.days.set(name, contribution);
+      else addDayCounters(day, contribution);
+    }
   }
 
   /** Adds whole counters to bucket `name` (bank/region), as a group of KPMs classified together contributes. */

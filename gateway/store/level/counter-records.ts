@@ -1,10 +1,10 @@
 /**
- * Stored counter records (`ctr!T!bank!region`, `stl!T!agent`) hold the typed shapes of
+ * Stored counter records (`ctr!T!bank!region`, `stl!T!agent`, `dctr!T!bank!MMDD`) hold the typed shapes of
  * recon/counters.ts as JSON. A record of another shape (written by an older layout, or damaged)
  * is refused as EDC_ERR_STORE_CORRUPT instead of being summed as zeros or NaN.
  */
 import { ERR_STORE_CORRUPT } from '../../errors.ts';
-import type { SettlementCounters, TahapCounters } from '../../recon/counters.ts';
+import type { DayCounters, SettlementCounters, TahapCounters } from '../../recon/counters.ts';
 import { parseJson } from './db.ts';
 
 function checkShape<T>(key: string, value: unknown, fields: readonly string[]): T {
@@ -36,4 +36,20 @@ export function parseTahapCounters(key: string, text: string): TahapCounters {
 
 export function parseSettlementCounters(key: string, text: string): SettlementCounters {
   return checkSettlementCounters(key, parseJson<unknown>(key, text));
+}
+
+export function checkDayCounters(key: string, value: unknown): DayCounters {
+  const record = value as Record<string, unknown> | null;
+  const ok =
+    typeof record === 'object' &&
+    record !== null &&
+    Number.isSafeInteger(record.count) &&
+    Number.isSafeInteger(record.amount) &&
+    Object.keys(record).length === 2;
+  if (!ok) throw new ERR_STORE_CORRUPT(`Cannot read ${key}: expected {count, amount}, found another shape`, { key });
+  return value as DayCounters;
+}
+
+export function parseDayCounters(key: string, text: string): DayCounters {
+  return checkDayCounters(key, parseJson<unknown>(key, text));
 }

@@ -6,7 +6,7 @@
  */
 import { ClassicLevel, type Snapshot } from 'classic-level';
 import { ERR_STORE_CLOSED, ERR_STORE_CORRUPT, ERR_STORE_LOCKED } from '../../errors.ts';
-import type { SettlementCounters, TahapCounters } from '../../recon/counters.ts';
+import type { DayCounters, SettlementCounters, TahapCounters } from '../../recon/counters.ts';
 
 /** The LevelDB handle itself (LevelStore owns it). */
 export type LevelDb = ClassicLevel<string, string>;
@@ -51,6 +51,7 @@ export type Flush = (ops: ReadonlyMap<string, string | null>) => Promise<void>;
 export interface CounterSink {
   addTahap(key: string, delta: TahapCounters): void;
   addSettlement(key: string, delta: SettlementCounters): void;
+  addDay(key: string, delta: DayCounters): void;
 }
 
 export async function openDb(path: string): Promise<LevelDb> {

@@ -41,7 +41,6 @@ export const k = {
   /** A reconciler's resolution of a withdrawal's exception: a fact of its KPM (recompute reads it). */
   resolution: (tahap: string, kpmId: string, ref: string) => key('res', tahap, kpmId, ref),
   row: (tahap: string, kpmId: string, bank: string, reference: string) => key('drow', tahap, kpmId, bank, reference),
-  kpm: (kpmId: string) => key('kpm', kpmId),
   panIndex: (hmac: string) => key('panh', hmac),
   nikIndex: (hmac: string) => key('nikh', hmac),
   file: (sha: string) => key('file', sha),
@@ -58,6 +57,11 @@ export const k = {
   /** The sum of a bank's buckets in a tahap (bank-counters.ts). */
   bankCounters: (tahap: string, bank: string) => key('ctrb', tahap, bank),
   settlement: (tahap: string, agentId: string) => key('stl', tahap, agentId),
+  /** Claimed withdrawals of one bank on one local date (MMDD): recon/counters.ts DayCounters. */
+  dayCounters: (tahap: string, bank: string, localDate: string) => key('dctr', tahap, bank, localDate),
+  /** A claimed withdrawal by its local date and its KPM's bank: the day chart's drill-down. */
+  dayWithdrawal: (tahap: string, localDate: string, bank: string, agentId: string, seq: number, ref: string) =>
+    key('wday', tahap, localDate, bank, agentId, seq16(seq), ref),
   kpmCategory: (tahap: string, category: string, kpmId: string) => key('kcat', tahap, category, kpmId),
   withdrawalCategory: (tahap: string, category: string, agentId: string, seq: number, ref: string) =>
     key('wcat', tahap, category, agentId, seq16(seq), ref),

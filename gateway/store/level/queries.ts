@@ -1,6 +1,7 @@
 /** Read-side queries over the continuous state: summaries, category pages, settlements, exceptions. */
 import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
 import {
+  addDayCounters,
   addTahapCounters,
   emptyTahapCounters,
   type SettlementCounters,
@@ -15,6 +16,7 @@ import {
   type ExceptionKind,
 } from '../../recon/exceptions.ts';
 import type {
+  DayWithdrawalView,
   ExceptionAgeing,
   ExceptionQuery,
   ExceptionView,
@@ -24,9 +26,10 @@ import type {
   RegionCounters,
   RegionSummaryQuery,
   SummaryFilter,
+  WithdrawalDay,
   WithdrawalView,
 } from '../types.ts';
-import { parseSettlementCounters, parseTahapCounters } from './counter-records.ts';
+import { parseDayCounters, parseSettlementCounters, parseTahapCounters } from './counter-records.ts';
 import { parseJson, type Db } from './db.ts';
 import { exceptionView } from './exception-view.ts';
 import { k, range, sep } from './keys.ts';
@@ -133,6 +136,33 @@ export function withdrawals(
   return page<WithdrawalView>(db, [range('wcat', tahap, category)], q.after, q.limit, (_key, v) =>
     matches(v, q) ? v : undefined,
   );
+}
+
+/** Summed over banks into one record per date: at most 366 (MMDD) whatever the number of banks. */
+export async function withdrawalDays(
+  db: Db,
+  tahap: string,
+  filter: { readonly bank?: string | undefined },
+): Promise<WithdrawalDay[]> {
+  const days = new Map<string, { localDate: string; count: number; amount: number }>();
+  const r = filter.bank === undefined ? range('dctr', tahap) : range('dctr', tahap, filter.bank);
+  for await (const [key, value] of db.iterator(r)) {
+    const localDate = key.split(sep)[3] ?? '';
+    let day = days.get(localDate);
+    if (day === undefined) days.set(localDate, (day = { localDate, count: 0, amount: 0 }));
+    addDayCounters(day, parseDayCounters(key, value));
+  }
+  return [...days.values()].sort((a, b) => (a.localDate < b.localDate ? -1 : 1));
+}
+
+export function dayWithdrawals(
+  db: Db,
+  tahap: string,
+  localDate: string,
+  q: PageQuery,
+): Promise<Page<DayWithdrawalView>> {
+  const r = q.bank === undefined ? range('wday', tahap, localDate) : range('wday', tahap, localDate, q.bank);
+  return page<DayWithdrawalView>(db, [r], q.after, q.limit, (_key, v) => (matches(v, q) ? v : undefined));
 }
 
 export async function settlements(db: Db, tahap: string): Promise<Record<string, SettlementCounters>> {

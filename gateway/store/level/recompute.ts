@@ -13,6 +13,8 @@ import { classifyRaw, type ReconEnv } from '../../recon/classify-raw.ts';
 import {
   addTahapCounters,
   addSettlementCounters,
+  dayDifferences,
+  emptyDayCounters,
   emptySettlementCounters,
   emptyTahapCounters,
   settlementContributions,
@@ -28,7 +30,7 @@ import { setFactOf, type RawFacts } from '../../recon/facts.ts';
 import { sameFacts } from '../../recon/facts-equal.ts';
 import type { AgentRecord, EvidenceRecord } from '../types.ts';
 import { BucketTable } from './bucket-table.ts';
-import { parseSettlementCounters, parseTahapCounters } from './counter-records.ts';
+import { parseDayCounters, parseSettlementCounters, parseTahapCounters } from './counter-records.ts';
 import { BatchCursor } from './cursor.ts';
 import type { Db } from './db.ts';
 import { parseJson } from './db.ts';
@@ -281,5 +283,25 @@ export async function compareCounters(
       stored.get(agentId) ?? emptySettlementCounters(),
     );
     if (diff.length > 0) note(out, `settlement ${agentId}: ${diff.join(', ')}`);
+  }
+  await compareDays(db, out, tahap, options);
+}
+
+/** The stored withdrawals per bank and local date against the recompute's (`days BANK/MMDD: count`). */
+async function compareDays(db: Db, out: RecomputeOutput, tahap: string, options: { snapshot?: Snapshot }) {
+  const stored = new Map<string, string>();
+  for await (const [key, value] of db.iterator({ ...range('dctr', tahap), ...options })) {
+    const [, , bank, localDate] = key.split(sep);
+    stored.set(`${bank}/${localDate}`, key);
+    const diff = dayDifferences(
+      out.buckets.days.get(`${bank}/${localDate}`) ?? emptyDayCounters(),
+      parseDayCounters(key, value),
+    );
+    if (diff.length > 0) note(out, `days ${bank}/${localDate}: ${diff.join(', ')}`);
+  }
+  for (const [name, day] of out.buckets.days) {
+    if (stored.has(name)) continue;
+    const diff = dayDifferences(day, emptyDayCounters());
+    if (diff.length > 0) note(out, `days ${name}: ${diff.join(', ')}`);
   }
 }

@@ -322,6 +322,14 @@ export class LevelStore implements T.GatewayStore {
     return Q.withdrawals(this.db, tahap, category, query);
   }
 
+  withdrawalDays(tahap: string, filter: { readonly bank?: string | undefined }): Promise<T.WithdrawalDay[]> {
+    return Q.withdrawalDays(this.db, tahap, filter);
+  }
+
+  dayWithdrawals(tahap: string, localDate: string, query: T.PageQuery): Promise<T.Page<T.DayWithdrawalView>> {
+    return Q.dayWithdrawals(this.db, tahap, localDate, query);
+  }
+
   settlements(tahap: string): Promise<Record<string, SettlementCounters>> {
     return Q.settlements(this.db, tahap);
   }

@@ -3,22 +3,26 @@
  * so that the record modules of store/level/ (agents, ingest, positions, queries, recompute) run
  * unchanged inside a PostgreSQL transaction. Keys are routed by their first component: chain!
  * to `chain` (unique agent + seq), head! to `chain_head` (the row an upload locks), ctr! and stl!
- * and ctrb! (bank rollups) to `counter_shard` (sharded, summed on read), everything else to `kv`.
+ * ctrb! (bank rollups) and dctr! to `counter_shard` (sharded, summed on read), everything else to `kv`.
  */
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
 import { ERR_STORE_CLOSED } from '../../errors.ts';
 import {
+  addDayCounters,
   addSettlementCounters,
   addTahapCounters,
+  emptyDayCounters,
   emptySettlementCounters,
   emptyTahapCounters,
+  isZeroDay,
   isZeroSettlement,
   isZeroTahap,
+  type DayCounters,
   type SettlementCounters,
   type TahapCounters,
 } from '../../recon/counters.ts';
-import { parseSettlementCounters, parseTahapCounters } from '../level/counter-records.ts';
+import { parseDayCounters, parseSettlementCounters, parseTahapCounters } from '../level/counter-records.ts';
 import type { CounterSink, Db, KvIterator, KvRangeOptions } from '../level/db.ts';
 
 export type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -44,22 +48,55 @@ export function tableOf(key: string): Table {
     case 'ctr':
     case 'ctrb':
     case 'stl':
+    case 'dctr':
       return 'counter_shard';
     default:
       return 'kv';
   }
 }
 
+type AnyCounters = TahapCounters | SettlementCounters | DayCounters;
+
+/** How each kind of counter record (by key prefix) is read, summed and found zero. */
+interface CounterKind<C extends AnyCounters> {
+  empty(): C;
+  parse(key: string, text: string): C;
+  add(into: C, from: C): void;
+  isZero(c: C): boolean;
+}
+
+const tahapKind: CounterKind<TahapCounters> = {
+  empty: emptyTahapCounters,
+  parse: parseTahapCounters,
+  add: (into, from) => addTahapCounters(into, from),
+  isZero: isZeroTahap,
+};
+const settlementKind: CounterKind<SettlementCounters> = {
+  empty: emptySettlementCounters,
+  parse: parseSettlementCounters,
+  add: (into, from) => addSettlementCounters(into, from),
+  isZero: isZeroSettlement,
+};
+const dayKind: CounterKind<DayCounters> = {
+  empty: emptyDayCounters,
+  parse: parseDayCounters,
+  add: (into, from) => addDayCounters(into, from),
+  isZero: isZeroDay,
+};
+
+function kindOf(key: string): CounterKind<AnyCounters> {
+  const prefix = prefixOf(key);
+  if (prefix === 'ctr' || prefix === 'ctrb') return tahapKind;
+  if (prefix === 'stl') return settlementKind;
+  return dayKind;
+}
+
 /** A stored counter record's shards summed; undefined when they sum to zero (as LevelDB deletes it). */
 function sumShards(key: string, values: readonly string[]): string | undefined {
-  if (prefixOf(key) !== 'stl') {
-    const sum = emptyTahapCounters();
-    for (const v of values) addTahapCounters(sum, parseTahapCounters(key, v));
-    return isZeroTahap(sum) ? undefined : JSON.stringify(sum);
-  }
-  const sum = emptySettlementCounters();
-  for (const v of values) addSettlementCounters(sum, parseSettlementCounters(key, v));
-  return isZeroSettlement(sum) ? undefined : JSON.stringify(sum);
+  const kind = kindOf(key);
+  const sum = kind.empty();
+  for (const v of values) kind.add(sum, kind.parse(key, v));
+  return kind.isZero(sum) ? undefined : JSON.stringify(sum);
 }
 
 interface Bounds {
@@ -288,6 +325,7 @@ async function insertRows(conn: Queryable, table: Table, rows: ReadonlyMap<strin
 export class ShardSink implements CounterSink {
   readonly #tahap = new Map<string, TahapCounters>();
   readonly #settlement = new Map<string, SettlementCounters>();
+  readonly #day = new Map<string, DayCounters>();
 
   addTahap(key: string, delta: TahapCounters): void {
     const sum = this.#tahap.get(key) ?? emptyTahapCounters();
@@ -301,9 +339,15 @@ export class ShardSink implements CounterSink {
     this.#settlement.set(key, sum);
   }
 
+  addDay(key: string, delta: DayCounters): void {
+    const sum = this.#day.get(key) ?? emptyDayCounters();
+    addDayCounters(sum, delta);
+    this.#day.set(key, sum);
+  }
+
   async flush(conn: Queryable): Promise<void> {
-    const deltas = new Map<string, TahapCounters | SettlementCounters>([...this.#tahap, ...this.#settlement]);
-    for (const [key, d] of deltas) if ('kpm' in d ? isZeroTahap(d) : isZeroSettlement(d)) deltas.delete(key);
+    const deltas = new Map<string, AnyCounters>([...this.#tahap, ...this.#settlement, ...this.#day]);
+    for (const [key, d] of deltas) if (kindOf(key).isZero(d)) deltas.delete(key);
     if (deltas.size === 0) return;
     const shard = randomInt(counterShards);
     const keys = [...deltas.keys()].sort();
@@ -331,17 +375,9 @@ export class ShardSink implements CounterSink {
   }
 }
 
-function addStored(
-  key: string,
-  stored: string | undefined,
-  delta: TahapCounters | SettlementCounters,
-): string | undefined {
-  if (prefixOf(key) !== 'stl') {
-    const sum = stored === undefined ? emptyTahapCounters() : parseTahapCounters(key, stored);
-    addTahapCounters(sum, delta as TahapCounters);
-    return isZeroTahap(sum) ? undefined : JSON.stringify(sum);
-  }
-  const sum = stored === undefined ? emptySettlementCounters() : parseSettlementCounters(key, stored);
-  addSettlementCounters(sum, delta as SettlementCounters);
-  return isZeroSettlement(sum) ? undefined : JSON.stringify(sum);
+function addStored(key: string, stored: string | undefined, delta: AnyCounters): string | undefined {
+  const kind = kindOf(key);
+  const sum = stored === undefined ? kind.empty() : kind.parse(key, stored);
+  kind.add(sum, delta);
+  return kind.isZero(sum) ? undefined : JSON.stringify(sum);
 }

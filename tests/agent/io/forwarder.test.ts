@@ -51,6 +51,17 @@ describe('forwarder pass', () => {
     },
   );
 
+  it('reports its head and what stays queued after each batch (agentStatus), as the gateway parses it', async () => {
+    for (let i = 0; i < 1200; i++) core.append();
+    const head = core.head();
+    expect((await forwarder().syncNow()).ok).toBe(true);
+    expect(gateway.batches.map((b) => b.agentStatus)).toEqual([
+      { head, queued: 700, oldestQueuedAt: core.entries[500]!.at },
+      { head, queued: 200, oldestQueuedAt: core.entries[1000]!.at },
+      { head, queued: 0 },
+    ]);
+  });
+
   it(
     'keeps the cursor and does not halt when the connection is refused,' + ' then resyncs from GET head first',
     async () => {

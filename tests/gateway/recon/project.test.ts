@@ -19,19 +19,31 @@ import {
 import type { ResolutionReason } from '../../../gateway/recon/categories.ts';
 import { withdrawalRef, type WithdrawalSource } from '../../../gateway/recon/evidence.ts';
 import {
+  addDayCounters,
   addSettlementCounters,
   addTahapCounters,
+  dayContributions,
+  emptyDayCounters,
   emptySettlementCounters,
   emptyTahapCounters,
+  isZeroDay,
   isZeroSettlement,
   isZeroTahap,
   settlementContributions,
   tahapContribution,
+  type DayCounters,
   type SettlementCounters,
   type TahapCounters,
 } from '../../../gateway/recon/counters.ts';
 import { projectChange, type ReconChanges } from '../../../gateway/recon/project.ts';
-import { positionView, withdrawalViews, type PositionView, type WithdrawalView } from '../../../gateway/recon/views.ts';
+import {
+  dayWithdrawalViews,
+  positionView,
+  withdrawalViews,
+  type DayWithdrawalView,
+  type PositionView,
+  type WithdrawalView,
+} from '../../../gateway/recon/views.ts';
 
 const tahap = '2026-IV';
 
@@ -41,6 +53,8 @@ interface Model {
   settlements: Map<string, SettlementCounters>;
   kpmIndex: Map<string, PositionView>;
   withdrawalIndex: Map<string, WithdrawalView>;
+  days: Map<string, DayCounters>;
+  dayIndex: Map<string, DayWithdrawalView>;
 }
 
 const emptyModel = (): Model => ({
@@ -48,7 +62,10 @@ const emptyModel = (): Model => ({
   settlements: new Map(),
   kpmIndex: new Map(),
   withdrawalIndex: new Map(),
+  days: new Map(),
+  dayIndex: new Map(),
 });
+const dKey = (w: { localDate: string; bank: string; ref: string }) => `${w.localDate}/${w.bank}/${w.ref}`;
 const wKey = (w: { category: string; ref: string }) => `${w.category}/${w.ref}`;
 
 /** Applies changes as every store must: removes (which must exist) before puts, deltas added, zeros dropped. */
@@ -70,6 +87,15 @@ function apply(model: Model, changes: ReconChanges): void {
     if (isZeroSettlement(c)) model.settlements.delete(s.agentId);
     else model.settlements.set(s.agentId, c);
   }
+  for (const r of changes.dayIndex.remove) expect(model.dayIndex.delete(dKey(r))).toBe(true);
+  for (const v of changes.dayIndex.put) model.dayIndex.set(dKey(v), v);
+  for (const d of changes.days) {
+    const key = `${d.bank}/${d.localDate}`;
+    const c = model.days.get(key) ?? emptyDayCounters();
+    addDayCounters(c, d.delta);
+    if (isZeroDay(c)) model.days.delete(key);
+    else model.days.set(key, c);
+  }
 }
 
 /** The same state built from scratch: each KPM's final classification contributed once. */
@@ -87,6 +113,12 @@ function fromScratch(final: Map<string, Classification>): Model {
     }
     model.kpmIndex.set(`${c.category}/${kpmId}`, positionView(kpmId, c));
     for (const v of withdrawalViews(kpmId, c)) model.withdrawalIndex.set(wKey(v), v);
+    for (const [localDate, d] of dayContributions(c)) {
+      const into = model.days.get(`${c.bank}/${localDate}`) ?? emptyDayCounters();
+      addDayCounters(into, d);
+      model.days.set(`${c.bank}/${localDate}`, into);
+    }
+    for (const v of dayWithdrawalViews(kpmId, c)) model.dayIndex.set(dKey(v), v);
   }
   return model;
 }
@@ -106,6 +138,7 @@ const withdrawalArb = fc.record({
   agentId: fc.constantFrom('AGT-A', 'AGT-B'),
   amount: fc.integer({ min: 1, max: 4 }).map((n) => n * 100_000),
   dup: fc.nat({ max: 2 }),
+  localDate: fc.constantFrom('1122', '1123'),
   panOk: fc.boolean(),
   source: fc.constantFrom<WithdrawalSource>('chain', 'chain', 'chain', 'fork', 'tampered'),
   set: fc.constantFrom('granted', 'granted', 'none', 'unlisted', 'expired', 'basedLater'),
@@ -153,7 +186,7 @@ function grow(facts: PositionFacts, step: Step, i: number): PositionFacts {
       source: step.source,
       evidenceHash: step.source === 'chain' ? undefined : `e${i}`,
       amount: step.amount,
-      dupKey: `T|${step.dup}|1122`,
+      dupKey: `T|${step.dup}|${step.localDate}`,
       receivedAt: i,
       at: 10,
       set: setFact(step.set),
@@ -210,6 +243,8 @@ describe('projectChange', () => {
         expect(Object.fromEntries(model.settlements)).toEqual(Object.fromEntries(expected.settlements));
         expect(Object.fromEntries(model.kpmIndex)).toEqual(Object.fromEntries(expected.kpmIndex));
         expect(Object.fromEntries(model.withdrawalIndex)).toEqual(Object.fromEntries(expected.withdrawalIndex));
+        expect(Object.fromEntries(model.days)).toEqual(Object.fromEntries(expected.days));
+        expect(Object.fromEntries(model.dayIndex)).toEqual(Object.fromEntries(expected.dayIndex));
       }),
       { numRuns: 300 },
     );
@@ -257,6 +292,8 @@ describe('projectChange', () => {
       settlements: [],
       kpmIndex: { remove: [], put: [] },
       withdrawalIndex: { remove: [], put: [] },
+      days: [],
+      dayIndex: { remove: [], put: [] },
     });
     const moved = { ...change, before: undefined };
     expect(JSON.stringify(projectChange(moved))).toBe(JSON.stringify(projectChange(moved)));
@@ -279,6 +316,30 @@ describe('projectChange', () => {
       withdrawalsByCategory: { ok: { count: 1, amount: 200_000 } },
     });
     expect(out.settlements).toMatchObject([{ agentId: 'AGT-A', delta: { payable: 200_000, claimed: 200_000 } }]);
+  });
+
+  it('a withdrawal adds to its local date; its reversal takes it off that day and out of the day index', () => {
+    const w = drawn(200_000);
+    const before = classify(facts([row(500_000)]));
+    const after = classify(facts([row(500_000)], [w]));
+    const added = projectChange({ tahap, kpmId: 'KPM-1', before, after });
+    expect(added.days).toEqual([{ bank: 'BRI', localDate: '1122', delta: { count: 1, amount: 200_000 } }]);
+    expect(added.dayIndex.put).toMatchObject([{ localDate: '1122', bank: 'BRI', seq: 1, amount: 200_000 }]);
+    const reversal: ReversalFact = {
+      agentId: 'AGT-A',
+      seq: 2,
+      reverses: w.id,
+      reversesSeq: w.seq,
+      amount: w.amount,
+      source: 'chain',
+    };
+    const reversed = classify({ ...facts([row(500_000)], [w]), reversals: [reversal] });
+    const out = projectChange({ tahap, kpmId: 'KPM-1', before: after, after: reversed });
+    expect(out.days).toEqual([{ bank: 'BRI', localDate: '1122', delta: { count: -1, amount: -200_000 } }]);
+    expect(out.dayIndex).toEqual({
+      remove: [{ localDate: '1122', bank: 'BRI', agentId: 'AGT-A', seq: 1, ref: 'AGT-A:1:h1' }],
+      put: [],
+    });
   });
 
   it("a first row moves a KPM known only from a withdrawal out of the agent's bucket into the row's", () => {

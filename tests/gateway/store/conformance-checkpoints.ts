@@ -82,6 +82,23 @@ export function describeCheckpointConformance(name: string, open: StoreFactory):
       expect(await store().agentContact('AGT-Z')).toBeUndefined();
     });
 
+    it("keeps the agent's reported head and queue with its contact; an older report never replaces newer", async () => {
+      const report = (at: number, headSeq: number, queued: number) => ({
+        at,
+        headSeq,
+        headHash: 'ab'.repeat(32),
+        queued,
+        ...(queued > 0 ? { oldestQueuedAt: at - 5 } : {}),
+      });
+      await store().recordAgentContact('AGT-A', { lastContactAt: 100, reported: report(100, 40, 12) });
+      await store().recordAgentContact('AGT-A', { lastContactAt: 110, reported: report(90, 30, 20) });
+      expect(await store().agentContact('AGT-A')).toMatchObject({ lastContactAt: 110, reported: report(100, 40, 12) });
+      await store().recordAgentContact('AGT-A', { lastContactAt: 120 });
+      expect((await store().agentContact('AGT-A'))?.reported).toEqual(report(100, 40, 12));
+      await store().recordAgentContact('AGT-A', { lastContactAt: 130, reported: report(130, 52, 0) });
+      expect((await store().agentContact('AGT-A'))?.reported).toEqual(report(130, 52, 0));
+    });
+
     it('putCheckpoint keeps one per seq (duplicate; conflict keeps the first), reads last and ranges', async () => {
       expect(await store().putCheckpoint(record(3, 'aa'.repeat(32)))).toEqual({ kind: 'stored' });
       expect(await store().putCheckpoint(record(3, 'aa'.repeat(32), { receivedAt: 99 }))).toEqual({

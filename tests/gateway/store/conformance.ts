@@ -23,6 +23,7 @@ import { describeCheckpointConformance } from './conformance-checkpoints.ts';
 import { describeKpmConformance } from './conformance-kpm.ts';
 import { describeExceptionConformance } from './conformance-exceptions.ts';
 import { describeFailedCreditConformance } from './conformance-failed-credits.ts';
+import { describeDayConformance } from './conformance-days.ts';
 
 export interface StoreOptions {
   /** The gateway keys the store seals to and hashes with. */
@@ -55,6 +56,7 @@ export function describeStoreConformance(name: string, open: StoreFactory): void
   describeKpmConformance(name, open);
   describeExceptionConformance(name, open);
   describeFailedCreditConformance(name, open);
+  describeDayConformance(name, open);
   describe(`${name} conforms to the GatewayStore interfaces`, () => {
     let h: StoreHandle;
     let keys: GatewayKeys;

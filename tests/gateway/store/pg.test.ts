@@ -103,6 +103,33 @@ describe.skipIf(!db.available)('PgStore', () => {
     }
   });
 
+  it('reconcile finds a withdrawals-per-day record the continuous state got wrong (an extra shard)', async () => {
+    const keys = generateGatewayKeys();
+    const h = await openPg({ keys, tahapClosesAt: {}, nonceEntriesMax: 10 });
+    try {
+      const a = newAgent('AGT-DAY');
+      a.record = await h.store.addAgent(
+        { agentId: a.agentId, publicKey: a.publicKey, bank: 'BRI', regionCode: '3201010001', kpmIds: ['KPM-D1'] },
+        { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) },
+      );
+      const entry = withdrawal(a, keys, { kpmId: 'KPM-D1', amount: 50_000, pan: panOf('KPM-D1'), localDate: '1122' });
+      expect((await h.store.ingest(a.agentId, [entry], 10)).kind).toBe('accepted');
+      expect(await h.store.reconcile(tahap, 20)).toMatchObject({ agree: true, differences: [] });
+      const table = `${quoteIdent((h.store as PgStore).schema)}.counter_shard`;
+      await withClient((c) =>
+        c.query(`INSERT INTO ${table} (key, shard, value) VALUES ($1, 999, $2)`, [
+          `dctr!${tahap}!BRI!1122`,
+          JSON.stringify({ count: 1, amount: 0 }),
+        ]),
+      );
+      expect(await h.store.withdrawalDays(tahap, {})).toEqual([{ localDate: '1122', count: 2, amount: 50_000 }]);
+      const result = await h.store.reconcile(tahap, 30);
+      expect(result).toMatchObject({ agree: false, differences: ['days BRI/1122: count'] });
+    } finally {
+      await h.destroy();
+    }
+  });
+
   describe('PgStore migrations and schema version', () => {
     const keys = generateGatewayKeys();
     const open = (schema: string) => PgStore.open({ url: urlFor(schema), ...keys, tahapClosesAt: {} });

@@ -56,6 +56,39 @@ describe('LevelStore.reconcile (full recompute)', () => {
     });
   }
 
+  /** Writes (undefined: deletes) one record behind the store's back (closed while it happens). */
+  async function tamperRecord(key: string, value: unknown): Promise<void> {
+    await store.close();
+    const db = new ClassicLevel<string, string>(join(t.dir, 'store'), { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+    await db.open();
+    if (value === undefined) await db.del(key);
+    else await db.put(key, JSON.stringify(value));
+    await db.close();
+    store = await LevelStore.open({
+      path: join(t.dir, 'store'),
+      sealPublicKey: t.keys.sealPublicKey,
+      sealSecretKey: t.keys.sealSecretKey,
+      lookupKey: t.keys.lookupKey,
+      tahapClosesAt: {},
+    });
+  }
+
+  it('reports a withdrawals-per-day record that differs from the recompute: a count changed, a day lost', async () => {
+    const setId = await issueSet(store, agent);
+    const pan = panOf('KPM-0001');
+    const entries = [
+      withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 100_000, pan, setId, localDate: '1121' }),
+      withdrawal(agent, t.keys, { kpmId: 'KPM-0001', amount: 60_000, pan, setId, localDate: '1122' }),
+    ];
+    await ingestSegment(store, agent.record!, entries, 10);
+    expect(await store.reconcile(tahap, 5)).toMatchObject({ agree: true, differences: [] });
+    await tamperRecord(k.dayCounters(tahap, 'BRI', '1122'), { count: 2, amount: 60_000 });
+    await tamperRecord(k.dayCounters(tahap, 'BRI', '1121'), undefined);
+    const result = await store.reconcile(tahap, 6);
+    expect(result.agree).toBe(false);
+    expect(result.differences).toEqual(['days BRI/1122: count', 'days BRI/1121: amount, count']);
+  });
+
   it('reports a KPM whose stored position classifies differently from its raw records', async () => {
     await tamperPosition('KPM-0002', (pos) => {
       pos.rows = pos.rows.map((r) => ({ ...r, status: 'failed' }));

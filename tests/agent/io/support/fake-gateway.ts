@@ -38,6 +38,8 @@ export interface GatewayAnswer {
 export class FakeGateway {
   readonly keys = generateSigningKeyPair();
   readonly stored: LedgerEntry[] = [];
+  /** Every upload batch as parsed, in the order received. */
+  readonly batches: UploadBatch[] = [];
   readonly requests: Array<{ method: string; path: string }> = [];
   private readonly ulid = ulidFactory();
   agentPublicKey = '';
@@ -86,6 +88,7 @@ export class FakeGateway {
 
   /** Stores the batch as the contract says: duplicates acknowledged, forks and gaps refused. */
   store(batch: UploadBatch): GatewayAnswer {
+    this.batches.push(batch);
     let accepted = 0;
     let duplicates = 0;
     for (const entry of batch.entries) {
