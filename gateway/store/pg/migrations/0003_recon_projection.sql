@@ -66,29 +66,37 @@ CREATE FUNCTION recon_pos_of(k text, v jsonb) RETURNS SETOF recon_pos LANGUAGE s
   ) AS rows
 $$;
 
-CREATE FUNCTION recon_project() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement-level triggers with transition tables: one set-wise statement per write statement
+-- (a set-wise import inserts thousands of records in one), not a function call per record.
+CREATE FUNCTION recon_project_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
-    DELETE FROM recon_row WHERE key = OLD.key;
-    DELETE FROM recon_pos WHERE key = OLD.key;
-  ELSIF NEW.key LIKE 'drow!%' THEN
-    INSERT INTO recon_row SELECT * FROM recon_row_of(NEW.key, NEW.value::jsonb)
-    ON CONFLICT (key) DO UPDATE SET region_code = EXCLUDED.region_code, amount = EXCLUDED.amount,
-      status = EXCLUDED.status;
-  ELSE
-    INSERT INTO recon_pos SELECT * FROM recon_pos_of(NEW.key, NEW.value::jsonb)
-    ON CONFLICT (key) DO UPDATE SET rich = EXCLUDED.rich, place_bank = EXCLUDED.place_bank,
-      place_region = EXCLUDED.place_region, credited = EXCLUDED.credited, failed = EXCLUDED.failed,
-      returned = EXCLUDED.returned;
-  END IF;
+  DELETE FROM recon_row WHERE key IN (SELECT key FROM old_kv WHERE key >= 'drow!' AND key < 'drow"');
+  DELETE FROM recon_pos WHERE key IN (SELECT key FROM old_kv WHERE key >= 'pos!' AND key < 'pos"');
   RETURN NULL;
 END
 $$;
 
-CREATE TRIGGER recon_project_put AFTER INSERT OR UPDATE OF value ON kv FOR EACH ROW
-  WHEN (NEW.key LIKE 'drow!%' OR NEW.key LIKE 'pos!%') EXECUTE FUNCTION recon_project();
-CREATE TRIGGER recon_project_delete AFTER DELETE ON kv FOR EACH ROW
-  WHEN (OLD.key LIKE 'drow!%' OR OLD.key LIKE 'pos!%') EXECUTE FUNCTION recon_project();
+CREATE FUNCTION recon_project_put() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO recon_row SELECT r.* FROM new_kv, LATERAL recon_row_of(new_kv.key, new_kv.value::jsonb) AS r
+    WHERE new_kv.key >= 'drow!' AND new_kv.key < 'drow"'
+  ON CONFLICT (key) DO UPDATE SET region_code = EXCLUDED.region_code, amount = EXCLUDED.amount,
+    status = EXCLUDED.status;
+  INSERT INTO recon_pos SELECT p.* FROM new_kv, LATERAL recon_pos_of(new_kv.key, new_kv.value::jsonb) AS p
+    WHERE new_kv.key >= 'pos!' AND new_kv.key < 'pos"'
+  ON CONFLICT (key) DO UPDATE SET rich = EXCLUDED.rich, place_bank = EXCLUDED.place_bank,
+    place_region = EXCLUDED.place_region, credited = EXCLUDED.credited, failed = EXCLUDED.failed,
+    returned = EXCLUDED.returned;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER recon_project_insert AFTER INSERT ON kv REFERENCING NEW TABLE AS new_kv
+  FOR EACH STATEMENT EXECUTE FUNCTION recon_project_put();
+CREATE TRIGGER recon_project_update AFTER UPDATE ON kv REFERENCING NEW TABLE AS new_kv
+  FOR EACH STATEMENT EXECUTE FUNCTION recon_project_put();
+CREATE TRIGGER recon_project_delete AFTER DELETE ON kv REFERENCING OLD TABLE AS old_kv
+  FOR EACH STATEMENT EXECUTE FUNCTION recon_project_delete();
 
 -- Rebuilds both tables from kv, set-wise: for records written before this version, and for a
 -- bulk load that wrote kv with the triggers disabled (bench/lib/recon-load-pg.ts).
