@@ -54,7 +54,7 @@ async function peerTables(client: pg.Client): Promise<void> {
       "WHERE v #>> '{entry,kind}' = 'withdrawal'",
     [ent.gt, ent.lt],
   );
-  await client.query('VACUUM ANALYZE');
+  await client.query('VACUUM ANALYZE peer_row, peer_withdrawal, kv, recon_row, recon_pos, chain, counter_shard');
 }
 
 export function schemaUrl(url: string, schema: string): string {
@@ -92,7 +92,7 @@ export async function bulkLoadPg(
     await loadRows(pgSink(client), size, keys);
     await client.query('ALTER TABLE kv ENABLE TRIGGER USER');
     await client.query('SELECT recon_rebuild()');
-    await client.query('VACUUM ANALYZE');
+    await client.query('VACUUM ANALYZE kv, recon_row, recon_pos, counter_shard');
     const store = await PgStore.open({ url: schemaUrl(url, schema), ...keys, tahapClosesAt: {} });
     let loaded: { withdrawals: number; mix: CategoryMix };
     try {
