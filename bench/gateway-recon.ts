@@ -9,12 +9,18 @@
  *   written in the store's formats, 1% of KPMs with a real signed withdrawal ingested through
  *   the store), then a fresh process (bench/lib/recompute-child.ts) times the full recompute
  *   (store.reconcile, which must agree with the continuous state), its peak RSS, and the
- *   continuous summary read; beside the recompute, a raw LevelDB scan of the same records.
+ *   continuous summary read; beside the recompute, a raw LevelDB scan of the same records;
+ * - the same for the PostgreSQL store (bench/lib/recon-load-pg.ts, recompute-child-pg.ts) when
+ *   a server answers at EDC_TEST_PG_URL: set-based recompute beside the plain-SQL peer (one
+ *   full-outer-join query over raw tables of the same data) and beside LevelDB, the summary
+ *   read, and the store's bytes per KPM.
+ * Loaded stores are kept between runs (bench/lib/recon-cache.ts; clear: rm -rf .tmp/bench-cache
+ * and drop the bench_recon_* schemas).
  */
 import { spawn } from 'node:child_process';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { finished } from 'node:stream/promises';
@@ -24,10 +30,17 @@ import { generateGatewayKeys } from '../gateway/keys.ts';
 import { LevelStore } from '../gateway/store/level/store.ts';
 import { iteratePopulation, writeDisbursementFile } from '../simulators/bank/index.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
+import pg from 'pg';
 import { bulkLoad, describeMix, reconTahap } from './lib/recon-load.ts';
+import { bulkLoadPg, schemaExists } from './lib/recon-load-pg.ts';
+import { cachedLoad, cacheKey, type LoadedStore } from './lib/recon-cache.ts';
 
 const importRows = sized(50_000, 5_000, 1_000);
-const sizes = sized([100_000, 1_000_000, 10_000_000], [20_000, 100_000], [2_000]);
+/** BENCH_RECON_SIZES=100000,1000000 measures only those sizes (a single big measurement). */
+const sizes =
+  process.env.BENCH_RECON_SIZES === undefined
+    ? sized([100_000, 1_000_000, 10_000_000], [20_000, 100_000], [2_000])
+    : process.env.BENCH_RECON_SIZES.split(',').map(Number);
 const runsFor = (size: number): number => (size >= 10_000_000 ? 1 : size >= 1_000_000 ? 2 : 3);
 
 async function importFigures(): Promise<Figure[]> {
@@ -107,72 +120,147 @@ interface ChildResult {
   peakAnonRssMiB: number;
 }
 
-async function measure(path: string, keysPath: string, runs: number): Promise<ChildResult> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      fileURLToPath(new URL('./lib/recompute-child.ts', import.meta.url)),
-      path,
-      keysPath,
-      String(runs),
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  let text = '';
-  child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  const status = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const line = text.split('\n').find((l) => l.startsWith('RESULT '));
-  if (status !== 0 || line === undefined) throw new Error(`bench recompute child failed (status ${String(status)})`);
-  return JSON.parse(line.slice('RESULT '.length)) as ChildResult;
-}
-
 /** Each loaded store's category mix, printed beside its figures (notes of the result). */
 const mixNotes: string[] = [];
 
-async function sizeFigures(size: number): Promise<Figure[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'edc-gw-recon-'));
-  const keys = generateGatewayKeys();
+const pgUrl = pgUrlWithUser(process.env.EDC_TEST_PG_URL ?? 'postgres://127.0.0.1:5432/test');
+
+function pgUrlWithUser(text: string): string {
+  const url = new URL(text);
+  if (url.username === '') url.username = encodeURIComponent(userInfo().username);
+  return url.toString();
+}
+
+async function pgAnswers(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 });
   try {
-    const keysPath = join(dir, 'keys.json');
-    await writeFile(keysPath, JSON.stringify(keys));
-    const loadStart = performance.now();
-    const { withdrawals, mix } = await bulkLoad(join(dir, 'store'), size, keys);
-    const loadSeconds = (performance.now() - loadStart) / 1000;
-    const label = `${size.toLocaleString('en-US')} KPM`;
-    mixNotes.push(`category mix of the loaded store, ${label}: ${describeMix(mix)}`);
-    console.log(mixNotes.at(-1));
-    const ok = mix.withdrawals.ok ?? 0;
-    const m = await measure(join(dir, 'store'), keysPath, runsFor(size));
-    if (m.kpm !== size) throw new Error(`bench recon: summary counts ${m.kpm} KPM, expected ${size}`);
-    const scan = summarize(
-      `raw LevelDB scan of recompute's records, ${label} (${(m.scanned.bytes / 2 ** 20).toFixed(0)} MiB)`,
-      's',
-      m.scans,
-    );
-    return [
-      summarize(
-        `bulk load (bench loader + ingest of ${withdrawals.toLocaleString('en-US')} withdrawals), ${label}`,
-        's',
-        [loadSeconds],
-      ),
-      scan,
-      against(summarize(`full recompute (store.reconcile), ${label}`, 's', m.recomputes), scan),
-      summarize(`peak RSS of the recompute process, ${label}`, 'MiB', [m.peakRssMiB]),
-      summarize(`peak anonymous RSS of the recompute process (without mapped LevelDB files), ${label}`, 'MiB', [
-        m.peakAnonRssMiB,
-      ]),
-      summarize(`continuous summary read, ${label}`, 'ms', m.reads),
-      summarize(`share of the loaded withdrawals classified ok, ${label}`, '%', [(100 * ok) / withdrawals]),
-    ];
-  } finally {
-    await rm(dir, { recursive: true, force: true });
+    await client.connect();
+    await client.end();
+    return true;
+  } catch (error) {
+    if (process.env.EDC_REQUIRE_PG === '1') throw error;
+    return false;
   }
 }
 
+async function child<R>(script: string, args: string[]): Promise<R> {
+  const proc = spawn(
+    'nice',
+    [process.execPath, '--import', 'tsx', fileURLToPath(new URL(script, import.meta.url)), ...args],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let text = '';
+  proc.stdout.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  const status = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  const line = text.split('\n').find((l) => l.startsWith('RESULT '));
+  if (status !== 0 || line === undefined) throw new Error(`bench child ${script} failed (status ${String(status)})`);
+  return JSON.parse(line.slice('RESULT '.length)) as R;
+}
+
+const loadFigure = (what: string, loaded: LoadedStore, label: string): Figure[] =>
+  loaded.cached
+    ? []
+    : [
+        summarize(
+          `bulk load, ${what} (bench loader + ingest of ` +
+            `${loaded.withdrawals.toLocaleString('en-US')} withdrawals), ${label}`,
+          's',
+          [loaded.loadSeconds],
+        ),
+      ];
+
+async function levelFigures(size: number, label: string): Promise<{ figures: Figure[]; recompute: Figure }> {
+  const loaded = await cachedLoad(cacheKey({ store: 'level', size }), generateGatewayKeys, (dir, keys) =>
+    bulkLoad(join(dir, 'store'), size, keys),
+  );
+  mixNotes.push(`category mix of the loaded stores, ${label}: ${describeMix(loaded.mix)}`);
+  console.log(mixNotes.at(-1));
+  const ok = loaded.mix.withdrawals.ok ?? 0;
+  const m = await child<ChildResult>('./lib/recompute-child.ts', [
+    join(loaded.dir, 'store'),
+    loaded.keysPath,
+    String(runsFor(size)),
+  ]);
+  if (m.kpm !== size) throw new Error(`bench recon: summary counts ${m.kpm} KPM, expected ${size}`);
+  const scan = summarize(
+    `raw LevelDB scan of recompute's records, ${label} (${(m.scanned.bytes / 2 ** 20).toFixed(0)} MiB)`,
+    's',
+    m.scans,
+  );
+  const recompute = against(summarize(`full recompute, LevelDB store, ${label}`, 's', m.recomputes), scan);
+  const figures = [
+    ...loadFigure('LevelDB', loaded, label),
+    scan,
+    recompute,
+    summarize(`peak RSS of the recompute process, LevelDB, ${label}`, 'MiB', [m.peakRssMiB]),
+    summarize(`peak anonymous RSS of the recompute process (without mapped LevelDB files), ${label}`, 'MiB', [
+      m.peakAnonRssMiB,
+    ]),
+    summarize(`continuous summary read, LevelDB store, ${label}`, 'ms', m.reads),
+    summarize(`share of the loaded withdrawals classified ok, ${label}`, '%', [(100 * ok) / loaded.withdrawals]),
+  ];
+  return { figures, recompute };
+}
+
+interface PgChildResult {
+  peers: number[];
+  recomputes: number[];
+  reads: number[];
+  kpm: number;
+  tableBytes: Record<string, number>;
+  peakRssMiB: number;
+}
+
+async function pgFigures(size: number, label: string, levelRecompute: Figure): Promise<Figure[]> {
+  const hash = cacheKey({ store: 'pg', size, url: pgUrl });
+  const schema = `bench_recon_${hash}`;
+  const loaded = await cachedLoad(
+    hash,
+    generateGatewayKeys,
+    (_dir, keys) => bulkLoadPg(pgUrl, schema, size, keys),
+    () => schemaExists(pgUrl, schema),
+  );
+  const m = await child<PgChildResult>('./lib/recompute-child-pg.ts', [
+    pgUrl,
+    schema,
+    loaded.keysPath,
+    String(runsFor(size)),
+  ]);
+  if (m.kpm !== size) throw new Error(`bench recon (pg): summary counts ${m.kpm} KPM, expected ${size}`);
+  const peer = summarize(
+    `plain SQL reconciliation (one full outer join over raw tables), PostgreSQL, ${label}`,
+    's',
+    m.peers,
+  );
+  const recompute = summarize(`full recompute, PostgreSQL store (set-based), ${label}`, 's', m.recomputes);
+  const storeBytes = Object.entries(m.tableBytes)
+    .filter(([name]) => !name.startsWith('peer_'))
+    .reduce((sum, [, bytes]) => sum + bytes, 0);
+  return [
+    ...loadFigure('PostgreSQL', loaded, label),
+    peer,
+    against(recompute, peer),
+    against(
+      summarize(`full recompute, PostgreSQL store, against LevelDB, ${label}`, 's', m.recomputes),
+      levelRecompute,
+    ),
+    summarize(`continuous summary read, PostgreSQL store (16 counter shards), ${label}`, 'ms', m.reads),
+    summarize(`PostgreSQL store size per KPM (pg_total_relation_size of its tables), ${label}`, 'bytes', [
+      storeBytes / size,
+    ]),
+  ];
+}
+
+async function sizeFigures(size: number, withPg: boolean): Promise<Figure[]> {
+  const label = `${size.toLocaleString('en-US')} KPM`;
+  const level = await levelFigures(size, label);
+  return [...level.figures, ...(withPg ? await pgFigures(size, label, level.recompute) : [])];
+}
+
 const figures: Figure[] = await importFigures();
-for (const size of sizes) figures.push(...(await sizeFigures(size)));
+const withPg = await pgAnswers();
+if (!withPg) mixNotes.push('PostgreSQL did not answer at ' + pgUrl + ': its figures are skipped');
+for (const size of sizes) figures.push(...(await sizeFigures(size, withPg)));
 finish(
   'gateway-recon',
   `Gateway import and reconciliation at ${sizes.map((s) => s.toLocaleString('en-US')).join(' / ')} KPM`,

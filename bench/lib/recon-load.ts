@@ -29,6 +29,7 @@ import {
 } from '../../gateway/recon/counters.ts';
 import { k } from '../../gateway/store/level/keys.ts';
 import { LevelStore } from '../../gateway/store/level/store.ts';
+import type { GatewayStore } from '../../gateway/store/types.ts';
 import { kpmAt, type Kpm } from '../../simulators/bank/index.ts';
 
 export const reconTahap = '2026-IV';
@@ -63,7 +64,7 @@ function kpmIdOf(i: number): string {
   return `KPM-${String(i + 1).padStart(10, '0')}`;
 }
 
-interface Put {
+export interface Put {
   type: 'put';
   key: string;
   value: string;
@@ -175,11 +176,30 @@ function closingPuts(): Put[] {
   ];
 }
 
+/** Where the loader's records go: a store's own tables, in batches, then closed (durably). */
+export interface RecordSink {
+  batch(ops: Put[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+function levelSink(db: ClassicLevel<string, string>): RecordSink {
+  let last: Put[] = [];
+  return {
+    batch: async (ops) => {
+      if (last.length > 0) await db.batch(last);
+      last = ops;
+    },
+    close: async () => {
+      await db.batch(last, { sync: true });
+      await db.close();
+    },
+  };
+}
+
 /** Writes rows, positions, counters, the tahap marker and the file record for `size` KPMs. */
-async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<void> {
+export async function loadRows(sink: RecordSink, size: number, keys: GatewayKeys): Promise<void> {
   const sealer = new Sealer(keys.sealPublicKey);
   const pool = sealedPool(sealer, keys.lookupKey);
-  const db = await openBulkDb(path);
   const shapes = new Map<string, Shape>();
   let ops: Put[] = [];
   for (let i = 0; i < size; i++) {
@@ -187,13 +207,13 @@ async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<
     ops.push(...puts);
     countShape(shapes, position);
     if (ops.length >= batchKpms * 2) {
-      await db.batch(ops);
+      await sink.batch(ops);
       ops = [];
     }
   }
   ops.push(...counterPuts(shapes), ...closingPuts());
-  await db.batch(ops, { sync: true });
-  await db.close();
+  await sink.batch(ops);
+  await sink.close();
 }
 
 /**
@@ -204,7 +224,7 @@ async function loadRows(path: string, size: number, keys: GatewayKeys): Promise<
  * all `unallocated`/`late` as when the set id named no recorded set. Failed and returned rows
  * draw nothing (an agent's set grants them nothing).
  */
-async function loadWithdrawals(store: LevelStore, size: number, keys: GatewayKeys): Promise<number> {
+export async function loadWithdrawals(store: GatewayStore, size: number, keys: GatewayKeys): Promise<number> {
   const sealer = new Sealer(keys.sealPublicKey);
   let count = 0;
   for (let first = 0; first < size; first += kpmPerAgent) {
@@ -287,7 +307,7 @@ export function describeMix(mix: CategoryMix): string {
   return `KPM: ${list(mix.kpm)}; withdrawals: ${list(mix.withdrawals)}`;
 }
 
-async function categoryMix(store: LevelStore): Promise<CategoryMix> {
+export async function categoryMix(store: GatewayStore): Promise<CategoryMix> {
   const summary = await store.summary(reconTahap, {});
   const counts = (byCategory: Readonly<Record<string, { readonly count: number }>>): Record<string, number> =>
     Object.fromEntries(Object.entries(byCategory).map(([category, { count }]) => [category, count]));
@@ -299,7 +319,7 @@ export async function bulkLoad(
   size: number,
   keys: GatewayKeys,
 ): Promise<{ withdrawals: number; mix: CategoryMix }> {
-  await loadRows(path, size, keys);
+  await loadRows(levelSink(await openBulkDb(path)), size, keys);
   const store = await LevelStore.open({
     path,
     sealPublicKey: keys.sealPublicKey,

@@ -53,7 +53,7 @@ const expected: Record<BenchmarkName, readonly string[]> = {
   herd: ['time to drain', 'herd: errors met', 'herd: 429 responses', 'gateway peak RSS during herd'],
   'gateway-recon': [
     'import rows/s (parse + validate + store',
-    'full recompute (store.reconcile)',
+    'full recompute, LevelDB store',
     'peak RSS of the recompute process',
     'continuous summary read',
     'raw LevelDB scan',

@@ -1,22 +1,21 @@
 /**
  * Applies a projection's changes (recon/project.ts) into a LevelDB batch: category index records
- * removed then put, and each counter and settlement delta added to the stored record (a bucket or
- * settlement or day that sums to zero is deleted, so the key space holds only what has figures), or handed
- * to the transaction's counter sink when its store keeps counters apart (store/pg/).
+ * removed then put, and each counter and settlement delta added to the stored record (a bucket,
+ * its bank's rollup (bank-counters.ts), a settlement or a day that sums to zero is deleted, so the
+ * key space holds only what has figures), or handed to the transaction's counter sink when its
+ * store keeps counters apart (store/pg/).
  */
 import {
   addDayCounters,
   addSettlementCounters,
-  addTahapCounters,
   emptyDayCounters,
   emptySettlementCounters,
-  emptyTahapCounters,
   isZeroDay,
   isZeroSettlement,
-  isZeroTahap,
 } from '../../recon/counters.ts';
 import type { ReconChanges } from '../../recon/project.ts';
-import { checkDayCounters, checkSettlementCounters, checkTahapCounters } from './counter-records.ts';
+import { addTahapDeltaIntoTx, bankDeltas } from './bank-counters.ts';
+import { checkDayCounters, checkSettlementCounters } from './counter-records.ts';
 import type { Tx } from './db.ts';
 import { k } from './keys.ts';
 
@@ -28,18 +27,9 @@ export async function applyChanges(tx: Tx, changes: ReconChanges): Promise<void>
     tx.del(k.withdrawalCategory(tahap, r.category, r.agentId, r.seq, r.ref));
   for (const v of changes.withdrawalIndex.put)
     tx.put(k.withdrawalCategory(tahap, v.category, v.agentId, v.seq, v.ref), v);
-  for (const b of changes.counters) {
-    const key = k.counters(tahap, b.bank, b.regionCode);
-    if (tx.counterSink !== undefined) {
-      tx.counterSink.addTahap(key, b.delta);
-      continue;
-    }
-    const stored = await tx.get<unknown>(key);
-    const ctr = stored === undefined ? emptyTahapCounters() : checkTahapCounters(key, stored);
-    addTahapCounters(ctr, b.delta);
-    if (isZeroTahap(ctr)) tx.del(key);
-    else tx.put(key, ctr);
-  }
+  for (const b of changes.counters) await addTahapDeltaIntoTx(tx, k.counters(tahap, b.bank, b.regionCode), b.delta);
+  for (const [bank, delta] of bankDeltas(changes.counters))
+    await addTahapDeltaIntoTx(tx, k.bankCounters(tahap, bank), delta);
   for (const s of changes.settlements) {
     const key = k.settlement(tahap, s.agentId);
     if (tx.counterSink !== undefined) {

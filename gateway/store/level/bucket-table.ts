@@ -8,7 +8,13 @@
  */
 import type { Classification } from '../../recon/classify.ts';
 import { addTahapContribution, tahapCountersAt, tahapSlotCount } from '../../recon/counter-slots.ts';
-import { addDayCounters, dayContributions, type DayCounters, type TahapCounters } from '../../recon/counters.ts';
+import {
+  addDayCounters,
+  dayContributions,
+  tahapEntries,
+  type DayCounters,
+  type TahapCounters,
+} from '../../recon/counters.ts';
 
 const width = tahapSlotCount;
 
@@ -23,8 +29,7 @@ export class BucketTable {
     return this.#slots.size;
   }
 
-  add(c: Classification): void {
-    const name = `${c.bank}/${c.regionCode}`;
+  #slotOf(name: string): number {
     let slot = this.#slots.get(name);
     if (slot === undefined) {
       slot = this.#slots.size;
@@ -35,6 +40,11 @@ export class BucketTable {
       }
       this.#slots.set(name, slot);
     }
+    return slot;
+  }
+
+  add(c: Classification): void {
+    const slot = this.#slotOf(`${c.bank}/${c.regionCode}`);
     addTahapContribution(this.#values, slot * width, c);
     addTahapContribution(this.totals, 0, c);
     if (c.withdrawals.length > 0) this.#addDays(c);
@@ -46,6 +56,16 @@ export class BucketTable {
       const day = this.days.get(name);
       if (day === undefined) this.days.set(name, contribution);
       else addDayCounters(day, contribution);
+    }
+  }
+
+  /** Adds whole counters to bucket `name` (bank/region), as a group of KPMs classified together contributes. */
+  addCounters(name: string, c: TahapCounters): void {
+    const offset = this.#slotOf(name) * width;
+    const entries = tahapEntries(c);
+    for (let i = 0; i < width; i++) {
+      this.#values[offset + i]! += entries[i]![1];
+      this.totals[i]! += entries[i]![1];
     }
   }
 

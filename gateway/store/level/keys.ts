@@ -54,6 +54,8 @@ export const k = {
   setCurrent: (agentId: string, kpmId: string) => key('escur', agentId, kpmId),
   position: (tahap: string, kpmId: string) => key('pos', tahap, kpmId),
   counters: (tahap: string, bank: string, region: string) => key('ctr', tahap, bank, region),
+  /** The sum of a bank's buckets in a tahap (bank-counters.ts). */
+  bankCounters: (tahap: string, bank: string) => key('ctrb', tahap, bank),
   settlement: (tahap: string, agentId: string) => key('stl', tahap, agentId),
   /** Claimed withdrawals of one bank on one local date (MMDD): recon/counters.ts DayCounters. */
   dayCounters: (tahap: string, bank: string, localDate: string) => key('dctr', tahap, bank, localDate),

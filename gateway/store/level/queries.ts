@@ -32,7 +32,7 @@ import type {
 import { parseDayCounters, parseSettlementCounters, parseTahapCounters } from './counter-records.ts';
 import { parseJson, type Db } from './db.ts';
 import { exceptionView } from './exception-view.ts';
-import { range, sep } from './keys.ts';
+import { k, range, sep } from './keys.ts';
 
 /** Most records one page request may scan when filters skip records. */
 export const pageScanRecordsMax = 100_000;
@@ -78,6 +78,13 @@ function matches(
 
 export async function summary(db: Db, tahap: string, filter: SummaryFilter): Promise<TahapCounters> {
   const total = emptyTahapCounters();
+  if (filter.region === undefined) {
+    // A bank's rollup is the sum of its buckets (bank-counters.ts): one record per bank.
+    const keys = filter.bank === undefined ? range('ctrb', tahap) : { gte: k.bankCounters(tahap, filter.bank) };
+    const options = filter.bank === undefined ? keys : { ...keys, lte: k.bankCounters(tahap, filter.bank) };
+    for await (const [key, value] of db.iterator(options)) addTahapCounters(total, parseTahapCounters(key, value));
+    return total;
+  }
   for await (const [key, value] of db.iterator(range('ctr', tahap))) {
     const [, , bank = '', regionCode = ''] = key.split(sep);
     if (matches({ bank, regionCode }, filter)) addTahapCounters(total, parseTahapCounters(key, value));

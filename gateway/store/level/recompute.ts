@@ -11,6 +11,7 @@ import type { Snapshot } from 'classic-level';
 import type { Classification } from '../../recon/classify.ts';
 import { classifyRaw, type ReconEnv } from '../../recon/classify-raw.ts';
 import {
+  addTahapCounters,
   addSettlementCounters,
   dayDifferences,
   emptyDayCounters,
@@ -20,6 +21,7 @@ import {
   settlementDifferences,
   tahapDifferences,
   type SettlementCounters,
+  type TahapCounters,
 } from '../../recon/counters.ts';
 import type { ResolutionFact, SetFact } from '../../recon/classify.ts';
 import { evidenceHash } from '../../recon/evidence.ts';
@@ -49,6 +51,17 @@ export interface RecomputeOutput {
   buckets: BucketTable;
   settlements: Map<string, SettlementCounters>;
   differences: string[];
+}
+
+export function emptyRecomputeOutput(): RecomputeOutput {
+  return { kpmCount: 0, buckets: new BucketTable(), settlements: new Map(), differences: [] };
+}
+
+/** The note for a KPM whose stored position is missing (stored: false) or classifies differently. */
+export function positionNote(kpmId: string, stored: boolean): string {
+  return stored
+    ? `position ${kpmId}: continuous classification differs from recompute`
+    : `position ${kpmId}: missing from the continuous state`;
 }
 
 class RawReader {
@@ -154,7 +167,7 @@ function accumulate(out: RecomputeOutput, c: Classification): void {
   out.kpmCount += 1;
 }
 
-function note(out: RecomputeOutput, text: string): void {
+export function note(out: RecomputeOutput, text: string): void {
   if (out.differences.length < reconDifferencesMax) out.differences.push(text);
 }
 
@@ -189,14 +202,15 @@ async function gather(
   return stored;
 }
 
+/** Recomputes every KPM the tahap's records name, into `out` (a fresh output unless given). */
 export async function recompute(
   db: Db,
   env: ReconEnv,
   tahap: string,
   snapshot: Snapshot | undefined,
+  out: RecomputeOutput = emptyRecomputeOutput(),
 ): Promise<RecomputeOutput> {
   const reader = new RawReader(db, snapshot);
-  const out: RecomputeOutput = { kpmCount: 0, buckets: new BucketTable(), settlements: new Map(), differences: [] };
   const cursors = sources.map((source) => new BatchCursor(db, range(source, tahap), snapshot));
   try {
     for (const c of cursors) await c.fill();
@@ -205,14 +219,37 @@ export async function recompute(
       const stored = await gather(cursors, reader, pos);
       const fresh = await classifyRaw(pos, env);
       if (factCount(pos) > 0) accumulate(out, fresh);
-      if (stored === undefined) note(out, `position ${kpmId}: missing from the continuous state`);
+      if (stored === undefined) note(out, positionNote(kpmId, false));
       else if (!sameFacts(stored, pos) && !sameClassification(await classifyRaw(stored, env), fresh))
-        note(out, `position ${kpmId}: continuous classification differs from recompute`);
+        note(out, positionNote(kpmId, true));
     }
   } finally {
     for (const c of cursors) await c.close();
   }
   return out;
+}
+
+/** Each bank's stored rollup (bank-counters.ts) against the sum of the recompute's buckets of that bank. */
+async function compareBankCounters(
+  db: Db,
+  out: RecomputeOutput,
+  tahap: string,
+  options: { snapshot?: Snapshot },
+): Promise<void> {
+  const sums = new Map<string, TahapCounters>();
+  for (const bucket of out.buckets.names()) {
+    const bank = bucket.slice(0, bucket.indexOf('/'));
+    let sum = sums.get(bank);
+    if (sum === undefined) sums.set(bank, (sum = emptyTahapCounters()));
+    addTahapCounters(sum, out.buckets.get(bucket)!);
+  }
+  const stored = new Map<string, TahapCounters>();
+  for await (const [key, value] of db.iterator({ ...range('ctrb', tahap), ...options }))
+    stored.set(key.split(sep)[2] ?? '', parseTahapCounters(key, value));
+  for (const bank of [...new Set([...sums.keys(), ...stored.keys()])].sort()) {
+    const diff = tahapDifferences(sums.get(bank) ?? emptyTahapCounters(), stored.get(bank) ?? emptyTahapCounters());
+    if (diff.length > 0) note(out, `bank counters ${bank}: ${diff.join(', ')}`);
+  }
 }
 
 /** Streams the stored counters and settlements (from the same snapshot) against the recompute's. */
@@ -236,6 +273,7 @@ export async function compareCounters(
     const diff = tahapDifferences(out.buckets.get(bucket) ?? emptyTahapCounters(), emptyTahapCounters());
     if (diff.length > 0) note(out, `counters ${bucket}: ${diff.join(', ')}`);
   }
+  await compareBankCounters(db, out, tahap, options);
   const stored = new Map<string, SettlementCounters>();
   for await (const [key, value] of db.iterator({ ...range('stl', tahap), ...options }))
     stored.set(key.split(sep)[2] ?? '', parseSettlementCounters(key, value));

@@ -31,6 +31,7 @@ import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } fr
 import { NonceLedger } from './nonces.ts';
 import * as Q from './queries.ts';
 import { compareCounters, recompute } from './recompute.ts';
+import { rebuildBankCountersIntoTx } from './bank-counters.ts';
 import { entitlementSnapshot } from './entitlements.ts';
 import { assignIntoTx, transitionIntoTx } from './exceptions.ts';
 import { findKpm, kpmDossier } from './dossier.ts';
@@ -111,8 +112,9 @@ export class LevelStore implements T.GatewayStore {
     try {
       await loadDataKeys(store.db, store.#ring);
       if (store.#ring.size === 0) await store.#addDataKey(Date.now(), true);
+      await store.#write((tx) => rebuildBankCountersIntoTx(tx));
     } catch (error) {
-      await store.db.close();
+      await store.close();
       throw error;
     }
     return store;

@@ -3,7 +3,7 @@
  * so that the record modules of store/level/ (agents, ingest, positions, queries, recompute) run
  * unchanged inside a PostgreSQL transaction. Keys are routed by their first component: chain!
  * to `chain` (unique agent + seq), head! to `chain_head` (the row an upload locks), ctr! and stl!
- * and dctr! to `counter_shard` (sharded, summed on read), everything else to `kv`.
+ * ctrb! (bank rollups) and dctr! to `counter_shard` (sharded, summed on read), everything else to `kv`.
  */
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
@@ -46,6 +46,7 @@ export function tableOf(key: string): Table {
     case 'head':
       return 'chain_head';
     case 'ctr':
+    case 'ctrb':
     case 'stl':
     case 'dctr':
       return 'counter_shard';
@@ -85,7 +86,7 @@ const dayKind: CounterKind<DayCounters> = {
 
 function kindOf(key: string): CounterKind<AnyCounters> {
   const prefix = prefixOf(key);
-  if (prefix === 'ctr') return tahapKind;
+  if (prefix === 'ctr' || prefix === 'ctrb') return tahapKind;
   if (prefix === 'stl') return settlementKind;
   return dayKind;
 }

@@ -26,6 +26,7 @@ import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from '../level/agents.ts';
 import { agentContact, recordContactIntoTx } from '../level/contacts.ts';
+import { rebuildBankCountersIntoTx } from '../level/bank-counters.ts';
 import { getJson, parseJson, Tx, type Flush } from '../level/db.ts';
 import { applyPlanIntoTx, readImportExisting } from '../level/disbursements.ts';
 import { planImport } from '../level/import-plan.ts';
@@ -40,11 +41,12 @@ import type { ChainLink, StoredEntry, StoredEvidence } from '../level/ingest.ts'
 import { k, range } from '../level/keys.ts';
 import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } from '../level/checkpoints.ts';
 import * as Q from '../level/queries.ts';
-import { compareCounters, recompute } from '../level/recompute.ts';
+import { compareCounters } from '../level/recompute.ts';
 import { flushOps, PgKv, ShardSink } from './kv.ts';
 import { importFlush } from './import.ts';
 import { checkSchemaVersion, quoteIdent } from './migrate.ts';
 import { PgNonces } from './nonces.ts';
+import { recomputeSetBased } from './recompute.ts';
 import { connecting, parsePgLocation } from './url.ts';
 
 export interface PgStoreOptions {
@@ -154,6 +156,7 @@ export class PgStore implements T.GatewayStore {
     try {
       await loadDataKeys(store.#kv, store.#ring);
       if (store.#ring.size === 0) await store.#addDataKey(Date.now(), true);
+      await store.#write((tx) => rebuildBankCountersIntoTx(tx));
     } catch (error) {
       await store.close();
       throw error;
@@ -547,7 +550,7 @@ export class PgStore implements T.GatewayStore {
 
   async reconcile(tahap: string, now: number): Promise<T.ReconResult> {
     const result = await this.#read(async (kv): Promise<T.ReconResult> => {
-      const out = await recompute(kv, this.#envOn(kv), tahap, undefined);
+      const out = await recomputeSetBased(kv, this.#envOn(kv), tahap);
       await compareCounters(kv, out, tahap, undefined);
       const heads: Record<string, ChainHead> = {};
       for await (const [key, value] of kv.iterator(range('head')))

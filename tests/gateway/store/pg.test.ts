@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { generateGatewayKeys } from '../../../gateway/keys.ts';
-import { knownSchemaVersion, migrate, quoteIdent } from '../../../gateway/store/pg/migrate.ts';
+import { knownSchemaVersion, migrate, migrations, quoteIdent } from '../../../gateway/store/pg/migrate.ts';
 import { PgStore } from '../../../gateway/store/pg/store.ts';
 import { pgForTests, uniqueSchemaName } from '../../support/pg.ts';
 import { describeStoreConformance, type StoreHandle, type StoreOptions } from './conformance.ts';
@@ -199,9 +199,10 @@ describe.skipIf(!db.available)('PgStore', () => {
       const schema = uniqueSchemaName('mig');
       try {
         const applied = await Promise.all([1, 2, 3].map(() => withClient((c) => migrate(c, schema))));
-        expect(applied.flat().sort()).toEqual([...Array(knownSchemaVersion()).keys()].map((i) => i + 1));
+        const versions = migrations().map((m) => m.version);
+        expect(applied.flat().sort((a, b) => a - b)).toEqual(versions);
         const rows = await withClient((c) => c.query(`SELECT version FROM ${quoteIdent(schema)}.schema_migrations`));
-        expect(rows.rowCount).toBe(knownSchemaVersion());
+        expect(rows.rowCount).toBe(versions.length);
         await (await open(schema)).close();
       } finally {
         await withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));
