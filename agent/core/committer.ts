@@ -157,8 +157,7 @@ export class GroupCommitter {
     try {
       await this.deps.writeBatch(ops, (written) => this.deps.context.db.write(written));
       this.batches += 1;
-      await this.readBack(round.entries);
-      await this.deps.afterWrite(round);
+      await this.confirm(round);
     } catch (error) {
       return this.fail(group, error, round, ops);
     }
@@ -229,6 +228,18 @@ export class GroupCommitter {
       });
     }
     return { round, responses };
+  }
+
+  /**
+   * After the batch is durable: the read-back and the head record run side by side (neither
+   * waits for the other; both must succeed before any answer). The record may name the round's
+   * head as soon as the batch is on disk; if the read-back then finds a different entry there,
+   * the round fails, and the record naming the checked entry's hash marks that ledger corrupt.
+   */
+  private async confirm(round: Round): Promise<void> {
+    const [read, record] = await Promise.allSettled([this.readBack(round.entries), this.deps.afterWrite(round)]);
+    if (read.status === 'rejected') throw read.reason;
+    if (record.status === 'rejected') throw record.reason;
   }
 
   /** Assertion after the write, paired with the one before: what is on disk is what was checked. */

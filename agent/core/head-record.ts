@@ -9,7 +9,7 @@
  * the gateway signed for it, is a rollback and refuses to authorize (EDC_ERR_LEDGER_ROLLBACK).
  *
  * File layout: two slots of headRecordSlotBytes each, the record written alternately to slot
- * version % 2 in place, then fdatasync. Each slot holds one JSON record whose `sum` is the
+ * version % 2 in place with O_DSYNC (head-file.ts). Each slot holds one JSON record whose `sum` is the
  * SHA-256 hex of the canonical JSON (protocol Canonical bytes) of its other members, padded with
  * zero bytes. A read takes the valid slot with the highest version: a write torn by a power cut
  * spoils only the slot being written, and the other still holds the previous record, which is

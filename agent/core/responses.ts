@@ -4,14 +4,14 @@
  * terminals print it). Card data (fields 2, 35, 52, 55) is never echoed, so no stored response
  * ever holds a PAN. A response that would not pass the codec's own rules (only possible when
  * the request itself was malformed) falls back to neutral placeholders for the echoed fields,
- * so handle() can always answer.
+ * so handle() can always answer. The response is encoded here, once: the link sends those bytes.
  */
 import {
   agentRefusalTexts,
+  encode,
   responseCodes,
   responseMti,
   swapTpdu,
-  validateMessage,
   type IsoFields,
   type IsoMessage,
   type Mti,
@@ -86,17 +86,41 @@ export function buildResponse(request: IsoMessage, code: ResponseCode, extras: R
   const tpdu = safeTpdu(request.tpdu);
   const response: IsoMessage = { tpdu, mti: responseMti(requestMti), fields };
   try {
-    validateMessage(response);
-    return response;
+    return encoded(response);
   } catch {
     const fallback: IsoMessage = {
       tpdu,
       mti: response.mti,
       fields: { ...placeholders[requestMti], 39: code, 62: responseCodes[code].id },
     };
-    validateMessage(fallback);
-    return fallback;
+    return encoded(fallback);
   }
+}
+
+/**
+ * Each response buildResponse made -> its bytes. encode() validates the whole message and
+ * checks that its bytes decode back to it; the link sends these bytes (encodedResponse) instead
+ * of encoding the same message a second time. The message is frozen first, so the bytes can
+ * never describe a message changed after they were made.
+ */
+const encodedBytes = new WeakMap<IsoMessage, Uint8Array>();
+
+function encoded(response: IsoMessage): IsoMessage {
+  const bytes = encode(response);
+  deepFreeze(response);
+  encodedBytes.set(response, bytes);
+  return response;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const inner of Object.values(value)) deepFreeze(inner);
+}
+
+/** The bytes of a response buildResponse made (validated and round-trip checked), else undefined. */
+export function encodedResponse(response: IsoMessage): Uint8Array | undefined {
+  return encodedBytes.get(response);
 }
 
 function safeTpdu(tpdu: Tpdu | undefined): Tpdu {

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { isEdcError } from '../../protocol/errors.ts';
 import { ERR_LEDGER_CORRUPT, ERR_LEDGER_LOCKED, ERR_LEDGER_OPEN, ERR_LEDGER_READ, ERR_LEDGER_WRITE } from './errors.ts';
+import { holdHeadFile, releaseHeadFile, writeHeadFileDurably } from './head-file.ts';
 import { headRecordSlotBytes } from './head-record.ts';
 import type { BatchOp, SublevelName } from './types.ts';
 
@@ -71,7 +72,7 @@ export interface LedgerStorage {
   open(dir: string): Promise<LedgerDb>;
   /** The head record file's two slots (each up to its zero padding), or [] when there is no file. */
   readHeadRecordSlots(dir: string): Promise<string[]>;
-  /** Overwrites one slot in place and makes it durable (write, fdatasync); creates the file first. */
+  /** Overwrites one slot in place and makes it durable (a write with O_DSYNC); creates the file first. */
   writeHeadRecordSlot(dir: string, slot: 0 | 1, text: string): Promise<void>;
 }
 
@@ -101,6 +102,7 @@ export async function openLedgerDb(dir: string): Promise<LedgerDb> {
   } catch (cause) {
     throw openError(dir, cause);
   }
+  holdHeadFile(dir);
   const levels = {} as Record<SublevelName, Sublevel>;
   const sub = {} as Record<SublevelName, LedgerSub>;
   for (const name of sublevelNames) {
@@ -126,7 +128,13 @@ export async function openLedgerDb(dir: string): Promise<LedgerDb> {
         );
       }
     },
-    close: () => root.close(),
+    close: async () => {
+      try {
+        await root.close();
+      } finally {
+        await releaseHeadFile(dir);
+      }
+    },
   };
 }
 
@@ -253,13 +261,7 @@ export const diskStorage: LedgerStorage = {
       if (!existsSync(path)) await createSlots(dir, path);
       const bytes = Buffer.alloc(headRecordSlotBytes);
       bytes.write(text, 'utf8');
-      const file = await open(path, 'r+');
-      try {
-        await file.write(bytes, 0, headRecordSlotBytes, slot * headRecordSlotBytes);
-        await file.datasync();
-      } finally {
-        await file.close();
-      }
+      await writeHeadFileDurably(dir, path, bytes, slot * headRecordSlotBytes);
     } catch (cause) {
       throw new ERR_LEDGER_WRITE(
         `Cannot write the head record ${path}: ${reasonOf(cause)}`,

@@ -12,6 +12,7 @@ import type { IsoMessage } from '../../protocol/iso8583/index.ts';
 import { isEdcError } from '../../protocol/errors.ts';
 import { ERR_LINK_NO_ANSWER, ERR_LINK_UNDECODABLE } from './errors.ts';
 import { formatErrorResponse } from './format-error.ts';
+import { encodedResponse } from '../core/responses.ts';
 
 export interface RequestHandler {
   handle(request: IsoMessage): Promise<IsoMessage>;
@@ -57,7 +58,8 @@ export async function answerPayload(payload: Uint8Array, context: AnswerContext)
     return undefined;
   }
   try {
-    const bytes = encode(response);
+    // A response the core built was encoded (validated, round-trip checked) there, once.
+    const bytes = encodedResponse(response) ?? encode(response);
     context.logger.info(
       {
         link: context.link,

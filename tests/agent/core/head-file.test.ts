@@ -1,0 +1,83 @@
+import { mkdir, mkdtemp, readFile, readdir, readlink, rm, rmdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { headRecordFileName } from '../../../agent/core/store.ts';
+import { heldHeadFiles, holdHeadFile, releaseHeadFile, writeHeadFileDurably } from '../../../agent/core/head-file.ts';
+import { cards, code, signedSet, tempLedger, withdrawal, type TempLedger } from './fixtures.ts';
+
+/** Descriptors of this process open on `path` (Linux /proc). */
+async function descriptorsOn(path: string): Promise<number> {
+  let count = 0;
+  for (const fd of await readdir('/proc/self/fd')) {
+    const target = await readlink(join('/proc/self/fd', fd)).catch(() => '');
+    if (target === path) count += 1;
+  }
+  return count;
+}
+
+describe('head record file: one descriptor per open ledger', () => {
+  let ledger: TempLedger;
+  beforeEach(async () => {
+    ledger = await tempLedger();
+  });
+  afterEach(async () => {
+    await ledger.cleanup();
+  });
+
+  it('keeps one descriptor while the ledger is open, writes through it, and closes it with the ledger', async () => {
+    const core = await ledger.open();
+    const path = join(ledger.dir, 'ledger', headRecordFileName);
+    await core.installEntitlementSet(signedSet());
+    for (let i = 0; i < 3; i++) expect(code(await core.handle(withdrawal(cards[0]!.pan, 10_000)))).toBe('00');
+    expect(await descriptorsOn(path)).toBe(1);
+    const slots = await readFile(path);
+    const texts = [0, 1].map((slot) => slots.subarray(slot * 4096, slot * 4096 + 4096).toString('utf8'));
+    const heads = texts.map((text) => JSON.parse(text.slice(0, text.indexOf('\0'))) as { head: { seq: number } });
+    expect(Math.max(...heads.map((record) => record.head.seq))).toBe(3);
+    await core.close();
+    expect(await descriptorsOn(path)).toBe(0);
+    expect(heldHeadFiles()).toBe(0);
+    // Reopened, the record written through the old descriptor is the one the check reads.
+    const again = await ledger.open();
+    expect((await again.status()).authorization.state).toBe('ok');
+    expect(code(await again.handle(withdrawal(cards[0]!.pan, 10_000)))).toBe('00');
+    await again.close();
+  });
+});
+
+describe('writeHeadFileDurably', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'edc-head-file-'));
+  });
+  afterEach(async () => {
+    await releaseHeadFile(dir);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('drops the descriptor after a failed write, so the next write opens the file afresh', async () => {
+    const path = join(dir, 'head.bin');
+    holdHeadFile(dir);
+    await mkdir(path); // a folder where the file should be: opening it for writing fails
+    await expect(writeHeadFileDurably(dir, path, Buffer.from('one'), 0)).rejects.toThrow(/EISDIR/);
+    expect(heldHeadFiles()).toBe(0);
+    await rmdir(path);
+    await writeFile(path, Buffer.alloc(8));
+    await writeHeadFileDurably(dir, path, Buffer.from('two'), 4);
+    expect(heldHeadFiles()).toBe(1);
+    expect((await readFile(path)).subarray(4, 7).toString()).toBe('two');
+    await releaseHeadFile(dir);
+    expect(heldHeadFiles()).toBe(0);
+    expect(await descriptorsOn(path)).toBe(0);
+  });
+
+  it('opens and closes the file around a write for a folder whose ledger is not open', async () => {
+    const path = join(dir, 'head.bin');
+    await writeFile(path, Buffer.alloc(8));
+    await writeHeadFileDurably(dir, path, Buffer.from('abc'), 1);
+    expect(heldHeadFiles()).toBe(0);
+    expect(await descriptorsOn(path)).toBe(0);
+    expect((await readFile(path)).subarray(1, 4).toString()).toBe('abc');
+  });
+});

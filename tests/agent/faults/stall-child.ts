@@ -1,0 +1,59 @@
+/**
+ * Child process for tests/agent/faults/kill-between-writes.test.ts: the real core on a LevelDB
+ * folder. Approves one withdrawal (prints `HEARD <stan> <code>`), then sends a second one and
+ * stops inside its commit round at the point MODE names, printing `STALLED`, and waits there to
+ * be killed (SIGKILL): nothing of the second withdrawal was answered.
+ *   after-batch   the LevelDB batch is durable, the head record not yet written
+ *   after-record  the batch and the head record are both durable, no answer left yet
+ * Usage: node --import tsx tests/agent/faults/stall-child.ts STATE.json MODE
+ */
+import { readFile } from 'node:fs/promises';
+import { diskStorage, openAgentCore, type LedgerStorage } from '../../../agent/core/index.ts';
+import { silentLogger } from '../../../agent/logger.ts';
+import type { SignedEntitlementSet } from '../../../protocol/messages/index.ts';
+import { withdrawal } from '../core/fixtures.ts';
+
+interface StallState {
+  dir: string;
+  agentId: string;
+  seed: string;
+  gatewayPublicKey: string;
+  set: SignedEntitlementSet;
+  /** The two withdrawals, built with the fixtures' withdrawal() (JSON would lose field 55's bytes). */
+  requests: Array<{ pan: string; amount: number; stan: string }>;
+}
+
+const state = JSON.parse(await readFile(process.argv[2] ?? '', 'utf8')) as StallState;
+const mode = process.argv[3];
+if (mode !== 'after-batch' && mode !== 'after-record') throw new Error(`unknown mode ${String(mode)}`);
+let armed = false;
+const stall = (): Promise<never> => {
+  process.stdout.write('STALLED\n');
+  return new Promise<never>(() => undefined);
+};
+const storage: LedgerStorage = {
+  ...diskStorage,
+  writeHeadRecordSlot: async (dir, slot, text) => {
+    await diskStorage.writeHeadRecordSlot(dir, slot, text);
+    if (armed && mode === 'after-record') await stall();
+  },
+};
+const core = await openAgentCore({
+  dir: state.dir,
+  agentId: state.agentId,
+  seed: state.seed,
+  gatewayPublicKey: state.gatewayPublicKey,
+  logger: silentLogger(),
+  storage,
+  writeBatch: async (ops, write) => {
+    await write(ops);
+    if (armed && mode === 'after-batch') await stall();
+  },
+});
+await core.installEntitlementSet(state.set);
+const [first, second] = state.requests.map((r) => withdrawal(r.pan, r.amount, { 11: r.stan }));
+const answer = await core.handle(first!);
+process.stdout.write(`HEARD ${String(answer.fields[11])} ${String(answer.fields[39])}\n`);
+armed = true;
+await core.handle(second!);
+process.stdout.write('ANSWERED\n'); // never reached: the round stalls before its answer
