@@ -44,6 +44,7 @@ export const staffText = {
   fcAction_revalidate: ['Validasi ulang', 'Re-validate'],
   fcAction_redisburse: ['Salurkan ulang', 'Re-disburse'],
   fcAction_return: ['Retur ke kas negara', 'Return to the treasury'],
+  fcAction_bank_return: ['Retur oleh bank (baris RETUR)', 'Returned by the bank (a RETUR row)'],
   complaintTitle: ['Pengaduan: cari KPM', 'Complaint: find a KPM'],
   complaintHelp: [
     'Cari dengan NIK, nomor kartu KKS atau ID KPM. Setiap pencarian dicatat di log audit.',

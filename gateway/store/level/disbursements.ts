@@ -2,7 +2,9 @@
  * Applying rows of a bank disbursement file. A row is identified by bank + tahap + kpmId +
  * reference: the same row again is a duplicate (nothing changes, so re-importing a file is a
  * no-op), the same identity with another amount or status is a conflict (reported, not
- * applied: a bank correcting a fact must be handled by a person, not by overwriting history).
+ * applied: a bank correcting a fact must be handled by a person, not by overwriting history),
+ * except a RETUR row of a failed one with its amount: the bank returning that failed credit
+ * (failed-credits.ts applyBankReturnIntoTx; counted once, as returned).
  * Personal data is sealed to the gateway before it is written; look-ups use keyed hashes.
  */
 import type { DisbursementRow } from '../../import/types.ts';
@@ -15,6 +17,7 @@ import type { ReconEnv } from '../../recon/classify-raw.ts';
 import type { RawRow } from '../../recon/facts.ts';
 import { updatePosition } from './position.ts';
 import type { FailedCreditSettlement } from '../api/failed-credits.ts';
+import { applyBankReturnIntoTx } from './failed-credits.ts';
 
 export const conflictsListedMax = 1000;
 
@@ -60,24 +63,37 @@ function conflictReason(old: RowRecord, row: DisbursementRow): string | undefine
   return undefined;
 }
 
+function noteConflict(tally: Tally, row: DisbursementRow, reason: string): void {
+  tally.conflicts += 1;
+  if (tally.conflictList.length < conflictsListedMax)
+    tally.conflictList.push({ line: row.line, kpmId: row.kpmId, reference: row.reference, reason });
+}
+
 async function applyRow(
   tx: Tx,
   env: ReconEnv,
   seal: SealContext,
   row: DisbursementRow,
-  fileSha256: string,
+  source: { readonly fileSha256: string; readonly now: number },
   tally: Tally,
 ): Promise<void> {
+  const { fileSha256 } = source;
   const rowKey = k.row(row.tahap, row.kpmId, row.bank, row.reference);
   const old = await tx.get<RowRecord>(rowKey);
   if (old !== undefined) {
+    if (old.status === 'failed' && row.status === 'returned' && old.amount === row.amount) {
+      const id = { tahap: row.tahap, kpmId: row.kpmId, bank: row.bank, reference: row.reference };
+      const outcome = await applyBankReturnIntoTx(tx, env, id, old, { ...source, line: row.line });
+      if (outcome.kind !== 'conflict') {
+        tally[outcome.kind === 'duplicate' ? 'duplicates' : 'accepted'] += 1;
+        return;
+      }
+      noteConflict(tally, row, outcome.reason);
+      return;
+    }
     const reason = conflictReason(old, row);
     if (reason === undefined) tally.duplicates += 1;
-    else {
-      tally.conflicts += 1;
-      if (tally.conflictList.length < conflictsListedMax)
-        tally.conflictList.push({ line: row.line, kpmId: row.kpmId, reference: row.reference, reason });
-    }
+    else noteConflict(tally, row, reason);
     return;
   }
   const panHmac = seal.hasher.hash(row.pan);
@@ -130,7 +146,7 @@ export async function applyRowsIntoTx(
     ...rows.map((r) => k.counters(r.tahap, r.bank, r.regionCode)),
     k.file(options.fileSha256),
   ]);
-  for (const row of rows) await applyRow(tx, env, seal, row, options.fileSha256, tally);
+  for (const row of rows) await applyRow(tx, env, seal, row, options, tally);
   const first = rows[0];
   if (first !== undefined && (await tx.get(k.file(options.fileSha256))) === undefined) {
     tx.put(k.file(options.fileSha256), {
