@@ -65,7 +65,8 @@ function withdrawalRecords(raw: RawFacts, views: readonly WithdrawalView[]): Kpm
   return out.sort((x, y) => (x.agentId === y.agentId ? x.seq - y.seq : x.agentId < y.agentId ? -1 : 1));
 }
 
-async function exceptionOf(
+/** An exception as staff see it: the classification's view joined with its workflow record. */
+export async function exceptionOf(
   tahap: string,
   kind: ExceptionKind,
   v: PositionView | WithdrawalView,

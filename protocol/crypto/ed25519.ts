@@ -79,6 +79,23 @@ export function verify(message: Uint8Array, signature: string, publicKey: string
   return nodeVerify(null, message, publicKeyObject(publicKey), sig);
 }
 
+/**
+ * Domain-separated signing of a binary body: the signature covers `domain + "\n" + octets`, so a
+ * signature made for one message kind (a checkpoint, a struk proof) never verifies as another.
+ * Returns the 64-byte signature; verifyInDomain takes it as lower-case hex, as the messages carry it.
+ */
+export function signInDomain(domain: string, octets: Uint8Array, seed: string): Buffer {
+  return Buffer.from(sign(domainOctets(domain, octets), seed), 'base64');
+}
+
+export function verifyInDomain(domain: string, octets: Uint8Array, signatureHex: string, publicKey: string): boolean {
+  return verify(domainOctets(domain, octets), Buffer.from(signatureHex, 'hex').toString('base64'), publicKey);
+}
+
+function domainOctets(domain: string, octets: Uint8Array): Buffer {
+  return Buffer.concat([Buffer.from(`${domain}\n`, 'utf8'), octets]);
+}
+
 const referenceSecretKeys = new Map<string, Uint8Array>();
 
 /** Reference implementation (tweetnacl): same inputs and outputs as `sign`. */

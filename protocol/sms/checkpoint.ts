@@ -11,7 +11,7 @@
  *  44  32  head hash: the hash of the entry at seq
  *  76  64  Ed25519 signature of "edc.checkpoint.v1\n" + octets 0..75
  */
-import { sign, verify } from '../crypto/ed25519.ts';
+import { signInDomain, verifyInDomain } from '../crypto/ed25519.ts';
 import { toHex } from '../crypto/encoding.ts';
 import { ERR_CHECKPOINT_FIELD, ERR_CHECKPOINT_FORMAT, ERR_CHECKPOINT_SIGNATURE } from './errors.ts';
 
@@ -122,14 +122,10 @@ export function checkpointBodyOctets(body: CheckpointBody): Uint8Array {
   return out;
 }
 
-function signingOctets(bodyOctets: Uint8Array): Uint8Array {
-  return Buffer.concat([Buffer.from(`${checkpointDomain}\n`, 'utf8'), bodyOctets]);
-}
-
 /** Signs a checkpoint with the agent's 32-byte Ed25519 seed (base64); returns the 140 octets. */
 export function encodeCheckpoint(body: CheckpointBody, seed: string): Uint8Array {
   const octets = checkpointBodyOctets(body);
-  const sig = Buffer.from(sign(signingOctets(octets), seed), 'base64');
+  const sig = signInDomain(checkpointDomain, octets, seed);
   return new Uint8Array(Buffer.concat([octets, sig]));
 }
 
@@ -161,8 +157,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 
 /** true when the signature verifies against the agent's 32-byte public key (base64). */
 export function checkpointVerifies(checkpoint: Checkpoint, publicKey: string): boolean {
-  const sig = Buffer.from(checkpoint.sig, 'hex').toString('base64');
-  return verify(signingOctets(checkpointBodyOctets(checkpoint)), sig, publicKey);
+  return verifyInDomain(checkpointDomain, checkpointBodyOctets(checkpoint), checkpoint.sig, publicKey);
 }
 
 /** Decodes and verifies; throws EDC_ERR_CHECKPOINT_FORMAT or EDC_ERR_CHECKPOINT_SIGNATURE. */

@@ -6,7 +6,7 @@
  * against the entry it holds.
  */
 import { createHash } from 'node:crypto';
-import { sign, verify } from '../crypto/ed25519.ts';
+import { signInDomain, verifyInDomain } from '../crypto/ed25519.ts';
 import { toHex } from '../crypto/encoding.ts';
 import { packAgentId, unpackAgentId } from '../sms/checkpoint.ts';
 import { ERR_STRUK_PROOF_FIELD, ERR_STRUK_PROOF_FORMAT } from './errors.ts';
@@ -96,14 +96,10 @@ export function strukProofBodyOctets(body: StrukProofBody): Buffer {
   return out;
 }
 
-function signingOctets(bodyOctets: Uint8Array): Buffer {
-  return Buffer.concat([Buffer.from(`${strukDomain}\n`, 'utf8'), bodyOctets]);
-}
-
 /** Signs with the agent's seed; returns the QR text `EDC1.<base64url>` (also ISO 8583 field 61). */
 export function encodeStrukProof(body: StrukProofBody, seed: string): string {
   const octets = strukProofBodyOctets(body);
-  const sig = Buffer.from(sign(signingOctets(octets), seed), 'base64');
+  const sig = signInDomain(strukDomain, octets, seed);
   return strukQrPrefix + Buffer.concat([octets, sig]).toString('base64url');
 }
 
@@ -152,11 +148,7 @@ export function decodeStrukProof(text: string): StrukProof {
 }
 
 export function strukProofVerifies(proof: StrukProof, publicKey: string): boolean {
-  return verify(
-    signingOctets(strukProofBodyOctets(proof)),
-    Buffer.from(proof.sig, 'hex').toString('base64'),
-    publicKey,
-  );
+  return verifyInDomain(strukDomain, strukProofBodyOctets(proof), proof.sig, publicKey);
 }
 
 /** The 8-character tag of an entry hash: 40 bits of SHA-256, Crockford base32, as XXXX-XXXX. */

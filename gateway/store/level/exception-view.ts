@@ -4,7 +4,8 @@
  * outlives a category change so history is kept. Both the exception pages (queries.ts) and the
  * workflow (exceptions.ts) read it here.
  */
-import { exceptionAmount, exceptionIdOf, type ExceptionKind } from '../../recon/exceptions.ts';
+import { exceptionOf } from '../../recon/dossier.ts';
+import type { ExceptionKind } from '../../recon/exceptions.ts';
 import type { ExceptionEvent, ExceptionState, ExceptionView, PositionView, WithdrawalView } from '../types.ts';
 import { getJson, type Db } from './db.ts';
 import { k } from './keys.ts';
@@ -30,18 +31,5 @@ export async function exceptionView(
   kind: ExceptionKind,
   v: PositionView | WithdrawalView,
 ): Promise<ExceptionView> {
-  const id = exceptionIdOf(tahap, v);
-  const record = await getJson<ExceptionRecord>(db, k.exception(id));
-  return {
-    id,
-    tahap,
-    kind,
-    kpmId: v.kpmId,
-    agentId: 'seq' in v ? v.agentId : undefined,
-    amount: exceptionAmount(kind, v),
-    state: record?.state ?? 'open',
-    assignee: record?.assignee,
-    history: record?.history ?? [],
-    openedAt: openedAtOf(record),
-  };
+  return exceptionOf(tahap, kind, v, (id) => getJson<ExceptionRecord>(db, k.exception(id)));
 }

@@ -4,7 +4,7 @@
  * from the raw rows exactly as the continuous position holds it (disbursements.ts
  * effectiveStatus); a re-disbursement adds a credited row (`redisburses` links it), and a later
  * bank file carrying that credit under the same reference is a duplicate, never a second credit.
- * A bank RETUR row carrying the failed row's reference (`applyBankReturnIntoTx`) settles it as
+ * A bank RETUR row carrying the failed row's reference (`planBankReturn`, applied by import-plan.ts) settles it as
  * returned, or confirms a reconciler's retur: the amount is counted once, as returned.
  */
 import { ERR_FAILED_CREDIT_TRANSITION, ERR_NOT_FOUND } from '../../errors.ts';
@@ -150,23 +150,28 @@ export async function stepFailedCreditIntoTx(
   return failedCreditView(id, next);
 }
 
-export type BankReturnOutcome =
-  { readonly kind: 'applied' | 'confirmed' | 'duplicate' } | { readonly kind: 'conflict'; readonly reason: string };
+export type BankReturnPlan =
+  | { readonly kind: 'applied' | 'confirmed'; readonly record: RowRecord }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'conflict'; readonly reason: string };
+
+/** A RETUR row of a failed row: same bank, tahap, kpmId and reference (the row key) and amount. */
+export function isBankReturnOf(record: RowRecord, row: { status: string; amount: number }): boolean {
+  return record.status === 'failed' && row.status === 'returned' && record.amount === row.amount;
+}
 
 /**
- * A bank RETUR row (status returned) with the bank, tahap, kpmId, reference and amount of a failed
- * row already held (gateway/import/README.md "Retur rows"). Failed or revalidated: the credit is
- * returned by the bank (`applied`: the position moves the amount from failed to returned).
- * Returned by a reconciler: the bank confirms it (`confirmed`: figures unchanged). Already
- * returned by a bank row: `duplicate`. Re-disbursed, or its history full: a conflict for a person.
+ * A bank RETUR row of a failed row already held (gateway/import/README.md "Retur rows"), planned
+ * without reading or writing (store/level/import-plan.ts applies it). Failed or revalidated: the
+ * credit is returned by the bank (`applied`: the position's row becomes returned, `returnFacts`).
+ * Returned by a reconciler: the bank confirms it (`confirmed`: figures unchanged). Already returned
+ * by a bank row: `duplicate`. Re-disbursed, or its history full: a conflict for a person.
  */
-export async function applyBankReturnIntoTx(
-  tx: Tx,
-  env: ReconEnv,
+export function planBankReturn(
   id: FailedCreditId,
   record: RowRecord,
   source: { readonly fileSha256: string; readonly line: number; readonly now: number },
-): Promise<BankReturnOutcome> {
+): BankReturnPlan {
   const state = record.settlement?.state ?? 'failed';
   if (bankReturnOf(record) !== undefined) return { kind: 'duplicate' };
   if (state === 'redisbursed')
@@ -191,8 +196,10 @@ export async function applyBankReturnIntoTx(
     state: 'returned',
     history: [...(record.settlement?.history ?? []), event],
   };
-  tx.put(k.row(id.tahap, id.kpmId, id.bank, id.reference), { ...record, settlement } satisfies RowRecord);
-  if (state === 'returned') return { kind: 'confirmed' };
-  await updatePosition(tx, env, id.tahap, id.kpmId, (facts) => changeFacts(facts, id, 'returned', undefined));
-  return { kind: 'applied' };
+  return { kind: state === 'returned' ? 'confirmed' : 'applied', record: { ...record, settlement } };
+}
+
+/** The position's facts after a bank retur of the row `id`. */
+export function returnFacts(facts: RawFacts, id: FailedCreditId): void {
+  changeFacts(facts, id, 'returned', undefined);
 }

@@ -41,7 +41,6 @@ export const k = {
   /** A reconciler's resolution of a withdrawal's exception: a fact of its KPM (recompute reads it). */
   resolution: (tahap: string, kpmId: string, ref: string) => key('res', tahap, kpmId, ref),
   row: (tahap: string, kpmId: string, bank: string, reference: string) => key('drow', tahap, kpmId, bank, reference),
-  kpm: (kpmId: string) => key('kpm', kpmId),
   panIndex: (hmac: string) => key('panh', hmac),
   nikIndex: (hmac: string) => key('nikh', hmac),
   file: (sha: string) => key('file', sha),

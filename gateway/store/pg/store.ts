@@ -25,8 +25,9 @@ import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from '../level/agents.ts';
 import { agentContact, recordContactIntoTx } from '../level/contacts.ts';
-import { getJson, parseJson, Tx } from '../level/db.ts';
-import { applyRowsIntoTx } from '../level/disbursements.ts';
+import { getJson, parseJson, Tx, type Flush } from '../level/db.ts';
+import { applyPlanIntoTx, readImportExisting } from '../level/disbursements.ts';
+import { planImport } from '../level/import-plan.ts';
 import { recordSetIntoTx } from '../level/entitlement-sets.ts';
 import { entitlementSnapshot } from '../level/entitlements.ts';
 import { assignIntoTx, transitionIntoTx } from '../level/exceptions.ts';
@@ -39,6 +40,7 @@ import { checkpointAt, checkpointsFrom, lastCheckpoint, putCheckpointIntoTx } fr
 import * as Q from '../level/queries.ts';
 import { compareCounters, recompute } from '../level/recompute.ts';
 import { flushOps, PgKv, ShardSink } from './kv.ts';
+import { importFlush } from './import.ts';
 import { checkSchemaVersion, quoteIdent } from './migrate.ts';
 import { PgNonces } from './nonces.ts';
 import { connecting, parsePgLocation } from './url.ts';
@@ -196,11 +198,15 @@ export class PgStore implements T.GatewayStore {
    * failure runs `fn` again from the start, at most transactionRetriesMax times (then
    * EDC_ERR_STORE_CONFLICT, nothing changed). Any other error is thrown as it is (fail-stop).
    */
-  #write<R>(fn: (tx: Tx, kv: PgKv) => Promise<R>, commit: (result: R) => boolean = () => true): Promise<R> {
+  #write<R>(
+    fn: (tx: Tx, kv: PgKv) => Promise<R>,
+    commit: (result: R) => boolean = () => true,
+    flushFor: (client: pg.PoolClient) => Flush = (client) => (ops) => flushOps(client, ops),
+  ): Promise<R> {
     return this.#track(async () => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.#attempt(fn, commit);
+          return await this.#attempt(fn, commit, flushFor);
         } catch (error) {
           if (!retryable(error)) throw error;
           if (attempt >= this.#retriesMax)
@@ -215,14 +221,18 @@ export class PgStore implements T.GatewayStore {
     });
   }
 
-  async #attempt<R>(fn: (tx: Tx, kv: PgKv) => Promise<R>, commit: (result: R) => boolean): Promise<R> {
+  async #attempt<R>(
+    fn: (tx: Tx, kv: PgKv) => Promise<R>,
+    commit: (result: R) => boolean,
+    flushFor: (client: pg.PoolClient) => Flush,
+  ): Promise<R> {
     const client = await this.#pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN ISOLATION LEVEL SERIALIZABLE');
       const sink = new ShardSink();
       const kv = new PgKv(client, () => this.#open);
-      const tx = new Tx(kv, (ops) => flushOps(client, ops), sink);
+      const tx = new Tx(kv, flushFor(client), sink);
       const result = await fn(tx, kv);
       if (commit(result)) {
         await tx.commit();
@@ -336,8 +346,20 @@ export class PgStore implements T.GatewayStore {
     rows: readonly DisbursementRow[],
     options: { fileSha256: string; now: number },
   ): Promise<T.DisbursementOutcome> {
-    return this.#write((tx, kv) =>
-      applyRowsIntoTx(tx, this.#envOn(kv), { sealer: this.#sealer, hasher: this.#hasher }, rows, options),
+    // The keys planned as new rows, for the COPY flush's insert-only check (refilled by each attempt).
+    const fresh = new Set<string>();
+    return this.#write(
+      async (tx, kv) => {
+        const existing = await readImportExisting(tx, rows, options.fileSha256);
+        const seal = { sealer: this.#sealer, hasher: this.#hasher };
+        const plan = await planImport(rows, existing, this.#envOn(kv), seal, options);
+        await applyPlanIntoTx(tx, plan);
+        fresh.clear();
+        for (const key of plan.newRows) fresh.add(key);
+        return plan.outcome;
+      },
+      undefined,
+      (client) => importFlush(client, fresh),
     );
   }
 

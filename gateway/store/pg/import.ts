@@ -1,0 +1,101 @@
+/**
+ * A bank import chunk's writes on PostgreSQL, set-wise. The chunk is planned by the same code as
+ * on LevelDB (store/level/import-plan.ts, reading what it touches with one `key = ANY($1)` query
+ * per table); its records then go through `COPY ... FROM STDIN` into a temporary staging table
+ * and are merged with three statements, inside the import's one SERIALIZABLE transaction:
+ *
+ * 1. new disbursement rows (`drow!`) are inserted ON CONFLICT DO NOTHING, and the count inserted
+ *    must equal the count staged: a row another replica stored after this transaction read (two
+ *    replicas importing the same file at once) makes the transaction fail as a serialization
+ *    failure, so the store retries it whole, re-reads and now plans that row as a duplicate.
+ *    SERIALIZABLE would catch the race on its own; this check makes "never counted twice" hold
+ *    without relying on predicate locks alone;
+ * 2. every other record (positions, look-up indexes, category index entries, the file and tahap
+ *    markers) is upserted where its stored value differs (an equal put takes no row lock, so two
+ *    replicas do not collide on the tahap marker);
+ * 3. category index entries a KPM left are deleted by key.
+ * Counter and settlement deltas go, as for every write, to one random shard each (kv.ts ShardSink).
+ */
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import type { Flush } from '../level/db.ts';
+import { flushOps, tableOf } from './kv.ts';
+
+/** Characters of COPY text handed to the socket per write; bounds the staging buffer, not the chunk. */
+export const copyWriteCharsMax = 1 << 20;
+
+/** SQLSTATE of a serialization failure: the store's write loop retries the whole transaction. */
+const serializationFailure = '40001';
+
+/** COPY text format: backslash, tab, newline and carriage return escaped (JSON may hold `\`). */
+export function copyText(value: string): string {
+  if (!/[\\\t\n\r]/.test(value)) return value;
+  return value.replace(/[\\\t\n\r]/g, (c) => (c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r'));
+}
+
+function* copyLines(puts: readonly [string, string][], fresh: ReadonlySet<string>): Generator<string> {
+  let buffer = '';
+  for (const [key, value] of puts) {
+    buffer += `${copyText(key)}\t${copyText(value)}\t${fresh.has(key) ? 't' : 'f'}\n`;
+    if (buffer.length >= copyWriteCharsMax) {
+      yield buffer;
+      buffer = '';
+    }
+  }
+  if (buffer !== '') yield buffer;
+}
+
+async function stage(client: pg.ClientBase, puts: readonly [string, string][], fresh: ReadonlySet<string>) {
+  await client.query(
+    'CREATE TEMP TABLE IF NOT EXISTS import_stage ' +
+      '(key text COLLATE "C" NOT NULL, value text NOT NULL, fresh boolean NOT NULL) ON COMMIT DELETE ROWS',
+  );
+  // A retried transaction may find rows of its failed attempt in a pooled session's table.
+  await client.query('TRUNCATE import_stage');
+  const copy = client.query(copyFrom('COPY import_stage (key, value, fresh) FROM STDIN'));
+  await pipeline(Readable.from(copyLines(puts, fresh)), copy);
+}
+
+async function merge(client: pg.ClientBase, freshCount: number): Promise<void> {
+  const inserted = await client.query(
+    'INSERT INTO kv (key, value) SELECT key, value FROM import_stage WHERE fresh ON CONFLICT (key) DO NOTHING',
+  );
+  if ((inserted.rowCount ?? 0) !== freshCount)
+    throw Object.assign(
+      new Error(
+        `Cannot store the import chunk: expected ${freshCount} new rows, ` +
+          `found ${freshCount - (inserted.rowCount ?? 0)} stored meanwhile by another writer`,
+      ),
+      { code: serializationFailure },
+    );
+  await client.query(
+    'INSERT INTO kv (key, value) SELECT s.key, s.value FROM import_stage s LEFT JOIN kv ON kv.key = s.key ' +
+      'WHERE NOT s.fresh AND kv.value IS DISTINCT FROM s.value ' +
+      'ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value',
+  );
+}
+
+/**
+ * The import's Flush: `fresh` names the keys planned as new rows (inserted, never overwritten).
+ * Records of another table (none today) go through the ordinary flush.
+ */
+export function importFlush(client: pg.ClientBase, fresh: ReadonlySet<string>): Flush {
+  return async (ops) => {
+    const puts: [string, string][] = [];
+    const dels: string[] = [];
+    const other = new Map<string, string | null>();
+    for (const [key, value] of ops) {
+      if (tableOf(key) !== 'kv') other.set(key, value);
+      else if (value === null) dels.push(key);
+      else puts.push([key, value]);
+    }
+    if (dels.length > 0) await client.query('DELETE FROM kv WHERE key = ANY($1::text[])', [dels]);
+    if (puts.length > 0) {
+      await stage(client, puts, fresh);
+      await merge(client, [...fresh].filter((key) => ops.get(key) != null).length);
+    }
+    if (other.size > 0) await flushOps(client, other);
+  };
+}
