@@ -3,6 +3,7 @@
  * gateway and agents (demo preset, fewer KPM), kept running through runRig's keep hook: one rig
  * and one browser for the whole file. Screenshots go to .tmp/screenshots (test artifacts).
  */
+import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parse } from 'csv-parse/sync';
 import type { BrowserContext, Page } from 'playwright-core';
@@ -12,6 +13,8 @@ import type { Role } from '../../gateway/store/types.ts';
 import { rigPresets, runRig, type RigLive } from '../../simulators/rig/index.ts';
 import { count } from '../../web/shared/format.ts';
 import { staffText, type StaffTextKey } from '../../web/staff/text.ts';
+import { toBase64 } from '../../protocol/crypto/encoding.ts';
+import { newAgent, panOf, signedHeaders, withdrawal } from '../gateway/helpers.ts';
 import { chromiumAvailable, desktop, documentWidth, launch, phone, shot } from './browser.ts';
 
 const enabled = chromiumAvailable();
@@ -22,6 +25,7 @@ let rigDone: Promise<unknown> = Promise.resolve();
 let browser: BrowserContext;
 let closeBrowser: () => Promise<void> = () => Promise.resolve();
 const tokens = {} as Record<Role, string>;
+const hour = 3_600_000;
 
 async function startRig(): Promise<void> {
   let ready!: (l: RigLive) => void;
@@ -558,6 +562,51 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     await page.getByTestId('signal').waitFor();
     return page;
   }
+
+  it('Agen: gateway head beside the head the agent reported, its queue; one holding entries stands out', async () => {
+    type Row = { agentId: string; gatewayHeadSeq: number; reported: { headSeq: number; unsent: number } | null };
+    const before = (await staffApi<{ items: Row[] }>('/agents/overview?limit=1000')).items;
+    const synced = before.find((r) => r.reported !== null && r.reported.unsent === 0 && r.gatewayHeadSeq > 0)!;
+    expect(synced).toBeDefined(); // the rig's agents forward with agentStatus
+
+    // An agent that sent 1 of its 3 entries and says 2 stay queued (a signed upload over HTTP).
+    const q = newAgent('AGT-QUEUE');
+    q.record = await live.gateway.store.addAgent(
+      { agentId: q.agentId, publicKey: q.publicKey, bank: 'BRI', regionCode: '3201010001', kpmIds: ['KPM-QUEUE-1'] },
+      { move: false, now: Date.now(), lookupKey: toBase64(randomBytes(32)) },
+    );
+    const keys = live.gateway.gw.keys;
+    const entries = [1, 2, 3].map(() =>
+      withdrawal(q, keys, { kpmId: 'KPM-QUEUE-1', amount: 10_000, pan: panOf('KPM-QUEUE-1'), at: Date.now() - hour }),
+    );
+    const path = `/v1/agents/${q.agentId}/uploads`;
+    const agentStatus = { head: { seq: 3, hash: entries[2]!.hash }, queued: 2, oldestQueuedAt: entries[1]!.at };
+    const body = JSON.stringify({ v: 1, agentId: q.agentId, entries: entries.slice(0, 1), agentStatus });
+    const res = await fetch(`${live.gateway.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: signedHeaders(q, 'POST', path, body, { now: Date.now() }),
+    });
+    expect(res.status).toBe(200);
+
+    const page = await signIn('viewer', desktop, '#/agen');
+    const row = page.locator(`[data-agent="${q.agentId}"]`);
+    await row.waitFor();
+    expect(await row.getAttribute('class')).toContain('trouble');
+    expect(await row.getByTestId('agent-heads').textContent()).toMatch(/^1 \/ 3/);
+    expect(await row.getByTestId('agent-queue').textContent()).toContain('2 belum diterima gateway');
+    expect(await row.getByTestId('agent-queue').textContent()).toMatch(/tertua 1 jam/);
+    const ok = page.locator(`[data-agent="${synced.agentId}"]`);
+    expect(await ok.getByTestId('agent-heads').textContent()).toMatch(
+      new RegExp(`^${synced.gatewayHeadSeq} / ${synced.reported!.headSeq}dilaporkan`),
+    );
+    expect(await ok.getByTestId('agent-queue').textContent()).toBe('0 belum diterima gateway');
+    await shot(page, 'staff-agen-queue-desktop');
+    await page.setViewportSize(phone);
+    expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
+    await shot(page, 'staff-agen-queue-390');
+    await page.close();
+  });
 
   it('agent page, online: signal in large type, nothing to do, terminals listed', async () => {
     const page = await agentPage(2, phone);

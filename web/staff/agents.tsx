@@ -1,6 +1,7 @@
 /**
- * Agen: every agent with its last sync, the head the gateway holds, flags and revocation;
- * agents that are behind or flagged come first and stand out.
+ * Agen: every agent with its last sync, the head the gateway holds beside the head the agent
+ * last reported (an upload's agentStatus) and its queue, flags and revocation; agents that are
+ * behind (by last sync, or holding entries the gateway lacks) or flagged come first and stand out.
  */
 import { useState } from 'preact/hooks';
 import { dateTime, duration } from '../shared/format.ts';
@@ -10,14 +11,55 @@ import { usePaged } from './hooks.ts';
 
 const behindChoices = [1, 6, 24, 72] as const;
 
+const unsentOf = (a: AgentOverview): number => a.reported?.unsent ?? 0;
+
 function trouble(a: AgentOverview): boolean {
-  return a.sync === 'behind' || a.flagged || a.status === 'revoked';
+  return a.sync === 'behind' || a.flagged || a.status === 'revoked' || unsentOf(a) > 0;
+}
+
+function HeadCells({ a }: { a: AgentOverview }) {
+  const { t, lang } = useApp();
+  const r = a.reported;
+  return (
+    <>
+      <td class="num" data-label={t('headVsReported')} data-testid="agent-heads">
+        {a.gatewayHeadSeq} / {r === null ? <span class="muted">{t('notReported')}</span> : r.headSeq}
+        {r !== null && (
+          <div class="muted">
+            {t('reportedAt')} {dateTime(r.at)}
+          </div>
+        )}
+      </td>
+      <td class="num" data-label={t('queue')} data-testid="agent-queue">
+        {r === null ? (
+          '-'
+        ) : (
+          <>
+            <span class={r.unsent > 0 ? 'badge bad' : 'badge ok'}>
+              {r.unsent} {t('queueUnsent')}
+            </span>
+            {r.unsent > 0 && r.oldestQueuedAt !== null && (
+              <div class="muted">
+                {t('queueOldest')} {duration(Date.now() - r.oldestQueuedAt, lang)}
+              </div>
+            )}
+          </>
+        )}
+      </td>
+    </>
+  );
 }
 
 function AgentRow({ a }: { a: AgentOverview }) {
   const { t, lang } = useApp();
   return (
-    <tr class={trouble(a) ? 'trouble' : ''} data-testid="agent-row" data-agent={a.agentId} data-sync={a.sync}>
+    <tr
+      class={trouble(a) ? 'trouble' : ''}
+      data-testid="agent-row"
+      data-agent={a.agentId}
+      data-sync={a.sync}
+      data-unsent={unsentOf(a)}
+    >
       <th scope="row">{a.agentId}</th>
       <td data-label={t('bank')}>{a.bank}</td>
       <td data-label={t('region').split(' (')[0]}>{a.regionCode}</td>
@@ -41,9 +83,7 @@ function AgentRow({ a }: { a: AgentOverview }) {
           </>
         )}
       </td>
-      <td class="num" data-label={t('gatewayHead')}>
-        {a.gatewayHeadSeq}
-      </td>
+      <HeadCells a={a} />
       <td data-label={t('flags')}>
         {a.flags.length === 0
           ? '-'
@@ -77,7 +117,8 @@ export function AgentsScreen() {
     'lastSync',
     'lastUpload',
     'lastCheckpoint',
-    'gatewayHead',
+    'headVsReported',
+    'queue',
     'flags',
     'status',
   ] as const;

@@ -98,6 +98,15 @@ export interface AgentOverview {
     readonly sender: string;
   } | null;
   readonly sync: 'ok' | 'behind' | 'unknown';
+  /** The agent's own head and queue from its last upload that carried them (null: none did). */
+  readonly reported: {
+    readonly at: number;
+    readonly headSeq: number;
+    readonly queued: number;
+    readonly oldestQueuedAt: number | null;
+    /** Reported head - gateway head, at least 0. */
+    readonly unsent: number;
+  } | null;
 }
 
 export type KpmLookupBy = 'nik' | 'kks' | 'kpmId';

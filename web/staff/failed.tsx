@@ -22,7 +22,7 @@ export interface FailedCredit {
   readonly amount: number;
   readonly state: State;
   readonly newReference?: string;
-  readonly history: readonly { action: Action; actor: string; at: number; note: string }[];
+  readonly history: readonly { action: Action | 'bank_return'; actor: string; at: number; note: string }[];
 }
 
 const actionsFrom: Record<State, readonly Action[]> = {

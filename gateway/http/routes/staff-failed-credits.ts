@@ -17,13 +17,16 @@ const Reference = z.string().regex(referencePattern, 'expected a bank reference 
 const State = z.enum(['failed', 'revalidated', 'redisbursed', 'returned']);
 const Action = z.enum(['revalidate', 'redisburse', 'return']);
 const Event = z.object({
-  action: Action,
+  /** bank_return: a bank RETUR row of the credit (gateway/import/README.md), never a step. */
+  action: z.enum([...Action.options, 'bank_return']),
   from: State,
   to: State,
   actor: z.string(),
   at: z.number(),
   note: z.string(),
   newReference: z.string().optional(),
+  fileSha256: z.string().optional(),
+  line: z.number().optional(),
 });
 const FailedCredit = z.object({
   tahap: Tahap,

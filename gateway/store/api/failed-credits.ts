@@ -2,7 +2,8 @@
  * Failed credits (gagal transfer): a bank row with status `failed`, and what a reconciler does
  * with it. States: failed -> revalidated (its data was corrected) -> redisbursed (a new credit
  * linked to it), or failed | revalidated -> returned (retur kas negara). redisbursed and returned
- * are final. Figures follow: returned moves the amount from failed to returned; redisbursed moves
+ * are final; a bank RETUR row of the credit returns it too, or confirms a reconciler's retur
+ * (`bank_return` events). Figures follow: returned moves the amount from failed to returned; redisbursed moves
  * it from failed to credited (the new row), so disbursed never counts it twice.
  */
 import type { Page } from './page.ts';
@@ -10,8 +11,15 @@ import type { Page } from './page.ts';
 export type FailedCreditState = 'failed' | 'revalidated' | 'redisbursed' | 'returned';
 export type FailedCreditAction = 'revalidate' | 'redisburse' | 'return';
 
+/**
+ * A bank RETUR row naming the failed credit (gateway/import/README.md "Retur rows"): applied by an
+ * import, never a reconciler's step. It returns a failed or revalidated credit, or confirms a
+ * reconciler's retur; the amount counts once, as returned.
+ */
+export type FailedCreditEventAction = FailedCreditAction | 'bank_return';
+
 export interface FailedCreditEvent {
-  readonly action: FailedCreditAction;
+  readonly action: FailedCreditEventAction;
   readonly from: FailedCreditState;
   readonly to: FailedCreditState;
   readonly actor: string;
@@ -19,6 +27,9 @@ export interface FailedCreditEvent {
   readonly note: string;
   /** redisburse: the new credit's reference. */
   readonly newReference?: string;
+  /** bank_return: the bank file and line of the RETUR row. */
+  readonly fileSha256?: string;
+  readonly line?: number;
 }
 
 /** What a reconciler did with a failed row, kept on the row record. */

@@ -4,6 +4,8 @@
  * from the raw rows exactly as the continuous position holds it (disbursements.ts
  * effectiveStatus); a re-disbursement adds a credited row (`redisburses` links it), and a later
  * bank file carrying that credit under the same reference is a duplicate, never a second credit.
+ * A bank RETUR row carrying the failed row's reference (`planBankReturn`, applied by import-plan.ts) settles it as
+ * returned, or confirms a reconciler's retur: the amount is counted once, as returned.
  */
 import { ERR_FAILED_CREDIT_TRANSITION, ERR_NOT_FOUND } from '../../errors.ts';
 import type { ReconEnv } from '../../recon/classify-raw.ts';
@@ -32,6 +34,10 @@ const moves: Record<FailedCreditAction, { from: readonly FailedCreditState[]; to
   redisburse: { from: ['revalidated'], to: 'redisbursed' },
   return: { from: ['failed', 'revalidated'], to: 'returned' },
 };
+
+function bankReturnOf(record: RowRecord): FailedCreditEvent | undefined {
+  return record.settlement?.history.find((e) => e.action === 'bank_return');
+}
 
 function idText(id: FailedCreditId): string {
   return `${id.tahap}/${id.kpmId}/${id.bank}/${id.reference}`;
@@ -74,7 +80,10 @@ async function checkStep(tx: Tx, id: FailedCreditId, record: RowRecord, step: Fa
       action: step.action,
     });
   };
-  if (!move.from.includes(state)) refuse(`expected state ${move.from.join(' or ')}, found ${state}`);
+  const bank = bankReturnOf(record);
+  const byBank =
+    bank === undefined ? '' : ` (returned by the bank: file ${bank.fileSha256?.slice(0, 12)}.. line ${bank.line})`;
+  if (!move.from.includes(state)) refuse(`expected state ${move.from.join(' or ')}, found ${state}${byBank}`);
   if ((record.settlement?.history.length ?? 0) >= failedCreditHistoryMax)
     refuse(`history is full (${failedCreditHistoryMax} events)`);
   if (step.action !== 'redisburse') return;
@@ -139,4 +148,58 @@ export async function stepFailedCreditIntoTx(
     details: { ...id, from, to, note: step.note, ...(newReference === undefined ? {} : { newReference }) },
   });
   return failedCreditView(id, next);
+}
+
+export type BankReturnPlan =
+  | { readonly kind: 'applied' | 'confirmed'; readonly record: RowRecord }
+  | { readonly kind: 'duplicate' }
+  | { readonly kind: 'conflict'; readonly reason: string };
+
+/** A RETUR row of a failed row: same bank, tahap, kpmId and reference (the row key) and amount. */
+export function isBankReturnOf(record: RowRecord, row: { status: string; amount: number }): boolean {
+  return record.status === 'failed' && row.status === 'returned' && record.amount === row.amount;
+}
+
+/**
+ * A bank RETUR row of a failed row already held (gateway/import/README.md "Retur rows"), planned
+ * without reading or writing (store/level/import-plan.ts applies it). Failed or revalidated: the
+ * credit is returned by the bank (`applied`: the position's row becomes returned, `returnFacts`).
+ * Returned by a reconciler: the bank confirms it (`confirmed`: figures unchanged). Already returned
+ * by a bank row: `duplicate`. Re-disbursed, or its history full: a conflict for a person.
+ */
+export function planBankReturn(
+  id: FailedCreditId,
+  record: RowRecord,
+  source: { readonly fileSha256: string; readonly line: number; readonly now: number },
+): BankReturnPlan {
+  const state = record.settlement?.state ?? 'failed';
+  if (bankReturnOf(record) !== undefined) return { kind: 'duplicate' };
+  if (state === 'redisbursed')
+    return {
+      kind: 'conflict',
+      reason: `status: a retur of failed credit ${id.reference}, re-disbursed as ${record.settlement?.newReference}`,
+    };
+  if ((record.settlement?.history.length ?? 0) >= failedCreditHistoryMax)
+    return { kind: 'conflict', reason: `status: a retur of failed credit ${id.reference}, whose history is full` };
+  const event: FailedCreditEvent = {
+    action: 'bank_return',
+    from: state,
+    to: 'returned',
+    actor: 'bank',
+    at: source.now,
+    note: `RETUR ${id.bank} ${source.fileSha256.slice(0, 12)}.. baris ${source.line}`,
+    fileSha256: source.fileSha256,
+    line: source.line,
+  };
+  const settlement: FailedCreditSettlement = {
+    ...record.settlement,
+    state: 'returned',
+    history: [...(record.settlement?.history ?? []), event],
+  };
+  return { kind: state === 'returned' ? 'confirmed' : 'applied', record: { ...record, settlement } };
+}
+
+/** The position's facts after a bank retur of the row `id`. */
+export function returnFacts(facts: RawFacts, id: FailedCreditId): void {
+  changeFacts(facts, id, 'returned', undefined);
 }

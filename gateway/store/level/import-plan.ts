@@ -5,7 +5,8 @@
  *
  * - identity: bank + tahap + kpmId + reference (the row key). A row already stored, or planned
  *   earlier in the same chunk, is a duplicate when amount and status are equal, else a conflict
- *   (reported, never applied);
+ *   (reported, never applied), except a RETUR row of a failed one with its amount: the bank
+ *   returning that failed credit (failed-credits.ts planBankReturn; counted once, as returned);
  * - a new row is sealed once (PAN, NIK, name) and its keyed hashes taken; the sealed text goes to
  *   the row record and to the position's raw row (recon/facts.ts needs it there to match cards);
  * - each KPM the chunk touches is classified once before and once after all of its new rows, and
@@ -36,6 +37,7 @@ import type { DisbursementOutcome, ImportedFile } from '../types.ts';
 import type { SealsText } from '../../crypto/fast-seal.ts';
 import type { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { FailedCreditSettlement } from '../api/failed-credits.ts';
+import { isBankReturnOf, planBankReturn, returnFacts } from './failed-credits.ts';
 import { k } from './keys.ts';
 
 export const conflictsListedMax = 1000;
@@ -132,17 +134,41 @@ function planRows(
   rows: readonly DisbursementRow[],
   existing: ImportExisting,
   seal: SealContext,
-  fileSha256: string,
+  source: { readonly fileSha256: string; readonly now: number },
   puts: Map<string, unknown>,
 ): { tally: Tally; touched: Map<string, Touched>; newRows: string[] } {
+  const { fileSha256, now } = source;
   const tally: Tally = { accepted: 0, duplicates: 0, conflicts: 0, conflictList: [] };
   const touched = new Map<string, Touched>();
   const newRows: string[] = [];
+  const touch = (row: DisbursementRow): Touched => {
+    const posKey = k.position(row.tahap, row.kpmId);
+    let kpm = touched.get(posKey);
+    if (kpm === undefined) {
+      const stored = existing.positions.get(posKey);
+      const before = stored === undefined ? undefined : normalizeFacts(stored);
+      const after = before === undefined ? emptyFacts(row.tahap, row.kpmId) : structuredClone(before);
+      touched.set(posKey, (kpm = { before, after }));
+    }
+    return kpm;
+  };
   for (const row of rows) {
     const rowKey = k.row(row.tahap, row.kpmId, row.bank, row.reference);
     const old = (puts.get(rowKey) as RowRecord | undefined) ?? existing.rows.get(rowKey);
     if (old !== undefined) {
-      const reason = conflictReason(old, row);
+      // A RETUR row of a failed one settles that failed credit (failed-credits.ts planBankReturn).
+      const id = { tahap: row.tahap, kpmId: row.kpmId, bank: row.bank, reference: row.reference };
+      const retur = isBankReturnOf(old, row) ? planBankReturn(id, old, { fileSha256, line: row.line, now }) : undefined;
+      if (retur !== undefined && retur.kind !== 'conflict') {
+        if (retur.kind === 'duplicate') tally.duplicates += 1;
+        else {
+          puts.set(rowKey, retur.record);
+          if (retur.kind === 'applied') returnFacts(touch(row).after, id);
+          tally.accepted += 1;
+        }
+        continue;
+      }
+      const reason = retur?.kind === 'conflict' ? retur.reason : conflictReason(old, row);
       if (reason === undefined) tally.duplicates += 1;
       else {
         tally.conflicts += 1;
@@ -156,15 +182,7 @@ function planRows(
     newRows.push(rowKey);
     puts.set(k.panIndex(record.panHmac), row.kpmId);
     puts.set(k.nikIndex(record.nikHmac), row.kpmId);
-    const posKey = k.position(row.tahap, row.kpmId);
-    let kpm = touched.get(posKey);
-    if (kpm === undefined) {
-      const stored = existing.positions.get(posKey);
-      const before = stored === undefined ? undefined : normalizeFacts(stored);
-      const after = before === undefined ? emptyFacts(row.tahap, row.kpmId) : structuredClone(before);
-      touched.set(posKey, (kpm = { before, after }));
-    }
-    kpm.after.rows.push(raw);
+    touch(row).after.rows.push(raw);
     tally.accepted += 1;
   }
   return { tally, touched, newRows };
@@ -249,7 +267,7 @@ export async function planImport(
   options: ImportPlanOptions,
 ): Promise<ImportPlan> {
   const puts = new Map<string, unknown>();
-  const { tally, touched, newRows } = planRows(rows, existing, seal, options.fileSha256, puts);
+  const { tally, touched, newRows } = planRows(rows, existing, seal, options, puts);
   const merged = new Map<string, TahapMerge>();
   for (const [posKey, { before, after }] of touched) {
     puts.set(posKey, after);

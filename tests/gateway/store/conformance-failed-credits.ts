@@ -119,6 +119,74 @@ export function describeFailedCreditConformance(name: string, open: StoreFactory
       expect((await store().audit({ limit: 10 })).items).toHaveLength(2);
     });
 
+    // A bank RETUR row names the failed credit by bank, tahap, kpmId and the failed row's reference.
+    const returFile = { fileSha256: 'e'.repeat(64), now: 20 };
+    const retur = (amount = 300_000) =>
+      store().applyDisbursements(
+        [row('KPM-0002', amount, { status: 'returned', reference: 'BRI-F2', line: 7 })],
+        returFile,
+      );
+    const history = async () =>
+      (await store().failedCredits(tahap, { limit: 10 })).items[0]!.history.map((e) => [e.action, e.actor, e.to]);
+
+    it('bank retur after gagal transfer: returned once; a reconciler retur after it is refused (coded)', async () => {
+      expect(await retur()).toMatchObject({ accepted: 1, duplicates: 0, conflicts: 0 });
+      await figures({ credited: 500_000, failed: 200_000, returned: 300_000 });
+      expect(await history()).toEqual([['bank_return', 'bank', 'returned']]);
+      await expect(step(f2, 'return')).rejects.toMatchObject({
+        code: 'EDC_ERR_FAILED_CREDIT_TRANSITION',
+        message: expect.stringContaining('returned by the bank'),
+      });
+      await expect(step(f2, 'revalidate')).rejects.toMatchObject({ code: 'EDC_ERR_FAILED_CREDIT_TRANSITION' });
+      expect(await retur()).toMatchObject({ accepted: 0, duplicates: 1, conflicts: 0 });
+      await figures({ credited: 500_000, failed: 200_000, returned: 300_000 });
+      const dossier = await store().kpmDossier('KPM-0002', { personal: false });
+      expect(dossier!.tahaps[0]!.rows.map((r) => [r.reference, r.status])).toEqual([['BRI-F2', 'returned']]);
+    });
+
+    it('reconciler retur, then the bank retur confirms it: counted once; again a duplicate', async () => {
+      await step(f2, 'return');
+      await figures({ credited: 500_000, failed: 200_000, returned: 300_000 });
+      expect(await retur()).toMatchObject({ accepted: 1, duplicates: 0, conflicts: 0 });
+      await figures({ credited: 500_000, failed: 200_000, returned: 300_000 });
+      expect(await history()).toEqual([
+        ['return', 'rina', 'returned'],
+        ['bank_return', 'bank', 'returned'],
+      ]);
+      expect(await retur()).toMatchObject({ accepted: 0, duplicates: 1, conflicts: 0 });
+      await figures({ credited: 500_000, failed: 200_000, returned: 300_000 });
+    });
+
+    it('re-validated, then the bank retur: returned once; no re-disbursement after it', async () => {
+      await step(f2, 'revalidate');
+      expect(await retur()).toMatchObject({ accepted: 1, conflicts: 0 });
+      await figures({ credited: 500_000, failed: 200_000, returned: 300_000 });
+      await expect(step(f2, 'redisburse', { newReference: 'BRI-R2' })).rejects.toMatchObject({
+        code: 'EDC_ERR_FAILED_CREDIT_TRANSITION',
+      });
+      await figures({ credited: 500_000, failed: 200_000, returned: 300_000 });
+    });
+
+    it('re-disbursed, then a bank retur of the failed row: a conflict for a person, nothing moves', async () => {
+      await step(f2, 'revalidate');
+      await step(f2, 'redisburse', { newReference: 'BRI-R2' });
+      const outcome = await retur();
+      expect(outcome).toMatchObject({ accepted: 0, duplicates: 0, conflicts: 1 });
+      expect(outcome.conflictList[0]!.reason).toContain('re-disbursed as BRI-R2');
+      await figures({ credited: 800_000, failed: 200_000, returned: 0 });
+      expect(await history()).toEqual([
+        ['revalidate', 'rina', 'revalidated'],
+        ['redisburse', 'rina', 'redisbursed'],
+      ]);
+    });
+
+    it('a bank retur of another amount than the failed row is a conflict, nothing moves', async () => {
+      const outcome = await retur(250_000);
+      expect(outcome).toMatchObject({ accepted: 0, conflicts: 1 });
+      expect(outcome.conflictList[0]!.reason).toMatch(/^amount/);
+      await figures({ credited: 500_000, failed: 500_000, returned: 0 });
+    });
+
     it('pages failed credits with a cursor', async () => {
       const first = await store().failedCredits(tahap, { limit: 1 });
       expect(first.items.map((x) => x.kpmId)).toEqual(['KPM-0002']);

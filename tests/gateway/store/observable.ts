@@ -62,10 +62,18 @@ async function tahapState(store: GatewayStore, tahap: string) {
   const withdrawals: Record<string, unknown> = {};
   for (const c of withdrawalCategories)
     withdrawals[c] = await readAll((after) => store.withdrawals(tahap, c, { after, limit: pageLimit }));
+  const days = await store.withdrawalDays(tahap, {});
+  const dayWithdrawals: Record<string, unknown> = {};
+  for (const d of days)
+    dayWithdrawals[d.localDate] = await readAll((after) =>
+      store.dayWithdrawals(tahap, d.localDate, { after, limit: pageLimit }),
+    );
   return {
     summary: await store.summary(tahap, {}),
     positions,
     withdrawals,
+    days,
+    dayWithdrawals,
     settlements: await store.settlements(tahap),
     exceptions: await readAll((after) => store.exceptions(tahap, { after, limit: pageLimit })),
     reconResults: await store.reconResults(tahap, 1000),
