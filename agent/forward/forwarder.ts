@@ -32,16 +32,19 @@ import {
 import { checkBatchOrder, haltingCodes, toForwardError, toForwardSetError } from './pass-checks.ts';
 
 /**
- * The batch's agentStatus (protocol "Upload batch"): the head read after the entries (so never
- * below the last one), what stays queued after the batch, and the `at` of the next entry when it
- * was read with the batch.
+ * The batch's agentStatus (protocol "Upload batch"): the agent's head, what stays queued after the
+ * batch, and the `at` of the next entry when it was read with the batch. The core's head moves
+ * when a round is answered, after its entries are durable, so a batch read in between can end past
+ * it: the ledger then holds at least the batch's last entry, which is the head reported.
  */
 export function statusReport(
-  head: { seq: number; hash: string },
+  coreHead: { seq: number; hash: string },
   entries: readonly LedgerEntry[],
   next: LedgerEntry | undefined,
 ): AgentStatusReport {
-  const queued = head.seq - entries[entries.length - 1]!.seq;
+  const last = entries[entries.length - 1]!;
+  const head = coreHead.seq >= last.seq ? coreHead : { seq: last.seq, hash: last.hash };
+  const queued = head.seq - last.seq;
   return {
     head: { seq: head.seq, hash: head.hash },
     queued,

@@ -6,6 +6,8 @@ import type { ForwardLoop } from '../../../agent/forward/index.ts';
 import { silentLogger } from '../../../agent/logger.ts';
 import { FakeCore } from './support/fake-core.ts';
 import { FakeGateway, gatewayUrl } from './support/fake-gateway.ts';
+import { statusReport } from '../../../agent/forward/forwarder.ts';
+import type { LedgerEntry } from '../../../protocol/messages/index.ts';
 
 const agentId = 'AGT-001';
 const server = setupServer();
@@ -385,5 +387,23 @@ describe('backoffDelayMs()', () => {
       expect(backoffDelayMs(attempt, { baseMs: 500, capMs: 60_000, random: () => 0.999999 })).toBeLessThan(ceiling);
       expect(backoffDelayMs(attempt, { baseMs: 500, capMs: 60_000, random: () => 0 })).toBe(0);
     }
+  });
+});
+
+describe('statusReport', () => {
+  const entry = (seq: number): LedgerEntry => ({ seq, hash: `h${seq}`, at: 1_000 + seq }) as unknown as LedgerEntry;
+  it('reports the batch end as the head when the core has not yet moved its head past a durable round', () => {
+    // Found by the soak: a batch read while a round was durable but not yet answered reported queued -1.
+    expect(statusReport({ seq: 4, hash: 'h4' }, [entry(5), entry(6)], undefined)).toEqual({
+      head: { seq: 6, hash: 'h6' },
+      queued: 0,
+    });
+  });
+  it('reports what stays queued and the oldest queued entry otherwise', () => {
+    expect(statusReport({ seq: 9, hash: 'h9' }, [entry(5), entry(6)], entry(7))).toEqual({
+      head: { seq: 9, hash: 'h9' },
+      queued: 3,
+      oldestQueuedAt: 1_007,
+    });
   });
 });
