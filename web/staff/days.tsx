@@ -11,6 +11,7 @@ import { BarChart } from './chart.tsx';
 import { categoryLabel, useApp } from './context.ts';
 import { pageSize, type Filter } from './drill.tsx';
 import { useLoad, usePaged } from './hooks.ts';
+import { PagedTable, ShownCount } from './paged-table.tsx';
 
 export interface WithdrawalDay {
   readonly localDate: string;
@@ -72,42 +73,21 @@ function DayList({ localDate, filter, onClose }: { localDate: string; filter: Fi
         </button>
       </div>
       <p class="muted" aria-live="polite">
-        {count(list.items.length)} {t('shown')}
-        {list.next === undefined && !list.loading ? ` · ${t('end')}` : ''}
+        <ShownCount list={list} />
       </p>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              {heads.map((h) => (
-                <th scope="col" key={h}>
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {list.items.map((w) => (
-              <tr key={`${w.agentId}/${w.seq}/${w.hash}`}>
-                <td>{w.kpmId}</td>
-                <td>{w.agentId}</td>
-                <td class="num">{w.seq}</td>
-                <td>{w.bank}</td>
-                <td>{w.regionCode}</td>
-                <td>{categoryLabel(t, w.category)}</td>
-                <td class="num">{rupiah(w.amount)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      {list.loading && <p>{t('loading')}</p>}
-      {!list.loading && list.items.length === 0 && <p>{t('nothing')}</p>}
-      {list.next !== undefined && !list.loading && (
-        <button type="button" onClick={list.more}>
-          {t('more')}
-        </button>
-      )}
+      <PagedTable heads={heads} list={list}>
+        {list.items.map((w) => (
+          <tr key={`${w.agentId}/${w.seq}/${w.hash}`}>
+            <td>{w.kpmId}</td>
+            <td>{w.agentId}</td>
+            <td class="num">{w.seq}</td>
+            <td>{w.bank}</td>
+            <td>{w.regionCode}</td>
+            <td>{categoryLabel(t, w.category)}</td>
+            <td class="num">{rupiah(w.amount)}</td>
+          </tr>
+        ))}
+      </PagedTable>
     </section>
   );
 }

@@ -3,10 +3,11 @@
  * server (the list grows by "load more", never by loading everything), with its CSV.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { count, rupiah } from '../shared/format.ts';
+import { rupiah } from '../shared/format.ts';
 import type { Page, PositionView, WithdrawalView } from './api.ts';
 import { categoryLabel, useApp } from './context.ts';
 import { usePaged } from './hooks.ts';
+import { PagedTable, ShownCount } from './paged-table.tsx';
 import { kpmCategories } from './text.ts';
 
 export interface DrillTarget {
@@ -88,37 +89,16 @@ function CategoryList({ category, filter }: { category: string; filter: Filter }
           {t('exportCsv')}
         </button>
         <span class="muted" aria-live="polite">
-          {count(list.items.length)} {t('shown')}
-          {list.next === undefined && !list.loading ? ` · ${t('end')}` : ''}
+          <ShownCount list={list} />
         </span>
       </div>
-      <div class="table-wrap">
-        <table>
-          <thead>
-            <tr>
-              {heads.map((h) => (
-                <th scope="col" key={h}>
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {kpm ? (
-              <KpmRows items={list.items as PositionView[]} />
-            ) : (
-              <WithdrawalRows items={list.items as WithdrawalView[]} />
-            )}
-          </tbody>
-        </table>
-      </div>
-      {list.loading && <p>{t('loading')}</p>}
-      {!list.loading && list.items.length === 0 && <p>{t('nothing')}</p>}
-      {list.next !== undefined && !list.loading && (
-        <button type="button" onClick={list.more}>
-          {t('more')}
-        </button>
-      )}
+      <PagedTable heads={heads} list={list}>
+        {kpm ? (
+          <KpmRows items={list.items as PositionView[]} />
+        ) : (
+          <WithdrawalRows items={list.items as WithdrawalView[]} />
+        )}
+      </PagedTable>
     </div>
   );
 }
