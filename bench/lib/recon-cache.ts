@@ -15,7 +15,7 @@ import type { GatewayKeys } from '../../gateway/config.ts';
 import type { CategoryMix } from './recon-load.ts';
 
 /** Bump when the loaded records change shape, so old caches are not reused. */
-export const reconLoaderVersion = 4;
+export const reconLoaderVersion = 5;
 const cacheRoot = fileURLToPath(new URL('../../.tmp/bench-cache/', import.meta.url));
 
 export interface LoadedStore {

@@ -28,6 +28,7 @@ import {
   type TahapCounters,
 } from '../../gateway/recon/counters.ts';
 import { k } from '../../gateway/store/level/keys.ts';
+import { encodePosition } from '../../gateway/store/level/position-codec.ts';
 import { LevelStore } from '../../gateway/store/level/store.ts';
 import type { GatewayStore } from '../../gateway/store/types.ts';
 import { kpmAt, type Kpm } from '../../simulators/bank/index.ts';
@@ -123,7 +124,7 @@ function kpmRecords(i: number, source: Source): { puts: Put[]; position: Positio
   return {
     puts: [
       { type: 'put', key: k.row(reconTahap, kpmId, 'BRI', reference), value: JSON.stringify(row) },
-      { type: 'put', key: k.position(reconTahap, kpmId), value: JSON.stringify(position) },
+      { type: 'put', key: k.position(reconTahap, kpmId), value: JSON.stringify(encodePosition(position)) },
     ],
     position,
   };

@@ -24,6 +24,7 @@ import {
   type SealContext,
 } from './import-plan.ts';
 import { k } from './keys.ts';
+import { decodePosition } from './position-codec.ts';
 
 export { conflictsListedMax, type RowRecord, type SealContext } from './import-plan.ts';
 
@@ -48,7 +49,10 @@ export async function readImportExisting(
   const rowRecords = new Map<string, RowRecord | undefined>();
   for (const key of keys.rows) rowRecords.set(key, await tx.get<RowRecord>(key));
   const positions = new Map<string, RawFacts | undefined>();
-  for (const key of keys.positions) positions.set(key, await tx.get<RawFacts>(key));
+  for (const key of keys.positions) {
+    const stored = await tx.get<unknown>(key);
+    positions.set(key, stored === undefined ? undefined : decodePosition(key, stored));
+  }
   return { rows: rowRecords, positions, fileKnown: (await tx.get(keys.file)) !== undefined };
 }
 

@@ -7,11 +7,12 @@ import type { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { Opener } from '../../crypto/fast-seal.ts';
 import { classifyRaw, type ReconEnv } from '../../recon/classify-raw.ts';
 import { cardsLast4, tahapRecord } from '../../recon/dossier.ts';
-import { normalizeFacts, type RawFacts } from '../../recon/facts.ts';
+import type { RawFacts } from '../../recon/facts.ts';
 import type { KpmDossier, KpmLookupKind, KpmPersonal, KpmTahapRecord } from '../api/kpm.ts';
 import { getJson, type Db } from './db.ts';
 import type { ExceptionRecord } from './exception-view.ts';
 import { k, range } from './keys.ts';
+import { decodePosition } from './position-codec.ts';
 
 export async function findKpm(
   db: Db,
@@ -52,8 +53,9 @@ export async function kpmDossier(
 ): Promise<KpmDossier | undefined> {
   const raws: RawFacts[] = [];
   for await (const key of db.keys(range('tahap'))) {
-    const stored = await getJson<RawFacts>(db, k.position(key.slice('tahap!'.length), kpmId));
-    if (stored !== undefined) raws.push(normalizeFacts(stored));
+    const posKey = k.position(key.slice('tahap!'.length), kpmId);
+    const stored = await getJson<unknown>(db, posKey);
+    if (stored !== undefined) raws.push(decodePosition(posKey, stored));
   }
   if (raws.length === 0) return undefined;
   const read = (id: string) => getJson<ExceptionRecord>(db, k.exception(id));

@@ -11,7 +11,7 @@ import { getJson, type Db } from './db.ts';
 import { k, range } from './keys.ts';
 import type { PanMatcher } from '../../crypto/pan-matcher.ts';
 import { kpmCategories } from '../../recon/classify.ts';
-import type { StoredPosition } from './position.ts';
+import { decodePosition } from './position-codec.ts';
 
 async function viewOf(db: Db, tahap: string, kpmId: string): Promise<PositionView | undefined> {
   for (const category of kpmCategories) {
@@ -40,8 +40,10 @@ export async function entitlementSnapshot(
     const kpmId = key.slice(prefix.length);
     const view = await viewOf(db, tahap, kpmId);
     if (view === undefined || view.credited === 0) continue;
-    const pos = await getJson<StoredPosition>(db, k.position(tahap, kpmId));
-    const row = pos?.rows.find((r) => r.status === 'credited');
+    const posKey = k.position(tahap, kpmId);
+    const stored = await getJson<unknown>(db, posKey);
+    const rows = stored === undefined ? [] : decodePosition(posKey, stored).rows;
+    const row = rows.find((r) => r.status === 'credited');
     const panHash = row === undefined ? undefined : matcher.agentPanHash(agent.lookupKey, row);
     if (panHash === undefined) continue;
     entitlements.push({ kpmId, panHash, remaining: Math.max(0, view.credited - view.drawn) });

@@ -39,6 +39,7 @@ import type { KeyedHasher } from '../../crypto/keyed-hash.ts';
 import type { FailedCreditSettlement } from '../api/failed-credits.ts';
 import { isBankReturnOf, planBankReturn, returnFacts } from './failed-credits.ts';
 import { k } from './keys.ts';
+import { encodePosition } from './position-codec.ts';
 
 export const conflictsListedMax = 1000;
 
@@ -270,7 +271,7 @@ export async function planImport(
   const { tally, touched, newRows } = planRows(rows, existing, seal, options, puts);
   const merged = new Map<string, TahapMerge>();
   for (const [posKey, { before, after }] of touched) {
-    puts.set(posKey, after);
+    puts.set(posKey, encodePosition(after));
     let merge = merged.get(after.tahap);
     if (merge === undefined) {
       merged.set(after.tahap, (merge = new TahapMerge(after.tahap)));

@@ -5,13 +5,14 @@
  * (recon/project.ts) into the caller's batch.
  */
 import { classifyRaw, type ReconEnv } from '../../recon/classify-raw.ts';
-import { emptyFacts, normalizeFacts, type RawFacts } from '../../recon/facts.ts';
+import { emptyFacts, type RawFacts } from '../../recon/facts.ts';
 import { projectChange } from '../../recon/project.ts';
 import { applyChanges } from './apply.ts';
 import type { Tx } from './db.ts';
 import { k } from './keys.ts';
+import { decodePosition, encodePosition } from './position-codec.ts';
 
-/** The stored form of a position: exactly its raw facts. */
+/** A position as read: its raw facts (stored as position-codec.ts encodes them). */
 export type StoredPosition = RawFacts;
 
 /** Loads, lets `change` add facts, re-classifies and writes one position with its derived changes. */
@@ -23,11 +24,11 @@ export async function updatePosition(
   change: (facts: RawFacts) => void,
 ): Promise<void> {
   const key = k.position(tahap, kpmId);
-  const stored = await tx.get<StoredPosition>(key);
-  const before = stored === undefined ? undefined : normalizeFacts(stored);
+  const stored = await tx.get<unknown>(key);
+  const before = stored === undefined ? undefined : decodePosition(key, stored);
   const facts = before === undefined ? emptyFacts(tahap, kpmId) : structuredClone(before);
   change(facts);
-  tx.put(key, facts);
+  tx.put(key, encodePosition(facts));
   tx.put(k.tahap(tahap), '');
   const classifiedBefore = before === undefined ? undefined : await classifyRaw(before, env);
   await applyChanges(

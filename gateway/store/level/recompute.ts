@@ -25,7 +25,7 @@ import {
 } from '../../recon/counters.ts';
 import type { ResolutionFact, SetFact } from '../../recon/classify.ts';
 import { evidenceHash } from '../../recon/evidence.ts';
-import { addEntryFact, addResolutionFact, emptyFacts, factCount, normalizeFacts } from '../../recon/facts.ts';
+import { addEntryFact, addResolutionFact, emptyFacts, factCount } from '../../recon/facts.ts';
 import { setFactOf, type RawFacts } from '../../recon/facts.ts';
 import { sameFacts } from '../../recon/facts-equal.ts';
 import type { AgentRecord, EvidenceRecord } from '../types.ts';
@@ -39,6 +39,7 @@ import { effectiveStatus, type RowRecord } from './disbursements.ts';
 import type { StoredEntry, StoredEvidence } from './ingest.ts';
 import { range, sep } from './keys.ts';
 import type { StoredPosition } from './position.ts';
+import { decodePosition } from './position-codec.ts';
 
 export const reconDifferencesMax = 100;
 const setCacheMax = 100_000;
@@ -189,7 +190,7 @@ async function gather(
     const c = cursors[i]!;
     const source: Source = sources[i]!;
     while (c.key !== undefined && c.kpmId === pos.kpmId) {
-      if (source === 'pos') stored = normalizeFacts(parseJson<StoredPosition>(c.key, c.value));
+      if (source === 'pos') stored = decodePosition(c.key, parseJson<unknown>(c.key, c.value));
       else if (source === 'drow') addRow(pos, c.key, c.value);
       else if (source === 'res') {
         const r = parseJson<ResolutionFact>(c.key, c.value);

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ingestSegment } from '../../../gateway/ingest/upload.ts';
 import { k } from '../../../gateway/store/level/keys.ts';
 import type { StoredPosition } from '../../../gateway/store/level/position.ts';
+import { decodePosition, encodePosition } from '../../../gateway/store/level/position-codec.ts';
 import { LevelStore } from '../../../gateway/store/level/store.ts';
 import {
   enroll,
@@ -43,9 +44,9 @@ describe('LevelStore.reconcile (full recompute)', () => {
     await store.close();
     const db = new ClassicLevel<string, string>(join(t.dir, 'store'), { keyEncoding: 'utf8', valueEncoding: 'utf8' });
     await db.open();
-    const pos = JSON.parse((await db.get(k.position(tahap, kpmId)))!) as StoredPosition;
+    const pos = decodePosition(k.position(tahap, kpmId), JSON.parse((await db.get(k.position(tahap, kpmId)))!));
     change(pos);
-    await db.put(k.position(tahap, kpmId), JSON.stringify(pos));
+    await db.put(k.position(tahap, kpmId), JSON.stringify(encodePosition(pos)));
     await db.close();
     store = await LevelStore.open({
       path: join(t.dir, 'store'),
