@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { importChunkRowsMax } from '../../gateway/cli/import-disbursements.ts';
-import { parseDisbursements, type DisbursementRow } from '../../gateway/import/index.ts';
+import { parseDisbursementBatches, type DisbursementRow } from '../../gateway/import/index.ts';
 import { generateGatewayKeys } from '../../gateway/keys.ts';
 import { LevelStore } from '../../gateway/store/level/store.ts';
 import { parsePgLocation } from '../../gateway/store/pg/url.ts';
@@ -29,7 +29,8 @@ const parseOptions = { bank: 'BRI', tahap: '2026-IV' } as const;
 
 async function parseOnly(): Promise<number> {
   let n = 0;
-  for await (const item of parseDisbursements(createReadStream(file), parseOptions)) if (item.ok) n++;
+  for await (const batch of parseDisbursementBatches(createReadStream(file), parseOptions))
+    for (const item of batch) if (item.ok) n++;
   return n;
 }
 
@@ -46,10 +47,12 @@ async function storeAll(store: DisbursementStore): Promise<number> {
     });
     inFlight.catch(() => undefined);
   };
-  for await (const item of parseDisbursements(createReadStream(file), parseOptions)) {
-    if (!item.ok) throw new Error(`unexpected reject ${item.reject.code} at line ${item.reject.line}`);
-    chunk.push(item.row);
-    if (chunk.length >= chunkRows) await flush();
+  for await (const batch of parseDisbursementBatches(createReadStream(file), parseOptions)) {
+    for (const item of batch) {
+      if (!item.ok) throw new Error(`unexpected reject ${item.reject.code} at line ${item.reject.line}`);
+      chunk.push(item.row);
+      if (chunk.length >= chunkRows) await flush();
+    }
   }
   if (chunk.length > 0) await flush();
   await inFlight;

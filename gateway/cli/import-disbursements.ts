@@ -26,7 +26,7 @@ import { ERR_IMPORT_FAILED } from '../errors.ts';
 import {
   ImportTally,
   importErrors,
-  parseDisbursements,
+  parseDisbursementBatches,
   rejectsReportHeader,
   rejectsReportLine,
   refusingImportCodes,
@@ -82,7 +82,7 @@ function hashedRead(file: string): { stream: Readable; digest: () => string } {
 }
 
 function parsed(stream: Readable, options: ImportFileOptions) {
-  return parseDisbursements(stream, {
+  return parseDisbursementBatches(stream, {
     bank: options.bank,
     tahap: options.tahap,
     ...(options.layout === undefined ? {} : { layout: options.layout }),
@@ -105,11 +105,13 @@ async function checkPass(file: string, options: ImportFileOptions, io: CliIo): P
   const report = options.rejects === undefined ? undefined : createWriteStream(options.rejects);
   try {
     if (report !== undefined) await writeWithBackpressure(report, rejectsReportHeader);
-    for await (const item of parsed(stream, options)) {
-      tally.add(item);
-      if (item.ok) continue;
-      if (refusal === undefined && refusingImportCodes.has(item.reject.code)) refusal = item.reject;
-      if (report !== undefined) await writeWithBackpressure(report, rejectsReportLine(item.reject));
+    for await (const batch of parsed(stream, options)) {
+      for (const item of batch) {
+        tally.add(item);
+        if (item.ok) continue;
+        if (refusal === undefined && refusingImportCodes.has(item.reject.code)) refusal = item.reject;
+        if (report !== undefined) await writeWithBackpressure(report, rejectsReportLine(item.reject));
+      }
     }
   } finally {
     if (report !== undefined) {
@@ -167,11 +169,13 @@ async function storePass(
     inFlight = storeChunk(rows);
     inFlight.catch(() => undefined); // awaited, and so thrown, by the next flush or the end
   };
-  for await (const item of parsed(stream, options)) {
-    if (!item.ok && refusingImportCodes.has(item.reject.code)) break;
-    if (!item.ok) continue;
-    chunk.push(item.row);
-    if (chunk.length >= importChunkRowsMax) await flush();
+  read: for await (const batch of parsed(stream, options)) {
+    for (const item of batch) {
+      if (!item.ok && refusingImportCodes.has(item.reject.code)) break read;
+      if (!item.ok) continue;
+      chunk.push(item.row);
+      if (chunk.length >= importChunkRowsMax) await flush();
+    }
   }
   if (chunk.length > 0) await flush();
   await inFlight;

@@ -36,7 +36,8 @@ export interface CsvReadOptions {
   readonly recordCharsMax: number;
 }
 
-export type CsvItem = { readonly record: CsvRecord } | { readonly failure: CsvFailure };
+/** The records of one input chunk (never empty), or the failure that ends the stream. */
+export type CsvBatch = { readonly records: readonly CsvRecord[] } | { readonly failure: CsvFailure };
 
 function countLineBreaks(fields: readonly string[]): number {
   let count = 0;
@@ -55,14 +56,16 @@ function toFailure(err: unknown, lastRecordEndLine: number): CsvFailure | undefi
 }
 
 /**
- * Yields records, then at most one failure (after which it stops). Errors of the input stream
- * itself (I/O) are thrown unchanged. Stopping early (break) destroys the input.
+ * Yields the records of each input chunk as one array (a per-record yield through async
+ * generators cost more than reading the record), then at most one failure (after which it
+ * stops). Errors of the input stream itself (I/O) are thrown unchanged. Stopping early (break)
+ * destroys the input.
  */
 export async function* readCsvRecords(
   input: NodeJS.ReadableStream | Readable,
   options: CsvReadOptions,
-): AsyncGenerator<CsvItem> {
-  const queue: CsvRecord[] = [];
+): AsyncGenerator<CsvBatch> {
+  let queue: CsvRecord[] = [];
   let parseError: Error | undefined;
   let lastRecordEndLine = 0;
   const parser = parse({
@@ -85,15 +88,20 @@ export async function* readCsvRecords(
   });
   parser.resume();
   const source = input instanceof Readable ? input : Readable.from(input as AsyncIterable<Buffer | string>);
+  const take = (): CsvRecord[] => {
+    const records = queue;
+    queue = [];
+    return records;
+  };
   try {
     for await (const chunk of source) {
       await new Promise<void>((resolve) => parser.write(chunk as Buffer | string, () => resolve()));
-      yield* drain(queue);
+      if (queue.length > 0) yield { records: take() };
       if (parseError !== undefined) break;
     }
     if (parseError === undefined)
       await new Promise<void>((resolve) => parser.end(() => resolve()).once('error', () => resolve()));
-    yield* drain(queue);
+    if (queue.length > 0) yield { records: take() };
   } finally {
     parser.destroy();
     source.destroy();
@@ -103,10 +111,4 @@ export async function* readCsvRecords(
     if (failure === undefined) throw parseError;
     yield { failure };
   }
-}
-
-function* drain(queue: CsvRecord[]): Generator<CsvItem> {
-  // Index walk, then truncate: shift() on a long array is O(n) each.
-  for (let i = 0; i < queue.length; i++) yield { record: queue[i]! };
-  queue.length = 0;
 }

@@ -1,6 +1,6 @@
 /** Bank disbursement import: the gateway's public entry to parse a bank's penyaluran file. */
 export type { Bank, DisbursementReject, DisbursementRow, DisbursementStatus, ParsedDisbursement } from './types.ts';
-export { parseDisbursements, resolveLayout, type ParseOptions } from './parse.ts';
+export { parseDisbursementBatches, parseDisbursements, resolveLayout, type ParseOptions } from './parse.ts';
 export {
   writeRejectsReport,
   writeWithBackpressure,

@@ -49,12 +49,13 @@ function* copyLines(puts: readonly [string, string][], fresh: ReadonlySet<string
 }
 
 async function stage(client: pg.ClientBase, puts: readonly [string, string][], fresh: ReadonlySet<string>) {
+  // One round trip (simple query protocol: two statements). A retried transaction may find rows
+  // of its failed attempt in a pooled session's table: TRUNCATE.
   await client.query(
     'CREATE TEMP TABLE IF NOT EXISTS import_stage ' +
-      '(key text COLLATE "C" NOT NULL, value text NOT NULL, fresh boolean NOT NULL) ON COMMIT DELETE ROWS',
+      '(key text COLLATE "C" NOT NULL, value text NOT NULL, fresh boolean NOT NULL) ON COMMIT DELETE ROWS; ' +
+      'TRUNCATE import_stage',
   );
-  // A retried transaction may find rows of its failed attempt in a pooled session's table.
-  await client.query('TRUNCATE import_stage');
   const copy = client.query(copyFrom('COPY import_stage (key, value, fresh) FROM STDIN'));
   await pipeline(Readable.from(copyLines(puts, fresh)), copy);
 }

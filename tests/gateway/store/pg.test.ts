@@ -13,6 +13,7 @@ import { describeStoreConformance, type StoreHandle, type StoreOptions } from '.
 import { randomBytes } from 'node:crypto';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
 import { newAgent, panOf, row, tahap, withdrawal } from '../helpers.ts';
+import { emptyTahapCounters } from '../../../gateway/recon/counters.ts';
 
 const db = await pgForTests('pg-store');
 afterAll(() => db.drop());
@@ -160,6 +161,36 @@ describe.skipIf(!db.available)('PgStore', () => {
       expect(recon.totals).toEqual(sum);
     } finally {
       await second.close();
+      await h.destroy();
+    }
+  });
+
+  it('stores counter shards without zero fields, reads dense ones written before, refuses a strange one', async () => {
+    const keys = generateGatewayKeys();
+    const h = await openPg({ keys, tahapClosesAt: {}, nonceEntriesMax: 10 });
+    try {
+      await h.store.applyDisbursements([row('KPM-0001', 100_000)], { fileSha256: 'a'.repeat(64), now: 1 });
+      const table = `${quoteIdent((h.store as PgStore).schema)}.counter_shard`;
+      const key = `ctrb!${tahap}!BRI`;
+      const stored = await withClient((c) =>
+        c.query<{ value: string }>(`SELECT value FROM ${table} WHERE key = $1`, [key]),
+      );
+      expect(stored.rows).toHaveLength(1);
+      const sparse = JSON.parse(stored.rows[0]!.value) as Record<string, unknown>;
+      expect(sparse).toMatchObject({ kpm: 1, disbursed: 100_000, credited: 100_000 });
+      expect(sparse).not.toHaveProperty('failed');
+      // A dense shard (the format before) adds like any other.
+      const dense = { ...emptyTahapCounters(), kpm: 1, disbursed: 5, credited: 5 };
+      dense.kpmByCategory.unclaimed = { count: 1, credited: 5 };
+      await withClient((c) =>
+        c.query(`INSERT INTO ${table} (key, shard, value) VALUES ($1, 998, $2)`, [key, JSON.stringify(dense)]),
+      );
+      expect(await h.store.summary(tahap, {})).toMatchObject({ kpm: 2, disbursed: 100_005, credited: 100_005 });
+      await withClient((c) =>
+        c.query(`INSERT INTO ${table} (key, shard, value) VALUES ($1, 999, $2)`, [key, JSON.stringify({ kmp: 1 })]),
+      );
+      await expect(h.store.summary(tahap, {})).rejects.toMatchObject({ code: 'EDC_ERR_STORE_CORRUPT' });
+    } finally {
       await h.destroy();
     }
   });

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { KpmId } from '../../../protocol/messages/schemas.ts';
+import { parseDisbursementBatches, parseDisbursements } from '../../../gateway/import/index.ts';
+import { kpmIdPattern } from '../../../gateway/import/row.ts';
+import { briHeader, briLine, textStream } from './helpers.ts';
+
+async function items(text: string, chunkChars: number) {
+  const options = { bank: 'BRI', tahap: '2026-IV' } as const;
+  const flat = [];
+  for await (const item of parseDisbursements(textStream(text, chunkChars), options)) flat.push(item);
+  const batches = [];
+  for await (const batch of parseDisbursementBatches(textStream(text, chunkChars), options)) batches.push(batch);
+  return { flat, batches };
+}
+
+describe('parseDisbursementBatches()', () => {
+  it('gives the items of parseDisbursements in the same order, in non-empty arrays, up to a fatal reject', async () => {
+    const lines = [briHeader];
+    for (let i = 1; i <= 60; i++) lines.push(briLine({ no: String(i), ref: `REF-${i}` }));
+    lines.push(briLine({ no: '61', ref: 'REF-3' })); // duplicate reference: a row reject
+    lines.push(briLine({ no: '62', nik: '12' })); // bad NIK: a row reject
+    lines.push('1,"unclosed'); // CSV syntax: fatal, nothing after it is read
+    lines.push(briLine({ no: '63', ref: 'REF-63' }));
+    const text = lines.join('\n') + '\n';
+    for (const chunkChars of [17, 256, 1 << 16]) {
+      const { flat, batches } = await items(text, chunkChars);
+      expect(batches.every((b) => b.length > 0)).toBe(true);
+      expect(batches.flat()).toEqual(flat);
+      expect(flat.filter((i) => i.ok)).toHaveLength(60);
+      const codes = flat.flatMap((i) => (i.ok ? [] : [i.reject.code]));
+      expect(codes).toEqual(['EDC_ERR_IMPORT_DUPLICATE', 'EDC_ERR_IMPORT_NIK', 'EDC_ERR_IMPORT_CSV_SYNTAX']);
+    }
+  });
+});
+
+describe('kpmIdPattern', () => {
+  it('accepts exactly what protocol KpmId accepts', () => {
+    const samples = ['KPM-0000000001', 'ABCD', 'ABC', '-ABC', 'A'.repeat(32), 'A'.repeat(33), 'kpm-1234', 'KPM 1234'];
+    samples.push('KPM-1234\n', '', '1---', 'Ä123', 'KPM_1234');
+    for (const s of samples) expect(kpmIdPattern.test(s), s).toBe(KpmId.safeParse(s).success);
+  });
+});
