@@ -11,11 +11,16 @@ import { publicKeyFromSeed } from '../../protocol/crypto/index.ts';
 import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import { ulidFactory } from '../../protocol/ids.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
-import type { LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
+import {
+  sha256Hex,
+  type LedgerEntry,
+  type SignedEntitlementSet,
+  type SignedReceipt,
+} from '../../protocol/messages/index.ts';
 import { silentLogger } from '../logger.ts';
 import { authorizedState, refusedState } from './authorization.ts';
 import { buildBundle } from './bundle.ts';
-import { GroupCommitter, type CommitFailure } from './committer.ts';
+import { GroupCommitter, type CommitFailure, type RecordedBatch } from './committer.ts';
 import { fingerprintKeyOf, type EngineContext } from './context.ts';
 import { decideBalance } from './decide-card.ts';
 import {
@@ -172,7 +177,8 @@ class Core implements AgentCore {
       time: () => deps.clock.read(),
       trustedTimes: () => deps.clock.times(),
       refusal: (message) => this.refusal(message),
-      afterWrite: (round) => this.writeHeadRecord(round.head, round.now),
+      recordVersion: () => this.state.headRecordVersion + 1,
+      afterWrite: (round, batch) => this.writeHeadRecord(round.head, round.now, batch),
       committed: (round) => this.committed(round),
       failed: (failure) => this.commitFailed(failure),
     });
@@ -430,8 +436,12 @@ class Core implements AgentCore {
     }
   }
 
-  /** The head record after a change; it never names a head the ledger does not hold durably. */
-  private async writeHeadRecord(head: ChainPoint = this.state.head, at = 0): Promise<void> {
+  /**
+   * The head record after a change; it never names a head the ledger does not hold durably, or
+   * (with `batch`, written beside the round's LevelDB batch) one it cannot complete from the
+   * batch it carries (head-batch.ts).
+   */
+  private async writeHeadRecord(head: ChainPoint = this.state.head, at = 0, batch?: RecordedBatch): Promise<void> {
     const times = this.deps.clock.times();
     const version = this.state.headRecordVersion + 1;
     const text = encodeHeadRecord({
@@ -442,8 +452,11 @@ class Core implements AgentCore {
       timeHigh: Math.max(times.timeHigh, at),
       gatewayTimeHigh: times.gatewayTimeHigh,
       receipt: this.state.receipt,
+      ...(batch === undefined
+        ? {}
+        : { batch: { from: batch.from, bytes: Buffer.byteLength(batch.text), sum: sha256Hex(batch.text) } }),
     });
-    await this.deps.storage.writeHeadRecordSlot(this.context.db.dir, version % 2 === 0 ? 0 : 1, text);
+    await this.deps.storage.writeHeadRecordSlot(this.context.db.dir, version % 2 === 0 ? 0 : 1, text, batch?.text);
     this.state.headRecordVersion = version;
   }
 

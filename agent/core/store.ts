@@ -24,7 +24,7 @@ import { ClassicLevel } from 'classic-level';
 import { isEdcError } from '../../protocol/errors.ts';
 import { ERR_LEDGER_CORRUPT, ERR_LEDGER_LOCKED, ERR_LEDGER_OPEN, ERR_LEDGER_READ, ERR_LEDGER_WRITE } from './errors.ts';
 import { holdHeadFile, releaseHeadFile, writeHeadFileDurably } from './head-file.ts';
-import { headRecordSlotBytes } from './head-record.ts';
+import { headBatchOffset, headRecordSlotBytes } from './head-record.ts';
 import type { BatchOp, SublevelName } from './types.ts';
 
 export const sublevelNames: readonly SublevelName[] = [
@@ -72,8 +72,14 @@ export interface LedgerStorage {
   open(dir: string): Promise<LedgerDb>;
   /** The head record file's two slots (each up to its zero padding), or [] when there is no file. */
   readHeadRecordSlots(dir: string): Promise<string[]>;
-  /** Overwrites one slot in place and makes it durable (a write with O_DSYNC); creates the file first. */
-  writeHeadRecordSlot(dir: string, slot: 0 | 1, text: string): Promise<void>;
+  /**
+   * Overwrites one slot in place and makes it durable (writes with O_DSYNC); creates the file
+   * first. With `batch` (a round's ops as JSON text), also writes it to the slot's batch region;
+   * both writes are durable when this resolves.
+   */
+  writeHeadRecordSlot(dir: string, slot: 0 | 1, text: string, batch?: string): Promise<void>;
+  /** The `bytes` bytes of slot `slot`'s batch region as UTF-8 (shorter when the file ends first). */
+  readHeadRecordBatch(dir: string, slot: 0 | 1, bytes: number): Promise<string>;
 }
 
 export const headRecordFileName = 'edc-head.bin';
@@ -255,13 +261,35 @@ export const diskStorage: LedgerStorage = {
       return part.subarray(0, end < 0 ? part.length : end).toString('utf8');
     });
   },
-  writeHeadRecordSlot: async (dir, slot, text) => {
+  readHeadRecordBatch: async (dir, slot, bytes) => {
+    const path = join(dir, headRecordFileName);
+    try {
+      const file = await open(path, 'r');
+      try {
+        const buffer = Buffer.alloc(bytes);
+        const { bytesRead } = await file.read(buffer, 0, bytes, headBatchOffset(slot));
+        return buffer.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await file.close();
+      }
+    } catch (cause) {
+      throw readError(dir, `${headRecordFileName} batch region`, cause);
+    }
+  },
+  writeHeadRecordSlot: async (dir, slot, text, batch) => {
     const path = join(dir, headRecordFileName);
     try {
       if (!existsSync(path)) await createSlots(dir, path);
       const bytes = Buffer.alloc(headRecordSlotBytes);
       bytes.write(text, 'utf8');
-      await writeHeadFileDurably(dir, path, bytes, slot * headRecordSlotBytes);
+      // Side by side: the header's `batch.sum` names the batch bytes, so a header that reached
+      // the disk without its batch is a torn slot (the other slot counts), never a wrong one.
+      await Promise.all([
+        writeHeadFileDurably(dir, path, bytes, slot * headRecordSlotBytes),
+        batch === undefined
+          ? undefined
+          : writeHeadFileDurably(dir, path, Buffer.from(batch, 'utf8'), headBatchOffset(slot)),
+      ]);
     } catch (cause) {
       throw new ERR_LEDGER_WRITE(
         `Cannot write the head record ${path}: ${reasonOf(cause)}`,

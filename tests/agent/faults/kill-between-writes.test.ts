@@ -1,9 +1,10 @@
 /**
- * A round writes twice before it answers: the LevelDB batch, then the head record (while the
- * batch's entries are read back). The process is killed (SIGKILL, a real child) at each point
- * between them: after the batch is durable but before the record, and after both are durable
- * but before any answer. Either way, after a restart the ledger is trusted (the record is never
- * ahead of it: no false rollback), every 00 heard is in it exactly once, the unanswered
+ * A round writes twice before it answers, side by side: the LevelDB batch (then its read-back)
+ * and the head record carrying the same batch. The process is killed (SIGKILL, a real child) at
+ * each point between them: after the batch is durable (the record may or may not be), after the
+ * record is durable (the batch may or may not be), and with the record durable and the batch
+ * never written (record-only: the open completes it from the record). Each way, after a restart
+ * the ledger is trusted (no false rollback), every 00 heard is in it exactly once, the unanswered
  * withdrawal is reversed by the terminal's 0400 as a terminal does after its timeout, no
  * sequence number is reused, and the ledger verifies.
  */
@@ -62,7 +63,7 @@ async function runAndKill(mode: string, state: string): Promise<{ stan: string; 
 }
 
 describe('SIGKILL between the two writes of a round', () => {
-  for (const mode of ['after-batch', 'after-record']) {
+  for (const mode of ['after-batch', 'after-record', 'record-only']) {
     it(`${mode}: restart trusts the ledger, keeps every 00 heard once, reuses no seq`, async () => {
       const now = Date.now();
       const set = bigSet({ issuedAt: now - 60_000, expiresAt: now + 86_400_000 });
@@ -88,7 +89,8 @@ describe('SIGKILL between the two writes of a round', () => {
       core = await ledger.open();
       expect((await core.status()).authorization.state).toBe('ok');
       const before = await core.unacknowledged(100);
-      // after-batch and after-record both leave the second withdrawal in the ledger, unanswered.
+      // Every mode leaves the second withdrawal in the ledger, unanswered: record-only through the
+      // batch its head record carries, written again on open (head-batch.ts).
       expect(before.map((e) => [e.seq, e.kind])).toEqual([
         [1, 'withdrawal'],
         [2, 'withdrawal'],
