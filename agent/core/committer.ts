@@ -4,7 +4,9 @@
  * in arrival order against the state as the earlier ones of the group left it, and writes ONE
  * synced batch holding the new entries, entitlement and exposure changes, indexes, dedupe
  * records and meta. Only after that batch is on disk, its entries read back and re-checked, and
- * the head record (head-record.ts) moved past them, are the responses released. So a terminal
+ * the head record (head-record.ts) moved past them, are the responses released. The batch and
+ * the record are written side by side, the record carrying the batch (writeRound, head-batch.ts),
+ * so a round waits for one disk sync instead of two in a row. So a terminal
  * can never be told "approved" for a withdrawal a power cut could still erase, and one fsync is
  * shared by all requests of a group (the reason the throughput grows with concurrent callers:
  * see bench/agent-ledger.ts). At most pendingRequestsMax requests wait; one more is answered 96
