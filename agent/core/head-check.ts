@@ -110,7 +110,7 @@ export async function readHeadRecord(storage: LedgerStorage, dir: string): Promi
   valid.sort((a, b) => b.record.version - a.record.version);
   for (const { slot, record } of valid) {
     if (record.batch === undefined) return { kind: 'ok', record, batch: undefined };
-    const batch = await storage.readHeadRecordBatch(dir, slot, record.batch.bytes);
+    const batch = record.batch.ops ?? (await storage.readHeadRecordBatch(dir, slot, record.batch.bytes));
     if (Buffer.byteLength(batch) === record.batch.bytes && sha256Hex(batch) === record.batch.sum)
       return { kind: 'ok', record, batch };
     reasons.push(`the batch of record version ${record.version} does not match its sum (torn)`);

@@ -61,6 +61,8 @@ export const HeadRecord = z.strictObject({
       from: Point,
       bytes: z.number().int().min(2).max(headBatchBytesMax),
       sum: Hex64,
+      /** The ops text itself, when the record with it fits its slot (one write instead of two). */
+      ops: z.string().max(headRecordSlotBytes).optional(),
     })
     .optional(),
 });
@@ -69,12 +71,20 @@ export type HeadRecord = z.infer<typeof HeadRecord>;
 const HeadRecordSlot = HeadRecord.extend({ sum: Hex64 });
 
 export function encodeHeadRecord(record: HeadRecord): string {
+  const text = encodeHeadRecordWithin(record);
+  // Assertion before the write: a record that does not fit its slot would overwrite the other.
+  if (text === undefined)
+    throw new Error(`Cannot encode head record: it does not fit its ${headRecordSlotBytes}-byte slot`);
+  return text;
+}
+
+/** The record's slot text, or undefined when it does not fit a slot. */
+export function encodeHeadRecordWithin(record: HeadRecord): string | undefined {
+  const inline = record.batch?.ops;
+  if (inline !== undefined && Buffer.byteLength(inline) > headRecordSlotBytes) return undefined;
   const body = HeadRecord.parse(record);
   const text = JSON.stringify({ ...body, sum: sha256Hex(canonicalJson(body)) });
-  // Assertion before the write: a record that does not fit its slot would overwrite the other.
-  if (Buffer.byteLength(text) > headRecordSlotBytes)
-    throw new Error(`Cannot encode head record: ${Buffer.byteLength(text)} bytes, slot is ${headRecordSlotBytes}`);
-  return text;
+  return Buffer.byteLength(text) > headRecordSlotBytes ? undefined : text;
 }
 
 export type PickedHeadRecord =

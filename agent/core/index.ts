@@ -32,7 +32,7 @@ import {
 } from './errors.ts';
 import { storageFaultsFromEnv, storageFaultsEnv } from './faulty-db.ts';
 import { checkHeadRecord } from './head-check.ts';
-import { encodeHeadRecord } from './head-record.ts';
+import { encodeHeadRecord, encodeHeadRecordWithin, type HeadRecord } from './head-record.ts';
 import { applyInstall, checkSet, installOps } from './install-set.ts';
 import { haltReasonCharsMax } from './limits.ts';
 import { loadChecked } from './load.ts';
@@ -444,7 +444,7 @@ class Core implements AgentCore {
   private async writeHeadRecord(head: ChainPoint = this.state.head, at = 0, batch?: RecordedBatch): Promise<void> {
     const times = this.deps.clock.times();
     const version = this.state.headRecordVersion + 1;
-    const text = encodeHeadRecord({
+    const record: HeadRecord = {
       v: 1,
       version,
       agentId: this.context.agentId,
@@ -452,11 +452,21 @@ class Core implements AgentCore {
       timeHigh: Math.max(times.timeHigh, at),
       gatewayTimeHigh: times.gatewayTimeHigh,
       receipt: this.state.receipt,
-      ...(batch === undefined
-        ? {}
-        : { batch: { from: batch.from, bytes: Buffer.byteLength(batch.text), sum: sha256Hex(batch.text) } }),
-    });
-    await this.deps.storage.writeHeadRecordSlot(this.context.db.dir, version % 2 === 0 ? 0 : 1, text, batch?.text);
+    };
+    let text: string | undefined;
+    let region: string | undefined;
+    if (batch === undefined) text = encodeHeadRecord(record);
+    else {
+      const recorded = { from: batch.from, bytes: Buffer.byteLength(batch.text), sum: sha256Hex(batch.text) };
+      // A small round (a lone terminal's) rides in the slot itself: one write; a bigger one goes
+      // to the slot's batch region, written beside the slot.
+      text = encodeHeadRecordWithin({ ...record, batch: { ...recorded, ops: batch.text } });
+      if (text === undefined) {
+        text = encodeHeadRecord({ ...record, batch: recorded });
+        region = batch.text;
+      }
+    }
+    await this.deps.storage.writeHeadRecordSlot(this.context.db.dir, version % 2 === 0 ? 0 : 1, text, region);
     this.state.headRecordVersion = version;
   }
 

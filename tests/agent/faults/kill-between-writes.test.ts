@@ -9,11 +9,12 @@
  * sequence number is reused, and the ledger verifies.
  */
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AgentCore } from '../../../agent/core/index.ts';
+import { headRecordFileName } from '../../../agent/core/store.ts';
 import {
   agentId,
   agentKeys,
@@ -110,4 +111,56 @@ describe('SIGKILL between the two writes of a round', () => {
       expect((await core.verifyLedger()).ok).toBe(true);
     });
   }
+
+  it('record-only-group: a round of four approvals is completed from the batch region of its record', async () => {
+    const now = Date.now();
+    const set = bigSet({ issuedAt: now - 60_000, expiresAt: now + 86_400_000 });
+    const requests = [0, 1, 2, 3, 4].map((i) => withdrawal(cards[i]!.pan, 10_000 * (i + 1)));
+    const state = join(ledger.dir, 'state.json');
+    await writeFile(
+      state,
+      JSON.stringify({
+        dir: join(ledger.dir, 'ledger'),
+        agentId,
+        seed: agentKeys.seed,
+        gatewayPublicKey: gatewayKeys.publicKey,
+        set,
+        requests: requests.map((r) => ({ pan: r.fields[2], amount: r.fields[4], stan: r.fields[11] })),
+      }),
+    );
+    const heardFirst = await runAndKill('record-only-group', state);
+    expect(heardFirst).toEqual({ stan: requests[0]!.fields[11], code: '00' });
+    // The round's ops are far larger than a record slot: they went to the batch region.
+    const slots = await readFile(join(ledger.dir, 'ledger', headRecordFileName));
+    const records = [0, 1].map((slot) => {
+      const text = slots.subarray(slot * 4096, slot * 4096 + 4096).toString('utf8');
+      return JSON.parse(text.slice(0, text.indexOf('\0'))) as { version: number; batch?: { ops?: string } };
+    });
+    const newest = records.reduce((a, b) => (b.version > a.version ? b : a));
+    expect(newest.batch).toBeDefined();
+    expect(newest.batch?.ops).toBeUndefined();
+
+    core = await ledger.open();
+    expect((await core.status()).authorization.state).toBe('ok');
+    const entries = await core.unacknowledged(100);
+    expect(entries.map((e) => [e.seq, e.amount])).toEqual(requests.map((r, i) => [i + 1, r.fields[4]]));
+    for (const request of requests.slice(1)) expect(code(await core.handle(reversal(request)))).toBe('00');
+    const heard: Heard = new Map([
+      [
+        keyOf({
+          terminalId: requests[0]!.fields[41]!,
+          stan: requests[0]!.fields[11]!,
+          localDate: requests[0]!.fields[13]!,
+        }),
+        '00',
+      ],
+    ]);
+    expect(audit(await core.unacknowledged(100), heard)).toMatchObject({
+      approvals: 1,
+      lost: 0,
+      duplicated: 0,
+      unheard: 0,
+    });
+    expect((await core.verifyLedger()).ok).toBe(true);
+  });
 });
