@@ -93,7 +93,7 @@ describe('head record batch region', () => {
     await ledger.cleanup();
   });
 
-  it('a slot whose batch region does not match its sum is torn: the other slot counts, the ledger trusted', async () => {
+  it('a slot whose batch region does not match its sum is torn: the other slot counts, ledger trusted', async () => {
     const dir = join(ledger.dir, 'ledger');
     const core = await ledger.open();
     await core.installEntitlementSet(signedSet());
