@@ -100,6 +100,8 @@ export interface CommitterDeps {
    */
   readonly afterWrite: (round: Round, batch: RecordedBatch | undefined) => Promise<void>;
   readonly committed: (round: Round) => void;
+  /** After a failed round, before its 96 answers: a head record for the committed head, no batch; never rejects. */
+  readonly retract: () => Promise<void>;
   readonly failed: (failure: CommitFailure) => void;
 }
 
@@ -194,7 +196,12 @@ export class GroupCommitter {
     return true;
   }
 
-  private fail(group: readonly Pending[], error: unknown, round: Round | undefined, ops: BatchOp[] | undefined): void {
+  private async fail(
+    group: readonly Pending[],
+    error: unknown,
+    round: Round | undefined,
+    ops: BatchOp[] | undefined,
+  ): Promise<void> {
     const failure = isEdcError(error)
       ? error
       : new ERR_LEDGER_WRITE(
@@ -214,6 +221,10 @@ export class GroupCommitter {
     );
     // The core refuses from here on, before any other request is decided.
     this.deps.failed({ error: failure, ops, round, answered });
+    // The record written beside the failed batch may be durable and carry it: before anyone hears
+    // 96, a record naming the committed head, without that batch, so a crash before recovery
+    // never completes (head-batch.ts) a round whose terminals were told it failed.
+    if (ops !== undefined) await this.deps.retract();
     group.forEach((pending, i) => pending.resolve(responses[i]!));
   }
 

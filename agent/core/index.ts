@@ -180,6 +180,7 @@ class Core implements AgentCore {
       recordVersion: () => this.state.headRecordVersion + 1,
       afterWrite: (round, batch) => this.writeHeadRecord(round.head, round.now, batch),
       committed: (round) => this.committed(round),
+      retract: () => this.retractHeadRecord(),
       failed: (failure) => this.commitFailed(failure),
     });
     this.recovery = new Recovery({
@@ -399,6 +400,19 @@ class Core implements AgentCore {
     this.refusalCause = error;
     if (state === 'ledger-damaged')
       this.context.logger.error({ err: error }, 'ledger damaged: authorization refused until an operator acts');
+  }
+
+  /**
+   * After a failed round: the head record back at the committed head, without the round's batch.
+   * A failure here leaves the record as it was (recovery writes the next one); if the failed batch
+   * did reach the disk, the ledger is ahead of this record, which it may be.
+   */
+  private async retractHeadRecord(): Promise<void> {
+    try {
+      await this.writeHeadRecord();
+    } catch (error) {
+      this.context.logger.warn({ err: error }, 'head record not moved back after a failed round');
+    }
   }
 
   private committed(round: Round): void {
