@@ -4,7 +4,9 @@
  * in arrival order against the state as the earlier ones of the group left it, and writes ONE
  * synced batch holding the new entries, entitlement and exposure changes, indexes, dedupe
  * records and meta. Only after that batch is on disk, its entries read back and re-checked, and
- * the head record (head-record.ts) moved past them, are the responses released. So a terminal
+ * the head record (head-record.ts) moved past them, are the responses released. The batch and
+ * the record are written side by side, the record carrying the batch (writeRound, head-batch.ts),
+ * so a round waits for one disk sync instead of two in a row. So a terminal
  * can never be told "approved" for a withdrawal a power cut could still erase, and one fsync is
  * shared by all requests of a group (the reason the throughput grows with concurrent callers:
  * see bench/agent-ledger.ts). At most pendingRequestsMax requests wait; one more is answered 96
@@ -50,7 +52,14 @@ import type { SerialLock } from './serial.ts';
 import type { CoreState } from './state.ts';
 import { seqKey } from './store.ts';
 import type { ClockReading, TrustedTimes } from './trusted-clock.ts';
-import type { BatchOp, BatchWriter } from './types.ts';
+import { headBatchBytesMax } from './head-record.ts';
+import type { BatchOp, BatchWriter, ChainPoint } from './types.ts';
+
+/** A round's batch as its head record carries it: the head it was built on, and its ops as JSON. */
+export interface RecordedBatch {
+  readonly from: ChainPoint;
+  readonly text: string;
+}
 
 export type WritingRequest = Extract<CoreRequest, { kind: 'withdrawal' | 'reversal' | 'settlement' }>;
 
@@ -83,9 +92,16 @@ export interface CommitterDeps {
   readonly trustedTimes: () => TrustedTimes;
   /** The answer while the core refuses to write (storage failure, damaged ledger), else undefined. */
   readonly refusal: (message: IsoMessage) => IsoMessage | undefined;
-  /** After the batch is on disk and read back, before any answer: moves the head record past it. */
-  readonly afterWrite: (round: Round) => Promise<void>;
+  /** The head record version the next round's record will have (its batch stores it in meta). */
+  readonly recordVersion: () => number;
+  /**
+   * Before any answer: moves the head record past the round. With `batch`, it runs beside the
+   * LevelDB batch and carries it; without, it runs after the batch is durable and read back.
+   */
+  readonly afterWrite: (round: Round, batch: RecordedBatch | undefined) => Promise<void>;
   readonly committed: (round: Round) => void;
+  /** After a failed round, before its 96 answers: a head record for the committed head, no batch; never rejects. */
+  readonly retract: () => Promise<void>;
   readonly failed: (failure: CommitFailure) => void;
 }
 
@@ -153,11 +169,9 @@ export class GroupCommitter {
     } catch (error) {
       return this.fail(group, error, undefined, undefined);
     }
-    const ops = closeRound(round, this.deps.trustedTimes());
+    const ops = closeRound(round, this.deps.trustedTimes(), this.deps.recordVersion());
     try {
-      await this.deps.writeBatch(ops, (written) => this.deps.context.db.write(written));
-      this.batches += 1;
-      await this.confirm(round);
+      await this.writeRound(round, ops);
     } catch (error) {
       return this.fail(group, error, round, ops);
     }
@@ -182,7 +196,12 @@ export class GroupCommitter {
     return true;
   }
 
-  private fail(group: readonly Pending[], error: unknown, round: Round | undefined, ops: BatchOp[] | undefined): void {
+  private async fail(
+    group: readonly Pending[],
+    error: unknown,
+    round: Round | undefined,
+    ops: BatchOp[] | undefined,
+  ): Promise<void> {
     const failure = isEdcError(error)
       ? error
       : new ERR_LEDGER_WRITE(
@@ -202,6 +221,10 @@ export class GroupCommitter {
     );
     // The core refuses from here on, before any other request is decided.
     this.deps.failed({ error: failure, ops, round, answered });
+    // The record written beside the failed batch may be durable and carry it: before anyone hears
+    // 96, a record naming the committed head, without that batch, so a crash before recovery
+    // never completes (head-batch.ts) a round whose terminals were told it failed.
+    if (ops !== undefined) await this.deps.retract();
     group.forEach((pending, i) => pending.resolve(responses[i]!));
   }
 
@@ -231,13 +254,24 @@ export class GroupCommitter {
   }
 
   /**
-   * After the batch is durable: the read-back and the head record run side by side (neither
-   * waits for the other; both must succeed before any answer). The record may name the round's
-   * head as soon as the batch is on disk; if the read-back then finds a different entry there,
-   * the round fails, and the record naming the checked entry's hash marks that ledger corrupt.
+   * The round's two durable writes, side by side: the synced LevelDB batch (then its read-back)
+   * and the head record carrying the same batch (head-batch.ts), so a round waits for one disk
+   * sync, not two in a row. Both must succeed before any answer. A crash between them leaves
+   * either the batch without the record (the ledger is ahead of its record: trusted, head-check.ts)
+   * or the record without the batch (completed from the record on open). A round too big for the
+   * record's batch region writes as before: the batch first, then a record without it.
    */
-  private async confirm(round: Round): Promise<void> {
-    const [read, record] = await Promise.allSettled([this.readBack(round.entries), this.deps.afterWrite(round)]);
+  private async writeRound(round: Round, ops: readonly BatchOp[]): Promise<void> {
+    const text = JSON.stringify(ops);
+    const batch = Buffer.byteLength(text) <= headBatchBytesMax ? { from: round.base.head, text } : undefined;
+    const written = this.deps
+      .writeBatch(ops, (ready) => this.deps.context.db.write(ready))
+      .then(() => {
+        this.batches += 1;
+        return this.readBack(round.entries);
+      });
+    if (batch === undefined) await written;
+    const [read, record] = await Promise.allSettled([written, this.deps.afterWrite(round, batch)]);
     if (read.status === 'rejected') throw read.reason;
     if (record.status === 'rejected') throw record.reason;
   }

@@ -160,14 +160,15 @@ export function createStorageFaults(input: StorageFaultPlan = {}, base: LedgerSt
       return faultyDb(db, hooks);
     },
     readHeadRecordSlots: (dir) => base.readHeadRecordSlots(dir),
-    writeHeadRecordSlot: async (dir, slot, text) => {
+    readHeadRecordBatch: (dir, slot, bytes) => base.readHeadRecordBatch(dir, slot, bytes),
+    writeHeadRecordSlot: async (dir, slot, text, batch) => {
       const scriptedFailure = headWritesToFail > 0;
       if (scriptedFailure) headWritesToFail -= 1;
       if (scriptedFailure || isDiskFull() || (plan.headRecordFailRate > 0 && random() < plan.headRecordFailRate)) {
         stats.headRecordFailures += 1;
         throw injectedWriteError(dir, 'head record', 'ENOSPC');
       }
-      await base.writeHeadRecordSlot(dir, slot, text);
+      await base.writeHeadRecordSlot(dir, slot, text, batch);
     },
   };
   return faults;

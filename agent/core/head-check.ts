@@ -6,11 +6,11 @@
  * sequence numbers (EDC_ERR_LEDGER_ROLLBACK). A record that names another entry at its seq,
  * or that is itself damaged, means the files were replaced or rewritten (EDC_ERR_LEDGER_CORRUPT).
  */
-import { verifyReceipt, type SignedReceipt } from '../../protocol/messages/index.ts';
+import { sha256Hex, verifyReceipt, type SignedReceipt } from '../../protocol/messages/index.ts';
 import type { EdcError } from '../../protocol/errors.ts';
 import type { EngineContext } from './context.ts';
 import { ERR_LEDGER_CORRUPT, ERR_LEDGER_ROLLBACK } from './errors.ts';
-import { pickHeadRecord, type HeadRecord } from './head-record.ts';
+import { decodeHeadRecordSlot, type HeadRecord, type PickedHeadRecord } from './head-record.ts';
 import type { CoreState } from './state.ts';
 import { seqKey, type LedgerStorage } from './store.ts';
 
@@ -26,7 +26,7 @@ export async function checkHeadRecord(
   state: Pick<CoreState, 'head'>,
 ): Promise<HeadCheck> {
   const dir = context.db.dir;
-  const picked = pickHeadRecord(await storage.readHeadRecordSlots(dir));
+  const picked = await readHeadRecord(storage, dir);
   if (picked.kind === 'none') {
     if (state.head.seq === 0) return { record: undefined, problem: undefined };
     const problem = new ERR_LEDGER_ROLLBACK(
@@ -89,4 +89,31 @@ async function behindReceipt(
     return new ERR_LEDGER_CORRUPT('The receipt kept in the head record does not verify with the gateway key', {});
   }
   return behind(context, state, receipt.ackSeq, receipt.ackHash, 'the last gateway receipt');
+}
+
+/**
+ * The newest valid record of the two slots. A slot whose record names a batch that is not in its
+ * batch region (sum or size differs: the header reached the disk and the batch did not) is torn,
+ * like a slot whose own checksum fails: the other slot counts.
+ */
+export async function readHeadRecord(storage: LedgerStorage, dir: string): Promise<PickedHeadRecord> {
+  const slots = await storage.readHeadRecordSlots(dir);
+  if (slots.every((slot) => slot.length === 0)) return { kind: 'none' };
+  const reasons: string[] = [];
+  const valid: Array<{ slot: 0 | 1; record: HeadRecord }> = [];
+  for (const [slot, text] of slots.entries()) {
+    if (text.length === 0) continue;
+    const decoded = decodeHeadRecordSlot(text);
+    if (decoded.ok) valid.push({ slot: slot === 0 ? 0 : 1, record: decoded.record });
+    else reasons.push(decoded.reason);
+  }
+  valid.sort((a, b) => b.record.version - a.record.version);
+  for (const { slot, record } of valid) {
+    if (record.batch === undefined) return { kind: 'ok', record, batch: undefined };
+    const batch = record.batch.ops ?? (await storage.readHeadRecordBatch(dir, slot, record.batch.bytes));
+    if (Buffer.byteLength(batch) === record.batch.bytes && sha256Hex(batch) === record.batch.sum)
+      return { kind: 'ok', record, batch };
+    reasons.push(`the batch of record version ${record.version} does not match its sum (torn)`);
+  }
+  return { kind: 'damaged', reason: reasons.join('; ') };
 }

@@ -22,6 +22,18 @@ import { canonicalJson } from '../../protocol/crypto/canonical.ts';
 import { AgentId, EpochMs, Hex64, SignedReceipt, sha256Hex } from '../../protocol/messages/index.ts';
 
 export const headRecordSlotBytes = 4096;
+/** The two header slots; each slot's batch region follows them (headBatchOffset). */
+export const headRecordHeaderBytes = 2 * headRecordSlotBytes;
+/**
+ * Largest round batch (its ops as JSON text) a record carries, bytes. A bigger round (hundreds of
+ * approvals) is written the old way: the LevelDB batch first, then a record without a batch.
+ */
+export const headBatchBytesMax = 2 * 1024 * 1024;
+
+/** Where slot `slot`'s batch region starts in the file. */
+export function headBatchOffset(slot: 0 | 1): number {
+  return headRecordHeaderBytes + slot * headBatchBytesMax;
+}
 
 const Point = z.strictObject({ seq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), hash: Hex64 });
 
@@ -38,36 +50,51 @@ export const HeadRecord = z.strictObject({
   gatewayTimeHigh: EpochMs,
   /** The last verified gateway receipt: the gateway holds every entry up to its ackSeq. */
   receipt: SignedReceipt.nullable(),
+  /**
+   * The round this record was written beside (agent/README.md, "One durable wait per round"): the
+   * ledger head before it, and the size and SHA-256 hex of its ops (JSON text) stored in the
+   * slot's batch region. Written in parallel with the round's LevelDB batch, so a crash can leave
+   * the record durable and the batch not: on open that batch is written again from here.
+   */
+  batch: z
+    .strictObject({
+      from: Point,
+      bytes: z.number().int().min(2).max(headBatchBytesMax),
+      sum: Hex64,
+      /** The ops text itself, when the record with it fits its slot (one write instead of two). */
+      ops: z.string().max(headRecordSlotBytes).optional(),
+    })
+    .optional(),
 });
 export type HeadRecord = z.infer<typeof HeadRecord>;
 
 const HeadRecordSlot = HeadRecord.extend({ sum: Hex64 });
 
 export function encodeHeadRecord(record: HeadRecord): string {
+  const text = encodeHeadRecordWithin(record);
+  // Assertion before the write: a record that does not fit its slot would overwrite the other.
+  if (text === undefined)
+    throw new Error(`Cannot encode head record: it does not fit its ${headRecordSlotBytes}-byte slot`);
+  return text;
+}
+
+/** The record's slot text, or undefined when it does not fit a slot. */
+export function encodeHeadRecordWithin(record: HeadRecord): string | undefined {
+  const inline = record.batch?.ops;
+  if (inline !== undefined && Buffer.byteLength(inline) > headRecordSlotBytes) return undefined;
   const body = HeadRecord.parse(record);
   const text = JSON.stringify({ ...body, sum: sha256Hex(canonicalJson(body)) });
-  // Assertion before the write: a record that does not fit its slot would overwrite the other.
-  if (Buffer.byteLength(text) > headRecordSlotBytes)
-    throw new Error(`Cannot encode head record: ${Buffer.byteLength(text)} bytes, slot is ${headRecordSlotBytes}`);
-  return text;
+  return Buffer.byteLength(text) > headRecordSlotBytes ? undefined : text;
 }
 
 export type PickedHeadRecord =
   | { readonly kind: 'none' }
-  | { readonly kind: 'ok'; readonly record: HeadRecord }
+  /** `batch`: the round's ops (JSON text) when the record carries a batch, checked against its sum. */
+  | { readonly kind: 'ok'; readonly record: HeadRecord; readonly batch: string | undefined }
   | { readonly kind: 'damaged'; readonly reason: string };
 
-/** The newest valid record of the two slots (each the slot's text up to its zero padding). */
-export function pickHeadRecord(slots: readonly string[]): PickedHeadRecord {
-  const used = slots.filter((slot) => slot.length > 0);
-  if (used.length === 0) return { kind: 'none' };
-  const decoded = used.map(decodeSlot);
-  const valid = decoded.flatMap((d) => (d.ok ? [d.record] : []));
-  if (valid.length === 0) return { kind: 'damaged', reason: decoded.map((d) => (d.ok ? '' : d.reason)).join('; ') };
-  return { kind: 'ok', record: valid.reduce((a, b) => (b.version > a.version ? b : a)) };
-}
-
-function decodeSlot(text: string): { ok: true; record: HeadRecord } | { ok: false; reason: string } {
+/** One slot's text (up to its zero padding) as a record, or why it is not one. */
+export function decodeHeadRecordSlot(text: string): { ok: true; record: HeadRecord } | { ok: false; reason: string } {
   let json: unknown;
   try {
     json = JSON.parse(text);

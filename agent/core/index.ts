@@ -11,11 +11,16 @@ import { publicKeyFromSeed } from '../../protocol/crypto/index.ts';
 import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import { ulidFactory } from '../../protocol/ids.ts';
 import type { IsoMessage } from '../../protocol/iso8583/index.ts';
-import type { LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
+import {
+  sha256Hex,
+  type LedgerEntry,
+  type SignedEntitlementSet,
+  type SignedReceipt,
+} from '../../protocol/messages/index.ts';
 import { silentLogger } from '../logger.ts';
 import { authorizedState, refusedState } from './authorization.ts';
 import { buildBundle } from './bundle.ts';
-import { GroupCommitter, type CommitFailure } from './committer.ts';
+import { GroupCommitter, type CommitFailure, type RecordedBatch } from './committer.ts';
 import { fingerprintKeyOf, type EngineContext } from './context.ts';
 import { decideBalance } from './decide-card.ts';
 import {
@@ -27,7 +32,7 @@ import {
 } from './errors.ts';
 import { storageFaultsFromEnv, storageFaultsEnv } from './faulty-db.ts';
 import { checkHeadRecord } from './head-check.ts';
-import { encodeHeadRecord } from './head-record.ts';
+import { encodeHeadRecord, encodeHeadRecordWithin, type HeadRecord } from './head-record.ts';
 import { applyInstall, checkSet, installOps } from './install-set.ts';
 import { haltReasonCharsMax } from './limits.ts';
 import { loadChecked } from './load.ts';
@@ -172,8 +177,10 @@ class Core implements AgentCore {
       time: () => deps.clock.read(),
       trustedTimes: () => deps.clock.times(),
       refusal: (message) => this.refusal(message),
-      afterWrite: (round) => this.writeHeadRecord(round.head, round.now),
+      recordVersion: () => this.state.headRecordVersion + 1,
+      afterWrite: (round, batch) => this.writeHeadRecord(round.head, round.now, batch),
       committed: (round) => this.committed(round),
+      retract: () => this.retractHeadRecord(),
       failed: (failure) => this.commitFailed(failure),
     });
     this.recovery = new Recovery({
@@ -395,6 +402,19 @@ class Core implements AgentCore {
       this.context.logger.error({ err: error }, 'ledger damaged: authorization refused until an operator acts');
   }
 
+  /**
+   * After a failed round: the head record back at the committed head, without the round's batch.
+   * A failure here leaves the record as it was (recovery writes the next one); if the failed batch
+   * did reach the disk, the ledger is ahead of this record, which it may be.
+   */
+  private async retractHeadRecord(): Promise<void> {
+    try {
+      await this.writeHeadRecord();
+    } catch (error) {
+      this.context.logger.warn({ err: error }, 'head record not moved back after a failed round');
+    }
+  }
+
   private committed(round: Round): void {
     applyRound(this.state, round);
     this.deps.clock.observe(round.now);
@@ -430,11 +450,15 @@ class Core implements AgentCore {
     }
   }
 
-  /** The head record after a change; it never names a head the ledger does not hold durably. */
-  private async writeHeadRecord(head: ChainPoint = this.state.head, at = 0): Promise<void> {
+  /**
+   * The head record after a change; it never names a head the ledger does not hold durably, or
+   * (with `batch`, written beside the round's LevelDB batch) one it cannot complete from the
+   * batch it carries (head-batch.ts).
+   */
+  private async writeHeadRecord(head: ChainPoint = this.state.head, at = 0, batch?: RecordedBatch): Promise<void> {
     const times = this.deps.clock.times();
     const version = this.state.headRecordVersion + 1;
-    const text = encodeHeadRecord({
+    const record: HeadRecord = {
       v: 1,
       version,
       agentId: this.context.agentId,
@@ -442,8 +466,21 @@ class Core implements AgentCore {
       timeHigh: Math.max(times.timeHigh, at),
       gatewayTimeHigh: times.gatewayTimeHigh,
       receipt: this.state.receipt,
-    });
-    await this.deps.storage.writeHeadRecordSlot(this.context.db.dir, version % 2 === 0 ? 0 : 1, text);
+    };
+    let text: string | undefined;
+    let region: string | undefined;
+    if (batch === undefined) text = encodeHeadRecord(record);
+    else {
+      const recorded = { from: batch.from, bytes: Buffer.byteLength(batch.text), sum: sha256Hex(batch.text) };
+      // A small round (a lone terminal's) rides in the slot itself: one write; a bigger one goes
+      // to the slot's batch region, written beside the slot.
+      text = encodeHeadRecordWithin({ ...record, batch: { ...recorded, ops: batch.text } });
+      if (text === undefined) {
+        text = encodeHeadRecord({ ...record, batch: recorded });
+        region = batch.text;
+      }
+    }
+    await this.deps.storage.writeHeadRecordSlot(this.context.db.dir, version % 2 === 0 ? 0 : 1, text, region);
     this.state.headRecordVersion = version;
   }
 

@@ -11,6 +11,7 @@ import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import { genesisHash } from '../../protocol/messages/index.ts';
 import type { EngineContext } from './context.ts';
 import { ERR_LEDGER_CORRUPT } from './errors.ts';
+import { completeRecordedRound } from './head-batch.ts';
 import { checkHeadRecord } from './head-check.ts';
 import type { HeadRecord } from './head-record.ts';
 import { openVerifySignedEntries } from './limits.ts';
@@ -39,6 +40,7 @@ export async function loadChecked(
 ): Promise<Loaded> {
   let state: CoreState | undefined;
   try {
+    await completeRecordedRound(storage, context);
     state = await loadState(context.db, context.gatewayPublicKey, today);
     const { record, problem } = await checkHeadRecord(storage, context, state);
     if (record !== undefined) mergeRecord(state, record);

@@ -7,6 +7,7 @@
 import type { IsoFields, IsoMessage, Mti } from '../../protocol/iso8583/index.ts';
 import type { LedgerEntry } from '../../protocol/messages/index.ts';
 import { emptyDay, localDay, zeroTotals, type CoreState, type TerminalTotals } from './state.ts';
+import { roundMetaKey } from './head-batch.ts';
 import { dedupeKey, seqKey, type LedgerDb } from './store.ts';
 import type { TxnKey } from './requests.ts';
 import type { BatchOp, ChainPoint, DayTotals } from './types.ts';
@@ -110,8 +111,17 @@ export function appendEntry(round: Round, entry: LedgerEntry): void {
   round.ops.push({ type: 'put', sublevel: 'ids', key: entry.id, value: entry.seq });
 }
 
-/** The ops that carry the overlay: dedupe records, kpm, terminals, reversals and meta. */
-export function closeRound(round: Round, times: { timeHigh: number; gatewayTimeHigh: number }): BatchOp[] {
+/**
+ * The ops that carry the overlay: dedupe records, kpm, terminals, reversals and meta. With
+ * `recordVersion` (a group-commit round), meta.round holds the version of the head record
+ * written beside this batch, so an open can tell whether the batch a record carries is in the
+ * ledger (head-batch.ts).
+ */
+export function closeRound(
+  round: Round,
+  times: { timeHigh: number; gatewayTimeHigh: number },
+  recordVersion?: number,
+): BatchOp[] {
   const ops = [...round.ops];
   for (const [key, value] of round.dedupe) ops.push({ type: 'put', sublevel: 'dedupe', key, value });
   for (const [id, seq] of round.reversals) ops.push({ type: 'put', sublevel: 'reversals', key: id, value: seq });
@@ -123,6 +133,7 @@ export function closeRound(round: Round, times: { timeHigh: number; gatewayTimeH
   ops.push({ type: 'put', sublevel: 'meta', key: 'today', value: round.today });
   ops.push({ type: 'put', sublevel: 'meta', key: 'timeHigh', value: Math.max(times.timeHigh, round.now) });
   ops.push({ type: 'put', sublevel: 'meta', key: 'gatewayTimeHigh', value: times.gatewayTimeHigh });
+  if (recordVersion !== undefined) ops.push({ type: 'put', sublevel: 'meta', key: roundMetaKey, value: recordVersion });
   return ops;
 }
 

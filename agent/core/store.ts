@@ -24,7 +24,7 @@ import { ClassicLevel } from 'classic-level';
 import { isEdcError } from '../../protocol/errors.ts';
 import { ERR_LEDGER_CORRUPT, ERR_LEDGER_LOCKED, ERR_LEDGER_OPEN, ERR_LEDGER_READ, ERR_LEDGER_WRITE } from './errors.ts';
 import { holdHeadFile, releaseHeadFile, writeHeadFileDurably } from './head-file.ts';
-import { headRecordSlotBytes } from './head-record.ts';
+import { headBatchOffset, headRecordSlotBytes } from './head-record.ts';
 import type { BatchOp, SublevelName } from './types.ts';
 
 export const sublevelNames: readonly SublevelName[] = [
@@ -72,8 +72,14 @@ export interface LedgerStorage {
   open(dir: string): Promise<LedgerDb>;
   /** The head record file's two slots (each up to its zero padding), or [] when there is no file. */
   readHeadRecordSlots(dir: string): Promise<string[]>;
-  /** Overwrites one slot in place and makes it durable (a write with O_DSYNC); creates the file first. */
-  writeHeadRecordSlot(dir: string, slot: 0 | 1, text: string): Promise<void>;
+  /**
+   * Overwrites one slot in place and makes it durable (writes with O_DSYNC); creates the file
+   * first. With `batch` (a round's ops as JSON text), also writes it to the slot's batch region;
+   * both writes are durable when this resolves.
+   */
+  writeHeadRecordSlot(dir: string, slot: 0 | 1, text: string, batch?: string): Promise<void>;
+  /** The `bytes` bytes of slot `slot`'s batch region as UTF-8 (shorter when the file ends first). */
+  readHeadRecordBatch(dir: string, slot: 0 | 1, bytes: number): Promise<string>;
 }
 
 export const headRecordFileName = 'edc-head.bin';
@@ -109,14 +115,18 @@ export async function openLedgerDb(dir: string): Promise<LedgerDb> {
     levels[name] = sublevelOf(root, name);
     sub[name] = wrapSublevel(dir, name, levels[name]);
   }
+  const prefixes = Object.fromEntries(sublevelNames.map((name) => [name, `!${name}!`])) as Record<SublevelName, string>;
   return {
     dir,
     sub,
     write: async (ops) => {
+      // Encoded here, on the root, exactly as the sublevels encode them (key `!name!key`, value
+      // JSON text): the same bytes, without abstract-level's per-operation sublevel and
+      // encoding look-ups, which cost more than the rest of a round's batch (bench/agent-ledger.ts).
       const mapped = ops.map((op) =>
         op.type === 'put'
-          ? { type: 'put' as const, sublevel: levels[op.sublevel], key: op.key, value: op.value }
-          : { type: 'del' as const, sublevel: levels[op.sublevel], key: op.key },
+          ? { type: 'put' as const, key: prefixes[op.sublevel] + op.key, value: encodeValue(op), valueEncoding: 'utf8' }
+          : { type: 'del' as const, key: prefixes[op.sublevel] + op.key },
       );
       try {
         await root.batch(mapped, { sync: true });
@@ -136,6 +146,12 @@ export async function openLedgerDb(dir: string): Promise<LedgerDb> {
       }
     },
   };
+}
+
+function encodeValue(op: Extract<BatchOp, { type: 'put' }>): string {
+  const text = JSON.stringify(op.value) as string | undefined;
+  if (text === undefined) throw new Error(`a put of ${op.sublevel} ${op.key} has no JSON value`);
+  return text;
 }
 
 function wrapSublevel(dir: string, name: SublevelName, level: Sublevel): LedgerSub {
@@ -255,13 +271,35 @@ export const diskStorage: LedgerStorage = {
       return part.subarray(0, end < 0 ? part.length : end).toString('utf8');
     });
   },
-  writeHeadRecordSlot: async (dir, slot, text) => {
+  readHeadRecordBatch: async (dir, slot, bytes) => {
+    const path = join(dir, headRecordFileName);
+    try {
+      const file = await open(path, 'r');
+      try {
+        const buffer = Buffer.alloc(bytes);
+        const { bytesRead } = await file.read(buffer, 0, bytes, headBatchOffset(slot));
+        return buffer.subarray(0, bytesRead).toString('utf8');
+      } finally {
+        await file.close();
+      }
+    } catch (cause) {
+      throw readError(dir, `${headRecordFileName} batch region`, cause);
+    }
+  },
+  writeHeadRecordSlot: async (dir, slot, text, batch) => {
     const path = join(dir, headRecordFileName);
     try {
       if (!existsSync(path)) await createSlots(dir, path);
       const bytes = Buffer.alloc(headRecordSlotBytes);
       bytes.write(text, 'utf8');
-      await writeHeadFileDurably(dir, path, bytes, slot * headRecordSlotBytes);
+      // Side by side: the header's `batch.sum` names the batch bytes, so a header that reached
+      // the disk without its batch is a torn slot (the other slot counts), never a wrong one.
+      await Promise.all([
+        writeHeadFileDurably(dir, path, bytes, slot * headRecordSlotBytes),
+        batch === undefined
+          ? undefined
+          : writeHeadFileDurably(dir, path, Buffer.from(batch, 'utf8'), headBatchOffset(slot)),
+      ]);
     } catch (cause) {
       throw new ERR_LEDGER_WRITE(
         `Cannot write the head record ${path}: ${reasonOf(cause)}`,

@@ -2,7 +2,10 @@ import { mkdir, mkdtemp, readFile, readdir, readlink, rm, rmdir, writeFile } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { headRecordFileName } from '../../../agent/core/store.ts';
+import { diskStorage, headRecordFileName, type LedgerStorage } from '../../../agent/core/store.ts';
+import { createStorageFaults } from '../../../agent/core/index.ts';
+import { readHeadRecord } from '../../../agent/core/head-check.ts';
+import { headBatchOffset } from '../../../agent/core/head-record.ts';
 import { heldHeadFiles, holdHeadFile, releaseHeadFile, writeHeadFileDurably } from '../../../agent/core/head-file.ts';
 import { cards, code, signedSet, tempLedger, withdrawal, type TempLedger } from './fixtures.ts';
 
@@ -79,5 +82,77 @@ describe('writeHeadFileDurably', () => {
     expect(heldHeadFiles()).toBe(0);
     expect(await descriptorsOn(path)).toBe(0);
     expect((await readFile(path)).subarray(1, 4).toString()).toBe('abc');
+  });
+});
+
+describe('head record batch region', () => {
+  let ledger: TempLedger;
+  beforeEach(async () => {
+    ledger = await tempLedger();
+  });
+  afterEach(async () => {
+    await ledger.cleanup();
+  });
+
+  it('a slot whose batch region does not match its sum is torn: the other slot counts, ledger trusted', async () => {
+    const dir = join(ledger.dir, 'ledger');
+    const core = await ledger.open();
+    await core.installEntitlementSet(signedSet());
+    const round = [0, 1, 2, 3].map((i) => core.handle(withdrawal(cards[i % cards.length]!.pan, 10_000)));
+    expect((await Promise.all(round)).map(code)).toEqual(['00', '00', '00', '00']);
+    await core.close();
+    const picked = await readHeadRecord(diskStorage, dir);
+    if (picked.kind !== 'ok') throw new Error(`expected a record, found ${picked.kind}`);
+    expect(picked.record.head.seq).toBe(4);
+    expect(picked.record.batch?.ops).toBeUndefined(); // four approvals do not fit a slot
+    expect(JSON.parse(picked.batch ?? '[]')).toContainEqual(expect.objectContaining({ sublevel: 'entries' }));
+    const slot = picked.record.version % 2 === 0 ? 0 : 1;
+    const path = join(dir, headRecordFileName);
+    const bytes = await readFile(path);
+    bytes[headBatchOffset(slot) + 10] = bytes[headBatchOffset(slot) + 10]! ^ 0xff;
+    await writeFile(path, bytes);
+    const fallback = await readHeadRecord(diskStorage, dir);
+    expect(fallback.kind === 'ok' ? fallback.record.version : fallback.kind).toBe(picked.record.version - 1);
+    const again = await ledger.open();
+    expect((await again.status()).authorization.state).toBe('ok');
+    expect((await again.unacknowledged(10)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    await again.close();
+  });
+});
+
+describe('head record after a failed round', () => {
+  let ledger: TempLedger;
+  beforeEach(async () => {
+    ledger = await tempLedger();
+  });
+  afterEach(async () => {
+    await ledger.cleanup();
+  });
+
+  it('names the committed head, without the failed batch, before the 96 is heard', async () => {
+    const dir = join(ledger.dir, 'ledger');
+    const faults = createStorageFaults({ seed: 1 });
+    let release: () => void = () => undefined;
+    const reopened = new Promise<void>((done) => (release = done));
+    let opens = 0;
+    // Recovery's reopen waits until the record has been read, so nothing moves it meanwhile.
+    const storage: LedgerStorage = {
+      ...faults.storage,
+      open: async (path) => {
+        opens += 1;
+        if (opens > 1) await reopened;
+        return faults.storage.open(path);
+      },
+    };
+    const core = await ledger.open({ storage });
+    await core.installEntitlementSet(signedSet());
+    expect(code(await core.handle(withdrawal(cards[0]!.pan, 10_000)))).toBe('00');
+    faults.script('fail');
+    expect(code(await core.handle(withdrawal(cards[1]!.pan, 10_000)))).toBe('96');
+    const picked = await readHeadRecord(diskStorage, dir);
+    if (picked.kind !== 'ok') throw new Error(`expected a record, found ${picked.kind}`);
+    expect([picked.record.head.seq, picked.record.batch]).toEqual([1, undefined]);
+    release();
+    await core.close();
   });
 });

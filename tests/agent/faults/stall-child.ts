@@ -5,6 +5,11 @@
  * be killed (SIGKILL): nothing of the second withdrawal was answered.
  *   after-batch   the LevelDB batch is durable, the head record not yet written
  *   after-record  the batch and the head record are both durable, no answer left yet
+ *   record-only   the head record (carrying the round's batch) is durable, the LevelDB batch was
+ *                 never written: the crash the side-by-side writes allow (head-batch.ts)
+ *   record-only-group  the same with every request after the first sent at once: one round of
+ *                 several approvals, whose batch is too big to ride in the record's slot and goes
+ *                 to the slot's batch region
  * Usage: node --import tsx tests/agent/faults/stall-child.ts STATE.json MODE
  */
 import { readFile } from 'node:fs/promises';
@@ -25,7 +30,8 @@ interface StallState {
 
 const state = JSON.parse(await readFile(process.argv[2] ?? '', 'utf8')) as StallState;
 const mode = process.argv[3];
-if (mode !== 'after-batch' && mode !== 'after-record') throw new Error(`unknown mode ${String(mode)}`);
+const modes = ['after-batch', 'after-record', 'record-only', 'record-only-group'];
+if (mode === undefined || !modes.includes(mode)) throw new Error(`unknown mode ${String(mode)}`);
 let armed = false;
 const stall = (): Promise<never> => {
   process.stdout.write('STALLED\n');
@@ -33,8 +39,8 @@ const stall = (): Promise<never> => {
 };
 const storage: LedgerStorage = {
   ...diskStorage,
-  writeHeadRecordSlot: async (dir, slot, text) => {
-    await diskStorage.writeHeadRecordSlot(dir, slot, text);
+  writeHeadRecordSlot: async (dir, slot, text, batch) => {
+    await diskStorage.writeHeadRecordSlot(dir, slot, text, batch);
     if (armed && mode === 'after-record') await stall();
   },
 };
@@ -46,14 +52,19 @@ const core = await openAgentCore({
   logger: silentLogger(),
   storage,
   writeBatch: async (ops, write) => {
+    if (armed && mode.startsWith('record-only')) {
+      // Let the record beside this batch reach the disk first, then die without writing the batch.
+      await new Promise((done) => setTimeout(done, 300));
+      await stall();
+    }
     await write(ops);
     if (armed && mode === 'after-batch') await stall();
   },
 });
 await core.installEntitlementSet(state.set);
-const [first, second] = state.requests.map((r) => withdrawal(r.pan, r.amount, { 11: r.stan }));
+const [first, ...rest] = state.requests.map((r) => withdrawal(r.pan, r.amount, { 11: r.stan }));
 const answer = await core.handle(first!);
 process.stdout.write(`HEARD ${String(answer.fields[11])} ${String(answer.fields[39])}\n`);
 armed = true;
-await core.handle(second!);
+await Promise.all(rest.map((request) => core.handle(request)));
 process.stdout.write('ANSWERED\n'); // never reached: the round stalls before its answer
