@@ -193,9 +193,10 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     );
   });
   recordContacts(app, context);
-  app.addHook('onReady', (done) => {
+  app.addHook('onReady', async () => {
+    // The verification workers load their modules first: an upload meets a pool that verifies at once.
+    await context.verifier.ready();
     ready = true;
-    done();
   });
   app.addHook('onClose', async () => {
     ready = false;

@@ -35,9 +35,10 @@ export const GatewayConfig = z.strictObject({
     .max(16 * 1024 * 1024)
     .default(uploadBodyBytesMax),
   /**
-   * Uploads in flight at once (gateway/http/upload-admission.ts): more are answered 503 with
-   * Retry-After before their body is read. With uploadsInFlightBytesMax (declared body bytes) it
-   * bounds the memory that uploads being parsed, verified and committed can hold.
+   * Uploads in flight at once (gateway/http/upload-admission.ts): more wait, body unread, in a
+   * queue of uploadsWaitingMax for at most uploadAdmissionWaitMsMax each, then are answered 503
+   * with Retry-After. With uploadsInFlightBytesMax (declared body bytes) it bounds the memory
+   * that uploads being parsed, verified and committed can hold.
    */
   uploadsInFlightMax: z.number().int().min(1).max(100_000).default(32),
   uploadsInFlightBytesMax: z
@@ -46,6 +47,10 @@ export const GatewayConfig = z.strictObject({
     .min(1024)
     .max(4 * 1024 * 1024 * 1024)
     .default(32 * 1024 * 1024),
+  /** Uploads waiting for admission at once (0: refuse at once when the bound is reached). */
+  uploadsWaitingMax: z.number().int().min(0).max(100_000).default(4096),
+  /** Longest wait of an upload for admission, ms (well under an agent's request timeout, 15 s). */
+  uploadAdmissionWaitMsMax: z.number().int().min(0).max(60_000).default(5_000),
   requestClockSkewMaxMs: z
     .number()
     .int()

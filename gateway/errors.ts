@@ -94,7 +94,7 @@ export const gatewayErrors = {
   ERR_UNAVAILABLE: defineError(
     'EDC_ERR_UNAVAILABLE',
     'The gateway cannot serve the request now (store closed or not ready, the upload verification queue is full, ' +
-      'or uploadsInFlightMax uploads are in flight)',
+      'or an upload over uploadsInFlightMax could not wait for admission)',
     503,
   ),
   ERR_NOT_FOUND: defineError('EDC_ERR_NOT_FOUND', 'No route, or no record with that id', 404),

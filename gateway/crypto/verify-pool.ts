@@ -21,16 +21,21 @@ import { ERR_INTERNAL, ERR_UNAVAILABLE } from '../errors.ts';
 export const verifyWorkersMax = 8;
 export const chunksPendingMaxDefault = 4096;
 export const chunkEntriesMin = 16;
+/** Longest wait in ready() for the workers to have loaded their modules, ms. */
+export const workersStartMsMax = 60_000;
 
 export interface ChainVerifier {
   /** The first entry that does not continue the chain from `from`, or undefined. */
   findChainBreak(entries: readonly LedgerEntry[], from: ChainHead, publicKey: string): Promise<ChainBreak | undefined>;
+  /** Resolves once the verifier can start at once (worker threads loaded), at most workersStartMsMax. */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** Verifies on the calling thread (tests, CLI imports, and a gateway configured with 0 workers). */
 export const inlineVerifier: ChainVerifier = {
   findChainBreak: (entries, from, publicKey) => Promise.resolve(findChainBreak(entries, from, publicKey)),
+  ready: () => Promise.resolve(),
   close: () => Promise.resolve(),
 };
 
@@ -53,6 +58,8 @@ interface Job {
 interface Slot {
   worker: Worker;
   running: Map<number, Job>;
+  /** Resolved when the worker has loaded its modules (its `ready` message) or was lost. */
+  started: Promise<void>;
 }
 
 export interface VerifyPoolOptions {
@@ -102,6 +109,26 @@ export class VerifyPool implements ChainVerifier {
     return undefined;
   }
 
+  /**
+   * Waits until every worker has loaded tsx and the protocol modules (about a second of CPU per
+   * thread, more on a loaded machine), so a gateway listens with its pool able to verify at once.
+   * A worker lost while starting is replaced and its replacement waited for.
+   */
+  async ready(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, workersStartMsMax)));
+    const all = async (): Promise<void> => {
+      let waited: Promise<void>[] = [];
+      do {
+        const starting = this.slots.map((slot) => slot.started);
+        if (starting.every((p, i) => p === waited[i])) return;
+        waited = starting;
+        await Promise.all(starting);
+      } while (!this.closed);
+    };
+    await Promise.race([all(), late]).finally(() => clearTimeout(timer));
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.waiting.splice(0)) job.reject(new ERR_UNAVAILABLE('The verification pool closed'));
@@ -140,10 +167,12 @@ export class VerifyPool implements ChainVerifier {
 
   private spawn(): Slot {
     const worker = new Worker(new URL('./verify-worker.mjs', import.meta.url));
-    const slot: Slot = { worker, running: new Map() };
+    let started!: () => void;
+    const slot: Slot = { worker, running: new Map(), started: new Promise<void>((resolve) => (started = resolve)) };
     worker.unref();
+    worker.once('exit', () => started());
     worker.on('message', (reply: VerifyReply | { ready: true }) => {
-      if (!('id' in reply)) return;
+      if (!('id' in reply)) return started();
       const job = slot.running.get(reply.id);
       if (job === undefined) return;
       slot.running.delete(reply.id);

@@ -1,11 +1,19 @@
 /**
  * A bound on uploads in flight, checked in onRequest: before the body is read, parsed,
- * authenticated or queued for verification. An upload is in flight from its request's arrival
- * until its response is sent or its connection closes. Over either limit (uploadsInFlightMax
- * uploads, uploadsInFlightBytesMax bytes by Content-Length; a body without one counts as
- * uploadBodyBytesMax) the answer is 503 EDC_ERR_UNAVAILABLE with Retry-After, and nothing is read
- * or stored: the agent keeps its entries and retries (agent/forward honours Retry-After). When
- * nothing is in flight an upload is always admitted, so no size within uploadBodyBytesMax starves.
+ * authenticated or queued for verification. An upload is in flight from its admission until its
+ * response is sent or its connection closes. Over either limit (uploadsInFlightMax uploads,
+ * uploadsInFlightBytesMax bytes by Content-Length; a body without one counts as
+ * uploadBodyBytesMax) the upload waits, its body unread (the socket's backpressure holds it in the
+ * client), in a first-come first-served queue of at most uploadsWaitingMax uploads, each for at
+ * most uploadAdmissionWaitMsMax. An upload that finds the queue full, or is still waiting at its
+ * deadline, is answered 503 EDC_ERR_UNAVAILABLE with Retry-After, and nothing is read or stored:
+ * the agent keeps its entries and retries (agent/forward honours Retry-After). When nothing is in
+ * flight an upload is always admitted, so no size within uploadBodyBytesMax starves.
+ *
+ * Why a queue rather than an immediate 503: a herd of agents refused at once all sleep the whole
+ * Retry-After and come back together, so the gateway idled between waves (bench/herd.ts and the
+ * 256-agent bench/gateway-ingest.ts spent most of their time in those sleeps). A waiting upload
+ * costs a socket and a request object, not its body.
  *
  * The refusal is not charged to the source address's budget: agents behind one carrier NAT
  * would otherwise turn a busy gateway's 503s into 429s.
@@ -26,11 +34,25 @@ declare module 'fastify' {
 
 export interface UploadAdmission {
   readonly onRequest: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  /** Uploads and declared body bytes in flight now. */
-  readonly inFlight: () => { readonly uploads: number; readonly bytes: number };
+  /** Uploads and declared body bytes in flight now, and uploads waiting for admission. */
+  readonly inFlight: () => { readonly uploads: number; readonly bytes: number; readonly waiting: number };
 }
 
-type Limits = Pick<GatewayConfig, 'uploadsInFlightMax' | 'uploadsInFlightBytesMax' | 'uploadBodyBytesMax'>;
+type Limits = Pick<
+  GatewayConfig,
+  | 'uploadsInFlightMax'
+  | 'uploadsInFlightBytesMax'
+  | 'uploadBodyBytesMax'
+  | 'uploadsWaitingMax'
+  | 'uploadAdmissionWaitMsMax'
+>;
+
+interface Waiter {
+  readonly size: number;
+  readonly reply: FastifyReply;
+  /** Admits (true) or refuses (false) the waiting upload; called once. */
+  readonly settle: (admitted: boolean) => void;
+}
 
 function declaredBytes(request: FastifyRequest, bodyBytesMax: number): number {
   const raw = request.headers['content-length'];
@@ -38,34 +60,68 @@ function declaredBytes(request: FastifyRequest, bodyBytesMax: number): number {
   return Number.isSafeInteger(n) && n >= 0 ? Math.min(n, bodyBytesMax) : bodyBytesMax;
 }
 
+function refusal(config: Limits, found: string): InstanceType<typeof ERR_UNAVAILABLE> {
+  return new ERR_UNAVAILABLE(
+    `Cannot accept upload now: expected at most ${config.uploadsInFlightMax} uploads and ` +
+      `${config.uploadsInFlightBytesMax} bytes in flight, found ${found}; retry after ${retryAfterSeconds} s`,
+    { retryAfterSeconds },
+  );
+}
+
 export function createUploadAdmission(config: Limits): UploadAdmission {
   let uploads = 0;
   let bytes = 0;
+  const waiting: Waiter[] = [];
+  const fits = (size: number): boolean =>
+    uploads === 0 || (uploads + 1 <= config.uploadsInFlightMax && bytes + size <= config.uploadsInFlightBytesMax);
+  const admit = (reply: FastifyReply, size: number): void => {
+    uploads += 1;
+    bytes += size;
+    let released = false;
+    reply.raw.once('close', () => {
+      if (released) return;
+      released = true;
+      uploads -= 1;
+      bytes -= size;
+      // First come, first served: only the oldest waiter may take the freed room. Its room is
+      // taken here, at once, so one release admits only as many as fit.
+      while (waiting.length > 0 && fits(waiting[0]!.size)) {
+        const next = waiting.shift()!;
+        admit(next.reply, next.size);
+        next.settle(true);
+      }
+    });
+  };
+  const wait = (reply: FastifyReply, size: number): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const waiter: Waiter = {
+        size,
+        reply,
+        settle: (admitted) => {
+          clearTimeout(timer);
+          reply.raw.off('close', gone);
+          const at = waiting.indexOf(waiter);
+          if (at >= 0) waiting.splice(at, 1);
+          resolve(admitted);
+        },
+      };
+      // A client that gives up while waiting leaves the queue (its answer goes nowhere).
+      const gone = (): void => waiter.settle(false);
+      const timer = setTimeout(() => waiter.settle(false), config.uploadAdmissionWaitMsMax);
+      reply.raw.once('close', gone);
+      waiting.push(waiter);
+    });
   return {
-    inFlight: () => ({ uploads, bytes }),
+    inFlight: () => ({ uploads, bytes, waiting: waiting.length }),
     onRequest: async (request, reply) => {
       if (request.method !== 'POST' || request.routeOptions.url !== uploadRoute) return;
       const size = declaredBytes(request, config.uploadBodyBytesMax);
-      const overCount = uploads + 1 > config.uploadsInFlightMax;
-      const overBytes = bytes + size > config.uploadsInFlightBytesMax;
-      if (uploads > 0 && (overCount || overBytes)) {
-        request.uploadShed = true;
-        const found = overCount ? `${uploads} uploads` : `${bytes} + ${size} bytes`;
-        throw new ERR_UNAVAILABLE(
-          `Cannot accept upload now: expected at most ${config.uploadsInFlightMax} uploads and ` +
-            `${config.uploadsInFlightBytesMax} bytes in flight, found ${found}; retry after ${retryAfterSeconds} s`,
-          { retryAfterSeconds },
-        );
-      }
-      uploads += 1;
-      bytes += size;
-      let released = false;
-      reply.raw.once('close', () => {
-        if (released) return;
-        released = true;
-        uploads -= 1;
-        bytes -= size;
-      });
+      if (waiting.length === 0 && fits(size)) return admit(reply, size);
+      const found = uploads + 1 > config.uploadsInFlightMax ? `${uploads} uploads` : `${bytes} + ${size} bytes`;
+      // Admitted while waiting: admit() already counted it (the release that made room did).
+      if (waiting.length < config.uploadsWaitingMax && (await wait(reply, size))) return;
+      request.uploadShed = true;
+      throw refusal(config, `${found} and ${waiting.length} waiting`);
     },
   };
 }

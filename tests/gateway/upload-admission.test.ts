@@ -105,7 +105,7 @@ async function heldUpload(agent: TestAgent, body: string) {
 
 describe('uploads in flight are bounded (uploadsInFlightMax, uploadsInFlightBytesMax)', () => {
   it('refuses an upload over the count with 503 + Retry-After before reading it, and accepts its retry', async () => {
-    await start({ uploadsInFlightMax: 1 });
+    await start({ uploadsInFlightMax: 1, uploadsWaitingMax: 0 });
     const a = await agentWithUploads(0, 1, 2);
     const b = await agentWithUploads(1, 1, 2);
     const held = await heldUpload(a.agent, a.bodies[0]!.body);
@@ -121,7 +121,12 @@ describe('uploads in flight are bounded (uploadsInFlightMax, uploadsInFlightByte
   });
 
   it('refuses an upload over the bytes in flight, and a refusal is not charged to the address', async () => {
-    await start({ uploadsInFlightMax: 100, uploadsInFlightBytesMax: 1024, rateAddressRequestsMax: 1 });
+    await start({
+      uploadsInFlightMax: 100,
+      uploadsInFlightBytesMax: 1024,
+      rateAddressRequestsMax: 1,
+      uploadsWaitingMax: 0,
+    });
     const a = await agentWithUploads(0, 1, 2);
     const b = await agentWithUploads(1, 1, 2);
     const held = await heldUpload(a.agent, a.bodies[0]!.body);
@@ -132,11 +137,69 @@ describe('uploads in flight are bounded (uploadsInFlightMax, uploadsInFlightByte
   });
 
   it('a herd over the limit: the excess gets 503 + Retry-After and every entry arrives once', async () => {
-    await start({ uploadsInFlightMax: 2 });
+    await start({ uploadsInFlightMax: 2, uploadsWaitingMax: 0 });
     const fleet = await Promise.all(Array.from({ length: 8 }, (_, i) => agentWithUploads(i, 3, 3)));
     const seen: Seen = { refusals: [] };
     await Promise.all(fleet.map((f) => forward(f.agent, f.bodies, seen)));
     for (const f of fleet) expect(await t.store.entries(f.agent.agentId, 1, 100)).toEqual(f.entries);
     for (const r of seen.refusals) expect(r).toEqual({ status: 503, retryAfter: '1', code: 'EDC_ERR_UNAVAILABLE' });
+  });
+});
+
+describe('uploads over the bound wait for admission (uploadsWaitingMax, uploadAdmissionWaitMsMax)', () => {
+  it('admits a waiting upload, body unread until then, once the upload in flight is answered', async () => {
+    await start({ uploadsInFlightMax: 1, uploadAdmissionWaitMsMax: 10_000 });
+    const a = await agentWithUploads(0, 1, 2);
+    const b = await agentWithUploads(1, 1, 2);
+    const held = await heldUpload(a.agent, a.bodies[0]!.body);
+    const waiting = post(b.agent, b.bodies[0]!.body);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await t.store.entries(b.agent.agentId, 1, 10)).toEqual([]);
+    held.finish();
+    expect(await held.answered).toBe(200);
+    const res = await waiting;
+    expect(res.status).toBe(200);
+    expect(SignedReceipt.parse(await res.json())).toMatchObject({ ackSeq: 2, ackHash: b.entries[1]!.hash });
+    expect(await t.store.entries(a.agent.agentId, 1, 10)).toEqual(a.entries);
+    expect(await t.store.entries(b.agent.agentId, 1, 10)).toEqual(b.entries);
+  });
+
+  it('answers 503 + Retry-After to an upload still waiting at uploadAdmissionWaitMsMax, storing nothing', async () => {
+    await start({ uploadsInFlightMax: 1, uploadAdmissionWaitMsMax: 100 });
+    const a = await agentWithUploads(0, 1, 2);
+    const b = await agentWithUploads(1, 1, 2);
+    const held = await heldUpload(a.agent, a.bodies[0]!.body);
+    const refused = await post(b.agent, b.bodies[0]!.body);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(await refused.json()).toMatchObject({ code: 'EDC_ERR_UNAVAILABLE' });
+    expect(await t.store.entries(b.agent.agentId, 1, 10)).toEqual([]);
+    held.finish();
+    expect(await held.answered).toBe(200);
+  });
+
+  it('answers 503 at once when uploadsWaitingMax uploads already wait', async () => {
+    await start({ uploadsInFlightMax: 1, uploadsWaitingMax: 1, uploadAdmissionWaitMsMax: 10_000 });
+    const [a, b, c] = await Promise.all([0, 1, 2].map((i) => agentWithUploads(i, 1, 2)));
+    const held = await heldUpload(a!.agent, a!.bodies[0]!.body);
+    const waiting = post(b!.agent, b!.bodies[0]!.body);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    const refused = await post(c!.agent, c!.bodies[0]!.body);
+    expect(refused.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    held.finish();
+    expect([await held.answered, (await waiting).status]).toEqual([200, 200]);
+    expect(await t.store.entries(c!.agent.agentId, 1, 10)).toEqual([]);
+    expect((await post(c!.agent, c!.bodies[0]!.body)).status).toBe(200);
+  });
+
+  it('a herd over the limit waits its turn: no 503, every entry arrives once', async () => {
+    await start({ uploadsInFlightMax: 2, uploadAdmissionWaitMsMax: 30_000 });
+    const fleet = await Promise.all(Array.from({ length: 8 }, (_, i) => agentWithUploads(i, 3, 3)));
+    const seen: Seen = { refusals: [] };
+    await Promise.all(fleet.map((f) => forward(f.agent, f.bodies, seen)));
+    for (const f of fleet) expect(await t.store.entries(f.agent.agentId, 1, 100)).toEqual(f.entries);
+    expect(seen.refusals).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ function slowVerifierFor(slowSeq: number, ms: number): ChainVerifier {
       if (entries[0]!.seq === slowSeq) await new Promise((resolve) => setTimeout(resolve, ms));
       return inlineVerifier.findChainBreak(entries, from, publicKey);
     },
+    ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
   };
 }
