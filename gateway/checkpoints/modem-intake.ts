@@ -24,11 +24,16 @@ export interface ModemIntakeOptions {
   readonly logger: Logger;
   readonly now?: () => number;
   readonly commandTimeoutMs?: number;
+  /** How often an idle intake checks the modem still answers (modemHeartbeatMs when absent). */
+  readonly heartbeatMs?: number;
   /** Called once when the open port closes or fails after start (the modem went away). */
   readonly onLost?: (error: Error) => void;
   /** Called after each checkpoint is handled (tests, metrics). */
   readonly onCheckpoint?: (accepted: AcceptedCheckpoint) => void;
 }
+
+/** An idle intake's liveness check interval, milliseconds. */
+export const modemHeartbeatMs = 5_000;
 
 export class ModemIntake {
   private port: SerialPort | undefined;
@@ -37,6 +42,8 @@ export class ModemIntake {
   private draining: Promise<void> | undefined;
   /** Setup done: before it, +CMTI indexes only queue (one AT command at a time). */
   private ready = false;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private probing = false;
   /** Set when the store failed: the intake stops reading (messages stay on the SIM). */
   failure: Error | undefined;
 
@@ -68,6 +75,24 @@ export class ModemIntake {
     }
     this.ready = true;
     for (let index = 1; index <= modemSlotsMax; index += 1) this.enqueue(index);
+    this.heartbeat = setInterval(() => void this.probe(client, lose), this.options.heartbeatMs ?? modemHeartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /**
+   * A link that drops is noticed only when it is used: while idle, an AT every heartbeat; no answer within the
+   * command timeout (or a closed link) counts as lost. Skipped while a command is in flight.
+   */
+  private async probe(client: AtClient, lose: (error: Error) => void): Promise<void> {
+    if (this.draining !== undefined || this.probing || this.stopping) return;
+    this.probing = true;
+    try {
+      const result = await client.command('AT');
+      if (!result.ok && (result.error === 'timeout' || result.error === 'closed'))
+        lose(new Error(`the modem ${this.options.path} did not answer AT (${result.error})`));
+    } finally {
+      this.probing = false;
+    }
   }
 
   private enqueue(index: number): void {
@@ -115,6 +140,7 @@ export class ModemIntake {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    clearInterval(this.heartbeat);
     this.queue.length = 0;
     await this.draining;
     this.client?.close();

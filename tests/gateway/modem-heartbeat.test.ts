@@ -1,0 +1,76 @@
+/**
+ * A gateway modem that stops answering while its link stays open (a hung modem, or a pty whose
+ * far side never signals a close) is noticed by the intake's heartbeat: an idle AT that gets no
+ * answer within the command timeout counts as lost, so the supervisor retries it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { SerialPort } from 'serialport';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ModemIntake } from '../../gateway/checkpoints/modem-intake.ts';
+import { waitFor } from '../support/modem.ts';
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A socat pty pair; the far end answers every AT command until `silent` is set. */
+async function fakeModem(dir: string): Promise<{ path: string; commands: string[]; goSilent: () => void }> {
+  const path = join(dir, 'gw-modem');
+  const far = join(dir, 'far');
+  const socat: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${path}`, `pty,raw,echo=0,link=${far}`], {
+    stdio: 'ignore',
+  });
+  cleanups.push(() => (socat.exitCode === null ? Promise.resolve(socat.kill('SIGTERM')) : Promise.resolve()));
+  await waitFor(() => (existsSync(path) && existsSync(far) ? true : undefined), 5_000);
+  const port = new SerialPort({ path: far, baudRate: 115_200, autoOpen: false });
+  await new Promise<void>((done, fail) => port.open((error) => (error === null ? done() : fail(error))));
+  cleanups.push(() => new Promise((done) => (port.isOpen ? port.close(() => done(undefined)) : done(undefined))));
+  const commands: string[] = [];
+  let silent = false;
+  let buffered = '';
+  port.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('latin1');
+    for (let at = buffered.indexOf('\r'); at >= 0; at = buffered.indexOf('\r')) {
+      const command = buffered.slice(0, at).trim();
+      buffered = buffered.slice(at + 1);
+      if (command === '' || silent) continue;
+      commands.push(command);
+      port.write(command.startsWith('AT+CMGR') ? '\r\n+CMS ERROR: 321\r\n' : '\r\nOK\r\n');
+    }
+  });
+  return { path, commands, goSilent: () => (silent = true) };
+}
+
+describe('gateway modem intake heartbeat', () => {
+  it('an idle modem that stops answering while its link stays open is reported lost', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edc-modem-hb-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const modem = await fakeModem(dir);
+    const lost: Error[] = [];
+    const store = { getAgent: () => Promise.reject(new Error('unused')) } as never;
+    const intake = new ModemIntake({
+      path: modem.path,
+      baudRate: 115_200,
+      store,
+      logger: pino({ level: 'silent' }),
+      commandTimeoutMs: 300,
+      heartbeatMs: 100,
+      onLost: (error) => lost.push(error),
+    });
+    cleanups.push(() => intake.stop());
+    await intake.start();
+    // While the modem answers, heartbeats go out and nothing is lost.
+    await waitFor(() => (modem.commands.filter((c) => c === 'AT').length >= 4 ? true : undefined), 10_000);
+    expect(lost).toEqual([]);
+    modem.goSilent();
+    const error = await waitFor(() => lost[0], 10_000);
+    expect(error.message).toMatch(/did not answer AT \(timeout\)/);
+    expect(lost).toHaveLength(1);
+  });
+});
