@@ -8,8 +8,8 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import { count, rupiah } from '../shared/format.ts';
 import type { Page, WithdrawalView } from './api.ts';
 import { BarChart } from './chart.tsx';
-import { categoryLabel, useApp } from './context.ts';
-import { pageSize, type Filter } from './drill.tsx';
+import { useApp } from './context.ts';
+import { pageSize, WithdrawalRows, type Filter } from './drill.tsx';
 import { useLoad, usePaged } from './hooks.ts';
 import { PagedTable, ShownCount } from './paged-table.tsx';
 
@@ -76,17 +76,7 @@ function DayList({ localDate, filter, onClose }: { localDate: string; filter: Fi
         <ShownCount list={list} />
       </p>
       <PagedTable heads={heads} list={list}>
-        {list.items.map((w) => (
-          <tr key={`${w.agentId}/${w.seq}/${w.hash}`}>
-            <td>{w.kpmId}</td>
-            <td>{w.agentId}</td>
-            <td class="num">{w.seq}</td>
-            <td>{w.bank}</td>
-            <td>{w.regionCode}</td>
-            <td>{categoryLabel(t, w.category)}</td>
-            <td class="num">{rupiah(w.amount)}</td>
-          </tr>
-        ))}
+        <WithdrawalRows items={list.items} category />
       </PagedTable>
     </section>
   );

@@ -45,7 +45,9 @@ function KpmRows({ items }: { items: readonly PositionView[] }) {
   );
 }
 
-function WithdrawalRows({ items }: { items: readonly WithdrawalView[] }) {
+/** Withdrawal rows; with `category`, a column naming each one's category before the amount. */
+export function WithdrawalRows({ items, category = false }: { items: readonly WithdrawalView[]; category?: boolean }) {
+  const { t } = useApp();
   return (
     <>
       {items.map((w) => (
@@ -55,6 +57,7 @@ function WithdrawalRows({ items }: { items: readonly WithdrawalView[] }) {
           <td class="num">{w.seq}</td>
           <td>{w.bank}</td>
           <td>{w.regionCode}</td>
+          {category && <td>{categoryLabel(t, w.category)}</td>}
           <td class="num">{rupiah(w.amount)}</td>
         </tr>
       ))}
