@@ -23,11 +23,12 @@
  * the same agent again and again, each refusal doubling its backoff window (agent/forward: full
  * jitter up to 60 s), until the last few agents of a herd slept for a minute while the gateway
  * idled (bench/gateway-ingest.ts, 256 agents, once 60 entries/s). The agents remembered are
- * bounded by uploadsWaitingMax (the oldest forgotten first); the mark is the path's agent id,
+ * bounded by uploadsWaitingMax (the oldest forgotten first), well-formed ids only; the mark is the path's agent id,
  * before authentication, so a forged one buys a place in the queue at most, never a store write.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
+import { AgentId } from '../../protocol/messages/schemas.ts';
 import { ERR_UNAVAILABLE } from '../errors.ts';
 
 export const uploadRoute = '/v1/agents/:agentId/uploads';
@@ -105,7 +106,8 @@ export function createUploadAdmission(config: Limits): UploadAdmission {
   /** Agents refused here, oldest refusal first, at most uploadsWaitingMax of them. */
   const refused = new Set<string>();
   const remember = (agentId: string | undefined): void => {
-    if (agentId === undefined) return;
+    // Only a well-formed id is kept: the path is unauthenticated here, its length only the URL's bound.
+    if (agentId === undefined || !AgentId.safeParse(agentId).success) return;
     refused.delete(agentId);
     refused.add(agentId);
     while (refused.size > Math.max(1, config.uploadsWaitingMax)) refused.delete(refused.values().next().value!);
