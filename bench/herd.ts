@@ -45,6 +45,8 @@ const seconds: number[] = [];
 const errors: number[] = [];
 const limited: number[] = [];
 const shed: number[] = [];
+const streaks: number[] = [];
+const longestSleeps: number[] = [];
 const rss: number[] = [];
 const verifies: number[] = [];
 for (let r = 0; r < repeats; r++) {
@@ -64,6 +66,8 @@ for (let r = 0; r < repeats; r++) {
   errors.push(tally.networkErrors + tally.unavailable + tally.otherErrors);
   limited.push(tally.rateLimited);
   shed.push(tally.shed);
+  streaks.push(tally.longestStreak);
+  longestSleeps.push(tally.longestBackoffMs / 1000);
   rss.push(done.peakRssMiB);
 }
 const baseline = summarize(
@@ -81,6 +85,8 @@ finish(
     summarize('herd: errors met (network, 5xx other than 503, other)', 'count', errors),
     summarize('herd: 503 answers (uploads in flight over the bound; retried after Retry-After)', 'count', shed),
     summarize('herd: 429 responses', 'count', limited),
+    summarize('herd: longest refusal streak of one upload (backoff window doubles at each)', 'count', streaks),
+    summarize('herd: longest backoff sleep of one agent', 's', longestSleeps),
     summarize(`gateway peak RSS during herd of ${agents}`, 'MiB', rss),
   ],
   ['agents are lightweight forwarders over pre-built signed chains (one process), not full agent processes'],

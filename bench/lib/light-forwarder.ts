@@ -26,10 +26,27 @@ export interface ForwardTally {
   unavailable: number;
   networkErrors: number;
   otherErrors: number;
+  /** Sleeps before a retry (one per refusal or network error), their total and the longest, ms. */
+  retries: number;
+  backoffMs: number;
+  longestBackoffMs: number;
+  /** Most refusals in a row met by one upload (each one doubles the backoff's jitter window). */
+  longestStreak: number;
 }
 
 export function emptyTally(): ForwardTally {
-  return { uploads: 0, rateLimited: 0, shed: 0, unavailable: 0, networkErrors: 0, otherErrors: 0 };
+  return {
+    uploads: 0,
+    rateLimited: 0,
+    shed: 0,
+    unavailable: 0,
+    networkErrors: 0,
+    otherErrors: 0,
+    retries: 0,
+    backoffMs: 0,
+    longestBackoffMs: 0,
+    longestStreak: 0,
+  };
 }
 
 const backoffBaseMs = 500;
@@ -78,7 +95,7 @@ export async function forwardAll(
         res = await post(base, agent, upload.body);
       } catch {
         tally.networkErrors += 1;
-        await sleep(jitterMs(failures));
+        await backoff(tally, failures, jitterMs(failures));
         continue;
       }
       if (res.status === 200) {
@@ -102,13 +119,21 @@ export async function forwardAll(
         // As agent/forward/backoff.ts: Retry-After is a floor under the jittered backoff, so refused
         // agents spread out instead of coming back together every Retry-After seconds.
         const floorMs = Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 0;
-        await sleep(Math.max(floorMs, jitterMs(failures)));
+        await backoff(tally, failures, Math.max(floorMs, jitterMs(failures)));
         continue;
       }
       tally.otherErrors += 1;
       throw new Error(`bench forwarder ${agent.agentId}: upload refused ${res.status} ${text.slice(0, 300)}`);
     }
   }
+}
+
+function backoff(tally: ForwardTally, failures: number, ms: number): Promise<void> {
+  tally.retries += 1;
+  tally.backoffMs += ms;
+  tally.longestBackoffMs = Math.max(tally.longestBackoffMs, ms);
+  tally.longestStreak = Math.max(tally.longestStreak, failures + 1);
+  return sleep(ms);
 }
 
 function sleep(ms: number): Promise<void> {

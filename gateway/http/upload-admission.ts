@@ -17,9 +17,18 @@
  *
  * The refusal is not charged to the source address's budget: agents behind one carrier NAT
  * would otherwise turn a busy gateway's 503s into 429s.
+ *
+ * An agent refused here comes back first: its next upload waits ahead of every upload of an agent
+ * not refused (first come, first served among them). Without it, a loaded gateway could refuse
+ * the same agent again and again, each refusal doubling its backoff window (agent/forward: full
+ * jitter up to 60 s), until the last few agents of a herd slept for a minute while the gateway
+ * idled (bench/gateway-ingest.ts, 256 agents, once 60 entries/s). The agents remembered are
+ * bounded by uploadsWaitingMax (the oldest forgotten first), well-formed ids only; the mark is the path's agent id,
+ * before authentication, so a forged one buys a place in the queue at most, never a store write.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { GatewayConfig } from '../config.ts';
+import { AgentId } from '../../protocol/messages/schemas.ts';
 import { ERR_UNAVAILABLE } from '../errors.ts';
 
 export const uploadRoute = '/v1/agents/:agentId/uploads';
@@ -49,6 +58,8 @@ type Limits = Pick<
 
 interface Waiter {
   readonly size: number;
+  /** Its agent was refused before: it waits ahead of the uploads of agents that were not. */
+  readonly priority: boolean;
   readonly reply: FastifyReply;
   /** Admits (true) or refuses (false) the waiting upload; called once. */
   readonly settle: (admitted: boolean) => void;
@@ -92,10 +103,25 @@ export function createUploadAdmission(config: Limits): UploadAdmission {
       }
     });
   };
-  const wait = (reply: FastifyReply, size: number): Promise<boolean> =>
+  /** Agents refused here, oldest refusal first, at most uploadsWaitingMax of them. */
+  const refused = new Set<string>();
+  const remember = (agentId: string | undefined): void => {
+    // Only a well-formed id is kept: the path is unauthenticated here, its length only the URL's bound.
+    if (agentId === undefined || !AgentId.safeParse(agentId).success) return;
+    refused.delete(agentId);
+    refused.add(agentId);
+    while (refused.size > Math.max(1, config.uploadsWaitingMax)) refused.delete(refused.values().next().value!);
+  };
+  const enqueue = (waiter: Waiter): void => {
+    if (!waiter.priority) return void waiting.push(waiter);
+    const at = waiting.findIndex((w) => !w.priority);
+    waiting.splice(at < 0 ? waiting.length : at, 0, waiter);
+  };
+  const wait = (reply: FastifyReply, size: number, priority: boolean): Promise<boolean> =>
     new Promise<boolean>((resolve) => {
       const waiter: Waiter = {
         size,
+        priority,
         reply,
         settle: (admitted) => {
           clearTimeout(timer);
@@ -109,17 +135,20 @@ export function createUploadAdmission(config: Limits): UploadAdmission {
       const gone = (): void => waiter.settle(false);
       const timer = setTimeout(() => waiter.settle(false), config.uploadAdmissionWaitMsMax);
       reply.raw.once('close', gone);
-      waiting.push(waiter);
+      enqueue(waiter);
     });
   return {
     inFlight: () => ({ uploads, bytes, waiting: waiting.length }),
     onRequest: async (request, reply) => {
       if (request.method !== 'POST' || request.routeOptions.url !== uploadRoute) return;
       const size = declaredBytes(request, config.uploadBodyBytesMax);
+      const agentId = (request.params as { agentId?: string } | undefined)?.agentId;
+      const priority = agentId !== undefined && refused.delete(agentId);
       if (waiting.length === 0 && fits(size)) return admit(reply, size);
       const found = uploads + 1 > config.uploadsInFlightMax ? `${uploads} uploads` : `${bytes} + ${size} bytes`;
       // Admitted while waiting: admit() already counted it (the release that made room did).
-      if (waiting.length < config.uploadsWaitingMax && (await wait(reply, size))) return;
+      if (waiting.length < config.uploadsWaitingMax && (await wait(reply, size, priority))) return;
+      remember(agentId);
       request.uploadShed = true;
       throw refusal(config, `${found} and ${waiting.length} waiting`);
     },

@@ -194,6 +194,24 @@ describe('uploads over the bound wait for admission (uploadsWaitingMax, uploadAd
     expect((await post(c!.agent, c!.bodies[0]!.body)).status).toBe(200);
   });
 
+  it('an agent refused at its deadline waits ahead of agents not refused on its retry', async () => {
+    await start({ uploadsInFlightMax: 1, uploadAdmissionWaitMsMax: 1_000 });
+    const [a, b, c] = await Promise.all([0, 1, 2].map((i) => agentWithUploads(i, 1, 2)));
+    const held = await heldUpload(a!.agent, a!.bodies[0]!.body);
+    expect((await post(b!.agent, b!.bodies[0]!.body)).status).toBe(503);
+    // c arrives first and would be admitted first in plain FIFO order; its body is half sent,
+    // so once admitted it stays in flight and b's retry would wait out its deadline again.
+    const before = await heldUpload(c!.agent, c!.bodies[0]!.body);
+    const retry = post(b!.agent, b!.bodies[0]!.body);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    held.finish();
+    expect(await held.answered).toBe(200);
+    expect((await retry).status).toBe(200);
+    expect(await t.store.entries(b!.agent.agentId, 1, 10)).toEqual(b!.entries);
+    before.finish();
+    expect([200, 503]).toContain(await before.answered);
+  });
+
   it('a herd over the limit waits its turn: no 503, every entry arrives once', async () => {
     await start({ uploadsInFlightMax: 2, uploadAdmissionWaitMsMax: 30_000 });
     const fleet = await Promise.all(Array.from({ length: 8 }, (_, i) => agentWithUploads(i, 3, 3)));

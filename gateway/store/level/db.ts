@@ -92,6 +92,11 @@ export function parseJson<T>(key: string, text: string): T {
   }
 }
 
+/** A savepoint of a Tx: the length of its undo journal when taken. */
+export interface TxMark {
+  readonly at: number;
+}
+
 /** A batch under construction that also serves reads of what it is about to write. */
 export class Tx {
   readonly ops = new Map<string, string | null>();
@@ -100,6 +105,8 @@ export class Tx {
    * transaction because it runs under the write lock: only its own ops (checked first) differ.
    */
   readonly #read = new Map<string, string | undefined>();
+  /** Undo entries [key, value before the write (undefined: no op)], kept once a mark was taken. */
+  #journal: Array<[string, string | null | undefined]> | undefined;
   constructor(
     readonly db: Db,
     private readonly flush: Flush,
@@ -127,21 +134,38 @@ export class Tx {
   }
 
   put(key: string, value: unknown): void {
-    this.ops.set(key, JSON.stringify(value));
+    this.#set(key, JSON.stringify(value));
   }
 
   del(key: string): void {
-    this.ops.set(key, null);
+    this.#set(key, null);
   }
 
-  /** A savepoint: `rollback(mark())` forgets every put and del made after it. */
-  mark(): Map<string, string | null> {
-    return new Map(this.ops);
+  /**
+   * A savepoint: `rollback(mark())` forgets every put and del made after it. An undo journal
+   * (each write after the first mark records the value it replaced), not a copy of the ops: an
+   * ingest group marks once per upload, and copying thousands of ops each time made the group
+   * quadratic in its size (the ingest profile's largest self-time in db.ts, BENCHMARKS.md issue 13).
+   */
+  mark(): TxMark {
+    this.#journal ??= [];
+    return { at: this.#journal.length };
   }
 
-  rollback(mark: Map<string, string | null>): void {
-    this.ops.clear();
-    for (const [key, value] of mark) this.ops.set(key, value);
+  rollback(mark: TxMark): void {
+    const journal = this.#journal;
+    if (journal === undefined || mark.at > journal.length) throw new Error('Tx.rollback: not a mark of this Tx');
+    for (let i = journal.length - 1; i >= mark.at; i--) {
+      const [key, before] = journal[i]!;
+      if (before === undefined) this.ops.delete(key);
+      else this.ops.set(key, before);
+    }
+    journal.length = mark.at;
+  }
+
+  #set(key: string, value: string | null): void {
+    this.#journal?.push([key, this.ops.get(key)]);
+    this.ops.set(key, value);
   }
 
   async commit(): Promise<void> {
