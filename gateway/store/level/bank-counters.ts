@@ -8,7 +8,7 @@
  */
 import { addTahapCounters, emptyTahapCounters, isZeroTahap, type TahapCounters } from '../../recon/counters.ts';
 import type { BucketDelta } from '../../recon/project.ts';
-import { checkTahapCounters, parseTahapCounters } from './counter-records.ts';
+import { checkTahapCounters, parseTahapCounters, tahapCountersRecord } from './counter-records.ts';
 import type { Tx } from './db.ts';
 import { k, range, sep } from './keys.ts';
 
@@ -25,7 +25,7 @@ export async function addTahapDeltaIntoTx(tx: Tx, key: string, delta: TahapCount
   const ctr = stored === undefined ? emptyTahapCounters() : checkTahapCounters(key, stored);
   addTahapCounters(ctr, delta);
   if (isZeroTahap(ctr)) tx.del(key);
-  else tx.put(key, ctr);
+  else tx.put(key, tahapCountersRecord(ctr));
 }
 
 /** The bucket deltas of one change summed per bank. */
