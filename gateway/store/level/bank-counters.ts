@@ -22,8 +22,9 @@ export async function addTahapDeltaIntoTx(tx: Tx, key: string, delta: TahapCount
     return;
   }
   const stored = await tx.get<unknown>(key);
-  const ctr = stored === undefined ? emptyTahapCounters() : checkTahapCounters(key, stored);
-  addTahapCounters(ctr, delta);
+  // A new record is the delta itself (not changed here: the caller may still sum it into a rollup).
+  const ctr = stored === undefined ? delta : checkTahapCounters(key, stored);
+  if (stored !== undefined) addTahapCounters(ctr, delta);
   if (isZeroTahap(ctr)) tx.del(key);
   else tx.put(key, tahapCountersRecord(ctr));
 }

@@ -48,10 +48,12 @@ function readStored<T extends object>(key: string, value: unknown, empty: () => 
 }
 
 /** The record as stored: its non-zero fields only (undefined when every field is zero). */
-function sparse(value: object): Record<string, unknown> | undefined {
+function sparse(value: Record<string, unknown>): Record<string, unknown> | undefined {
   let out: Record<string, unknown> | undefined;
-  for (const [name, v] of Object.entries(value)) {
-    const kept = typeof v === 'number' ? (v === 0 ? undefined : v) : sparse(v as object);
+  // for..in, not Object.entries: one record per village bucket per chunk, and entries allocate per field.
+  for (const name in value) {
+    const v = value[name];
+    const kept = typeof v === 'number' ? (v === 0 ? undefined : v) : sparse(v as Record<string, unknown>);
     if (kept !== undefined) (out ??= {})[name] = kept;
   }
   return out;
@@ -59,12 +61,12 @@ function sparse(value: object): Record<string, unknown> | undefined {
 
 /** A bucket or rollup record as written (sparse; never called on a zero record, which is deleted). */
 export function tahapCountersRecord(c: TahapCounters): Record<string, unknown> {
-  return sparse(c) ?? {};
+  return sparse(c as unknown as Record<string, unknown>) ?? {};
 }
 
 /** A settlement record as written (sparse, as tahapCountersRecord). */
 export function settlementCountersRecord(c: SettlementCounters): Record<string, unknown> {
-  return sparse(c) ?? {};
+  return sparse(c as unknown as Record<string, unknown>) ?? {};
 }
 
 export function checkTahapCounters(key: string, value: unknown): TahapCounters {
