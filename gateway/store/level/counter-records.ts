@@ -59,9 +59,9 @@ function sparse(value: Record<string, unknown>): Record<string, unknown> | undef
   return out;
 }
 
-/** A bucket or rollup record as written (sparse; never called on a zero record, which is deleted). */
-export function tahapCountersRecord(c: TahapCounters): Record<string, unknown> {
-  return sparse(c as unknown as Record<string, unknown>) ?? {};
+/** A bucket or rollup record as written (sparse); undefined when every field is zero (the record is deleted). */
+export function tahapCountersRecord(c: TahapCounters): Record<string, unknown> | undefined {
+  return sparse(c as unknown as Record<string, unknown>);
 }
 
 /** A settlement record as written (sparse, as tahapCountersRecord). */

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptySettlementCounters, emptyTahapCounters } from '../../../gateway/recon/counters.ts';
+import { addTahapDeltaIntoTx } from '../../../gateway/store/level/bank-counters.ts';
 import { checkSettlementCounters, checkTahapCounters } from '../../../gateway/store/level/counter-records.ts';
+import { Tx, type Db } from '../../../gateway/store/level/db.ts';
 import { k } from '../../../gateway/store/level/keys.ts';
 import { LevelStore } from '../../../gateway/store/level/store.ts';
 import { row, tahap, tempStore, type TempStore } from '../helpers.ts';
@@ -53,6 +55,29 @@ describe('counter record forms', () => {
     ['sparse and empty', {}],
   ])('refuses a settlement record %s as EDC_ERR_STORE_CORRUPT', (_name, value) => {
     expect(() => checkSettlementCounters('stl!T!A', value)).toThrow(expect.objectContaining(corrupt));
+  });
+});
+
+describe('addTahapDeltaIntoTx', () => {
+  const key = 'ctr!T!BRI!1';
+  const drawn = (n: number) => ({ ...emptyTahapCounters(), drawn: n, withdrawn: n });
+  const txOver = (stored: unknown) =>
+    new Tx({ status: 'open', get: () => Promise.resolve(JSON.stringify(stored)) } as unknown as Db, () =>
+      Promise.resolve(),
+    );
+
+  it('adds into a sparse stored record and writes the sum sparse', async () => {
+    const tx = txOver({ drawn: 5, withdrawn: 5 });
+    await addTahapDeltaIntoTx(tx, key, drawn(2));
+    expect(JSON.parse(tx.ops.get(key)!)).toEqual({ drawn: 7, withdrawn: 7 });
+  });
+
+  it('deletes a record whose sum is zero, from either stored form', async () => {
+    for (const stored of [{ drawn: 5, withdrawn: 5 }, drawn(5)]) {
+      const tx = txOver(stored);
+      await addTahapDeltaIntoTx(tx, key, drawn(-5));
+      expect(tx.ops.get(key)).toBeNull();
+    }
   });
 });
 
