@@ -116,12 +116,15 @@ function counterDeltas(before: Classification | undefined, after: Classification
   const move = (c: Classification | undefined, sign: 1 | -1): void => {
     if (c === undefined) return;
     const name = `${c.bank}/${c.regionCode}`;
-    let bucket = buckets.get(name);
-    if (bucket === undefined) {
-      bucket = { bank: c.bank, regionCode: c.regionCode, delta: emptyTahapCounters() };
-      buckets.set(name, bucket);
+    const bucket = buckets.get(name);
+    const contribution = tahapContribution(c);
+    if (bucket !== undefined) addTahapCounters(bucket.delta, contribution, sign);
+    else if (sign === 1) buckets.set(name, { bank: c.bank, regionCode: c.regionCode, delta: contribution });
+    else {
+      const delta = emptyTahapCounters();
+      addTahapCounters(delta, contribution, -1);
+      buckets.set(name, { bank: c.bank, regionCode: c.regionCode, delta });
     }
-    addTahapCounters(bucket.delta, tahapContribution(c), sign);
   };
   move(before, -1);
   move(after, 1);

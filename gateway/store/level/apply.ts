@@ -15,7 +15,7 @@ import {
 } from '../../recon/counters.ts';
 import type { ReconChanges } from '../../recon/project.ts';
 import { addTahapDeltaIntoTx, bankDeltas } from './bank-counters.ts';
-import { checkDayCounters, checkSettlementCounters } from './counter-records.ts';
+import { checkDayCounters, checkSettlementCounters, settlementCountersRecord } from './counter-records.ts';
 import type { Tx } from './db.ts';
 import { k } from './keys.ts';
 
@@ -40,7 +40,7 @@ export async function applyChanges(tx: Tx, changes: ReconChanges): Promise<void>
     const stl = stored === undefined ? emptySettlementCounters() : checkSettlementCounters(key, stored);
     addSettlementCounters(stl, s.delta);
     if (isZeroSettlement(stl)) tx.del(key);
-    else tx.put(key, stl);
+    else tx.put(key, settlementCountersRecord(stl));
   }
   await applyDays(tx, changes);
 }

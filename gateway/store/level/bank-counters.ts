@@ -6,9 +6,9 @@
  * recompute compares the rollups too (recompute.ts compareCounters). A store written before the
  * rollups existed gets them once, at open, summed from its buckets (rebuildBankCountersIntoTx).
  */
-import { addTahapCounters, emptyTahapCounters, isZeroTahap, type TahapCounters } from '../../recon/counters.ts';
+import { addTahapCounters, emptyTahapCounters, type TahapCounters } from '../../recon/counters.ts';
 import type { BucketDelta } from '../../recon/project.ts';
-import { checkTahapCounters, parseTahapCounters } from './counter-records.ts';
+import { checkTahapCounters, parseTahapCounters, tahapCountersRecord } from './counter-records.ts';
 import type { Tx } from './db.ts';
 import { k, range, sep } from './keys.ts';
 
@@ -22,10 +22,13 @@ export async function addTahapDeltaIntoTx(tx: Tx, key: string, delta: TahapCount
     return;
   }
   const stored = await tx.get<unknown>(key);
-  const ctr = stored === undefined ? emptyTahapCounters() : checkTahapCounters(key, stored);
-  addTahapCounters(ctr, delta);
-  if (isZeroTahap(ctr)) tx.del(key);
-  else tx.put(key, ctr);
+  // A new record is the delta itself (not changed here: the caller may still sum it into a rollup).
+  const ctr = stored === undefined ? delta : checkTahapCounters(key, stored);
+  if (stored !== undefined) addTahapCounters(ctr, delta);
+  // One pass finds it zero and encodes it (a bucket per KPM on an import, so this is per-row work).
+  const record = tahapCountersRecord(ctr);
+  if (record === undefined) tx.del(key);
+  else tx.put(key, record);
 }
 
 /** The bucket deltas of one change summed per bank. */

@@ -20,7 +20,13 @@ import {
   type SettlementCounters,
   type TahapCounters,
 } from '../../recon/counters.ts';
-import { checkDayCounters, checkSettlementCounters, checkTahapCounters } from './counter-records.ts';
+import {
+  checkDayCounters,
+  checkSettlementCounters,
+  checkTahapCounters,
+  settlementCountersRecord,
+  tahapCountersRecord,
+} from './counter-records.ts';
 import type { CounterSink, Tx } from './db.ts';
 
 /** How one kind of counter record is summed, checked when read, and found empty. */
@@ -29,6 +35,8 @@ interface Kind<C> {
   readonly add: (into: C, from: C) => void;
   readonly check: (key: string, stored: unknown) => C;
   readonly isZero: (c: C) => boolean;
+  /** The record as written (counter-records.ts: sparse for buckets and settlements). */
+  readonly record: (c: C) => unknown;
 }
 
 const tahapKind: Kind<TahapCounters> = {
@@ -36,18 +44,21 @@ const tahapKind: Kind<TahapCounters> = {
   add: (into, from) => addTahapCounters(into, from),
   check: checkTahapCounters,
   isZero: isZeroTahap,
+  record: tahapCountersRecord,
 };
 const settlementKind: Kind<SettlementCounters> = {
   empty: emptySettlementCounters,
   add: (into, from) => addSettlementCounters(into, from),
   check: checkSettlementCounters,
   isZero: isZeroSettlement,
+  record: settlementCountersRecord,
 };
 const dayKind: Kind<DayCounters> = {
   empty: emptyDayCounters,
   add: (into, from) => addDayCounters(into, from),
   check: checkDayCounters,
   isZero: isZeroDay,
+  record: (c) => c,
 };
 
 /** Sums of one kind by record key. */
@@ -81,7 +92,7 @@ class Sums<C> {
       const record = stored === undefined ? this.kind.empty() : this.kind.check(key, stored);
       this.kind.add(record, delta);
       if (this.kind.isZero(record)) tx.del(key);
-      else tx.put(key, record);
+      else tx.put(key, this.kind.record(record));
     }
     this.#sums.clear();
   }

@@ -24,7 +24,6 @@ import {
   addTahapCounters,
   emptyDayCounters,
   emptySettlementCounters,
-  emptyTahapCounters,
   type DayCounters,
   type SettlementCounters,
   type TahapCounters,
@@ -206,10 +205,10 @@ class TahapMerge {
   add(c: ReconChanges): void {
     for (const b of c.counters) {
       const name = `${b.bank}\u0000${b.regionCode}`;
-      let sum = this.#counters.get(name);
-      if (sum === undefined)
-        this.#counters.set(name, (sum = { bank: b.bank, regionCode: b.regionCode, delta: emptyTahapCounters() }));
-      addTahapCounters(sum.delta, b.delta);
+      const sum = this.#counters.get(name);
+      // A projection's deltas are its own fresh records: the first one of a bucket becomes its sum.
+      if (sum === undefined) this.#counters.set(name, { bank: b.bank, regionCode: b.regionCode, delta: b.delta });
+      else addTahapCounters(sum.delta, b.delta);
     }
     for (const s of c.settlements) {
       let sum = this.#settlements.get(s.agentId);
