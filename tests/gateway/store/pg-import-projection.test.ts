@@ -10,6 +10,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DisbursementRow } from '../../../gateway/import/types.ts';
 import { generateGatewayKeys } from '../../../gateway/keys.ts';
+import { projectionCells } from '../../../gateway/store/pg/import-projection.ts';
 import { migrate, quoteIdent } from '../../../gateway/store/pg/migrate.ts';
 import { PgStore } from '../../../gateway/store/pg/store.ts';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
@@ -139,6 +140,59 @@ describe.skipIf(!db.available)('PgStore import keeps the recompute projection se
       await expectAgrees(store);
     } finally {
       await store.close();
+      await dropSchema(schema);
+    }
+  });
+
+  it("Node's projection of a record equals recon_row_of / recon_pos_of for every shape they read", async () => {
+    const schema = uniqueSchemaName('projcells');
+    await withClient((c) => migrate(c, schema));
+    const drow = (v: object) => ['drow!2026-IV!KPM-1!BRI!REF!with!bangs', JSON.stringify(v)] as const;
+    const pos = (v: unknown) => ['pos!2026-IV!KPM-1', JSON.stringify(v)] as const;
+    const r1 = { bank: 'BRI', reference: 'B9', regionCode: '3201', amount: 5, status: 'credited' };
+    const r2 = { bank: 'BNI', reference: 'A1', regionCode: '3202', amount: 7, status: 'failed' };
+    const cases = [
+      drow({ regionCode: '3201', amount: 100, status: 'credited' }),
+      drow({ regionCode: '3201', amount: 100, status: 'failed', settlement: { state: 'returned' } }),
+      drow({ regionCode: '3201', amount: 100, status: 'failed', settlement: { state: 'redisbursed' } }),
+      drow({ regionCode: '3201', amount: 100, status: 'failed', settlement: { state: 'pending' } }),
+      pos({ rows: [r1, r2, { ...r1, reference: 'B0', status: 'returned' }] }),
+      pos({ rows: [r1], withdrawals: [{}], reversals: [] }),
+      pos({ rows: [], reversals: [{}] }),
+      pos({}),
+      pos([
+        2,
+        [
+          ['BRI', 'B9', '3201', 5, 'credited'],
+          ['BRI', 'B1', '3209', 9, 'returned'],
+        ],
+      ]),
+      pos([2, [['BRI', 'Z', '3201', 5, 'credited']], [{}]]),
+      pos([2, [], [], [{}]]),
+    ];
+    try {
+      await withClient(async (c) => {
+        await c.query(`SET search_path TO ${quoteIdent(schema)}`);
+        for (const [key, value] of cases) {
+          const fn = key.startsWith('drow!') ? 'recon_row_of' : 'recon_pos_of';
+          const sql = await c.query({
+            text: `SELECT * FROM ${fn}($1, $2::jsonb)`,
+            values: [key, value],
+            rowMode: 'array',
+          });
+          const cells = projectionCells(key, value).filter((_, i) =>
+            key.startsWith('drow!') ? i < 7 : i < 2 || i >= 7,
+          );
+          const expected = (sql.rows[0] as unknown[])
+            .slice(1)
+            .map((x) => (typeof x === 'string' && /^[0-9]+$/.test(x) ? Number(x) : x));
+          expect([key, ...cells.map((x) => (typeof x === 'string' && /^[0-9]+$/.test(x) ? Number(x) : x))]).toEqual([
+            key,
+            ...expected,
+          ]);
+        }
+      });
+    } finally {
       await dropSchema(schema);
     }
   });
