@@ -4,7 +4,8 @@
  * answer (a COPY to its end) and summed by its first words; Node's own CPU beside the wall time.
  *   node --import tsx bench/lib/import-profile-pg.ts [ROWS]      (default 20,000; 1,000-row chunks)
  * PostgreSQL from EDC_TEST_PG_URL (default postgres://127.0.0.1:5432/test), a fresh schema, dropped
- * after. One import chunk in flight at a time, so the statement times add up to the store's wall.
+ * after (kept with EDC_PROFILE_KEEP=1, for EXPLAIN ANALYZE by hand). One import chunk in flight at
+ * a time, so the statement times add up to the store's wall.
  */
 import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -128,8 +129,17 @@ try {
   console.log(`in statements ${(total / wall).toFixed(2)} of wall:`);
   for (const [label, s] of [...spent].sort((a, b) => b[1].ms - a[1].ms).slice(0, 20))
     console.log(`${((100 * s.ms) / wall).toFixed(1).padStart(5)}%  ${String(s.n).padStart(5)}x  ${label}`);
+  const stored = await admin.query<{ prefix: string; n: string; bytes: string }>(
+    `SELECT split_part(key, '!', 1) AS prefix, count(*) AS n, avg(length(value))::int AS bytes ` +
+      `FROM ${quoteIdent(schema)}.kv GROUP BY 1 ORDER BY 2 DESC`,
+  );
+  console.log(
+    'kv records stored, by prefix: ' + stored.rows.map((r) => `${r.prefix} ${r.n} x ${r.bytes} B`).join(', '),
+  );
 } finally {
-  await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
+  // EDC_PROFILE_KEEP=1 keeps the schema for EXPLAIN ANALYZE by hand (drop it after).
+  if (process.env.EDC_PROFILE_KEEP === '1') console.log(`kept schema ${schema}`);
+  else await admin.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`);
   await admin.end();
   await rm(dir, { recursive: true, force: true });
 }
