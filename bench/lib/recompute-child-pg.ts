@@ -5,12 +5,15 @@
  * peer_withdrawal of the same data), then PgStore.reconcile() (set-based recompute compared with
  * the continuous state; must agree). Then 20 continuous summary reads, and the schema's size
  * (pg_total_relation_size of every table). Prints `RESULT {...}`.
+ * The schema is a cached load (bench/lib/recon-cache.ts) that may predate this code's last
+ * migration: the pending ones are applied first, as `edc-gateway migrate` would, so a cached
+ * schema is upgraded in place, not reloaded.
  */
 import { readFile } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { GatewayKeys } from '../../gateway/config.ts';
-import { quoteIdent } from '../../gateway/store/pg/migrate.ts';
+import { migrate, quoteIdent } from '../../gateway/store/pg/migrate.ts';
 import { PgStore } from '../../gateway/store/pg/store.ts';
 import { schemaUrl } from './recon-load-pg.ts';
 import { reconTahap } from './recon-load.ts';
@@ -39,6 +42,8 @@ const peerSql = `
 
 const client = new pg.Client({ connectionString: url });
 await client.connect();
+const upgraded = await migrate(client, schema);
+if (upgraded.length > 0) console.error(`bench recompute (pg): ${schema} migrated to ${upgraded.join(', ')}`);
 await client.query(`SET search_path TO ${quoteIdent(schema)}`);
 const store = await PgStore.open({ url: schemaUrl(url, schema), ...keys, tahapClosesAt: {} });
 

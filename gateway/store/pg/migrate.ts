@@ -42,8 +42,11 @@ function lockKey(schema: string): string {
   return `edc-gateway-migrate:${schema}`;
 }
 
-/** Applies the migrations the schema lacks; returns the versions applied now. */
-export async function migrate(client: pg.ClientBase, schema: string): Promise<number[]> {
+/**
+ * Applies the migrations the schema lacks (those up to `upTo`, all by default: a test holds a
+ * schema at an older version to test its upgrade); returns the versions applied now.
+ */
+export async function migrate(client: pg.ClientBase, schema: string, upTo = Infinity): Promise<number[]> {
   await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey(schema)]);
   try {
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(schema)}`);
@@ -56,7 +59,7 @@ export async function migrate(client: pg.ClientBase, schema: string): Promise<nu
     const done = new Set(held.rows.map((r) => r.version));
     const applied: number[] = [];
     for (const m of migrations()) {
-      if (done.has(m.version)) continue;
+      if (done.has(m.version) || m.version > upTo) continue;
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
