@@ -7,7 +7,8 @@
  * tweetnacl verify rate (the reference path, what verification would cost without OpenSSL).
  *   npx tsx bench/gateway-ingest.ts [--quick]
  * The gateway's CPU per stored entry (all its threads, process.cpuUsage) is given beside each
- * rate: on a shared machine it is the figure the other load does not inflate.
+ * rate: on a shared machine it is the figure the other load does not inflate. Beside it, the
+ * main thread's own CPU per entry (/proc task stat, Linux): the serial part, the event loop.
  * Agents are lightweight forwarders (bench/lib/light-forwarder.ts) over pre-built signed chains,
  * in this process; the gateway has its own process, so the two share the machine's 2 cores.
  */
@@ -30,6 +31,8 @@ interface IngestRun {
   readonly rssMiB: number;
   /** CPU of all the gateway's threads per stored entry, us (load-independent, unlike the rate). */
   readonly gatewayCpuUs: number;
+  /** CPU of the gateway's main thread (event loop) per stored entry, us: the serial part. */
+  readonly mainCpuUs: number;
   /** What the agents met on the way: refusals, and how long their backoff held them. */
   readonly tally: ForwardTally;
 }
@@ -60,6 +63,7 @@ async function ingestRun(agents: number): Promise<IngestRun> {
     rate: stored / elapsed,
     rssMiB: done.peakRssMiB,
     gatewayCpuUs: (done.cpuSeconds * 1e6) / stored,
+    mainCpuUs: (done.mainCpuSeconds * 1e6) / stored,
     tally,
   };
 }
@@ -142,6 +146,13 @@ for (const agents of loads) {
       `gateway CPU per entry (all threads), ${agents} agent(s)`,
       'us',
       runs.map((r) => r.gatewayCpuUs),
+    ),
+  );
+  figures.push(
+    summarize(
+      `gateway main-thread CPU per entry, ${agents} agent(s)`,
+      'us',
+      runs.map((r) => r.mainCpuUs),
     ),
   );
   figures.push(

@@ -28,7 +28,8 @@ export interface GatewayProcess {
   readonly url: string;
   readonly pid: number;
   /** Stops the gateway; resolves with what it stored and its peak RSS. */
-  stop(): Promise<{ storedEntries: number; peakRssMiB: number; cpuSeconds: number }>;
+  /** mainCpuSeconds: the gateway's main thread only (the event loop), beside cpuSeconds of all threads. */
+  stop(): Promise<{ storedEntries: number; peakRssMiB: number; cpuSeconds: number; mainCpuSeconds: number }>;
 }
 
 const startTimeoutMs = 300_000;
@@ -70,7 +71,12 @@ export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<Gate
     pid: child.pid!,
     stop: async () => {
       child.stdin!.write('stop\n');
-      const done = (await next('DONE')) as { storedEntries: number; peakRssMiB: number; cpuSeconds: number };
+      const done = (await next('DONE')) as {
+        storedEntries: number;
+        peakRssMiB: number;
+        cpuSeconds: number;
+        mainCpuSeconds: number;
+      };
       await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
       return done;
     },
