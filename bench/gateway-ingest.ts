@@ -59,6 +59,10 @@ async function ingestRun(agents: number): Promise<IngestRun> {
   if (done.storedEntries !== perAgent * agents)
     throw new Error(`expected ${perAgent * agents} entries stored, found ${done.storedEntries}`);
   const stored = perAgent * agents;
+  const perThread = Object.entries(done.threadCpuSeconds)
+    .filter(([, seconds]) => seconds > 0)
+    .map(([name, seconds]) => `${name} ${Math.round((seconds * 1e6) / stored)}`);
+  console.error(`gateway CPU us/entry by thread, ${agents} agent(s): ${perThread.join(', ')}`);
   return {
     rate: stored / elapsed,
     rssMiB: done.peakRssMiB,

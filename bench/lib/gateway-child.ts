@@ -9,7 +9,7 @@
  * (S: CPU time of all its threads from READY to stop).
  */
 import { readFile, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -45,16 +45,32 @@ for (let i = 0; i < rows.length; i += 1000)
 // As `edc-gateway serve` runs it: entry verification on one worker thread per core.
 const { app } = await buildGateway({ store, keys, config, verifyWorkers: availableParallelism() });
 const url = await app.listen({ host: '127.0.0.1', port: 0 });
-/** The main thread's (event loop's) CPU so far, s: /proc's utime + stime of the thread whose id is the pid (Linux). */
-function mainThreadCpuSeconds(): number {
-  const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond;
-}
 /** USER_HZ: the unit of /proc stat times (100 on Linux x86-64 and arm64). */
 const clockTicksPerSecond = 100;
+
+/** Every thread's name and CPU so far, s, by thread id: /proc's utime + stime (Linux). */
+function threadsCpu(): Map<string, { name: string; seconds: number }> {
+  const threads = new Map<string, { name: string; seconds: number }>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    threads.set(tid, { name, seconds: (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond });
+  }
+  return threads;
+}
+
+/** CPU used since `before` per thread name, s; the main thread (its id is the pid) is `main`. */
+function threadsCpuSince(before: Map<string, { name: string; seconds: number }>): Record<string, number> {
+  const used: Record<string, number> = {};
+  for (const [tid, now] of threadsCpu()) {
+    const name = tid === String(process.pid) ? 'main' : now.name;
+    used[name] = (used[name] ?? 0) + now.seconds - (before.get(tid)?.seconds ?? 0);
+  }
+  return used;
+}
 const serving = process.cpuUsage();
-const servingMain = mainThreadCpuSeconds();
+const servingThreads = threadsCpu();
 console.log(`READY ${JSON.stringify({ url })}`);
 
 for await (const line of createInterface({ input: process.stdin })) {
@@ -62,14 +78,15 @@ for await (const line of createInterface({ input: process.stdin })) {
   // CPU of every thread (main and verify workers) while serving: a figure the machine's other load does not inflate.
   const used = process.cpuUsage(serving);
   const cpuSeconds = (used.user + used.system) / 1e6;
-  const mainCpuSeconds = mainThreadCpuSeconds() - servingMain;
+  const threadCpuSeconds = threadsCpuSince(servingThreads);
+  const mainCpuSeconds = threadCpuSeconds.main ?? 0;
   await app.close();
   let storedEntries = 0;
   for (const a of spec.agents) storedEntries += (await store.head(a.agentId)).seq;
   await store.close();
   await rm(spec.dir, { recursive: true, force: true });
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(`DONE ${JSON.stringify({ storedEntries, peakRssMiB, cpuSeconds, mainCpuSeconds })}`);
+  console.log(`DONE ${JSON.stringify({ storedEntries, peakRssMiB, cpuSeconds, mainCpuSeconds, threadCpuSeconds })}`);
   break;
 }
 process.exit(0);

@@ -29,7 +29,14 @@ export interface GatewayProcess {
   readonly pid: number;
   /** Stops the gateway; resolves with what it stored and its peak RSS. */
   /** mainCpuSeconds: the gateway's main thread only (the event loop), beside cpuSeconds of all threads. */
-  stop(): Promise<{ storedEntries: number; peakRssMiB: number; cpuSeconds: number; mainCpuSeconds: number }>;
+  stop(): Promise<{
+    storedEntries: number;
+    peakRssMiB: number;
+    cpuSeconds: number;
+    mainCpuSeconds: number;
+    /** CPU per thread name (main, node worker threads, libuv-worker, V8 helpers), s. */
+    threadCpuSeconds: Record<string, number>;
+  }>;
 }
 
 const startTimeoutMs = 300_000;
@@ -76,6 +83,7 @@ export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<Gate
         peakRssMiB: number;
         cpuSeconds: number;
         mainCpuSeconds: number;
+        threadCpuSeconds: Record<string, number>;
       };
       await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
       return done;
