@@ -59,9 +59,15 @@ async function ingestRun(agents: number): Promise<IngestRun> {
   if (done.storedEntries !== perAgent * agents)
     throw new Error(`expected ${perAgent * agents} entries stored, found ${done.storedEntries}`);
   const stored = perAgent * agents;
-  const perThread = Object.entries(done.threadCpuSeconds)
-    .filter(([, seconds]) => seconds > 0)
-    .map(([name, seconds]) => `${name} ${Math.round((seconds * 1e6) / stored)}`);
+  const usPerEntry = (seconds: number) => Math.round((seconds * 1e6) / stored);
+  const { main = 0, ...others } = done.threadCpuSeconds;
+  const busiest = Object.values(others).sort((a, b) => b - a);
+  const rest = busiest.slice(2).reduce((a, b) => a + b, 0);
+  const perThread = [
+    `main ${usPerEntry(main)}`,
+    `two busiest others (verify workers) ${busiest.slice(0, 2).map(usPerEntry).join(' + ')}`,
+    `the other ${busiest.length - 2} threads (libuv, V8) ${usPerEntry(rest)}`,
+  ];
   console.error(`gateway CPU us/entry by thread, ${agents} agent(s): ${perThread.join(', ')}`);
   return {
     rate: stored / elapsed,

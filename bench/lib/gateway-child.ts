@@ -60,11 +60,14 @@ function threadsCpu(): Map<string, { name: string; seconds: number }> {
   return threads;
 }
 
-/** CPU used since `before` per thread name, s; the main thread (its id is the pid) is `main`. */
+/**
+ * CPU used since `before` per thread, s, keyed `name/tid` (node names none of its threads: the verify
+ * workers are the busiest `node/...`); the main thread (its id is the pid) is `main`.
+ */
 function threadsCpuSince(before: Map<string, { name: string; seconds: number }>): Record<string, number> {
   const used: Record<string, number> = {};
   for (const [tid, now] of threadsCpu()) {
-    const name = tid === String(process.pid) ? 'main' : now.name;
+    const name = tid === String(process.pid) ? 'main' : `${now.name}/${tid}`;
     used[name] = (used[name] ?? 0) + now.seconds - (before.get(tid)?.seconds ?? 0);
   }
   return used;

@@ -34,7 +34,7 @@ export interface GatewayProcess {
     peakRssMiB: number;
     cpuSeconds: number;
     mainCpuSeconds: number;
-    /** CPU per thread name (main, node worker threads, libuv-worker, V8 helpers), s. */
+    /** CPU per thread (`main`, else `name/tid`: verify workers, libuv, V8 helpers), s. */
     threadCpuSeconds: Record<string, number>;
   }>;
 }
