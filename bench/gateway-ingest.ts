@@ -69,6 +69,8 @@ async function ingestRun(agents: number): Promise<IngestRun> {
     `the other ${busiest.length - 2} threads (libuv, V8) ${usPerEntry(rest)}`,
   ];
   console.error(`gateway CPU us/entry by thread, ${agents} agent(s): ${perThread.join(', ')}`);
+  const byTid = Object.entries(others).sort(([a], [b]) => Number(a.split('/')[1]) - Number(b.split('/')[1]));
+  console.error(`  other threads by id (creation order): ${byTid.map(([n, c]) => `${n} ${usPerEntry(c)}`).join(', ')}`);
   return {
     rate: stored / elapsed,
     rssMiB: done.peakRssMiB,
