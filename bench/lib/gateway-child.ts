@@ -5,8 +5,9 @@
  * replica on one schema) it enrols nothing: the first replica did.
  *   node --import tsx bench/lib/gateway-child.ts <spec.json>
  * Prints `READY {"url":...}` once listening; on a `stop` line on stdin it closes, sums the
- * stored heads of the enrolled agents and prints `DONE {"storedEntries":N,"peakRssMiB":M,"cpuSeconds":S}`
- * (S: CPU time of all its threads from READY to stop).
+ * stored heads of the enrolled agents and prints
+ * `DONE {"storedEntries":N,"peakRssMiB":M,"cpuSeconds":S,"mainCpuSeconds":T,"threadCpuSeconds":{...}}`
+ * (S: CPU time of all its threads from READY to stop; T: the main thread's; then each thread's, /proc, Linux).
  */
 import { readFile, rm } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
