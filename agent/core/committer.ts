@@ -358,7 +358,8 @@ export class GroupCommitter {
 /**
  * The first new entry that does not continue the chain from `from`: a seq that is not the next,
  * a prevHash that is not the previous hash, a hash that is not that of its signing bytes, or (for
- * the last entry) a signature that does not verify.
+ * the last entry) a signature that does not verify. The last entry's signing bytes are built once:
+ * verifyEntry checks its hash before its signature (on a lone terminal's round, the only entry).
  */
 export function findNewEntryBreak(
   entries: readonly LedgerEntry[],
@@ -366,14 +367,15 @@ export function findNewEntryBreak(
   publicKey: string,
 ): ChainBreak | undefined {
   let head = from;
+  const last = entries.length - 1;
   for (const [index, entry] of entries.entries()) {
     if (entry.seq !== head.seq + 1) return { index, kind: 'gap', expectedSeq: head.seq + 1, foundSeq: entry.seq };
     if (entry.prevHash !== head.hash)
       return { index, kind: 'prevHash', expectedPrevHash: head.hash, foundPrevHash: entry.prevHash };
-    if (entryHash(entryBody(entry)) !== entry.hash) return { index, kind: 'hash' };
+    // The last entry's hash is checked by verifyEntry below, from the same signing bytes: not twice.
+    if (index < last && entryHash(entryBody(entry)) !== entry.hash) return { index, kind: 'hash' };
     head = { seq: entry.seq, hash: entry.hash };
   }
-  const last = entries.length - 1;
   const check = last < 0 ? undefined : verifyEntry(entries[last]!, publicKey);
   return check === undefined || check.ok ? undefined : { index: last, kind: check.reason };
 }
