@@ -3,8 +3,35 @@
  * (default 60), it writes what `dump()` returns and the process's active libuv resources to stderr
  * and exits with code 3, so a hang is a clear, diagnosable failure instead of a run killed from
  * outside. It measures progress, not time: a slow run on a loaded machine keeps going.
+ *
+ * A main thread blocked in native code (a deadlock: the seal() hang of 2026-12-01, see
+ * protocol/crypto/seal.ts freshX25519) runs no timer at all, so a worker thread watches a
+ * heartbeat the main thread beats; when it stops for as long, the worker writes the process id
+ * (for `gdb -p PID -batch -ex 'thread apply all bt'`) straight to stderr and aborts the process
+ * (SIGABRT, exit 134).
  */
+import { Worker } from 'node:worker_threads';
+
 const exitCodeStalled = 3;
+const beatMs = 250;
+
+const blockedWatcher = `
+const { workerData } = require('node:worker_threads');
+const { writeSync } = require('node:fs');
+const beats = new Int32Array(workerData.shared);
+let last = Atomics.load(beats, 0);
+let still = 0;
+for (;;) {
+  Atomics.wait(beats, 1, 0, ${beatMs});
+  const now = Atomics.load(beats, 0);
+  if (now !== last) { last = now; still = 0; continue; }
+  still += ${beatMs};
+  if (still < workerData.limitMs) continue;
+  writeSync(2, 'bench: STALL in ' + workerData.label + ': the main thread is blocked (no heartbeat for ' +
+    Math.round(still / 1000) + ' s), a synchronous deadlock; pid ' + process.pid + ', aborting\\n');
+  process.kill(process.pid, 'SIGABRT');
+}
+`;
 
 export interface Watchdog {
   stop(): void;
@@ -19,6 +46,11 @@ export function stallSeconds(): number {
 
 export function watchProgress(label: string, progress: () => number, dump: () => unknown): Watchdog {
   const limitMs = stallSeconds() * 1000;
+  const shared = new SharedArrayBuffer(8);
+  const beats = new Int32Array(shared);
+  const heart = setInterval(() => Atomics.add(beats, 0, 1), beatMs);
+  const watcher = new Worker(blockedWatcher, { eval: true, workerData: { shared, limitMs, label } });
+  watcher.unref();
   let last = progress();
   let movedAt = performance.now();
   const timer = setInterval(
@@ -39,5 +71,11 @@ export function watchProgress(label: string, progress: () => number, dump: () =>
     },
     Math.min(1000, limitMs),
   );
-  return { stop: () => clearInterval(timer) };
+  return {
+    stop: () => {
+      clearInterval(timer);
+      clearInterval(heart);
+      void watcher.terminate();
+    },
+  };
 }
