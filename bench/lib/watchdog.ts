@@ -15,23 +15,55 @@ import { Worker } from 'node:worker_threads';
 const exitCodeStalled = 3;
 const beatMs = 250;
 
+// Shared with the watcher: [0] heartbeat count, [1] armed (1 while a watch runs), [2] always 0 (the
+// watcher sleeps on it), then the label.
+const labelBytesMax = 240;
+const shared = new SharedArrayBuffer(12 + labelBytesMax);
+const beats = new Int32Array(shared, 0, 3);
+const labelBytes = new Uint8Array(shared, 12);
+let watcher: Worker | undefined;
+let heart: ReturnType<typeof setInterval> | undefined;
+
 const blockedWatcher = `
 const { workerData } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
-const beats = new Int32Array(workerData.shared);
+const beats = new Int32Array(workerData.shared, 0, 3);
+const label = new Uint8Array(workerData.shared, 12);
 let last = Atomics.load(beats, 0);
-let still = 0;
+let movedAt = Date.now();
 for (;;) {
-  Atomics.wait(beats, 1, 0, ${beatMs});
+  Atomics.wait(beats, 2, 0, ${beatMs});
   const now = Atomics.load(beats, 0);
-  if (now !== last) { last = now; still = 0; continue; }
-  still += ${beatMs};
+  if (now !== last || Atomics.load(beats, 1) !== 1) { last = now; movedAt = Date.now(); continue; }
+  const still = Date.now() - movedAt;
   if (still < workerData.limitMs) continue;
-  writeSync(2, 'bench: STALL in ' + workerData.label + ': the main thread is blocked (no heartbeat for ' +
+  const text = Buffer.from(label).toString('utf8').replace(/\\0+$/, '');
+  writeSync(2, 'bench: STALL in ' + text + ': the main thread is blocked (no heartbeat for ' +
     Math.round(still / 1000) + ' s), a synchronous deadlock; pid ' + process.pid + ', aborting\\n');
   process.kill(process.pid, 'SIGABRT');
 }
 `;
+
+/**
+ * One watcher thread per process, started by the first watch and kept (unref'd, so it never holds
+ * the process open): starting a thread costs tens of ms of CPU, which must not land inside a
+ * measured run.
+ */
+function armBlockedWatcher(label: string, limitMs: number): void {
+  labelBytes.fill(0);
+  labelBytes.set(Buffer.from(label, 'utf8').subarray(0, labelBytesMax));
+  Atomics.store(beats, 1, 1);
+  if (watcher === undefined) {
+    watcher = new Worker(blockedWatcher, { eval: true, workerData: { shared, limitMs } });
+    watcher.unref();
+  }
+  heart ??= setInterval(() => Atomics.add(beats, 0, 1), beatMs);
+  heart.unref();
+}
+
+function disarmBlockedWatcher(): void {
+  Atomics.store(beats, 1, 0);
+}
 
 export interface Watchdog {
   stop(): void;
@@ -46,11 +78,7 @@ export function stallSeconds(): number {
 
 export function watchProgress(label: string, progress: () => number, dump: () => unknown): Watchdog {
   const limitMs = stallSeconds() * 1000;
-  const shared = new SharedArrayBuffer(8);
-  const beats = new Int32Array(shared);
-  const heart = setInterval(() => Atomics.add(beats, 0, 1), beatMs);
-  const watcher = new Worker(blockedWatcher, { eval: true, workerData: { shared, limitMs, label } });
-  watcher.unref();
+  armBlockedWatcher(label, limitMs);
   let last = progress();
   let movedAt = performance.now();
   const timer = setInterval(
@@ -74,8 +102,7 @@ export function watchProgress(label: string, progress: () => number, dump: () =>
   return {
     stop: () => {
       clearInterval(timer);
-      clearInterval(heart);
-      void watcher.terminate();
+      disarmBlockedWatcher();
     },
   };
 }
