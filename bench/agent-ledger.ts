@@ -4,6 +4,8 @@
  * commit shares one fsync among all requests waiting at that moment.
  *   npx tsx bench/agent-ledger.ts [--quick]
  * Each figure is the median of `repeats` runs, with min and max; every run uses a fresh ledger.
+ * A run whose answers stop for BENCH_STALL_S seconds (default 60) dumps the core's committer
+ * state (queued requests, the round under way and which of its writes are pending) and exits 3.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -17,6 +19,7 @@ import { ulid } from '../protocol/ids.ts';
 import { openAgentCore } from '../agent/core/index.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
 import { withdrawalRequest } from './lib/agent-fill.ts';
+import { watchProgress } from './lib/watchdog.ts';
 
 const repeats = 3;
 const rawPuts = sized(300, 100, 30);
@@ -39,9 +42,16 @@ async function rawSyncedPutsPerSecond(dir: string): Promise<number> {
   const db = new ClassicLevel<string, string>(join(dir, 'raw'), { valueEncoding: 'utf8' });
   await db.open();
   const value = 'x'.repeat(900); // about the size of a withdrawal entry
+  let done = 0;
+  const watchdog = watchProgress(
+    'raw synced puts',
+    () => done,
+    () => ({ done, rawPuts }),
+  );
   const started = performance.now();
-  for (let i = 0; i < rawPuts; i++) await db.put(String(i).padStart(16, '0'), value, { sync: true });
+  for (; done < rawPuts; done++) await db.put(String(done).padStart(16, '0'), value, { sync: true });
   const seconds = (performance.now() - started) / 1000;
+  watchdog.stop();
   await db.close();
   return rawPuts / seconds;
 }
@@ -61,6 +71,14 @@ async function approvalsPerSecond(
       return write(ops);
     },
   });
+  const total = requestsPerRun[concurrency]!;
+  let next = 0;
+  let answered = 0;
+  const watchdog = watchProgress(
+    `entitlement install, then core.handle(), ${concurrency} caller(s)`,
+    () => answered,
+    () => ({ answered, total, core: core.diagnostics() }),
+  );
   const now = Date.now();
   await core.installEntitlementSet(
     signEntitlementSet(
@@ -84,12 +102,11 @@ async function approvalsPerSecond(
       gateway.seed,
     ),
   );
-  const total = requestsPerRun[concurrency]!;
-  let next = 0;
   const worker = async (): Promise<void> => {
     while (next < total) {
       const i = next++;
       const response = await core.handle(withdrawalRequest(i, 1000, pans[i % pans.length]));
+      answered += 1;
       if (response.fields[39] !== '00') throw new Error(`bench expected approvals, got ${response.fields[39]}`);
     }
   };
@@ -99,6 +116,7 @@ async function approvalsPerSecond(
   const used = process.cpuUsage(cpu);
   const seconds = (performance.now() - started) / 1000;
   await core.close();
+  watchdog.stop();
   // CPU of this process (main thread and LevelDB's threads) per approval: unlike the rate, it
   // hardly moves with the machine's load, so it shows what a change saved.
   return { rate: total / seconds, batches, cpuUs: (used.user + used.system) / total };

@@ -63,6 +63,31 @@ export interface RecordedBatch {
 
 export type WritingRequest = Extract<CoreRequest, { kind: 'withdrawal' | 'reversal' | 'settlement' }>;
 
+/** One side of a round's write: not yet started, on its way to the disk, durable, or failed. */
+export type WriteSide = 'waiting' | 'pending' | 'done' | 'failed';
+
+/**
+ * The round being committed now, for a watchdog's dump when answers stop coming (counts and
+ * states only: no card data). `ms` counts from the moment the phase began.
+ */
+export interface RoundTrace {
+  requests: number;
+  phase: 'deciding' | 'writing' | 'answering';
+  since: number;
+  batch: WriteSide;
+  readBack: WriteSide;
+  record: WriteSide;
+}
+
+/** What the committer is doing, for diagnosing a stall (bench/agent-ledger.ts's watchdog). */
+export interface CommitterDiagnostics {
+  readonly queued: number;
+  readonly draining: boolean;
+  readonly batches: number;
+  /** The round under way, with how long (ms) it has been in its phase; undefined between rounds. */
+  readonly round: (Omit<RoundTrace, 'since'> & { ms: number }) | undefined;
+}
+
 interface Pending {
   readonly message: IsoMessage;
   readonly request: WritingRequest;
@@ -109,6 +134,7 @@ export class GroupCommitter {
   private readonly queue: Pending[] = [];
   private readonly recent = new RecentDecisions();
   private draining: Promise<void> | undefined;
+  private trace: RoundTrace | undefined;
   /** Batches written so far (status and benchmarks). */
   batches = 0;
   /** Requests answered 96 at once because pendingRequestsMax were already waiting. */
@@ -136,6 +162,13 @@ export class GroupCommitter {
     return buildResponse(message, '96', { text: busyText });
   }
 
+  diagnostics(): CommitterDiagnostics {
+    const t = this.trace;
+    const ms = t === undefined ? 0 : Math.round(performance.now() - t.since);
+    const round = t === undefined ? undefined : { ...pick(t), ms };
+    return { queued: this.queue.length, draining: this.draining !== undefined, batches: this.batches, round };
+  }
+
   /** Resolves when every request submitted so far has been answered. */
   async idle(): Promise<void> {
     while (this.draining !== undefined) await this.draining;
@@ -161,6 +194,15 @@ export class GroupCommitter {
   }
 
   private async commit(group: readonly Pending[]): Promise<void> {
+    this.trace = { requests: group.length, phase: 'deciding', since: performance.now(), ...notStarted };
+    try {
+      await this.commitTraced(group);
+    } finally {
+      this.trace = undefined;
+    }
+  }
+
+  private async commitTraced(group: readonly Pending[]): Promise<void> {
     if (this.answerRefused(group)) return;
     let round: Round;
     let responses: IsoMessage[];
@@ -209,6 +251,7 @@ export class GroupCommitter {
           { requests: group.length },
           error,
         );
+    this.setPhase('answering');
     const answered = new Map<string, IsoMessage>();
     const responses = group.map((pending) => {
       const response = buildResponse(pending.message, '96', { text: storageFaultText });
@@ -264,16 +307,37 @@ export class GroupCommitter {
   private async writeRound(round: Round, ops: readonly BatchOp[]): Promise<void> {
     const text = JSON.stringify(ops);
     const batch = Buffer.byteLength(text) <= headBatchBytesMax ? { from: round.base.head, text } : undefined;
-    const written = this.deps
-      .writeBatch(ops, (ready) => this.deps.context.db.write(ready))
-      .then(() => {
-        this.batches += 1;
-        return this.readBack(round.entries);
-      });
+    this.setPhase('writing');
+    const written = this.traced(
+      'batch',
+      this.deps.writeBatch(ops, (ready) => this.deps.context.db.write(ready)),
+    ).then(() => {
+      this.batches += 1;
+      return this.traced('readBack', this.readBack(round.entries));
+    });
     if (batch === undefined) await written;
-    const [read, record] = await Promise.allSettled([written, this.deps.afterWrite(round, batch)]);
+    const [read, record] = await Promise.allSettled([
+      written,
+      this.traced('record', this.deps.afterWrite(round, batch)),
+    ]);
     if (read.status === 'rejected') throw read.reason;
     if (record.status === 'rejected') throw record.reason;
+  }
+
+  private setPhase(phase: RoundTrace['phase']): void {
+    if (this.trace !== undefined) Object.assign(this.trace, { phase, since: performance.now() });
+  }
+
+  /** Marks one side of the round's write as it settles (diagnostics only; the promise is returned as is). */
+  private traced<T>(side: 'batch' | 'readBack' | 'record', promise: Promise<T>): Promise<T> {
+    const trace = this.trace;
+    if (trace === undefined) return promise;
+    trace[side] = 'pending';
+    promise.then(
+      () => void (trace[side] = 'done'),
+      () => void (trace[side] = 'failed'),
+    );
+    return promise;
   }
 
   /** Assertion after the write, paired with the one before: what is on disk is what was checked. */
@@ -294,7 +358,8 @@ export class GroupCommitter {
 /**
  * The first new entry that does not continue the chain from `from`: a seq that is not the next,
  * a prevHash that is not the previous hash, a hash that is not that of its signing bytes, or (for
- * the last entry) a signature that does not verify.
+ * the last entry) a signature that does not verify. The last entry's signing bytes are built once:
+ * verifyEntry checks its hash before its signature (on a lone terminal's round, the only entry).
  */
 export function findNewEntryBreak(
   entries: readonly LedgerEntry[],
@@ -302,16 +367,23 @@ export function findNewEntryBreak(
   publicKey: string,
 ): ChainBreak | undefined {
   let head = from;
+  const last = entries.length - 1;
   for (const [index, entry] of entries.entries()) {
     if (entry.seq !== head.seq + 1) return { index, kind: 'gap', expectedSeq: head.seq + 1, foundSeq: entry.seq };
     if (entry.prevHash !== head.hash)
       return { index, kind: 'prevHash', expectedPrevHash: head.hash, foundPrevHash: entry.prevHash };
-    if (entryHash(entryBody(entry)) !== entry.hash) return { index, kind: 'hash' };
+    // The last entry's hash is checked by verifyEntry below, from the same signing bytes: not twice.
+    if (index < last && entryHash(entryBody(entry)) !== entry.hash) return { index, kind: 'hash' };
     head = { seq: entry.seq, hash: entry.hash };
   }
-  const last = entries.length - 1;
   const check = last < 0 ? undefined : verifyEntry(entries[last]!, publicKey);
   return check === undefined || check.ok ? undefined : { index: last, kind: check.reason };
+}
+
+const notStarted = { batch: 'waiting', readBack: 'waiting', record: 'waiting' } as const;
+
+function pick({ requests, phase, batch, readBack, record }: RoundTrace): Omit<RoundTrace, 'since'> {
+  return { requests, phase, batch, readBack, record };
 }
 
 function dedupeKeys(request: WritingRequest): string[] {

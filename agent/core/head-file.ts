@@ -22,6 +22,13 @@ const held = new Map<string, Held>();
 
 const flags = constants.O_RDWR | constants.O_DSYNC;
 
+/** Head record writes handed to the disk and not yet settled, across every ledger (diagnostics). */
+let writesPending = 0;
+
+export function headFileWritesPending(): number {
+  return writesPending;
+}
+
 /** The ledger at `dir` opened: later writes of its head record keep one descriptor. */
 export function holdHeadFile(dir: string): void {
   if (!held.has(dir)) held.set(dir, { file: undefined });
@@ -63,7 +70,13 @@ export async function writeHeadFileDurably(dir: string, path: string, bytes: Buf
 }
 
 async function writeAll(file: FileHandle, bytes: Buffer, position: number): Promise<void> {
-  const { bytesWritten } = await file.write(bytes, 0, bytes.length, position);
+  writesPending += 1;
+  let bytesWritten: number;
+  try {
+    ({ bytesWritten } = await file.write(bytes, 0, bytes.length, position));
+  } finally {
+    writesPending -= 1;
+  }
   if (bytesWritten !== bytes.length)
     throw new Error(`short write of the head record: ${bytesWritten} of ${bytes.length} bytes`);
 }

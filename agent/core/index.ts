@@ -32,6 +32,7 @@ import {
 } from './errors.ts';
 import { storageFaultsFromEnv, storageFaultsEnv } from './faulty-db.ts';
 import { checkHeadRecord } from './head-check.ts';
+import { headFileWritesPending } from './head-file.ts';
 import { encodeHeadRecord, encodeHeadRecordWithin, type HeadRecord } from './head-record.ts';
 import { applyInstall, checkSet, installOps } from './install-set.ts';
 import { haltReasonCharsMax } from './limits.ts';
@@ -49,6 +50,7 @@ import { buildStatus } from './status.ts';
 import { diskStorage, type LedgerDb, type LedgerStorage } from './store.ts';
 import { TrustedClock } from './trusted-clock.ts';
 import type {
+  CoreDiagnostics,
   AgentCore,
   AgentCoreOptions,
   AgentCoreStatus,
@@ -354,6 +356,14 @@ class Core implements AgentCore {
     await this.recovery.stop();
     await this.lock.run(() => this.context.db.close().catch(() => undefined));
     this.closed = true;
+  }
+
+  diagnostics(): CoreDiagnostics {
+    return {
+      ...this.committer.diagnostics(),
+      authorization: this.authorization.state,
+      headFileWritesPending: headFileWritesPending(),
+    };
   }
 
   /** Batches written so far (tests and benchmarks count group commits with it). */

@@ -5,6 +5,7 @@
  * offlineExposure (what is paid out and not yet acknowledged, against its limit).
  */
 import type { Logger } from 'pino';
+import type { CommitterDiagnostics } from './committer.ts';
 import type { LedgerStorage } from './store.ts';
 import type { IsoMessage } from '../../protocol/iso8583/types.ts';
 import type { Bundle, LedgerEntry, SignedEntitlementSet, SignedReceipt } from '../../protocol/messages/index.ts';
@@ -71,7 +72,15 @@ export interface AgentCore {
   status(): Promise<AgentCoreStatus>;
   verifyLedger(): Promise<LedgerVerification>;
   exportBundle(fromSeq?: number): Promise<Bundle>;
+  /** What the core is doing now (a watchdog's dump when answers stop coming); counts and states only. */
+  diagnostics(): CoreDiagnostics;
   close(): Promise<void>;
+}
+
+export interface CoreDiagnostics extends CommitterDiagnostics {
+  readonly authorization: AuthorizationState['state'];
+  /** Head record writes on their way to the disk, across every ledger of the process. */
+  readonly headFileWritesPending: number;
 }
 
 export interface LedgerVerification {

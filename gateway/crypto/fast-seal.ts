@@ -17,16 +17,16 @@
  * under a data key); this Sealer is what agents do (and the benches, acting as agents). The Opener
  * opens both: values sealed before envelope encryption, and PANs agents seal to the gateway.
  */
-import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import { envelopeMarker, openEnvelope, type DataKeyRing } from './envelope.ts';
 import nacl from 'tweetnacl';
 import { key32FromBase64, toBase64 } from '../../protocol/crypto/encoding.ts';
 import {
   boxKey,
+  freshX25519,
   packSealed,
   unpackSealed,
   x25519PrivateKeyObject,
-  x25519PublicKeyBytes,
   x25519PublicKeyObject,
 } from '../../protocol/crypto/seal.ts';
 
@@ -62,8 +62,9 @@ export class Sealer {
   }
 
   #rotate(): void {
-    const { privateKey, publicKey } = generateKeyPairSync('x25519');
-    this.#ephemeralPublic = x25519PublicKeyBytes(publicKey);
+    // Not generateKeyPairSync + export: that pair can hang the process (see freshX25519).
+    const { privateKey, publicKeyBytes } = freshX25519();
+    this.#ephemeralPublic = publicKeyBytes;
     this.#key = boxKey(privateKey, this.#recipient);
     this.#nonces = randomBytes(24 * sealsPerEphemeralMax);
     this.#uses = 0;

@@ -66,14 +66,11 @@ export function x25519PrivateKeyObject(raw: Uint8Array): KeyObject {
 /**
  * The raw 32 bytes of an X25519 key's public half. Exported as JWK (its `x` is the raw key in
  * base64url): about 1 us, where OpenSSL's DER encoder costs about 90 us per call, which was
- * half the cost of a seal.
+ * half the cost of a seal. Never for a key just made by generateKeyPairSync: see freshX25519.
  */
 export function x25519PublicKeyBytes(key: KeyObject): Uint8Array {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
-  const { x } = publicKey.export({ format: 'jwk' });
-  const raw = x === undefined ? undefined : Buffer.from(x, 'base64url');
-  if (raw?.length !== 32) throw new ERR_KEY_FORMAT('Cannot read an X25519 public key: its JWK has no 32-byte x');
-  return raw;
+  return rawFromJwk(publicKey.export({ format: 'jwk' }).x);
 }
 
 /**
@@ -131,15 +128,42 @@ function recipientKeyObject(publicKey: string): KeyObject {
   return key;
 }
 
+/** A fresh X25519 key pair: the private key as a KeyObject, the public key as its raw 32 bytes. */
+export interface FreshX25519 {
+  readonly privateKey: KeyObject;
+  readonly publicKeyBytes: Uint8Array;
+}
+
 /**
- * A fresh X25519 private key. OpenSSL's own generator is about 10x faster than importing 32
- * random bytes as a PKCS#8 key, so it is used unless the caller injected a random source (seeded
+ * A fresh X25519 key pair. OpenSSL's own generator is about 10x faster than importing 32 random
+ * bytes as a PKCS#8 key, so it is used unless the caller injected a random source (seeded
  * simulations), which must then determine the key.
+ *
+ * The public half comes out of the generator already as JWK, never from a later export of the
+ * generated KeyObject: in Node 20 the sync key generation job's config locks the generated key's
+ * mutex when it is destroyed, and KeyObject.export({ format: 'jwk' }) allocates JavaScript strings
+ * while holding that same mutex; a garbage collection inside that export which finalizes the
+ * (already unreachable) job blocks the main thread on a mutex it holds itself, forever. Seen as
+ * the agent-ledger hang of 2026-12-01 (gdb: ExportJWKEdKey -> GC -> ~KeyGenJob -> mutex lock).
+ * Exported while the job runs (publicKeyEncoding), the job is alive and cannot be finalized.
  */
-function ephemeralKeyPair(random: (n: number) => Uint8Array): { privateKey: KeyObject; publicKey: KeyObject } {
-  if (random === randomBytes) return generateKeyPairSync('x25519');
+export function freshX25519(random: (n: number) => Uint8Array = randomBytes): FreshX25519 {
+  if (random === randomBytes) {
+    const pair = generateKeyPairSync('x25519', { publicKeyEncoding: { format: 'jwk' } } as never) as unknown as {
+      privateKey: KeyObject;
+      publicKey: { x?: string };
+    };
+    return { privateKey: pair.privateKey, publicKeyBytes: rawFromJwk(pair.publicKey.x) };
+  }
+  // No generation job here: nothing can lock this key's mutex from a finalizer.
   const privateKey = x25519PrivateKeyObject(random(32));
-  return { privateKey, publicKey: createPublicKey(privateKey) };
+  return { privateKey, publicKeyBytes: x25519PublicKeyBytes(createPublicKey(privateKey)) };
+}
+
+function rawFromJwk(x: string | undefined): Uint8Array {
+  const raw = x === undefined ? undefined : Buffer.from(x, 'base64url');
+  if (raw?.length !== 32) throw new ERR_KEY_FORMAT('Cannot read an X25519 public key: its JWK has no 32-byte x');
+  return raw;
 }
 
 export function seal(
@@ -148,11 +172,11 @@ export function seal(
   random: (n: number) => Uint8Array = randomBytes,
 ): string {
   const recipient = recipientKeyObject(recipientPublicKey);
-  const ephemeral = ephemeralKeyPair(random);
+  const ephemeral = freshX25519(random);
   const key = boxKey(ephemeral.privateKey, recipient);
   const nonce = random(24);
   const box = nacl.secretbox(encoder.encode(plaintext), nonce, key);
-  return packSealed(x25519PublicKeyBytes(ephemeral.publicKey), nonce, box);
+  return packSealed(ephemeral.publicKeyBytes, nonce, box);
 }
 
 /** Reference implementation (tweetnacl only): same inputs, byte-identical output to `seal`. */

@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readFile, readdir, readlink, rm, rmdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { diskStorage, headRecordFileName, type LedgerStorage } from '../../../agent/core/store.ts';
 import { createStorageFaults } from '../../../agent/core/index.ts';
 import { readHeadRecord } from '../../../agent/core/head-check.ts';
@@ -46,6 +46,41 @@ describe('head record file: one descriptor per open ledger', () => {
     expect((await again.status()).authorization.state).toBe('ok');
     expect(code(await again.handle(withdrawal(cards[0]!.pan, 10_000)))).toBe('00');
     await again.close();
+  });
+});
+
+describe('core.diagnostics(): what a stalled round is waiting for', () => {
+  let ledger: TempLedger;
+  beforeEach(async () => {
+    ledger = await tempLedger();
+  });
+  afterEach(async () => {
+    await ledger.cleanup();
+  });
+
+  it('names the round under way and which of its two writes is still pending', async () => {
+    let release: () => void = () => undefined;
+    let hold = false;
+    const core = await ledger.open({
+      writeBatch: async (ops, write) => {
+        if (hold) await new Promise<void>((resolve) => (release = resolve));
+        return write(ops);
+      },
+    });
+    await core.installEntitlementSet(signedSet());
+    expect(core.diagnostics()).toMatchObject({ queued: 0, draining: false, round: undefined, authorization: 'ok' });
+    hold = true;
+    const answers = [core.handle(withdrawal(cards[0]!.pan, 10_000)), core.handle(withdrawal(cards[1]!.pan, 10_000))];
+    // The record beside the held batch settles; the batch does not.
+    await vi.waitFor(() => expect(core.diagnostics().round?.record).toBe('done'));
+    const held = core.diagnostics();
+    expect(held).toMatchObject({ draining: true, round: { requests: 2, phase: 'writing', batch: 'pending' } });
+    expect(held.round?.readBack).toBe('waiting');
+    expect(held.headFileWritesPending).toBe(0);
+    release();
+    expect((await Promise.all(answers)).map(code)).toEqual(['00', '00']);
+    await core.close();
+    expect(core.diagnostics()).toMatchObject({ queued: 0, draining: false, round: undefined });
   });
 });
 
