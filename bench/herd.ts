@@ -1,7 +1,8 @@
 /**
  * Herd: 1,000 agents (full run) reconnecting at once after an outage, each with 100 queued
  * entries: time until every entry is acknowledged by a real gateway in its own process, the
- * errors and 429s the herd met on the way, and the gateway's peak RSS.
+ * errors and 429s the herd met on the way, and the gateway's peak RSS: over its whole life, before
+ * serving, and its largest sample while serving with the main thread's V8 heap and ArrayBuffers.
  *   npx tsx bench/herd.ts [--quick]
  * Agents are lightweight forwarders (bench/lib/light-forwarder.ts: the contract's client side,
  * one upload of 100 entries each, receipts verified, backoff with full jitter, Retry-After
@@ -48,6 +49,11 @@ const shed: number[] = [];
 const streaks: number[] = [];
 const longestSleeps: number[] = [];
 const rss: number[] = [];
+/** The gateway's memory: peak RSS before serving, and its largest sample while serving with two of its shares. */
+const readyRss: number[] = [];
+const servingRss: number[] = [];
+const servingHeap: number[] = [];
+const servingBuffers: number[] = [];
 const verifies: number[] = [];
 for (let r = 0; r < repeats; r++) {
   verifies.push(verifySeconds());
@@ -69,6 +75,10 @@ for (let r = 0; r < repeats; r++) {
   streaks.push(tally.longestStreak);
   longestSleeps.push(tally.longestBackoffMs / 1000);
   rss.push(done.peakRssMiB);
+  readyRss.push(done.memory.readyPeakRssMiB);
+  servingRss.push(done.memory.servingPeak.rssMiB);
+  servingHeap.push(done.memory.servingPeak.heapTotalMiB);
+  servingBuffers.push(done.memory.servingPeak.arrayBuffersMiB);
 }
 const baseline = summarize(
   `${total.toLocaleString('en-US')} Ed25519 verifies, node:crypto (raw, 1 core)`,
@@ -88,6 +98,10 @@ finish(
     summarize('herd: longest refusal streak of one upload (backoff window doubles at each)', 'count', streaks),
     summarize('herd: longest backoff sleep of one agent', 's', longestSleeps),
     summarize(`gateway peak RSS during herd of ${agents}`, 'MiB', rss),
+    summarize('gateway peak RSS before serving (start-up, enrolment, worker threads)', 'MiB', readyRss),
+    summarize('gateway largest RSS sample while serving (every 50 ms)', 'MiB', servingRss),
+    summarize('  its main-thread V8 heap (heapTotal) at that sample', 'MiB', servingHeap),
+    summarize('  its ArrayBuffers (Buffers: bodies, LevelDB values) at that sample', 'MiB', servingBuffers),
   ],
   ['agents are lightweight forwarders over pre-built signed chains (one process), not full agent processes'],
 );

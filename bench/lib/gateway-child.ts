@@ -6,8 +6,10 @@
  *   node --import tsx bench/lib/gateway-child.ts <spec.json>
  * Prints `READY {"url":...}` once listening; on a `stop` line on stdin it closes, sums the
  * stored heads of the enrolled agents and prints
- * `DONE {"storedEntries":N,"peakRssMiB":M,"cpuSeconds":S,"mainCpuSeconds":T,"threadCpuSeconds":{...}}`
- * (S: CPU time of all its threads from READY to stop; T: the main thread's; then each thread's, /proc, Linux).
+ * `DONE {"storedEntries":N,"peakRssMiB":M,"cpuSeconds":S,"mainCpuSeconds":T,"threadCpuSeconds":{...},"memory":{...}}`
+ * (S: CPU time of all its threads from READY to stop; T: the main thread's; then each thread's, /proc, Linux;
+ * memory: the peak RSS before READY, and the largest RSS sampled every 50 ms while serving with its V8 heap,
+ * external and ArrayBuffer shares: the rest of an RSS is the worker threads' heaps, LevelDB and native memory).
  */
 import { readFile, rm } from 'node:fs/promises';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -73,6 +75,35 @@ function threadsCpuSince(before: Map<string, { name: string; seconds: number }>)
   }
   return used;
 }
+/** Memory of the largest RSS sample while serving, MiB: where a peak goes (V8 heap, Buffers, the rest). */
+interface MemorySample {
+  readonly rssMiB: number;
+  readonly heapUsedMiB: number;
+  readonly heapTotalMiB: number;
+  readonly externalMiB: number;
+  readonly arrayBuffersMiB: number;
+}
+const mib = (bytes: number): number => bytes / 1024 / 1024;
+function memorySample(): MemorySample {
+  const m = process.memoryUsage();
+  return {
+    rssMiB: mib(m.rss),
+    heapUsedMiB: mib(m.heapUsed),
+    heapTotalMiB: mib(m.heapTotal),
+    externalMiB: mib(m.external),
+    arrayBuffersMiB: mib(m.arrayBuffers),
+  };
+}
+/** The process's peak RSS before serving (start-up, enrolment, rows, worker threads), MiB. */
+const readyPeakRssMiB = process.resourceUsage().maxRSS / 1024;
+let servingPeak = memorySample();
+/** Sampling period of the serving-time memory, ms. */
+const memorySampleMs = 50;
+const sampler = setInterval(() => {
+  const sample = memorySample();
+  if (sample.rssMiB > servingPeak.rssMiB) servingPeak = sample;
+}, memorySampleMs);
+sampler.unref();
 const serving = process.cpuUsage();
 const servingThreads = threadsCpu();
 console.log(`READY ${JSON.stringify({ url })}`);
@@ -89,8 +120,11 @@ for await (const line of createInterface({ input: process.stdin })) {
   for (const a of spec.agents) storedEntries += (await store.head(a.agentId)).seq;
   await store.close();
   await rm(spec.dir, { recursive: true, force: true });
+  clearInterval(sampler);
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(`DONE ${JSON.stringify({ storedEntries, peakRssMiB, cpuSeconds, mainCpuSeconds, threadCpuSeconds })}`);
+  const memory = { readyPeakRssMiB, servingPeak };
+  const done = { storedEntries, peakRssMiB, cpuSeconds, mainCpuSeconds, threadCpuSeconds, memory };
+  console.log(`DONE ${JSON.stringify(done)}`);
   break;
 }
 process.exit(0);

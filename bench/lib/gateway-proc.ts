@@ -24,6 +24,18 @@ export interface GatewaySpec {
   readonly enroll?: boolean;
 }
 
+/** The gateway's memory (gateway-child.ts): its peak RSS before serving, and the largest RSS sample while serving. */
+export interface GatewayMemory {
+  readonly readyPeakRssMiB: number;
+  readonly servingPeak: {
+    readonly rssMiB: number;
+    readonly heapUsedMiB: number;
+    readonly heapTotalMiB: number;
+    readonly externalMiB: number;
+    readonly arrayBuffersMiB: number;
+  };
+}
+
 export interface GatewayProcess {
   readonly url: string;
   readonly pid: number;
@@ -36,6 +48,7 @@ export interface GatewayProcess {
     mainCpuSeconds: number;
     /** CPU per thread (`main`, else `name/tid`: verify workers, libuv, V8 helpers), s. */
     threadCpuSeconds: Record<string, number>;
+    memory: GatewayMemory;
   }>;
 }
 
@@ -84,6 +97,7 @@ export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<Gate
         cpuSeconds: number;
         mainCpuSeconds: number;
         threadCpuSeconds: Record<string, number>;
+        memory: GatewayMemory;
       };
       await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
       return done;
