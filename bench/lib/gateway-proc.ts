@@ -36,20 +36,23 @@ export interface GatewayMemory {
   };
 }
 
+/** What a stopped gateway reports (its DONE line). */
+export interface GatewayDone {
+  readonly storedEntries: number;
+  readonly peakRssMiB: number;
+  readonly cpuSeconds: number;
+  /** The gateway's main thread only (the event loop), beside cpuSeconds of all threads. */
+  readonly mainCpuSeconds: number;
+  /** CPU per thread (`main`, else `name/tid`: verify workers, libuv, V8 helpers), s. */
+  readonly threadCpuSeconds: Record<string, number>;
+  readonly memory: GatewayMemory;
+}
+
 export interface GatewayProcess {
   readonly url: string;
   readonly pid: number;
-  /** Stops the gateway; resolves with what it stored and its peak RSS. */
-  /** mainCpuSeconds: the gateway's main thread only (the event loop), beside cpuSeconds of all threads. */
-  stop(): Promise<{
-    storedEntries: number;
-    peakRssMiB: number;
-    cpuSeconds: number;
-    mainCpuSeconds: number;
-    /** CPU per thread (`main`, else `name/tid`: verify workers, libuv, V8 helpers), s. */
-    threadCpuSeconds: Record<string, number>;
-    memory: GatewayMemory;
-  }>;
+  /** Stops the gateway; resolves with what it stored, its CPU and its memory. */
+  stop(): Promise<GatewayDone>;
 }
 
 const startTimeoutMs = 300_000;
@@ -91,14 +94,7 @@ export async function startGateway(spec: Omit<GatewaySpec, 'dir'>): Promise<Gate
     pid: child.pid!,
     stop: async () => {
       child.stdin!.write('stop\n');
-      const done = (await next('DONE')) as {
-        storedEntries: number;
-        peakRssMiB: number;
-        cpuSeconds: number;
-        mainCpuSeconds: number;
-        threadCpuSeconds: Record<string, number>;
-        memory: GatewayMemory;
-      };
+      const done = (await next('DONE')) as GatewayDone;
       await new Promise((resolve) => (child.exitCode === null ? child.once('exit', resolve) : resolve(undefined)));
       return done;
     },
