@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { ClassicLevel } from 'classic-level';
 import { generateSigningKeyPair } from '../../protocol/crypto/ed25519.ts';
 import { keyedHash, seal } from '../../protocol/crypto/seal.ts';
 import { toBase64 } from '../../protocol/crypto/encoding.ts';
@@ -46,6 +47,26 @@ export async function tempStore(options: { tahapClosesAt?: Record<string, number
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Closes `store`, runs `fn` on the raw LevelDB of `t` (to read or plant stored bytes), then opens
+ * and returns a fresh store on it (with `t`'s keys and no tahap closing times).
+ */
+export async function withRawLevel(
+  t: TempStore,
+  store: LevelStore,
+  fn: (db: ClassicLevel<string, string>) => Promise<void>,
+): Promise<LevelStore> {
+  await store.close();
+  const db = new ClassicLevel<string, string>(join(t.dir, 'store'), { keyEncoding: 'utf8', valueEncoding: 'utf8' });
+  await db.open();
+  try {
+    await fn(db);
+  } finally {
+    await db.close();
+  }
+  return LevelStore.open({ path: join(t.dir, 'store'), ...t.keys, tahapClosesAt: {} });
 }
 
 export function testConfig(overrides: Partial<Record<string, unknown>> = {}): Config {

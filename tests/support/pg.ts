@@ -34,7 +34,8 @@ export function withDefaultUser(url: string): string {
   return parsed.toString();
 }
 
-async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** One client connected to `url` for the length of `fn`, ended however `fn` ends. */
+export async function withPgClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: connectTimeoutMs });
   await client.connect();
   try {
@@ -60,7 +61,7 @@ export async function pgForTests(
   const url = withDefaultUser(options.url ?? pgTestUrl);
   const schema = uniqueSchemaName(label);
   try {
-    await withClient(url, (c) => c.query(`CREATE SCHEMA "${schema}"`));
+    await withPgClient(url, (c) => c.query(`CREATE SCHEMA "${schema}"`));
   } catch (error) {
     const why = `no PostgreSQL answered at ${url} (${(error as Error).message})`;
     if (options.required ?? pgRequired)
@@ -72,6 +73,6 @@ export async function pgForTests(
     available: true,
     url,
     schema,
-    drop: () => withClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).then(() => undefined),
+    drop: () => withPgClient(url, (c) => c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)).then(() => undefined),
   };
 }

@@ -5,13 +5,12 @@
  * difference the full recompute reports. (Both stores' rollups are held to the recompute by the
  * conformance suites and tests/gateway/store/recompute-agree.test.ts.)
  */
-import { join } from 'node:path';
-import { ClassicLevel } from 'classic-level';
+import type { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { bankCountersMarkerKey } from '../../../gateway/store/level/bank-counters.ts';
 import { k, range } from '../../../gateway/store/level/keys.ts';
-import { LevelStore } from '../../../gateway/store/level/store.ts';
-import { row, tahap, tempStore, type TempStore } from '../helpers.ts';
+import type { LevelStore } from '../../../gateway/store/level/store.ts';
+import { row, tahap, tempStore, withRawLevel, type TempStore } from '../helpers.ts';
 
 describe('LevelStore bank counter rollups', () => {
   let t: TempStore;
@@ -34,14 +33,9 @@ describe('LevelStore bank counter rollups', () => {
     await t.cleanup();
   });
 
-  async function withRawDb(fn: (db: ClassicLevel<string, string>) => Promise<void>): Promise<void> {
-    await store.close();
-    const db = new ClassicLevel<string, string>(join(t.dir, 'store'), { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    await db.open();
-    await fn(db);
-    await db.close();
-    store = await LevelStore.open({ path: join(t.dir, 'store'), ...t.keys, tahapClosesAt: {} });
-  }
+  const withRawDb = async (fn: (db: ClassicLevel<string, string>) => Promise<void>): Promise<void> => {
+    store = await withRawLevel(t, store, fn);
+  };
 
   it('summary() of the tahap and of one bank equal the sums of their region-filtered buckets', async () => {
     const whole = await store.summary(tahap, {});

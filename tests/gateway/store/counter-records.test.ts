@@ -4,16 +4,15 @@
  * (and by bench/lib/recon-load.ts) still reads the same and is rewritten sparse when next
  * changed; a damaged record of either form is EDC_ERR_STORE_CORRUPT, never summed as zero.
  */
-import { join } from 'node:path';
-import { ClassicLevel } from 'classic-level';
+import type { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptySettlementCounters, emptyTahapCounters } from '../../../gateway/recon/counters.ts';
 import { addTahapDeltaIntoTx } from '../../../gateway/store/level/bank-counters.ts';
 import { checkSettlementCounters, checkTahapCounters } from '../../../gateway/store/level/counter-records.ts';
 import { Tx, type Db } from '../../../gateway/store/level/db.ts';
 import { k } from '../../../gateway/store/level/keys.ts';
-import { LevelStore } from '../../../gateway/store/level/store.ts';
-import { row, tahap, tempStore, type TempStore } from '../helpers.ts';
+import type { LevelStore } from '../../../gateway/store/level/store.ts';
+import { row, tahap, tempStore, withRawLevel, type TempStore } from '../helpers.ts';
 
 const corrupt = { code: 'EDC_ERR_STORE_CORRUPT' };
 
@@ -97,14 +96,9 @@ describe('LevelStore counter records', () => {
     await t.cleanup();
   });
 
-  async function withRawDb(fn: (db: ClassicLevel<string, string>) => Promise<void>): Promise<void> {
-    await store.close();
-    const db = new ClassicLevel<string, string>(join(t.dir, 'store'), { keyEncoding: 'utf8', valueEncoding: 'utf8' });
-    await db.open();
-    await fn(db);
-    await db.close();
-    store = await LevelStore.open({ path: join(t.dir, 'store'), ...t.keys, tahapClosesAt: {} });
-  }
+  const withRawDb = async (fn: (db: ClassicLevel<string, string>) => Promise<void>): Promise<void> => {
+    store = await withRawLevel(t, store, fn);
+  };
 
   it('writes bucket and rollup records sparse', async () => {
     await withRawDb(async (db) => {

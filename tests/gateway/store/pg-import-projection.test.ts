@@ -6,7 +6,7 @@
  * recompute. And a schema populated at version 4 upgrades in place to 5 with the same answers.
  */
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DisbursementRow } from '../../../gateway/import/types.ts';
 import { generateGatewayKeys } from '../../../gateway/keys.ts';
@@ -14,22 +14,14 @@ import { projectionCells } from '../../../gateway/store/pg/import-projection.ts'
 import { migrate, quoteIdent } from '../../../gateway/store/pg/migrate.ts';
 import { PgStore } from '../../../gateway/store/pg/store.ts';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
-import { pgForTests, uniqueSchemaName } from '../../support/pg.ts';
+import { pgForTests, uniqueSchemaName, withPgClient } from '../../support/pg.ts';
 import { newAgent, panOf, row, tahap, withdrawal } from '../helpers.ts';
 
 const db = await pgForTests('pg-import-projection');
 afterAll(() => db.drop());
 const keys = generateGatewayKeys();
 
-async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const withClient = <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => withPgClient(db.url, fn);
 
 const dropSchema = (schema: string) =>
   withClient((c) => c.query(`DROP SCHEMA IF EXISTS ${quoteIdent(schema)} CASCADE`));

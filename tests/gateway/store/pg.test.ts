@@ -4,11 +4,11 @@
  * advisory lock, the schema version checked at open.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { generateGatewayKeys } from '../../../gateway/keys.ts';
 import { knownSchemaVersion, migrate, migrations, quoteIdent } from '../../../gateway/store/pg/migrate.ts';
 import { PgStore } from '../../../gateway/store/pg/store.ts';
-import { pgForTests, uniqueSchemaName } from '../../support/pg.ts';
+import { pgForTests, uniqueSchemaName, withPgClient } from '../../support/pg.ts';
 import { describeStoreConformance, type StoreHandle, type StoreOptions } from './conformance.ts';
 import { randomBytes } from 'node:crypto';
 import { toBase64 } from '../../../protocol/crypto/encoding.ts';
@@ -24,15 +24,7 @@ function urlFor(schema: string): string {
   return url.toString();
 }
 
-async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: db.url });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
+const withClient = <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => withPgClient(db.url, fn);
 
 async function openPg(options: StoreOptions): Promise<StoreHandle> {
   const schema = uniqueSchemaName('conf');
