@@ -18,22 +18,21 @@
  * and drop the bench_recon_* schemas).
  */
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { parseDisbursements, type DisbursementRow } from '../gateway/import/index.ts';
 import { generateGatewayKeys } from '../gateway/keys.ts';
 import { LevelStore } from '../gateway/store/level/store.ts';
-import { iteratePopulation, writeDisbursementFile } from '../simulators/bank/index.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
 import pg from 'pg';
 import { bulkLoad, describeMix, reconTahap } from './lib/recon-load.ts';
 import { bulkLoadPg, schemaExists } from './lib/recon-load-pg.ts';
 import { cachedLoad, cacheKey, type LoadedStore } from './lib/recon-cache.ts';
+import { writeBenchBankFile } from './lib/bank-file.ts';
 
 const importRows = sized(50_000, 5_000, 1_000);
 /** BENCH_RECON_SIZES=100000,1000000 measures only those sizes (a single big measurement). */
@@ -48,14 +47,7 @@ async function importFigures(): Promise<Figure[]> {
   const keys = generateGatewayKeys();
   try {
     const file = join(dir, 'bri.csv');
-    const out = createWriteStream(file);
-    await writeDisbursementFile(
-      iteratePopulation({ seed: 1, size: importRows, banks: ['BRI'] }),
-      { bank: 'BRI', tahap: reconTahap, seed: 2, failedRate: 0.05, returnedRate: 0.02 },
-      out,
-    );
-    out.end();
-    await finished(out);
+    await writeBenchBankFile(file, importRows);
     const parseOnly: number[] = [];
     const stored: number[] = [];
     for (let r = 0; r < 3; r++) {

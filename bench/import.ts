@@ -14,15 +14,13 @@
  * run, dropped after; no server answering skips the PostgreSQL figures with a note.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { migrate, quoteIdent } from '../gateway/store/pg/migrate.ts';
-import { iteratePopulation, writeDisbursementFile } from '../simulators/bank/index.ts';
+import { writeBenchBankFile } from './lib/bank-file.ts';
 import { against, finish, sized, summarize, type Figure } from './harness.ts';
 
 // Full size 200,000 rows, not 1,000,000: at 2026-12 rates (LevelDB store ~9,000 rows/s, PostgreSQL
@@ -121,14 +119,7 @@ async function runAll(dir: string, file: string, withPostgres: boolean) {
 const dir = await mkdtemp(join(tmpdir(), 'edc-bench-import-'));
 try {
   const file = join(dir, 'bri.csv');
-  const out = createWriteStream(file);
-  await writeDisbursementFile(
-    iteratePopulation({ seed: 1, size: rowsCount, banks: ['BRI'] }),
-    { bank: 'BRI', tahap: '2026-IV', seed: 2, failedRate: 0.05, returnedRate: 0.02 },
-    out,
-  );
-  out.end();
-  await finished(out);
+  await writeBenchBankFile(file, rowsCount);
   const withPostgres = await pgAnswers();
   const s = await runAll(dir, file, withPostgres);
   const [parse, parseRss] = s.parse.figures();

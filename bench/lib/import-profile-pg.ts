@@ -7,19 +7,18 @@
  * after (kept with EDC_PROFILE_KEEP=1, for EXPLAIN ANALYZE by hand). One import chunk in flight at
  * a time, so the statement times add up to the store's wall.
  */
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { finished } from 'node:stream/promises';
 import pg from 'pg';
 import { importChunkRowsMax } from '../../gateway/cli/import-disbursements.ts';
 import { parseDisbursementBatches, type DisbursementRow } from '../../gateway/import/index.ts';
 import { generateGatewayKeys } from '../../gateway/keys.ts';
 import { migrate, quoteIdent } from '../../gateway/store/pg/migrate.ts';
 import { PgStore } from '../../gateway/store/pg/store.ts';
-import { iteratePopulation, writeDisbursementFile } from '../../simulators/bank/index.ts';
+import { writeBenchBankFile } from './bank-file.ts';
 
 const rowsCount = Number(process.argv[2] ?? 20_000);
 const url = new URL(process.env.EDC_TEST_PG_URL ?? 'postgres://127.0.0.1:5432/test');
@@ -97,14 +96,7 @@ const admin = new pg.Client({ connectionString: url.toString() });
 await admin.connect();
 try {
   const file = join(dir, 'bri.csv');
-  const out = createWriteStream(file);
-  await writeDisbursementFile(
-    iteratePopulation({ seed: 1, size: rowsCount, banks: ['BRI'] }),
-    { bank: 'BRI', tahap: '2026-IV', seed: 2, failedRate: 0.05, returnedRate: 0.02 },
-    out,
-  );
-  out.end();
-  await finished(out);
+  await writeBenchBankFile(file, rowsCount);
   await migrate(admin, schema);
   const storeUrl = new URL(url);
   storeUrl.searchParams.set('schema', schema);

@@ -8,30 +8,18 @@
  * (UTF-8), each divided by the KPM count; the folder's size on disk after a full compaction.
  * With DIR the store is kept there (for a later run of the recompute child on it).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
 import { ClassicLevel } from 'classic-level';
 import { parseDisbursements, type DisbursementRow } from '../../gateway/import/index.ts';
 import { generateGatewayKeys } from '../../gateway/keys.ts';
 import { LevelStore } from '../../gateway/store/level/store.ts';
-import { iteratePopulation, writeDisbursementFile } from '../../simulators/bank/index.ts';
+import { writeBenchBankFile } from './bank-file.ts';
 import { reconTahap } from './recon-load.ts';
 
 const chunkRows = 1000;
-
-async function writeFile(path: string, size: number): Promise<void> {
-  const out = createWriteStream(path);
-  await writeDisbursementFile(
-    iteratePopulation({ seed: 1, size, banks: ['BRI'] }),
-    { bank: 'BRI', tahap: reconTahap, seed: 2, failedRate: 0.05, returnedRate: 0.02 },
-    out,
-  );
-  out.end();
-  await finished(out);
-}
 
 async function importFile(file: string, storePath: string): Promise<number> {
   const keys = generateGatewayKeys();
@@ -90,7 +78,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'edc-recon-bytes-'));
   try {
     const file = join(dir, 'bri.csv');
-    await writeFile(file, size);
+    await writeBenchBankFile(file, size);
     const storePath = kept ?? join(dir, 'store');
     const started = process.cpuUsage();
     const accepted = await importFile(file, storePath);
