@@ -47,8 +47,7 @@ export const SealedBox = z
   .min(100)
   .max(400);
 
-/** prevHash of the first entry of every agent's chain. */
-export const genesisHash = '0'.repeat(64);
+export { genesisHash } from './genesis.ts';
 
 // ---- Ledger entries -------------------------------------------------------------------------
 const entryCommon = {

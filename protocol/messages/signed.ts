@@ -10,16 +10,16 @@ import { createHash } from 'node:crypto';
 import { signingBytes } from '../crypto/canonical.ts';
 import { sign, verify } from '../crypto/ed25519.ts';
 import { toHex } from '../crypto/encoding.ts';
-import {
-  genesisHash,
-  type BundleManifestBody,
-  type EntitlementSetBody,
-  type EntryBody,
-  type LedgerEntry,
-  type ReceiptBody,
-  type SignedBundleManifest,
-  type SignedEntitlementSet,
-  type SignedReceipt,
+import { genesisHash } from './genesis.ts';
+import type {
+  BundleManifestBody,
+  EntitlementSetBody,
+  EntryBody,
+  LedgerEntry,
+  ReceiptBody,
+  SignedBundleManifest,
+  SignedEntitlementSet,
+  SignedReceipt,
 } from './schemas.ts';
 
 export const domains = {
