@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage/',
       'bin/',
       'bench/results/',
+      '.tmp/',
       'eslint.config.js',
       'gateway/crypto/verify-worker.mjs',
     ],
