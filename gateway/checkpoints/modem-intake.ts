@@ -43,7 +43,8 @@ export class ModemIntake {
   /** Setup done: before it, +CMTI indexes only queue (one AT command at a time). */
   private ready = false;
   private heartbeat: NodeJS.Timeout | undefined;
-  private probing = false;
+  /** The heartbeat's AT while it waits for its answer: a drain waits for it (the AT client runs one command). */
+  private probing: Promise<void> | undefined;
   /** Set when the store failed: the intake stops reading (messages stay on the SIM). */
   failure: Error | undefined;
 
@@ -75,7 +76,7 @@ export class ModemIntake {
     }
     this.ready = true;
     for (let index = 1; index <= modemSlotsMax; index += 1) this.enqueue(index);
-    this.heartbeat = setInterval(() => void this.probe(client, lose), this.options.heartbeatMs ?? modemHeartbeatMs);
+    this.heartbeat = setInterval(() => this.probe(client, lose), this.options.heartbeatMs ?? modemHeartbeatMs);
     this.heartbeat.unref();
   }
 
@@ -83,16 +84,15 @@ export class ModemIntake {
    * A link that drops is noticed only when it is used: while idle, an AT every heartbeat; no answer within the
    * command timeout (or a closed link) counts as lost. Skipped while a command is in flight.
    */
-  private async probe(client: AtClient, lose: (error: Error) => void): Promise<void> {
-    if (this.draining !== undefined || this.probing || this.stopping) return;
-    this.probing = true;
-    try {
-      const result = await client.command('AT');
-      if (!result.ok && (result.error === 'timeout' || result.error === 'closed'))
-        lose(new Error(`the modem ${this.options.path} did not answer AT (${result.error})`));
-    } finally {
-      this.probing = false;
-    }
+  private probe(client: AtClient, lose: (error: Error) => void): void {
+    if (this.draining !== undefined || this.probing !== undefined || this.stopping) return;
+    this.probing = client
+      .command('AT')
+      .then((result) => {
+        if (!result.ok && (result.error === 'timeout' || result.error === 'closed'))
+          lose(new Error(`the modem ${this.options.path} did not answer AT (${result.error})`));
+      })
+      .finally(() => (this.probing = undefined));
   }
 
   private enqueue(index: number): void {
@@ -103,6 +103,8 @@ export class ModemIntake {
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0 && this.failure === undefined && this.client !== undefined) {
+      // A +CMTI that arrives while the heartbeat's AT is unanswered: the AT client would answer its CMGR 'busy'.
+      await this.probing;
       await this.handle(this.client, this.queue.shift()!);
     }
   }
