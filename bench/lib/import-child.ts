@@ -22,10 +22,11 @@ import { parsePgLocation } from '../../gateway/store/pg/url.ts';
 import { PgStore } from '../../gateway/store/pg/store.ts';
 import { quoteIdent } from '../../gateway/store/pg/migrate.ts';
 import type { DisbursementStore } from '../../gateway/store/types.ts';
+import { benchBankFileTahap } from './bank-file.ts';
 
 const [mode, file, target, chunkText] = process.argv.slice(2) as [string, string, string, string | undefined];
 const chunkRows = chunkText === undefined ? importChunkRowsMax : Number(chunkText);
-const parseOptions = { bank: 'BRI', tahap: '2026-IV' } as const;
+const parseOptions = { bank: 'BRI', tahap: benchBankFileTahap } as const;
 
 async function parseOnly(): Promise<number> {
   let n = 0;

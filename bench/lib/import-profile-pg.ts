@@ -18,7 +18,7 @@ import { parseDisbursementBatches, type DisbursementRow } from '../../gateway/im
 import { generateGatewayKeys } from '../../gateway/keys.ts';
 import { migrate, quoteIdent } from '../../gateway/store/pg/migrate.ts';
 import { PgStore } from '../../gateway/store/pg/store.ts';
-import { writeBenchBankFile } from './bank-file.ts';
+import { benchBankFileTahap, writeBenchBankFile } from './bank-file.ts';
 
 const rowsCount = Number(process.argv[2] ?? 20_000);
 const url = new URL(process.env.EDC_TEST_PG_URL ?? 'postgres://127.0.0.1:5432/test');
@@ -81,7 +81,10 @@ async function storeAll(store: PgStore, file: string): Promise<number> {
     accepted += out.accepted;
     chunk = [];
   };
-  for await (const batch of parseDisbursementBatches(createReadStream(file), { bank: 'BRI', tahap: '2026-IV' }))
+  for await (const batch of parseDisbursementBatches(createReadStream(file), {
+    bank: 'BRI',
+    tahap: benchBankFileTahap,
+  }))
     for (const item of batch) {
       if (item.ok) chunk.push(item.row);
       if (chunk.length >= importChunkRowsMax) await flush();

@@ -26,9 +26,7 @@ export interface ForwardTally {
   unavailable: number;
   networkErrors: number;
   otherErrors: number;
-  /** Sleeps before a retry (one per refusal or network error), their total and the longest, ms. */
-  retries: number;
-  backoffMs: number;
+  /** The longest sleep before a retry (one per refusal or network error), ms. */
   longestBackoffMs: number;
   /** Most refusals in a row met by one upload (each one doubles the backoff's jitter window). */
   longestStreak: number;
@@ -42,8 +40,6 @@ export function emptyTally(): ForwardTally {
     unavailable: 0,
     networkErrors: 0,
     otherErrors: 0,
-    retries: 0,
-    backoffMs: 0,
     longestBackoffMs: 0,
     longestStreak: 0,
   };
@@ -129,8 +125,6 @@ export async function forwardAll(
 }
 
 function backoff(tally: ForwardTally, failures: number, ms: number): Promise<void> {
-  tally.retries += 1;
-  tally.backoffMs += ms;
   tally.longestBackoffMs = Math.max(tally.longestBackoffMs, ms);
   tally.longestStreak = Math.max(tally.longestStreak, failures + 1);
   return sleep(ms);

@@ -14,6 +14,7 @@
  * (kpm, panh, nikh) and category lists (kcat) the staff pages use are not written.
  */
 import { ClassicLevel } from 'classic-level';
+import { benchBankFileTahap } from './bank-file.ts';
 import { randomBytes } from 'node:crypto';
 import { generateSigningKeyPair, keyedHash, toBase64 } from '../../protocol/crypto/index.ts';
 import { genesisHash, signEntry, type LedgerEntry } from '../../protocol/messages/index.ts';
@@ -33,7 +34,8 @@ import { LevelStore } from '../../gateway/store/level/store.ts';
 import type { GatewayStore } from '../../gateway/store/types.ts';
 import { kpmAt, type Kpm } from '../../simulators/bank/index.ts';
 
-export const reconTahap = '2026-IV';
+/** The tahap of the loaded stores: the bench bank file's, so its rows and these stores agree. */
+export const reconTahap = benchBankFileTahap;
 /** One KPM in withdrawalEvery draws once; agents serve kpmPerAgent KPMs each. */
 export const withdrawalEvery = 100;
 const kpmPerAgent = 10_000;

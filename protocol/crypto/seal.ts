@@ -68,7 +68,7 @@ export function x25519PrivateKeyObject(raw: Uint8Array): KeyObject {
  * base64url): about 1 us, where OpenSSL's DER encoder costs about 90 us per call, which was
  * half the cost of a seal. Never for a key just made by generateKeyPairSync: see freshX25519.
  */
-export function x25519PublicKeyBytes(key: KeyObject): Uint8Array {
+function x25519PublicKeyBytes(key: KeyObject): Uint8Array {
   const publicKey = key.type === 'private' ? createPublicKey(key) : key;
   return rawFromJwk(publicKey.export({ format: 'jwk' }).x);
 }
@@ -157,7 +157,7 @@ export function freshX25519(random: (n: number) => Uint8Array = randomBytes): Fr
   }
   // No generation job here: nothing can lock this key's mutex from a finalizer.
   const privateKey = x25519PrivateKeyObject(random(32));
-  return { privateKey, publicKeyBytes: x25519PublicKeyBytes(createPublicKey(privateKey)) };
+  return { privateKey, publicKeyBytes: x25519PublicKeyBytes(privateKey) };
 }
 
 function rawFromJwk(x: string | undefined): Uint8Array {

@@ -315,8 +315,11 @@ export async function flushOps(conn: Queryable, ops: ReadonlyMap<string, string 
   for (const [key, value] of ops) {
     const table = tableOf(key);
     if (table === 'counter_shard') throw new RangeError(`Counter ${key} must go through the counter sink`);
-    if (value === null) dels.set(table, [...(dels.get(table) ?? []), key]);
-    else puts.set(table, (puts.get(table) ?? new Map<string, string>()).set(key, value));
+    if (value === null) {
+      let keys = dels.get(table);
+      if (keys === undefined) dels.set(table, (keys = []));
+      keys.push(key); // push, not a spread copy per key (quadratic), as in getMany
+    } else puts.set(table, (puts.get(table) ?? new Map<string, string>()).set(key, value));
   }
   for (const [table, keys] of dels) await conn.query(`DELETE FROM ${table} WHERE key = ANY($1::text[])`, [keys]);
   for (const [table, rows] of puts) {
