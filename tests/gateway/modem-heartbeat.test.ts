@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { SerialPort } from 'serialport';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ModemIntake } from '../../gateway/checkpoints/modem-intake.ts';
+import { ModemIntake, modemSlotsMax } from '../../gateway/checkpoints/modem-intake.ts';
 import { waitFor } from '../support/modem.ts';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -19,8 +19,15 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A socat pty pair; the far end answers every AT command until `silent` is set. */
-async function fakeModem(dir: string): Promise<{ path: string; commands: string[]; goSilent: () => void }> {
+/**
+ * A socat pty pair; the far end answers every AT command until `silent` is set. With `smsDuringHeartbeat`, the
+ * first heartbeat AT after the start-up sweep of every slot gets a +CMTI for that slot first and its OK 100 ms
+ * later, so a new SMS is announced while the intake's one AT command is still unanswered.
+ */
+async function fakeModem(
+  dir: string,
+  smsDuringHeartbeat?: number,
+): Promise<{ path: string; commands: string[]; goSilent: () => void }> {
   const path = join(dir, 'gw-modem');
   const far = join(dir, 'far');
   const socat: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${path}`, `pty,raw,echo=0,link=${far}`], {
@@ -41,6 +48,12 @@ async function fakeModem(dir: string): Promise<{ path: string; commands: string[
       buffered = buffered.slice(at + 1);
       if (command === '' || silent) continue;
       commands.push(command);
+      if (command === 'AT' && smsDuringHeartbeat !== undefined && commands.includes(`AT+CMGR=${modemSlotsMax}`)) {
+        port.write(`\r\n+CMTI: "SM",${smsDuringHeartbeat}\r\n`);
+        smsDuringHeartbeat = undefined;
+        setTimeout(() => port.write('\r\nOK\r\n'), 100);
+        continue;
+      }
       port.write(command.startsWith('AT+CMGR') ? '\r\n+CMS ERROR: 321\r\n' : '\r\nOK\r\n');
     }
   });
@@ -72,5 +85,24 @@ describe('gateway modem intake heartbeat', () => {
     const error = await waitFor(() => lost[0], 10_000);
     expect(error.message).toMatch(/did not answer AT \(timeout\)/);
     expect(lost).toHaveLength(1);
+  });
+
+  it('an SMS announced while a heartbeat AT is unanswered is still read from its slot', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'edc-modem-hb-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const modem = await fakeModem(dir, 7);
+    const store = { getAgent: () => Promise.reject(new Error('unused')) } as never;
+    const intake = new ModemIntake({
+      path: modem.path,
+      baudRate: 115_200,
+      store,
+      logger: pino({ level: 'silent' }),
+      commandTimeoutMs: 1_000,
+      heartbeatMs: 100,
+    });
+    cleanups.push(() => intake.stop());
+    await intake.start();
+    // Slot 7 is read once by the start-up sweep, and once more for the +CMTI that came during the heartbeat.
+    await waitFor(() => (modem.commands.filter((c) => c === 'AT+CMGR=7').length >= 2 ? true : undefined), 5_000);
   });
 });
