@@ -7,7 +7,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { count, dateTime, duration, rupiah, type Lang } from '../shared/format.ts';
 import { translator } from '../shared/dictionary.ts';
-import { initialLang, saveLang } from '../shared/lang.ts';
+import { useLang } from '../shared/lang.ts';
 import { agentText, type AgentTextKey } from './text.ts';
 import { adviceOf, exposureOf, linkProblem, shownFields, signalOf, type LinkLike, type StatusLike } from './status.ts';
 import './agent.css';
@@ -160,10 +160,9 @@ function useStatus(): { status: StatusLike | undefined; failed: boolean; at: num
 }
 
 function App() {
-  const [lang, setLang] = useState<Lang>(initialLang());
+  const [lang, setLang] = useLang();
   const t = translator(agentText, lang);
   const { status, failed, at } = useStatus();
-  useEffect(() => saveLang(lang), [lang]);
   return (
     <main>
       <header>

@@ -7,7 +7,7 @@ import { render } from 'preact';
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Lang } from '../shared/format.ts';
 import { translator } from '../shared/dictionary.ts';
-import { initialLang, saveLang } from '../shared/lang.ts';
+import { useLang } from '../shared/lang.ts';
 import { AgentsScreen } from './agents.tsx';
 import { ComplaintScreen } from './complaint.tsx';
 import { Api, ApiError, type Me, type TahapList } from './api.ts';
@@ -141,14 +141,13 @@ function Shell({ ctx, onSignOut, setLang }: { ctx: AppContext; onSignOut: () => 
 }
 
 function Root() {
-  const [lang, setLang] = useState<Lang>(initialLang());
+  const [lang, setLang] = useLang();
   const t = translator(staffText, lang);
   const [token, setToken] = useState(sessionStorage.getItem(tokenKey) ?? '');
   const [me, setMe] = useState<Me | undefined>(undefined);
   const [alert, setAlert] = useState('');
   const [status, setStatus] = useState('');
   const api = useMemo(() => new Api(token), [token]);
-  useEffect(() => saveLang(lang), [lang]);
   useEffect(() => {
     if (token === '') return setMe(undefined);
     api.get<Me>('/me').then(
