@@ -43,8 +43,6 @@ declare module 'fastify' {
 
 export interface UploadAdmission {
   readonly onRequest: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
-  /** Uploads and declared body bytes in flight now, and uploads waiting for admission. */
-  readonly inFlight: () => { readonly uploads: number; readonly bytes: number; readonly waiting: number };
 }
 
 type Limits = Pick<
@@ -79,6 +77,22 @@ function refusal(config: Limits, found: string): InstanceType<typeof ERR_UNAVAIL
   );
 }
 
+/** Agents refused here, oldest refusal first, at most agentsMax of them. */
+function refusedAgents(agentsMax: number) {
+  const refused = new Set<string>();
+  return {
+    remember: (agentId: string | undefined): void => {
+      // Only a well-formed id is kept: the path is unauthenticated here, its length only the URL's bound.
+      if (agentId === undefined || !AgentId.safeParse(agentId).success) return;
+      refused.delete(agentId);
+      refused.add(agentId);
+      while (refused.size > agentsMax) refused.delete(refused.values().next().value!);
+    },
+    /** Whether the agent was refused before; it is forgotten (its next upload is a fresh one). */
+    take: (agentId: string | undefined): boolean => agentId !== undefined && refused.delete(agentId),
+  };
+}
+
 export function createUploadAdmission(config: Limits): UploadAdmission {
   let uploads = 0;
   let bytes = 0;
@@ -94,24 +108,20 @@ export function createUploadAdmission(config: Limits): UploadAdmission {
       released = true;
       uploads -= 1;
       bytes -= size;
-      // First come, first served: only the oldest waiter may take the freed room. Its room is
-      // taken here, at once, so one release admits only as many as fit.
-      while (waiting.length > 0 && fits(waiting[0]!.size)) {
-        const next = waiting.shift()!;
-        admit(next.reply, next.size);
-        next.settle(true);
-      }
+      pump();
     });
   };
-  /** Agents refused here, oldest refusal first, at most uploadsWaitingMax of them. */
-  const refused = new Set<string>();
-  const remember = (agentId: string | undefined): void => {
-    // Only a well-formed id is kept: the path is unauthenticated here, its length only the URL's bound.
-    if (agentId === undefined || !AgentId.safeParse(agentId).success) return;
-    refused.delete(agentId);
-    refused.add(agentId);
-    while (refused.size > Math.max(1, config.uploadsWaitingMax)) refused.delete(refused.values().next().value!);
+  // First come, first served: only the oldest waiter may take free room. Its room is taken here,
+  // at once, so one call admits only as many as fit. Run when room is freed and when the oldest
+  // waiter leaves (deadline or client gone): the one behind it may fit where it did not.
+  const pump = (): void => {
+    while (waiting.length > 0 && fits(waiting[0]!.size)) {
+      const next = waiting.shift()!;
+      admit(next.reply, next.size);
+      next.settle(true);
+    }
   };
+  const refused = refusedAgents(Math.max(1, config.uploadsWaitingMax));
   const enqueue = (waiter: Waiter): void => {
     if (!waiter.priority) return void waiting.push(waiter);
     const at = waiting.findIndex((w) => !w.priority);
@@ -129,6 +139,7 @@ export function createUploadAdmission(config: Limits): UploadAdmission {
           const at = waiting.indexOf(waiter);
           if (at >= 0) waiting.splice(at, 1);
           resolve(admitted);
+          if (at === 0) pump();
         },
       };
       // A client that gives up while waiting leaves the queue (its answer goes nowhere).
@@ -136,19 +147,19 @@ export function createUploadAdmission(config: Limits): UploadAdmission {
       const timer = setTimeout(() => waiter.settle(false), config.uploadAdmissionWaitMsMax);
       reply.raw.once('close', gone);
       enqueue(waiter);
+      pump(); // a refused agent's retry goes ahead of uploads that do not fit, and may fit itself
     });
   return {
-    inFlight: () => ({ uploads, bytes, waiting: waiting.length }),
     onRequest: async (request, reply) => {
       if (request.method !== 'POST' || request.routeOptions.url !== uploadRoute) return;
       const size = declaredBytes(request, config.uploadBodyBytesMax);
       const agentId = (request.params as { agentId?: string } | undefined)?.agentId;
-      const priority = agentId !== undefined && refused.delete(agentId);
+      const priority = refused.take(agentId);
       if (waiting.length === 0 && fits(size)) return admit(reply, size);
       const found = uploads + 1 > config.uploadsInFlightMax ? `${uploads} uploads` : `${bytes} + ${size} bytes`;
       // Admitted while waiting: admit() already counted it (the release that made room did).
       if (waiting.length < config.uploadsWaitingMax && (await wait(reply, size, priority))) return;
-      remember(agentId);
+      refused.remember(agentId);
       request.uploadShed = true;
       throw refusal(config, `${found} and ${waiting.length} waiting`);
     },

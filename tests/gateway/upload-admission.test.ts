@@ -212,6 +212,33 @@ describe('uploads over the bound wait for admission (uploadsWaitingMax, uploadAd
     expect([200, 503]).toContain(await before.answered);
   });
 
+  it('when the oldest waiter leaves, the one behind it is admitted at once if it fits', async () => {
+    const [a, c] = await Promise.all([0, 2].map((i) => agentWithUploads(i, 1, 2)));
+    const sizeA = Buffer.byteLength(a!.bodies[0]!.body);
+    const sizeC = Buffer.byteLength(c!.bodies[0]!.body);
+    // Room for a and c together, never for a and b (b declares the whole bound).
+    const bytesMax = sizeA + sizeC;
+    await start({ uploadsInFlightMax: 10, uploadsInFlightBytesMax: bytesMax, uploadAdmissionWaitMsMax: 3_000 });
+    const held = await heldUpload(a!.agent, a!.bodies[0]!.body);
+    // b: headers only, declaring bytesMax; it waits first in line, then its client gives up.
+    const b = httpRequest(`${base}/v1/agents/AGT-900/uploads`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(bytesMax) },
+    });
+    b.on('error', () => undefined);
+    b.flushHeaders();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const waiting = post(c!.agent, c!.bodies[0]!.body);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    b.destroy();
+    // c fits beside a: it must not wait for a's answer or its own deadline (503 after 3 s before the fix).
+    const res = await waiting;
+    expect(res.status).toBe(200);
+    expect(await t.store.entries(c!.agent.agentId, 1, 10)).toEqual(c!.entries);
+    held.finish();
+    expect(await held.answered).toBe(200);
+  });
+
   it('a herd over the limit waits its turn: no 503, every entry arrives once', async () => {
     await start({ uploadsInFlightMax: 2, uploadAdmissionWaitMsMax: 30_000 });
     const fleet = await Promise.all(Array.from({ length: 8 }, (_, i) => agentWithUploads(i, 3, 3)));
