@@ -26,15 +26,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Adds a stored (sparse or dense) record's fields into `into`, which has every field; false when none. */
-function addStored(key: string, into: Record<string, unknown>, from: unknown): boolean {
+/**
+ * Adds a stored (sparse or dense) record's fields into `into`, which has every field; false when none.
+ * Also how the PostgreSQL store sums a counter's shards (store/pg/kv.ts), so both stores refuse alike.
+ */
+export function addStoredCounters(key: string, into: Record<string, unknown>, from: unknown): boolean {
   if (!isRecord(from)) corrupt(key, 'another shape');
   let any = false;
   for (const name in from) {
     const v = from[name];
     const slot = Object.hasOwn(into, name) ? into[name] : undefined;
     if (typeof slot === 'number' && Number.isSafeInteger(v)) into[name] = slot + (v as number);
-    else if (isRecord(slot)) addStored(key, slot, v);
+    else if (isRecord(slot)) addStoredCounters(key, slot, v);
     else corrupt(key, `an unexpected field ${JSON.stringify(name)}`);
     any = true;
   }
@@ -43,17 +46,17 @@ function addStored(key: string, into: Record<string, unknown>, from: unknown): b
 
 function readStored<T extends object>(key: string, value: unknown, empty: () => T): T {
   const out = empty();
-  if (!addStored(key, out as Record<string, unknown>, value)) corrupt(key, 'an empty record');
+  if (!addStoredCounters(key, out as Record<string, unknown>, value)) corrupt(key, 'an empty record');
   return out;
 }
 
 /** The record as stored: its non-zero fields only (undefined when every field is zero). */
-function sparse(value: Record<string, unknown>): Record<string, unknown> | undefined {
+export function sparseCounters(value: Record<string, unknown>): Record<string, unknown> | undefined {
   let out: Record<string, unknown> | undefined;
   // for..in, not Object.entries: one record per village bucket per chunk, and entries allocate per field.
   for (const name in value) {
     const v = value[name];
-    const kept = typeof v === 'number' ? (v === 0 ? undefined : v) : sparse(v as Record<string, unknown>);
+    const kept = typeof v === 'number' ? (v === 0 ? undefined : v) : sparseCounters(v as Record<string, unknown>);
     if (kept !== undefined) (out ??= {})[name] = kept;
   }
   return out;
@@ -61,12 +64,12 @@ function sparse(value: Record<string, unknown>): Record<string, unknown> | undef
 
 /** A bucket or rollup record as written (sparse); undefined when every field is zero (the record is deleted). */
 export function tahapCountersRecord(c: TahapCounters): Record<string, unknown> | undefined {
-  return sparse(c as unknown as Record<string, unknown>);
+  return sparseCounters(c as unknown as Record<string, unknown>);
 }
 
 /** A settlement record as written (sparse, as tahapCountersRecord). */
 export function settlementCountersRecord(c: SettlementCounters): Record<string, unknown> {
-  return sparse(c as unknown as Record<string, unknown>) ?? {};
+  return sparseCounters(c as unknown as Record<string, unknown>) ?? {};
 }
 
 export function checkTahapCounters(key: string, value: unknown): TahapCounters {

@@ -7,7 +7,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type pg from 'pg';
-import { ERR_STORE_CLOSED, ERR_STORE_CORRUPT } from '../../errors.ts';
+import { ERR_STORE_CLOSED } from '../../errors.ts';
 import {
   addDayCounters,
   addSettlementCounters,
@@ -22,6 +22,7 @@ import {
   type SettlementCounters,
   type TahapCounters,
 } from '../../recon/counters.ts';
+import { addStoredCounters, sparseCounters } from '../level/counter-records.ts';
 import { parseJson, type CounterSink, type Db, type KvIterator, type KvRangeOptions } from '../level/db.ts';
 
 export type Queryable = Pick<pg.ClientBase, 'query'>;
@@ -86,39 +87,18 @@ function kindOf(key: string): CounterKind<AnyCounters> {
   return dayKind;
 }
 
-/**
+/*
  * A shard's value is its counters without their zero fields (a village bucket's dense record is
  * about 1.3 KB, nearly all zeros, and an import writes one shard row per bucket it touches: that
  * upsert was the largest statement of an import chunk). Read back by adding it into the kind's
- * empty record: dense values written before keep reading the same way. A field the empty record
- * lacks, or a value that is not a safe integer, is EDC_ERR_STORE_CORRUPT, never summed as zero.
+ * empty record (store/level/counter-records.ts, as LevelDB reads its records): dense values written
+ * before keep reading the same way; a field the empty record lacks, or a value that is not a safe
+ * integer, is EDC_ERR_STORE_CORRUPT, never summed as zero. A shard whose sum is zero is deleted.
  */
-function sparseCounters(value: object): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
-  let any = false;
-  for (const [name, v] of Object.entries(value)) {
-    const kept = typeof v === 'number' ? (v === 0 ? undefined : v) : sparseCounters(v as object);
-    if (kept === undefined) continue;
-    out[name] = kept;
-    any = true;
-  }
-  return any ? out : undefined;
-}
-
-function addShardValue(key: string, into: Record<string, unknown>, from: unknown): void {
-  if (typeof from !== 'object' || from === null || Array.isArray(from))
-    throw new ERR_STORE_CORRUPT(`Cannot read ${key}: expected a counters shard object, found another shape`, { key });
-  for (const [name, v] of Object.entries(from)) {
-    const slot = Object.hasOwn(into, name) ? into[name] : undefined;
-    if (typeof slot === 'number' && Number.isSafeInteger(v)) into[name] = slot + (v as number);
-    else if (typeof slot === 'object' && slot !== null) addShardValue(key, slot as Record<string, unknown>, v);
-    else throw new ERR_STORE_CORRUPT(`Cannot read ${key}: unexpected counters field ${JSON.stringify(name)}`, { key });
-  }
-}
 
 /** Adds one stored shard value (sparse, or dense as written before) into `sum`. */
 function addShard(key: string, sum: AnyCounters, text: string): void {
-  addShardValue(key, sum as unknown as Record<string, unknown>, parseJson<unknown>(key, text));
+  addStoredCounters(key, sum as unknown as Record<string, unknown>, parseJson<unknown>(key, text));
 }
 
 /** A stored counter record's shards summed; undefined when they sum to zero (as LevelDB deletes it). */
@@ -416,5 +396,5 @@ function addStored(key: string, stored: string | undefined, delta: AnyCounters):
   const sum = kind.empty();
   if (stored !== undefined) addShard(key, sum, stored);
   kind.add(sum, delta);
-  return kind.isZero(sum) ? undefined : JSON.stringify(sparseCounters(sum));
+  return kind.isZero(sum) ? undefined : JSON.stringify(sparseCounters(sum as unknown as Record<string, unknown>));
 }
