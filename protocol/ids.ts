@@ -16,6 +16,11 @@ export const ERR_ULID_OVERFLOW = defineError(
 
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export const ulidPattern = /^[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+
+/** An agent id: 3-32 of A-Z, 0-9 and -, not starting with - (schemas.ts AgentId; SMS and struk codecs). */
+export const agentIdPattern = /^[A-Z0-9][A-Z0-9-]{2,31}$/;
+/** A KPM id: 4-32 of A-Z, 0-9 and -, not starting with - (schemas.ts KpmId; bank import rows; struk proofs). */
+export const kpmIdPattern = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
 const timeMax = 2 ** 48 - 1;
 
 export interface UlidFactoryOptions {

@@ -3,6 +3,7 @@
  * checked and every failure reported, so the bank can fix a row in one round; reasons say what
  * was expected and what was found, never with a full NIK, card number or name in them.
  */
+import { kpmIdPattern } from '../../protocol/ids.ts';
 import { importErrors } from './errors.ts';
 import { amountExample, normalizeWord, parseAmount, parseDate } from './formats.ts';
 import type { ColumnIndex, Field } from './header.ts';
@@ -28,7 +29,6 @@ export type RowResult =
   { readonly ok: true; readonly row: DisbursementRow } | { readonly ok: false; readonly rejects: DisbursementReject[] };
 
 /** protocol's KpmId (messages/schemas.ts) as a plain regex: a zod parse per row cost more than the test. */
-export const kpmIdPattern = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
 export const referencePattern = /^[A-Za-z0-9/_.-]{1,64}$/;
 // C0 controls, DEL, C1 controls and U+FFFD (what undecodable bytes become).
 // eslint-disable-next-line no-control-regex -- matching control characters is the point here.

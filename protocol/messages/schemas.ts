@@ -5,7 +5,7 @@
  * ids are ULIDs; hashes are lower-case hex SHA-256; keys and signatures are padded base64.
  */
 import { z } from 'zod';
-import { ulidPattern } from '../ids.ts';
+import { agentIdPattern, kpmIdPattern, ulidPattern } from '../ids.ts';
 
 // ---- Limits (units last) --------------------------------------------------------------------
 export const uploadEntriesMax = 500;
@@ -25,8 +25,8 @@ export const Base64Signature = z
   .regex(/^[A-Za-z0-9+/]{86}==$/, 'expected a 64-byte signature as padded base64 (88 characters)');
 export const AgentId = z
   .string()
-  .regex(/^[A-Z0-9][A-Z0-9-]{2,31}$/, 'expected an agent id: 3-32 of A-Z, 0-9 and -, not starting with -');
-export const KpmId = z.string().regex(/^[A-Z0-9][A-Z0-9-]{3,31}$/, 'expected a KPM id: 4-32 of A-Z, 0-9 and -');
+  .regex(agentIdPattern, 'expected an agent id: 3-32 of A-Z, 0-9 and -, not starting with -');
+export const KpmId = z.string().regex(kpmIdPattern, 'expected a KPM id: 4-32 of A-Z, 0-9 and -');
 export const Tahap = z.string().regex(/^[0-9]{4}-(?:I|II|III|IV)$/, 'expected a tahap such as 2026-IV');
 export const Bank = z.enum(['BNI', 'BRI', 'BTN', 'MANDIRI']);
 export const EpochMs = z.number().int().min(0).max(8_640_000_000_000_000);

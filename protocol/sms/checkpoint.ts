@@ -12,6 +12,7 @@
  *  76  64  Ed25519 signature of "edc.checkpoint.v1\n" + octets 0..75
  */
 import { signInDomain, verifyInDomain } from '../crypto/ed25519.ts';
+import { agentIdPattern } from '../ids.ts';
 import { toHex } from '../crypto/encoding.ts';
 import { ERR_CHECKPOINT_FIELD, ERR_CHECKPOINT_FORMAT, ERR_CHECKPOINT_SIGNATURE } from './errors.ts';
 
@@ -23,7 +24,6 @@ export const checkpointRupiahMax = 1_000_000_000_000;
 const signedOctets = 76;
 /** Largest time a checkpoint carries: 2^48 - 1 ms (year 10889). */
 export const checkpointAtMax = 2 ** 48 - 1;
-const agentIdPattern = /^[A-Z0-9][A-Z0-9-]{2,31}$/;
 /** Base-40 alphabet of the agent id field: index 0 pads, then 0-9, A-Z, '-'. */
 const alphabet = '\u00000123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-';
 const agentIdSymbols = 33;

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { signInDomain, verifyInDomain } from '../crypto/ed25519.ts';
 import { toHex } from '../crypto/encoding.ts';
+import { agentIdPattern, kpmIdPattern } from '../ids.ts';
 import { packAgentId, unpackAgentId } from '../sms/checkpoint.ts';
 import { ERR_STRUK_PROOF_FIELD, ERR_STRUK_PROOF_FORMAT } from './errors.ts';
 
@@ -18,8 +19,6 @@ export const strukMagic = [0xec, 0x02] as const;
 /** Largest proof: 53 fixed octets, KPM id with its length (33), hash (32), signature (64). */
 export const strukProofOctetsMax = 182;
 const fixedOctets = 53;
-const agentIdPattern = /^[A-Z0-9][A-Z0-9-]{2,31}$/;
-const kpmIdPattern = /^[A-Z0-9][A-Z0-9-]{3,31}$/;
 const crockford = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export interface StrukProofBody {
