@@ -11,7 +11,6 @@ import {
   emptyDayCounters,
   emptySettlementCounters,
   isZeroDay,
-  isZeroSettlement,
 } from '../../recon/counters.ts';
 import type { ReconChanges } from '../../recon/project.ts';
 import { addTahapDeltaIntoTx, bankDeltas } from './bank-counters.ts';
@@ -39,8 +38,9 @@ export async function applyChanges(tx: Tx, changes: ReconChanges): Promise<void>
     const stored = await tx.get<unknown>(key);
     const stl = stored === undefined ? emptySettlementCounters() : checkSettlementCounters(key, stored);
     addSettlementCounters(stl, s.delta);
-    if (isZeroSettlement(stl)) tx.del(key);
-    else tx.put(key, settlementCountersRecord(stl));
+    const record = settlementCountersRecord(stl);
+    if (record === undefined) tx.del(key);
+    else tx.put(key, record);
   }
   await applyDays(tx, changes);
 }

@@ -67,9 +67,12 @@ export function tahapCountersRecord(c: TahapCounters): Record<string, unknown> |
   return sparseCounters(c as unknown as Record<string, unknown>);
 }
 
-/** A settlement record as written (sparse, as tahapCountersRecord). */
-export function settlementCountersRecord(c: SettlementCounters): Record<string, unknown> {
-  return sparseCounters(c as unknown as Record<string, unknown>) ?? {};
+/**
+ * A settlement record as written (sparse, as tahapCountersRecord); undefined when every field is zero: the
+ * record is deleted, since `{}` would read back as EDC_ERR_STORE_CORRUPT.
+ */
+export function settlementCountersRecord(c: SettlementCounters): Record<string, unknown> | undefined {
+  return sparseCounters(c as unknown as Record<string, unknown>);
 }
 
 export function checkTahapCounters(key: string, value: unknown): TahapCounters {

@@ -8,7 +8,12 @@ import type { ClassicLevel } from 'classic-level';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { emptySettlementCounters, emptyTahapCounters } from '../../../gateway/recon/counters.ts';
 import { addTahapDeltaIntoTx } from '../../../gateway/store/level/bank-counters.ts';
-import { checkSettlementCounters, checkTahapCounters } from '../../../gateway/store/level/counter-records.ts';
+import {
+  checkSettlementCounters,
+  checkTahapCounters,
+  settlementCountersRecord,
+  tahapCountersRecord,
+} from '../../../gateway/store/level/counter-records.ts';
 import { Tx, type Db } from '../../../gateway/store/level/db.ts';
 import { k } from '../../../gateway/store/level/keys.ts';
 import type { LevelStore } from '../../../gateway/store/level/store.ts';
@@ -32,6 +37,14 @@ describe('counter record forms', () => {
     const stl = { ...emptySettlementCounters(), claimed: 5, payable: 5 };
     expect(checkSettlementCounters('stl!T!A', JSON.parse(JSON.stringify(stl)))).toEqual(stl);
     expect(checkSettlementCounters('stl!T!A', { claimed: 5, payable: 5 })).toEqual(stl);
+  });
+
+  it('an all-zero record is not written (undefined: deleted), since {} reads back as corrupt', () => {
+    expect(tahapCountersRecord(emptyTahapCounters())).toBeUndefined();
+    expect(settlementCountersRecord(emptySettlementCounters())).toBeUndefined();
+    expect(() => checkSettlementCounters('stl!T!A', {})).toThrow(expect.objectContaining(corrupt));
+    const stl = { ...emptySettlementCounters(), claimed: 5 };
+    expect(checkSettlementCounters('stl!T!A', settlementCountersRecord(stl))).toEqual(stl);
   });
 
   it.each([
