@@ -151,6 +151,11 @@ export const gatewayErrors = {
     503,
   ),
   ERR_STORE_CLOSED: defineError('EDC_ERR_STORE_CLOSED', 'The gateway store was used after it was closed', 503),
+  ERR_STORE_FAILED: defineError(
+    'EDC_ERR_STORE_FAILED',
+    'A write to the LevelDB store failed (disk full or I/O error); the store is unusable until a fresh handle opens',
+    503,
+  ),
   ERR_STORE_CORRUPT: defineError('EDC_ERR_STORE_CORRUPT', 'A stored record is not valid JSON when read back', 500),
   ERR_STORE_SCHEMA: defineError(
     'EDC_ERR_STORE_SCHEMA',
@@ -294,6 +299,7 @@ export const {
   ERR_NO_ENTITLEMENTS,
   ERR_STORE_LOCKED,
   ERR_STORE_CLOSED,
+  ERR_STORE_FAILED,
   ERR_STORE_CORRUPT,
   ERR_STORE_SCHEMA,
   ERR_STORE_CONFLICT,

@@ -7,6 +7,7 @@
 import { isAbsolute, join } from 'node:path';
 import { loadGatewayDir, type GatewayDir } from '../config.ts';
 import { LevelStore } from '../store/level/store.ts';
+import type { LevelStoreFault } from '../store/level/handle.ts';
 import { PgStore } from '../store/pg/store.ts';
 import { isPostgresUrl } from '../store/pg/url.ts';
 import type { GatewayStore } from '../store/types.ts';
@@ -44,6 +45,7 @@ export function storeLocation(gw: GatewayDir, flag: string | boolean | undefined
 export async function openGateway(
   dir: string,
   storeFlag?: string | boolean,
+  hooks: { readonly onStoreFault?: (fault: LevelStoreFault) => void } = {},
 ): Promise<{ gw: GatewayDir; store: GatewayStore }> {
   const gw = await loadGatewayDir(dir);
   const location = storeLocation(gw, storeFlag);
@@ -56,7 +58,7 @@ export async function openGateway(
   };
   const store = isPostgresUrl(location)
     ? await PgStore.open({ url: location, ...common })
-    : await LevelStore.open({ path: location, ...common });
+    : await LevelStore.open({ path: location, ...common, onFault: hooks.onStoreFault });
   return { gw, store };
 }
 

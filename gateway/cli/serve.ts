@@ -4,11 +4,13 @@
  */
 import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
+import type { FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
 import { buildGateway } from '../app.ts';
 import { ModemSupervisor } from '../checkpoints/modem-supervisor.ts';
 import { loadGatewayDir } from '../config.ts';
 import { ERR_LISTEN } from '../errors.ts';
+import type { LevelStoreFault } from '../store/level/handle.ts';
 import { loadTls, type TlsFiles, type TlsMaterial } from '../tls.ts';
 import { localToken, openLocalEndpoint, serveFileName, type LocalEndpoint } from './local-server.ts';
 import { openGateway, withStoreOption } from './open.ts';
@@ -92,6 +94,14 @@ function listenError(host: string, port: number, cause: unknown): Error {
   );
 }
 
+function logStoreFault(log: FastifyBaseLogger, fault: LevelStoreFault): void {
+  const error = 'error' in fault ? String((fault.error as Error | undefined)?.message ?? fault.error) : undefined;
+  if (fault.kind === 'reopened') log.warn({ event: 'store.reopened' }, 'store reopened after a failed write');
+  else if (fault.kind === 'write-failed')
+    log.error({ event: 'store.write_failed', error }, 'store write failed: every request answers 503 until reopened');
+  else log.warn({ event: 'store.reopen_failed', error }, 'store reopen failed; trying again');
+}
+
 export async function serveCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parse(serveSpec, argv);
   if (args.help) return (io.out(serveSpec.usage + '\n'), 0);
@@ -106,7 +116,9 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     );
   // Checked before the store is opened: a bad file leaves nothing to undo.
   const tls = await tlsOf(tlsFlags(args.values), dir);
-  const { gw, store } = await openGateway(dir, args.values.store);
+  // Store faults (LevelDB: a failed write latches the store until a fresh handle opens) go to the app's log.
+  const faults: { log?: (fault: LevelStoreFault) => void } = {};
+  const { gw, store } = await openGateway(dir, args.values.store, { onStoreFault: (f) => faults.log?.(f) });
   const https = tls === undefined ? undefined : { cert: tls.cert, key: tls.key };
   const local = localToken(Date.now());
   const { app } = await buildGateway({
@@ -117,6 +129,7 @@ export async function serveCommand(argv: readonly string[], io: CliIo): Promise<
     localTokens: [local.record],
     verifyWorkers: availableParallelism(),
   });
+  faults.log = (fault) => logStoreFault(app.log, fault);
   let address: string;
   try {
     address = await app.listen({ host, port: Number(portText) });

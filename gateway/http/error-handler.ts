@@ -54,8 +54,10 @@ export function errorHandler(metrics: Metrics, bodyBytesMax: number, rateLimits:
   return async (error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     let coded = toEdcError(error, bodyBytesMax, request.headers['content-type']);
     // Refused before any budget was charged (authentication failed, or the body before it): the
-    // source address pays, and over its budget the answer is 429 rather than the refusal.
-    coded = (await rateLimits.chargeRefused(request).catch(() => undefined)) ?? coded;
+    // source address pays, and over its budget the answer is 429 rather than the refusal. Not for a
+    // 503: the gateway could not serve (its store failed, say, before authentication could read the
+    // agent), and agents behind one carrier NAT retrying it would turn it into 429s for all of them.
+    if (coded?.statusCode !== 503) coded = (await rateLimits.chargeRefused(request).catch(() => undefined)) ?? coded;
     if (coded === undefined) {
       request.log.error({ err: error }, 'unexpected failure');
       coded = new ERR_INTERNAL('Cannot complete the request: unexpected failure (see the gateway log)');

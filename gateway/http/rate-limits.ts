@@ -9,7 +9,8 @@
  *   or staff authentication, a body refused before authentication (415, 413, malformed JSON),
  *   /docs, /dashboard, unknown routes. Agents behind one carrier NAT share an address, which is
  *   why their own requests are never charged here.
- *   Nor is an upload refused 503 for the bound on uploads in flight (upload-admission.ts).
+ *   Nor is a request refused 503 (the gateway could not serve it: the bound on uploads in flight,
+ *   upload-admission.ts, or a failed store before authentication could read the agent).
  * - ops: per source address, /healthz, /readyz and /metrics only, so a monitor is never starved
  *   by other traffic and never starves it.
  *

@@ -33,10 +33,29 @@ export class NonceLedger {
   readonly #live = new Map<string, number>();
   #loaded: Promise<void> | undefined;
 
+  /**
+   * @param handle the store's open handle (it throws EDC_ERR_STORE_FAILED while the store is failed)
+   * @param failed latches the store after a failed nonce write; the error to throw
+   */
   constructor(
-    private readonly db: LevelDb,
+    private readonly handle: () => LevelDb,
+    private readonly failed: (error: unknown) => Error,
     private readonly entriesMax: number,
   ) {}
+
+  private get db(): LevelDb {
+    return this.handle();
+  }
+
+  async #batch(ops: Op[]): Promise<void> {
+    const db = this.db;
+    try {
+      await db.batch(ops, { sync: false });
+    } catch (error) {
+      // Unsynced, but a failed append breaks LevelDB's log for the writes after it as well.
+      throw db.status === 'open' ? this.failed(error) : error;
+    }
+  }
 
   get size(): number {
     return this.#live.size;
@@ -82,7 +101,7 @@ export class NonceLedger {
   async #write(ops: Op[]): Promise<void> {
     if (ops.length === 0) return;
     if (this.db.status !== 'open') throw new ERR_STORE_CLOSED('Cannot record a nonce: the gateway store is closed');
-    await this.db.batch(ops, { sync: false });
+    await this.#batch(ops);
   }
 
   /** Live nonces into memory (in expiry order), expired ones deleted. */
@@ -95,7 +114,7 @@ export class NonceLedger {
       if (expiresAt < now) {
         expired.push({ type: 'del', key });
         if (expired.length >= loadDeleteBatchEntriesMax) {
-          await this.db.batch(expired, { sync: false });
+          await this.#batch(expired);
           expired = [];
         }
       } else this.#live.set(rest.join(sep), expiresAt);

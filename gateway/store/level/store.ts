@@ -19,7 +19,8 @@ import type { KpmCategory, WithdrawalCategory } from '../../recon/classify.ts';
 import type * as T from '../types.ts';
 import { addAgentIntoTx, revokeAgentIntoTx } from './agents.ts';
 import { agentContact, recordContactIntoTx } from './contacts.ts';
-import { getJson, levelFlush, openDb, parseJson, Tx, WriteLock, type LevelDb } from './db.ts';
+import { getJson, openDb, parseJson, Tx, WriteLock, type LevelDb } from './db.ts';
+import { LevelHandle, type LevelStoreFault } from './handle.ts';
 import { MergingCounterSink } from './counter-merge.ts';
 import { applyRowsIntoTx } from './disbursements.ts';
 import { evidenceEntriesPerAgentMaxDefault } from '../../recon/evidence.ts';
@@ -50,6 +51,8 @@ export interface LevelStoreOptions {
   /** Evidence entries (fork branches, tampered entries) kept per agent; default 10,000. */
   readonly evidenceEntriesPerAgentMax?: number | undefined;
   readonly ulid?: () => string;
+  /** Told when a write fails (the store latches: handle.ts) and when a fresh handle opens; serve logs it. */
+  readonly onFault?: (fault: LevelStoreFault) => void;
 }
 
 export const nonceEntriesMaxDefault = 1_000_000;
@@ -79,17 +82,31 @@ export class LevelStore implements T.GatewayStore {
   /** Work outside the write lock (reconciles reading a snapshot, nonce writes); close() lets it finish. */
   readonly #running = new Set<Promise<unknown>>();
   readonly #nonces: NonceLedger;
+  readonly #handle: LevelHandle;
 
   private constructor(
-    private readonly db: LevelDb,
+    db: LevelDb,
     private readonly options: LevelStoreOptions,
   ) {
+    this.#handle = new LevelHandle(db, {
+      path: options.path,
+      lock: this.#lock,
+      onFault: options.onFault,
+      reopened: async (fresh) => {
+        this.#lookupKeys.clear();
+        await loadDataKeys(fresh, this.#ring);
+      },
+    });
     this.#ring = new DataKeyRing(options.sealSecretKey);
     this.#sealer = new EnvelopeSealer(this.#ring);
     this.#hasher = new KeyedHasher(options.lookupKey);
     this.#opener = new Opener(options.sealSecretKey, this.#ring);
     this.#ulid = options.ulid ?? ulidFactory();
-    this.#nonces = new NonceLedger(db, options.nonceEntriesMax ?? nonceEntriesMaxDefault);
+    this.#nonces = new NonceLedger(
+      () => this.db,
+      (error) => this.#handle.fail(error),
+      options.nonceEntriesMax ?? nonceEntriesMaxDefault,
+    );
     const matcher = new PanMatcher(this.#opener);
     this.#env = {
       matcher,
@@ -134,48 +151,56 @@ export class LevelStore implements T.GatewayStore {
     return dataKeyInfos(this.#ring, await storedDataKeys(this.db));
   }
 
+  /** The open LevelDB handle; EDC_ERR_STORE_FAILED (503) while a failed write has latched the store. */
+  private get db(): LevelDb {
+    return this.#handle.db;
+  }
+
   get opener(): Opener {
     return this.#opener;
   }
 
   async close(): Promise<void> {
     await Promise.allSettled([...this.#running]);
-    await this.#lock.run(() => this.db.close());
+    await this.#lock.run(() => this.#handle.close());
   }
 
   #write<R>(fn: (tx: Tx) => Promise<R>, commit: (result: R) => boolean = () => true): Promise<R> {
     return this.#lock.run(async () => {
-      const tx = new Tx(this.db, levelFlush(this.db));
+      const tx = new Tx(this.db, this.#handle.flush);
       const result = await fn(tx);
       if (commit(result)) await tx.commit();
       return result;
     });
   }
 
-  addAgent(agent: T.NewAgent, options: { move: boolean; now: number; lookupKey: string }): Promise<T.AgentRecord> {
+  async addAgent(
+    agent: T.NewAgent,
+    options: { move: boolean; now: number; lookupKey: string },
+  ): Promise<T.AgentRecord> {
     return this.#write(async (tx) => {
       this.#lookupKeys.delete(agent.agentId);
       return addAgentIntoTx(tx, agent, options);
     });
   }
 
-  getAgent(agentId: string): Promise<T.AgentRecord | undefined> {
+  async getAgent(agentId: string): Promise<T.AgentRecord | undefined> {
     return getJson<T.AgentRecord>(this.db, k.agent(agentId));
   }
 
-  listAgents(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AgentRecord>> {
+  async listAgents(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AgentRecord>> {
     return Q.page<T.AgentRecord>(this.db, [range('agent')], query.after, query.limit, (_key, v) => v);
   }
 
-  revokeAgent(agentId: string, now: number): Promise<T.AgentRecord> {
+  async revokeAgent(agentId: string, now: number): Promise<T.AgentRecord> {
     return this.#write((tx) => revokeAgentIntoTx(tx, agentId, now));
   }
 
-  recordAgentContact(agentId: string, contact: T.AgentContactRecord): Promise<void> {
+  async recordAgentContact(agentId: string, contact: T.AgentContactRecord): Promise<void> {
     return this.#write((tx) => recordContactIntoTx(tx, agentId, contact));
   }
 
-  agentContact(agentId: string): Promise<T.AgentContactRecord | undefined> {
+  async agentContact(agentId: string): Promise<T.AgentContactRecord | undefined> {
     return agentContact(this.db, agentId);
   }
 
@@ -192,7 +217,7 @@ export class LevelStore implements T.GatewayStore {
    * ones before it left (a savepoint undoes a refused one), then one synced batch for all, and
    * only then is any of them answered. Concurrent agents share an fsync instead of queueing for one each.
    */
-  ingest(agentId: string, entries: readonly LedgerEntry[], receivedAt: number): Promise<T.IngestOutcome> {
+  async ingest(agentId: string, entries: readonly LedgerEntry[], receivedAt: number): Promise<T.IngestOutcome> {
     return new Promise((resolve, reject) => {
       this.#pending.push({ agentId, entries, receivedAt, resolve, reject });
       this.#drain();
@@ -210,7 +235,13 @@ export class LevelStore implements T.GatewayStore {
 
   async #ingestGroup(jobs: readonly IngestJob[]): Promise<void> {
     const sink = new MergingCounterSink();
-    const tx = new Tx(this.db, levelFlush(this.db), sink);
+    let tx: Tx;
+    try {
+      tx = new Tx(this.db, this.#handle.flush, sink);
+    } catch (error) {
+      for (const job of jobs) job.reject(error); // the store is failed (EDC_ERR_STORE_FAILED)
+      return;
+    }
     const settled: { job: IngestJob; outcome?: T.IngestOutcome; error?: unknown }[] = [];
     for (const job of jobs) {
       const mark = tx.mark();
@@ -241,7 +272,12 @@ export class LevelStore implements T.GatewayStore {
     }
   }
 
-  recordTampered(agentId: string, entries: readonly LedgerEntry[], reason: string, receivedAt: number): Promise<void> {
+  async recordTampered(
+    agentId: string,
+    entries: readonly LedgerEntry[],
+    reason: string,
+    receivedAt: number,
+  ): Promise<void> {
     return this.#write((tx) =>
       recordEvidenceIntoTx(tx, this.#ingestEnv, agentId, 'tampered', {
         seq: entries[0]?.seq ?? 0,
@@ -252,23 +288,23 @@ export class LevelStore implements T.GatewayStore {
     );
   }
 
-  recordFork(agentId: string, fork: T.ForkRecord): Promise<void> {
+  async recordFork(agentId: string, fork: T.ForkRecord): Promise<void> {
     return this.#write((tx) => recordEvidenceIntoTx(tx, this.#ingestEnv, agentId, 'fork', fork));
   }
 
-  putCheckpoint(record: T.CheckpointRecord): Promise<T.CheckpointPut> {
+  async putCheckpoint(record: T.CheckpointRecord): Promise<T.CheckpointPut> {
     return this.#write((tx) => putCheckpointIntoTx(tx, record));
   }
 
-  checkpointAt(agentId: string, seq: number): Promise<T.CheckpointRecord | undefined> {
+  async checkpointAt(agentId: string, seq: number): Promise<T.CheckpointRecord | undefined> {
     return checkpointAt(this.db, agentId, seq);
   }
 
-  lastCheckpoint(agentId: string): Promise<T.CheckpointRecord | undefined> {
+  async lastCheckpoint(agentId: string): Promise<T.CheckpointRecord | undefined> {
     return lastCheckpoint(this.db, agentId);
   }
 
-  checkpointsFrom(agentId: string, fromSeq: number, limit: number): Promise<T.CheckpointRecord[]> {
+  async checkpointsFrom(agentId: string, fromSeq: number, limit: number): Promise<T.CheckpointRecord[]> {
     return checkpointsFrom(this.db, agentId, fromSeq, limit);
   }
 
@@ -301,7 +337,7 @@ export class LevelStore implements T.GatewayStore {
     return out;
   }
 
-  applyDisbursements(
+  async applyDisbursements(
     rows: readonly DisbursementRow[],
     options: { fileSha256: string; now: number },
   ): Promise<T.DisbursementOutcome> {
@@ -324,47 +360,51 @@ export class LevelStore implements T.GatewayStore {
     return keys[0]?.slice('tahap!'.length);
   }
 
-  entitlementSnapshot(agentId: string, tahap: string): Promise<T.EntitlementSnapshot> {
+  async entitlementSnapshot(agentId: string, tahap: string): Promise<T.EntitlementSnapshot> {
     return this.#lock.run(() => entitlementSnapshot(this.db, this.#env.matcher, agentId, tahap));
   }
 
-  recordEntitlementSet(set: T.EntitlementSetRecord): Promise<void> {
+  async recordEntitlementSet(set: T.EntitlementSetRecord): Promise<void> {
     return this.#write((tx) => recordSetIntoTx(tx, set));
   }
 
-  summary(tahap: string, filter: T.SummaryFilter): Promise<TahapCounters> {
+  async summary(tahap: string, filter: T.SummaryFilter): Promise<TahapCounters> {
     return Q.summary(this.db, tahap, filter);
   }
 
-  regionSummary(tahap: string, query: T.RegionSummaryQuery): Promise<T.Page<T.RegionCounters>> {
+  async regionSummary(tahap: string, query: T.RegionSummaryQuery): Promise<T.Page<T.RegionCounters>> {
     return Q.regionSummary(this.db, tahap, query);
   }
 
-  positions(tahap: string, category: KpmCategory, query: T.PageQuery): Promise<T.Page<T.PositionView>> {
+  async positions(tahap: string, category: KpmCategory, query: T.PageQuery): Promise<T.Page<T.PositionView>> {
     return Q.positions(this.db, tahap, category, query);
   }
 
-  withdrawals(tahap: string, category: WithdrawalCategory, query: T.PageQuery): Promise<T.Page<T.WithdrawalView>> {
+  async withdrawals(
+    tahap: string,
+    category: WithdrawalCategory,
+    query: T.PageQuery,
+  ): Promise<T.Page<T.WithdrawalView>> {
     return Q.withdrawals(this.db, tahap, category, query);
   }
 
-  withdrawalDays(tahap: string, filter: { readonly bank?: string | undefined }): Promise<T.WithdrawalDay[]> {
+  async withdrawalDays(tahap: string, filter: { readonly bank?: string | undefined }): Promise<T.WithdrawalDay[]> {
     return Q.withdrawalDays(this.db, tahap, filter);
   }
 
-  dayWithdrawals(tahap: string, localDate: string, query: T.PageQuery): Promise<T.Page<T.DayWithdrawalView>> {
+  async dayWithdrawals(tahap: string, localDate: string, query: T.PageQuery): Promise<T.Page<T.DayWithdrawalView>> {
     return Q.dayWithdrawals(this.db, tahap, localDate, query);
   }
 
-  settlements(tahap: string): Promise<Record<string, SettlementCounters>> {
+  async settlements(tahap: string): Promise<Record<string, SettlementCounters>> {
     return Q.settlements(this.db, tahap);
   }
 
-  exceptions(tahap: string, query: T.ExceptionQuery): Promise<T.Page<T.ExceptionView>> {
+  async exceptions(tahap: string, query: T.ExceptionQuery): Promise<T.Page<T.ExceptionView>> {
     return Q.exceptions(this.db, tahap, query);
   }
 
-  exceptionAgeing(
+  async exceptionAgeing(
     tahap: string,
     query: Omit<T.ExceptionQuery, 'age' | 'after' | 'limit'>,
     now: number,
@@ -372,15 +412,15 @@ export class LevelStore implements T.GatewayStore {
     return Q.exceptionAgeing(this.db, tahap, query, now);
   }
 
-  transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {
+  async transitionException(id: string, change: T.ExceptionChange): Promise<T.ExceptionView> {
     return this.#write((tx) => transitionIntoTx(tx, this.#env, id, change, this.#ulid()));
   }
 
-  assignException(id: string, assignment: T.ExceptionAssignment): Promise<T.ExceptionView> {
+  async assignException(id: string, assignment: T.ExceptionAssignment): Promise<T.ExceptionView> {
     return this.#write((tx) => assignIntoTx(tx, id, assignment, this.#ulid()));
   }
 
-  appendAudit(record: Omit<T.AuditRecord, 'id'>): Promise<T.AuditRecord> {
+  async appendAudit(record: Omit<T.AuditRecord, 'id'>): Promise<T.AuditRecord> {
     return this.#write(async (tx) => {
       const full: T.AuditRecord = { id: this.#ulid(), ...record };
       tx.put(k.audit(full.id), full);
@@ -388,7 +428,7 @@ export class LevelStore implements T.GatewayStore {
     });
   }
 
-  audit(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AuditRecord>> {
+  async audit(query: { after?: string | undefined; limit: number }): Promise<T.Page<T.AuditRecord>> {
     return Q.page<T.AuditRecord>(this.db, [range('audit')], query.after, query.limit, (_key, v) => v);
   }
 
@@ -396,30 +436,30 @@ export class LevelStore implements T.GatewayStore {
     return failedCreditsPage(this.db, tahap, query);
   }
 
-  stepFailedCredit(id: T.FailedCreditId, step: T.FailedCreditStep): Promise<T.FailedCreditView> {
+  async stepFailedCredit(id: T.FailedCreditId, step: T.FailedCreditStep): Promise<T.FailedCreditView> {
     return this.#write((tx) => stepFailedCreditIntoTx(tx, this.#env, id, step, this.#ulid()));
   }
 
-  findKpm(by: T.KpmLookupKind, value: string): Promise<string | undefined> {
+  async findKpm(by: T.KpmLookupKind, value: string): Promise<string | undefined> {
     return findKpm(this.db, this.#hasher, by, value);
   }
 
-  kpmDossier(kpmId: string, options: { personal: boolean }): Promise<T.KpmDossier | undefined> {
+  async kpmDossier(kpmId: string, options: { personal: boolean }): Promise<T.KpmDossier | undefined> {
     return kpmDossier(this.db, this.#env, this.#opener, kpmId, options);
   }
 
-  putToken(record: T.TokenRecord): Promise<void> {
+  async putToken(record: T.TokenRecord): Promise<void> {
     return this.#write(async (tx) => {
       tx.put(k.token(record.tokenSha256), record);
       return Promise.resolve();
     });
   }
 
-  getToken(tokenSha256: string): Promise<T.TokenRecord | undefined> {
+  async getToken(tokenSha256: string): Promise<T.TokenRecord | undefined> {
     return getJson<T.TokenRecord>(this.db, k.token(tokenSha256));
   }
 
-  claimNonce(agentId: string, nonce: string, expiresAt: number, now: number): Promise<T.NonceClaim> {
+  async claimNonce(agentId: string, nonce: string, expiresAt: number, now: number): Promise<T.NonceClaim> {
     return this.#track(this.#nonces.claim(agentId, nonce, expiresAt, now));
   }
 
@@ -435,7 +475,7 @@ export class LevelStore implements T.GatewayStore {
    * batch): the recompute, the stored state it is compared with and the inputs it records all
    * describe that one moment, while uploads and imports go on. Only storing the result writes.
    */
-  reconcile(tahap: string, now: number): Promise<T.ReconResult> {
+  async reconcile(tahap: string, now: number): Promise<T.ReconResult> {
     return this.#track(this.#reconcileAtSnapshot(tahap, now));
   }
 

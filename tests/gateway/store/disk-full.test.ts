@@ -1,0 +1,158 @@
+/**
+ * Disk full under the gateway's LevelDB store, on a real small filesystem: a tmpfs of a few MiB is
+ * mounted (CI runs as root; where mounting is not permitted the test is skipped with a printed
+ * notice). A real gateway (fastify on loopback, the real LevelStore on the tmpfs) takes signed
+ * uploads from four agents; a filler file takes the free space, so LevelDB's writes fail with
+ * ENOSPC. classic-level would keep accepting writes on that handle that are not durable, and
+ * uploads answered 200 after the fault could vanish at the next open (the agents would then drop
+ * entries the gateway does not hold). The store must latch instead: every request answers 503
+ * EDC_ERR_STORE_FAILED while the disk is full, uploads succeed again by themselves once the filler
+ * is removed (a fresh handle opens), and after a restart every entry answered 200 is stored exactly
+ * once, the counters hold every rupiah, and reconcile agrees.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildGateway } from '../../../gateway/app.ts';
+import { generateGatewayKeys } from '../../../gateway/keys.ts';
+import type { LevelStoreFault } from '../../../gateway/store/level/handle.ts';
+import { LevelStore } from '../../../gateway/store/level/store.ts';
+import type { LedgerEntry } from '../../../protocol/messages/schemas.ts';
+import { enroll, issueSet, newAgent, panOf, row, signedHeaders, tahap, testConfig, withdrawal } from '../helpers.ts';
+
+const mountPoint = mkdtempSync(join(tmpdir(), 'edc-gw-disk-full-'));
+
+function mountSmallFilesystem(): string | undefined {
+  if (process.getuid?.() !== 0) return 'not running as root';
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mountPoint], { stdio: 'pipe' });
+    return undefined;
+  } catch (error) {
+    return `mount -t tmpfs failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`;
+  }
+}
+
+const cannotMount = mountSmallFilesystem();
+if (cannotMount !== undefined) console.log(`gateway disk-full test SKIPPED: ${cannotMount}`);
+
+afterAll(() => {
+  if (cannotMount === undefined) execFileSync('umount', ['-l', mountPoint]);
+  rmSync(mountPoint, { recursive: true, force: true });
+});
+
+const freeBytes = (): number => {
+  const stats = statfsSync(mountPoint);
+  return stats.bavail * stats.bsize;
+};
+
+async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const agentsN = 4;
+const kpmsPerAgent = 300;
+const perUpload = 3;
+const amount = 10_000;
+
+interface Tally {
+  ok: number;
+  refusals: Map<string, number>;
+}
+
+/** Uploads each slice in order, repeating one until it is answered 200, as agent/forward does. */
+async function forward(base: string, agent: ReturnType<typeof newAgent>, entries: LedgerEntry[], tally: Tally) {
+  const path = `/v1/agents/${agent.agentId}/uploads`;
+  for (let i = 0; i < entries.length; i += perUpload) {
+    const body = JSON.stringify({ v: 1, agentId: agent.agentId, entries: entries.slice(i, i + perUpload) });
+    for (;;) {
+      const res = await fetch(base + path, { method: 'POST', body, headers: signedHeaders(agent, 'POST', path, body) });
+      const answer = (await res.json()) as { code?: string };
+      if (res.status === 200) break;
+      const key = `${res.status} ${answer.code ?? ''}`;
+      tally.refusals.set(key, (tally.refusals.get(key) ?? 0) + 1);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    tally.ok += perUpload;
+  }
+}
+
+describe.skipIf(cannotMount !== undefined)('gateway LevelDB store on a full disk', () => {
+  it('answers 503 EDC_ERR_STORE_FAILED while full, resumes by itself, and loses no entry answered 200', async () => {
+    const keys = generateGatewayKeys();
+    const path = join(mountPoint, 'store');
+    const faults: LevelStoreFault['kind'][] = [];
+    const open = (onFault?: (f: LevelStoreFault) => void) =>
+      LevelStore.open({ path, ...keys, tahapClosesAt: {}, onFault });
+    const store = await open((f) => faults.push(f.kind));
+    const fleet = [];
+    for (let a = 0; a < agentsN; a++) {
+      const agent = newAgent(`AGT-DF${a}`);
+      const kpmIds = Array.from({ length: kpmsPerAgent }, (_, i) => `KPM-DF${a}-${String(i).padStart(4, '0')}`);
+      await store.applyDisbursements(
+        kpmIds.map((id) => row(id, amount)),
+        { fileSha256: String(a).repeat(64), now: 1 },
+      );
+      await enroll(store, agent, kpmIds);
+      const setId = await issueSet(store, agent, Date.now() + 3_600_000);
+      const entries = kpmIds.map((kpmId) => withdrawal(agent, keys, { kpmId, amount, pan: panOf(kpmId), setId }));
+      fleet.push({ agent, entries });
+    }
+    let app: FastifyInstance | undefined = (await buildGateway({ store, keys, config: testConfig() })).app;
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const tally: Tally = { ok: 0, refusals: new Map() };
+    const filler = join(mountPoint, 'filler');
+    try {
+      const sending = Promise.all(fleet.map((f) => forward(base, f.agent, f.entries, tally)));
+      await until(() => tally.ok >= 60, 'uploads before the disk fills', 30_000);
+      try {
+        writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes() - 32 * 1024)));
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
+      }
+      await until(() => faults.includes('write-failed'), 'a failed write once the disk is full', 30_000);
+      const failedAt = tally.ok;
+      // Reads too: nothing is read from a handle whose log is broken, and a balancer stops sending here.
+      await expect(store.summary(tahap, {})).rejects.toMatchObject({ code: 'EDC_ERR_STORE_FAILED' });
+      const ready = await fetch(`${base}/readyz`);
+      expect([ready.status, ready.headers.get('retry-after'), ((await ready.json()) as { code: string }).code]).toEqual(
+        [503, '5', 'EDC_ERR_STORE_FAILED'],
+      );
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      rmSync(filler);
+      await sending;
+      expect(tally.ok).toBe(agentsN * kpmsPerAgent);
+      expect(tally.ok).toBeGreaterThan(failedAt);
+      expect(faults.at(-1)).toBe('reopened');
+      // Every refusal was a coded, retryable 503: the store's latch (or the admission queue).
+      expect([...tally.refusals.keys()].filter((k) => k !== '503 EDC_ERR_STORE_FAILED')).toEqual([]);
+      expect(tally.refusals.get('503 EDC_ERR_STORE_FAILED')).toBeGreaterThan(0);
+    } finally {
+      rmSync(filler, { force: true });
+      await app.close();
+      app = undefined;
+      await store.close();
+    }
+    // A restart: what LevelDB recovers is what the gateway holds.
+    const again = await open();
+    try {
+      for (const { agent, entries } of fleet) {
+        expect((await again.head(agent.agentId)).seq).toBe(entries.length);
+        expect(await again.entries(agent.agentId, 1, entries.length + 10)).toEqual(entries);
+      }
+      const sum = await again.summary(tahap, {});
+      expect(sum.withdrawn).toBe(agentsN * kpmsPerAgent * amount);
+      const result = await again.reconcile(tahap, 1000);
+      expect(result.differences).toEqual([]);
+      expect(result.agree).toBe(true);
+    } finally {
+      await again.close();
+    }
+  }, 120_000);
+});
