@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { inlineVerifier, VerifyPool } from './crypto/verify-pool.ts';
 import { ulidFactory } from '../protocol/ids.ts';
 import type { GatewayConfig, GatewayKeys } from './config.ts';
-import { ERR_BODY_INVALID, ERR_MEDIA_TYPE } from './errors.ts';
+import { ERR_BODY_INVALID, ERR_MEDIA_TYPE, ERR_UNAVAILABLE } from './errors.ts';
 import type { GatewayStore, TokenRecord } from './store/types.ts';
 import type { GatewayContext } from './http/context.ts';
 import { clientErrorHandler } from './http/client-errors.ts';
@@ -137,6 +137,38 @@ function recordContacts(app: FastifyInstance, context: GatewayContext): void {
   });
 }
 
+/**
+ * While the app closes (SIGTERM): what is in flight finishes, a request that arrives on a kept-alive
+ * connection is refused with a coded 503 and Retry-After, which an agent retries, and the connection
+ * closes (fastify's own closing answer carries no code).
+ */
+const stopping = () =>
+  new ERR_UNAVAILABLE('Cannot accept request: the gateway is stopping; retry after 1 s', { retryAfterSeconds: 1 });
+
+function refuseWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onRequest', (_request, reply, done) => {
+    if (!closing) return done();
+    void reply.header('connection', 'close');
+    done(stopping());
+  });
+}
+
+function observeDurations(app: FastifyInstance, metrics: Metrics): void {
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.observeDuration(
+      request.routeOptions.url ?? 'unmatched',
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+  });
+}
+
 export async function buildGateway(options: BuildGatewayOptions): Promise<Gateway> {
   const { config } = options;
   const logger: FastifyBaseLogger = options.logger ?? createLogger(config.logLevel);
@@ -150,6 +182,8 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     loggerInstance: logger,
     bodyLimit: config.uploadBodyBytesMax,
     trustProxy: false,
+    // Requests that arrive while the app closes get the coded refusal below, not fastify's bare 503.
+    return503OnClosing: false,
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) =>
       void late.handleError!(error, request, reply),
     clientErrorHandler: clientErrorHandler((refusal) =>
@@ -180,18 +214,12 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
   app.setSerializerCompiler(serializerCompiler);
   late.handleError = errorHandler(metrics, config.uploadBodyBytesMax, rateLimits);
   app.setErrorHandler(late.handleError);
+  refuseWhileClosing(app);
   app.addHook('onRequest', rateLimits.onRequest);
   app.addHook('onRequest', createUploadAdmission(config).onRequest);
   app.setNotFoundHandler(notFoundHandler(metrics));
   jsonParser(app);
-  app.addHook('onResponse', async (request, reply) => {
-    metrics.observeDuration(
-      request.routeOptions.url ?? 'unmatched',
-      request.method,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
-  });
+  observeDurations(app, metrics);
   recordContacts(app, context);
   app.addHook('onReady', async () => {
     // The verification workers load their modules first: an upload meets a pool that verifies at once.

@@ -20,8 +20,8 @@ import { buildGateway } from '../../../gateway/app.ts';
 import { generateGatewayKeys } from '../../../gateway/keys.ts';
 import type { LevelStoreFault } from '../../../gateway/store/level/handle.ts';
 import { LevelStore } from '../../../gateway/store/level/store.ts';
-import type { LedgerEntry } from '../../../protocol/messages/schemas.ts';
-import { enroll, issueSet, newAgent, panOf, row, signedHeaders, tahap, testConfig, withdrawal } from '../helpers.ts';
+import { forwardAll, newTally, until } from '../forward-support.ts';
+import { enroll, issueSet, newAgent, panOf, row, tahap, testConfig, withdrawal } from '../helpers.ts';
 
 const mountPoint = mkdtempSync(join(tmpdir(), 'edc-gw-disk-full-'));
 
@@ -48,40 +48,10 @@ const freeBytes = (): number => {
   return stats.bavail * stats.bsize;
 };
 
-async function until(check: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const agentsN = 4;
 const kpmsPerAgent = 300;
 const perUpload = 3;
 const amount = 10_000;
-
-interface Tally {
-  ok: number;
-  refusals: Map<string, number>;
-}
-
-/** Uploads each slice in order, repeating one until it is answered 200, as agent/forward does. */
-async function forward(base: string, agent: ReturnType<typeof newAgent>, entries: LedgerEntry[], tally: Tally) {
-  const path = `/v1/agents/${agent.agentId}/uploads`;
-  for (let i = 0; i < entries.length; i += perUpload) {
-    const body = JSON.stringify({ v: 1, agentId: agent.agentId, entries: entries.slice(i, i + perUpload) });
-    for (;;) {
-      const res = await fetch(base + path, { method: 'POST', body, headers: signedHeaders(agent, 'POST', path, body) });
-      const answer = (await res.json()) as { code?: string };
-      if (res.status === 200) break;
-      const key = `${res.status} ${answer.code ?? ''}`;
-      tally.refusals.set(key, (tally.refusals.get(key) ?? 0) + 1);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    tally.ok += perUpload;
-  }
-}
 
 describe.skipIf(cannotMount !== undefined)('gateway LevelDB store on a full disk', () => {
   it('answers 503 EDC_ERR_STORE_FAILED while full, resumes by itself, and loses no entry answered 200', async () => {
@@ -106,10 +76,11 @@ describe.skipIf(cannotMount !== undefined)('gateway LevelDB store on a full disk
     }
     let app: FastifyInstance | undefined = (await buildGateway({ store, keys, config: testConfig() })).app;
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    const tally: Tally = { ok: 0, refusals: new Map() };
+    const tally = newTally();
+    const target = { base };
     const filler = join(mountPoint, 'filler');
     try {
-      const sending = Promise.all(fleet.map((f) => forward(base, f.agent, f.entries, tally)));
+      const sending = Promise.all(fleet.map((f) => forwardAll(target, f.agent, f.entries, perUpload, tally)));
       await until(() => tally.ok >= 60, 'uploads before the disk fills', 30_000);
       try {
         writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes() - 32 * 1024)));
