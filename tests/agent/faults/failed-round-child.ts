@@ -11,6 +11,8 @@
  *                        recovery stalls when it reopens the ledger
  *   after-compensation   as answered-96, but recovery runs until its reversals are durable and
  *                        stalls at the head record it writes after them
+ *   torn                 as answered-96, but the batch is scripted `torn`: only a prefix of its
+ *                        operations reaches the disk
  * Usage: node --import tsx tests/agent/faults/failed-round-child.ts STATE.json MODE
  */
 import { readFile } from 'node:fs/promises';
@@ -31,7 +33,7 @@ interface ChildState {
 
 const state = JSON.parse(await readFile(process.argv[2] ?? '', 'utf8')) as ChildState;
 const mode = process.argv[3];
-if (mode === undefined || !['answered-96', 'record-fails', 'after-compensation'].includes(mode))
+if (mode === undefined || !['answered-96', 'record-fails', 'after-compensation', 'torn'].includes(mode))
   throw new Error(`unknown mode ${String(mode)}`);
 const faults = createStorageFaults({ seed: 1 });
 let armed = false;
@@ -65,7 +67,7 @@ await core.installEntitlementSet(state.set);
 const [first, ...rest] = state.requests.map((r) => withdrawal(r.pan, r.amount, { 11: r.stan }));
 const answer = await core.handle(first!);
 process.stdout.write(`HEARD ${String(answer.fields[11])} ${String(answer.fields[39])}\n`);
-faults.script('persist-then-fail');
+faults.script(mode === 'torn' ? 'torn' : 'persist-then-fail');
 armed = true;
 await Promise.all(
   rest.map((request) =>

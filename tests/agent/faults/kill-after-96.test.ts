@@ -7,6 +7,8 @@
  *                        (response_timeout) before serving: today's and the terminal's totals
  *                        exclude them, a retransmitted 0200 hears 96 again, a 0400 finds them reversed
  *   after-compensation   the reversals were durable before the kill: the restart does not repeat them
+ *   torn                 only a prefix of the round's batch reached the disk: the restart writes the
+ *                        round again from its record, then reverses it
  *   record-fails         that record could not be written either: the 0200s were not answered, the
  *                        terminal's 0400 reverses each once after the restart, a second 0400 is idempotent
  */
@@ -98,7 +100,7 @@ describe('SIGKILL after a failed round was answered 96', () => {
   const amounts = [10_000, 20_000, 30_000];
   const make = (): IsoMessage[] => amounts.map((amount, i) => withdrawal(cards[i]!.pan, amount));
 
-  for (const mode of ['answered-96', 'after-compensation']) {
+  for (const mode of ['answered-96', 'after-compensation', 'torn']) {
     it(`${mode}: each approval heard as 96 is reversed exactly once, and nothing else`, async () => {
       const requests = make();
       const heardInChild = await runAndKill(mode, requests);
