@@ -47,7 +47,8 @@ import { RecentDecisions } from './recent-decisions.ts';
 import { replay } from './replay.ts';
 import type { CoreRequest } from './requests.ts';
 import { buildResponse, busyText, storageFaultText } from './responses.ts';
-import { closeRound, keyOf, openRound, prefetchDedupe, type Round } from './round.ts';
+import { closeRound, keyOf, openRound, prefetchDedupe, storedResponse, type Round } from './round.ts';
+import type { Unheard } from './failed-round.ts';
 import type { SerialLock } from './serial.ts';
 import type { CoreState } from './state.ts';
 import { seqKey } from './store.ts';
@@ -101,8 +102,8 @@ export interface CommitFailure {
   /** The batch, when it was handed to the disk (it may be there in full, in part or not at all). */
   readonly ops: readonly BatchOp[] | undefined;
   readonly round: Round | undefined;
-  /** 0200 dedupe key -> the 96 answer its terminal was given. */
-  readonly answered: ReadonlyMap<string, IsoMessage>;
+  /** The round's approvals, each 0200's dedupe record as it must end: the 96 its terminal heard (or would have). */
+  readonly unheard: readonly Unheard[];
 }
 
 export interface CommitterDeps {
@@ -125,8 +126,12 @@ export interface CommitterDeps {
    */
   readonly afterWrite: (round: Round, batch: RecordedBatch | undefined) => Promise<void>;
   readonly committed: (round: Round) => void;
-  /** After a failed round, before its 96 answers: a head record for the committed head, no batch; never rejects. */
-  readonly retract: () => Promise<void>;
+  /**
+   * After a failed round, before its 96 answers: a head record for the committed head, no batch,
+   * carrying the round's ops and its unheard approvals when it has any (failed-round.ts). Resolves
+   * whether that record is durable; never rejects.
+   */
+  readonly retract: (failed: { ops: readonly BatchOp[]; unheard: readonly Unheard[] } | undefined) => Promise<boolean>;
   readonly failed: (failure: CommitFailure) => void;
 }
 
@@ -252,23 +257,28 @@ export class GroupCommitter {
           error,
         );
     this.setPhase('answering');
-    const answered = new Map<string, IsoMessage>();
-    const responses = group.map((pending) => {
-      const response = buildResponse(pending.message, '96', { text: storageFaultText });
-      if (pending.request.kind === 'withdrawal') answered.set(keyOf('0200', pending.request.key), response);
-      return response;
-    });
+    const responses = group.map((pending) => buildResponse(pending.message, '96', { text: storageFaultText }));
+    const unheard = unheardOf(group, responses, round);
     this.deps.context.logger.error(
-      { err: failure, requests: group.length, written: ops !== undefined },
+      { err: failure, requests: group.length, written: ops !== undefined, approvals: unheard.length },
       'ledger batch failed; its requests answered 96, the ledger is reopened before the next approval',
     );
     // The core refuses from here on, before any other request is decided.
-    this.deps.failed({ error: failure, ops, round, answered });
+    this.deps.failed({ error: failure, ops, round, unheard });
     // The record written beside the failed batch may be durable and carry it: before anyone hears
     // 96, a record naming the committed head, without that batch, so a crash before recovery
-    // never completes (head-batch.ts) a round whose terminals were told it failed.
-    if (ops !== undefined) await this.deps.retract();
-    group.forEach((pending, i) => pending.resolve(responses[i]!));
+    // never completes (head-batch.ts) a round whose terminals were told it failed; and carrying
+    // the round's approvals, so a crash before their reversal is durable does not forget that
+    // their terminals heard 96 (failed-round.ts). If that record cannot be written, those
+    // approvals are not answered at all: their terminals time out and reverse them (0400).
+    const recorded =
+      ops === undefined || (await this.deps.retract(unheard.length === 0 ? undefined : { ops, unheard }));
+    const unanswered = new Set(recorded ? [] : unheard.map(([key]) => key));
+    group.forEach((pending, i) => {
+      const key = pending.request.kind === 'withdrawal' ? keyOf('0200', pending.request.key) : '';
+      if (unanswered.has(key)) pending.reject(notAnswered(failure, key));
+      else pending.resolve(responses[i]!);
+    });
   }
 
   private async decideGroup(group: readonly Pending[]): Promise<{ round: Round; responses: IsoMessage[] }> {
@@ -384,6 +394,29 @@ const notStarted = { batch: 'waiting', readBack: 'waiting', record: 'waiting' } 
 
 function pick({ requests, phase, batch, readBack, record }: RoundTrace): Omit<RoundTrace, 'since'> {
   return { requests, phase, batch, readBack, record };
+}
+
+/** The round's approved 0200s, each with its dedupe record as it must end: the 96 answer instead of its 00. */
+function unheardOf(group: readonly Pending[], responses: readonly IsoMessage[], round: Round | undefined): Unheard[] {
+  if (round === undefined) return [];
+  const unheard: Unheard[] = [];
+  group.forEach((pending, i) => {
+    if (pending.request.kind !== 'withdrawal') return;
+    const key = keyOf('0200', pending.request.key);
+    const record = round.dedupe.get(key);
+    if (record?.seq === undefined || record.entryId === undefined || record.response?.fields[39] !== '00') return;
+    unheard.push([key, { ...record, response: storedResponse(responses[i]!) }]);
+  });
+  return unheard;
+}
+
+function notAnswered(failure: EdcError, key: string): EdcError {
+  return new ERR_LEDGER_WRITE(
+    `Not answered: the approval of ${key.split('|').slice(1, 3).join(' STAN ')} is in a failed round whose record ` +
+      'could not be written; its terminal times out and reverses it (0400), and recovery reverses it too',
+    { requests: 1 },
+    failure,
+  );
 }
 
 function dedupeKeys(request: WritingRequest): string[] {

@@ -11,52 +11,85 @@
  *     terminal did not count it either), and today's declines count a 96.
  * An approval already reversed (its 0400 was in the same failed round) only gets its dedupe
  * record; a record already rewritten (a recovery attempt that got this far before failing
- * again) is skipped, so the round is safe to build again after any partial attempt.
+ * again) is skipped, so the round is safe to build again after any partial attempt. A 0200
+ * whose approval never reached the disk (a round too big to be carried by its record,
+ * failed-round.ts, and not written) gets its 96 as a dedupe record without an entry.
+ *
+ * The approvals come from memory (the failure, in the same process) and from the newest head
+ * record (failed-round.ts: the same failure after a restart, or a recovery that started over);
+ * the batch then also stores that record's version in meta.compensated, so neither a restart
+ * nor a later attempt does it twice.
  */
-import type { IsoMessage } from '../../protocol/iso8583/index.ts';
 import type { EngineContext } from './context.ts';
 import { readWithdrawal } from './decide-reversal.ts';
+import { compensatedMetaKey, type RecordedFailure, type Unheard } from './failed-round.ts';
 import { appendReversalEntry } from './reversal-entry.ts';
-import { openRound, readDedupe, recordDecision, storedResponse, terminalOf, type Round } from './round.ts';
-import type { CoreState } from './state.ts';
-
-export interface UnheardApprovals {
-  /** The failed round: its dedupe records name the approvals (seq, entryId). */
-  readonly round: Round;
-  /** 0200 dedupe key -> the 96 answer its terminal was given. */
-  readonly answered: ReadonlyMap<string, IsoMessage>;
-}
+import { closeRound, openRound, readDedupe, recordDecision, terminalOf, type Round } from './round.ts';
+import { localDay, type CoreState } from './state.ts';
+import type { BatchOp } from './types.ts';
 
 export async function compensationRound(
   context: EngineContext,
   state: CoreState,
   time: { readonly at: number; readonly behind: boolean },
-  unheard: readonly UnheardApprovals[],
+  unheard: readonly Unheard[],
 ): Promise<Round | undefined> {
   const round = openRound(state, time, context.utcOffsetMinutes);
-  for (const failed of unheard) {
-    for (const [key, record] of failed.round.dedupe) {
-      const sent = failed.answered.get(key);
-      if (sent === undefined || record.seq === undefined || record.entryId === undefined) continue;
-      const stored = await readDedupe(round, context.db, key);
-      if (stored?.seq !== record.seq || stored.response?.fields[39] !== '00') continue;
-      const withdrawal = await readWithdrawal(context, record.seq);
-      const reversed =
-        round.reversals.has(withdrawal.id) || (await context.db.sub.reversals.get(withdrawal.id)) !== undefined;
-      if (!reversed) {
-        appendReversalEntry(context, round, withdrawal, withdrawal, 'response_timeout');
-        uncount(round, withdrawal.terminalId, withdrawal.amount);
-      }
-      recordDecision(round, key, { ...stored, response: storedResponse(sent) });
+  for (const [key, heard] of unheard) {
+    if (heard.seq === undefined || heard.entryId === undefined) continue;
+    const stored = await readDedupe(round, context.db, key);
+    if (stored === undefined) {
+      recordDecision(round, key, { at: heard.at, fingerprint: heard.fingerprint, response: heard.response });
+      continue;
     }
+    if (stored.seq !== heard.seq || stored.response?.fields[39] !== '00') continue;
+    const withdrawal = await readWithdrawal(context, heard.seq);
+    const reversed =
+      round.reversals.has(withdrawal.id) || (await context.db.sub.reversals.get(withdrawal.id)) !== undefined;
+    if (!reversed) {
+      appendReversalEntry(context, round, withdrawal, withdrawal, 'response_timeout');
+      uncount(round, withdrawal, context.utcOffsetMinutes);
+    }
+    recordDecision(round, key, { ...stored, response: heard.response });
   }
   return round.dedupe.size === 0 ? undefined : round;
 }
 
-function uncount(round: Round, terminalId: string, amount: number): void {
-  round.today.approvedCount -= 1;
-  round.today.approvedAmount -= amount;
-  round.today.declinedByCode['96'] = (round.today.declinedByCode['96'] ?? 0) + 1;
+/**
+ * The compensation round for approvals from memory and from a recorded failure, and the ops that
+ * write it (with meta.compensated when a recorded failure is covered); undefined when there is
+ * nothing to write.
+ */
+export async function compensationBatch(
+  context: EngineContext,
+  state: CoreState,
+  time: { readonly at: number; readonly behind: boolean },
+  times: { timeHigh: number; gatewayTimeHigh: number },
+  fromMemory: readonly Unheard[],
+  recorded: RecordedFailure | undefined,
+): Promise<{ round: Round | undefined; ops: BatchOp[] } | undefined> {
+  const round = await compensationRound(context, state, time, [...fromMemory, ...(recorded?.unheard ?? [])]);
+  if (round === undefined && recorded === undefined) return undefined;
+  const ops = round === undefined ? [] : closeRound(round, times);
+  if (recorded !== undefined)
+    ops.push({ type: 'put', sublevel: 'meta', key: compensatedMetaKey, value: recorded.version });
+  return { round, ops };
+}
+
+/**
+ * Today's figures count the approval only on the local day it was approved (a restart after
+ * midnight compensates a round of the day before: that day's figures are gone, not today's).
+ */
+function uncount(
+  round: Round,
+  { terminalId, amount, at }: { terminalId: string; amount: number; at: number },
+  utcOffsetMinutes: number,
+): void {
+  if (localDay(at, utcOffsetMinutes) === round.today.date) {
+    round.today.approvedCount -= 1;
+    round.today.approvedAmount -= amount;
+    round.today.declinedByCode['96'] = (round.today.declinedByCode['96'] ?? 0) + 1;
+  }
   const totals = terminalOf(round, terminalId);
   totals.withdrawalCount -= 1;
   totals.withdrawalAmount -= amount;

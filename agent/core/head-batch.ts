@@ -56,7 +56,7 @@ export async function completeRecordedRound(storage: LedgerStorage, context: Eng
   return Math.max(1, entries.length);
 }
 
-async function ledgerHead(context: EngineContext): Promise<ChainPoint> {
+export async function ledgerHead(context: EngineContext): Promise<ChainPoint> {
   const last = await context.db.sub.entries.all({ reverse: true, limit: 1 });
   const entry = last[0]?.[1] as { seq?: unknown; hash?: unknown } | undefined;
   if (entry === undefined) return { seq: 0, hash: genesisHash };
@@ -65,13 +65,18 @@ async function ledgerHead(context: EngineContext): Promise<ChainPoint> {
 
 const names = new Set<string>(sublevelNames);
 
-function parseOps(text: string): BatchOp[] | undefined {
+export function parseOps(text: string): BatchOp[] | undefined {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
     return undefined;
   }
+  return opsOf(json);
+}
+
+/** `json` as a batch's ops when every op is well formed (a known sublevel, a string key), else undefined. */
+export function opsOf(json: unknown): BatchOp[] | undefined {
   if (!Array.isArray(json)) return undefined;
   const ops = json as Array<Partial<Record<'type' | 'sublevel' | 'key' | 'value', unknown>>>;
   const wellFormed = ops.every(
@@ -88,7 +93,7 @@ function parseOps(text: string): BatchOp[] | undefined {
 }
 
 /** The batch's new entries in seq order, each checked against the schema, or undefined. */
-function entriesOf(ops: readonly BatchOp[]): LedgerEntry[] | undefined {
+export function entriesOf(ops: readonly BatchOp[]): LedgerEntry[] | undefined {
   const entries: LedgerEntry[] = [];
   for (const op of ops) {
     if (op.sublevel !== 'entries') continue;

@@ -92,8 +92,9 @@ async function behindReceipt(
 }
 
 /**
- * The newest valid record of the two slots. A slot whose record names a batch that is not in its
- * batch region (sum or size differs: the header reached the disk and the batch did not) is torn,
+ * The newest valid record of the two slots. A slot whose record names a batch (or a failed round,
+ * failed-round.ts) that is not in its batch region (sum or size differs: the header reached the
+ * disk and the batch did not) is torn,
  * like a slot whose own checksum fails: the other slot counts.
  */
 export async function readHeadRecord(storage: LedgerStorage, dir: string): Promise<PickedHeadRecord> {
@@ -109,10 +110,14 @@ export async function readHeadRecord(storage: LedgerStorage, dir: string): Promi
   }
   valid.sort((a, b) => b.record.version - a.record.version);
   for (const { slot, record } of valid) {
-    if (record.batch === undefined) return { kind: 'ok', record, batch: undefined };
-    const batch = record.batch.ops ?? (await storage.readHeadRecordBatch(dir, slot, record.batch.bytes));
-    if (Buffer.byteLength(batch) === record.batch.bytes && sha256Hex(batch) === record.batch.sum)
-      return { kind: 'ok', record, batch };
+    const carried = record.batch ?? record.failed;
+    if (carried === undefined) return { kind: 'ok', record, batch: undefined };
+    const inline = record.batch === undefined ? record.failed?.text : record.batch.ops;
+    const text = inline ?? (await storage.readHeadRecordBatch(dir, slot, carried.bytes));
+    if (Buffer.byteLength(text) === carried.bytes && sha256Hex(text) === carried.sum) {
+      if (record.batch !== undefined) return { kind: 'ok', record, batch: text };
+      return { kind: 'ok', record, batch: undefined, failed: text };
+    }
     reasons.push(`the batch of record version ${record.version} does not match its sum (torn)`);
   }
   return { kind: 'damaged', reason: reasons.join('; ') };

@@ -65,6 +65,19 @@ export const HeadRecord = z.strictObject({
       ops: z.string().max(headRecordSlotBytes).optional(),
     })
     .optional(),
+  /**
+   * A failed round whose approvals their terminals were told 96 (failed-round.ts): written before
+   * any of those 96 answers leaves, with the record's head the committed head the round was built
+   * on. The size and SHA-256 hex of its text (JSON: the round's ops and the 96 answers), stored in
+   * the slot's batch region, or in `text` when the record with it fits its slot. Never beside `batch`.
+   */
+  failed: z
+    .strictObject({
+      bytes: z.number().int().min(2).max(headBatchBytesMax),
+      sum: Hex64,
+      text: z.string().max(headRecordSlotBytes).optional(),
+    })
+    .optional(),
 });
 export type HeadRecord = z.infer<typeof HeadRecord>;
 
@@ -80,7 +93,7 @@ export function encodeHeadRecord(record: HeadRecord): string {
 
 /** The record's slot text, or undefined when it does not fit a slot. */
 export function encodeHeadRecordWithin(record: HeadRecord): string | undefined {
-  const inline = record.batch?.ops;
+  const inline = record.batch?.ops ?? record.failed?.text;
   if (inline !== undefined && Buffer.byteLength(inline) > headRecordSlotBytes) return undefined;
   const body = HeadRecord.parse(record);
   const text = JSON.stringify({ ...body, sum: sha256Hex(canonicalJson(body)) });
@@ -89,8 +102,16 @@ export function encodeHeadRecordWithin(record: HeadRecord): string | undefined {
 
 export type PickedHeadRecord =
   | { readonly kind: 'none' }
-  /** `batch`: the round's ops (JSON text) when the record carries a batch, checked against its sum. */
-  | { readonly kind: 'ok'; readonly record: HeadRecord; readonly batch: string | undefined }
+  /**
+   * `batch`: the round's ops (JSON text) when the record carries a batch; `failed`: the failed
+   * round's text when it carries one; each checked against its sum.
+   */
+  | {
+      readonly kind: 'ok';
+      readonly record: HeadRecord;
+      readonly batch: string | undefined;
+      readonly failed?: string | undefined;
+    }
   | { readonly kind: 'damaged'; readonly reason: string };
 
 /** One slot's text (up to its zero padding) as a record, or why it is not one. */

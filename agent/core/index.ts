@@ -20,7 +20,8 @@ import {
 import { silentLogger } from '../logger.ts';
 import { authorizedState, refusedState } from './authorization.ts';
 import { buildBundle } from './bundle.ts';
-import { GroupCommitter, type CommitFailure, type RecordedBatch } from './committer.ts';
+import { GroupCommitter, type CommitFailure, type CommitterDeps, type RecordedBatch } from './committer.ts';
+import { compensationBatch } from './compensation.ts';
 import { fingerprintKeyOf, type EngineContext } from './context.ts';
 import { decideBalance } from './decide-card.ts';
 import {
@@ -29,14 +30,16 @@ import {
   ERR_LEDGER_CORRUPT,
   ERR_LEDGER_IDENTITY,
   ERR_LEDGER_RECOVERING,
+  ERR_LEDGER_WRITE,
 } from './errors.ts';
+import { failedRoundText, type RecordedFailure } from './failed-round.ts';
 import { storageFaultsFromEnv, storageFaultsEnv } from './faulty-db.ts';
 import { checkHeadRecord } from './head-check.ts';
 import { headFileWritesPending } from './head-file.ts';
 import { encodeHeadRecord, encodeHeadRecordWithin, type HeadRecord } from './head-record.ts';
 import { applyInstall, checkSet, installOps } from './install-set.ts';
 import { haltReasonCharsMax } from './limits.ts';
-import { loadChecked } from './load.ts';
+import { loadChecked, type Loaded } from './load.ts';
 import { checkOptions } from './options.ts';
 import { receiptOps } from './receipts.ts';
 import { Recovery } from './recovery.ts';
@@ -98,7 +101,7 @@ export async function openAgentCore(options: AgentCoreOptions): Promise<AgentCor
       storage,
       writeBatch: options.writeBatch ?? ((ops, write) => write(ops)),
     });
-    await core.start(loaded.problem);
+    await core.start(loaded);
     return core;
   } catch (error) {
     await context.db.close().catch(() => undefined);
@@ -182,7 +185,7 @@ class Core implements AgentCore {
       recordVersion: () => this.state.headRecordVersion + 1,
       afterWrite: (round, batch) => this.writeHeadRecord(round.head, round.now, batch),
       committed: (round) => this.committed(round),
-      retract: () => this.retractHeadRecord(),
+      retract: (failed) => this.retractHeadRecord(failed),
       failed: (failure) => this.commitFailed(failure),
     });
     this.recovery = new Recovery({
@@ -210,9 +213,28 @@ class Core implements AgentCore {
    * be ahead of it after a crash between a batch and its record). A failure here fails the
    * open: nothing has been decided yet, so a supervisor's restart loses nothing.
    */
-  async start(problem: EdcError | undefined): Promise<void> {
+  async start({ problem, failure }: Loaded): Promise<void> {
     if (problem !== undefined) return this.refuse('ledger-damaged', problem);
-    await this.lock.run(() => this.writeHeadRecord());
+    await this.lock.run(async () => {
+      if (failure !== undefined) await this.compensateRecorded(failure);
+      await this.writeHeadRecord();
+    });
+  }
+
+  /**
+   * On open, before anything is decided: the approvals of a failed round that its head record
+   * carries and no batch has reversed yet (a crash fell between its 96 answers and that batch).
+   */
+  private async compensateRecorded(failure: RecordedFailure): Promise<void> {
+    const { context, state } = this;
+    const built = await compensationBatch(context, state, this.deps.clock.read(), this.deps.clock.times(), [], failure);
+    if (built === undefined) return;
+    await context.db.write(built.ops);
+    if (built.round !== undefined) applyRound(state, built.round);
+    context.logger.warn(
+      { reversals: built.round?.entries.length ?? 0, head: state.head.seq, recordVersion: failure.version },
+      'approvals of a failed round answered 96 before a restart reversed (response_timeout)',
+    );
   }
 
   async handle(message: IsoMessage): Promise<IsoMessage> {
@@ -417,11 +439,21 @@ class Core implements AgentCore {
    * A failure here leaves the record as it was (recovery writes the next one); if the failed batch
    * did reach the disk, the ledger is ahead of this record, which it may be.
    */
-  private async retractHeadRecord(): Promise<void> {
+  private async retractHeadRecord(failed: Parameters<CommitterDeps['retract']>[0]): Promise<boolean> {
     try {
-      await this.writeHeadRecord();
+      const text = failed === undefined ? undefined : failedRoundText(failed.ops, failed.unheard);
+      if (failed !== undefined && text === undefined)
+        throw new ERR_LEDGER_WRITE(`Cannot record ${failed.unheard.length} unheard approvals: they exceed the record`);
+      await this.writeHeadRecord(this.state.head, 0, undefined, text);
+      return true;
     } catch (error) {
-      this.context.logger.warn({ err: error }, 'head record not moved back after a failed round');
+      this.context.logger.warn(
+        { err: error, approvals: failed?.unheard.length ?? 0 },
+        failed === undefined
+          ? 'head record not moved back after a failed round'
+          : 'failed round not recorded: its approvals are not answered (their terminals time out and reverse them)',
+      );
+      return false;
     }
   }
 
@@ -432,15 +464,14 @@ class Core implements AgentCore {
 
   private commitFailed(failure: CommitFailure): void {
     this.refuse('storage-failed', failure.error);
-    const unheard = failure.round === undefined ? undefined : { round: failure.round, answered: failure.answered };
-    this.recovery.failed(failure.ops, unheard);
+    this.recovery.failed(failure.ops, failure.unheard);
   }
 
   /** Any other write or read of the ledger that failed: the same fail-stop as a failed round. */
   private storageFailed(error: unknown, ops?: readonly BatchOp[]): never {
     const coded = isEdcError(error) ? error : new ERR_LEDGER_RECOVERING(String(error));
     this.refuse('storage-failed', coded);
-    this.recovery.failed(ops, undefined);
+    this.recovery.failed(ops, []);
     throw coded;
   }
 
@@ -465,7 +496,12 @@ class Core implements AgentCore {
    * (with `batch`, written beside the round's LevelDB batch) one it cannot complete from the
    * batch it carries (head-batch.ts).
    */
-  private async writeHeadRecord(head: ChainPoint = this.state.head, at = 0, batch?: RecordedBatch): Promise<void> {
+  private async writeHeadRecord(
+    head: ChainPoint = this.state.head,
+    at = 0,
+    batch?: RecordedBatch,
+    failed?: string,
+  ): Promise<void> {
     const times = this.deps.clock.times();
     const version = this.state.headRecordVersion + 1;
     const record: HeadRecord = {
@@ -479,7 +515,14 @@ class Core implements AgentCore {
     };
     let text: string | undefined;
     let region: string | undefined;
-    if (batch === undefined) text = encodeHeadRecord(record);
+    if (failed !== undefined) {
+      const carried = { bytes: Buffer.byteLength(failed), sum: sha256Hex(failed) };
+      text = encodeHeadRecordWithin({ ...record, failed: { ...carried, text: failed } });
+      if (text === undefined) {
+        text = encodeHeadRecord({ ...record, failed: carried });
+        region = failed;
+      }
+    } else if (batch === undefined) text = encodeHeadRecord(record);
     else {
       const recorded = { from: batch.from, bytes: Buffer.byteLength(batch.text), sum: sha256Hex(batch.text) };
       // A small round (a lone terminal's) rides in the slot itself: one write; a bigger one goes

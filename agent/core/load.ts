@@ -11,6 +11,7 @@ import { isEdcError, type EdcError } from '../../protocol/errors.ts';
 import { genesisHash } from '../../protocol/messages/index.ts';
 import type { EngineContext } from './context.ts';
 import { ERR_LEDGER_CORRUPT } from './errors.ts';
+import { restoreFailedRound, type RecordedFailure } from './failed-round.ts';
 import { completeRecordedRound } from './head-batch.ts';
 import { checkHeadRecord } from './head-check.ts';
 import type { HeadRecord } from './head-record.ts';
@@ -23,6 +24,8 @@ import { verifyLedger } from './verify.ts';
 export interface Loaded {
   readonly state: CoreState;
   readonly problem: EdcError | undefined;
+  /** A failed round the head record carries whose approvals are not reversed yet (failed-round.ts). */
+  readonly failure?: RecordedFailure | undefined;
 }
 
 /** Codes that say the ledger's content cannot be trusted (as opposed to the disk not answering). */
@@ -41,13 +44,14 @@ export async function loadChecked(
   let state: CoreState | undefined;
   try {
     await completeRecordedRound(storage, context);
+    const failure = await restoreFailedRound(storage, context);
     state = await loadState(context.db, context.gatewayPublicKey, today);
     const { record, problem } = await checkHeadRecord(storage, context, state);
     if (record !== undefined) mergeRecord(state, record);
     if (problem !== undefined) return { state, problem };
     const from = Math.max(1, state.head.seq - openVerifySignedEntries + 1);
     const verification = await verifyLedger(context, { signaturesFromSeq: from, indexesFromSeq: from });
-    if (verification.ok) return { state, problem: undefined };
+    if (verification.ok) return { state, problem: undefined, failure };
     const problem2 = new ERR_LEDGER_CORRUPT(
       `The ledger at ${context.db.dir} fails verification (${verification.problems.length} problem(s)): ` +
         verification.problems.slice(0, 3).join('; '),

@@ -12,19 +12,21 @@
  *      not at all, and writing it again (puts and deletes of the same values) leaves one known
  *      state instead;
  *   4. load and verify (load.ts): a problem means damage;
- *   5. reverse the approvals of failed rounds, which their terminals heard as 96
- *      (compensation.ts), in one more batch;
+ *   5. reverse the approvals of failed rounds, which their terminals heard as 96 or never heard
+ *      (compensation.ts), in one more batch; those the newest head record carries
+ *      (failed-round.ts) too, so the reversal does not hang on this process living;
  *   6. move the head record, and authorize again.
  * Any storage error in an attempt ends it; the next attempt starts over from 1 on a new handle,
  * and steps 3 and 5 are safe to repeat. Nothing is authorized until an attempt has finished.
  */
 import { isEdcError, type EdcError } from '../../protocol/errors.ts';
-import { compensationRound, type UnheardApprovals } from './compensation.ts';
+import { compensationBatch } from './compensation.ts';
 import type { EngineContext } from './context.ts';
 import { ERR_LEDGER_ROLLBACK, ERR_LEDGER_WRITE } from './errors.ts';
+import type { RecordedFailure, Unheard } from './failed-round.ts';
 import { recoveryBackoffBaseMs, recoveryBackoffCapMs } from './limits.ts';
 import type { Loaded } from './load.ts';
-import { applyRound, closeRound } from './round.ts';
+import { applyRound } from './round.ts';
 import type { SerialLock } from './serial.ts';
 import type { CoreState } from './state.ts';
 import { seqKey, type LedgerStorage } from './store.ts';
@@ -49,7 +51,7 @@ export interface RecoveryHost {
 
 export class Recovery {
   private pendingOps: Array<readonly BatchOp[]> = [];
-  private unheard: UnheardApprovals[] = [];
+  private unheard: Unheard[] = [];
   private running: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   /** Attempts made since the last failure (status and tests). */
@@ -58,9 +60,9 @@ export class Recovery {
   constructor(private readonly host: RecoveryHost) {}
 
   /** A failure: what must be written again and which approvals nobody heard; starts the loop. */
-  failed(ops: readonly BatchOp[] | undefined, unheard: UnheardApprovals | undefined): void {
+  failed(ops: readonly BatchOp[] | undefined, unheard: readonly Unheard[]): void {
     if (ops !== undefined) this.pendingOps.push(ops);
-    if (unheard !== undefined && unheard.answered.size > 0) this.unheard.push(unheard);
+    this.unheard.push(...unheard);
     this.running ??= this.loop().finally(() => (this.running = undefined));
   }
 
@@ -99,7 +101,7 @@ export class Recovery {
     const loaded = await this.host.load();
     this.host.setState(loaded.state);
     if (loaded.problem !== undefined) return this.host.damaged(loaded.problem);
-    await this.compensate();
+    await this.compensate(loaded.failure);
     await this.host.writeHeadRecord();
     context.logger.warn(
       { attempts: this.attempts + 1, head: this.host.state().head.seq },
@@ -121,20 +123,26 @@ export class Recovery {
     );
   }
 
-  private async compensate(): Promise<void> {
-    if (this.unheard.length === 0) return;
+  /** Step 5, for the approvals in memory and those of a failed round the head record carries. */
+  private async compensate(recorded: RecordedFailure | undefined): Promise<void> {
     const { context } = this.host;
     const state = this.host.state();
-    const round = await compensationRound(context, state, this.host.time(), this.unheard);
-    if (round !== undefined) {
-      const ops = closeRound(round, this.host.trustedTimes());
+    const built = await compensationBatch(
+      context,
+      state,
+      this.host.time(),
+      this.host.trustedTimes(),
+      this.unheard,
+      recorded,
+    );
+    if (built !== undefined) {
       // Kept until written, so a failed write here is completed by the next attempt (step 3).
-      this.pendingOps.push(ops);
-      await context.db.write(ops);
+      this.pendingOps.push(built.ops);
+      await context.db.write(built.ops);
       this.pendingOps = [];
-      applyRound(state, round);
+      if (built.round !== undefined) applyRound(state, built.round);
       context.logger.warn(
-        { reversals: round.entries.length, head: state.head.seq },
+        { reversals: built.round?.entries.length ?? 0, head: state.head.seq, recordVersion: recorded?.version },
         'approvals answered 96 during a storage failure reversed (response_timeout)',
       );
     }

@@ -2,8 +2,9 @@
  * One request payload in, one response payload out (or none), the same for serial and TCP:
  * decode, core.handle(), encode. A payload that does not decode is answered with response code
  * 30 when it can be addressed (see format-error.ts). The core answers its own failures (96); it
- * rejects only once it is closing, and then nothing is sent: nothing was decided, and the
- * terminal's timeout and reversal cover it.
+ * rejects only once it is closing (nothing was decided), or for an approval of a failed round it
+ * could not record (agent/core/failed-round.ts), and then nothing is sent: the terminal's timeout
+ * and reversal cover it.
  * Only the MTI, STAN, terminal id and response code are logged, never card data.
  */
 import type { Logger } from 'pino';

@@ -79,7 +79,10 @@ describe('write-ahead and group commit', () => {
     const request = withdrawal(card.pan, 100_000);
     const original = await core.handle(request);
     faults.diskFull = true;
-    expect(code(await core.handle(withdrawal(cards[1]!.pan, 1000)))).toBe('96');
+    // The round's approval cannot be recorded as answered 96 either (the head record write fails
+    // too): it is not answered at all, so its terminal times out and reverses it.
+    const unanswered = withdrawal(cards[1]!.pan, 1000);
+    expect(await rejection(core.handle(unanswered))).toMatchObject({ code: 'EDC_ERR_LEDGER_WRITE' });
     expect((await core.status()).authorization).toMatchObject({
       state: 'storage-failed',
       code: 'EDC_ERR_LEDGER_WRITE',
@@ -90,6 +93,14 @@ describe('write-ahead and group commit', () => {
     await expect.poll(async () => (await core.status()).authorization.state, { timeout: 10_000 }).toBe('ok');
     expect(code(await core.handle(withdrawal(cards[2]!.pan, 1000)))).toBe('00');
     expect(faults.stats.writesOnPoisonedHandle).toBe(0);
+    // Recovery reversed the unanswered approval itself; the terminal's 0400 finds it reversed.
+    expect(code(await core.handle(reversal(unanswered)))).toBe('00');
+    expect((await core.unacknowledged(10)).map((e) => [e.seq, e.kind])).toEqual([
+      [1, 'withdrawal'],
+      [2, 'withdrawal'],
+      [3, 'reversal'],
+      [4, 'withdrawal'],
+    ]);
   });
 
   it('resolves a response only after its batch has been written', async () => {

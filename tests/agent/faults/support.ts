@@ -13,7 +13,7 @@ import type { AgentCore, LedgerEntry } from '../../../agent/core/index.ts';
 import type { IsoMessage } from '../../../protocol/iso8583/index.ts';
 import type { EntitlementSetBody } from '../../../protocol/messages/index.ts';
 import { connectTcpTerminal, EdcTerminal, type KksCard } from '../../../simulators/terminal/index.ts';
-import { cards, setBody, signedSet, withdrawal } from '../core/fixtures.ts';
+import { cards, reversal, setBody, signedSet, withdrawal } from '../core/fixtures.ts';
 
 export const bigSet = (overrides: Partial<EntitlementSetBody> = {}) =>
   signedSet({
@@ -48,9 +48,16 @@ export function driveTerminals(core: AgentCore, terminals: number, runTag: strin
         11: String(stan).padStart(6, '0'),
         41: terminalId,
       });
-      const response = await core.handle(request).catch(() => undefined);
-      if (response === undefined) return;
-      const code = response.fields[39] ?? '?';
+      const answer = await core.handle(request).then(
+        (response) => response.fields[39] ?? '?',
+        (error: { code?: string }) => (error.code === 'EDC_ERR_LEDGER_CLOSED' ? undefined : 'timeout'),
+      );
+      if (answer === undefined) return;
+      // No answer (an approval of a failed round that could not be recorded): the terminal times
+      // out and reverses it, once, as terminals do (the 0400's answer is not awaited further).
+      if (answer === 'timeout')
+        await core.handle(reversal(request, { 11: String(500_000 + stan) })).catch(() => undefined);
+      const code = answer;
       heard.set(keyOf({ terminalId, stan: request.fields[11]!, localDate: request.fields[13]! }), code);
       codes.push({ code, at: performance.now() });
       // Yield so the terminals interleave and group commit forms groups.
