@@ -39,7 +39,9 @@ export const indonesianSummaries: Readonly<Record<string, string>> = {
   EDC_ERR_STORE_SCHEMA: 'Skema PostgreSQL tidak sesuai versi gateway ini (jalankan edc-gateway migrate)',
   EDC_ERR_STORE_CONFLICT: 'Penulisan terus bentrok dengan replika lain; tidak ada yang diubah, coba lagi',
   EDC_ERR_STORE_URL: 'Lokasi penyimpanan bukan URL postgres:// atau folder',
-  EDC_ERR_STORE_UNREACHABLE: 'Server PostgreSQL tidak menerima koneksi (mati, alamat salah, atau pengguna ditolak)',
+  EDC_ERR_STORE_UNREACHABLE:
+    'Server PostgreSQL tidak menerima koneksi (mati, alamat salah, atau pengguna ditolak), ' +
+    'atau koneksi putus saat permintaan; coba lagi',
   EDC_ERR_DATA_KEY_UNKNOWN: 'Nilai tersegel memakai kunci data yang tidak ada di penyimpanan ini',
   EDC_ERR_DATA_KEY_DAMAGED: 'Kunci data tersimpan tidak dapat dibuka dengan keys.json gateway ini',
   EDC_ERR_DATA_KEYS_FULL: 'Semua 65535 id kunci data sudah terpakai',
