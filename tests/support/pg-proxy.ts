@@ -6,7 +6,8 @@
  *  - cut every connection now,
  *  - cut the connection at a chosen transaction's COMMIT, either before forwarding it (the server
  *    never sees it: rolled back) or after the server answered it (committed, the answer lost: the
- *    ambiguous commit).
+ *    ambiguous commit),
+ *  - cut the connection right after forwarding a chosen statement (mid-statement, e.g. in a COPY).
  * Nothing is faked beyond the cut: the bytes that pass are the client's and the server's own.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
@@ -72,6 +73,7 @@ export class PgFaultProxy {
   readonly #pairs = new Set<{ client: Socket; upstream: Socket }>();
   #refusing = false;
   #arm: { arm: CommitCutArm; resolve: (r: CommitCutResult) => void } | undefined;
+  #statementArm: { when: (sql: string) => boolean; resolve: (sql: string) => void } | undefined;
   /** Connections accepted and refused (closed at once) since the start. */
   readonly counts = { accepted: 0, refused: 0, cut: 0 };
 
@@ -108,6 +110,11 @@ export class PgFaultProxy {
   /** The next COMMIT of a transaction `arm.when` picks is cut as `arm.mode` says; resolves once it was. */
   armCommitCut(arm: CommitCutArm): Promise<CommitCutResult> {
     return new Promise((resolve) => (this.#arm = { arm, resolve }));
+  }
+
+  /** The connection that sends the next statement `when` picks is cut right after forwarding it. */
+  armStatementCut(when: (sql: string) => boolean): Promise<string> {
+    return new Promise((resolve) => (this.#statementArm = { when, resolve }));
   }
 
   /** Forgets an armed COMMIT cut that has not happened (its promise stays pending). */
@@ -160,6 +167,14 @@ export class PgFaultProxy {
           swallowing = { resolve: armed.resolve, statements };
         } else if (sql !== undefined) statements.push(sql);
         upstream.write(message);
+        const statementArm = this.#statementArm;
+        if (sql !== undefined && statementArm !== undefined && statementArm.when(sql)) {
+          this.#statementArm = undefined;
+          // Let the server read the statement, then the connection is gone mid-way through it.
+          upstream.once('data', () => this.#cut(pair));
+          statementArm.resolve(sql);
+          return;
+        }
       }
     });
     upstream.on('data', (chunk: Buffer) => {

@@ -83,7 +83,7 @@ describe.skipIf(!db.available)('the PostgreSQL store under connection faults', (
     }
   }, 30_000);
 
-  it('an import chunk whose COMMIT is cut: refused as ambiguous; importing it again stores each row once', async () => {
+  it('an import chunk cut at its COMMIT or in its COPY: 503; importing it again stores each row once', async () => {
     const store = await open({}, proxy);
     const isImport = (statements: readonly string[]) => statements.some((s) => s.startsWith('COPY '));
     try {
@@ -105,9 +105,20 @@ describe.skipIf(!db.available)('the PostgreSQL store under connection faults', (
         expect([again.accepted, again.duplicates, again.conflicts]).toEqual([50 - committed, committed, 0]);
         expect(await storedRows(prefix)).toBe(50);
       }
-      const recon = await store.reconcile(tahap, 7);
-      // Every rupiah of both chunks once: 2 x (50 x 300,000 + 0 + 1 + ... + 49).
-      expect([recon.agree, recon.totals.disbursed]).toEqual([true, 2 * (15_000_000 + 1225)]);
+      // Cut in the middle of a chunk's COPY: known not committed.
+      const chunk = rows('C', 50);
+      const cut = proxy!.armStatementCut((sql) => sql.startsWith('COPY '));
+      await expect(store.applyDisbursements(chunk, { fileSha256, now: 7 })).rejects.toMatchObject({
+        code: 'EDC_ERR_STORE_UNREACHABLE',
+        details: { ambiguous: false },
+      });
+      await cut;
+      expect(await storedRows('C')).toBe(0);
+      const again = await store.applyDisbursements(chunk, { fileSha256, now: 8 });
+      expect([again.accepted, again.duplicates]).toEqual([50, 0]);
+      const recon = await store.reconcile(tahap, 9);
+      // Every rupiah of the three chunks once: 3 x (50 x 300,000 + 0 + 1 + ... + 49).
+      expect([recon.agree, recon.totals.disbursed]).toEqual([true, 3 * (15_000_000 + 1225)]);
     } finally {
       await store.close();
     }
