@@ -83,6 +83,16 @@ describe.skipIf(!db.available)('the PostgreSQL store under connection faults', (
     }
   }, 30_000);
 
+  it('opening while the server closes every connection: EDC_ERR_STORE_UNREACHABLE, then it opens', async () => {
+    proxy!.refuse(true);
+    try {
+      await expect(open({}, proxy)).rejects.toMatchObject({ code: 'EDC_ERR_STORE_UNREACHABLE', statusCode: 503 });
+    } finally {
+      proxy!.refuse(false);
+    }
+    await (await open({}, proxy)).close();
+  }, 30_000);
+
   it('an import chunk cut at its COMMIT or in its COPY: 503; importing it again stores each row once', async () => {
     const store = await open({}, proxy);
     const isImport = (statements: readonly string[]) => statements.some((s) => s.startsWith('COPY '));
