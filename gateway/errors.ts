@@ -170,7 +170,8 @@ export const gatewayErrors = {
   ERR_STORE_URL: defineError('EDC_ERR_STORE_URL', 'The store location is not a postgres:// URL or a directory', 400),
   ERR_STORE_UNREACHABLE: defineError(
     'EDC_ERR_STORE_UNREACHABLE',
-    'The PostgreSQL server did not accept a connection (down, wrong address, or refused the user)',
+    'The PostgreSQL server did not accept a connection (down, wrong address, or refused the user), or a connection ' +
+      'failed during a request (details.ambiguous: at its COMMIT, so it may be stored); retry after Retry-After',
     503,
   ),
   ERR_DATA_KEY_UNKNOWN: defineError(

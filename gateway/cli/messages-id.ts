@@ -41,7 +41,9 @@ export const indonesianSummaries: Readonly<Record<string, string>> = {
   EDC_ERR_STORE_URL: 'Lokasi penyimpanan bukan URL postgres:// atau folder',
   EDC_ERR_STORE_FAILED:
     'Penulisan ke penyimpanan LevelDB gagal (disk penuh atau galat I/O); penyimpanan tidak dipakai sampai dibuka ulang',
-  EDC_ERR_STORE_UNREACHABLE: 'Server PostgreSQL tidak menerima koneksi (mati, alamat salah, atau pengguna ditolak)',
+  EDC_ERR_STORE_UNREACHABLE:
+    'Server PostgreSQL tidak menerima koneksi (mati, alamat salah, atau pengguna ditolak), ' +
+    'atau koneksi putus saat permintaan; coba lagi',
   EDC_ERR_DATA_KEY_UNKNOWN: 'Nilai tersegel memakai kunci data yang tidak ada di penyimpanan ini',
   EDC_ERR_DATA_KEY_DAMAGED: 'Kunci data tersimpan tidak dapat dibuka dengan keys.json gateway ini',
   EDC_ERR_DATA_KEYS_FULL: 'Semua 65535 id kunci data sudah terpakai',

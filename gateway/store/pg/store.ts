@@ -48,6 +48,7 @@ import { checkSchemaVersion, quoteIdent } from './migrate.ts';
 import { PgNonces } from './nonces.ts';
 import { recomputeSetBased } from './recompute.ts';
 import { connecting, parsePgLocation } from './url.ts';
+import { throwStoreFault } from './faults.ts';
 
 export interface PgStoreOptions {
   /** postgres://... with an optional ?schema=name (url.ts). */
@@ -62,11 +63,16 @@ export interface PgStoreOptions {
   readonly poolConnectionsMax?: number;
   /** Attempts of one write after serialization failures; default 60. */
   readonly transactionRetriesMax?: number;
+  /** How long a request waits for a connection (a free one of the pool, or a new one opened), in ms; default 10000. */
+  readonly poolConnectWaitMsMax?: number;
   readonly ulid?: () => string;
 }
 
 export const poolConnectionsMaxDefault = 8;
 export const transactionRetriesMaxDefault = 60;
+export const poolConnectWaitMsMaxDefault = 10_000;
+/** The session's application_name (pg_stat_activity) unless the URL names one (?application_name=). */
+export const applicationNameDefault = 'edc-gateway';
 const nonceEntriesMaxDefault = 1_000_000;
 /** Serialization failure, deadlock, and a unique key another transaction took first. */
 const retryableCodes = new Set(['40001', '40P01', '23505']);
@@ -136,11 +142,18 @@ export class PgStore implements T.GatewayStore {
     const { connectionString, schema } = parsePgLocation(options.url);
     const pool = new pg.Pool({
       connectionString,
+      application_name: applicationNameDefault,
       max: options.poolConnectionsMax ?? poolConnectionsMaxDefault,
+      connectionTimeoutMillis: options.poolConnectWaitMsMax ?? poolConnectWaitMsMaxDefault,
+      keepAlive: true,
       options: `-c search_path=${quoteIdent(schema)}`,
     });
     // An idle connection's error (server restart) is not thrown here: the next query fails and its caller sees it.
     pool.on('error', () => undefined);
+    // Nor a lent connection's: node-postgres emits 'error' on a client whose connection ends (a
+    // terminated backend), and the pool listens only while the client is idle; unheard, that event
+    // would end the process. The query in flight rejects, the next one finds the client not queryable.
+    pool.on('connect', (client) => client.on('error', () => undefined));
     try {
       const client = await connecting(connectionString, () => pool.connect());
       try {
@@ -208,7 +221,8 @@ export class PgStore implements T.GatewayStore {
 
   #track<R>(run: () => Promise<R>): Promise<R> {
     if (!this.#open) return Promise.reject(new ERR_STORE_CLOSED('Cannot use the gateway store: it is closed'));
-    const p = run();
+    // A connection fault becomes the coded 503 (faults.ts); every other error stays as it is.
+    const p = run().catch((error: unknown) => throwStoreFault(error));
     this.#running.add(p);
     void p.finally(() => this.#running.delete(p)).catch(() => undefined);
     return p;
@@ -244,7 +258,8 @@ export class PgStore implements T.GatewayStore {
    * One SERIALIZABLE transaction: `fn` plans its changes into a Tx (reads through the same
    * connection), which are written and committed only when `commit` says so. A serialization
    * failure runs `fn` again from the start, at most transactionRetriesMax times (then
-   * EDC_ERR_STORE_CONFLICT, nothing changed). Any other error is thrown as it is (fail-stop).
+   * EDC_ERR_STORE_CONFLICT, nothing changed). A connection fault is the 503 of faults.ts (never
+   * retried here: at the COMMIT it is ambiguous). Any other error is thrown as it is (fail-stop).
    */
   #write<R>(
     fn: (tx: Tx, kv: PgKv) => Promise<R>,
@@ -290,7 +305,8 @@ export class PgStore implements T.GatewayStore {
       if (commit(result)) {
         await tx.commit();
         await sink.flush(client);
-        await client.query('COMMIT');
+        // A connection fault here is ambiguous: the server may have committed before the answer was lost.
+        await client.query('COMMIT').catch((error: unknown) => throwStoreFault(error, true));
       } else await client.query('ROLLBACK');
       return result;
     } catch (error) {

@@ -5,6 +5,7 @@
  */
 import { userInfo } from 'node:os';
 import { ERR_STORE_UNREACHABLE, ERR_STORE_URL } from '../../errors.ts';
+import { isConnectionFault } from './faults.ts';
 
 export interface PgLocation {
   /** The connection URL without the schema parameter. */
@@ -45,7 +46,8 @@ export function parsePgLocation(text: string): PgLocation {
 
 /**
  * A failed first connection as a coded error naming the server (never the password): the server
- * is down, the address is wrong, or it refused the user or database. Other errors pass through.
+ * is down, the address is wrong, it refused the user or database, or it closed the connection or
+ * did not answer within the pool's connect wait (faults.ts). Other errors pass through.
  */
 export async function connecting<T>(connectionString: string, connect: () => Promise<T>): Promise<T> {
   try {
@@ -54,7 +56,7 @@ export async function connecting<T>(connectionString: string, connect: () => Pro
     const code = (cause as { code?: unknown }).code;
     const pgAuth = typeof code === 'string' && /^(28|3D)/.test(code);
     const network = typeof code === 'string' && /^E[A-Z]+$/.test(code);
-    if (!pgAuth && !network) throw cause;
+    if (!pgAuth && !network && !isConnectionFault(cause)) throw cause;
     throw new ERR_STORE_UNREACHABLE(
       `PostgreSQL tidak dapat dihubungi / Cannot connect to ${redactedUrl(connectionString)}: ` +
         (cause as Error).message,
