@@ -3,8 +3,11 @@
  * AT+CMGF=0, AT+CNMI=2,1,0,0,0; then every stored message (indexes 1..storageSlots) and each
  * announced by +CMTI is read with AT+CMGR, taken by acceptCheckpoint, and deleted with AT+CMGD
  * once handled. A message that is no checkpoint (another coding, garbage, an unknown agent, a
- * bad signature) is logged and deleted; a store failure leaves it on the SIM and stops the
- * intake (fail-stop: nothing received is lost).
+ * bad signature) is logged and deleted. A store that cannot serve for now (503: a LevelDB store
+ * latched after a failed write, a PostgreSQL connection lost) leaves it on the SIM and reports the
+ * intake lost, so its supervisor starts it again after a backoff and the start-up sweep reads it
+ * again; any other store failure leaves it on the SIM and stops the intake (fail-stop). Either way
+ * nothing received is lost.
  */
 import type { Logger } from 'pino';
 import { SerialPort } from 'serialport';
@@ -47,6 +50,8 @@ export class ModemIntake {
   private probing: Promise<void> | undefined;
   /** Set when the store failed: the intake stops reading (messages stay on the SIM). */
   failure: Error | undefined;
+  /** Reports the intake lost (once); set by start(). */
+  private lose: ((error: Error) => void) | undefined;
 
   constructor(private readonly options: ModemIntakeOptions) {}
 
@@ -60,6 +65,7 @@ export class ModemIntake {
       lost = true;
       this.options.onLost?.(error);
     };
+    this.lose = lose;
     port.on('close', () => lose(new Error(`the modem port ${this.options.path} closed`)));
     port.on('error', (error: Error) => lose(error));
     const client = new AtClient(
@@ -128,6 +134,12 @@ export class ModemIntake {
       );
       this.options.onCheckpoint?.(accepted);
     } catch (error) {
+      if (isEdcError(error) && error.code.startsWith('EDC_ERR_STORE') && error.statusCode === 503) {
+        this.failure = error;
+        logger.warn({ code: error.code, index }, 'checkpoint left on the SIM: the store cannot serve now');
+        this.lose?.(new Error(`the store cannot serve now (${error.code}); the SMS in slot ${index} stays`));
+        return;
+      }
       if (!isEdcError(error) || error.code.startsWith('EDC_ERR_STORE')) {
         this.failure = error as Error;
         logger.error({ err: { message: (error as Error).message } }, 'checkpoint intake stopped: store failure');

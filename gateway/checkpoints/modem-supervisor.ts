@@ -1,8 +1,10 @@
 /**
  * Keeps the gateway's modem intake running beside `serve` (config.json `modem`): a modem that is
  * missing, answers its setup with an error or goes away is logged and retried with backoff
- * (modemRetryMinMs doubling to modemRetryMaxMs); it never stops serving. A store failure inside
- * the intake stops it for good (fail-stop; the message stays on the SIM) and is logged.
+ * (modemRetryMinMs doubling to modemRetryMaxMs); it never stops serving. A store that cannot serve
+ * for now (503) is retried the same way (the message stays on the SIM and is swept again); any other
+ * store failure inside the intake stops it for good (fail-stop; the message stays on the SIM) and is
+ * logged.
  */
 import type { Logger } from 'pino';
 import type { GatewayStore } from '../store/types.ts';

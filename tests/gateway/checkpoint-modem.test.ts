@@ -9,6 +9,8 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendThroughModem } from '../../agent/sms/modem.ts';
 import { ModemIntake } from '../../gateway/checkpoints/modem-intake.ts';
+import { ModemSupervisor } from '../../gateway/checkpoints/modem-supervisor.ts';
+import { ERR_STORE_FAILED } from '../../gateway/errors.ts';
 import type { AcceptedCheckpoint } from '../../gateway/checkpoints/accept.ts';
 import { toBase64 } from '../../protocol/crypto/encoding.ts';
 import { encodeCheckpoint } from '../../protocol/sms/index.ts';
@@ -72,5 +74,57 @@ describe('gateway modem intake', () => {
     for (let index = 1; index <= 5; index += 1) {
       expect(await probe.client.command(`AT+CMGR=${index}`)).toMatchObject({ ok: false, cms: 321 });
     }
+  });
+
+  it('a store that cannot serve now (503) leaves the SMS on the SIM; the supervisor reads it again', async () => {
+    const temp = await tempStore();
+    cleanups.push(() => temp.cleanup());
+    const dir = temp.dir;
+    const agent = newAgent('AGT-SMS2');
+    await temp.store.addAgent(
+      { agentId: 'AGT-SMS2', publicKey: agent.publicKey, bank: 'BRI', regionCode: '3201010001', kpmIds: [] },
+      { move: false, now: 1, lookupKey: toBase64(new Uint8Array(32).fill(1)) },
+    );
+    const sim = await startModemProcess(
+      ['--modem', `+6281100000001=${join(dir, 'agent-modem')}`, '--modem', `+6281100000002=${join(dir, 'gw-modem')}`],
+      2,
+    );
+    cleanups.push(() => (sim.child.exitCode === null ? sim.stop() : Promise.resolve()));
+    sim.child.stdout?.resume();
+    // The store answers as a LevelDB store latched after a failed write does, until `down` is cleared.
+    let down = true;
+    let refused = 0;
+    const real = temp.store;
+    const store: ConstructorParameters<typeof ModemSupervisor>[0]['store'] = {
+      getAgent: (agentId) => real.getAgent(agentId),
+      entries: (agentId, from, limit) => real.entries(agentId, from, limit),
+      recordFork: (agentId, fork) => real.recordFork(agentId, fork),
+      putCheckpoint: (record) => {
+        if (!down) return real.putCheckpoint(record);
+        refused += 1;
+        return Promise.reject(new ERR_STORE_FAILED('Cannot use the gateway store: a write to it failed'));
+      },
+    };
+    const seen: AcceptedCheckpoint[] = [];
+    const supervisor = new ModemSupervisor({
+      path: join(dir, 'gw-modem'),
+      baudRate: 115200,
+      store,
+      logger: pino({ level: 'silent' }),
+      onCheckpoint: (accepted) => seen.push(accepted),
+    });
+    supervisor.start();
+    cleanups.push(() => supervisor.stop());
+    const target = { path: join(dir, 'agent-modem'), baudRate: 115200, commandTimeoutMs: 3_000 };
+    const body = { agentId: 'AGT-SMS2', seq: 1, at: 1_001, withdrawn: 1000, reversed: 0, headHash: 'ab'.repeat(32) };
+    expect(await sendThroughModem(target, '+6281100000002', encodeCheckpoint(body, agent.seed))).toMatchObject({
+      ok: true,
+    });
+    await waitFor(() => (refused >= 2 ? true : undefined), 20_000); // read, refused, read again by a new intake
+    expect(seen).toEqual([]);
+    down = false;
+    await waitFor(() => (seen.length >= 1 ? true : undefined), 20_000);
+    expect(seen.map((s) => [s.record.seq, s.put])).toEqual([[1, 'stored']]);
+    expect((await temp.store.lastCheckpoint('AGT-SMS2'))?.seq).toBe(1);
   });
 });
