@@ -35,6 +35,8 @@ export interface BuildGatewayOptions {
   readonly config: GatewayConfig;
   readonly logger?: Logger;
   readonly now?: () => number;
+  /** Tests: the monotonic clock beside `now` (the replay guard's, http/replay-clock.ts). */
+  readonly monotonicNow?: () => number;
   readonly ulid?: () => string;
   /**
    * Worker threads that verify uploaded entries' signatures (gateway/crypto/verify-pool.ts);
@@ -202,6 +204,7 @@ export async function buildGateway(options: BuildGatewayOptions): Promise<Gatewa
     keys: options.keys,
     config,
     now: options.now ?? Date.now,
+    monotonicNow: options.monotonicNow,
     ulid: options.ulid ?? ulidFactory(),
     metrics,
     activity: new AgentActivity(),

@@ -16,12 +16,15 @@ import { AgentId, Base64Signature } from '../../protocol/messages/schemas.ts';
 import { ERR_AUTH_AGENT, ERR_AUTH_REPLAY, ERR_AUTH_SIGNATURE, ERR_AUTH_TIMESTAMP, ERR_UNAVAILABLE } from '../errors.ts';
 import type { AgentStore, TokenNonceStore } from '../store/types.ts';
 import type { RateLimits } from './rate-limits.ts';
+import { ReplayClock } from './replay-clock.ts';
 
 export interface AgentAuthOptions {
   /** Agents to authenticate against; the durable replay guard (claimNonce). */
   readonly store: Pick<AgentStore, 'getAgent'> & Pick<TokenNonceStore, 'claimNonce'>;
   readonly skewMaxMs: number;
   readonly now: () => number;
+  /** The monotonic clock the replay guard's time is held to (replay-clock.ts); performance.now by default. */
+  readonly monotonicNow?: (() => number) | undefined;
   /** The agent's own budget is charged only here, once the request proved to be the agent's. */
   readonly rateLimits: RateLimits;
 }
@@ -32,6 +35,7 @@ function header(request: FastifyRequest, name: string): string | undefined {
 }
 
 export function agentAuthHook(options: AgentAuthOptions) {
+  const replayClock = new ReplayClock(2 * options.skewMaxMs, options.monotonicNow);
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const agentId = header(request, requestHeaders.agent);
     const timestampText = header(request, requestHeaders.timestamp);
@@ -84,7 +88,7 @@ export function agentAuthHook(options: AgentAuthOptions) {
         `Cannot authenticate agent ${agentId}: the signature does not verify with the enrolled key`,
       );
     }
-    const seen = await options.store.claimNonce(agentId, nonce, timestamp + options.skewMaxMs, now);
+    const seen = await options.store.claimNonce(agentId, nonce, timestamp + options.skewMaxMs, replayClock.now(now));
     if (seen === 'replay') throw new ERR_AUTH_REPLAY(`Cannot accept request: nonce ${nonce} was already used`);
     if (seen === 'full')
       throw new ERR_UNAVAILABLE('Cannot accept request now: the replay guard is full', { retryAfterSeconds: 1 });

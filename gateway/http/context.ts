@@ -11,6 +11,8 @@ export interface GatewayContext {
   readonly keys: GatewayKeys;
   readonly config: GatewayConfig;
   readonly now: () => number;
+  /** The monotonic clock the replay guard is held to (http/replay-clock.ts); performance.now when absent. */
+  readonly monotonicNow?: (() => number) | undefined;
   readonly ulid: () => string;
   readonly metrics: Metrics;
   /** Last successful request of each agent to this process (Agen screen, agent gauges). */

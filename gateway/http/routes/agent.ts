@@ -191,6 +191,7 @@ export function agentRoutes(ctx: GatewayContext) {
         store: ctx.store,
         skewMaxMs: ctx.config.requestClockSkewMaxMs,
         now: ctx.now,
+        monotonicNow: ctx.monotonicNow,
         rateLimits: ctx.rateLimits,
       }),
     );
