@@ -180,7 +180,10 @@ async function errorCodes(): Promise<Record<string, number>> {
 /** Both replica processes still the ones started, having written nothing but their start line. */
 function expectAlive(): void {
   for (const r of replicas) {
-    const lines = r.stderr().split('\n').filter((l) => l !== '' && !l.includes('listening on'));
+    const lines = r
+      .stderr()
+      .split('\n')
+      .filter((l) => l !== '' && !l.includes('listening on'));
     expect([r.child.exitCode, r.child.signalCode, lines]).toEqual([null, null, []]);
   }
 }

@@ -627,9 +627,7 @@ describe.skipIf(!enabled)('staff web app and agent page in Chromium', () => {
     // Online is the last sync's outcome: on a loaded machine one may have timed out, so sync once more
     // and let the page's own refresh show it (seen once under load: 'offline').
     await fetch(`http://127.0.0.1:${live.fleet[2]!.running!.statusPort}/v1/sync`, { method: 'POST' });
-    await expect
-      .poll(() => page.getByTestId('signal').getAttribute('data-signal'), { timeout: 15_000 })
-      .toBe('online');
+    await expect.poll(() => page.getByTestId('signal').getAttribute('data-signal'), { timeout: 15_000 }).toBe('online');
     expect(await page.getByTestId('advice').textContent()).toContain('Semua baik');
     expect(await page.getByTestId('link').count()).toBeGreaterThan(0);
     expect(await documentWidth(page)).toBeLessThanOrEqual(phone.width);
