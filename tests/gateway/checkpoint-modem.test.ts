@@ -22,22 +22,28 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A store with one enrolled agent; edc-sim modem joins its modem (agent-modem) and the gateway's (gw-modem). */
+async function setUp(agentId: string) {
+  const temp = await tempStore();
+  cleanups.push(() => temp.cleanup());
+  const dir = temp.dir;
+  const agent = newAgent(agentId);
+  await temp.store.addAgent(
+    { agentId, publicKey: agent.publicKey, bank: 'BRI', regionCode: '3201010001', kpmIds: [] },
+    { move: false, now: 1, lookupKey: toBase64(new Uint8Array(32).fill(1)) },
+  );
+  const sim = await startModemProcess(
+    ['--modem', `+6281100000001=${join(dir, 'agent-modem')}`, '--modem', `+6281100000002=${join(dir, 'gw-modem')}`],
+    2,
+  );
+  cleanups.push(() => (sim.child.exitCode === null ? sim.stop() : Promise.resolve()));
+  sim.child.stdout?.resume();
+  return { temp, dir, agent };
+}
+
 describe('gateway modem intake', () => {
   it('receives, verifies, stores and deletes checkpoints; sweeps waiting ones; deletes garbage', async () => {
-    const temp = await tempStore();
-    cleanups.push(() => temp.cleanup());
-    const dir = temp.dir;
-    const agent = newAgent('AGT-SMS');
-    await temp.store.addAgent(
-      { agentId: 'AGT-SMS', publicKey: agent.publicKey, bank: 'BRI', regionCode: '3201010001', kpmIds: [] },
-      { move: false, now: 1, lookupKey: toBase64(new Uint8Array(32).fill(1)) },
-    );
-    const sim = await startModemProcess(
-      ['--modem', `+6281100000001=${join(dir, 'agent-modem')}`, '--modem', `+6281100000002=${join(dir, 'gw-modem')}`],
-      2,
-    );
-    cleanups.push(() => (sim.child.exitCode === null ? sim.stop() : Promise.resolve()));
-    sim.child.stdout?.resume();
+    const { temp, dir, agent } = await setUp('AGT-SMS');
     const target = { path: join(dir, 'agent-modem'), baudRate: 115200, commandTimeoutMs: 3_000 };
     const checkpoint = (seq: number) =>
       encodeCheckpoint(
@@ -77,20 +83,7 @@ describe('gateway modem intake', () => {
   });
 
   it('a store that cannot serve now (503) leaves the SMS on the SIM; the supervisor reads it again', async () => {
-    const temp = await tempStore();
-    cleanups.push(() => temp.cleanup());
-    const dir = temp.dir;
-    const agent = newAgent('AGT-SMS2');
-    await temp.store.addAgent(
-      { agentId: 'AGT-SMS2', publicKey: agent.publicKey, bank: 'BRI', regionCode: '3201010001', kpmIds: [] },
-      { move: false, now: 1, lookupKey: toBase64(new Uint8Array(32).fill(1)) },
-    );
-    const sim = await startModemProcess(
-      ['--modem', `+6281100000001=${join(dir, 'agent-modem')}`, '--modem', `+6281100000002=${join(dir, 'gw-modem')}`],
-      2,
-    );
-    cleanups.push(() => (sim.child.exitCode === null ? sim.stop() : Promise.resolve()));
-    sim.child.stdout?.resume();
+    const { temp, dir, agent } = await setUp('AGT-SMS2');
     // The store answers as a LevelDB store latched after a failed write does, until `down` is cleared.
     let down = true;
     let refused = 0;

@@ -2,8 +2,10 @@
  * A test agent's forwarder for fault tests: uploads its entries in slices, in order, repeating a
  * slice until it is answered 200, as agent/forward does (refusals and connection errors alike).
  */
+import { expect } from 'vitest';
+import type { GatewayStore } from '../../gateway/store/types.ts';
 import type { LedgerEntry } from '../../protocol/messages/schemas.ts';
-import { signedHeaders, type TestAgent } from './helpers.ts';
+import { signedHeaders, tahap, type TestAgent } from './helpers.ts';
 
 export interface ForwardTally {
   /** Entries answered 200. */
@@ -63,5 +65,28 @@ async function attempt(url: string, body: string, headers: Record<string, string
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause;
     return `connection ${cause?.code ?? String(error)}`;
+  }
+}
+
+/**
+ * After a fault: each agent's chain is stored exactly as sent (every entry once, in order), the tahap's
+ * withdrawn figure holds every rupiah, and reconcile agrees. Closes the store.
+ */
+export async function expectStoredOnce(
+  store: GatewayStore,
+  fleet: readonly { readonly agent: TestAgent; readonly entries: readonly LedgerEntry[] }[],
+  withdrawn: number,
+): Promise<void> {
+  try {
+    for (const { agent, entries } of fleet) {
+      expect((await store.head(agent.agentId)).seq).toBe(entries.length);
+      expect(await store.entries(agent.agentId, 1, entries.length + 10)).toEqual(entries);
+    }
+    expect((await store.summary(tahap, {})).withdrawn).toBe(withdrawn);
+    const result = await store.reconcile(tahap, 1000);
+    expect(result.differences).toEqual([]);
+    expect(result.agree).toBe(true);
+  } finally {
+    await store.close();
   }
 }

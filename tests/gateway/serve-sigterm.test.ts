@@ -16,8 +16,8 @@ import { runCli } from '../../gateway/cli/main.ts';
 import { openGateway } from '../../gateway/cli/open.ts';
 import type { LevelStore } from '../../gateway/store/level/store.ts';
 import type { LedgerEntry } from '../../protocol/messages/schemas.ts';
-import { forwardAll, newTally, until } from './forward-support.ts';
-import { enroll, issueSet, newAgent, panOf, row, tahap, withdrawal, type TestAgent } from './helpers.ts';
+import { expectStoredOnce, forwardAll, newTally, until } from './forward-support.ts';
+import { enroll, issueSet, newAgent, panOf, row, withdrawal, type TestAgent } from './helpers.ts';
 
 const bin = new URL('../../bin/edc-gateway.mjs', import.meta.url).pathname;
 const agentsN = 8;
@@ -110,18 +110,6 @@ describe('edc-gateway serve stopped by SIGTERM under load', () => {
       (k) => !/^503 EDC_ERR_|^connection (ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET)$/.test(k),
     );
     expect(kinds).toEqual([]);
-    const { store } = await openGateway(gw);
-    try {
-      for (const { agent, entries } of fleet) {
-        expect((await store.head(agent.agentId)).seq).toBe(entries.length);
-        expect(await store.entries(agent.agentId, 1, entries.length + 10)).toEqual(entries);
-      }
-      expect((await store.summary(tahap, {})).withdrawn).toBe(total * amount);
-      const result = await store.reconcile(tahap, 1000);
-      expect(result.differences).toEqual([]);
-      expect(result.agree).toBe(true);
-    } finally {
-      await store.close();
-    }
+    await expectStoredOnce((await openGateway(gw)).store, fleet, total * amount);
   }, 180_000);
 });

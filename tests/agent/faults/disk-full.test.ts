@@ -10,47 +10,24 @@
  * exactly once, nothing approved is unheard, the ledger verifies and no seq was reused.
  * DISK_FULL_RUNS (default 3) runs, each leaving a different amount of space before the fault.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAgentCore } from '../../../agent/core/index.ts';
+import { mountSmallDisk } from '../../support/small-disk.ts';
 import { agentId, agentKeys, gatewayKeys, startMs } from '../core/fixtures.ts';
 import { audit, bigSet, driveTerminals, heardWhileFaulty, report, sumAudits, until, type Audit } from './support.ts';
 
 const runs = Number(process.env.DISK_FULL_RUNS ?? 3);
-const mountPoint = mkdtempSync(join(tmpdir(), 'edc-disk-full-'));
-
-/** Mounts an 8 MiB tmpfs, or says why it cannot. */
-function mountSmallFilesystem(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not running as root';
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', mountPoint], { stdio: 'pipe' });
-    return undefined;
-  } catch (error) {
-    return `mount -t tmpfs failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`;
-  }
-}
-
-const cannotMount = mountSmallFilesystem();
+const disk = mountSmallDisk('edc-disk-full-', 8);
+const { cannotMount } = disk;
 if (cannotMount !== undefined)
   console.log(`disk-full test SKIPPED: ${cannotMount}; the fault-injecting storage covers disk full instead`);
 
-afterAll(() => {
-  // Lazy: a core left open by a failed assertion must not keep the mount (and the test) busy.
-  if (cannotMount === undefined) execFileSync('umount', ['-l', mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
-});
-
-function freeBytes(): number {
-  const stats = statfsSync(mountPoint);
-  return stats.bavail * stats.bsize;
-}
+afterAll(() => disk.remove());
 
 async function oneRun(run: number, spareBytes: number): Promise<{ audit: Audit; during: string; failures: number }> {
-  const dir = join(mountPoint, `ledger-${run}`);
+  const dir = join(disk.path, `ledger-${run}`);
   // The fixtures' fake time: the set is issued for it.
   const clock = { now: () => startMs, monotonicNow: () => 0 };
   const open = () =>
@@ -59,17 +36,11 @@ async function oneRun(run: number, spareBytes: number): Promise<{ audit: Audit; 
   await core.installEntitlementSet(bigSet());
   const driver = driveTerminals(core, 4, `D${run}`);
   await until(() => driver.approvals() >= 10, 'approvals before the disk fills');
-  const filler = join(mountPoint, 'filler');
   const since = performance.now();
-  try {
-    writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes() - spareBytes)));
-  } catch (error) {
-    // The agent wrote meanwhile, so the filler did not fit: the disk is full all the same.
-    if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-  }
+  disk.fill(spareBytes);
   await until(() => driver.count('96', since) > 0, 'a 96 once the disk is full', 30_000);
   await new Promise((done) => setTimeout(done, 200));
-  rmSync(filler);
+  disk.free();
   const approvedBefore = driver.approvals();
   await until(() => driver.approvals() >= approvedBefore + 10, 'approvals after space came back', 60_000);
   await driver.stop();

@@ -10,43 +10,21 @@
  * is removed (a fresh handle opens), and after a restart every entry answered 200 is stored exactly
  * once, the counters hold every rupiah, and reconcile agrees.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildGateway } from '../../../gateway/app.ts';
 import { generateGatewayKeys } from '../../../gateway/keys.ts';
 import type { LevelStoreFault } from '../../../gateway/store/level/handle.ts';
 import { LevelStore } from '../../../gateway/store/level/store.ts';
-import { forwardAll, newTally, until } from '../forward-support.ts';
+import { mountSmallDisk } from '../../support/small-disk.ts';
+import { expectStoredOnce, forwardAll, newTally, until } from '../forward-support.ts';
 import { enroll, issueSet, newAgent, panOf, row, tahap, testConfig, withdrawal } from '../helpers.ts';
 
-const mountPoint = mkdtempSync(join(tmpdir(), 'edc-gw-disk-full-'));
-
-function mountSmallFilesystem(): string | undefined {
-  if (process.getuid?.() !== 0) return 'not running as root';
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'tmpfs', mountPoint], { stdio: 'pipe' });
-    return undefined;
-  } catch (error) {
-    return `mount -t tmpfs failed: ${String((error as { stderr?: Buffer }).stderr ?? error).trim()}`;
-  }
-}
-
-const cannotMount = mountSmallFilesystem();
+const disk = mountSmallDisk('edc-gw-disk-full-', 16);
+const { cannotMount } = disk;
 if (cannotMount !== undefined) console.log(`gateway disk-full test SKIPPED: ${cannotMount}`);
 
-afterAll(() => {
-  if (cannotMount === undefined) execFileSync('umount', ['-l', mountPoint]);
-  rmSync(mountPoint, { recursive: true, force: true });
-});
-
-const freeBytes = (): number => {
-  const stats = statfsSync(mountPoint);
-  return stats.bavail * stats.bsize;
-};
+afterAll(() => disk.remove());
 
 const agentsN = 4;
 const kpmsPerAgent = 300;
@@ -56,7 +34,7 @@ const amount = 10_000;
 describe.skipIf(cannotMount !== undefined)('gateway LevelDB store on a full disk', () => {
   it('answers 503 EDC_ERR_STORE_FAILED while full, resumes by itself, and loses no entry answered 200', async () => {
     const keys = generateGatewayKeys();
-    const path = join(mountPoint, 'store');
+    const path = join(disk.path, 'store');
     const faults: LevelStoreFault['kind'][] = [];
     const open = (onFault?: (f: LevelStoreFault) => void) =>
       LevelStore.open({ path, ...keys, tahapClosesAt: {}, onFault });
@@ -74,19 +52,14 @@ describe.skipIf(cannotMount !== undefined)('gateway LevelDB store on a full disk
       const entries = kpmIds.map((kpmId) => withdrawal(agent, keys, { kpmId, amount, pan: panOf(kpmId), setId }));
       fleet.push({ agent, entries });
     }
-    let app: FastifyInstance | undefined = (await buildGateway({ store, keys, config: testConfig() })).app;
+    const { app } = await buildGateway({ store, keys, config: testConfig() });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const tally = newTally();
     const target = { base };
-    const filler = join(mountPoint, 'filler');
     try {
       const sending = Promise.all(fleet.map((f) => forwardAll(target, f.agent, f.entries, perUpload, tally)));
       await until(() => tally.ok >= 60, 'uploads before the disk fills', 30_000);
-      try {
-        writeFileSync(filler, Buffer.alloc(Math.max(0, freeBytes() - 32 * 1024)));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOSPC') throw error;
-      }
+      disk.fill(32 * 1024);
       await until(() => faults.includes('write-failed'), 'a failed write once the disk is full', 30_000);
       const failedAt = tally.ok;
       // Reads too: nothing is read from a handle whose log is broken, and a balancer stops sending here.
@@ -96,7 +69,7 @@ describe.skipIf(cannotMount !== undefined)('gateway LevelDB store on a full disk
         [503, '5', 'EDC_ERR_STORE_FAILED'],
       );
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      rmSync(filler);
+      disk.free();
       await sending;
       expect(tally.ok).toBe(agentsN * kpmsPerAgent);
       expect(tally.ok).toBeGreaterThan(failedAt);
@@ -105,25 +78,11 @@ describe.skipIf(cannotMount !== undefined)('gateway LevelDB store on a full disk
       expect([...tally.refusals.keys()].filter((k) => k !== '503 EDC_ERR_STORE_FAILED')).toEqual([]);
       expect(tally.refusals.get('503 EDC_ERR_STORE_FAILED')).toBeGreaterThan(0);
     } finally {
-      rmSync(filler, { force: true });
+      disk.free();
       await app.close();
-      app = undefined;
       await store.close();
     }
     // A restart: what LevelDB recovers is what the gateway holds.
-    const again = await open();
-    try {
-      for (const { agent, entries } of fleet) {
-        expect((await again.head(agent.agentId)).seq).toBe(entries.length);
-        expect(await again.entries(agent.agentId, 1, entries.length + 10)).toEqual(entries);
-      }
-      const sum = await again.summary(tahap, {});
-      expect(sum.withdrawn).toBe(agentsN * kpmsPerAgent * amount);
-      const result = await again.reconcile(tahap, 1000);
-      expect(result.differences).toEqual([]);
-      expect(result.agree).toBe(true);
-    } finally {
-      await again.close();
-    }
+    await expectStoredOnce(await open(), fleet, agentsN * kpmsPerAgent * amount);
   }, 120_000);
 });
