@@ -86,7 +86,12 @@ describe('reconciliation property', () => {
             const apply = async (rows: DisbursementRow[], file: string) => {
               for (const r of rows) {
                 const id = `${r.bank}|${r.kpmId}|${r.reference}`;
-                if (!facts.has(id)) facts.set(id, r);
+                const held = facts.get(id);
+                if (held === undefined) facts.set(id, r);
+                // The bank's RETUR of a failed credit it holds (same identity and amount) returns it
+                // (gateway/import/README.md "Retur rows"); any other repeat is a duplicate or a conflict.
+                else if (held.status === 'failed' && r.status === 'returned' && held.amount === r.amount)
+                  facts.set(id, { ...held, status: 'returned' });
               }
               await t.store.applyDisbursements(rows, { fileSha256: file.repeat(64), now: 1 });
             };
