@@ -10,24 +10,27 @@
  * `reconcile` agrees (counters equal the recompute), every refusal was a coded 503 with
  * Retry-After, and the same replica processes serve again once the database answers.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, connect, type Server, type Socket } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createForwarder, forwarderDefaults, type ForwardLoop } from '../../agent/forward/index.ts';
-import { silentLogger } from '../../agent/logger.ts';
-import { loadGatewayDir, type GatewayKeys } from '../../gateway/config.ts';
+import type { GatewayKeys } from '../../gateway/config.ts';
 import { PgStore } from '../../gateway/store/pg/store.ts';
-import { toBase64 } from '../../protocol/crypto/encoding.ts';
-import { genesisHash, type LedgerEntry, type WithdrawalEntry } from '../../protocol/messages/index.ts';
+import type { LedgerEntry, WithdrawalEntry } from '../../protocol/messages/index.ts';
 import { createPrng, type Prng } from '../../simulators/common/prng.ts';
-import { FakeCore } from '../agent/io/support/fake-core.ts';
 import { pgForTests, withPgClient } from '../support/pg.ts';
 import { PgFaultProxy } from '../support/pg-proxy.ts';
-import { panOf, row, signedHeaders, withdrawal, type TestAgent } from './helpers.ts';
-import { cli, startReplica, stopReplica, withSchema, type Replica } from './replica-support.ts';
+import { panOf, withdrawal, type TestAgent } from './helpers.ts';
+import * as sim from './replica-agents.ts';
+import {
+  initGateway,
+  startFront,
+  startReplica,
+  stopReplica,
+  withSchema,
+  type Front,
+  type Replica,
+} from './replica-support.ts';
 
 const db = await pgForTests('pgfaults');
 const storeUrl = withSchema(db.url, db.schema);
@@ -43,11 +46,8 @@ let keys: GatewayKeys;
 const proxies: PgFaultProxy[] = [];
 const appNames: string[] = [];
 const replicas: Replica[] = [];
-let front: Server;
-let frontUrl: string;
-const sockets = new Set<Socket>();
+let front: Front | undefined;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const isChainCommit = (statements: readonly string[]) => statements.some((s) => s.startsWith('INSERT INTO chain ('));
 
 /** The store URL of replica i: through its proxy, with its own application_name. */
@@ -56,30 +56,6 @@ function replicaStoreUrl(i: number): string {
   u.host = `127.0.0.1:${proxies[i]!.port}`;
   u.searchParams.set('application_name', appNames[i]!);
   return u.toString();
-}
-
-/** Each new HTTP connection goes to the next replica (as a load balancer would). */
-function startFront(): Promise<void> {
-  let next = 0;
-  front = createServer((client) => {
-    const upstream = connect(replicas[next++ % replicas.length]!.port, '127.0.0.1');
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => undefined);
-      s.on('close', () => {
-        sockets.delete(s);
-        client.destroy();
-        upstream.destroy();
-      });
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  return new Promise((resolve) =>
-    front.listen(0, '127.0.0.1', () => {
-      frontUrl = `http://127.0.0.1:${(front.address() as { port: number }).port}`;
-      resolve();
-    }),
-  );
 }
 
 /** Terminates the backends of replica i (all of them, or one at random); never another session. */
@@ -99,25 +75,19 @@ beforeAll(async () => {
   if (!db.available) return;
   dir = await mkdtemp(join(tmpdir(), 'edc-gw-pgfaults-'));
   gw = join(dir, 'gw');
-  expect((await cli('init', '--dir', gw)).code).toBe(0);
-  const configPath = join(gw, 'config.json');
-  const config = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
-  const high = { rateRequestsMax: 1_000_000, rateAddressRequestsMax: 1_000_000, logLevel: 'silent' };
-  await writeFile(configPath, JSON.stringify({ ...config, ...high }, null, 2));
-  keys = (await loadGatewayDir(gw)).keys;
-  expect((await cli('migrate', '--store', storeUrl)).code).toBe(0);
+  keys = await initGateway(gw, storeUrl);
   const target = new URL(db.url);
   for (let i = 0; i < replicasCount; i++) {
     proxies.push(await PgFaultProxy.start({ host: target.hostname, port: Number(target.port || 5432) }));
     appNames.push(`edc-${db.schema}-r${i}`.slice(0, 63));
   }
   replicas.push(...(await Promise.all(proxies.map((_, i) => startReplica(gw, ['--store', replicaStoreUrl(i)])))));
-  await startFront();
+  // Each new HTTP connection goes to the next replica (as a load balancer would).
+  front = await startFront((n) => replicas[n % replicas.length]!.port);
 }, 120_000);
 
 afterAll(async () => {
-  for (const s of sockets) s.destroy();
-  await new Promise((resolve) => (front === undefined ? resolve(undefined) : front.close(resolve)));
+  await front?.close();
   await Promise.all(replicas.map((r) => stopReplica(r)));
   await Promise.all(proxies.map((p) => p.close()));
   await db.drop();
@@ -128,25 +98,6 @@ function openStore(): Promise<PgStore> {
   return PgStore.open({ url: storeUrl, ...keys, tahapClosesAt: {} });
 }
 
-async function enrolAgent(
-  store: PgStore,
-  agentId: string,
-  kpmIds: string[],
-): Promise<{ agent: TestAgent; core: FakeCore }> {
-  if (kpmIds.length > 0)
-    await store.applyDisbursements(
-      kpmIds.map((kpmId) => row(kpmId, 900_000)),
-      { fileSha256: randomBytes(32).toString('hex'), now: 1 },
-    );
-  const core = new FakeCore(agentId, keys.signingPublicKey);
-  const agent: TestAgent = { agentId, seed: core.keys.seed, publicKey: core.keys.publicKey, seq: 0, head: genesisHash };
-  agent.record = await store.addAgent(
-    { agentId, publicKey: agent.publicKey, bank: 'BRI', regionCode: '3201010001', kpmIds },
-    { move: false, now: 1, lookupKey: toBase64(randomBytes(32)) },
-  );
-  return { agent, core };
-}
-
 interface Answer {
   readonly status: number;
   readonly retryAfter: string | null;
@@ -154,9 +105,7 @@ interface Answer {
 }
 
 async function postUpload(base: string, a: TestAgent, entries: readonly LedgerEntry[]): Promise<Answer> {
-  const path = `/v1/agents/${a.agentId}/uploads`;
-  const body = JSON.stringify({ v: 1, agentId: a.agentId, entries });
-  const res = await fetch(base + path, { method: 'POST', body, headers: signedHeaders(a, 'POST', path, body) });
+  const res = await sim.postSignedUpload(base, a, entries);
   return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as Answer['body'] };
 }
 
@@ -193,16 +142,11 @@ async function expectStoredOnce(store: PgStore, agentId: string, ledger: readonl
   expect(held.map((e) => e.hash)).toEqual(ledger.map((e) => e.hash));
 }
 
-async function expectReconcileAgrees(): Promise<void> {
-  const recon = await cli('reconcile', '--dir', gw, '--store', storeUrl, '--tahap', '2026-IV');
-  expect([recon.code, (JSON.parse(recon.out) as { agree: boolean }).agree]).toEqual([0, true]);
-}
-
 describe.skipIf(!db.available)('PostgreSQL connection faults under two replicas', () => {
   it('a COMMIT cut after the server committed: 503 ambiguous, the retry is recognised and stored once', async () => {
     const store = await openStore();
     try {
-      const { agent: a } = await enrolAgent(store, 'AGT-AMB', ['KPM-AMB-0']);
+      const { agent: a } = await sim.enrolAgent(store, keys, 'AGT-AMB', ['KPM-AMB-0']);
       const pan = panOf('KPM-AMB-0');
       const batch = (n: number) =>
         Array.from({ length: n }, () => withdrawal(a, keys, { kpmId: 'KPM-AMB-0', amount: 10_000, pan }));
@@ -235,7 +179,7 @@ describe.skipIf(!db.available)('PostgreSQL connection faults under two replicas'
       expect([retried.status, retried.body.accepted, retried.body.duplicates]).toEqual([200, 2, 3]);
       await expectStoredOnce(store, 'AGT-AMB', [...first, ...second]);
       expectAlive();
-      await expectReconcileAgrees();
+      await sim.expectReconcileAgrees(gw, storeUrl);
     } finally {
       await store.close();
     }
@@ -244,7 +188,7 @@ describe.skipIf(!db.available)('PostgreSQL connection faults under two replicas'
   it('the server refusing connections for 3 s: coded 503s, then the same processes serve again', async () => {
     const store = await openStore();
     try {
-      const { agent: a } = await enrolAgent(store, 'AGT-DOWN', ['KPM-DOWN-0']);
+      const { agent: a } = await sim.enrolAgent(store, keys, 'AGT-DOWN', ['KPM-DOWN-0']);
       const entries = [withdrawal(a, keys, { kpmId: 'KPM-DOWN-0', amount: 20_000, pan: panOf('KPM-DOWN-0') })];
       for (const p of proxies) {
         p.refuse(true);
@@ -257,7 +201,7 @@ describe.skipIf(!db.available)('PostgreSQL connection faults under two replicas'
           answers.push(await postUpload(r.url, a, entries));
           expect(await readyz(r.url)).toBe(503);
         }
-        await sleep(200);
+        await sim.sleep(200);
       }
       expect(answers.length).toBeGreaterThanOrEqual(4);
       for (const answer of answers)
@@ -278,14 +222,15 @@ describe.skipIf(!db.available)('PostgreSQL connection faults under two replicas'
   it(`>= ${injectionsTarget} backend terminations and cuts while agents upload: every entry stored once`, async () => {
     const store = await openStore();
     try {
-      const agents = await setUpAgents(store);
+      const plan = { tag: 'F', agents: agentsCount, kpmsPerAgent, gatewayUrl: front!.url, batchEntriesMax: 20, seed };
+      const agents = await sim.setUpAgents(store, keys, plan);
       let running = true;
       const refusals: string[] = [];
-      const forwarding = agents.map((a) => runAgent(a, () => running, refusals));
+      const forwarding = agents.map((a) => forward(a, () => running, refusals));
       const tally = await injectLoop(createPrng(seed));
       running = false;
       await Promise.all(forwarding);
-      for (const a of agents) await drain(a);
+      for (const a of agents) await sim.drain(a);
       let total = 0;
       for (const a of agents) {
         await expectStoredOnce(store, a.agent.agentId, a.core.entries);
@@ -306,7 +251,7 @@ describe.skipIf(!db.available)('PostgreSQL connection faults under two replicas'
       // Every rupiah the agents paid, once: no KPM here draws beyond its credit.
       for (const a of agents) rupiah += a.core.entries.reduce((sum, e) => sum + (e as WithdrawalEntry).amount, 0);
       expect([summary.drawn, summary.withdrawn]).toEqual([rupiah, rupiah]);
-      await expectReconcileAgrees();
+      await sim.expectReconcileAgrees(gw, storeUrl);
       // Every refusal the agents met was a coded 503 (a store fault or, rarely, a conflict), never a 500.
       expect(refusals.filter((r) => !/^503 EDC_ERR_STORE_(UNREACHABLE|CONFLICT)$/.test(r))).toEqual([]);
       const codes = await errorCodes();
@@ -325,64 +270,24 @@ describe.skipIf(!db.available)('PostgreSQL connection faults under two replicas'
   }, 240_000);
 });
 
-interface SimAgent {
-  readonly agent: TestAgent;
-  readonly core: FakeCore;
-  readonly loop: ForwardLoop;
-  readonly prng: Prng;
-  readonly kpmIds: string[];
-}
-
-async function setUpAgents(store: PgStore): Promise<SimAgent[]> {
-  const out: SimAgent[] = [];
-  for (let i = 0; i < agentsCount; i++) {
-    const agentId = `AGT-F${i}`;
-    const kpmIds = Array.from({ length: kpmsPerAgent }, (_, j) => `KPM-F${i}-${j}`);
-    const { agent, core } = await enrolAgent(store, agentId, kpmIds);
-    const loop = createForwarder({
-      core,
-      agentId,
-      seed: agent.seed,
-      logger: silentLogger(),
-      settings: { ...forwarderDefaults, gatewayUrl: frontUrl, batchEntriesMax: 20, requestTimeoutMs: 20_000 },
-    });
-    out.push({ agent, core, loop, prng: createPrng(seed + i + 1), kpmIds });
-  }
-  return out;
-}
-
 /** Appends 1-2 withdrawals and forwards, until told to stop; a refusal is noted as "status code". */
-async function runAgent(a: SimAgent, running: () => boolean, refusals: string[]): Promise<void> {
-  while (running()) {
-    for (let n = a.prng.int(1, 2); n > 0; n--) {
-      const kpmId = a.prng.pick(a.kpmIds);
-      a.core.entries.push(withdrawal(a.agent, keys, { kpmId, amount: 10_000 * a.prng.int(1, 5), pan: panOf(kpmId) }));
-    }
-    const outcome = await a.loop.syncNow();
-    if (!outcome.ok) {
+function forward(a: sim.SimAgent, running: () => boolean, refusals: string[]): Promise<void> {
+  return sim.runAgent(a, keys, running, {
+    unitsMax: 5,
+    pauseMs: { ok: 100, failed: 50 },
+    failed: (outcome) => {
       const d = outcome.error.details as { status?: number; gatewayCode?: string };
       const said = `${d.status ?? 'none'} ${d.gatewayCode ?? 'none'}`;
       refusals.push(outcome.halted ? `halted ${outcome.error.code}` : said);
-    }
-    await sleep(outcome.ok ? 100 : 50);
-  }
-}
-
-/** Forwards until the gateway acknowledged the agent's whole ledger. */
-async function drain(a: SimAgent): Promise<void> {
-  for (let pass = 0; pass < 200; pass++) {
-    if (a.core.ackHead().seq === a.core.head().seq) return;
-    const outcome = await a.loop.syncNow();
-    if (!outcome.ok) await sleep(100);
-  }
-  throw new Error(`${a.agent.agentId} did not drain: ack ${a.core.ackHead().seq}, head ${a.core.head().seq}`);
+    },
+  });
 }
 
 /** Backend terminations at random moments, with proxy cuts and COMMIT cuts among them. */
 async function injectLoop(prng: Prng) {
   const tally = { terminations: 0, backends: 0, cuts: 0, commitCuts: 0 };
   while (tally.terminations < injectionsTarget) {
-    await sleep(prng.int(50, 400));
+    await sim.sleep(prng.int(50, 400));
     const i = prng.int(0, replicasCount - 1);
     const what = prng.int(0, 9);
     if (what < 7) {
@@ -393,7 +298,7 @@ async function injectLoop(prng: Prng) {
     } else {
       const mode = prng.chance(0.5) ? 'after-answer' : 'before-send';
       const cut = proxies[i]!.armCommitCut({ mode, when: isChainCommit });
-      const done = await Promise.race([cut.then(() => true), sleep(3000).then(() => false)]);
+      const done = await Promise.race([cut.then(() => true), sim.sleep(3000).then(() => false)]);
       if (done) tally.commitCuts += 1;
       else proxies[i]!.disarm();
     }

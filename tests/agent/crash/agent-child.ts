@@ -4,30 +4,15 @@
  * It is killed with SIGKILL by the test at random moments; it never exits on its own.
  * Usage: node --import tsx tests/agent/crash/agent-child.ts STATE.json
  */
-import { readFile } from 'node:fs/promises';
 import { openAgentCore } from '../../../agent/core/index.ts';
 import { createAgentLogger } from '../../../agent/logger.ts';
 import { LinkRegistry } from '../../../agent/link/registry.ts';
 import { TcpTerminalServer } from '../../../agent/link/tcp-server.ts';
-import type { SignedEntitlementSet } from '../../../protocol/messages/index.ts';
+import { coreIdentity, readChildState } from '../faults/child-support.ts';
 
-interface ChildState {
-  dir: string;
-  agentId: string;
-  seed: string;
-  gatewayPublicKey: string;
-  set: SignedEntitlementSet;
-}
-
-const state = JSON.parse(await readFile(process.argv[2] ?? '', 'utf8')) as ChildState;
+const state = await readChildState();
 const logger = createAgentLogger({ level: 'warn', destination: process.stderr });
-const core = await openAgentCore({
-  dir: state.dir,
-  agentId: state.agentId,
-  seed: state.seed,
-  gatewayPublicKey: state.gatewayPublicKey,
-  logger,
-});
+const core = await openAgentCore({ ...coreIdentity(state), logger });
 if ((await core.status()).entitlementSet === null) await core.installEntitlementSet(state.set);
 const server = new TcpTerminalServer(
   { host: '127.0.0.1', port: 0, terminalsMax: 16, idleTimeoutMs: 60_000, requestsQueuedMax: 8 },

@@ -15,33 +15,16 @@
  *                        operations reaches the disk
  * Usage: node --import tsx tests/agent/faults/failed-round-child.ts STATE.json MODE
  */
-import { readFile } from 'node:fs/promises';
 import { createStorageFaults, openAgentCore, type LedgerStorage } from '../../../agent/core/index.ts';
 import { silentLogger } from '../../../agent/logger.ts';
 import { isEdcError } from '../../../protocol/errors.ts';
-import type { SignedEntitlementSet } from '../../../protocol/messages/index.ts';
-import { withdrawal } from '../core/fixtures.ts';
+import { approveFirst, coreIdentity, readChildState, readMode, stall, type RequestsState } from './child-support.ts';
 
-interface ChildState {
-  dir: string;
-  agentId: string;
-  seed: string;
-  gatewayPublicKey: string;
-  set: SignedEntitlementSet;
-  requests: Array<{ pan: string; amount: number; stan: string }>;
-}
-
-const state = JSON.parse(await readFile(process.argv[2] ?? '', 'utf8')) as ChildState;
-const mode = process.argv[3];
-if (mode === undefined || !['answered-96', 'record-fails', 'after-compensation', 'torn'].includes(mode))
-  throw new Error(`unknown mode ${String(mode)}`);
+const state = await readChildState<RequestsState>();
+const mode = readMode(['answered-96', 'record-fails', 'after-compensation', 'torn']);
 const faults = createStorageFaults({ seed: 1 });
 let armed = false;
 let opens = 0;
-const stall = (): Promise<never> => {
-  process.stdout.write('STALLED\n');
-  return new Promise<never>(() => undefined);
-};
 const storage: LedgerStorage = {
   ...faults.storage,
   open: async (dir) => {
@@ -55,18 +38,9 @@ const storage: LedgerStorage = {
     await faults.storage.writeHeadRecordSlot(dir, slot, text, batch);
   },
 };
-const core = await openAgentCore({
-  dir: state.dir,
-  agentId: state.agentId,
-  seed: state.seed,
-  gatewayPublicKey: state.gatewayPublicKey,
-  logger: silentLogger(),
-  storage,
-});
+const core = await openAgentCore({ ...coreIdentity(state), logger: silentLogger(), storage });
 await core.installEntitlementSet(state.set);
-const [first, ...rest] = state.requests.map((r) => withdrawal(r.pan, r.amount, { 11: r.stan }));
-const answer = await core.handle(first!);
-process.stdout.write(`HEARD ${String(answer.fields[11])} ${String(answer.fields[39])}\n`);
+const rest = await approveFirst(core, state);
 faults.script(mode === 'torn' ? 'torn' : 'persist-then-fail');
 armed = true;
 await Promise.all(

@@ -12,80 +12,27 @@
  *   record-fails         that record could not be written either: the 0200s were not answered, the
  *                        terminal's 0400 reverses each once after the restart, a second 0400 is idempotent
  */
-import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AgentCore, LedgerEntry } from '../../../agent/core/index.ts';
+import { describe, expect, it } from 'vitest';
+import type { LedgerEntry } from '../../../agent/core/index.ts';
 import { storageFaultText } from '../../../agent/core/responses.ts';
 import type { IsoMessage } from '../../../protocol/iso8583/index.ts';
-import {
-  agentId,
-  agentKeys,
-  cards,
-  code,
-  gatewayKeys,
-  reversal,
-  settlement,
-  tempLedger,
-  withdrawal,
-  type TempLedger,
-} from '../core/fixtures.ts';
-import { audit, bigSet, keyOf, type Heard } from './support.ts';
+import { cards, code, reversal, settlement, withdrawal } from '../core/fixtures.ts';
+import { audit, ledgerPerTest, requestKey, runChildUntilKilled, writeChildState, type Heard } from './support.ts';
 
 const child = fileURLToPath(new URL('./failed-round-child.ts', import.meta.url));
 
-let ledger: TempLedger;
-let core: AgentCore | undefined;
-beforeEach(async () => {
-  ledger = await tempLedger();
-  ledger.clock.now = Date.now();
-});
-afterEach(async () => {
-  await core?.close();
-  core = undefined;
-  await ledger.cleanup();
-});
+const ledger = ledgerPerTest();
 
 /** Runs the child until it stalls, kills it, and returns what each request heard (stan -> line). */
 async function runAndKill(mode: string, requests: readonly IsoMessage[]): Promise<Map<string, string>> {
-  const state = join(ledger.dir, 'state.json');
-  const now = Date.now();
-  await writeFile(
-    state,
-    JSON.stringify({
-      dir: join(ledger.dir, 'ledger'),
-      agentId,
-      seed: agentKeys.seed,
-      gatewayPublicKey: gatewayKeys.publicKey,
-      set: bigSet({ issuedAt: now - 60_000, expiresAt: now + 86_400_000 }),
-      requests: requests.map((r) => ({ pan: r.fields[2], amount: r.fields[4], stan: r.fields[11] })),
-    }),
-  );
-  const proc = spawn(process.execPath, ['--import', 'tsx', child, state, mode], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  const heard = (): Map<string, string> =>
+  const state = await writeChildState(ledger.dir, requests);
+  const heard = (out: string): Map<string, string> =>
     new Map(
       [...out.matchAll(/(HEARD|NOANSWER) (\d+) (\S+)/g)].map(([, kind, stan, what]) => [stan!, `${kind} ${what}`]),
     );
-  await new Promise<void>((done, fail) => {
-    proc.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('STALLED') && heard().size === requests.length) done();
-    });
-    proc.once('exit', (exitCode) => fail(new Error(`child exited early with ${String(exitCode)}: ${out}`)));
-  });
-  const exited = new Promise((done) => proc.once('exit', done));
-  proc.kill('SIGKILL');
-  await exited;
-  return heard();
-}
-
-function requestKey(request: IsoMessage): string {
-  return keyOf({ terminalId: request.fields[41]!, stan: request.fields[11]!, localDate: request.fields[13]! });
+  const ready = (out: string) => out.includes('STALLED') && heard(out).size === requests.length;
+  return heard(await runChildUntilKilled(child, { state, mode, name: 'child', ready }));
 }
 
 /** withdrawal seq -> its reversal entries. */
@@ -106,7 +53,7 @@ describe('SIGKILL after a failed round was answered 96', () => {
       const heardInChild = await runAndKill(mode, requests);
       expect([...heardInChild.values()]).toEqual(['HEARD 00', 'HEARD 96', 'HEARD 96']);
 
-      core = await ledger.open();
+      const core = await ledger.open();
       expect((await core.status()).authorization.state).toBe('ok');
       const entries = await core.unacknowledged(100);
       expect(entries.slice(0, 3).map((e) => [e.seq, e.kind, e.amount])).toEqual(
@@ -153,7 +100,7 @@ describe('SIGKILL after a failed round was answered 96', () => {
       'NOANSWER EDC_ERR_LEDGER_WRITE',
     ]);
 
-    core = await ledger.open();
+    const core = await ledger.open();
     expect((await core.status()).authorization.state).toBe('ok');
     const before = await core.unacknowledged(100);
     // The batch landed: its approvals stand until their terminals' 0400s (nobody heard them).

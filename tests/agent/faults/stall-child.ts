@@ -12,31 +12,13 @@
  *                 to the slot's batch region
  * Usage: node --import tsx tests/agent/faults/stall-child.ts STATE.json MODE
  */
-import { readFile } from 'node:fs/promises';
 import { diskStorage, openAgentCore, type LedgerStorage } from '../../../agent/core/index.ts';
 import { silentLogger } from '../../../agent/logger.ts';
-import type { SignedEntitlementSet } from '../../../protocol/messages/index.ts';
-import { withdrawal } from '../core/fixtures.ts';
+import { approveFirst, coreIdentity, readChildState, readMode, stall, type RequestsState } from './child-support.ts';
 
-interface StallState {
-  dir: string;
-  agentId: string;
-  seed: string;
-  gatewayPublicKey: string;
-  set: SignedEntitlementSet;
-  /** The two withdrawals, built with the fixtures' withdrawal() (JSON would lose field 55's bytes). */
-  requests: Array<{ pan: string; amount: number; stan: string }>;
-}
-
-const state = JSON.parse(await readFile(process.argv[2] ?? '', 'utf8')) as StallState;
-const mode = process.argv[3];
-const modes = ['after-batch', 'after-record', 'record-only', 'record-only-group'];
-if (mode === undefined || !modes.includes(mode)) throw new Error(`unknown mode ${String(mode)}`);
+const state = await readChildState<RequestsState>();
+const mode = readMode(['after-batch', 'after-record', 'record-only', 'record-only-group']);
 let armed = false;
-const stall = (): Promise<never> => {
-  process.stdout.write('STALLED\n');
-  return new Promise<never>(() => undefined);
-};
 const storage: LedgerStorage = {
   ...diskStorage,
   writeHeadRecordSlot: async (dir, slot, text, batch) => {
@@ -45,10 +27,7 @@ const storage: LedgerStorage = {
   },
 };
 const core = await openAgentCore({
-  dir: state.dir,
-  agentId: state.agentId,
-  seed: state.seed,
-  gatewayPublicKey: state.gatewayPublicKey,
+  ...coreIdentity(state),
   logger: silentLogger(),
   storage,
   writeBatch: async (ops, write) => {
@@ -62,9 +41,7 @@ const core = await openAgentCore({
   },
 });
 await core.installEntitlementSet(state.set);
-const [first, ...rest] = state.requests.map((r) => withdrawal(r.pan, r.amount, { 11: r.stan }));
-const answer = await core.handle(first!);
-process.stdout.write(`HEARD ${String(answer.fields[11])} ${String(answer.fields[39])}\n`);
+const rest = await approveFirst(core, state);
 armed = true;
 await Promise.all(rest.map((request) => core.handle(request)));
 process.stdout.write('ANSWERED\n'); // never reached: the round stalls before its answer

@@ -9,11 +9,26 @@
  *               counted as paid that nobody was told was approved: invariant 7).
  * Every test prints one line per fault class with these counts (the closing note's figures).
  */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import type { AgentCore, LedgerEntry } from '../../../agent/core/index.ts';
 import type { IsoMessage } from '../../../protocol/iso8583/index.ts';
 import type { EntitlementSetBody } from '../../../protocol/messages/index.ts';
 import { connectTcpTerminal, EdcTerminal, type KksCard } from '../../../simulators/terminal/index.ts';
-import { cards, reversal, setBody, signedSet, withdrawal } from '../core/fixtures.ts';
+import {
+  agentId,
+  agentKeys,
+  cards,
+  gatewayKeys,
+  reversal,
+  setBody,
+  signedSet,
+  tempLedger,
+  withdrawal,
+  type TempLedger,
+} from '../core/fixtures.ts';
 
 export const bigSet = (overrides: Partial<EntitlementSetBody> = {}) =>
   signedSet({
@@ -26,6 +41,80 @@ export type Heard = Map<string, string>;
 
 export const keyOf = (e: { terminalId: string; stan: string; localDate: string }): string =>
   `${e.terminalId}/${e.stan}/${e.localDate}`;
+
+/** The key of the withdrawal `request` sends, as a Heard map holds it. */
+export const requestKey = (request: IsoMessage): string =>
+  keyOf({ terminalId: request.fields[41]!, stan: request.fields[11]!, localDate: request.fields[13]! });
+
+/**
+ * A fresh temp ledger for each test of the file (its clock at the real time): `dir` is the test's
+ * temp folder, open() opens the core on it; after the test that core is closed and the folder removed.
+ */
+export function ledgerPerTest(): { readonly dir: string; open(): Promise<AgentCore> } {
+  let ledger: TempLedger;
+  let core: AgentCore | undefined;
+  beforeEach(async () => {
+    ledger = await tempLedger();
+    ledger.clock.now = Date.now();
+  });
+  afterEach(async () => {
+    await core?.close();
+    core = undefined;
+    await ledger.cleanup();
+  });
+  return {
+    get dir() {
+      return ledger.dir;
+    },
+    open: async () => (core = await ledger.open()),
+  };
+}
+
+/**
+ * Writes `<tempDir>/state.json` for a child (child-support.ts's RequestsState): the ledger in
+ * `<tempDir>/ledger`, the fixtures' keys, a big set valid from a minute ago for a day, and the requests.
+ */
+export async function writeChildState(tempDir: string, requests: readonly IsoMessage[]): Promise<string> {
+  const state = join(tempDir, 'state.json');
+  const now = Date.now();
+  await writeFile(
+    state,
+    JSON.stringify({
+      dir: join(tempDir, 'ledger'),
+      agentId,
+      seed: agentKeys.seed,
+      gatewayPublicKey: gatewayKeys.publicKey,
+      set: bigSet({ issuedAt: now - 60_000, expiresAt: now + 86_400_000 }),
+      requests: requests.map((r) => ({ pan: r.fields[2], amount: r.fields[4], stan: r.fields[11] })),
+    }),
+  );
+  return state;
+}
+
+/**
+ * Spawns `child STATE MODE` (node --import tsx), waits until `ready(stdout so far)`, kills it
+ * (SIGKILL), and returns all it printed. Exiting first fails with `<name> exited early with ...`.
+ */
+export async function runChildUntilKilled(
+  child: string,
+  args: { state: string; mode: string; name: string; ready: (out: string) => boolean },
+): Promise<string> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', child, args.state, args.mode], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  await new Promise<void>((done, fail) => {
+    proc.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (args.ready(out)) done();
+    });
+    proc.once('exit', (exitCode) => fail(new Error(`${args.name} exited early with ${String(exitCode)}: ${out}`)));
+  });
+  const exited = new Promise((done) => proc.once('exit', done));
+  proc.kill('SIGKILL');
+  await exited;
+  return out;
+}
 
 export interface Driver {
   readonly heard: Heard;
