@@ -60,24 +60,36 @@ async function fakeModem(
   return { path, commands, goSilent: () => (silent = true) };
 }
 
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'edc-modem-hb-'));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** An intake on `path` with a 100 ms heartbeat and a store it never uses, stopped after the test. */
+async function startIntake(
+  path: string,
+  options: { commandTimeoutMs: number; onLost?: (error: Error) => void },
+): Promise<ModemIntake> {
+  const store = { getAgent: () => Promise.reject(new Error('unused')) } as never;
+  const intake = new ModemIntake({
+    path,
+    baudRate: 115_200,
+    store,
+    logger: pino({ level: 'silent' }),
+    heartbeatMs: 100,
+    ...options,
+  });
+  cleanups.push(() => intake.stop());
+  await intake.start();
+  return intake;
+}
+
 describe('gateway modem intake heartbeat', () => {
   it('an idle modem that stops answering while its link stays open is reported lost', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'edc-modem-hb-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const modem = await fakeModem(dir);
+    const modem = await fakeModem(await tempDir());
     const lost: Error[] = [];
-    const store = { getAgent: () => Promise.reject(new Error('unused')) } as never;
-    const intake = new ModemIntake({
-      path: modem.path,
-      baudRate: 115_200,
-      store,
-      logger: pino({ level: 'silent' }),
-      commandTimeoutMs: 300,
-      heartbeatMs: 100,
-      onLost: (error) => lost.push(error),
-    });
-    cleanups.push(() => intake.stop());
-    await intake.start();
+    await startIntake(modem.path, { commandTimeoutMs: 300, onLost: (error) => lost.push(error) });
     // While the modem answers, heartbeats go out and nothing is lost.
     await waitFor(() => (modem.commands.filter((c) => c === 'AT').length >= 4 ? true : undefined), 10_000);
     expect(lost).toEqual([]);
@@ -88,20 +100,8 @@ describe('gateway modem intake heartbeat', () => {
   });
 
   it('an SMS announced while a heartbeat AT is unanswered is still read from its slot', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'edc-modem-hb-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const modem = await fakeModem(dir, 7);
-    const store = { getAgent: () => Promise.reject(new Error('unused')) } as never;
-    const intake = new ModemIntake({
-      path: modem.path,
-      baudRate: 115_200,
-      store,
-      logger: pino({ level: 'silent' }),
-      commandTimeoutMs: 1_000,
-      heartbeatMs: 100,
-    });
-    cleanups.push(() => intake.stop());
-    await intake.start();
+    const modem = await fakeModem(await tempDir(), 7);
+    await startIntake(modem.path, { commandTimeoutMs: 1_000 });
     // Slot 7 is read once by the start-up sweep, and once more for the +CMTI that came during the heartbeat.
     await waitFor(() => (modem.commands.filter((c) => c === 'AT+CMGR=7').length >= 2 ? true : undefined), 5_000);
   });
